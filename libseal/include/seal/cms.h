@@ -1,0 +1,64 @@
+/* CMS SignedData for PAdES (ETSI EN 319 142-1 baseline B-B) and its verification.
+ *
+ * Stamp flow: the PDF writer reserves a /Contents gap of seal_cms_estimate_size() bytes,
+ * hashes the ByteRange with seal_signer_md(), and asks seal_cms_sign_detached() for the
+ * DER to put in the gap. Verify flow: seal_cms_parse() reads what a signer wrote (ours or
+ * anyone's), the caller hashes the ByteRange with the digest the CMS names, and
+ * seal_cms_check() compares and checks the signature over the signed attributes. */
+#ifndef SEAL_CMS_H
+#define SEAL_CMS_H
+
+#include <seal/crypto.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An upper bound for the DER size of the CMS that seal_cms_sign_detached() will produce
+ * with this signer. */
+size_t seal_cms_estimate_size(const seal_signer *s);
+
+/* Detached SignedData, one SignerInfo, signed attributes content-type (id-data),
+ * message-digest (= digest, made with seal_signer_md) and ESS signing-certificate-v2;
+ * no signing-time. Certificates: the signer's and its chain. */
+int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *digest,
+                           size_t digest_len);
+
+typedef struct seal_cms seal_cms;
+
+/* Parses DER SignedData (ContentInfo). Trailing zero padding after the DER is accepted
+ * (PDF /Contents); other trailing bytes are SEAL_EFORMAT. */
+int seal_cms_parse(seal_cms **out, const uint8_t *der, size_t len);
+void seal_cms_free(seal_cms *cms);
+
+/* The digest the signer info names (SHA-256/384/512, SM3...); NULL if unsupported. */
+const EVP_MD *seal_cms_digest_md(const seal_cms *cms);
+/* The signer's certificate found in the CMS by its SignerIdentifier (borrowed; NULL when
+ * the CMS does not carry it). */
+X509 *seal_cms_signer_cert(const seal_cms *cms);
+/* Every certificate the CMS carries (borrowed). */
+STACK_OF(X509) *seal_cms_certs(const seal_cms *cms);
+/* The signature algorithm, as dotted OID text. */
+const char *seal_cms_sig_alg_oid(const seal_cms *cms);
+/* The signature value (what an RFC 3161 signature timestamp covers). */
+seal_slice seal_cms_signature_value(const seal_cms *cms);
+/* The signing-time signed attribute, if any (PAdES forbids it; others write it). */
+int seal_cms_signing_time(const seal_cms *cms, time_t *out); /* SEAL_ENOTFOUND if absent */
+
+typedef struct seal_cms_check {
+    int digest_ok;       /* message-digest attribute equals the content digest */
+    int signature_ok;    /* the signature over the signed attributes verifies */
+    int signing_cert_ok; /* ESS signing-certificate(-v2) names the signer's cert (or absent) */
+    int has_signing_cert_attr;
+} seal_cms_check;
+
+/* Checks the CMS against the digest of the signed content (made with
+ * seal_cms_digest_md()). Returns 0 when the checks could be run (see *result for their
+ * outcome), or an error if the CMS lacks what the checks need (e.g. no signer cert). */
+int seal_cms_check(seal_cms_check *result, const seal_cms *cms, const uint8_t *digest,
+                   size_t digest_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

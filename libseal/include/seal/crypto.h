@@ -1,0 +1,106 @@
+/* Keys, digests and the signer interface.
+ *
+ * A seal_signer is anything that can produce a signature with an institution's key: a
+ * software key here; a PKCS#11 token or an external two-phase signer later. Callers hand
+ * it the message (not a pre-computed hash); the signer applies the algorithm's digest:
+ * RSA PKCS#1 v1.5 with SHA-256, ECDSA with SHA-256, SM2 with SM3 and the user ID
+ * "1234567812345678" (GB/T 32918, GM/T 0009). */
+#ifndef SEAL_CRYPTO_H
+#define SEAL_CRYPTO_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <seal/buf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEAL_SM2_USER_ID "1234567812345678"
+
+#define SEAL_OID_SM2_WITH_SM3 "1.2.156.10197.1.501"
+#define SEAL_OID_SM3 "1.2.156.10197.1.401"
+#define SEAL_OID_SM2_CURVE "1.2.156.10197.1.301"
+#define SEAL_OID_SHA256 "2.16.840.1.101.3.4.2.1"
+#define SEAL_OID_SHA384 "2.16.840.1.101.3.4.2.2"
+#define SEAL_OID_RSA_ENCRYPTION "1.2.840.113549.1.1.1"
+#define SEAL_OID_SHA256_WITH_RSA "1.2.840.113549.1.1.11"
+#define SEAL_OID_ECDSA_WITH_SHA256 "1.2.840.10045.4.3.2"
+
+typedef enum seal_key_alg {
+    SEAL_ALG_UNKNOWN = 0,
+    SEAL_ALG_RSA,
+    SEAL_ALG_ECDSA,
+    SEAL_ALG_SM2
+} seal_key_alg;
+
+/* "rsa", "ecdsa", "sm2" (and "unknown"). */
+const char *seal_key_alg_name(seal_key_alg alg);
+int seal_key_alg_parse(seal_key_alg *out, const char *name);
+
+/* The algorithm of a key (an SM2-curve EC key is SEAL_ALG_SM2). */
+seal_key_alg seal_key_alg_of(const EVP_PKEY *key);
+
+/* Generates a key: RSA (bits 2048 or 3072), ECDSA P-256, or SM2 (bits ignored). */
+int seal_key_generate(EVP_PKEY **out, seal_key_alg alg, int bits);
+
+/* Loads a private key from a file: PEM (plain or encrypted PKCS#8, traditional),
+ * DER PKCS#8 (plain or encrypted), or PKCS#12 (.p12/.pfx). `password` may be NULL for an
+ * unencrypted key. For PKCS#12, *cert_out and *chain_out (either may be NULL) receive the
+ * certificate and the other certificates in the file. A wrong password is SEAL_EAUTH. */
+int seal_key_load(EVP_PKEY **out, X509 **cert_out, STACK_OF(X509) **chain_out, const char *path,
+                  const char *password);
+
+/* Loads a private key from memory (same formats as seal_key_load, PKCS#12 excluded). */
+int seal_key_load_mem(EVP_PKEY **out, const uint8_t *data, size_t len, const char *password);
+
+/* Encrypts a private key as PEM PKCS#8 (AES-256-CBC, PBKDF2-HMAC-SHA256) under `pin`.
+ * This is how keys rest in the data directory. */
+int seal_key_encrypt_pem(seal_buf *out, EVP_PKEY *key, const char *pin);
+
+/* Certificates: PEM or DER file, or memory. */
+int seal_cert_load(X509 **out, const char *path);
+int seal_cert_load_mem(X509 **out, const uint8_t *data, size_t len);
+int seal_certs_load(STACK_OF(X509) **out, const char *path); /* every PEM cert in a file */
+int seal_cert_to_der(seal_buf *out, X509 *cert);
+int seal_cert_to_pem(seal_buf *out, X509 *cert);
+/* The subject's CN (or the whole one-line subject when there is no CN), UTF-8. The
+ * caller frees with g_free / free. */
+char *seal_cert_subject_cn(X509 *cert);
+
+/* ---- digests ---- */
+
+/* The digest used with a key's algorithm: SHA-256 for RSA and ECDSA, SM3 for SM2. */
+const EVP_MD *seal_digest_for_alg(seal_key_alg alg);
+int seal_digest(const EVP_MD *md, const void *data, size_t len, uint8_t *out, size_t *out_len);
+
+/* ---- signer ---- */
+typedef struct seal_signer seal_signer;
+
+/* A software signer over a private key and its certificate; `chain` holds the issuing
+ * CA certificates (not the root), may be NULL. Takes its own references. The key must
+ * match the certificate's public key (SEAL_ECRYPTO otherwise). */
+int seal_signer_new_software(seal_signer **out, EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain);
+void seal_signer_free(seal_signer *s);
+
+seal_key_alg seal_signer_alg(const seal_signer *s);
+X509 *seal_signer_cert(const seal_signer *s);            /* borrowed */
+STACK_OF(X509) *seal_signer_chain(const seal_signer *s); /* borrowed, may be empty */
+const EVP_MD *seal_signer_md(const seal_signer *s);
+/* The largest signature this signer can produce, in bytes. */
+size_t seal_signer_max_sig_len(const seal_signer *s);
+
+/* Signs `msg` (the signer hashes it). RSA and ECDSA produce their usual encodings; SM2 a
+ * DER SEQUENCE { r, s }. */
+int seal_signer_sign(const seal_signer *s, seal_buf *sig, const uint8_t *msg, size_t len);
+
+/* Verifies a signature over `msg` made with `cert`'s key. `alg_oid` names the signature
+ * algorithm (one of the SEAL_OID_* signature OIDs, or rsaEncryption with `md`); SM2
+ * accepts DER and 64-byte raw r||s. 0 if valid, SEAL_ECRYPTO if not. */
+int seal_verify_signature(X509 *cert, const char *alg_oid, const EVP_MD *md, const uint8_t *msg,
+                          size_t msg_len, const uint8_t *sig, size_t sig_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

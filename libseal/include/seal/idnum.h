@@ -1,0 +1,27 @@
+/* Identity numbers entered by administrators: the unified social credit code of an
+ * institution (GB 32100-2015) and the resident identity number of a person
+ * (GB 11643-1999). Both carry a check character; a typo is caught where it is entered. */
+#ifndef SEAL_IDNUM_H
+#define SEAL_IDNUM_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 0 when `code` is a valid 18-character unified social credit code; SEAL_EINVAL with a
+ * message naming the problem (length, bad character at position N, wrong check
+ * character) otherwise. The message never repeats the number itself. */
+int seal_credit_code_check(const char *code);
+
+/* 0 when `id` is a valid 18-character resident identity number (region, a real birth
+ * date, check character); SEAL_EINVAL otherwise. The message never repeats the number. */
+int seal_resident_id_check(const char *id);
+
+/* Writes a masked form for display and logs: first 6 and last 4 characters kept for
+ * resident IDs ("110105********002X"). out must hold 19 bytes. */
+void seal_resident_id_mask(const char *id, char out[19]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+/* GB/T 38540 electronic seals (SESeal): make (the seal maker signs), parse v1/v4/v5, check.
+ *
+ * A seal binds its picture and size, type, name, and the certificates allowed to use it,
+ * with a validity window; the seal maker (制章者) signs DER(SES_SealInfo) (GB/T 38540 7.2).
+ * The encoding is the one in ../shared/formats/OFD-SEAL.md section 1. */
+#ifndef SEAL_SES_H
+#define SEAL_SES_H
+
+#include <seal/crypto.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* SES_ESPropertyInfo.type values used by our seals. */
+enum { SEAL_SES_TYPE_OFFICIAL = 1, SEAL_SES_TYPE_PERSONAL = 2 };
+
+typedef struct seal_eseal_spec {
+    const char *es_id;        /* unique seal code (IA5) */
+    const char *vid;          /* vendor id (IA5), e.g. "sealsvc" */
+    long type;                /* SEAL_SES_TYPE_* */
+    const char *name;         /* UTF-8 */
+    STACK_OF(X509) *certs;    /* certificates bound to the seal (certListType 1) */
+    const char *picture_type; /* "PNG" */
+    const uint8_t *picture;
+    size_t picture_len;
+    long width_mm, height_mm;
+    time_t created, valid_start, valid_end;
+} seal_eseal_spec;
+
+/* Builds a v4 SESeal and signs DER(SES_SealInfo) with the maker. */
+int seal_eseal_make(seal_buf *der, const seal_eseal_spec *spec, const seal_signer *maker);
+
+/* A parsed seal. Slices point into `der`, which the seal owns. */
+typedef struct seal_eseal {
+    int version; /* 1, 4 or 5 */
+    char *es_id;
+    char *vid;
+    long type;
+    char *name;
+    long cert_list_type;    /* 1: certificates, 2: digests */
+    STACK_OF(X509) *certs;  /* when cert_list_type is 1 and entries parse as X.509 */
+    size_t cert_list_count; /* entries in certList, whatever their form */
+    char *picture_type;
+    seal_slice picture;
+    long width_mm, height_mm;
+    time_t created, valid_start, valid_end;
+    X509 *maker_cert; /* NULL when the stored bytes are not a certificate */
+    char maker_alg_oid[128];
+    seal_slice maker_signature;
+    seal_buf der;       /* the whole SESeal, as stored */
+    seal_buf maker_tbs; /* the exact bytes the maker signed */
+} seal_eseal;
+
+/* Parses a SESeal of any version (decided by shape, OFD-SEAL.md section 1). */
+int seal_eseal_parse(seal_eseal **out, const uint8_t *der, size_t len);
+void seal_eseal_free(seal_eseal *e);
+
+/* Checks the maker's signature over the stored bytes. 0 valid; SEAL_ECRYPTO not. */
+int seal_eseal_verify_maker(const seal_eseal *e);
+
+/* 1 when `cert` is in the seal's certificate list (by DER, or by digest for
+ * certListType 2), 0 when not. */
+int seal_eseal_lists_cert(const seal_eseal *e, X509 *cert);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

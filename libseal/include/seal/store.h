@@ -1,0 +1,70 @@
+/* The store: institutions, certificates, seals and their keys (SQLite in the data
+ * directory, the embedded default).
+ *
+ * Stamp flow: resolve a seal by id, check its state and validity, unlock its key with the
+ * seal PIN. A key rests encrypted under its seal's PIN (PKCS#8, AES-256, PBKDF2); five
+ * wrong PINs in a row lock the seal. */
+#ifndef SEAL_STORE_H
+#define SEAL_STORE_H
+
+#include <seal/crypto.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEAL_STORE_MAX_PIN_FAILURES 5
+
+typedef struct seal_store seal_store;
+
+/* Opens DATA_DIR/sealsvc.db; `create` makes the directory and schema when missing. */
+int seal_store_open(seal_store **out, const char *data_dir, bool create);
+void seal_store_close(seal_store *st);
+const char *seal_store_data_dir(const seal_store *st);
+
+/* Institutions. The credit code is checked (GB 32100). */
+int seal_store_add_institution(seal_store *st, const char *name, const char *credit_code,
+                               int64_t *id_out);
+
+typedef struct seal_record {
+    char *id;          /* "demo-official-1", chosen at creation, unique */
+    char *name;        /* the seal's name, e.g. "北京某某有限公司" */
+    char *kind;        /* "official", "contract", "finance", "personal"... */
+    char *shape;       /* "round", "oval", "square" */
+    int64_t institution_id;
+    char *owner;       /* institution name (joined) */
+    char *owner_code;  /* institution credit code (joined) */
+    seal_key_alg alg;
+    seal_buf cert_pem;  /* the signing certificate */
+    seal_buf chain_pem; /* its issuing CA certificates */
+    seal_buf key_pem;   /* the private key, encrypted under the seal PIN */
+    seal_buf image_png;
+    double width_mm, height_mm;
+    seal_buf esl;       /* the GB/T 38540 SESeal, DER */
+    time_t valid_start, valid_end;
+    char *state;        /* "active", "locked", "revoked" */
+    int pin_failures;
+} seal_record;
+
+void seal_record_clear(seal_record *r);
+
+int seal_store_add_seal(seal_store *st, const seal_record *r);
+/* SEAL_ENOTFOUND naming the id when there is no such seal. */
+int seal_store_get_seal(seal_store *st, const char *id, seal_record *out);
+/* Every seal id, in creation order (caller frees with g_strfreev). */
+int seal_store_list_seals(seal_store *st, char ***ids_out);
+
+/* Resolves a seal for stamping: it must be active and within its validity window now;
+ * the PIN must decrypt its key (a wrong PIN is SEAL_EAUTH and counts towards the lock,
+ * a right one resets the count). On success *signer_out signs with the seal's
+ * certificate and chain, and *record_out (may be NULL) receives the record. */
+int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
+                           seal_signer **signer_out, seal_record *record_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
