@@ -1,0 +1,89 @@
+/* The verification report: one verdict per signature and one overall, with the reasons a
+ * bidder or a court can read, and a JSON rendering for programs.
+ *
+ * Verdicts and reason codes follow ETSI EN 319 102-1 / EU DSS sub-indications
+ * (../shared/formats/PDF-SIGN.md section 6). */
+#ifndef SEAL_REPORT_H
+#define SEAL_REPORT_H
+
+#include <seal/buf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum seal_verdict {
+    SEAL_VERDICT_VALID = 0,
+    SEAL_VERDICT_INVALID = 1,
+    SEAL_VERDICT_INDETERMINATE = 2
+} seal_verdict;
+
+const char *seal_verdict_name(seal_verdict v); /* "VALID", "INVALID", "INDETERMINATE" */
+
+/* One check that was run, in the order it was run. */
+typedef struct seal_check {
+    char *name;     /* "byte-range", "digest", "signature", "chain", "validity"... */
+    seal_verdict outcome;
+    char *detail;   /* what was found, in words */
+} seal_check;
+
+typedef struct seal_sig_report {
+    char *field_name;      /* PDF field name, OFD signature ID */
+    char *kind;            /* "pades", "ses-v4", "sign"... */
+    char *signer_name;     /* signer certificate's CN */
+    char *signer_subject;  /* one-line subject */
+    char *signer_issuer;
+    char *signer_serial;   /* hex */
+    char *seal_name;       /* the seal's name, when the signature carries one */
+    char *algorithm;       /* "rsa", "ecdsa", "sm2" */
+    char *digest;          /* "sha256", "sm3"... */
+    time_t signing_time;   /* 0: unknown */
+    char *time_source;     /* "claimed (/M), not proven: no timestamp" */
+    char *coverage;        /* "entire file", "entire revision", "anomalous" */
+    int page;              /* 1-based, 0: invisible */
+    double rect[4];        /* llx lly urx ury in points (PDF) or x y w h mm (OFD) */
+    bool visible;
+    seal_verdict verdict;
+    char *reason;          /* sub-indication when not VALID: "HASH_FAILURE"... */
+    seal_check *checks;
+    size_t n_checks;
+    char **changes;        /* changes after signing, one line each */
+    size_t n_changes;
+} seal_sig_report;
+
+typedef struct seal_report {
+    char *file;
+    char *format; /* "pdf", "ofd" */
+    seal_verdict verdict;
+    char *reason;
+    seal_sig_report *sigs;
+    size_t n_sigs;
+} seal_report;
+
+int seal_report_new(seal_report **out, const char *file, const char *format);
+void seal_report_free(seal_report *r);
+/* Appends a signature entry (zeroed) and returns it through *out. */
+int seal_report_add_sig(seal_report *r, seal_sig_report **out);
+/* Records a check on a signature; the signature's verdict becomes the worst seen
+ * (INVALID > INDETERMINATE > VALID), and `reason` the first reason of that worst. */
+int seal_sig_add_check(seal_sig_report *s, const char *name, seal_verdict outcome,
+                       const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int seal_sig_add_change(seal_sig_report *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Sets r->verdict from its signatures: INVALID if any is, else INDETERMINATE if any is,
+ * else VALID; a report with no signature is INDETERMINATE with NO_SIGNATURE. */
+void seal_report_finish(seal_report *r);
+
+/* JSON for programs (UTF-8, pretty-printed). */
+int seal_report_to_json(const seal_report *r, seal_buf *out);
+/* Plain text for people. */
+int seal_report_to_text(const seal_report *r, seal_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,92 @@
+/* sealsvc: the entry point. Parses the global options (--data DIR) and hands the rest of
+ * the command line to a subcommand (demo, seal, stamp, verify). */
+#include "cli.h"
+
+#include <seal/error.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: sealsvc [--data DIR] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  demo init --dir DIR           create a demo platform (PKI, institutions, seals)\n"
+    "  seal make ... | seal show F   make a GB/T 38540 seal; show what a .esl holds\n"
+    "  seal list                     list the seals in the data directory\n"
+    "  stamp IN OUT --seal ID --pin PIN --page N --at X,Y [--invisible]\n"
+    "                                stamp a PDF with a visible seal and a PAdES signature\n"
+    "  verify FILE [--trust PEM]... [--json]\n"
+    "                                verify every signature (exit 0 valid, 1 invalid,\n"
+    "                                2 indeterminate, 3 error)\n"
+    "\n"
+    "global options:\n"
+    "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
+    "  --help       this text; COMMAND --help for a command's own\n"
+    "  --version    the version\n";
+
+int cli_fail(const char *what)
+{
+    const char *cls = seal_error_class_name(seal_error_last_class());
+    if (what)
+        fprintf(stderr, "sealsvc: %s error: %s: %s\n", cls, what, seal_error_last());
+    else
+        fprintf(stderr, "sealsvc: %s error: %s\n", cls, seal_error_last());
+    return EXIT_ERROR;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("sealsvc: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(run 'sealsvc --help' for usage)\n", stderr);
+    return EXIT_USAGE;
+}
+
+const char *cli_data_dir(const cli_ctx *ctx)
+{
+    return ctx->data_dir;
+}
+
+int main(int argc, char **argv)
+{
+    cli_ctx ctx = {.data_dir = getenv("SEALSVC_DATA"), .prog = "sealsvc"};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("sealsvc %s\n", SEAL_VERSION);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+            ctx.data_dir = argv[++i];
+        } else if (strncmp(argv[i], "--data=", 7) == 0) {
+            ctx.data_dir = argv[i] + 7;
+        } else {
+            return cli_usage_error("unknown global option '%s'", argv[i]);
+        }
+    }
+    if (i >= argc) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    static const struct {
+        const char *name;
+        int (*run)(const cli_ctx *, int, char **);
+    } commands[] = {
+        {"demo", cmd_demo},
+        {"seal", cmd_seal},
+        {"stamp", cmd_stamp},
+        {"verify", cmd_verify},
+    };
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
+        if (strcmp(argv[i], commands[c].name) == 0)
+            return commands[c].run(&ctx, argc - i, argv + i);
+    return cli_usage_error("unknown command '%s'", argv[i]);
+}
