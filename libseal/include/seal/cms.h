@@ -37,7 +37,7 @@ const EVP_MD *seal_cms_digest_md(const seal_cms *cms);
  * the CMS does not carry it). */
 X509 *seal_cms_signer_cert(const seal_cms *cms);
 /* Every certificate the CMS carries (borrowed). */
-STACK_OF(X509) *seal_cms_certs(const seal_cms *cms);
+STACK_OF(X509) * seal_cms_certs(const seal_cms *cms);
 /* The signature algorithm, as dotted OID text. */
 const char *seal_cms_sig_alg_oid(const seal_cms *cms);
 /* The signature value (what an RFC 3161 signature timestamp covers). */
@@ -45,17 +45,17 @@ seal_slice seal_cms_signature_value(const seal_cms *cms);
 /* The signing-time signed attribute, if any (PAdES forbids it; others write it). */
 int seal_cms_signing_time(const seal_cms *cms, time_t *out); /* SEAL_ENOTFOUND if absent */
 
-typedef struct seal_cms_check {
+typedef struct seal_cms_outcome {
     int digest_ok;       /* message-digest attribute equals the content digest */
     int signature_ok;    /* the signature over the signed attributes verifies */
     int signing_cert_ok; /* ESS signing-certificate(-v2) names the signer's cert (or absent) */
     int has_signing_cert_attr;
-} seal_cms_check;
+} seal_cms_outcome;
 
 /* Checks the CMS against the digest of the signed content (made with
  * seal_cms_digest_md()). Returns 0 when the checks could be run (see *result for their
  * outcome), or an error if the CMS lacks what the checks need (e.g. no signer cert). */
-int seal_cms_check(seal_cms_check *result, const seal_cms *cms, const uint8_t *digest,
+int seal_cms_check(seal_cms_outcome *result, const seal_cms *cms, const uint8_t *digest,
                    size_t digest_len);
 
 #ifdef __cplusplus

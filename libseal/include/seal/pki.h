@@ -21,24 +21,24 @@ typedef struct seal_trust seal_trust;
 
 int seal_trust_new(seal_trust **out);
 void seal_trust_free(seal_trust *t);
-/* Adds every certificate in a PEM/DER file, or in every *.pem/*.crt/*.cer of a directory. */
+/* Adds every certificate in a PEM/DER file, or in every .pem, .crt and .cer file of a directory. */
 int seal_trust_add_path(seal_trust *t, const char *path);
 int seal_trust_add_cert(seal_trust *t, X509 *cert);
 size_t seal_trust_count(const seal_trust *t);
 
 typedef enum seal_chain_status {
-    SEAL_CHAIN_OK = 0,          /* chain to an anchor, every certificate valid at T */
-    SEAL_CHAIN_NO_ANCHOR,       /* no chain to a configured anchor could be built */
-    SEAL_CHAIN_EXPIRED,         /* a certificate had expired at T */
-    SEAL_CHAIN_NOT_YET_VALID,   /* a certificate was not yet valid at T */
-    SEAL_CHAIN_BAD_SIGNATURE,   /* a certificate's signature does not verify */
-    SEAL_CHAIN_CONSTRAINTS,     /* CA flags, path length, key usage... */
+    SEAL_CHAIN_OK = 0,        /* chain to an anchor, every certificate valid at T */
+    SEAL_CHAIN_NO_ANCHOR,     /* no chain to a configured anchor could be built */
+    SEAL_CHAIN_EXPIRED,       /* a certificate had expired at T */
+    SEAL_CHAIN_NOT_YET_VALID, /* a certificate was not yet valid at T */
+    SEAL_CHAIN_BAD_SIGNATURE, /* a certificate's signature does not verify */
+    SEAL_CHAIN_CONSTRAINTS,   /* CA flags, path length, key usage... */
 } seal_chain_status;
 
 typedef struct seal_chain_result {
     seal_chain_status status;
-    char detail[256];      /* OpenSSL's reason and the certificate it concerns */
-    STACK_OF(X509) *chain; /* leaf first, anchor last, when one was built (owned) */
+    char detail[256];       /* OpenSSL's reason and the certificate it concerns */
+    STACK_OF(X509) * chain; /* leaf first, anchor last, when one was built (owned) */
 } seal_chain_result;
 
 void seal_chain_result_clear(seal_chain_result *r);
@@ -48,7 +48,7 @@ const char *seal_chain_status_name(seal_chain_status s); /* "ok", "no-anchor"...
  * intermediate candidates. `signing` also requires digitalSignature or nonRepudiation in
  * the leaf's key usage. Returns 0 when the check ran (outcome in *out). */
 int seal_chain_verify(seal_chain_result *out, const seal_trust *t, X509 *cert,
-                      STACK_OF(X509) *untrusted, time_t at, bool signing);
+                      STACK_OF(X509) * untrusted, time_t at, bool signing);
 
 /* ---- certificate issuance (demo CA) ---- */
 typedef enum seal_cert_role {
@@ -62,17 +62,17 @@ typedef enum seal_cert_role {
 
 typedef struct seal_cert_spec {
     seal_cert_role role;
-    const char *country;      /* "CN" */
-    const char *province;     /* ST, UTF-8, may be NULL */
-    const char *locality;     /* L, UTF-8, may be NULL */
-    const char *organization; /* O, UTF-8 */
-    const char *org_unit;     /* OU, may be NULL */
-    const char *common_name;  /* CN, UTF-8 */
+    const char *country;        /* "CN" */
+    const char *province;       /* ST, UTF-8, may be NULL */
+    const char *locality;       /* L, UTF-8, may be NULL */
+    const char *organization;   /* O, UTF-8 */
+    const char *org_unit;       /* OU, may be NULL */
+    const char *common_name;    /* CN, UTF-8 */
     const char *org_identifier; /* organizationIdentifier (2.5.4.97), e.g. the credit code */
     time_t not_before;
     time_t not_after;
-    const char *crl_url;  /* CRL distribution point, may be NULL */
-    const char *ocsp_url; /* AIA OCSP, may be NULL */
+    const char *crl_url;        /* CRL distribution point, may be NULL */
+    const char *ocsp_url;       /* AIA OCSP, may be NULL */
     const char *ca_issuers_url; /* AIA caIssuers, may be NULL */
 } seal_cert_spec;
 

@@ -1,0 +1,39 @@
+/* Where a seal goes, format-neutral: positions are given as a person sees the page (mm
+ * from the top-left corner of the page as displayed) and converted here to the format's
+ * own coordinates. PDF pages may be rotated (/Rotate) and cropped (CropBox). */
+#ifndef SEAL_PLACE_H
+#define SEAL_PLACE_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEAL_MM_PER_INCH 25.4
+#define SEAL_PT_PER_INCH 72.0
+
+double seal_mm_to_pt(double mm);
+double seal_pt_to_mm(double pt);
+
+/* A page as PDF describes it: the visible box (CropBox, in default user space) and the
+ * clockwise rotation applied when it is shown (0, 90, 180, 270). */
+typedef struct seal_place_page {
+    double box[4]; /* llx lly urx ury */
+    int rotate;
+} seal_place_page;
+
+/* The placed seal in user space: its rectangle (/Rect) and the matrix that turns the
+ * upright seal drawing (0 0 w h) so that it appears upright on the rotated page. */
+typedef struct seal_place_rect {
+    double rect[4];
+    double matrix[6];
+} seal_place_rect;
+
+/* Places a w x h mm seal centred at (x, y) mm from the displayed top-left corner.
+ * SEAL_EINVAL when the centre lies outside the page. */
+int seal_place_pdf(seal_place_rect *out, const seal_place_page *page, double x_mm, double y_mm,
+                   double w_mm, double h_mm);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,273 @@
+/* Opening a PDF for stamping: qpdf reads the objects (no recovery: a file that could only
+ * be read after repair is refused, PDF-SIGN.md section 1), and we read the tail ourselves
+ * to learn where the last revision's cross-reference section is and which kind it is. */
+#include "pdf_internal.h"
+
+#include <seal/error.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TAIL_SCAN 2048
+
+int pdf_qpdf_error(qpdf_data q, const char *path)
+{
+    const char *detail = "unknown error";
+    if (qpdf_has_error(q)) {
+        qpdf_error e = qpdf_get_error(q);
+        const char *text = qpdf_get_error_message_detail(q, e);
+        if (text && *text)
+            detail = text;
+    }
+    return seal_error_set(SEAL_EFORMAT, "%s is not a PDF that can be stamped: %s", path, detail);
+}
+
+/* Reads [off, off+len) of the file into buf (len <= sizeof buf). */
+static int read_at(int fd, uint64_t off, char *buf, size_t len, size_t *got)
+{
+    ssize_t n = pread(fd, buf, len, (off_t)off);
+    if (n < 0)
+        return seal_error_set(SEAL_EIO, "cannot read: %s", strerror(errno));
+    *got = (size_t)n;
+    return 0;
+}
+
+/* Finds the last "startxref N %%EOF" in the tail and checks what N points at. */
+static int read_tail(seal_pdf *pdf, int fd)
+{
+    int rc = 0;
+    char tail[TAIL_SCAN + 1];
+    uint64_t start = pdf->file_size > TAIL_SCAN ? pdf->file_size - TAIL_SCAN : 0;
+    size_t got = 0;
+    SEAL_TRY(read_at(fd, start, tail, TAIL_SCAN, &got));
+    tail[got] = 0;
+
+    char *sx = NULL;
+    for (char *p = tail; (p = memmem(p, got - (size_t)(p - tail), "startxref", 9)); p += 9)
+        sx = p;
+    SEAL_ENSURE(sx, SEAL_EFORMAT,
+                "%s has no 'startxref' near its end: the file is truncated or damaged", pdf->path);
+    char *p = sx + 9;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long off = strtoull(p, &end, 10);
+    SEAL_ENSURE(end != p && errno == 0, SEAL_EFORMAT, "%s: 'startxref' is not followed by a number",
+                pdf->path);
+    SEAL_ENSURE(strstr(end, "%%EOF"), SEAL_EFORMAT,
+                "%s: no %%%%EOF after the last startxref: the file is truncated", pdf->path);
+    SEAL_ENSURE(off < pdf->file_size, SEAL_EFORMAT,
+                "%s: startxref points at byte %llu, past the end of the file (%llu bytes)",
+                pdf->path, off, (unsigned long long)pdf->file_size);
+    pdf->startxref = off;
+
+    char head[64];
+    SEAL_TRY(read_at(fd, off, head, sizeof head - 1, &got));
+    head[got] = 0;
+    if (strncmp(head, "xref", 4) == 0) {
+        pdf->xref_is_stream = false;
+    } else {
+        long long num = 0, gen = 0;
+        int used = 0;
+        SEAL_ENSURE(sscanf(head, "%lld %lld obj%n", &num, &gen, &used) == 2 && used > 0,
+                    SEAL_EFORMAT,
+                    "%s: startxref points at byte %llu, where there is no cross-reference "
+                    "section; the file is damaged and would need repair",
+                    pdf->path, off);
+        pdf->xref_is_stream = true;
+    }
+out:
+    return rc;
+}
+
+static int check_header(seal_pdf *pdf, int fd)
+{
+    char head[16];
+    size_t got = 0;
+    int rc = read_at(fd, 0, head, 8, &got);
+    if (rc < 0)
+        return rc;
+    if (got < 8 || memcmp(head, "%PDF-", 5) != 0)
+        return seal_error_set(SEAL_EFORMAT, "%s does not start with a PDF header (%%PDF-)",
+                              pdf->path);
+    if (!isdigit((unsigned char)head[5]) || head[6] != '.' || !isdigit((unsigned char)head[7]))
+        return seal_error_set(SEAL_EFORMAT, "%s has a malformed PDF header (%.8s)", pdf->path,
+                              head);
+    return 0;
+}
+
+/* qpdf reports repairs and oddities as warnings; any of them means the objects we would
+ * update are not where the file says they are. */
+static int refuse_on_warnings(seal_pdf *pdf)
+{
+    if (!qpdf_more_warnings(pdf->q))
+        return 0;
+    qpdf_error w = qpdf_next_warning(pdf->q);
+    const char *detail = qpdf_get_error_message_detail(pdf->q, w);
+    while (qpdf_more_warnings(pdf->q))
+        qpdf_next_warning(pdf->q);
+    return seal_error_set(SEAL_EFORMAT,
+                          "%s is damaged (%s); refusing to add an update to a file that only "
+                          "reads after repair",
+                          pdf->path, detail && *detail ? detail : "qpdf warning");
+}
+
+int seal_pdf_open(seal_pdf **out, const char *path)
+{
+    int rc = 0;
+    int fd = -1;
+    *out = NULL;
+    seal_pdf *pdf = calloc(1, sizeof *pdf);
+    SEAL_ENSURE(pdf, SEAL_ENOMEM, "out of memory");
+    pdf->path = strdup(path);
+    SEAL_ENSURE(pdf->path, SEAL_ENOMEM, "out of memory");
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    SEAL_ENSURE(fd >= 0, SEAL_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    SEAL_ENSURE(fstat(fd, &st) == 0 && S_ISREG(st.st_mode), SEAL_EIO, "%s is not a regular file",
+                path);
+    pdf->file_size = (uint64_t)st.st_size;
+    SEAL_ENSURE(pdf->file_size > 0, SEAL_EFORMAT, "%s is empty", path);
+    SEAL_TRY(check_header(pdf, fd));
+    SEAL_TRY(read_tail(pdf, fd));
+
+    pdf->q = qpdf_init();
+    SEAL_ENSURE(pdf->q, SEAL_ENOMEM, "out of memory");
+    qpdf_silence_errors(pdf->q);
+    qpdf_set_suppress_warnings(pdf->q, QPDF_TRUE);
+    qpdf_set_attempt_recovery(pdf->q, QPDF_FALSE);
+    if (qpdf_read(pdf->q, path, NULL) & QPDF_ERRORS) {
+        const char *detail = qpdf_get_error_message_detail(pdf->q, qpdf_get_error(pdf->q));
+        if (detail && strstr(detail, "password"))
+            SEAL_FAIL(SEAL_EUNSUPPORTED,
+                      "%s is encrypted and needs a password; encrypted PDFs cannot be stamped "
+                      "yet",
+                      path);
+        SEAL_FAIL(SEAL_EFORMAT, "%s is not a PDF that can be stamped: %s", path,
+                  detail && *detail ? detail : "unreadable");
+    }
+    SEAL_ENSURE(!qpdf_is_encrypted(pdf->q), SEAL_EUNSUPPORTED,
+                "%s is encrypted; encrypted PDFs cannot be stamped yet", path);
+
+    qpdf_oh trailer = qpdf_get_trailer(pdf->q);
+    qpdf_oh size = qpdf_oh_get_key(pdf->q, trailer, "/Size");
+    SEAL_ENSURE(qpdf_oh_is_integer(pdf->q, size) && qpdf_oh_get_int_value(pdf->q, size) > 0,
+                SEAL_EFORMAT, "%s: the trailer has no valid /Size", path);
+    pdf->next_obj = qpdf_oh_get_int_value(pdf->q, size);
+    SEAL_ENSURE(qpdf_oh_is_dictionary(pdf->q, qpdf_get_root(pdf->q)), SEAL_EFORMAT,
+                "%s: the trailer's /Root is not a dictionary", path);
+
+    int pages = qpdf_get_num_pages(pdf->q);
+    if (pages < 0 || qpdf_has_error(pdf->q))
+        SEAL_TRY(pdf_qpdf_error(pdf->q, path));
+    SEAL_ENSURE(pages > 0, SEAL_EFORMAT, "%s has no pages", path);
+    pdf->page_count = pages;
+    SEAL_TRY(refuse_on_warnings(pdf));
+    *out = pdf;
+    pdf = NULL;
+out:
+    if (fd >= 0)
+        close(fd);
+    seal_pdf_free(pdf);
+    return rc;
+}
+
+void seal_pdf_free(seal_pdf *pdf)
+{
+    if (!pdf)
+        return;
+    if (pdf->q)
+        qpdf_cleanup(&pdf->q);
+    free(pdf->path);
+    free(pdf);
+}
+
+int seal_pdf_page_count(const seal_pdf *pdf)
+{
+    return pdf->page_count;
+}
+
+/* Looks up a page attribute, following /Parent for the inheritable ones (ISO 32000-1
+ * 7.7.3.4: MediaBox, CropBox, Rotate, Resources). Bounded against loops. */
+static qpdf_oh inherited(qpdf_data q, qpdf_oh page, const char *key)
+{
+    qpdf_oh node = page;
+    for (int depth = 0; depth < 64; depth++) {
+        if (qpdf_oh_has_key(q, node, key))
+            return qpdf_oh_get_key(q, node, key);
+        if (!qpdf_oh_has_key(q, node, "/Parent"))
+            break;
+        node = qpdf_oh_get_key(q, node, "/Parent");
+        if (!qpdf_oh_is_dictionary(q, node))
+            break;
+    }
+    return qpdf_oh_new_null(q);
+}
+
+static bool read_box(qpdf_data q, qpdf_oh box, double out[4])
+{
+    if (!qpdf_oh_is_array(q, box) || qpdf_oh_get_array_n_items(q, box) != 4)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        qpdf_oh v = qpdf_oh_get_array_item(q, box, i);
+        if (!qpdf_oh_is_number(q, v))
+            return false;
+        out[i] = qpdf_oh_get_numeric_value(q, v);
+    }
+    /* Normalise so that [0],[1] is the lower-left corner (7.9.5: any two corners). */
+    if (out[0] > out[2]) {
+        double t = out[0];
+        out[0] = out[2];
+        out[2] = t;
+    }
+    if (out[1] > out[3]) {
+        double t = out[1];
+        out[1] = out[3];
+        out[3] = t;
+    }
+    return out[2] - out[0] > 0 && out[3] - out[1] > 0;
+}
+
+int seal_pdf_page_geometry(const seal_pdf *pdf, int page, seal_pdf_page_geom *out)
+{
+    if (page < 1 || page > pdf->page_count)
+        return seal_error_set(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)",
+                              page, pdf->page_count, pdf->page_count == 1 ? "" : "s");
+    qpdf_data q = pdf->q;
+    qpdf_oh p = qpdf_get_page_n(q, (size_t)(page - 1));
+    if (!read_box(q, inherited(q, p, "/MediaBox"), out->media))
+        return seal_error_set(
+            SEAL_EFORMAT, "page %d has no valid /MediaBox (required by ISO 32000-1 7.7.3.3)", page);
+    memcpy(out->crop, out->media, sizeof out->crop);
+    double crop[4];
+    if (read_box(q, inherited(q, p, "/CropBox"), crop)) {
+        /* 14.11.2: the crop box is clipped to the media box. */
+        out->crop[0] = crop[0] > out->media[0] ? crop[0] : out->media[0];
+        out->crop[1] = crop[1] > out->media[1] ? crop[1] : out->media[1];
+        out->crop[2] = crop[2] < out->media[2] ? crop[2] : out->media[2];
+        out->crop[3] = crop[3] < out->media[3] ? crop[3] : out->media[3];
+        if (out->crop[2] <= out->crop[0] || out->crop[3] <= out->crop[1])
+            memcpy(out->crop, out->media, sizeof out->crop);
+    }
+    qpdf_oh rot = inherited(q, p, "/Rotate");
+    long long r = qpdf_oh_is_integer(q, rot) ? qpdf_oh_get_int_value(q, rot) : 0;
+    r %= 360;
+    if (r < 0)
+        r += 360;
+    if (r % 90)
+        return seal_error_set(SEAL_EFORMAT, "page %d has /Rotate %lld, not a multiple of 90", page,
+                              r);
+    out->rotate = (int)r;
+    double w = out->crop[2] - out->crop[0], h = out->crop[3] - out->crop[1];
+    out->view_width_pt = (r == 90 || r == 270) ? h : w;
+    out->view_height_pt = (r == 90 || r == 270) ? w : h;
+    return 0;
+}

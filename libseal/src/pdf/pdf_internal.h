@@ -1,0 +1,40 @@
+/* What the PDF stamper's files share: the open document (qpdf handle plus what we read
+ * from the raw bytes ourselves) and the object-writing helpers. */
+#ifndef SEAL_PDF_INTERNAL_H
+#define SEAL_PDF_INTERNAL_H
+
+#include <seal/buf.h>
+#include <seal/pdf.h>
+
+#include <qpdf/qpdf-c.h>
+#include <stdint.h>
+
+struct seal_pdf {
+    char *path;
+    qpdf_data q;
+    uint64_t file_size;
+    uint64_t startxref;  /* the last startxref value, as written */
+    bool xref_is_stream; /* the last revision used a cross-reference stream */
+    long long next_obj;  /* trailer /Size: the first free object number */
+    int page_count;
+};
+
+/* Serialises an object handle the way qpdf unparses it (indirect objects as "N G R"). */
+int pdf_unparse(seal_buf *out, qpdf_data q, qpdf_oh oh);
+
+/* Writes a dictionary with its keys, replacing or adding `extra` (a string of
+ * "/Key value" pairs that win over the same keys in the dictionary). */
+int pdf_write_dict_with(seal_buf *out, qpdf_data q, qpdf_oh dict, const char *const *drop_keys,
+                        const char *extra);
+
+/* A PDF text string for UTF-8 text: literal when ASCII, else UTF-16BE hex with a BOM
+ * (ISO 32000-1 7.9.2.2). */
+int pdf_text_string(seal_buf *out, const char *utf8);
+
+/* D:YYYYMMDDHHmmSS+08'00' in China Standard Time, the local time of our users. */
+void pdf_date(char out[32], time_t t);
+
+/* The message of qpdf's last error, as SEAL_EFORMAT. */
+int pdf_qpdf_error(qpdf_data q, const char *path);
+
+#endif

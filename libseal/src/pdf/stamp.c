@@ -1,0 +1,629 @@
+/* Stamping a PDF: one incremental update (PDF-SIGN.md sections 1-3) that adds a signature
+ * field merged with its widget, the seal's appearance, and a signature dictionary with
+ * placeholders; then the ByteRange digest, the CMS, and an atomic rename.
+ *
+ * The input is read once: it is copied to a temporary file beside the output and hashed
+ * on the way, so memory stays bounded whatever the file's size. */
+#include "stamp_internal.h"
+
+#include <seal/cms.h>
+#include <seal/error.h>
+#include <seal/place.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COPY_CHUNK (1u << 20)
+/* "[0 a b c]" with each of a, b, c up to 20 digits: fits any 64-bit offset. */
+#define BYTE_RANGE_WIDTH 66
+#define MAX_NEW_OBJECTS  16
+
+typedef struct xref_entry {
+    long long num;
+    long long gen;
+    uint64_t offset;
+} xref_entry;
+
+typedef struct update {
+    seal_buf text; /* the bytes appended to the input */
+    uint64_t base; /* file offset of text.data[0] */
+    xref_entry entries[MAX_NEW_OBJECTS];
+    size_t n_entries;
+    size_t byte_range_pos; /* offset in text of the ByteRange array */
+    size_t contents_pos;   /* offset in text of the '<' of /Contents */
+    size_t contents_len;   /* length of "<...>" */
+} update;
+
+static int begin_object(update *u, long long num, long long gen)
+{
+    for (size_t i = 0; i < u->n_entries; i++)
+        if (u->entries[i].num == num)
+            return seal_error_set(SEAL_EUNSUPPORTED,
+                                  "object %lld would be rewritten twice; this document's "
+                                  "structure is not supported",
+                                  num);
+    if (u->n_entries == MAX_NEW_OBJECTS)
+        return seal_error_set(SEAL_EUNSUPPORTED, "too many objects in one update");
+    u->entries[u->n_entries++] = (xref_entry){num, gen, u->base + u->text.len};
+    return seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
+}
+
+static int end_object(update *u)
+{
+    return seal_buf_append_str(&u->text, "\nendobj\n");
+}
+
+static int write_stream(update *u, long long num, const char *dict_keys, const seal_buf *data)
+{
+    int rc = 0;
+    SEAL_TRY(begin_object(u, num, 0));
+    SEAL_TRY(seal_buf_printf(&u->text, "<< %s /Length %zu >>\nstream\n", dict_keys, data->len));
+    SEAL_TRY(seal_buf_append(&u->text, data->data, data->len));
+    SEAL_TRY(seal_buf_append_str(&u->text, "\nendstream"));
+    SEAL_TRY(end_object(u));
+out:
+    return rc;
+}
+
+static int write_array_with(seal_buf *out, qpdf_data q, qpdf_oh array, long long add_ref)
+{
+    int rc = 0;
+    SEAL_TRY(seal_buf_append_str(out, "["));
+    if (qpdf_oh_is_array(q, array)) {
+        int n = qpdf_oh_get_array_n_items(q, array);
+        for (int i = 0; i < n; i++) {
+            SEAL_TRY(seal_buf_append_byte(out, ' '));
+            SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_array_item(q, array, i)));
+        }
+    }
+    SEAL_TRY(seal_buf_printf(out, " %lld 0 R ]", add_ref));
+out:
+    return rc;
+}
+
+/* Appends `ref` to dict[key] (an array, direct or indirect) and re-emits what changed:
+ * the indirect array alone, or else the dictionary (returned in *dict_text with `extra`
+ * keys added, for the caller to emit). */
+static int append_to_array_key(update *u, qpdf_data q, qpdf_oh dict, const char *key, long long ref,
+                               seal_buf *dict_text, const char *extra)
+{
+    int rc = 0;
+    seal_buf arr = SEAL_BUF_INIT, more = SEAL_BUF_INIT;
+    qpdf_oh value = qpdf_oh_get_key(q, dict, key);
+    if (qpdf_oh_is_array(q, value) && qpdf_oh_is_indirect(q, value)) {
+        SEAL_TRY(
+            begin_object(u, qpdf_oh_get_object_id(q, value), qpdf_oh_get_generation(q, value)));
+        SEAL_TRY(write_array_with(&u->text, q, value, ref));
+        SEAL_TRY(end_object(u));
+        if (extra) {
+            const char *drop[] = {"/NeedAppearances", "/SigFlags", NULL};
+            SEAL_TRY(pdf_write_dict_with(dict_text, q, dict, drop, extra));
+        }
+    } else {
+        SEAL_TRY(seal_buf_printf(&more, "%s ", key));
+        SEAL_TRY(write_array_with(&more, q, value, ref));
+        if (extra)
+            SEAL_TRY(seal_buf_printf(&more, " %s", extra));
+        const char *drop[] = {key, "/NeedAppearances", extra ? "/SigFlags" : NULL, NULL};
+        SEAL_TRY(pdf_write_dict_with(dict_text, q, dict, drop, (const char *)more.data));
+    }
+out:
+    seal_buf_clear(&arr);
+    seal_buf_clear(&more);
+    return rc;
+}
+
+static int emit_dict_object(update *u, qpdf_data q, qpdf_oh obj, const seal_buf *text)
+{
+    int rc = 0;
+    SEAL_TRY(begin_object(u, qpdf_oh_get_object_id(q, obj), qpdf_oh_get_generation(q, obj)));
+    SEAL_TRY(seal_buf_append(&u->text, text->data, text->len));
+    SEAL_TRY(end_object(u));
+out:
+    return rc;
+}
+
+/* Adds the field to the AcroForm (ISO 32000-1 12.7.2): /Fields gains it, /SigFlags 3
+ * (SignaturesExist | AppendOnly), /NeedAppearances dropped (PDF-SIGN.md section 2). */
+static int add_to_acroform(update *u, seal_pdf *pdf, long long field, long long *next_obj)
+{
+    int rc = 0;
+    qpdf_data q = pdf->q;
+    seal_buf form = SEAL_BUF_INIT, extra = SEAL_BUF_INIT, catalog = SEAL_BUF_INIT;
+    qpdf_oh root = qpdf_get_root(q);
+    qpdf_oh acro = qpdf_oh_get_key(q, root, "/AcroForm");
+    const char *drop_acro[] = {"/AcroForm", NULL};
+
+    if (qpdf_oh_is_dictionary(q, acro)) {
+        SEAL_TRY(append_to_array_key(u, q, acro, "/Fields", field, &form, "/SigFlags 3"));
+        if (qpdf_oh_is_indirect(q, acro)) {
+            SEAL_TRY(emit_dict_object(u, q, acro, &form));
+        } else {
+            SEAL_TRY(seal_buf_printf(&extra, "/AcroForm %s", (const char *)form.data));
+            SEAL_TRY(pdf_write_dict_with(&catalog, q, root, drop_acro, (const char *)extra.data));
+            SEAL_TRY(emit_dict_object(u, q, root, &catalog));
+        }
+    } else {
+        long long num = (*next_obj)++;
+        SEAL_TRY(begin_object(u, num, 0));
+        SEAL_TRY(seal_buf_printf(&u->text, "<< /Fields [ %lld 0 R ] /SigFlags 3 >>", field));
+        SEAL_TRY(end_object(u));
+        SEAL_TRY(seal_buf_printf(&extra, "/AcroForm %lld 0 R", num));
+        SEAL_TRY(pdf_write_dict_with(&catalog, q, root, drop_acro, (const char *)extra.data));
+        SEAL_TRY(emit_dict_object(u, q, root, &catalog));
+    }
+out:
+    seal_buf_clear(&form);
+    seal_buf_clear(&extra);
+    seal_buf_clear(&catalog);
+    return rc;
+}
+
+static int add_to_page(update *u, seal_pdf *pdf, qpdf_oh page, long long widget)
+{
+    int rc = 0;
+    seal_buf text = SEAL_BUF_INIT;
+    SEAL_TRY(append_to_array_key(u, pdf->q, page, "/Annots", widget, &text, NULL));
+    if (text.len)
+        SEAL_TRY(emit_dict_object(u, pdf->q, page, &text));
+out:
+    seal_buf_clear(&text);
+    return rc;
+}
+
+/* A field name no top-level field uses yet: "Seal1", "Seal2"... */
+static int unique_field_name(seal_pdf *pdf, char out[32])
+{
+    qpdf_data q = pdf->q;
+    qpdf_oh acro = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm");
+    qpdf_oh fields = qpdf_oh_get_key_if_dict(q, acro, "/Fields");
+    int n = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
+    for (int k = 1; k < 100000; k++) {
+        snprintf(out, 32, "Seal%d", k);
+        bool used = false;
+        for (int i = 0; i < n && !used; i++) {
+            qpdf_oh t = qpdf_oh_get_key_if_dict(q, qpdf_oh_get_array_item(q, fields, i), "/T");
+            used = qpdf_oh_is_string(q, t) && strcmp(qpdf_oh_get_utf8_value(q, t), out) == 0;
+        }
+        if (!used)
+            return 0;
+    }
+    return seal_error_set(SEAL_EUNSUPPORTED, "the document has too many signature fields");
+}
+
+static int write_signature_dict(update *u, long long num, const seal_signer *signer,
+                                const seal_pdf_stamp_opts *opts, size_t contents_bytes)
+{
+    int rc = 0;
+    char date[32];
+    pdf_date(date, opts->signing_time ? opts->signing_time : time(NULL));
+    (void)signer;
+    SEAL_TRY(begin_object(u, num, 0));
+    SEAL_TRY(seal_buf_append_str(&u->text, "<< /Type /Sig /Filter /Adobe.PPKLite "
+                                           "/SubFilter /ETSI.CAdES.detached /ByteRange "));
+    u->byte_range_pos = u->text.len;
+    SEAL_TRY(seal_buf_printf(&u->text, "%-*s", BYTE_RANGE_WIDTH, "[0 0 0 0]"));
+    SEAL_TRY(seal_buf_append_str(&u->text, "\n/Contents "));
+    u->contents_pos = u->text.len;
+    SEAL_TRY(seal_buf_append_byte(&u->text, '<'));
+    SEAL_TRY(seal_buf_reserve(&u->text, contents_bytes * 2 + 2));
+    memset(u->text.data + u->text.len, '0', contents_bytes * 2);
+    u->text.len += contents_bytes * 2;
+    SEAL_TRY(seal_buf_append_byte(&u->text, '>'));
+    u->contents_len = u->text.len - u->contents_pos;
+    SEAL_TRY(seal_buf_printf(&u->text, "\n/M (%s)", date));
+    if (opts->seal_name) {
+        SEAL_TRY(seal_buf_append_str(&u->text, " /Name "));
+        SEAL_TRY(pdf_text_string(&u->text, opts->seal_name));
+    }
+    if (opts->reason) {
+        SEAL_TRY(seal_buf_append_str(&u->text, " /Reason "));
+        SEAL_TRY(pdf_text_string(&u->text, opts->reason));
+    }
+    if (opts->location) {
+        SEAL_TRY(seal_buf_append_str(&u->text, " /Location "));
+        SEAL_TRY(pdf_text_string(&u->text, opts->location));
+    }
+    SEAL_TRY(seal_buf_append_str(&u->text,
+                                 " /Prop_Build << /Filter << /Name /Adobe.PPKLite >> "
+                                 "/App << /Name /sealsvc /REx (" SEAL_VERSION ") >> >> >>"));
+    SEAL_TRY(end_object(u));
+out:
+    return rc;
+}
+
+static int write_appearance(update *u, long long ap, long long img, long long smask,
+                            const pdf_seal_image *image, const seal_place_rect *place, double w_pt,
+                            double h_pt)
+{
+    int rc = 0;
+    seal_buf keys = SEAL_BUF_INIT, content = SEAL_BUF_INIT;
+    SEAL_TRY(seal_buf_printf(&content, "q %.4f 0 0 %.4f 0 0 cm /Seal Do Q", w_pt, h_pt));
+    SEAL_TRY(seal_buf_printf(&keys,
+                             "/Type /XObject /Subtype /Form /BBox [0 0 %.4f %.4f] "
+                             "/Matrix [%g %g %g %g 0 0] /Resources << /XObject << /Seal %lld 0 R "
+                             ">> >>",
+                             w_pt, h_pt, place->matrix[0], place->matrix[1], place->matrix[2],
+                             place->matrix[3], img));
+    SEAL_TRY(write_stream(u, ap, (const char *)keys.data, &content));
+
+    keys.len = 0;
+    SEAL_TRY(seal_buf_printf(&keys,
+                             "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
+                             "/DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask %lld 0 R",
+                             image->width, image->height, smask));
+    SEAL_TRY(write_stream(u, img, (const char *)keys.data, &image->rgb_z));
+
+    keys.len = 0;
+    SEAL_TRY(seal_buf_printf(&keys,
+                             "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
+                             "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
+                             image->width, image->height));
+    SEAL_TRY(write_stream(u, smask, (const char *)keys.data, &image->alpha_z));
+out:
+    seal_buf_clear(&keys);
+    seal_buf_clear(&content);
+    return rc;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    long long x = ((const xref_entry *)a)->num, y = ((const xref_entry *)b)->num;
+    return x < y ? -1 : x > y;
+}
+
+/* The trailer keys every revision repeats: /Root, /Info, /ID with the first part kept and a
+ * new second part (14.4), /Prev. /Encrypt does not occur (encrypted input is refused) and
+ * a hybrid file's /XRefStm is not copied (PDF-SIGN.md section 1). */
+static int trailer_keys(seal_buf *out, seal_pdf *pdf, long long size)
+{
+    int rc = 0;
+    qpdf_data q = pdf->q;
+    qpdf_oh trailer = qpdf_get_trailer(q);
+    uint8_t fresh[16];
+    seal_buf first = SEAL_BUF_INIT;
+    SEAL_ENSURE(RAND_bytes(fresh, sizeof fresh) == 1, SEAL_ECRYPTO, "no random bytes available");
+    SEAL_TRY(seal_buf_printf(out, "/Size %lld /Root ", size));
+    SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Root")));
+    if (qpdf_oh_has_key(q, trailer, "/Info")) {
+        SEAL_TRY(seal_buf_append_str(out, " /Info "));
+        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Info")));
+    }
+    qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
+    if (qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1 &&
+        qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, id, 0))) {
+        size_t len = 0;
+        const char *bytes =
+            qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, id, 0), &len);
+        SEAL_TRY(seal_hex_encode(&first, (const uint8_t *)bytes, len, false));
+    } else {
+        SEAL_TRY(seal_hex_encode(&first, fresh, sizeof fresh, false));
+    }
+    SEAL_TRY(seal_buf_printf(out, " /ID [<%s> <", (const char *)first.data));
+    SEAL_TRY(seal_hex_encode(out, fresh, sizeof fresh, false));
+    SEAL_TRY(seal_buf_printf(out, ">] /Prev %llu", (unsigned long long)pdf->startxref));
+out:
+    seal_buf_clear(&first);
+    return rc;
+}
+
+/* A classic table (7.5.4) when the last revision had one, else a stream (7.5.8). */
+static int write_xref(update *u, seal_pdf *pdf, long long size)
+{
+    int rc = 0;
+    seal_buf keys = SEAL_BUF_INIT, data = SEAL_BUF_INIT;
+    long long xref_obj = size;
+    uint64_t xref_offset = u->base + u->text.len;
+    if (pdf->xref_is_stream) {
+        u->entries[u->n_entries++] = (xref_entry){xref_obj, 0, xref_offset};
+        size = xref_obj + 1;
+    }
+    qsort(u->entries, u->n_entries, sizeof u->entries[0], compare_entries);
+
+    seal_buf index = SEAL_BUF_INIT;
+    for (size_t i = 0; i < u->n_entries;) {
+        size_t j = i + 1;
+        while (j < u->n_entries && u->entries[j].num == u->entries[j - 1].num + 1)
+            j++;
+        if (pdf->xref_is_stream) {
+            SEAL_TRY(seal_buf_printf(&index, "%s%lld %zu", index.len ? " " : "", u->entries[i].num,
+                                     j - i));
+        } else {
+            SEAL_TRY(seal_buf_printf(&data, "%lld %zu\n", u->entries[i].num, j - i));
+        }
+        for (size_t k = i; k < j; k++) {
+            const xref_entry *e = &u->entries[k];
+            if (pdf->xref_is_stream) {
+                uint8_t row[8] = {1};
+                for (int b = 0; b < 5; b++)
+                    row[1 + b] = (uint8_t)(e->offset >> (8 * (4 - b)));
+                row[6] = (uint8_t)(e->gen >> 8);
+                row[7] = (uint8_t)e->gen;
+                SEAL_TRY(seal_buf_append(&data, row, sizeof row));
+            } else {
+                SEAL_TRY(seal_buf_printf(&data, "%010llu %05lld n\r\n",
+                                         (unsigned long long)e->offset, e->gen));
+            }
+        }
+        i = j;
+    }
+    SEAL_ENSURE(xref_offset < (1ull << 40), SEAL_EUNSUPPORTED,
+                "the file is too large for this cross-reference layout");
+    SEAL_TRY(trailer_keys(&keys, pdf, size));
+    if (pdf->xref_is_stream) {
+        seal_buf dict = SEAL_BUF_INIT;
+        rc = seal_buf_printf(&dict, "/Type /XRef /W [1 5 2] /Index [%s] %s",
+                             (const char *)index.data, (const char *)keys.data);
+        if (rc == 0) {
+            u->n_entries--; /* begin_object would record it twice */
+            rc = write_stream(u, xref_obj, (const char *)dict.data, &data);
+        }
+        seal_buf_clear(&dict);
+        SEAL_TRY(rc);
+    } else {
+        SEAL_TRY(seal_buf_append_str(&u->text, "xref\n"));
+        SEAL_TRY(seal_buf_append(&u->text, data.data, data.len));
+        SEAL_TRY(seal_buf_printf(&u->text, "trailer\n<< %s >>\n", (const char *)keys.data));
+    }
+    SEAL_TRY(
+        seal_buf_printf(&u->text, "startxref\n%llu\n%%%%EOF\n", (unsigned long long)xref_offset));
+out:
+    seal_buf_clear(&index);
+    seal_buf_clear(&keys);
+    seal_buf_clear(&data);
+    return rc;
+}
+
+/* Builds the whole update in memory with a /Contents gap of contents_bytes. */
+static int build_update(update *u, seal_pdf *pdf, const seal_signer *signer,
+                        const seal_pdf_stamp_opts *opts, const pdf_seal_image *image,
+                        const seal_place_rect *place, size_t contents_bytes, bool need_newline)
+{
+    int rc = 0;
+    qpdf_data q = pdf->q;
+    char field_name[32];
+    seal_buf rect = SEAL_BUF_INIT;
+    long long next = pdf->next_obj;
+    long long sig = next++, field = next++;
+    long long ap = 0, img = 0, smask = 0;
+    if (!opts->invisible) {
+        ap = next++;
+        img = next++;
+        smask = next++;
+    }
+    qpdf_oh page = qpdf_get_page_n(q, (size_t)(opts->page - 1));
+    SEAL_TRY(unique_field_name(pdf, field_name));
+
+    if (need_newline)
+        SEAL_TRY(seal_buf_append_byte(&u->text, '\n'));
+    SEAL_TRY(write_signature_dict(u, sig, signer, opts, contents_bytes));
+
+    /* The field and its widget in one dictionary (12.7.3.1), Print|Locked (/F 132). */
+    if (opts->invisible)
+        SEAL_TRY(seal_buf_append_str(&rect, "[0 0 0 0]"));
+    else
+        SEAL_TRY(seal_buf_printf(&rect, "[%.4f %.4f %.4f %.4f]", place->rect[0], place->rect[1],
+                                 place->rect[2], place->rect[3]));
+    SEAL_TRY(begin_object(u, field, 0));
+    SEAL_TRY(seal_buf_printf(&u->text,
+                             "<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %lld 0 R "
+                             "/F 132 /Rect %s /P %d %d R",
+                             field_name, sig, (const char *)rect.data,
+                             qpdf_oh_get_object_id(q, page), qpdf_oh_get_generation(q, page)));
+    if (opts->seal_name) {
+        SEAL_TRY(seal_buf_append_str(&u->text, " /TU "));
+        SEAL_TRY(pdf_text_string(&u->text, opts->seal_name));
+    }
+    if (!opts->invisible)
+        SEAL_TRY(seal_buf_printf(&u->text, " /AP << /N %lld 0 R >>", ap));
+    SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
+    SEAL_TRY(end_object(u));
+
+    if (!opts->invisible)
+        SEAL_TRY(write_appearance(u, ap, img, smask, image, place, seal_mm_to_pt(opts->width_mm),
+                                  seal_mm_to_pt(opts->height_mm)));
+    SEAL_TRY(add_to_page(u, pdf, page, field));
+    SEAL_TRY(add_to_acroform(u, pdf, field, &next));
+    SEAL_TRY(write_xref(u, pdf, next));
+out:
+    seal_buf_clear(&rect);
+    return rc;
+}
+
+/* Fills the ByteRange (7.3.4 and 12.8.1): [0, '<') and ('>'+1, EOF). */
+static void fill_byte_range(update *u)
+{
+    uint64_t a = u->base + u->contents_pos;
+    uint64_t b = a + u->contents_len;
+    uint64_t end = u->base + u->text.len;
+    char text[128];
+    int n = snprintf(text, sizeof text, "[0 %llu %llu %llu]", (unsigned long long)a,
+                     (unsigned long long)b, (unsigned long long)(end - b));
+    /* The placeholder was written as BYTE_RANGE_WIDTH characters; pad with spaces. */
+    memset(u->text.data + u->byte_range_pos, ' ', BYTE_RANGE_WIDTH);
+    memcpy(u->text.data + u->byte_range_pos, text, (size_t)n);
+}
+
+static int write_all(int fd, const void *data, size_t len, const char *path)
+{
+    const uint8_t *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return seal_error_set(SEAL_EIO, "cannot write %s: %s", path,
+                                  n < 0 ? strerror(errno) : "short write");
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Copies the input into the temporary file and hashes it on the way. */
+static int copy_and_hash(int in_fd, int out_fd, uint64_t size, EVP_MD_CTX *md, const char *in,
+                         const char *tmp)
+{
+    int rc = 0;
+    uint8_t *chunk = malloc(COPY_CHUNK);
+    SEAL_ENSURE(chunk, SEAL_ENOMEM, "out of memory");
+    uint64_t done = 0;
+    while (done < size) {
+        size_t want = size - done < COPY_CHUNK ? (size_t)(size - done) : COPY_CHUNK;
+        ssize_t n = read(in_fd, chunk, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        SEAL_ENSURE(n > 0, SEAL_EIO, "cannot read %s: %s", in,
+                    n < 0 ? strerror(errno) : "the file shrank while being stamped");
+        SEAL_ENSURE(EVP_DigestUpdate(md, chunk, (size_t)n) == 1, SEAL_ECRYPTO, "digest failed");
+        SEAL_TRY(write_all(out_fd, chunk, (size_t)n, tmp));
+        done += (uint64_t)n;
+    }
+out:
+    free(chunk);
+    return rc;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int check_opts(const char *in, const char *out, const seal_pdf_stamp_opts *opts)
+{
+    if (!in || !out || !opts)
+        return seal_error_set(SEAL_EINVAL, "missing input, output or options");
+    if (strcmp(in, out) == 0 || same_file(in, out))
+        return seal_error_set(SEAL_EINVAL,
+                              "the output must be a new file, not the input (%s): the input is "
+                              "never modified",
+                              in);
+    if (!opts->invisible) {
+        if (!opts->image_png || !opts->image_png_len)
+            return seal_error_set(SEAL_EINVAL, "a visible seal needs its image");
+        if (!(opts->width_mm > 0 && opts->height_mm > 0 && opts->width_mm <= 500 &&
+              opts->height_mm <= 500))
+            return seal_error_set(SEAL_EINVAL, "seal size %.1f x %.1f mm is not sensible",
+                                  opts->width_mm, opts->height_mm);
+    }
+    return 0;
+}
+
+int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
+                   const seal_pdf_stamp_opts *opts)
+{
+    int rc = 0;
+    seal_pdf *pdf = NULL;
+    pdf_seal_image image = {SEAL_BUF_INIT, SEAL_BUF_INIT, 0, 0};
+    update u = {.text = SEAL_BUF_INIT};
+    seal_buf cms = SEAL_BUF_INIT, hex = SEAL_BUF_INIT;
+    EVP_MD_CTX *input_md = NULL, *md = NULL;
+    int in_fd = -1, tmp_fd = -1;
+    char *tmp = NULL;
+    seal_place_rect place = {{0}, {1, 0, 0, 1, 0, 0}};
+
+    SEAL_TRY(check_opts(in, out, opts));
+    SEAL_TRY(seal_pdf_open(&pdf, in));
+    if (opts->page < 1 || opts->page > pdf->page_count)
+        SEAL_FAIL(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)", opts->page,
+                  pdf->page_count, pdf->page_count == 1 ? "" : "s");
+    if (!opts->invisible) {
+        seal_pdf_page_geom geom;
+        SEAL_TRY(seal_pdf_page_geometry(pdf, opts->page, &geom));
+        seal_place_page pp = {{geom.crop[0], geom.crop[1], geom.crop[2], geom.crop[3]},
+                              geom.rotate};
+        rc = seal_place_pdf(&place, &pp, opts->x_mm, opts->y_mm, opts->width_mm, opts->height_mm);
+        if (rc < 0)
+            SEAL_TRY(seal_error_wrap(rc, "page %d", opts->page));
+        SEAL_TRY(pdf_seal_image_prepare(&image, opts->image_png, opts->image_png_len));
+    }
+
+    /* The temporary output, beside the final one so that rename is atomic. */
+    size_t tmp_len = strlen(out) + 16;
+    tmp = malloc(tmp_len);
+    SEAL_ENSURE(tmp, SEAL_ENOMEM, "out of memory");
+    snprintf(tmp, tmp_len, "%s.tmpXXXXXX", out);
+    tmp_fd = mkstemp(tmp);
+    if (tmp_fd < 0) {
+        free(tmp);
+        tmp = NULL;
+        SEAL_FAIL(SEAL_EIO, "cannot create the output %s: %s", out, strerror(errno));
+    }
+    in_fd = open(in, O_RDONLY | O_CLOEXEC);
+    SEAL_ENSURE(in_fd >= 0, SEAL_EIO, "cannot open %s: %s", in, strerror(errno));
+    uint8_t last = '\n';
+    SEAL_ENSURE(pread(in_fd, &last, 1, (off_t)(pdf->file_size - 1)) == 1, SEAL_EIO,
+                "cannot read %s", in);
+
+    input_md = EVP_MD_CTX_new();
+    md = EVP_MD_CTX_new();
+    SEAL_ENSURE(input_md && md, SEAL_ENOMEM, "out of memory");
+    SEAL_ENSURE(EVP_DigestInit_ex(input_md, seal_signer_md(signer), NULL) == 1, SEAL_ECRYPTO,
+                "cannot start the document digest");
+    SEAL_TRY(copy_and_hash(in_fd, tmp_fd, pdf->file_size, input_md, in, tmp));
+
+    /* Sign; if the CMS outgrows the reserved gap, rebuild the update with a larger one
+     * (PDF-SIGN.md section 3: never truncate). */
+    size_t reserve = seal_cms_estimate_size(signer) + 256;
+    for (int attempt = 0;; attempt++) {
+        u.text.len = 0;
+        u.n_entries = 0;
+        u.base = pdf->file_size;
+        SEAL_TRY(build_update(&u, pdf, signer, opts, &image, &place, reserve,
+                              last != '\n' && last != '\r'));
+        fill_byte_range(&u);
+        uint8_t digest[EVP_MAX_MD_SIZE];
+        unsigned digest_len = 0;
+        SEAL_ENSURE(EVP_MD_CTX_copy_ex(md, input_md) == 1 &&
+                        EVP_DigestUpdate(md, u.text.data, u.contents_pos) == 1 &&
+                        EVP_DigestUpdate(md, u.text.data + u.contents_pos + u.contents_len,
+                                         u.text.len - u.contents_pos - u.contents_len) == 1 &&
+                        EVP_DigestFinal_ex(md, digest, &digest_len) == 1,
+                    SEAL_ECRYPTO, "cannot compute the document digest");
+        cms.len = 0;
+        SEAL_TRY(seal_cms_sign_detached(&cms, signer, digest, digest_len));
+        if (cms.len <= reserve)
+            break;
+        SEAL_ENSURE(attempt < 2, SEAL_ECRYPTO, "the signature does not fit its placeholder");
+        reserve = cms.len + 1024;
+    }
+    hex.len = 0;
+    SEAL_TRY(seal_hex_encode(&hex, cms.data, cms.len, false));
+    memcpy(u.text.data + u.contents_pos + 1, hex.data, hex.len);
+
+    SEAL_TRY(write_all(tmp_fd, u.text.data, u.text.len, tmp));
+    SEAL_ENSURE(fchmod(tmp_fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s: %s", out,
+                strerror(errno));
+    SEAL_ENSURE(fsync(tmp_fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
+    SEAL_ENSURE(close(tmp_fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
+    tmp_fd = -1;
+    SEAL_ENSURE(rename(tmp, out) == 0, SEAL_EIO, "cannot create %s: %s", out, strerror(errno));
+    free(tmp);
+    tmp = NULL;
+out:
+    if (tmp_fd >= 0)
+        close(tmp_fd);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    if (in_fd >= 0)
+        close(in_fd);
+    EVP_MD_CTX_free(input_md);
+    EVP_MD_CTX_free(md);
+    seal_buf_clear(&u.text);
+    seal_buf_clear(&cms);
+    seal_buf_clear(&hex);
+    pdf_seal_image_clear(&image);
+    seal_pdf_free(pdf);
+    return rc;
+}

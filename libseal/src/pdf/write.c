@@ -1,0 +1,90 @@
+/* Small writers for PDF object syntax (ISO 32000-1 7.3): re-emitting a dictionary we
+ * change, text strings and dates. Existing values are written as qpdf unparses them, so
+ * references stay "N G R" and nothing outside the changed keys moves. */
+#include "pdf_internal.h"
+
+#include <seal/error.h>
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+int pdf_unparse(seal_buf *out, qpdf_data q, qpdf_oh oh)
+{
+    const char *text = qpdf_oh_unparse(q, oh);
+    if (qpdf_has_error(q))
+        return pdf_qpdf_error(q, "the document");
+    return seal_buf_append_str(out, text ? text : "null");
+}
+
+static bool key_listed(const char *key, const char *const *keys)
+{
+    for (; keys && *keys; keys++)
+        if (strcmp(key, *keys) == 0)
+            return true;
+    return false;
+}
+
+int pdf_write_dict_with(seal_buf *out, qpdf_data q, qpdf_oh dict, const char *const *drop_keys,
+                        const char *extra)
+{
+    int rc = 0;
+    SEAL_TRY(seal_buf_append_str(out, "<<"));
+    qpdf_oh_begin_dict_key_iter(q, dict);
+    while (qpdf_oh_dict_more_keys(q)) {
+        const char *key = qpdf_oh_dict_next_key(q);
+        if (key_listed(key, drop_keys))
+            continue;
+        /* Unparsing a name object re-encodes special characters (7.3.5 #xx escapes). */
+        SEAL_TRY(seal_buf_append_byte(out, ' '));
+        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_new_name(q, key)));
+        SEAL_TRY(seal_buf_append_byte(out, ' '));
+        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, dict, key)));
+    }
+    if (extra && *extra) {
+        SEAL_TRY(seal_buf_append_byte(out, ' '));
+        SEAL_TRY(seal_buf_append_str(out, extra));
+    }
+    SEAL_TRY(seal_buf_append_str(out, " >>"));
+out:
+    return rc;
+}
+
+int pdf_text_string(seal_buf *out, const char *utf8)
+{
+    bool ascii = true;
+    for (const unsigned char *p = (const unsigned char *)utf8; *p; p++)
+        if (*p >= 0x80 || *p < 0x20)
+            ascii = false;
+    if (ascii) {
+        int rc = seal_buf_append_byte(out, '(');
+        for (const char *p = utf8; rc == 0 && *p; p++) {
+            if (*p == '(' || *p == ')' || *p == '\\')
+                rc = seal_buf_append_byte(out, '\\');
+            if (rc == 0)
+                rc = seal_buf_append_byte(out, (uint8_t)*p);
+        }
+        return rc ? rc : seal_buf_append_byte(out, ')');
+    }
+    glong n = 0;
+    GError *err = NULL;
+    gunichar2 *u16 = g_utf8_to_utf16(utf8, -1, NULL, &n, &err);
+    if (!u16) {
+        g_clear_error(&err);
+        return seal_error_set(SEAL_EINVAL, "text is not valid UTF-8");
+    }
+    int rc = seal_buf_append_str(out, "<FEFF");
+    for (glong i = 0; rc == 0 && i < n; i++)
+        rc = seal_buf_printf(out, "%04X", (unsigned)u16[i]);
+    g_free(u16);
+    return rc ? rc : seal_buf_append_byte(out, '>');
+}
+
+void pdf_date(char out[32], time_t t)
+{
+    /* Our users are in China Standard Time (UTC+8, no daylight saving). */
+    time_t local = t + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    strftime(out, 32, "D:%Y%m%d%H%M%S+08'00'", &tm);
+}

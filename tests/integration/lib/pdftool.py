@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Independent helpers for the integration tests, using only the Python standard library
+(so that what they check does not go through sealsvc's own code):
+
+  pdftool.py redbox IMAGE.ppm DPI       -> "cx cy w h" in mm of the red (seal) pixels
+  pdftool.py  extract-cms FILE.pdf N DIR -> DIR/cms.der, DIR/signed.bin (ByteRange bytes),
+                                           DIR/attrs.der (signed attributes as a SET) and
+                                           DIR/sig.bin (the signature value) of signature N
+  pdftool.py sigcount FILE.pdf          -> number of /ByteRange entries
+  pdftool.py flip FILE.pdf OFFSET       -> flips one byte in place
+  pdftool.py cropped OUT.pdf            -> a one-page PDF whose CropBox differs from its MediaBox
+"""
+import re
+import sys
+
+
+def read_ppm(path):
+    data = open(path, 'rb').read()
+    tokens = []
+    pos = 0
+    while len(tokens) < 4:
+        m = re.compile(rb'\s*(#[^\n]*\n\s*)*(\S+)').match(data, pos)
+        tokens.append(m.group(2))
+        pos = m.end()
+    assert tokens[0] == b'P6', 'not a binary PPM'
+    w, h = int(tokens[1]), int(tokens[2])
+    return w, h, data[pos + 1:]
+
+
+def redbox(path, dpi):
+    w, h, px = read_ppm(path)
+    xs, ys = [], []
+    for y in range(h):
+        row = px[y * w * 3:(y + 1) * w * 3]
+        for x in range(w):
+            r, g, b = row[3 * x], row[3 * x + 1], row[3 * x + 2]
+            if r > 150 and g < 110 and b < 110:
+                xs.append(x)
+                ys.append(y)
+    if not xs:
+        print('none')
+        return
+    mm = 25.4 / dpi
+    x0, x1, y0, y1 = min(xs), max(xs) + 1, min(ys), max(ys) + 1
+    print('%.2f %.2f %.2f %.2f' % ((x0 + x1) / 2 * mm, (y0 + y1) / 2 * mm, (x1 - x0) * mm,
+                                   (y1 - y0) * mm))
+
+
+def der_next(buf, pos):
+    tag = buf[pos]
+    length = buf[pos + 1]
+    hdr = 2
+    if length & 0x80:
+        n = length & 0x7f
+        length = int.from_bytes(buf[pos + 2:pos + 2 + n], 'big')
+        hdr += n
+    return tag, pos + hdr, pos + hdr + length  # tag, content start, end
+
+
+def der_children(buf, start, end):
+    out = []
+    pos = start
+    while pos < end:
+        tag, cs, ce = der_next(buf, pos)
+        out.append((tag, pos, cs, ce))
+        pos = ce
+    return out
+
+
+def signatures(pdf):
+    return list(re.finditer(rb'/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]', pdf))
+
+
+def extract_cms(path, n, outdir):
+    pdf = open(path, 'rb').read()
+    m = signatures(pdf)[int(n)]
+    a, b, c, d = (int(x) for x in m.groups())
+    assert a == 0 and pdf[b] == ord('<') and pdf[c - 1] == ord('>'), 'ByteRange gap is not /Contents'
+    der = bytes.fromhex(pdf[b + 1:c - 1].decode())
+    tag, cs, ce = der_next(der, 0)
+    der = der[:ce]
+    open(outdir + '/cms.der', 'wb').write(der)
+    open(outdir + '/signed.bin', 'wb').write(pdf[a:a + b] + pdf[c:c + d])
+    # ContentInfo -> [0] -> SignedData -> signerInfos (last SET) -> SignerInfo
+    ci = der_children(der, cs, ce)
+    _, _, ecs, ece = ci[1]
+    _, _, scs, sce = der_children(der, ecs, ece)[0]
+    sd = der_children(der, scs, sce)
+    _, _, sics, sice = sd[-1]
+    _, _, ics, ice = der_children(der, sics, sice)[0]
+    fields = der_children(der, ics, ice)
+    attrs = [f for f in fields if f[0] == 0xa0][0]
+    open(outdir + '/attrs.der', 'wb').write(b'\x31' + der[attrs[1] + 1:attrs[3]])
+    sig = [f for f in fields if f[0] == 0x04][-1]
+    open(outdir + '/sig.bin', 'wb').write(der[sig[2]:sig[3]])
+
+
+def cropped(out):
+    objs = [
+        b'<< /Type /Catalog /Pages 2 0 R >>',
+        b'<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>',
+        b'<< /Type /Page /Parent 2 0 R /CropBox [50 100 545 742] /Contents 4 0 R '
+        b'/Resources << >> >>',
+    ]
+    content = b'0 0 1 rg 50 100 495 642 re S'
+    objs.append(b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream')
+    data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(data))
+        data += b'%d 0 obj\n' % (i + 1) + o + b'\nendobj\n'
+    xref = len(data)
+    data += b'xref\n0 %d\n0000000000 65535 f\r\n' % (len(objs) + 1)
+    for off in offsets:
+        data += b'%010d 00000 n\r\n' % off
+    data += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objs) + 1, xref)
+    open(out, 'wb').write(data)
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == 'redbox':
+        redbox(sys.argv[2], float(sys.argv[3]))
+    elif cmd == 'extract-cms':
+        extract_cms(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == 'sigcount':
+        print(len(signatures(open(sys.argv[2], 'rb').read())))
+    elif cmd == 'flip':
+        with open(sys.argv[2], 'r+b') as f:
+            f.seek(int(sys.argv[3]))
+            byte = f.read(1)
+            f.seek(int(sys.argv[3]))
+            f.write(bytes([byte[0] ^ 0x01]))
+    elif cmd == 'cropped':
+        cropped(sys.argv[2])
+    else:
+        sys.exit('unknown command ' + cmd)
+
+
+if __name__ == '__main__':
+    main()
