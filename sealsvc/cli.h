@@ -5,13 +5,7 @@
 #include <stdbool.h>
 
 /* Exit codes shared by every command. verify also uses 1 (invalid) and 2 (indeterminate). */
-enum {
-    EXIT_OK = 0,
-    EXIT_INVALID = 1,
-    EXIT_INDETERMINATE = 2,
-    EXIT_ERROR = 3,
-    EXIT_USAGE = 64
-};
+enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_INDETERMINATE = 2, EXIT_ERROR = 3, EXIT_USAGE = 64 };
 
 typedef struct cli_ctx {
     const char *data_dir; /* --data DIR, or $SEALSVC_DATA; NULL when neither */

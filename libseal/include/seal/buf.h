@@ -19,7 +19,10 @@ typedef struct seal_buf {
     size_t cap;
 } seal_buf;
 
-#define SEAL_BUF_INIT {NULL, 0, 0}
+#define SEAL_BUF_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 int seal_buf_reserve(seal_buf *b, size_t extra);
 int seal_buf_append(seal_buf *b, const void *data, size_t len);

@@ -18,13 +18,13 @@ extern "C" {
 
 #define SEAL_SM2_USER_ID "1234567812345678"
 
-#define SEAL_OID_SM2_WITH_SM3 "1.2.156.10197.1.501"
-#define SEAL_OID_SM3 "1.2.156.10197.1.401"
-#define SEAL_OID_SM2_CURVE "1.2.156.10197.1.301"
-#define SEAL_OID_SHA256 "2.16.840.1.101.3.4.2.1"
-#define SEAL_OID_SHA384 "2.16.840.1.101.3.4.2.2"
-#define SEAL_OID_RSA_ENCRYPTION "1.2.840.113549.1.1.1"
-#define SEAL_OID_SHA256_WITH_RSA "1.2.840.113549.1.1.11"
+#define SEAL_OID_SM2_WITH_SM3      "1.2.156.10197.1.501"
+#define SEAL_OID_SM3               "1.2.156.10197.1.401"
+#define SEAL_OID_SM2_CURVE         "1.2.156.10197.1.301"
+#define SEAL_OID_SHA256            "2.16.840.1.101.3.4.2.1"
+#define SEAL_OID_SHA384            "2.16.840.1.101.3.4.2.2"
+#define SEAL_OID_RSA_ENCRYPTION    "1.2.840.113549.1.1.1"
+#define SEAL_OID_SHA256_WITH_RSA   "1.2.840.113549.1.1.11"
 #define SEAL_OID_ECDSA_WITH_SHA256 "1.2.840.10045.4.3.2"
 
 typedef enum seal_key_alg {
@@ -48,7 +48,7 @@ int seal_key_generate(EVP_PKEY **out, seal_key_alg alg, int bits);
  * DER PKCS#8 (plain or encrypted), or PKCS#12 (.p12/.pfx). `password` may be NULL for an
  * unencrypted key. For PKCS#12, *cert_out and *chain_out (either may be NULL) receive the
  * certificate and the other certificates in the file. A wrong password is SEAL_EAUTH. */
-int seal_key_load(EVP_PKEY **out, X509 **cert_out, STACK_OF(X509) **chain_out, const char *path,
+int seal_key_load(EVP_PKEY **out, X509 **cert_out, STACK_OF(X509) * *chain_out, const char *path,
                   const char *password);
 
 /* Loads a private key from memory (same formats as seal_key_load, PKCS#12 excluded). */
@@ -61,7 +61,7 @@ int seal_key_encrypt_pem(seal_buf *out, EVP_PKEY *key, const char *pin);
 /* Certificates: PEM or DER file, or memory. */
 int seal_cert_load(X509 **out, const char *path);
 int seal_cert_load_mem(X509 **out, const uint8_t *data, size_t len);
-int seal_certs_load(STACK_OF(X509) **out, const char *path); /* every PEM cert in a file */
+int seal_certs_load(STACK_OF(X509) * *out, const char *path); /* every PEM cert in a file */
 int seal_cert_to_der(seal_buf *out, X509 *cert);
 int seal_cert_to_pem(seal_buf *out, X509 *cert);
 /* The subject's CN (or the whole one-line subject when there is no CN), UTF-8. The
@@ -80,12 +80,12 @@ typedef struct seal_signer seal_signer;
 /* A software signer over a private key and its certificate; `chain` holds the issuing
  * CA certificates (not the root), may be NULL. Takes its own references. The key must
  * match the certificate's public key (SEAL_ECRYPTO otherwise). */
-int seal_signer_new_software(seal_signer **out, EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain);
+int seal_signer_new_software(seal_signer **out, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain);
 void seal_signer_free(seal_signer *s);
 
 seal_key_alg seal_signer_alg(const seal_signer *s);
-X509 *seal_signer_cert(const seal_signer *s);            /* borrowed */
-STACK_OF(X509) *seal_signer_chain(const seal_signer *s); /* borrowed, may be empty */
+X509 *seal_signer_cert(const seal_signer *s);             /* borrowed */
+STACK_OF(X509) * seal_signer_chain(const seal_signer *s); /* borrowed, may be empty */
 const EVP_MD *seal_signer_md(const seal_signer *s);
 /* The largest signature this signer can produce, in bytes. */
 size_t seal_signer_max_sig_len(const seal_signer *s);

@@ -14,24 +14,20 @@
 extern "C" {
 #endif
 
-typedef enum seal_shape {
-    SEAL_SHAPE_ROUND = 0,
-    SEAL_SHAPE_OVAL,
-    SEAL_SHAPE_SQUARE
-} seal_shape;
+typedef enum seal_shape { SEAL_SHAPE_ROUND = 0, SEAL_SHAPE_OVAL, SEAL_SHAPE_SQUARE } seal_shape;
 
 const char *seal_shape_name(seal_shape shape); /* "round", "oval", "square" */
 int seal_shape_parse(seal_shape *out, const char *name);
 
 typedef struct seal_drawing {
     seal_shape shape;
-    const char *name;    /* UTF-8; upper arc (round, oval) or the name grid (square) */
-    const char *purpose; /* straight line below the star, e.g. "合同专用章"; NULL: none */
-    const char *code;    /* lower arc, e.g. a 13-digit seal code; NULL: none */
-    double width_mm;     /* 0: 42 round, 45 oval, 20 square */
-    double height_mm;    /* 0: same as width for round/square, 30 for oval */
-    int dpi;             /* 0: 600; at least 300 */
-    uint32_t rgb;        /* 0: seal red 0xE0201A */
+    const char *name;      /* UTF-8; upper arc (round, oval) or the name grid (square) */
+    const char *purpose;   /* straight line below the star, e.g. "合同专用章"; NULL: none */
+    const char *code;      /* lower arc, e.g. a 13-digit seal code; NULL: none */
+    double width_mm;       /* 0: 42 round, 45 oval, 20 square */
+    double height_mm;      /* 0: same as width for round/square, 30 for oval */
+    int dpi;               /* 0: 600; at least 300 */
+    uint32_t rgb;          /* 0: seal red 0xE0201A */
     const char *font_path; /* NULL: the font shipped in fonts/ (see seal_font_path) */
 } seal_drawing;
 

@@ -31,15 +31,15 @@ int seal_pdf_page_count(const seal_pdf *pdf);
 typedef struct seal_pdf_page_geom {
     double media[4]; /* llx lly urx ury */
     double crop[4];
-    int rotate;      /* 0, 90, 180, 270 */
+    int rotate; /* 0, 90, 180, 270 */
     double view_width_pt, view_height_pt;
 } seal_pdf_page_geom;
 
 int seal_pdf_page_geometry(const seal_pdf *pdf, int page, seal_pdf_page_geom *out);
 
 typedef struct seal_pdf_stamp_opts {
-    int page;            /* 1-based */
-    double x_mm, y_mm;   /* seal centre, from the top-left of the page as shown */
+    int page;          /* 1-based */
+    double x_mm, y_mm; /* seal centre, from the top-left of the page as shown */
     bool invisible;
     const uint8_t *image_png; /* the seal picture (NULL when invisible) */
     size_t image_png_len;

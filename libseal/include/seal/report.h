@@ -25,32 +25,32 @@ const char *seal_verdict_name(seal_verdict v); /* "VALID", "INVALID", "INDETERMI
 
 /* One check that was run, in the order it was run. */
 typedef struct seal_check {
-    char *name;     /* "byte-range", "digest", "signature", "chain", "validity"... */
+    char *name; /* "byte-range", "digest", "signature", "chain", "validity"... */
     seal_verdict outcome;
-    char *detail;   /* what was found, in words */
+    char *detail; /* what was found, in words */
 } seal_check;
 
 typedef struct seal_sig_report {
-    char *field_name;      /* PDF field name, OFD signature ID */
-    char *kind;            /* "pades", "ses-v4", "sign"... */
-    char *signer_name;     /* signer certificate's CN */
-    char *signer_subject;  /* one-line subject */
+    char *field_name;     /* PDF field name, OFD signature ID */
+    char *kind;           /* "pades", "ses-v4", "sign"... */
+    char *signer_name;    /* signer certificate's CN */
+    char *signer_subject; /* one-line subject */
     char *signer_issuer;
-    char *signer_serial;   /* hex */
-    char *seal_name;       /* the seal's name, when the signature carries one */
-    char *algorithm;       /* "rsa", "ecdsa", "sm2" */
-    char *digest;          /* "sha256", "sm3"... */
-    time_t signing_time;   /* 0: unknown */
-    char *time_source;     /* "claimed (/M), not proven: no timestamp" */
-    char *coverage;        /* "entire file", "entire revision", "anomalous" */
-    int page;              /* 1-based, 0: invisible */
-    double rect[4];        /* llx lly urx ury in points (PDF) or x y w h mm (OFD) */
+    char *signer_serial; /* hex */
+    char *seal_name;     /* the seal's name, when the signature carries one */
+    char *algorithm;     /* "rsa", "ecdsa", "sm2" */
+    char *digest;        /* "sha256", "sm3"... */
+    time_t signing_time; /* 0: unknown */
+    char *time_source;   /* "claimed (/M), not proven: no timestamp" */
+    char *coverage;      /* "entire file", "entire revision", "anomalous" */
+    int page;            /* 1-based, 0: invisible */
+    double rect[4];      /* llx lly urx ury in points (PDF) or x y w h mm (OFD) */
     bool visible;
     seal_verdict verdict;
-    char *reason;          /* sub-indication when not VALID: "HASH_FAILURE"... */
+    char *reason; /* sub-indication when not VALID: "HASH_FAILURE"... */
     seal_check *checks;
     size_t n_checks;
-    char **changes;        /* changes after signing, one line each */
+    char **changes; /* changes after signing, one line each */
     size_t n_changes;
 } seal_sig_report;
 

@@ -21,7 +21,7 @@ typedef struct seal_eseal_spec {
     const char *vid;          /* vendor id (IA5), e.g. "sealsvc" */
     long type;                /* SEAL_SES_TYPE_* */
     const char *name;         /* UTF-8 */
-    STACK_OF(X509) *certs;    /* certificates bound to the seal (certListType 1) */
+    STACK_OF(X509) * certs;   /* certificates bound to the seal (certListType 1) */
     const char *picture_type; /* "PNG" */
     const uint8_t *picture;
     size_t picture_len;
@@ -40,7 +40,7 @@ typedef struct seal_eseal {
     long type;
     char *name;
     long cert_list_type;    /* 1: certificates, 2: digests */
-    STACK_OF(X509) *certs;  /* when cert_list_type is 1 and entries parse as X.509 */
+    STACK_OF(X509) * certs; /* when cert_list_type is 1 and entries parse as X.509 */
     size_t cert_list_count; /* entries in certList, whatever their form */
     char *picture_type;
     seal_slice picture;

@@ -28,30 +28,45 @@ const char *seal_store_data_dir(const seal_store *st);
 /* Institutions. The credit code is checked (GB 32100). */
 int seal_store_add_institution(seal_store *st, const char *name, const char *credit_code,
                                int64_t *id_out);
+/* Finds an institution by credit code: SEAL_ENOTFOUND when there is none. `name_out`
+ * (may be NULL) receives its name (caller frees with g_free). */
+int seal_store_find_institution(seal_store *st, const char *credit_code, int64_t *id_out,
+                                char **name_out);
 
 typedef struct seal_record {
-    char *id;          /* "demo-official-1", chosen at creation, unique */
-    char *name;        /* the seal's name, e.g. "北京某某有限公司" */
-    char *kind;        /* "official", "contract", "finance", "personal"... */
-    char *shape;       /* "round", "oval", "square" */
+    char *id;    /* "demo-official-1", chosen at creation, unique */
+    char *name;  /* the seal's name, e.g. "北京某某有限公司" */
+    char *kind;  /* "official", "contract", "finance", "personal"... */
+    char *shape; /* "round", "oval", "square" */
     int64_t institution_id;
-    char *owner;       /* institution name (joined) */
-    char *owner_code;  /* institution credit code (joined) */
+    char *owner;      /* institution name (joined) */
+    char *owner_code; /* institution credit code (joined) */
     seal_key_alg alg;
     seal_buf cert_pem;  /* the signing certificate */
     seal_buf chain_pem; /* its issuing CA certificates */
     seal_buf key_pem;   /* the private key, encrypted under the seal PIN */
     seal_buf image_png;
     double width_mm, height_mm;
-    seal_buf esl;       /* the GB/T 38540 SESeal, DER */
+    seal_buf esl; /* the GB/T 38540 SESeal, DER */
     time_t valid_start, valid_end;
-    char *state;        /* "active", "locked", "revoked" */
+    char *state; /* "active", "locked", "revoked" */
     int pin_failures;
 } seal_record;
 
 void seal_record_clear(seal_record *r);
 
 int seal_store_add_seal(seal_store *st, const seal_record *r);
+/* A new 13-digit seal code for an institution (its division code, then random digits),
+ * used as the SESeal esID and drawn on the lower arc of round seals. */
+int seal_store_seal_code(char out[14], const char *credit_code);
+/* Makes and keeps a new seal. The caller fills in r's id, name, kind, shape,
+ * institution_id, cert_pem, chain_pem, image_png, size and validity window; this
+ * encrypts `key` under `pin` into r->key_pem, has `maker` sign a v4 SESeal (GB/T 38540)
+ * with esID `es_id` (NULL: a new seal code) binding r's certificate, picture, size and
+ * validity into r->esl, and stores the record as "active". r->owner and r->owner_code
+ * are filled in. */
+int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
+                           const char *pin, const seal_signer *maker);
 /* SEAL_ENOTFOUND naming the id when there is no such seal. */
 int seal_store_get_seal(seal_store *st, const char *id, seal_record *out);
 /* Every seal id, in creation order (caller frees with g_strfreev). */

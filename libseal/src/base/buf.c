@@ -118,8 +118,8 @@ int seal_buf_read_file(seal_buf *b, const char *path, size_t max_len)
         if (n == 0)
             break;
         b->len += (size_t)n;
-        SEAL_ENSURE(b->len <= max_len, SEAL_EINVAL, "%s grew past %zu bytes while being read",
-                    path, max_len);
+        SEAL_ENSURE(b->len <= max_len, SEAL_EINVAL, "%s grew past %zu bytes while being read", path,
+                    max_len);
         if (b->len + 1 == b->cap)
             SEAL_TRY(seal_buf_reserve(b, 4096));
     }
@@ -139,8 +139,7 @@ int seal_buf_write_file(const seal_buf *b, const char *path, unsigned mode)
     snprintf(tmp, tmp_len, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        rc = seal_error_set(SEAL_EIO, "cannot create a file beside %s: %s", path,
-                            strerror(errno));
+        rc = seal_error_set(SEAL_EIO, "cannot create a file beside %s: %s", path, strerror(errno));
         free(tmp);
         return rc;
     }

@@ -117,12 +117,18 @@ seal_error_class seal_error_last_class(void)
 const char *seal_error_class_name(seal_error_class cls)
 {
     static const char *const names[] = {
-        [SEAL_ERROR_NONE] = "none",         [SEAL_ERROR_ARGS] = "args",
-        [SEAL_ERROR_MEMORY] = "memory",     [SEAL_ERROR_IO] = "io",
-        [SEAL_ERROR_FORMAT] = "format",     [SEAL_ERROR_CRYPTO] = "crypto",
-        [SEAL_ERROR_PKI] = "pki",           [SEAL_ERROR_POLICY] = "policy",
-        [SEAL_ERROR_AUTH] = "auth",         [SEAL_ERROR_STORE] = "store",
-        [SEAL_ERROR_NOTFOUND] = "notfound", [SEAL_ERROR_EXISTS] = "exists",
+        [SEAL_ERROR_NONE] = "none",
+        [SEAL_ERROR_ARGS] = "args",
+        [SEAL_ERROR_MEMORY] = "memory",
+        [SEAL_ERROR_IO] = "io",
+        [SEAL_ERROR_FORMAT] = "format",
+        [SEAL_ERROR_CRYPTO] = "crypto",
+        [SEAL_ERROR_PKI] = "pki",
+        [SEAL_ERROR_POLICY] = "policy",
+        [SEAL_ERROR_AUTH] = "auth",
+        [SEAL_ERROR_STORE] = "store",
+        [SEAL_ERROR_NOTFOUND] = "notfound",
+        [SEAL_ERROR_EXISTS] = "exists",
         [SEAL_ERROR_UNSUPPORTED] = "unsupported",
     };
     if ((unsigned)cls >= sizeof names / sizeof names[0])
