@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages sealsvc needs to build, run and test. Sourced by
+# samples/demo.sh and tests/run.sh; safe to run again (apt-get skips what is installed).
+set -euo pipefail
+SEAL_PACKAGES=(
+    # build
+    build-essential cmake pkg-config clang-format
+    # libraries (DESIGN.md, "Dependencies and why")
+    libssl-dev libglib2.0-dev libpoppler-glib-dev libcairo2-dev libfreetype-dev
+    libqrencode-dev libxml2-dev libzip-dev libqpdf-dev libjansson-dev libsqlite3-dev
+    libcurl4-openssl-dev zlib1g-dev
+    # tests: cmocka, and the independent tools our outputs are checked with
+    libcmocka-dev openssl poppler-utils qpdf libnss3-tools python3 xxd sqlite3
+)
+missing=()
+for p in "${SEAL_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    echo "installing: ${missing[*]}" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

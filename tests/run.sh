@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds sealsvc, and runs every test with ctest: once in a normal
+# build, then the unit and integration tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer. Fails loudly (non-zero exit) when any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tests/install-deps.sh
+JOBS=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$JOBS"
+(cd build && ctest --output-on-failure -j"$JOBS")
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSEAL_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+# Poppler and NSS tools run as child processes and are not ours; only our code is
+# instrumented. Leak checking covers our processes too.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$JOBS")
