@@ -1,0 +1,172 @@
+/* The seal font: where the shipped subset lives, and opening a font file with FreeType for
+ * Cairo. Seal images (stamp appearances, report pictures) are drawn with it, so a stamp
+ * looks the same on every host whatever fonts the system has installed. */
+#include "seal/image_internal.h"
+
+#include <seal/error.h>
+#include <seal/image.h>
+
+#include <cairo-ft.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include FT_TRUETYPE_TABLES_H
+#include <glib.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#ifndef SEAL_FONT_DIR_SOURCE
+#error "SEAL_FONT_DIR_SOURCE must name the source tree's fonts/ folder (set by CMake)"
+#endif
+#ifndef SEAL_FONT_DIR_INSTALL
+#error "SEAL_FONT_DIR_INSTALL must name the installed fonts folder (set by CMake)"
+#endif
+
+/* Adobe's ideographic em box for CJK fonts (880/-120 units of 1000), used when a font has
+ * no OS/2 table to say otherwise. */
+#define DEFAULT_EM_TOP    0.88
+#define DEFAULT_EM_BOTTOM 0.12
+
+struct seal_font {
+    cairo_font_face_t *face; /* owns ft_face: FT_Done_Face runs when Cairo drops it */
+    FT_Face ft_face;
+    double em_top;
+    double em_bottom;
+};
+
+/* One FT_Library per process. FreeType lets faces of one library be used from different
+ * threads, but creating and destroying faces changes the library's list of faces, so
+ * those two calls take library_lock. */
+static FT_Library library;
+static FT_Error library_error;
+static GMutex library_lock;
+static const cairo_user_data_key_t ft_face_key;
+
+static void init_library(void)
+{
+    static gsize done;
+    if (g_once_init_enter(&done)) {
+        library_error = FT_Init_FreeType(&library);
+        g_once_init_leave(&done, 1);
+    }
+}
+
+static void done_ft_face(void *data)
+{
+    g_mutex_lock(&library_lock);
+    FT_Done_Face(data);
+    g_mutex_unlock(&library_lock);
+}
+
+static char *font_in(const char *dir)
+{
+    if (!dir || !*dir)
+        return NULL;
+    char *path = g_build_filename(dir, SEAL_FONT_FILE, NULL);
+    if (access(path, R_OK) == 0 && g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return path;
+    g_free(path);
+    return NULL;
+}
+
+const char *seal_font_path(void)
+{
+    /* Looked up once: the answer must stay valid for callers that keep the pointer. */
+    static gsize found;
+    if (g_once_init_enter(&found)) {
+        char *path = font_in(getenv("SEAL_FONT_DIR"));
+        if (!path)
+            path = font_in(SEAL_FONT_DIR_SOURCE);
+        if (!path)
+            path = font_in(SEAL_FONT_DIR_INSTALL);
+        /* g_once_init_leave wants a non-zero value; (gsize)1 stands for "not found". */
+        g_once_init_leave(&found, path ? (gsize)path : 1);
+    }
+    return found == 1 ? NULL : (const char *)found;
+}
+
+int seal_font_open(seal_font **out, const char *path)
+{
+    int rc = 0;
+    seal_font *font = NULL;
+    FT_Face ft_face = NULL;
+
+    *out = NULL;
+    init_library();
+    SEAL_ENSURE(library_error == 0, SEAL_EUNSUPPORTED,
+                "FreeType could not start (error %d), so seals cannot be drawn",
+                (int)library_error);
+    SEAL_ENSURE(access(path, R_OK) == 0, SEAL_EIO, "font %s cannot be read", path);
+
+    g_mutex_lock(&library_lock);
+    FT_Error err = FT_New_Face(library, path, 0, &ft_face);
+    g_mutex_unlock(&library_lock);
+    SEAL_ENSURE(err == 0, SEAL_EFORMAT,
+                "font %s is not a font FreeType can read (error %d); give an OpenType or "
+                "TrueType file",
+                path, (int)err);
+    SEAL_ENSURE(FT_IS_SCALABLE(ft_face), SEAL_EFORMAT,
+                "font %s is a bitmap font; seals need an outline (OpenType or TrueType) font",
+                path);
+
+    font = calloc(1, sizeof *font);
+    SEAL_ENSURE(font, SEAL_ENOMEM, "out of memory");
+    font->ft_face = ft_face;
+    font->em_top = DEFAULT_EM_TOP;
+    font->em_bottom = DEFAULT_EM_BOTTOM;
+    /* OpenType OS/2 sTypoAscender/sTypoDescender: CJK fonts set them to the ideographic
+     * em box (OpenType spec, OS/2 table), which is what a seal centres characters in. */
+    const TT_OS2 *os2 = FT_Get_Sfnt_Table(ft_face, FT_SFNT_OS2);
+    if (os2 && ft_face->units_per_EM > 0 && os2->sTypoAscender > 0 && os2->sTypoDescender <= 0 &&
+        os2->sTypoAscender - os2->sTypoDescender > 0) {
+        font->em_top = (double)os2->sTypoAscender / ft_face->units_per_EM;
+        font->em_bottom = (double)-os2->sTypoDescender / ft_face->units_per_EM;
+    }
+
+    font->face = cairo_ft_font_face_create_for_ft_face(ft_face, 0);
+    cairo_status_t status = cairo_font_face_status(font->face);
+    if (status == CAIRO_STATUS_SUCCESS)
+        status = cairo_font_face_set_user_data(font->face, &ft_face_key, ft_face, done_ft_face);
+    if (status != CAIRO_STATUS_SUCCESS) {
+        cairo_font_face_destroy(font->face);
+        font->face = NULL;
+        SEAL_FAIL(SEAL_ENOMEM, "Cairo could not use font %s: %s", path,
+                  cairo_status_to_string(status));
+    }
+    ft_face = NULL; /* the Cairo face owns it now */
+    *out = font;
+    font = NULL;
+
+out:
+    if (ft_face)
+        done_ft_face(ft_face);
+    free(font);
+    return rc;
+}
+
+void seal_font_free(seal_font *font)
+{
+    if (!font)
+        return;
+    cairo_font_face_destroy(font->face);
+    free(font);
+}
+
+cairo_font_face_t *seal_font_face(const seal_font *font)
+{
+    return font->face;
+}
+
+double seal_font_em_top(const seal_font *font)
+{
+    return font->em_top;
+}
+
+double seal_font_em_bottom(const seal_font *font)
+{
+    return font->em_bottom;
+}
+
+bool seal_font_has_char(const seal_font *font, uint32_t code_point)
+{
+    return FT_Get_Char_Index(font->ft_face, code_point) != 0;
+}

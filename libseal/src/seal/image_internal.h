@@ -1,0 +1,31 @@
+/* Internal to the seal image module: the seal font as Cairo draws it (font.c), shared by
+ * the drawing code (image.c). Not part of the public API. */
+#ifndef SEAL_IMAGE_INTERNAL_H
+#define SEAL_IMAGE_INTERNAL_H
+
+#include <cairo.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The file name of the shipped font (fonts/README.md says how it is made). */
+#define SEAL_FONT_FILE "SealSerifSC-Bold.otf"
+
+typedef struct seal_font seal_font;
+
+/* Opens a font file (OpenType/TrueType, face 0) for drawing with Cairo. */
+int seal_font_open(seal_font **out, const char *path);
+/* Drops the caller's reference; the FreeType face goes when Cairo lets go of it too. */
+void seal_font_free(seal_font *font);
+
+cairo_font_face_t *seal_font_face(const seal_font *font);
+
+/* The ideographic em box as fractions of the em: the top above the baseline and the bottom
+ * below it (both positive), so CJK glyphs of any font can be centred in a cell. */
+double seal_font_em_top(const seal_font *font);
+double seal_font_em_bottom(const seal_font *font);
+
+/* Whether the font has a glyph for a Unicode code point (drawing a .notdef box on a seal
+ * would misstate the name, so callers refuse such text). */
+bool seal_font_has_char(const seal_font *font, uint32_t code_point);
+
+#endif
