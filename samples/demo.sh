@@ -27,9 +27,9 @@ IN=samples/contract-zh.pdf
 HALF="$DEMO/out/contract-zh.party-a.pdf"
 OUT="$DEMO/out/contract-zh.sealed.pdf"
 SEALSVC_PIN=$(field rsa contract pin) "$SEALSVC" stamp "$IN" "$HALF" \
-    --seal "$(field rsa contract id)" --page 3 --at 55,160 --reason "甲方签章"
+    --seal "$(field rsa contract id)" --page 3 --at 50,72 --reason "甲方签章"
 SEALSVC_PIN=$(field ecdsa official pin) "$SEALSVC" stamp "$HALF" "$OUT" \
-    --seal "$(field ecdsa official id)" --page 3 --at 140,160 --reason "乙方签章"
+    --seal "$(field ecdsa official id)" --page 3 --at 135,72 --reason "乙方签章"
 SEALSVC_PIN=$(field sm2 official pin) "$SEALSVC" stamp "$IN" "$DEMO/out/contract-zh.sm2.pdf" \
     --seal "$(field sm2 official id)" --page 1 --at 160,40
 
