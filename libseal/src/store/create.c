@@ -1,0 +1,95 @@
+/* Making a new seal and keeping it: the key is encrypted under the seal PIN, the seal
+ * maker signs a v4 SESeal (GB/T 38540) that binds the signing certificate to the picture,
+ * and the record goes into the store. Used by `sealsvc demo` and `sealsvc seal make`;
+ * the stamp flow later unlocks the record (unlock.c). */
+#include "store/store_internal.h"
+
+#include <seal/error.h>
+#include <seal/ses.h>
+
+#include <glib.h>
+#include <math.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#define PIN_MIN_LEN             6
+#define PIN_MAX_LEN             64
+#define SEAL_CODE_RANDOM_DIGITS 7
+
+/* The seal code (GB/T 38540 SES_SealInfo.esID): the six-digit division code inside the
+ * institution's credit code (GB 32100 positions 3-8), then random digits, in the style of
+ * the 13-digit codes public-security seal registries hand out. */
+int seal_store_seal_code(char out[14], const char *credit_code)
+{
+    uint8_t random[SEAL_CODE_RANDOM_DIGITS];
+    if (!credit_code || strlen(credit_code) < 8)
+        return seal_error_set(SEAL_EINVAL, "a seal code needs the institution's credit code");
+    if (RAND_bytes(random, sizeof random) != 1)
+        return seal_error_set_openssl(SEAL_ECRYPTO, "cannot draw random digits for a seal code");
+    memcpy(out, credit_code + 2, 6);
+    for (size_t i = 0; i < sizeof random; i++)
+        out[6 + i] = (char)('0' + random[i] % 10);
+    out[6 + SEAL_CODE_RANDOM_DIGITS] = '\0';
+    return 0;
+}
+
+static int check_pin(const char *pin)
+{
+    size_t len = pin ? strlen(pin) : 0;
+    if (len < PIN_MIN_LEN || len > PIN_MAX_LEN)
+        return seal_error_set(SEAL_EINVAL, "a seal PIN must have %d to %d characters", PIN_MIN_LEN,
+                              PIN_MAX_LEN);
+    return 0;
+}
+
+int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
+                           const char *pin, const seal_signer *maker)
+{
+    int rc = 0;
+    X509 *cert = NULL;
+    STACK_OF(X509) *certs = NULL;
+    char new_code[14];
+    SEAL_TRY(check_pin(pin));
+    SEAL_ENSURE(r->image_png.len > 0, SEAL_EINVAL, "seal %s needs a picture",
+                r->id ? r->id : "(no id)");
+    g_free(r->owner);
+    g_free(r->owner_code);
+    r->owner = r->owner_code = NULL;
+    SEAL_TRY(store_institution_by_id(st, r->institution_id, &r->owner, &r->owner_code));
+    SEAL_TRY(seal_cert_load_mem(&cert, r->cert_pem.data, r->cert_pem.len));
+    SEAL_ENSURE(X509_check_private_key(cert, key) == 1, SEAL_EINVAL,
+                "the private key given for seal %s does not belong to its certificate", r->id);
+    r->alg = seal_key_alg_of(key);
+    SEAL_TRY(seal_key_encrypt_pem(&r->key_pem, key, pin));
+    if (!es_id) {
+        SEAL_TRY(seal_store_seal_code(new_code, r->owner_code));
+        es_id = new_code;
+    }
+    certs = sk_X509_new_null();
+    SEAL_ENSURE(certs && sk_X509_push(certs, cert) > 0, SEAL_ENOMEM, "out of memory");
+    cert = NULL;
+    seal_eseal_spec spec = {
+        .es_id = es_id,
+        .vid = "sealsvc",
+        .type = strcmp(r->kind, "personal") == 0 ? SEAL_SES_TYPE_PERSONAL : SEAL_SES_TYPE_OFFICIAL,
+        .name = r->name,
+        .certs = certs,
+        .picture_type = "PNG",
+        .picture = r->image_png.data,
+        .picture_len = r->image_png.len,
+        .width_mm = lround(r->width_mm),
+        .height_mm = lround(r->height_mm),
+        .created = time(NULL),
+        .valid_start = r->valid_start,
+        .valid_end = r->valid_end,
+    };
+    SEAL_TRY(seal_eseal_make(&r->esl, &spec, maker));
+    if (!r->state)
+        r->state = g_strdup("active");
+    r->pin_failures = 0;
+    SEAL_TRY(seal_store_add_seal(st, r));
+out:
+    X509_free(cert);
+    sk_X509_pop_free(certs, X509_free);
+    return rc;
+}

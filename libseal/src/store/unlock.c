@@ -1,0 +1,94 @@
+/* Unlocking a seal for the stamp flow: the seal must be active and within its validity
+ * window, and the PIN must decrypt its key. Wrong PINs are counted in the database and
+ * lock the seal at SEAL_STORE_MAX_PIN_FAILURES; a right PIN resets the count. The PIN is
+ * never part of a message. */
+#include "store/store_internal.h"
+
+#include <seal/error.h>
+
+#include <string.h>
+
+static void format_utc(char out[32], time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        strcpy(out, "(unknown date)");
+}
+
+/* State and validity, checked before the PIN is tried so that a locked or expired seal
+ * does not spend a try. */
+static int check_usable(const seal_record *r, time_t now)
+{
+    char start[32], end[32];
+    if (strcmp(r->state, "locked") == 0)
+        return seal_error_set(SEAL_EPOLICY,
+                              "seal %s is locked after %d wrong PINs; an administrator must "
+                              "unlock it",
+                              r->id, SEAL_STORE_MAX_PIN_FAILURES);
+    if (strcmp(r->state, "active") != 0)
+        return seal_error_set(SEAL_EPOLICY, "seal %s is %s and can no longer be used", r->id,
+                              r->state);
+    format_utc(start, r->valid_start);
+    format_utc(end, r->valid_end);
+    if (now < r->valid_start)
+        return seal_error_set(SEAL_EPOLICY, "seal %s is not valid before %s (valid %s to %s)",
+                              r->id, start, start, end);
+    if (now > r->valid_end)
+        return seal_error_set(SEAL_EPOLICY, "seal %s expired on %s (valid %s to %s)", r->id, end,
+                              start, end);
+    return 0;
+}
+
+static int wrong_pin(seal_store *st, const char *id)
+{
+    int failures = 0;
+    int rc = store_count_pin_failure(st, id, &failures);
+    if (rc < 0)
+        return rc;
+    int left = SEAL_STORE_MAX_PIN_FAILURES - failures;
+    if (left <= 0)
+        return seal_error_set(SEAL_EAUTH,
+                              "wrong PIN for seal %s; it is now locked after %d wrong PINs and "
+                              "an administrator must unlock it",
+                              id, SEAL_STORE_MAX_PIN_FAILURES);
+    return seal_error_set(SEAL_EAUTH, "wrong PIN for seal %s (%d %s left)", id, left,
+                          left == 1 ? "try" : "tries");
+}
+
+int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
+                           seal_signer **signer_out, seal_record *record_out)
+{
+    int rc = 0;
+    seal_record r = {0};
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) *chain = NULL;
+    *signer_out = NULL;
+    SEAL_TRY(seal_store_get_seal(st, id, &r));
+    SEAL_TRY(check_usable(&r, time(NULL)));
+    SEAL_ENSURE(pin && *pin, SEAL_EAUTH, "no PIN was given for seal %s", r.id);
+    int key_rc = seal_key_load_mem(&key, r.key_pem.data, r.key_pem.len, pin);
+    if (key_rc == SEAL_ENOMEM)
+        SEAL_FAIL(SEAL_ENOMEM, "out of memory while unlocking seal %s", r.id);
+    /* The stored key was written by seal_store_create_seal, so a key that does not decrypt
+     * means the PIN is wrong, whatever class of error the decoder reported. */
+    if (key_rc < 0) {
+        rc = wrong_pin(st, r.id);
+        goto out;
+    }
+    SEAL_TRY(store_reset_pin_failures(st, r.id));
+    r.pin_failures = 0;
+    SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
+    SEAL_TRY(store_certs_from_pem(&chain, &r.chain_pem));
+    SEAL_TRY(seal_signer_new_software(signer_out, key, cert, chain));
+    if (record_out) {
+        *record_out = r;
+        memset(&r, 0, sizeof r);
+    }
+out:
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    sk_X509_pop_free(chain, X509_free);
+    seal_record_clear(&r);
+    return rc;
+}

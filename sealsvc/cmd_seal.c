@@ -1,0 +1,699 @@
+/* `sealsvc seal`: make a GB/T 38540 seal for an institution (`make`), list the seals of a
+ * data directory (`list`), and show what a .esl file holds and whether its maker
+ * signature verifies (`show`). Seals made here are what `sealsvc stamp` later unlocks
+ * with their PIN. */
+#include "cli.h"
+
+#include <seal/error.h>
+#include <seal/idnum.h>
+#include <seal/image.h>
+#include <seal/ses.h>
+#include <seal/store.h>
+
+#include <getopt.h>
+#include <glib.h>
+#include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ESL_MAX_BYTES   (16u * 1024 * 1024)
+#define PNG_MAX_BYTES   (8u * 1024 * 1024)
+#define KEK_MAX_BYTES   4096
+#define SECONDS_PER_DAY 86400
+
+static void format_time(char out[32], time_t t, bool with_clock)
+{
+    struct tm tm;
+    size_t n = 0;
+    if (gmtime_r(&t, &tm))
+        n = with_clock ? strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)
+                       : strftime(out, 32, "%Y-%m-%d", &tm);
+    if (n == 0)
+        strcpy(out, "?");
+}
+
+static const char *data_dir_or(const cli_ctx *ctx, const char *option)
+{
+    return option ? option : cli_data_dir(ctx);
+}
+
+/* ---------------------------------------------------------------- seal list */
+
+static int seal_list(const cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"data", required_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *data_opt = NULL;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt != 'D')
+            return cli_usage_error("seal list: bad option");
+        data_opt = optarg;
+    }
+    const char *dir = data_dir_or(ctx, data_opt);
+    if (!dir)
+        return cli_usage_error("seal list needs --data DIR (or $SEALSVC_DATA)");
+
+    int rc = 0;
+    seal_store *st = NULL;
+    char **ids = NULL;
+    SEAL_TRY(seal_store_open(&st, dir, false));
+    SEAL_TRY(seal_store_list_seals(st, &ids));
+    for (char **id = ids; *id; id++) {
+        seal_record r;
+        char start[32], end[32];
+        SEAL_TRY(seal_store_get_seal(st, *id, &r));
+        format_time(start, r.valid_start, false);
+        format_time(end, r.valid_end, false);
+        printf("%s\t%s\t%s\t%s\t%s..%s\t%s\n", r.id, r.kind, seal_key_alg_name(r.alg), r.owner,
+               start, end, r.state);
+        seal_record_clear(&r);
+    }
+out:
+    g_strfreev(ids);
+    seal_store_close(st);
+    return rc < 0 ? cli_fail("seal list") : EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- seal show */
+
+static const char *seal_type_name(long type)
+{
+    /* GB/T 38540 SES_ESPropertyInfo.type: 1 organisation seal, 2 personal seal. */
+    return type == SEAL_SES_TYPE_OFFICIAL   ? "official"
+           : type == SEAL_SES_TYPE_PERSONAL ? "personal"
+                                            : "other";
+}
+
+static char *serial_hex(X509 *cert)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    char *copy = g_strdup(hex ? hex : "?");
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return copy;
+}
+
+static json_t *cert_json(X509 *cert)
+{
+    char *cn = seal_cert_subject_cn(cert);
+    char *serial = serial_hex(cert);
+    json_t *j = json_pack("{s:s, s:s, s:s}", "subject_cn", cn ? cn : "?", "serial", serial,
+                          "algorithm", seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
+    free(cn);
+    g_free(serial);
+    return j;
+}
+
+static json_t *eseal_json(const char *path, const seal_eseal *e, bool maker_ok,
+                          const char *maker_error)
+{
+    char created[32], start[32], end[32];
+    format_time(created, e->created, true);
+    format_time(start, e->valid_start, true);
+    format_time(end, e->valid_end, true);
+    json_t *certs = json_array();
+    for (int i = 0; e->certs && i < sk_X509_num(e->certs); i++)
+        json_array_append_new(certs, cert_json(sk_X509_value(e->certs, i)));
+    json_t *j = json_pack(
+        "{s:s, s:i, s:s?, s:s?, s:s?, s:I, s:s, s:{s:s?, s:I, s:I, s:I}, s:s, s:s, s:s, s:I, "
+        "s:I, s:o}",
+        "file", path, "version", e->version, "es_id", e->es_id, "vid", e->vid, "name", e->name,
+        "type", (json_int_t)e->type, "type_name", seal_type_name(e->type), "picture", "type",
+        e->picture_type, "width_mm", (json_int_t)e->width_mm, "height_mm", (json_int_t)e->height_mm,
+        "bytes", (json_int_t)e->picture.len, "created", created, "valid_start", start, "valid_end",
+        end, "cert_list_type", (json_int_t)e->cert_list_type, "cert_list_count",
+        (json_int_t)e->cert_list_count, "certificates", certs);
+    if (!j)
+        return NULL;
+    json_t *maker = e->maker_cert ? cert_json(e->maker_cert) : json_object();
+    json_object_set_new(maker, "signature_algorithm", json_string(e->maker_alg_oid));
+    json_object_set_new(j, "maker", maker);
+    json_object_set_new(j, "maker_signature_valid", json_boolean(maker_ok));
+    if (!maker_ok)
+        json_object_set_new(j, "maker_signature_error", json_string(maker_error));
+    return j;
+}
+
+static void print_cert_line(const char *label, X509 *cert)
+{
+    char *cn = seal_cert_subject_cn(cert);
+    char *serial = serial_hex(cert);
+    printf("%s%s, serial %s, %s\n", label, cn ? cn : "?", serial,
+           seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
+    free(cn);
+    g_free(serial);
+}
+
+static void print_eseal(const char *path, const seal_eseal *e, bool maker_ok,
+                        const char *maker_error)
+{
+    char created[32], start[32], end[32];
+    format_time(created, e->created, true);
+    format_time(start, e->valid_start, true);
+    format_time(end, e->valid_end, true);
+    printf("file:         %s\n", path);
+    printf("version:      %d\n", e->version);
+    printf("esID:         %s\n", e->es_id ? e->es_id : "");
+    printf("vendor:       %s\n", e->vid ? e->vid : "");
+    printf("name:         %s\n", e->name ? e->name : "");
+    printf("type:         %ld (%s)\n", e->type, seal_type_name(e->type));
+    printf("picture:      %s, %ld x %ld mm, %zu bytes\n", e->picture_type ? e->picture_type : "?",
+           e->width_mm, e->height_mm, e->picture.len);
+    printf("created:      %s\n", created);
+    printf("valid:        %s to %s\n", start, end);
+    printf("certificates: %zu (certListType %ld)\n", e->cert_list_count, e->cert_list_type);
+    for (int i = 0; e->certs && i < sk_X509_num(e->certs); i++)
+        print_cert_line("  ", sk_X509_value(e->certs, i));
+    if (e->maker_cert)
+        print_cert_line("maker:        ", e->maker_cert);
+    else
+        printf("maker:        (the stored maker certificate does not parse)\n");
+    printf("maker alg:    %s\n", e->maker_alg_oid);
+    if (maker_ok)
+        printf("maker signature: valid\n");
+    else
+        printf("maker signature: INVALID (%s)\n", maker_error);
+}
+
+static int seal_show(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    bool as_json = false;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt != 'j')
+            return cli_usage_error("seal show: bad option");
+        as_json = true;
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("seal show needs exactly one FILE.esl");
+    const char *path = argv[optind];
+
+    seal_buf der = SEAL_BUF_INIT;
+    seal_eseal *e = NULL;
+    int exit_code = EXIT_ERROR;
+    if (seal_buf_read_file(&der, path, ESL_MAX_BYTES) < 0 ||
+        seal_eseal_parse(&e, der.data, der.len) < 0) {
+        exit_code = cli_fail(path);
+        goto out;
+    }
+    bool maker_ok = seal_eseal_verify_maker(e) == 0;
+    char *maker_error = g_strdup(maker_ok ? "" : seal_error_last());
+    if (as_json) {
+        json_t *j = eseal_json(path, e, maker_ok, maker_error);
+        if (j) {
+            json_dumpf(j, stdout, JSON_INDENT(2));
+            fputc('\n', stdout);
+        }
+        json_decref(j);
+    } else {
+        print_eseal(path, e, maker_ok, maker_error);
+    }
+    g_free(maker_error);
+    exit_code = maker_ok ? EXIT_OK : EXIT_INVALID;
+out:
+    seal_eseal_free(e);
+    seal_buf_clear(&der);
+    return exit_code;
+}
+
+/* ---------------------------------------------------------------- seal make */
+
+typedef struct make_options {
+    const char *data_dir;
+    const char *id;
+    const char *institution_code;
+    const char *institution_name;
+    const char *cert_path;
+    const char *chain_path;
+    const char *key_path;
+    const char *key_password;
+    const char *pin;
+    const char *name;
+    const char *kind;
+    const char *image_path;
+    const char *shape;
+    const char *purpose;
+    const char *code;
+    double width_mm, height_mm;
+    long valid_days;
+} make_options;
+
+/* Everything `seal make` holds while it works, released in one place. */
+typedef struct make_state {
+    seal_store *store;
+    EVP_PKEY *key;
+    X509 *cert;
+    STACK_OF(X509) * chain;
+    EVP_PKEY *maker_key;
+    X509 *maker_cert;
+    STACK_OF(X509) * maker_chain;
+    seal_signer *maker;
+    seal_record record;
+    char *esl_path;
+    char *png_path;
+} make_state;
+
+static void make_state_clear(make_state *m)
+{
+    seal_store_close(m->store);
+    EVP_PKEY_free(m->key);
+    X509_free(m->cert);
+    sk_X509_pop_free(m->chain, X509_free);
+    EVP_PKEY_free(m->maker_key);
+    X509_free(m->maker_cert);
+    sk_X509_pop_free(m->maker_chain, X509_free);
+    seal_signer_free(m->maker);
+    seal_record_clear(&m->record);
+    g_free(m->esl_path);
+    g_free(m->png_path);
+}
+
+static time_t asn1_to_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+    if (!ASN1_TIME_to_tm(t, &tm))
+        return 0;
+    return timegm(&tm);
+}
+
+/* The data directory's seal maker: its key rests under the platform key-encryption key
+ * (secrets/kek), written by `sealsvc demo init`. */
+static int load_maker(make_state *m, const char *dir)
+{
+    int rc = 0;
+    seal_buf kek = SEAL_BUF_INIT;
+    char *kek_path = g_build_filename(dir, "secrets", "kek", NULL);
+    char *key_path = g_build_filename(dir, "pki", "private", "seal-maker.key.pem", NULL);
+    char *cert_path = g_build_filename(dir, "pki", "seal-maker.pem", NULL);
+    char *ca_path = g_build_filename(dir, "pki", "issuing-ca.pem", NULL);
+    SEAL_TRY(seal_buf_read_file(&kek, kek_path, KEK_MAX_BYTES));
+    g_strstrip((char *)kek.data);
+    SEAL_TRY(seal_key_load(&m->maker_key, NULL, NULL, key_path, (const char *)kek.data));
+    SEAL_TRY(seal_cert_load(&m->maker_cert, cert_path));
+    SEAL_TRY(seal_certs_load(&m->maker_chain, ca_path));
+    SEAL_TRY(seal_signer_new_software(&m->maker, m->maker_key, m->maker_cert, m->maker_chain));
+out:
+    seal_buf_clear_secret(&kek);
+    g_free(kek_path);
+    g_free(key_path);
+    g_free(cert_path);
+    g_free(ca_path);
+    return rc;
+}
+
+/* The signing key and certificate: a PEM/DER key with --cert, or a PKCS#12 file that may
+ * carry both. Without --chain, the data directory's issuing CA is used when it issued
+ * the certificate. */
+static int load_signing_key(make_state *m, const make_options *o)
+{
+    int rc = 0;
+    X509 *bundled_cert = NULL;
+    STACK_OF(X509) *bundled_chain = NULL;
+    char *ca_path = NULL;
+    STACK_OF(X509) *ca = NULL;
+    SEAL_TRY(seal_key_load(&m->key, &bundled_cert, &bundled_chain, o->key_path, o->key_password));
+    if (o->cert_path) {
+        SEAL_TRY(seal_cert_load(&m->cert, o->cert_path));
+    } else {
+        SEAL_ENSURE(bundled_cert, SEAL_EINVAL,
+                    "%s holds no certificate; give the signing certificate with --cert",
+                    o->key_path);
+        m->cert = bundled_cert;
+        bundled_cert = NULL;
+    }
+    if (o->chain_path) {
+        SEAL_TRY(seal_certs_load(&m->chain, o->chain_path));
+    } else if (bundled_chain && sk_X509_num(bundled_chain) > 0) {
+        m->chain = bundled_chain;
+        bundled_chain = NULL;
+    } else {
+        ca_path = g_build_filename(o->data_dir, "pki", "issuing-ca.pem", NULL);
+        if (seal_certs_load(&ca, ca_path) == 0 &&
+            X509_check_issued(sk_X509_value(ca, 0), m->cert) == X509_V_OK) {
+            m->chain = ca;
+            ca = NULL;
+        } else {
+            m->chain = sk_X509_new_null();
+            SEAL_ENSURE(m->chain, SEAL_ENOMEM, "out of memory");
+        }
+        seal_error_clear();
+    }
+out:
+    X509_free(bundled_cert);
+    sk_X509_pop_free(bundled_chain, X509_free);
+    sk_X509_pop_free(ca, X509_free);
+    g_free(ca_path);
+    return rc;
+}
+
+static int find_or_add_institution(make_state *m, const make_options *o)
+{
+    int rc = seal_credit_code_check(o->institution_code);
+    if (rc < 0)
+        return seal_error_wrap(rc, "--institution-code");
+    rc =
+        seal_store_find_institution(m->store, o->institution_code, &m->record.institution_id, NULL);
+    if (rc != SEAL_ENOTFOUND)
+        return rc;
+    if (!o->institution_name)
+        return seal_error_set(SEAL_ENOTFOUND,
+                              "no institution with this credit code is registered; add "
+                              "--institution-name NAME to register it");
+    fprintf(stderr, "sealsvc seal: registering institution %s\n", o->institution_name);
+    return seal_store_add_institution(m->store, o->institution_name, o->institution_code,
+                                      &m->record.institution_id);
+}
+
+static void default_size(seal_shape shape, double *w, double *h)
+{
+    *w = shape == SEAL_SHAPE_OVAL ? 45 : shape == SEAL_SHAPE_SQUARE ? 20 : 42;
+    *h = shape == SEAL_SHAPE_OVAL ? 30 : *w;
+}
+
+/* The picture: an uploaded PNG (checked to decode) or one drawn for the shape. */
+static int make_picture(make_state *m, const make_options *o, const char *es_code)
+{
+    int rc = 0;
+    seal_record *r = &m->record;
+    seal_shape shape = SEAL_SHAPE_ROUND;
+    if (o->shape)
+        SEAL_TRY(seal_shape_parse(&shape, o->shape));
+    else if (strcmp(o->kind, "personal") == 0)
+        shape = SEAL_SHAPE_SQUARE;
+    r->shape = g_strdup(seal_shape_name(shape));
+    default_size(shape, &r->width_mm, &r->height_mm);
+    if (o->width_mm > 0)
+        r->width_mm = o->width_mm;
+    if (o->height_mm > 0)
+        r->height_mm = o->height_mm;
+    if (o->image_path) {
+        int w_px = 0, h_px = 0;
+        SEAL_TRY(seal_buf_read_file(&r->image_png, o->image_path, PNG_MAX_BYTES));
+        SEAL_TRY(seal_image_png_info(r->image_png.data, r->image_png.len, &w_px, &h_px));
+        /* without --height-mm, the picture keeps its own aspect */
+        if (o->height_mm <= 0 && w_px > 0)
+            r->height_mm = r->width_mm * h_px / w_px;
+    } else {
+        const char *purpose = o->purpose;
+        if (!purpose && strcmp(o->kind, "contract") == 0)
+            purpose = "合同专用章";
+        if (!purpose && strcmp(o->kind, "finance") == 0)
+            purpose = "财务专用章";
+        seal_drawing drawing = {
+            .shape = shape,
+            .name = o->name,
+            .purpose = purpose,
+            .code = o->code                      ? o->code
+                    : shape != SEAL_SHAPE_SQUARE ? es_code
+                                                 : NULL,
+            .width_mm = r->width_mm,
+            .height_mm = r->height_mm,
+        };
+        SEAL_TRY(seal_image_draw(&r->image_png, &drawing));
+    }
+out:
+    return rc;
+}
+
+/* The seal lives while its certificate does, from now on, and no longer than
+ * --valid-days when given. */
+static int set_validity(seal_record *r, X509 *cert, long valid_days)
+{
+    time_t now = time(NULL);
+    time_t not_before = asn1_to_time(X509_get0_notBefore(cert));
+    time_t not_after = asn1_to_time(X509_get0_notAfter(cert));
+    char end[32];
+    format_time(end, not_after, true);
+    if (not_after <= now)
+        return seal_error_set(SEAL_EPKI,
+                              "the signing certificate expired on %s; a seal cannot be made "
+                              "for it",
+                              end);
+    r->valid_start = not_before > now ? not_before : now;
+    r->valid_end = not_after;
+    if (valid_days > 0 && now + valid_days * SECONDS_PER_DAY < not_after)
+        r->valid_end = now + valid_days * SECONDS_PER_DAY;
+    return 0;
+}
+
+static int refuse_existing_seal(make_state *m, const char *id)
+{
+    seal_record r;
+    int rc = seal_store_get_seal(m->store, id, &r);
+    if (rc == 0) {
+        seal_record_clear(&r);
+        return seal_error_set(SEAL_EEXISTS, "a seal with id %s already exists", id);
+    }
+    if (rc != SEAL_ENOTFOUND)
+        return rc;
+    seal_error_clear();
+    if (g_file_test(m->esl_path, G_FILE_TEST_EXISTS))
+        return seal_error_set(SEAL_EEXISTS, "%s already exists; refusing to overwrite it",
+                              m->esl_path);
+    return 0;
+}
+
+static int seal_make_run(const make_options *o)
+{
+    int rc = 0;
+    make_state m = {0};
+    seal_record *r = &m.record;
+    char es_code[14];
+    char *dir = g_canonicalize_filename(o->data_dir, NULL);
+    json_t *entry = NULL;
+
+    SEAL_TRY(seal_store_open(&m.store, dir, false));
+    m.esl_path = g_strdup_printf("%s/seals/%s.esl", dir, o->id);
+    m.png_path = g_strdup_printf("%s/seals/%s.png", dir, o->id);
+    SEAL_TRY(refuse_existing_seal(&m, o->id));
+    SEAL_TRY(load_signing_key(&m, o));
+    SEAL_TRY(set_validity(r, m.cert, o->valid_days));
+    SEAL_TRY(load_maker(&m, dir));
+    /* last of the checks, so that a refused seal registers no institution */
+    SEAL_TRY(find_or_add_institution(&m, o));
+    SEAL_TRY(seal_store_seal_code(es_code, o->institution_code));
+    SEAL_TRY(make_picture(&m, o, es_code));
+
+    r->id = g_strdup(o->id);
+    r->name = g_strdup(o->name);
+    r->kind = g_strdup(o->kind);
+    SEAL_TRY(seal_cert_to_pem(&r->cert_pem, m.cert));
+    for (int i = 0; i < sk_X509_num(m.chain); i++)
+        SEAL_TRY(seal_cert_to_pem(&r->chain_pem, sk_X509_value(m.chain, i)));
+    SEAL_TRY(seal_store_create_seal(m.store, r, es_code, m.key, o->pin, m.maker));
+    SEAL_TRY(seal_buf_write_file(&r->esl, m.esl_path, 0644));
+    SEAL_TRY(seal_buf_write_file(&r->image_png, m.png_path, 0644));
+
+    entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", r->id, "name", r->name,
+                      "type", r->kind, "owner", r->owner, "algorithm", seal_key_alg_name(r->alg),
+                      "es_id", es_code, "image", m.png_path, "esl", m.esl_path);
+    SEAL_ENSURE(entry, SEAL_ENOMEM, "out of memory");
+    json_dumpf(entry, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    fprintf(stderr, "sealsvc seal: seal %s made (%s, %s)\n", r->id, r->kind,
+            seal_key_alg_name(r->alg));
+out:
+    json_decref(entry);
+    make_state_clear(&m);
+    g_free(dir);
+    return rc;
+}
+
+static const char make_usage[] =
+    "usage: sealsvc seal make --data DIR --id ID --institution-code CODE\n"
+    "         [--institution-name NAME] --cert CERT.pem [--chain CA.pem]\n"
+    "         --key KEY.pem|KEY.p12 [--key-password P] --pin PIN --name NAME\n"
+    "         [--kind official|contract|finance|personal]\n"
+    "         (--image PNG | [--shape round|oval|square] [--purpose TEXT] [--code TEXT])\n"
+    "         [--width-mm W --height-mm H] [--valid-days N]\n";
+
+static bool parse_positive(const char *text, double *out)
+{
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (!end || *end || !(v > 0 && v < 1000))
+        return false;
+    *out = v;
+    return true;
+}
+
+static int seal_make(const cli_ctx *ctx, int argc, char **argv)
+{
+    enum {
+        OPT_DATA = 256,
+        OPT_ID,
+        OPT_CODE_INST,
+        OPT_NAME_INST,
+        OPT_CERT,
+        OPT_CHAIN,
+        OPT_KEY,
+        OPT_KEY_PASSWORD,
+        OPT_PIN,
+        OPT_NAME,
+        OPT_KIND,
+        OPT_IMAGE,
+        OPT_SHAPE,
+        OPT_PURPOSE,
+        OPT_CODE,
+        OPT_WIDTH,
+        OPT_HEIGHT,
+        OPT_DAYS,
+        OPT_HELP,
+    };
+    static const struct option options[] = {
+        {"data", required_argument, NULL, OPT_DATA},
+        {"id", required_argument, NULL, OPT_ID},
+        {"institution-code", required_argument, NULL, OPT_CODE_INST},
+        {"institution-name", required_argument, NULL, OPT_NAME_INST},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"chain", required_argument, NULL, OPT_CHAIN},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"key-password", required_argument, NULL, OPT_KEY_PASSWORD},
+        {"pin", required_argument, NULL, OPT_PIN},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"kind", required_argument, NULL, OPT_KIND},
+        {"image", required_argument, NULL, OPT_IMAGE},
+        {"shape", required_argument, NULL, OPT_SHAPE},
+        {"purpose", required_argument, NULL, OPT_PURPOSE},
+        {"code", required_argument, NULL, OPT_CODE},
+        {"width-mm", required_argument, NULL, OPT_WIDTH},
+        {"height-mm", required_argument, NULL, OPT_HEIGHT},
+        {"valid-days", required_argument, NULL, OPT_DAYS},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    make_options o = {.kind = "official"};
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_DATA:
+            o.data_dir = optarg;
+            break;
+        case OPT_ID:
+            o.id = optarg;
+            break;
+        case OPT_CODE_INST:
+            o.institution_code = optarg;
+            break;
+        case OPT_NAME_INST:
+            o.institution_name = optarg;
+            break;
+        case OPT_CERT:
+            o.cert_path = optarg;
+            break;
+        case OPT_CHAIN:
+            o.chain_path = optarg;
+            break;
+        case OPT_KEY:
+            o.key_path = optarg;
+            break;
+        case OPT_KEY_PASSWORD:
+            o.key_password = optarg;
+            break;
+        case OPT_PIN:
+            o.pin = optarg;
+            break;
+        case OPT_NAME:
+            o.name = optarg;
+            break;
+        case OPT_KIND:
+            o.kind = optarg;
+            break;
+        case OPT_IMAGE:
+            o.image_path = optarg;
+            break;
+        case OPT_SHAPE:
+            o.shape = optarg;
+            break;
+        case OPT_PURPOSE:
+            o.purpose = optarg;
+            break;
+        case OPT_CODE:
+            o.code = optarg;
+            break;
+        case OPT_WIDTH:
+            if (!parse_positive(optarg, &o.width_mm))
+                return cli_usage_error("seal make: --width-mm wants millimetres, e.g. 42");
+            break;
+        case OPT_HEIGHT:
+            if (!parse_positive(optarg, &o.height_mm))
+                return cli_usage_error("seal make: --height-mm wants millimetres, e.g. 42");
+            break;
+        case OPT_DAYS: {
+            char *end = NULL;
+            o.valid_days = strtol(optarg, &end, 10);
+            if (!end || *end || o.valid_days <= 0 || o.valid_days > 36500)
+                return cli_usage_error("seal make: --valid-days wants a number of days");
+            break;
+        }
+        case OPT_HELP:
+            fputs(make_usage, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("seal make: bad option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("seal make: unexpected argument '%s'", argv[optind]);
+    o.data_dir = data_dir_or(ctx, o.data_dir);
+    if (!o.data_dir)
+        return cli_usage_error("seal make needs --data DIR (or $SEALSVC_DATA)");
+    if (!o.id || !o.institution_code || !o.key_path || !o.pin || !o.name)
+        return cli_usage_error("seal make needs --id, --institution-code, --key, --pin and "
+                               "--name");
+    static const char *const kinds[] = {"official", "contract", "finance", "personal"};
+    bool kind_known = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        kind_known = kind_known || strcmp(o.kind, kinds[i]) == 0;
+    if (!kind_known)
+        return cli_usage_error("seal make: --kind must be official, contract, finance or "
+                               "personal");
+    if (o.image_path && (o.purpose || o.code))
+        return cli_usage_error("seal make: --purpose and --code draw a picture; they do not "
+                               "go with --image");
+    if (seal_make_run(&o) < 0)
+        return cli_fail("seal make");
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static const char seal_usage[] =
+    "usage: sealsvc seal make ...      make a seal (seal make --help)\n"
+    "       sealsvc seal list [--data DIR]\n"
+    "       sealsvc seal show FILE.esl [--json]\n";
+
+int cmd_seal(const cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(seal_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+        fputs(seal_usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(sub, "list") == 0)
+        return seal_list(ctx, argc - 1, argv + 1);
+    if (strcmp(sub, "show") == 0)
+        return seal_show(argc - 1, argv + 1);
+    if (strcmp(sub, "make") == 0)
+        return seal_make(ctx, argc - 1, argv + 1);
+    return cli_usage_error("unknown seal subcommand '%s' (make, list or show)", sub);
+}

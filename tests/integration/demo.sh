@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# `sealsvc demo init` and `sealsvc seal`: the demo platform is complete and private (the
+# manifest lists five seals over RSA, ECDSA and SM2; every signing certificate chains to
+# the trust anchor by `openssl verify`; keys rest encrypted; PINs are not in the
+# database), a second init refuses and leaves every byte alone, and `seal show`, `seal
+# list` and `seal make` work on what it made.
+set -euo pipefail
+
+fail() {
+    echo "demo.sh: FAIL: $*" >&2
+    exit 1
+}
+
+: "${SEALSVC:?SEALSVC must name the sealsvc binary}"
+[ -x "$SEALSVC" ] || fail "$SEALSVC is not an executable"
+command -v openssl >/dev/null || fail "openssl is needed"
+command -v python3 >/dev/null || fail "python3 is needed"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sealsvc-demo.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dir="$work/platform"
+
+# ---- demo init
+"$SEALSVC" demo init --dir "$dir" >"$work/manifest.json" 2>"$work/init.log" ||
+    fail "demo init failed: $(cat "$work/init.log")"
+
+python3 - "$work/manifest.json" "$dir" <<'EOF' || fail "the manifest is not what it should be"
+import json, os, sys
+manifest = json.load(open(sys.argv[1]))
+data_dir = os.path.realpath(sys.argv[2])
+assert os.path.realpath(manifest["data_dir"]) == data_dir, manifest["data_dir"]
+anchors = manifest["trust_anchors"]
+assert len(anchors) == 1 and os.path.isabs(anchors[0]) and os.path.isfile(anchors[0]), anchors
+seals = manifest["seals"]
+assert len(seals) == 5, f"{len(seals)} seals, expected 5"
+assert {s["algorithm"] for s in seals} == {"rsa", "ecdsa", "sm2"}, [s["algorithm"] for s in seals]
+assert len({s["id"] for s in seals}) == 5, "seal ids are not unique"
+assert {s["type"] for s in seals} >= {"official", "contract", "personal"}
+for s in seals:
+    for key in ("id", "name", "type", "owner", "algorithm", "pin", "image", "esl"):
+        assert s.get(key), f"seal {s.get('id')} has no {key}"
+    assert len(s["pin"]) == 6 and s["pin"].isdigit(), f"seal {s['id']} PIN is not 6 digits"
+    for f in (s["image"], s["esl"]):
+        assert os.path.isabs(f) and os.path.getsize(f) > 0, f"{f} is missing or empty"
+    assert open(s["image"], "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{s['image']} is not a PNG"
+EOF
+
+grep -q '"pin"' "$work/init.log" && fail "the log on stderr carries PINs"
+for pin in $(python3 -c 'import json,sys; print(" ".join(s["pin"] for s in json.load(open(sys.argv[1]))["seals"]))' "$work/manifest.json"); do
+    grep -q -- "$pin" "$work/init.log" && fail "a PIN appears in the log on stderr"
+    grep -a -q -- "$pin" "$dir/sealsvc.db" && fail "a PIN appears in sealsvc.db"
+done
+
+# ---- files: private where they must be, keys encrypted
+[ "$(stat -c %a "$dir")" = 700 ] || fail "the data directory is not 0700"
+[ "$(stat -c %a "$dir/sealsvc.db")" = 600 ] || fail "sealsvc.db is not 0600"
+[ "$(stat -c %a "$dir/secrets")" = 700 ] || fail "secrets/ is not 0700"
+[ "$(stat -c %a "$dir/secrets/kek")" = 600 ] || fail "secrets/kek is not 0600"
+for name in root-ca issuing-ca seal-maker tsa ocsp; do
+    key="$dir/pki/private/$name.key.pem"
+    [ -f "$key" ] || fail "$key is missing"
+    grep -q "BEGIN ENCRYPTED PRIVATE KEY" "$key" || fail "$key is not encrypted"
+    grep -q "BEGIN PRIVATE KEY\|BEGIN RSA PRIVATE KEY\|BEGIN EC PRIVATE KEY" "$key" &&
+        fail "$key holds a plain private key"
+    # the key-encryption key opens it
+    openssl pkey -in "$key" -passin "file:$dir/secrets/kek" -noout 2>/dev/null ||
+        fail "$key does not open with secrets/kek"
+done
+kek=$(cat "$dir/secrets/kek")
+grep -a -q -- "$kek" "$dir/sealsvc.db" && fail "the key-encryption key is in sealsvc.db"
+
+# ---- the PKI, checked by OpenSSL
+anchor="$dir/trust/root-ca.pem"
+cmp -s "$anchor" "$dir/pki/root-ca.pem" || fail "trust/root-ca.pem is not the root CA"
+openssl x509 -in "$anchor" -noout -text | grep -q "Public-Key: (3072 bit)" ||
+    fail "the root CA key is not RSA 3072"
+openssl x509 -in "$dir/pki/issuing-ca.pem" -noout -text | grep -q "Public-Key: (2048 bit)" ||
+    fail "the issuing CA key is not RSA 2048"
+certs=("$dir"/certs/*.pem)
+[ "${#certs[@]}" -ge 4 ] || fail "expected the signing certificates in certs/, found ${#certs[@]}"
+for cert in "${certs[@]}" "$dir/pki/seal-maker.pem" "$dir/pki/tsa.pem" "$dir/pki/ocsp.pem"; do
+    openssl verify -CAfile "$anchor" -untrusted "$dir/pki/issuing-ca.pem" "$cert" >/dev/null ||
+        fail "openssl verify refuses $cert"
+done
+openssl x509 -in "$dir/certs/xinghe.pem" -noout -ext crlDistributionPoints |
+    grep -q "http://127.0.0.1:8089/crl/issuing-ca.crl" || fail "xinghe.pem has no CRL URL"
+
+# ---- a second init refuses and changes nothing
+checksum() { (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+before=$(checksum)
+set +e
+"$SEALSVC" demo init --dir "$dir" >"$work/again.out" 2>"$work/again.err"
+status=$?
+set -e
+[ "$status" -eq 3 ] || fail "a second demo init exited $status, expected 3"
+grep -q "already holds a platform" "$work/again.err" ||
+    fail "a second demo init did not say why: $(cat "$work/again.err")"
+[ "$before" = "$(checksum)" ] || fail "a refused demo init changed files"
+
+# ---- seal show on every seal made, and on the corpus seals
+for esl in "$dir"/seals/*.esl; do
+    "$SEALSVC" seal show "$esl" >"$work/show.txt" || fail "seal show $esl did not verify"
+    grep -q "maker signature: valid" "$work/show.txt" || fail "seal show $esl: no verdict"
+done
+"$SEALSVC" seal show --json "$dir/seals/nanyue-official.esl" >"$work/show.json"
+python3 - "$work/show.json" <<'EOF' || fail "seal show --json is not what it should be"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["version"] == 4 and j["vid"] == "sealsvc" and j["maker_signature_valid"] is True, j
+assert j["certificates"][0]["algorithm"] == "sm2", j["certificates"]
+assert j["picture"]["type"] == "PNG" and j["picture"]["width_mm"] == 42, j["picture"]
+EOF
+if [ -n "${SEAL_CORPUS:-}" ] && [ -f "$SEAL_CORPUS/ofd/UserV4.esl" ]; then
+    for esl in UserV4 UserV1; do
+        "$SEALSVC" seal show "$SEAL_CORPUS/ofd/$esl.esl" >/dev/null ||
+            fail "seal show on corpus $esl.esl did not verify"
+    done
+fi
+# a damaged seal: the maker signature no longer verifies (exit 1); garbage is an error (3)
+python3 - "$dir/seals/xinghe-official.esl" "$work/damaged.esl" <<'EOF'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+i = data.find("北京市星河".encode())
+data[i + 1] ^= 0x01  # one bit of the seal name inside SES_SealInfo
+open(sys.argv[2], "wb").write(data)
+EOF
+set +e
+"$SEALSVC" seal show "$work/damaged.esl" >/dev/null 2>&1
+damaged=$?
+echo "not a seal" >"$work/garbage.esl"
+"$SEALSVC" seal show "$work/garbage.esl" >/dev/null 2>&1
+garbage=$?
+set -e
+[ "$damaged" -eq 1 ] || fail "seal show on a damaged seal exited $damaged, expected 1"
+[ "$garbage" -eq 3 ] || fail "seal show on garbage exited $garbage, expected 3"
+
+# ---- seal list
+"$SEALSVC" seal list --data "$dir" >"$work/list.txt"
+[ "$(wc -l <"$work/list.txt")" -eq 5 ] || fail "seal list shows $(wc -l <"$work/list.txt") seals"
+grep -q "^nanyue-official	official	sm2	广州南粤招标代理有限公司	.*	active$" "$work/list.txt" ||
+    fail "seal list does not show nanyue-official as expected: $(cat "$work/list.txt")"
+
+# ---- seal make: a new institution with a certificate from the demo issuing CA
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/new.key" 2>/dev/null
+openssl req -new -utf8 -key "$work/new.key" -subj "/C=CN/O=深圳前海测试有限公司/CN=深圳前海测试有限公司" \
+    -out "$work/new.csr"
+openssl x509 -req -in "$work/new.csr" -CA "$dir/pki/issuing-ca.pem" \
+    -CAkey "$dir/pki/private/issuing-ca.key.pem" -passin "file:$dir/secrets/kek" -days 365 \
+    -out "$work/new.pem" 2>/dev/null
+code=91440300MA5DQT0X9H # check characters (GB 11714, GB 32100) computed independently
+make_args=(seal make --data "$dir" --id qianhai-contract --institution-code "$code"
+    --cert "$work/new.pem" --key "$work/new.key" --pin 246810 --name 深圳前海测试有限公司
+    --kind contract)
+set +e
+"$SEALSVC" "${make_args[@]}" >/dev/null 2>"$work/make.err"
+status=$?
+set -e
+[ "$status" -eq 3 ] || fail "seal make for an unknown institution exited $status, expected 3"
+grep -q -- "--institution-name" "$work/make.err" || fail "seal make did not say how to register"
+"$SEALSVC" "${make_args[@]}" --institution-name 深圳前海测试有限公司 >"$work/made.json" ||
+    fail "seal make failed"
+python3 - "$work/made.json" <<'EOF' || fail "seal make printed the wrong entry"
+import json, os, sys
+j = json.load(open(sys.argv[1]))
+assert j["id"] == "qianhai-contract" and j["type"] == "contract" and j["algorithm"] == "ecdsa", j
+assert "pin" not in j, "seal make printed the PIN"
+assert os.path.getsize(j["esl"]) > 0 and os.path.getsize(j["image"]) > 0
+EOF
+"$SEALSVC" seal show "$dir/seals/qianhai-contract.esl" >/dev/null || fail "the made seal does not verify"
+[ "$(wc -l < <("$SEALSVC" seal list --data "$dir"))" -eq 6 ] || fail "seal list does not show the new seal"
+grep -a -q 246810 "$dir/sealsvc.db" && fail "the new seal's PIN is in sealsvc.db"
+
+echo "demo.sh: ok"
