@@ -1,0 +1,24 @@
+/* Shared between the PDF verifier's files (verify.c drives, verify_changes.c judges what
+ * later incremental updates changed). Internal to src/pdf. */
+#ifndef SEAL_PDF_VERIFY_INTERNAL_H
+#define SEAL_PDF_VERIFY_INTERNAL_H
+
+#include "verify_tail.h"
+
+#include <qpdf/qpdf-c.h>
+#include <seal/report.h>
+
+/* Turns a pending qpdf error into SEAL_EFORMAT ("<what>: <qpdf's text>"); 0 if none. */
+int seal_pdf_qpdf_error(qpdf_data q, const char *what);
+
+/* True when `oh` is a signature field, or a widget whose field (itself or its /Parent)
+ * has /FT /Sig (ISO 32000-1 12.7.3.1: /FT is inheritable). */
+bool seal_pdf_is_sig_field_or_widget(qpdf_data q, qpdf_oh oh);
+
+/* Compares the signed revision (bytes [0, signed_end) of `file`) with the final document
+ * `final_doc`, records a "changes" check on `s` and one line per change that is not
+ * allowed after signing (PDF-SIGN.md 5.6). */
+int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice file,
+                           seal_pdf_tail *tail, size_t signed_end);
+
+#endif

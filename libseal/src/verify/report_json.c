@@ -1,0 +1,88 @@
+/* The verification report as JSON, for programs (the HTTP API and `sealsvc verify --json`).
+ * One object per report; field names are those of seal_report and seal_sig_report, times
+ * are ISO 8601 UTC, absent values are null. */
+#include <seal/error.h>
+#include <seal/report.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* NULL strings become JSON null; jansson refuses invalid UTF-8, which we turn into null
+ * as well rather than failing the whole report. */
+static json_t *str_or_null(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+static json_t *time_or_null(time_t t)
+{
+    if (t == 0)
+        return json_null();
+    struct tm tm;
+    char text[32];
+    if (!gmtime_r(&t, &tm) || strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return json_null();
+    return json_string(text);
+}
+
+static json_t *sig_to_json(const seal_sig_report *s)
+{
+    json_t *checks = json_array();
+    for (size_t i = 0; checks && i < s->n_checks; i++)
+        json_array_append_new(checks,
+                              json_pack("{s:o, s:s, s:o}", "name", str_or_null(s->checks[i].name),
+                                        "outcome", seal_verdict_name(s->checks[i].outcome),
+                                        "detail", str_or_null(s->checks[i].detail)));
+    json_t *changes = json_array();
+    for (size_t i = 0; changes && i < s->n_changes; i++)
+        json_array_append_new(changes, str_or_null(s->changes[i]));
+
+    json_t *signer =
+        json_pack("{s:o, s:o, s:o, s:o}", "name", str_or_null(s->signer_name), "subject",
+                  str_or_null(s->signer_subject), "issuer", str_or_null(s->signer_issuer), "serial",
+                  str_or_null(s->signer_serial));
+    json_t *rect = json_pack("[f, f, f, f]", s->rect[0], s->rect[1], s->rect[2], s->rect[3]);
+    json_t *page = s->page > 0 ? json_integer(s->page) : json_null();
+
+    /* json_pack with "o" steals every reference, also when it fails. */
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:o, "
+                     "s:o, s:o}",
+                     "field", str_or_null(s->field_name), "kind", str_or_null(s->kind), "signer",
+                     signer ? signer : json_null(), "seal", str_or_null(s->seal_name), "algorithm",
+                     str_or_null(s->algorithm), "digest", str_or_null(s->digest), "signing_time",
+                     time_or_null(s->signing_time), "time_source", str_or_null(s->time_source),
+                     "coverage", str_or_null(s->coverage), "page", page, "rect",
+                     rect ? rect : json_null(), "visible", (int)s->visible, "verdict",
+                     seal_verdict_name(s->verdict), "reason", str_or_null(s->reason), "checks",
+                     checks ? checks : json_null(), "changes", changes ? changes : json_null());
+}
+
+int seal_report_to_json(const seal_report *r, seal_buf *out)
+{
+    int rc = 0;
+    char *text = NULL;
+    json_t *sigs = json_array();
+    SEAL_ENSURE(sigs, SEAL_ENOMEM, "out of memory for the JSON report");
+    for (size_t i = 0; i < r->n_sigs; i++) {
+        json_t *one = sig_to_json(&r->sigs[i]);
+        SEAL_ENSURE(one && json_array_append_new(sigs, one) == 0, SEAL_ENOMEM,
+                    "out of memory for the JSON report");
+    }
+    json_t *root = json_pack("{s:o, s:o, s:s, s:o, s:o}", "file", str_or_null(r->file), "format",
+                             str_or_null(r->format), "verdict", seal_verdict_name(r->verdict),
+                             "reason", str_or_null(r->reason), "signatures", sigs);
+    sigs = NULL; /* stolen by json_pack */
+    SEAL_ENSURE(root, SEAL_ENOMEM, "out of memory for the JSON report");
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    SEAL_ENSURE(text, SEAL_ENOMEM, "out of memory for the JSON report");
+    SEAL_TRY(seal_buf_set(out, text, strlen(text)));
+    SEAL_TRY(seal_buf_append_byte(out, '\n'));
+out:
+    free(text);
+    json_decref(sigs);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/* The verification report as plain text, for people reading `sealsvc verify`: the overall
+ * verdict first, then one block per signature (who, which seal, when and how we know,
+ * what the signature covers, where it sits, each check, and any change after signing). */
+#include <seal/error.h>
+#include <seal/report.h>
+
+#include <time.h>
+
+static const char *or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+static int print_time(seal_buf *out, time_t t)
+{
+    struct tm tm;
+    char text[40];
+    if (t == 0 || !gmtime_r(&t, &tm) ||
+        strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        return seal_buf_append_str(out, "unknown");
+    return seal_buf_append_str(out, text);
+}
+
+static int print_sig(seal_buf *out, size_t index, const seal_sig_report *s)
+{
+    int rc = 0;
+    SEAL_TRY(seal_buf_printf(out, "\nSignature %zu: field \"%s\" (%s)\n", index + 1,
+                             or_dash(s->field_name), or_dash(s->kind)));
+    SEAL_TRY(seal_buf_printf(out, "  Verdict:    %s%s%s\n", seal_verdict_name(s->verdict),
+                             s->reason ? " - " : "", s->reason ? s->reason : ""));
+    SEAL_TRY(seal_buf_printf(out, "  Signer:     %s\n", or_dash(s->signer_name)));
+    if (s->signer_subject)
+        SEAL_TRY(seal_buf_printf(out, "  Subject:    %s\n", s->signer_subject));
+    if (s->signer_issuer)
+        SEAL_TRY(seal_buf_printf(out, "  Issuer:     %s\n", s->signer_issuer));
+    if (s->signer_serial)
+        SEAL_TRY(seal_buf_printf(out, "  Serial:     %s\n", s->signer_serial));
+    if (s->seal_name)
+        SEAL_TRY(seal_buf_printf(out, "  Seal:       %s\n", s->seal_name));
+    SEAL_TRY(seal_buf_printf(out, "  Algorithm:  %s with %s\n", or_dash(s->algorithm),
+                             or_dash(s->digest)));
+    SEAL_TRY(seal_buf_append_str(out, "  Signed at:  "));
+    SEAL_TRY(print_time(out, s->signing_time));
+    if (s->time_source)
+        SEAL_TRY(seal_buf_printf(out, " (%s)", s->time_source));
+    SEAL_TRY(seal_buf_printf(out, "\n  Covers:     %s\n", or_dash(s->coverage)));
+    if (s->visible)
+        SEAL_TRY(seal_buf_printf(out, "  Placement:  page %d, rectangle [%.2f %.2f %.2f %.2f]\n",
+                                 s->page, s->rect[0], s->rect[1], s->rect[2], s->rect[3]));
+    else if (s->page > 0)
+        SEAL_TRY(seal_buf_printf(out, "  Placement:  invisible (page %d)\n", s->page));
+    else
+        SEAL_TRY(seal_buf_append_str(out, "  Placement:  invisible\n"));
+    SEAL_TRY(seal_buf_append_str(out, "  Checks:\n"));
+    for (size_t i = 0; i < s->n_checks; i++)
+        SEAL_TRY(seal_buf_printf(out, "    %-13s %-13s %s\n", s->checks[i].name,
+                                 seal_verdict_name(s->checks[i].outcome),
+                                 or_dash(s->checks[i].detail)));
+    if (s->n_changes > 0) {
+        SEAL_TRY(seal_buf_append_str(out, "  Changes after signing:\n"));
+        for (size_t i = 0; i < s->n_changes; i++)
+            SEAL_TRY(seal_buf_printf(out, "    - %s\n", s->changes[i]));
+    }
+out:
+    return rc;
+}
+
+int seal_report_to_text(const seal_report *r, seal_buf *out)
+{
+    int rc = 0;
+    SEAL_TRY(seal_buf_printf(out, "File:    %s (%s)\n", or_dash(r->file), or_dash(r->format)));
+    SEAL_TRY(seal_buf_printf(out, "Verdict: %s%s%s\n", seal_verdict_name(r->verdict),
+                             r->reason ? " - " : "", r->reason ? r->reason : ""));
+    if (r->n_sigs == 0)
+        SEAL_TRY(seal_buf_append_str(out, "The document carries no signature.\n"));
+    else
+        SEAL_TRY(seal_buf_printf(out, "Signatures: %zu\n", r->n_sigs));
+    for (size_t i = 0; i < r->n_sigs; i++)
+        SEAL_TRY(print_sig(out, i, &r->sigs[i]));
+out:
+    return rc;
+}
