@@ -1,0 +1,288 @@
+/* Detached CMS SignedData (RFC 5652) for PAdES baseline B-B (ETSI EN 319 142-1 5.2),
+ * built with our DER writer: OpenSSL's CMS layer always adds signing-time (which PAdES
+ * forbids) and refuses SM2. The PDF writer puts the result into the /Contents gap. */
+#include "crypto_int.h"
+
+#include <seal/cms.h>
+#include <seal/der.h>
+#include <seal/error.h>
+
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OID_SIGNED_DATA          "1.2.840.113549.1.7.2"
+#define OID_DATA                 "1.2.840.113549.1.7.1"
+#define OID_ATTR_CONTENT_TYPE    "1.2.840.113549.1.9.3"
+#define OID_ATTR_MESSAGE_DIGEST  "1.2.840.113549.1.9.4"
+#define OID_ATTR_SIGNING_CERT_V2 "1.2.840.113549.1.9.16.2.47"
+
+/* Fixed overhead of the structure around certificates, names and signature: OIDs,
+ * algorithm identifiers, headers of up to 5 bytes each, the two attributes besides
+ * signing-certificate-v2 and the SHA-256 cert hash. Generous on purpose: the PDF writer
+ * only needs an upper bound. */
+#define CMS_FIXED_OVERHEAD 1024
+
+static int i2d_buf(seal_buf *out, int len, unsigned char *der)
+{
+    int rc = 0;
+    if (len <= 0)
+        rc = seal_error_set_openssl(SEAL_ECRYPTO, "cannot encode the certificate's fields");
+    else
+        rc = seal_buf_set(out, der, (size_t)len);
+    OPENSSL_free(der);
+    return rc;
+}
+
+static int issuer_der(seal_buf *out, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509_NAME(X509_get_issuer_name(cert), &der);
+    return i2d_buf(out, len, der);
+}
+
+static int serial_der(seal_buf *out, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &der);
+    return i2d_buf(out, len, der);
+}
+
+static int cert_der(seal_buf *out, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der);
+    return i2d_buf(out, len, der);
+}
+
+size_t seal_cms_estimate_size(const seal_signer *s)
+{
+    X509 *cert = seal_signer_cert(s);
+    STACK_OF(X509) *chain = seal_signer_chain(s);
+    /* The signer's certificate, its issuer name and serial twice (sid and ESS
+     * issuerSerial), every chain certificate, and the signature. */
+    size_t total = CMS_FIXED_OVERHEAD + seal_signer_max_sig_len(s);
+    total += (size_t)(i2d_X509(cert, NULL) > 0 ? i2d_X509(cert, NULL) : 0);
+    int name_len = i2d_X509_NAME(X509_get_issuer_name(cert), NULL);
+    int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), NULL);
+    total +=
+        2 * (size_t)(name_len > 0 ? name_len : 0) + 2 * (size_t)(serial_len > 0 ? serial_len : 0);
+    for (int i = 0; i < sk_X509_num(chain); i++) {
+        int len = i2d_X509(sk_X509_value(chain, i), NULL);
+        total += len > 0 ? (size_t)len : 0;
+    }
+    return total;
+}
+
+/* AlgorithmIdentifiers per algorithm. RFC 5754 2: SHA-2 digests are written without
+ * parameters. RFC 3370 3.2: rsaEncryption carries NULL. RFC 5758 3.2: ecdsa-with-SHA256
+ * has no parameters. GM/T 0010 / GB/T 35275: SM3 and SM2-with-SM3 have none either. */
+static void write_digest_alg(seal_der_writer *w, seal_key_alg alg)
+{
+    size_t m = seal_der_begin(w, SEAL_DER_SEQUENCE);
+    seal_der_oid(w, alg == SEAL_ALG_SM2 ? SEAL_OID_SM3 : SEAL_OID_SHA256);
+    seal_der_end(w, m);
+}
+
+static void write_signature_alg(seal_der_writer *w, seal_key_alg alg)
+{
+    size_t m = seal_der_begin(w, SEAL_DER_SEQUENCE);
+    switch (alg) {
+    case SEAL_ALG_RSA:
+        seal_der_oid(w, SEAL_OID_RSA_ENCRYPTION);
+        seal_der_null(w);
+        break;
+    case SEAL_ALG_ECDSA:
+        seal_der_oid(w, SEAL_OID_ECDSA_WITH_SHA256);
+        break;
+    default:
+        seal_der_oid(w, SEAL_OID_SM2_WITH_SM3);
+        break;
+    }
+    seal_der_end(w, m);
+}
+
+/* Attribute ::= SEQUENCE { attrType OID, attrValues SET OF value } (RFC 5652 5.3), with
+ * the single value given pre-encoded. */
+static int make_attr(seal_buf *out, const char *oid, const uint8_t *value, size_t len)
+{
+    seal_der_writer w = {SEAL_BUF_INIT, 0};
+    size_t attr = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    seal_der_oid(&w, oid);
+    size_t set = seal_der_begin(&w, SEAL_DER_SET);
+    seal_der_raw(&w, value, len);
+    seal_der_end(&w, set);
+    seal_der_end(&w, attr);
+    return seal_der_finish(&w, out);
+}
+
+/* SigningCertificateV2 (RFC 5035 3) naming the signer's certificate:
+ * SEQUENCE { SEQUENCE OF ESSCertIDv2 { certHash, issuerSerial } }. The hash algorithm is
+ * SHA-256, the DEFAULT, so DER omits it (X.690 11.5). */
+static int make_signing_cert_v2(seal_buf *out, X509 *cert, const seal_buf *issuer,
+                                const seal_buf *serial)
+{
+    int rc = 0;
+    seal_buf der = SEAL_BUF_INIT;
+    uint8_t hash[EVP_MAX_MD_SIZE];
+    size_t hash_len = 0;
+    seal_der_writer w = {SEAL_BUF_INIT, 0};
+
+    SEAL_TRY(cert_der(&der, cert));
+    SEAL_TRY(seal_digest(EVP_sha256(), der.data, der.len, hash, &hash_len));
+    size_t v2 = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    size_t certs = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    size_t id = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    seal_der_octet_string(&w, hash, hash_len);
+    size_t issuer_serial = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    size_t names = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    /* GeneralName directoryName [4]: explicit, since Name is a CHOICE (X.680 31.2.7). */
+    size_t dir = seal_der_begin(&w, SEAL_DER_CONTEXT_CONS | 4);
+    seal_der_raw(&w, issuer->data, issuer->len);
+    seal_der_end(&w, dir);
+    seal_der_end(&w, names);
+    seal_der_raw(&w, serial->data, serial->len);
+    seal_der_end(&w, issuer_serial);
+    seal_der_end(&w, id);
+    seal_der_end(&w, certs);
+    seal_der_end(&w, v2);
+    SEAL_TRY(seal_der_finish(&w, out));
+out:
+    seal_buf_clear(&der);
+    return rc;
+}
+
+/* X.690 11.6: the components of a SET OF are in ascending order of their encodings,
+ * compared as octet strings with the shorter one padded with trailing zeros. */
+static int compare_der(const void *a, const void *b)
+{
+    const seal_buf *x = a, *y = b;
+    size_t common = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->data, y->data, common);
+    if (c != 0)
+        return c;
+    const seal_buf *longer = x->len > y->len ? x : y;
+    for (size_t i = common; i < longer->len; i++)
+        if (longer->data[i] != 0)
+            return longer == x ? 1 : -1;
+    return 0;
+}
+
+enum { ATTR_COUNT = 3 };
+
+/* The signed attributes' content (the members of the SET, sorted), RFC 5652 5.3 and
+ * ETSI EN 319 122-1 5.2: content-type, message-digest, signing-certificate-v2. */
+static int make_signed_attrs(seal_buf *content, const seal_signer *s, const uint8_t *digest,
+                             size_t digest_len, const seal_buf *issuer, const seal_buf *serial)
+{
+    int rc = 0;
+    seal_buf attrs[ATTR_COUNT] = {SEAL_BUF_INIT, SEAL_BUF_INIT, SEAL_BUF_INIT};
+    seal_buf value = SEAL_BUF_INIT;
+    seal_der_writer w = {SEAL_BUF_INIT, 0};
+
+    seal_der_oid(&w, OID_DATA);
+    SEAL_TRY(seal_der_finish(&w, &value));
+    SEAL_TRY(make_attr(&attrs[0], OID_ATTR_CONTENT_TYPE, value.data, value.len));
+
+    seal_der_octet_string(&w, digest, digest_len);
+    SEAL_TRY(seal_der_finish(&w, &value));
+    SEAL_TRY(make_attr(&attrs[1], OID_ATTR_MESSAGE_DIGEST, value.data, value.len));
+
+    SEAL_TRY(make_signing_cert_v2(&value, seal_signer_cert(s), issuer, serial));
+    SEAL_TRY(make_attr(&attrs[2], OID_ATTR_SIGNING_CERT_V2, value.data, value.len));
+
+    qsort(attrs, ATTR_COUNT, sizeof attrs[0], compare_der);
+    seal_buf_clear(content);
+    for (int i = 0; i < ATTR_COUNT; i++)
+        SEAL_TRY(seal_buf_append(content, attrs[i].data, attrs[i].len));
+out:
+    for (int i = 0; i < ATTR_COUNT; i++)
+        seal_buf_clear(&attrs[i]);
+    seal_buf_clear(&value);
+    return rc;
+}
+
+static int write_certificates(seal_der_writer *w, const seal_signer *s)
+{
+    int rc = 0;
+    seal_buf der = SEAL_BUF_INIT;
+    STACK_OF(X509) *chain = seal_signer_chain(s);
+
+    /* SignedData certificates [0] IMPLICIT CertificateSet (RFC 5652 5.1): the signer's
+     * and the chain up to, not including, the root (PDF-SIGN.md 4). */
+    size_t certs = seal_der_begin(w, SEAL_DER_CONTEXT_CONS | 0);
+    SEAL_TRY(cert_der(&der, seal_signer_cert(s)));
+    seal_der_raw(w, der.data, der.len);
+    for (int i = 0; i < sk_X509_num(chain); i++) {
+        SEAL_TRY(cert_der(&der, sk_X509_value(chain, i)));
+        seal_der_raw(w, der.data, der.len);
+    }
+    seal_der_end(w, certs);
+out:
+    seal_buf_clear(&der);
+    return rc;
+}
+
+int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *digest,
+                           size_t digest_len)
+{
+    int rc = 0;
+    seal_buf issuer = SEAL_BUF_INIT, serial = SEAL_BUF_INIT;
+    seal_buf attrs = SEAL_BUF_INIT, to_sign = SEAL_BUF_INIT, sig = SEAL_BUF_INIT;
+    seal_der_writer w = {SEAL_BUF_INIT, 0};
+    seal_key_alg alg = seal_signer_alg(s);
+
+    SEAL_ENSURE(digest && digest_len == (size_t)EVP_MD_get_size(seal_signer_md(s)), SEAL_EINVAL,
+                "the content digest has %zu bytes; %s needs %d", digest_len,
+                EVP_MD_get0_name(seal_signer_md(s)), EVP_MD_get_size(seal_signer_md(s)));
+    SEAL_TRY(issuer_der(&issuer, seal_signer_cert(s)));
+    SEAL_TRY(serial_der(&serial, seal_signer_cert(s)));
+    SEAL_TRY(make_signed_attrs(&attrs, s, digest, digest_len, &issuer, &serial));
+
+    /* RFC 5652 5.4: the signature covers the DER of the attributes with the SET OF tag,
+     * while the SignerInfo stores them under [0] IMPLICIT. */
+    seal_der_tlv(&w, SEAL_DER_SET, attrs.data, attrs.len);
+    SEAL_TRY(seal_der_finish(&w, &to_sign));
+    SEAL_TRY(seal_signer_sign(s, &sig, to_sign.data, to_sign.len));
+
+    size_t content_info = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    seal_der_oid(&w, OID_SIGNED_DATA);
+    size_t explicit0 = seal_der_begin(&w, SEAL_DER_CONTEXT_CONS | 0);
+    size_t signed_data = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    /* RFC 5652 5.1: version 1 with issuerAndSerialNumber, no attribute certs, id-data. */
+    seal_der_int(&w, 1);
+    size_t digest_algs = seal_der_begin(&w, SEAL_DER_SET);
+    write_digest_alg(&w, alg);
+    seal_der_end(&w, digest_algs);
+    size_t encap = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    seal_der_oid(&w, OID_DATA); /* detached: no eContent (RFC 5652 5.2) */
+    seal_der_end(&w, encap);
+    SEAL_TRY(write_certificates(&w, s));
+
+    size_t signer_infos = seal_der_begin(&w, SEAL_DER_SET);
+    size_t signer_info = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    seal_der_int(&w, 1); /* RFC 5652 5.3: version 1 with issuerAndSerialNumber */
+    size_t sid = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    seal_der_raw(&w, issuer.data, issuer.len);
+    seal_der_raw(&w, serial.data, serial.len);
+    seal_der_end(&w, sid);
+    write_digest_alg(&w, alg);
+    seal_der_tlv(&w, SEAL_DER_CONTEXT_CONS | 0, attrs.data, attrs.len);
+    write_signature_alg(&w, alg);
+    seal_der_octet_string(&w, sig.data, sig.len);
+    seal_der_end(&w, signer_info);
+    seal_der_end(&w, signer_infos);
+
+    seal_der_end(&w, signed_data);
+    seal_der_end(&w, explicit0);
+    seal_der_end(&w, content_info);
+    SEAL_TRY(seal_der_finish(&w, der));
+out:
+    seal_buf_clear(&w.out); /* a half-written encoding after a failure */
+    seal_buf_clear(&issuer);
+    seal_buf_clear(&serial);
+    seal_buf_clear(&attrs);
+    seal_buf_clear(&to_sign);
+    seal_buf_clear(&sig);
+    return rc;
+}
