@@ -72,7 +72,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
 
     optind = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
         case 's':
             seal_id = optarg;

@@ -8,6 +8,7 @@
  * memory above the baseline for a 100 MB PDF stamped once. Targets (issue #2): within 3x
  * of the floor for 1 MB, 1.5x for 100 MB, peak memory under 64 MiB above baseline. */
 #include <seal/crypto.h>
+#include <seal/error.h>
 #include <seal/image.h>
 #include <seal/pdf.h>
 #include <seal/pki.h>

@@ -26,8 +26,12 @@ qpdf --check "$WORK/two.pdf" >/dev/null || fail "qpdf --check rejects two.pdf"
 pdfsig -nssdir "sql:$NSSDB" -no-ocsp "$WORK/two.pdf" >"$WORK/pdfsig.txt" 2>&1 || true
 [ "$(grep -c 'Signature Validation: Signature is Valid.' "$WORK/pdfsig.txt")" = 2 ] ||
     fail "pdfsig does not report both signatures valid: $(cat "$WORK/pdfsig.txt")"
-[ "$(grep -c 'Certificate Validation: Certificate is Trusted.' "$WORK/pdfsig.txt")" = 2 ] ||
-    fail "pdfsig does not trust both signers: $(cat "$WORK/pdfsig.txt")"
+# pdfsig 22.12 prints "Unknown issue with Certificate" for every chain here, its own
+# signatures under a plain openssl CA included (it reads a stale NSS error code), so the
+# chain is checked with NSS's own PKIX validator (vfychain) on the certificates our CMS
+# carries, and with openssl cms -verify below.
+grep -q 'Certificate Validation: Certificate has Expired\|Certificate has been Revoked\|Certificate issuer is unknown\|Certificate issuer is not trusted' "$WORK/pdfsig.txt" &&
+    fail "pdfsig rejects a signer certificate: $(cat "$WORK/pdfsig.txt")"
 grep -q 'Total document signed' "$WORK/pdfsig.txt" ||
     fail "pdfsig does not say the last signature covers the whole document"
 grep -q 'ETSI.CAdES.detached' "$WORK/pdfsig.txt" || fail "pdfsig does not see a PAdES signature"
@@ -58,6 +62,12 @@ for n in 0 1; do
         fail "openssl cms -verify rejects signature $n: $(cat "$WORK/cms$n/err")"
     openssl cms -cmsout -print -inform DER -in "$WORK/cms$n/cms.der" >"$WORK/cms$n/print"
     ! grep -q signingTime "$WORK/cms$n/print" || fail "signature $n carries signingTime"
+    openssl pkcs7 -inform DER -in "$WORK/cms$n/cms.der" -print_certs | sed -n "/BEGIN/,/END/p" >"$WORK/cms$n/certs.pem"
+    csplit -s -z -f "$WORK/cms$n/cert" "$WORK/cms$n/certs.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
+    chain=()
+    for c in "$WORK/cms$n"/cert*; do chain+=(-a "$c"); done
+    vfychain -d "sql:$NSSDB" -pp -u 4 "${chain[@]}" >"$WORK/cms$n/vfy" 2>&1 ||
+        fail "NSS does not validate the chain of signature $n: $(cat "$WORK/cms$n/vfy")"
     grep -q 'id-smime-aa-signingCertificateV2' "$WORK/cms$n/print" ||
         fail "signature $n lacks signing-certificate-v2"
 done
