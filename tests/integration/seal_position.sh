@@ -13,7 +13,7 @@ DPI=100
 
 check_at() { # PDF PAGE X Y
     local pdf=$1 page=$2 x=$3 y=$4
-    pdftoppm -r $DPI -f "$page" -l "$page" "$pdf" "$WORK/render"
+    pdftoppm -cropbox -r $DPI -f "$page" -l "$page" "$pdf" "$WORK/render"
     local ppm
     ppm=$(ls "$WORK"/render-*.ppm | head -1)
     read -r cx cy w h < <($PDFTOOL redbox "$ppm" $DPI)

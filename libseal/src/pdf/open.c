@@ -168,9 +168,9 @@ int seal_pdf_open(seal_pdf **out, const char *path)
     int pages = qpdf_get_num_pages(pdf->q);
     if (pages < 0 || qpdf_has_error(pdf->q))
         SEAL_TRY(pdf_qpdf_error(pdf->q, path));
+    SEAL_TRY(refuse_on_warnings(pdf));
     SEAL_ENSURE(pages > 0, SEAL_EFORMAT, "%s has no pages", path);
     pdf->page_count = pages;
-    SEAL_TRY(refuse_on_warnings(pdf));
     *out = pdf;
     pdf = NULL;
 out:
