@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,7 +145,14 @@ int seal_pdf_open(seal_pdf **out, const char *path)
     qpdf_silence_errors(pdf->q);
     qpdf_set_suppress_warnings(pdf->q, QPDF_TRUE);
     qpdf_set_attempt_recovery(pdf->q, QPDF_FALSE);
-    if (qpdf_read(pdf->q, path, NULL) & QPDF_ERRORS) {
+    /* qpdf reads objects with a seek and a small read each; from a mapping of the file
+     * that costs page faults on what it touches instead of thousands of system calls.
+     * The mapping is not a copy: memory does not grow with the file. */
+    pdf->map = mmap(NULL, (size_t)pdf->file_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    SEAL_ENSURE(pdf->map != MAP_FAILED, SEAL_EIO, "cannot map %s: %s", path, strerror(errno));
+    pdf->map_len = (size_t)pdf->file_size;
+    if (qpdf_read_memory(pdf->q, path, pdf->map, (unsigned long long)pdf->map_len, NULL) &
+        QPDF_ERRORS) {
         const char *detail = qpdf_get_error_message_detail(pdf->q, qpdf_get_error(pdf->q));
         if (detail && strstr(detail, "password"))
             SEAL_FAIL(SEAL_EUNSUPPORTED,
@@ -186,6 +194,8 @@ void seal_pdf_free(seal_pdf *pdf)
         return;
     if (pdf->q)
         qpdf_cleanup(&pdf->q);
+    if (pdf->map && pdf->map != MAP_FAILED)
+        munmap(pdf->map, pdf->map_len);
     free(pdf->path);
     free(pdf);
 }

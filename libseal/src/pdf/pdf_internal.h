@@ -12,6 +12,8 @@
 struct seal_pdf {
     char *path;
     qpdf_data q;
+    char *map; /* the file, mapped read-only for qpdf */
+    size_t map_len;
     uint64_t file_size;
     uint64_t startxref;  /* the last startxref value, as written */
     bool xref_is_stream; /* the last revision used a cross-reference stream */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -466,27 +467,57 @@ static int write_all(int fd, const void *data, size_t len, const char *path)
     return 0;
 }
 
-/* Copies the input into the temporary file and hashes it on the way. */
-static int copy_and_hash(int in_fd, int out_fd, uint64_t size, EVP_MD_CTX *md, const char *in,
-                         const char *tmp)
+static int copy_through_buffer(int in_fd, int out_fd, uint64_t from, uint64_t size, const char *in,
+                               const char *tmp)
 {
     int rc = 0;
     uint8_t *chunk = malloc(COPY_CHUNK);
     SEAL_ENSURE(chunk, SEAL_ENOMEM, "out of memory");
-    uint64_t done = 0;
-    while (done < size) {
+    for (uint64_t done = from; done < size;) {
         size_t want = size - done < COPY_CHUNK ? (size_t)(size - done) : COPY_CHUNK;
-        ssize_t n = read(in_fd, chunk, want);
+        ssize_t n = pread(in_fd, chunk, want, (off_t)done);
         if (n < 0 && errno == EINTR)
             continue;
         SEAL_ENSURE(n > 0, SEAL_EIO, "cannot read %s: %s", in,
                     n < 0 ? strerror(errno) : "the file shrank while being stamped");
-        SEAL_ENSURE(EVP_DigestUpdate(md, chunk, (size_t)n) == 1, SEAL_ECRYPTO, "digest failed");
         SEAL_TRY(write_all(out_fd, chunk, (size_t)n, tmp));
         done += (uint64_t)n;
     }
 out:
     free(chunk);
+    return rc;
+}
+
+/* Hashes the input from its mapping and copies it into the temporary file inside the
+ * kernel (copy_file_range: no trip through user space, and a reflink where the file
+ * system can share blocks). Neither holds a copy of the file in our memory. */
+static int copy_and_hash(const seal_pdf *pdf, int in_fd, int out_fd, EVP_MD_CTX *md, const char *in,
+                         const char *tmp)
+{
+    int rc = 0;
+    /* Hash in 1 MiB steps so the kernel can drop pages behind us on huge files. */
+    for (size_t off = 0; off < pdf->map_len; off += COPY_CHUNK) {
+        size_t n = pdf->map_len - off < COPY_CHUNK ? pdf->map_len - off : COPY_CHUNK;
+        SEAL_ENSURE(EVP_DigestUpdate(md, pdf->map + off, n) == 1, SEAL_ECRYPTO, "digest failed");
+        /* Give the pages back: they stay in the page cache, not in our resident set. */
+        madvise(pdf->map + off, n, MADV_DONTNEED);
+    }
+    loff_t in_off = 0;
+    while ((uint64_t)in_off < pdf->file_size) {
+        ssize_t n = copy_file_range(in_fd, &in_off, out_fd, NULL,
+                                    (size_t)(pdf->file_size - (uint64_t)in_off), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 &&
+            (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
+            /* No in-kernel copy between these files: copy through a buffer. */
+            SEAL_TRY(copy_through_buffer(in_fd, out_fd, (uint64_t)in_off, pdf->file_size, in, tmp));
+            break;
+        }
+        SEAL_ENSURE(n > 0, SEAL_EIO, "cannot copy %s: %s", in,
+                    n < 0 ? strerror(errno) : "the file shrank while being stamped");
+    }
+out:
     return rc;
 }
 
@@ -569,7 +600,7 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     SEAL_ENSURE(input_md && md, SEAL_ENOMEM, "out of memory");
     SEAL_ENSURE(EVP_DigestInit_ex(input_md, seal_signer_md(signer), NULL) == 1, SEAL_ECRYPTO,
                 "cannot start the document digest");
-    SEAL_TRY(copy_and_hash(in_fd, tmp_fd, pdf->file_size, input_md, in, tmp));
+    SEAL_TRY(copy_and_hash(pdf, in_fd, tmp_fd, input_md, in, tmp));
 
     /* Sign; if the CMS outgrows the reserved gap, rebuild the update with a larger one
      * (PDF-SIGN.md section 3: never truncate). */
