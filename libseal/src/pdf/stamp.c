@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #define COPY_CHUNK (1u << 20)
+/* From this size on, hashing and copying run side by side. */
+#define PARALLEL_COPY_MIN (8u << 20)
 /* "[0 a b c]" with each of a, b, c up to 20 digits: fits any 64-bit offset. */
 #define BYTE_RANGE_WIDTH 66
 #define MAX_NEW_OBJECTS  16
@@ -488,20 +491,11 @@ out:
     return rc;
 }
 
-/* Hashes the input from its mapping and copies it into the temporary file inside the
- * kernel (copy_file_range: no trip through user space, and a reflink where the file
- * system can share blocks). Neither holds a copy of the file in our memory. */
-static int copy_and_hash(const seal_pdf *pdf, int in_fd, int out_fd, EVP_MD_CTX *md, const char *in,
-                         const char *tmp)
+/* Copies the input into the temporary file inside the kernel (copy_file_range: no trip
+ * through user space, and shared blocks where the file system can). */
+static int copy_input(const seal_pdf *pdf, int in_fd, int out_fd, const char *in, const char *tmp)
 {
     int rc = 0;
-    /* Hash in 1 MiB steps so the kernel can drop pages behind us on huge files. */
-    for (size_t off = 0; off < pdf->map_len; off += COPY_CHUNK) {
-        size_t n = pdf->map_len - off < COPY_CHUNK ? pdf->map_len - off : COPY_CHUNK;
-        SEAL_ENSURE(EVP_DigestUpdate(md, pdf->map + off, n) == 1, SEAL_ECRYPTO, "digest failed");
-        /* Give the pages back: they stay in the page cache, not in our resident set. */
-        madvise(pdf->map + off, n, MADV_DONTNEED);
-    }
     loff_t in_off = 0;
     while ((uint64_t)in_off < pdf->file_size) {
         ssize_t n = copy_file_range(in_fd, &in_off, out_fd, NULL,
@@ -518,6 +512,52 @@ static int copy_and_hash(const seal_pdf *pdf, int in_fd, int out_fd, EVP_MD_CTX 
                     n < 0 ? strerror(errno) : "the file shrank while being stamped");
     }
 out:
+    return rc;
+}
+
+typedef struct copy_job {
+    const seal_pdf *pdf;
+    int in_fd, out_fd;
+    const char *in, *tmp;
+    int rc;
+    char message[512]; /* error messages are per thread: carried back by hand */
+} copy_job;
+
+static void *copy_thread(void *arg)
+{
+    copy_job *job = arg;
+    job->rc = copy_input(job->pdf, job->in_fd, job->out_fd, job->in, job->tmp);
+    if (job->rc < 0)
+        snprintf(job->message, sizeof job->message, "%s", seal_error_last());
+    return NULL;
+}
+
+/* Hashes the input from its mapping while another thread copies it, so that a large
+ * file costs about one pass instead of two. Neither holds a copy of the file in memory. */
+static int copy_and_hash(const seal_pdf *pdf, int in_fd, int out_fd, EVP_MD_CTX *md, const char *in,
+                         const char *tmp)
+{
+    int rc = 0;
+    copy_job job = {pdf, in_fd, out_fd, in, tmp, 0, ""};
+    pthread_t thread;
+    bool threaded = pdf->file_size >= PARALLEL_COPY_MIN &&
+                    pthread_create(&thread, NULL, copy_thread, &job) == 0;
+    for (size_t off = 0; off < pdf->map_len; off += COPY_CHUNK) {
+        size_t n = pdf->map_len - off < COPY_CHUNK ? pdf->map_len - off : COPY_CHUNK;
+        if (EVP_DigestUpdate(md, pdf->map + off, n) != 1) {
+            rc = seal_error_set(SEAL_ECRYPTO, "cannot hash %s", in);
+            break;
+        }
+        /* Give the pages back: they stay in the page cache, not in our resident set. */
+        madvise(pdf->map + off, n, MADV_DONTNEED);
+    }
+    if (threaded) {
+        pthread_join(thread, NULL);
+        if (job.rc < 0 && rc == 0)
+            rc = seal_error_set(job.rc, "%s", job.message);
+    } else if (rc == 0) {
+        rc = copy_input(pdf, in_fd, out_fd, in, tmp);
+    }
     return rc;
 }
 
@@ -634,6 +674,7 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     SEAL_TRY(write_all(tmp_fd, u.text.data, u.text.len, tmp));
     SEAL_ENSURE(fchmod(tmp_fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s: %s", out,
                 strerror(errno));
+    /* Durable before it becomes visible: a crash never leaves a short OUT behind. */
     SEAL_ENSURE(fsync(tmp_fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
     SEAL_ENSURE(close(tmp_fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
     tmp_fd = -1;
