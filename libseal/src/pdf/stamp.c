@@ -98,7 +98,7 @@ static int append_to_array_key(update *u, qpdf_data q, qpdf_oh dict, const char 
                                seal_buf *dict_text, const char *extra)
 {
     int rc = 0;
-    seal_buf arr = SEAL_BUF_INIT, more = SEAL_BUF_INIT;
+    seal_buf more = SEAL_BUF_INIT;
     qpdf_oh value = qpdf_oh_get_key(q, dict, key);
     if (qpdf_oh_is_array(q, value) && qpdf_oh_is_indirect(q, value)) {
         SEAL_TRY(
@@ -118,7 +118,6 @@ static int append_to_array_key(update *u, qpdf_data q, qpdf_oh dict, const char 
         SEAL_TRY(pdf_write_dict_with(dict_text, q, dict, drop, (const char *)more.data));
     }
 out:
-    seal_buf_clear(&arr);
     seal_buf_clear(&more);
     return rc;
 }
@@ -201,13 +200,12 @@ static int unique_field_name(seal_pdf *pdf, char out[32])
     return seal_error_set(SEAL_EUNSUPPORTED, "the document has too many signature fields");
 }
 
-static int write_signature_dict(update *u, long long num, const seal_signer *signer,
-                                const seal_pdf_stamp_opts *opts, size_t contents_bytes)
+static int write_signature_dict(update *u, long long num, const seal_pdf_stamp_opts *opts,
+                                size_t contents_bytes)
 {
     int rc = 0;
     char date[32];
     pdf_date(date, opts->signing_time ? opts->signing_time : time(NULL));
-    (void)signer;
     SEAL_TRY(begin_object(u, num, 0));
     SEAL_TRY(seal_buf_append_str(&u->text, "<< /Type /Sig /Filter /Adobe.PPKLite "
                                            "/SubFilter /ETSI.CAdES.detached /ByteRange "));
@@ -385,9 +383,9 @@ out:
 }
 
 /* Builds the whole update in memory with a /Contents gap of contents_bytes. */
-static int build_update(update *u, seal_pdf *pdf, const seal_signer *signer,
-                        const seal_pdf_stamp_opts *opts, const pdf_seal_image *image,
-                        const seal_place_rect *place, size_t contents_bytes, bool need_newline)
+static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
+                        const pdf_seal_image *image, const seal_place_rect *place,
+                        size_t contents_bytes, bool need_newline)
 {
     int rc = 0;
     qpdf_data q = pdf->q;
@@ -406,7 +404,7 @@ static int build_update(update *u, seal_pdf *pdf, const seal_signer *signer,
 
     if (need_newline)
         SEAL_TRY(seal_buf_append_byte(&u->text, '\n'));
-    SEAL_TRY(write_signature_dict(u, sig, signer, opts, contents_bytes));
+    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes));
 
     /* The field and its widget in one dictionary (12.7.3.1), Print|Locked (/F 132). */
     if (opts->invisible)
@@ -649,8 +647,8 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         u.text.len = 0;
         u.n_entries = 0;
         u.base = pdf->file_size;
-        SEAL_TRY(build_update(&u, pdf, signer, opts, &image, &place, reserve,
-                              last != '\n' && last != '\r'));
+        SEAL_TRY(
+            build_update(&u, pdf, opts, &image, &place, reserve, last != '\n' && last != '\r'));
         fill_byte_range(&u);
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
