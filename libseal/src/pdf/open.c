@@ -17,18 +17,6 @@
 
 #define TAIL_SCAN 2048
 
-int pdf_qpdf_error(qpdf_data q, const char *path)
-{
-    const char *detail = "unknown error";
-    if (qpdf_has_error(q)) {
-        qpdf_error e = qpdf_get_error(q);
-        const char *text = qpdf_get_error_message_detail(q, e);
-        if (text && *text)
-            detail = text;
-    }
-    return seal_error_set(SEAL_EFORMAT, "%s is not a PDF that can be stamped: %s", path, detail);
-}
-
 /* Reads [off, off+len) of the file into buf (len <= sizeof buf). */
 static int read_at(int fd, uint64_t off, char *buf, size_t len, size_t *got)
 {
@@ -140,11 +128,8 @@ int seal_pdf_open(seal_pdf **out, const char *path)
     SEAL_TRY(check_header(pdf, fd));
     SEAL_TRY(read_tail(pdf, fd));
 
-    pdf->q = qpdf_init();
+    pdf->q = pdf_qpdf_new_strict();
     SEAL_ENSURE(pdf->q, SEAL_ENOMEM, "out of memory");
-    qpdf_silence_errors(pdf->q);
-    qpdf_set_suppress_warnings(pdf->q, QPDF_TRUE);
-    qpdf_set_attempt_recovery(pdf->q, QPDF_FALSE);
     /* qpdf reads objects with a seek and a small read each; from a mapping of the file
      * that costs page faults on what it touches instead of thousands of system calls.
      * The mapping is not a copy: memory does not grow with the file. */
@@ -174,8 +159,10 @@ int seal_pdf_open(seal_pdf **out, const char *path)
                 "%s: the trailer's /Root is not a dictionary", path);
 
     int pages = qpdf_get_num_pages(pdf->q);
-    if (pages < 0 || qpdf_has_error(pdf->q))
-        SEAL_TRY(pdf_qpdf_error(pdf->q, path));
+    if (pages < 0 || qpdf_has_error(pdf->q)) {
+        SEAL_TRY(pdf_qpdf_error(pdf->q, "the page tree cannot be read"));
+        SEAL_FAIL(SEAL_EFORMAT, "%s: the page tree cannot be read", path);
+    }
     SEAL_TRY(refuse_on_warnings(pdf));
     SEAL_ENSURE(pages > 0, SEAL_EFORMAT, "%s has no pages", path);
     pdf->page_count = pages;

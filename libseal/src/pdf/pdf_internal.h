@@ -36,7 +36,10 @@ int pdf_text_string(seal_buf *out, const char *utf8);
 /* D:YYYYMMDDHHmmSS+08'00' in China Standard Time, the local time of our users. */
 void pdf_date(char out[32], time_t t);
 
-/* The message of qpdf's last error, as SEAL_EFORMAT. */
-int pdf_qpdf_error(qpdf_data q, const char *path);
+/* A qpdf session that keeps errors and warnings for us and never repairs. */
+qpdf_data pdf_qpdf_new_strict(void);
+
+/* Turns a pending qpdf error into SEAL_EFORMAT ("<what>: <qpdf's text>"); 0 if none. */
+int pdf_qpdf_error(qpdf_data q, const char *what);
 
 #endif

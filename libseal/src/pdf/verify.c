@@ -45,15 +45,6 @@ typedef struct verify_ctx {
     size_t n_fields;
 } verify_ctx;
 
-int seal_pdf_qpdf_error(qpdf_data q, const char *what)
-{
-    if (!qpdf_has_error(q))
-        return 0;
-    qpdf_error e = qpdf_get_error(q);
-    return seal_error_set(SEAL_EFORMAT, "%s: %s", what,
-                          e ? qpdf_get_error_full_text(q, e) : "unreadable PDF structure");
-}
-
 /* ---- finding the signature fields ---- */
 
 static bool name_is(qpdf_data q, qpdf_oh dict, const char *key, const char *value)
@@ -174,7 +165,7 @@ static int walk_annots(verify_ctx *c)
     int rc = 0;
     qpdf_data q = c->q;
     int pages = qpdf_get_num_pages(q);
-    SEAL_TRY(seal_pdf_qpdf_error(q, "the page tree is damaged"));
+    SEAL_TRY(pdf_qpdf_error(q, "the page tree is damaged"));
     for (int p = 0; p < pages; p++) {
         qpdf_oh annots = qpdf_oh_get_key(q, qpdf_get_page_n(q, (size_t)p), "/Annots");
         int n = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
@@ -733,27 +724,24 @@ int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust
         goto out;
     }
 
-    c.q = qpdf_init();
-    SEAL_ENSURE(c.q, SEAL_ENOMEM, "out of memory opening %s", path);
-    qpdf_silence_errors(c.q);
-    qpdf_set_suppress_warnings(c.q, QPDF_TRUE);
     /* A verifier must judge the bytes as written: a repaired cross-reference could show
      * objects the signed revision never had. */
-    qpdf_set_attempt_recovery(c.q, QPDF_FALSE);
+    c.q = pdf_qpdf_new_strict();
+    SEAL_ENSURE(c.q, SEAL_ENOMEM, "out of memory opening %s", path);
     if (qpdf_read_memory(c.q, path, (const char *)c.file.data, c.file.len, NULL) & QPDF_ERRORS)
-        SEAL_TRY(seal_pdf_qpdf_error(c.q, "the PDF cannot be read"));
+        SEAL_TRY(pdf_qpdf_error(c.q, "the PDF cannot be read"));
     SEAL_TRY(seal_report_new(&r, path, "pdf"));
 
     qpdf_oh acroform = qpdf_oh_get_key(c.q, qpdf_get_root(c.q), "/AcroForm");
     SEAL_TRY(walk_fields(&c, qpdf_oh_get_key(c.q, acroform, "/Fields"), 0));
     SEAL_TRY(walk_annots(&c));
-    SEAL_TRY(seal_pdf_qpdf_error(c.q, "the PDF's form fields cannot be read"));
+    SEAL_TRY(pdf_qpdf_error(c.q, "the PDF's form fields cannot be read"));
 
     for (size_t i = 0; i < c.n_fields; i++) {
         SEAL_TRY(verify_one(&c, r, &c.fields[i]));
         /* A damaged object inside one signature must not stop the others. */
         if (qpdf_has_error(c.q)) {
-            int err = seal_pdf_qpdf_error(c.q, "a damaged object");
+            int err = pdf_qpdf_error(c.q, "a damaged object");
             SEAL_TRY(seal_sig_add_check(&r->sigs[r->n_sigs - 1], "structure", SEAL_VERDICT_INVALID,
                                         "FORMAT_FAILURE", "%s",
                                         err < 0 ? seal_error_last() : "damaged object"));

@@ -286,7 +286,7 @@ static int load_stream_entries(qpdf_data q, seal_pdf_revision *rev)
     }
     QPDF_BOOL filtered = QPDF_FALSE;
     qpdf_oh_get_stream_data(q, xref, qpdf_dl_generalized, &filtered, &data, &len);
-    SEAL_TRY(seal_pdf_qpdf_error(q, "a cross-reference stream cannot be decoded"));
+    SEAL_TRY(pdf_qpdf_error(q, "a cross-reference stream cannot be decoded"));
     SEAL_ENSURE(data && filtered && size >= 0, SEAL_EFORMAT,
                 "the cross-reference stream at offset %zu cannot be decoded", rev->xref_offset);
     SEAL_TRY(seal_pdf_xref_stream_entries(rev, seal_slice_of(data, len), widths, index, n_index,
@@ -303,15 +303,12 @@ int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice f
     int rc = 0;
     changes_ctx c = {.new_doc = final_doc, .s = s};
     size_t n_updates = 0;
-    c.old_doc = qpdf_init();
+    c.old_doc = pdf_qpdf_new_strict();
     SEAL_ENSURE(c.old_doc, SEAL_ENOMEM, "out of memory opening the signed revision");
-    qpdf_silence_errors(c.old_doc);
-    qpdf_set_suppress_warnings(c.old_doc, QPDF_TRUE);
-    qpdf_set_attempt_recovery(c.old_doc, QPDF_FALSE);
     if (qpdf_read_memory(c.old_doc, "the signed revision", (const char *)file.data, signed_end,
                          NULL) &
         QPDF_ERRORS) {
-        seal_pdf_qpdf_error(c.old_doc, "the signed revision cannot be read");
+        pdf_qpdf_error(c.old_doc, "the signed revision cannot be read");
         SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_INVALID, "FORMAT_FAILURE", "%s",
                                     seal_error_last()));
         goto out;
@@ -339,7 +336,7 @@ int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice f
     }
     if (qpdf_has_error(final_doc) || qpdf_has_error(c.old_doc)) {
         qpdf_data bad = qpdf_has_error(final_doc) ? final_doc : c.old_doc;
-        seal_pdf_qpdf_error(bad, "comparing the revisions failed");
+        pdf_qpdf_error(bad, "comparing the revisions failed");
         SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_INDETERMINATE, "FORMAT_FAILURE",
                                     "%s", seal_error_last()));
     } else if (c.n_refused > 0) {

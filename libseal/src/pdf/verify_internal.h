@@ -3,13 +3,11 @@
 #ifndef SEAL_PDF_VERIFY_INTERNAL_H
 #define SEAL_PDF_VERIFY_INTERNAL_H
 
+#include "pdf_internal.h"
 #include "verify_tail.h"
 
 #include <qpdf/qpdf-c.h>
 #include <seal/report.h>
-
-/* Turns a pending qpdf error into SEAL_EFORMAT ("<what>: <qpdf's text>"); 0 if none. */
-int seal_pdf_qpdf_error(qpdf_data q, const char *what);
 
 /* True when `oh` is a signature field, or a widget whose field (itself or its /Parent)
  * has /FT /Sig (ISO 32000-1 12.7.3.1: /FT is inheritable). */

@@ -1,0 +1,27 @@
+/* The one way libseal opens a qpdf session, for stamping and verifying alike: errors
+ * and warnings kept for us to read rather than printed, and no recovery, because an
+ * update written on top of a repaired cross-reference, or a verdict given on one, would
+ * concern objects that are not where the file says they are (PDF-SIGN.md section 1). */
+#include "pdf_internal.h"
+
+#include <seal/error.h>
+
+qpdf_data pdf_qpdf_new_strict(void)
+{
+    qpdf_data q = qpdf_init();
+    if (q) {
+        qpdf_silence_errors(q);
+        qpdf_set_suppress_warnings(q, QPDF_TRUE);
+        qpdf_set_attempt_recovery(q, QPDF_FALSE);
+    }
+    return q;
+}
+
+int pdf_qpdf_error(qpdf_data q, const char *what)
+{
+    if (!qpdf_has_error(q))
+        return 0;
+    qpdf_error e = qpdf_get_error(q);
+    return seal_error_set(SEAL_EFORMAT, "%s: %s", what,
+                          e ? qpdf_get_error_full_text(q, e) : "unreadable PDF structure");
+}
