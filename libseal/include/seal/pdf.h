@@ -51,6 +51,11 @@ void seal_pdf_place_doc(seal_place_doc *out, const seal_pdf *pdf);
 typedef struct seal_pdf_stamp_opts {
     int page;          /* 1-based */
     double x_mm, y_mm; /* seal centre, from the top-left of the page as shown */
+    /* A visible seal shown several times (pages, keyword hits, seam strips): one widget
+     * per placement, all of one signature field. NULL: one at page, x_mm, y_mm. */
+    const seal_placement *placements;
+    size_t n_placements;
+    const seal_seam_strips *strips; /* the pictures of placements whose strip >= 0 */
     bool invisible;
     const uint8_t *image_png; /* the seal picture (NULL when invisible) */
     size_t image_png_len;
