@@ -14,9 +14,9 @@ library only (renderings come from pdftoppm, word boxes from pdftotext -bbox):
          rightmost; top: first page lowest; bottom: first page highest) and compares the
          result with the seal picture scaled to DPI over white; prints the scores and
          exits 1 when they do not match
-  placetool.py split-runs OUT.pdf
+  placetool.py split-runs OUT.pdf [crop]
       -> a two-page PDF with the word "Signature" drawn in three text runs on page 1 and
-         in one run on page 2
+         in one run on page 2; with "crop", page 1 has the CropBox [50 100 545 742]
 """
 import re
 import subprocess
@@ -191,7 +191,7 @@ def seam(seal, dpi, side, region, pages):
     return best[0] >= 0.8 and best[1] <= 10
 
 
-def split_runs(out):
+def split_runs(out, crop):
     page1 = (b'BT /F1 14 Tf 100 600 Td (Sig) Tj (na) Tj (ture) Tj ( here) Tj ET '
              b'BT /F1 14 Tf 100 300 Td (Other words) Tj ET')
     page2 = b'BT /F1 14 Tf 300 500 Td (Signature) Tj ET'
@@ -199,7 +199,8 @@ def split_runs(out):
         b'<< /Type /Catalog /Pages 2 0 R >>',
         b'<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595 842] '
         b'/Resources << /Font << /F1 7 0 R >> >> >>',
-        b'<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>',
+        b'<< /Type /Page /Parent 2 0 R /Contents 5 0 R%s >>' %
+        (b' /CropBox [50 100 545 742]' if crop else b''),
         b'<< /Type /Page /Parent 2 0 R /Contents 6 0 R >>',
         b'<< /Length %d >>\nstream\n' % len(page1) + page1 + b'\nendstream',
         b'<< /Length %d >>\nstream\n' % len(page2) + page2 + b'\nendstream',
@@ -235,7 +236,7 @@ def main():
                   [float(v) for v in sys.argv[5:9]], sys.argv[9:])
         sys.exit(0 if ok else 1)
     elif cmd == 'split-runs':
-        split_runs(sys.argv[2])
+        split_runs(sys.argv[2], len(sys.argv) > 3 and sys.argv[3] == 'crop')
     else:
         sys.exit('unknown command ' + cmd)
 
