@@ -3,6 +3,7 @@
  * the CMS against a streamed digest of the signed ranges, the signer's chain at the claimed
  * time, and what later incremental updates changed. qpdf reads the objects from a read-only
  * mapping of the file; our own bounded scanners (verify_tail.c) read the byte layout. */
+#include "ltv_internal.h"
 #include "verify_internal.h"
 
 #include <seal/cms.h>
@@ -451,9 +452,12 @@ static int describe_signer(seal_sig_report *s, X509 *cert)
     return 0;
 }
 
-/* PDF-SIGN.md 5.4 at the time the signer claims: there is no timestamp yet, so an expired
- * certificate cannot be told from one that was valid then (DSS: OUT_OF_BOUNDS_NO_POE). */
-static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms, X509 *cert)
+/* PDF-SIGN.md 5.4 at the best signing time we have. Proven by a timestamp, a certificate
+ * that was not valid then fails the signature (ETSI EN 319 102-1: EXPIRED, NOT_YET_VALID);
+ * merely claimed, an expired certificate cannot be told from one that was valid then
+ * (DSS: OUT_OF_BOUNDS_NO_POE), so the verdict is indeterminate. */
+static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms, X509 *cert,
+                       bool proven)
 {
     int rc = 0;
     seal_chain_result chain = {0};
@@ -471,16 +475,18 @@ static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *
                                     "no chain to a configured trust anchor: %s", chain.detail));
         break;
     case SEAL_CHAIN_EXPIRED:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INDETERMINATE, "EXPIRED",
-                                    "a certificate had expired at the claimed signing time "
-                                    "(no proof of an earlier time): %s",
-                                    chain.detail));
+        SEAL_TRY(seal_sig_add_check(
+            s, "chain", proven ? SEAL_VERDICT_INVALID : SEAL_VERDICT_INDETERMINATE, "EXPIRED",
+            proven ? "a certificate had expired at the signing time the timestamp proves: %s"
+                   : "a certificate had expired at the claimed signing time (no proof of an "
+                     "earlier time): %s",
+            chain.detail));
         break;
     case SEAL_CHAIN_NOT_YET_VALID:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
-                                    "a certificate was not yet valid at the claimed signing "
-                                    "time: %s",
-                                    chain.detail));
+        SEAL_TRY(seal_sig_add_check(
+            s, "chain", proven ? SEAL_VERDICT_INVALID : SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
+            "a certificate was not yet valid at the %s signing time: %s",
+            proven ? "proven" : "claimed", chain.detail));
         break;
     case SEAL_CHAIN_BAD_SIGNATURE:
     case SEAL_CHAIN_CONSTRAINTS:
@@ -513,6 +519,42 @@ out:
     return rc;
 }
 
+/* B-T: a signature timestamp that holds replaces the claimed time with its genTime for
+ * the chain (and, later, revocation) checks. */
+static int use_signature_timestamp(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms,
+                                   bool *proven)
+{
+    int rc = 0;
+    bool present = false;
+    time_t gen_time = 0;
+    char *tsa = NULL, *source = NULL;
+    *proven = false;
+    SEAL_TRY(pdf_check_signature_timestamp(s, c->trust, cms, &present, &gen_time, &tsa));
+    int n = 0;
+    const char *claim_end = strstr(s->time_source, "; not proven");
+    if (gen_time) {
+        n = asprintf(&source, "proven by timestamp (%s)", tsa);
+        s->signing_time = gen_time;
+        *proven = true;
+    } else if (present && claim_end) {
+        n = asprintf(&source, "%.*s; not proven: its timestamp does not hold",
+                     (int)(claim_end - s->time_source), s->time_source);
+    }
+    if (n < 0) {
+        source = NULL;
+        SEAL_FAIL(SEAL_ENOMEM, "out of memory for the verification report");
+    }
+    if (source) {
+        free(s->time_source);
+        s->time_source = source;
+        source = NULL;
+    }
+out:
+    free(tsa);
+    free(source);
+    return rc;
+}
+
 /* PDF-SIGN.md 5.3: message digest, signature over the signed attributes, and the ESS
  * signing-certificate attribute. */
 static int check_cms(const verify_ctx *c, seal_sig_report *s, const seal_buf *der, size_t cms_len,
@@ -521,6 +563,7 @@ static int check_cms(const verify_ctx *c, seal_sig_report *s, const seal_buf *de
     int rc = 0;
     seal_cms *cms = NULL;
     seal_buf normalised = SEAL_BUF_INIT;
+    bool proven = false;
     if (seal_cms_parse(&cms, der->data, cms_len) < 0 &&
         (ber_to_der(&normalised, der->data, cms_len) < 0 ||
          seal_cms_parse(&cms, normalised.data, normalised.len) < 0)) {
@@ -592,7 +635,8 @@ static int check_cms(const verify_ctx *c, seal_sig_report *s, const seal_buf *de
         : result.has_signing_cert_attr ? "the signing-certificate attribute names the signer"
                                        : "no signing-certificate attribute (not PAdES "
                                          "baseline)"));
-    SEAL_TRY(check_chain(c, s, cms, cert));
+    SEAL_TRY(use_signature_timestamp(c, s, cms, &proven));
+    SEAL_TRY(check_chain(c, s, cms, cert, proven));
 out:
     seal_buf_clear(&normalised);
     seal_cms_free(cms);
