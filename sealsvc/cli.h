@@ -42,6 +42,7 @@ typedef struct cli_time {
     const char *evidence_paths[CLI_MAX_PATHS];
     int n_evidence;
     bool offline;
+    bool existing_signatures; /* ltv: B-LT adds no timestamp, so needs no TSA */
     /* made by cli_time_prepare */
     seal_tsp_client client;
     seal_trust *trust;

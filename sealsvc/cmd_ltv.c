@@ -134,8 +134,11 @@ int cli_time_prepare(cli_time *t, const cli_ctx *ctx, const char *command)
 {
     if (!t->level_given)
         t->level = t->tsa_url ? CLI_LEVEL_B_T : CLI_LEVEL_B_B;
-    if (t->level >= CLI_LEVEL_B_T && !t->tsa_url)
-        return cli_usage_error("%s: --level B-T and above need a TSA: --tsa URL", command);
+    bool needs_tsa =
+        t->existing_signatures ? t->level == CLI_LEVEL_B_LTA : t->level >= CLI_LEVEL_B_T;
+    if (needs_tsa && !t->tsa_url)
+        return cli_usage_error("%s: %s needs a TSA: --tsa URL", command,
+                               t->existing_signatures ? "--archive" : "--level B-T and above");
     if (t->level == CLI_LEVEL_B_B && t->tsa_url)
         return cli_usage_error("%s: --tsa with --level B-B: the timestamp would not be used",
                                command);
@@ -180,7 +183,7 @@ int cmd_ltv(const cli_ctx *ctx, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    cli_time time = {.level = CLI_LEVEL_B_LT, .level_given = true};
+    cli_time time = {.level = CLI_LEVEL_B_LT, .level_given = true, .existing_signatures = true};
     bool archive = false;
     int code = EXIT_ERROR;
 

@@ -4,6 +4,8 @@
 #ifndef SEAL_PDF_LTV_INTERNAL_H
 #define SEAL_PDF_LTV_INTERNAL_H
 
+#include "pdf_internal.h"
+
 #include <seal/buf.h>
 #include <seal/cms.h>
 #include <seal/pki.h>
@@ -29,5 +31,55 @@ int pdf_judge_timestamp(seal_sig_report *s, const char *check_name, const seal_t
  * (caller frees) names the TSA. */
 int pdf_check_signature_timestamp(seal_sig_report *s, const seal_trust *trust, const seal_cms *cms,
                                   bool *present, time_t *proven_time, char **tsa_name);
+
+/* ---- the incremental updates of B-LT and B-LTA (ltv_update.c) ----
+ * One update appended to an opened document: new and re-emitted objects, then a classic
+ * xref table or an xref stream (whichever the last revision used) and the trailer
+ * (PDF-SIGN.md section 1). A document timestamp's /ByteRange and /Contents placeholders
+ * are filled when the update is written. */
+
+typedef struct pdf_xref_row {
+    long long num, gen;
+    uint64_t offset;
+} pdf_xref_row;
+
+typedef struct pdf_update {
+    seal_pdf *pdf;
+    seal_buf text; /* appended after the input */
+    pdf_xref_row *rows;
+    size_t n_rows, cap_rows;
+    long long next_obj;
+    size_t byte_range_pos; /* placeholders of a document timestamp (contents_len 0: none) */
+    size_t contents_pos, contents_len;
+} pdf_update;
+
+/* Fills /Contents: called with the ByteRange digest made with `md`; returns the DER. */
+typedef int (*pdf_contents_fn)(void *ctx, seal_buf *der, const uint8_t *digest, size_t len);
+
+int pdf_update_init(pdf_update *u, seal_pdf *pdf);
+void pdf_update_clear(pdf_update *u);
+long long pdf_update_new_number(pdf_update *u);
+int pdf_update_begin_object(pdf_update *u, long long num, long long gen);
+int pdf_update_end_object(pdf_update *u);
+/* A Flate-compressed stream object with extra dictionary keys (may be ""). */
+int pdf_update_stream(pdf_update *u, long long num, const char *keys, const uint8_t *data,
+                      size_t len);
+/* Re-emits the indirect object `obj` as `text` (a whole dictionary). */
+int pdf_update_reemit(pdf_update *u, qpdf_oh obj, const char *text);
+/* Appends `ref` to dict[key] (an array, direct or indirect): the indirect array is
+ * re-emitted here, else *dict_text receives the dictionary with the grown array. */
+int pdf_update_append_ref(pdf_update *u, qpdf_oh dict, const char *key, long long ref,
+                          seal_buf *dict_text);
+/* Writes a signature dictionary's /ByteRange and zero /Contents placeholders of
+ * `contents_bytes` at the current position. */
+int pdf_update_placeholders(pdf_update *u, size_t contents_bytes);
+/* The cross-reference section and trailer. */
+int pdf_update_finish(pdf_update *u);
+/* Writes input + update to `out` atomically. With placeholders, the ByteRange is filled,
+ * the covered bytes hashed with `md`, and `fill` makes the /Contents DER; SEAL_ERANGE-like
+ * overflow is reported as SEAL_EUNSUPPORTED with *needed set (the caller retries with a
+ * larger gap). */
+int pdf_update_write(pdf_update *u, const char *out, const EVP_MD *md, pdf_contents_fn fill,
+                     void *ctx, size_t *needed);
 
 #endif
