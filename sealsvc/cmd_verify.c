@@ -13,14 +13,18 @@
 #include <sys/stat.h>
 
 static const char verify_usage[] =
-    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json]\n"
+    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json] [--offline]\n"
     "\n"
-    "Verifies every signature of a PDF: the bytes it covers, the CMS signature, the\n"
-    "signer's certificate chain at the claimed signing time, and what changed after.\n"
+    "Verifies every signature and timestamp of a PDF: the bytes it covers, the CMS\n"
+    "signature, its timestamp, the signer's certificate chain at the signing time (proven\n"
+    "by the timestamp, else claimed), revocation from the document's DSS, and what\n"
+    "changed after.\n"
     "\n"
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
     "                    (repeatable; DATA/trust is added when a data directory is set)\n"
     "  --json            print the report as JSON instead of text\n"
+    "  --offline         use no network (revocation comes from the document's DSS only;\n"
+    "                    this version never fetches while verifying)\n"
     "\n"
     "exit: 0 valid, 1 invalid, 2 indeterminate (or no signature), 3 error, 64 usage\n";
 
@@ -78,6 +82,8 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
             goto out;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--offline") == 0) {
+            /* Verification fetches nothing yet: the DSS is its only evidence. */
         } else if (strcmp(argv[i], "--trust") == 0 || strncmp(argv[i], "--trust=", 8) == 0) {
             const char *path = argv[i][7] == '=' ? argv[i] + 8 : NULL;
             if (!path && i + 1 >= argc) {

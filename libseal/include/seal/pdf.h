@@ -70,7 +70,8 @@ int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust
 
 typedef struct seal_pdf_ltv_opts {
     const seal_trust *trust;     /* the anchors every chain is built to */
-    seal_revocation *revocation; /* where CRLs and OCSP responses come from */
+    seal_revocation *revocation; /* where CRLs and OCSP responses come from (an earlier
+                                  * DSS's evidence is added to it) */
     /* B-LTA: a document timestamp (/DocTimeStamp, ETSI.RFC3161) over the document and its
      * DSS, then the validation data of that timestamp in a last DSS update; NULL: B-LT */
     const seal_tsp_client *archive_tsa;

@@ -356,8 +356,11 @@ out:
 
 /* ---- the DSS ---- */
 
-/* What an earlier DSS holds stays, in its own streams (ISO 32000-2 12.8.4.3). */
-static int load_dss_array(ltv_ctx *c, qpdf_oh dss, const char *key, blob_list *l)
+typedef int (*evidence_fn)(seal_revocation *rv, const uint8_t *der, size_t len, const char *source);
+
+/* What an earlier DSS holds stays, in its own streams (ISO 32000-2 12.8.4.3), and its
+ * CRLs and OCSP responses count as evidence again (`use`, NULL for certificates). */
+static int load_dss_array(ltv_ctx *c, qpdf_oh dss, const char *key, blob_list *l, evidence_fn use)
 {
     int rc = 0;
     qpdf_data q = c->pdf->q;
@@ -373,6 +376,8 @@ static int load_dss_array(ltv_ctx *c, qpdf_oh dss, const char *key, blob_list *l
         SEAL_TRY(pdf_qpdf_error(q, "the document's DSS cannot be read"));
         if (data && len > 0)
             rc = blob_add(l, data, len, qpdf_oh_get_object_id(q, s), NULL);
+        if (rc == 0 && data && use && use(c->opts->revocation, data, len, "DSS") < 0)
+            seal_error_clear(); /* damaged old evidence is not reused, and not fatal */
         free(data);
         SEAL_TRY(rc);
     }
@@ -500,9 +505,9 @@ static int dss_round(const char *in, const char *out, const seal_pdf_ltv_opts *o
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh old_dss = qpdf_oh_get_key(q, root, "/DSS");
     if (qpdf_oh_is_dictionary(q, old_dss)) {
-        SEAL_TRY(load_dss_array(&c, old_dss, "/Certs", &c.certs));
-        SEAL_TRY(load_dss_array(&c, old_dss, "/CRLs", &c.crls));
-        SEAL_TRY(load_dss_array(&c, old_dss, "/OCSPs", &c.ocsps));
+        SEAL_TRY(load_dss_array(&c, old_dss, "/Certs", &c.certs, NULL));
+        SEAL_TRY(load_dss_array(&c, old_dss, "/CRLs", &c.crls, seal_revocation_add_crl));
+        SEAL_TRY(load_dss_array(&c, old_dss, "/OCSPs", &c.ocsps, seal_revocation_add_ocsp));
     }
     SEAL_TRY(walk_fields(&c, qpdf_oh_get_key(q, qpdf_oh_get_key(q, root, "/AcroForm"), "/Fields"),
                          "", 0));

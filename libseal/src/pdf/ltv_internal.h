@@ -10,6 +10,7 @@
 #include <seal/cms.h>
 #include <seal/pki.h>
 #include <seal/report.h>
+#include <seal/revocation.h>
 #include <seal/tsp.h>
 
 /* PAdES B-T (ETSI EN 319 142-1 5.3, RFC 3161 appendix A): asks `tsa` for a token over
@@ -19,18 +20,29 @@ int pdf_timestamp_signature(seal_buf *cms, const seal_tsp_client *tsa, const sea
 
 /* Checks a token on behalf of a signature report: its own signature, ESS binding and
  * EKU, whether its imprint matched (`imprint_ok`, computed by the caller over what it
- * covers: `covers` names that in the report), and the TSA's chain at genTime. Records one
- * check named `check_name`. *proven (may be NULL) becomes true when every part holds:
- * then genTime is a proven time. */
+ * covers: `covers` names that in the report), and the TSA's chain at genTime (and its
+ * revocation from the DSS when `dss` is not NULL). Records a check named `check_name`.
+ * *proven (may be NULL) becomes true when every part holds: then genTime is proven. */
 int pdf_judge_timestamp(seal_sig_report *s, const char *check_name, const seal_trust *trust,
-                        const seal_tst *tst, bool imprint_ok, const char *covers, bool *proven);
+                        seal_revocation *dss, const seal_tst *tst, bool imprint_ok,
+                        const char *covers, bool *proven);
 
 /* PDF-SIGN.md 5.5 for a PAdES signature: finds the signature timestamp among the CMS's
  * unsigned attributes (*present says whether there is one) and checks it over the
  * signature value. When it holds, *proven_time is its genTime (else 0) and *tsa_name
  * (caller frees) names the TSA. */
-int pdf_check_signature_timestamp(seal_sig_report *s, const seal_trust *trust, const seal_cms *cms,
-                                  bool *present, time_t *proven_time, char **tsa_name);
+int pdf_check_signature_timestamp(seal_sig_report *s, const seal_trust *trust, seal_revocation *dss,
+                                  const seal_cms *cms, bool *present, time_t *proven_time,
+                                  char **tsa_name);
+
+/* B-LT in the verify flow (verify_dss.c): the document's /DSS as an offline revocation
+ * context (its CRLs, OCSP responses and certificates); *out stays NULL when there is no
+ * DSS. */
+int pdf_dss_load(seal_revocation **out, qpdf_data q);
+/* Judges every certificate of `chain` (leaf first, anchor last) but the anchor at `at`
+ * from `dss` alone and records one check named `check_name`. */
+int pdf_check_revocation(seal_sig_report *s, const char *check_name, seal_revocation *dss,
+                         STACK_OF(X509) * chain, time_t at, bool proven);
 
 /* ---- the incremental updates of B-LT and B-LTA (ltv_update.c) ----
  * One update appended to an opened document: new and re-emitted objects, then a classic

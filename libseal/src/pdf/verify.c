@@ -42,6 +42,7 @@ typedef struct verify_ctx {
     seal_pdf_tail tail;
     qpdf_data q;
     const seal_trust *trust;
+    seal_revocation *dss; /* the document's DSS as revocation evidence; NULL without one */
     sig_field *fields;
     size_t n_fields;
 } verify_ctx;
@@ -468,6 +469,9 @@ static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *
                                     "chain of %d certificates to a trust anchor, all valid at "
                                     "the signing time",
                                     chain.chain ? sk_X509_num(chain.chain) : 0));
+        if (c->dss && chain.chain)
+            SEAL_TRY(pdf_check_revocation(s, "revocation", c->dss, chain.chain, s->signing_time,
+                                          proven));
         break;
     case SEAL_CHAIN_NO_ANCHOR:
         SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INDETERMINATE,
@@ -529,7 +533,7 @@ static int use_signature_timestamp(const verify_ctx *c, seal_sig_report *s, cons
     time_t gen_time = 0;
     char *tsa = NULL, *source = NULL;
     *proven = false;
-    SEAL_TRY(pdf_check_signature_timestamp(s, c->trust, cms, &present, &gen_time, &tsa));
+    SEAL_TRY(pdf_check_signature_timestamp(s, c->trust, c->dss, cms, &present, &gen_time, &tsa));
     int n = 0;
     const char *claim_end = strstr(s->time_source, "; not proven");
     if (gen_time) {
@@ -643,6 +647,55 @@ out:
     return rc;
 }
 
+/* A document timestamp (ISO 32000-2 12.8.5, PAdES B-LTA): /Contents is a bare RFC 3161
+ * token whose imprint is the hash of the ByteRange; the TSA is its "signer". */
+static int check_doc_timestamp(const verify_ctx *c, seal_sig_report *s, const seal_buf *der,
+                               size_t len, const uint64_t br[4])
+{
+    int rc = 0;
+    seal_tst *tst = NULL;
+    char *tsa = NULL;
+    bool proven = false;
+    if (seal_tst_parse(&tst, der->data, len) < 0) {
+        SEAL_TRY(seal_sig_add_check(s, "timestamp", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+                                    "the document timestamp cannot be read: %s",
+                                    seal_error_last()));
+        goto out;
+    }
+    const seal_tst_info *info = seal_tst_get_info(tst);
+    if (seal_tst_signer_cert(tst))
+        SEAL_TRY(describe_signer(s, seal_tst_signer_cert(tst)));
+    s->signing_time = info->gen_time;
+    if (!info->md) {
+        SEAL_TRY(seal_sig_add_check(
+            s, "timestamp", SEAL_VERDICT_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+            "the document timestamp uses an unsupported hash (%s)", info->hash_oid));
+        goto out;
+    }
+    s->digest = digest_name(info->md);
+    SEAL_ENSURE(s->digest, SEAL_ENOMEM, "out of memory for the verification report");
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    unsigned digest_len = 0;
+    SEAL_TRY(hash_byte_range(c, info->md, br, digest, &digest_len));
+    SEAL_TRY(pdf_judge_timestamp(s, "timestamp", c->trust, c->dss, tst,
+                                 seal_tst_imprint_is(tst, info->md, digest, digest_len) == 1,
+                                 "the document's signed bytes (its ByteRange)", &proven));
+    tsa = seal_tst_tsa_display_name(tst);
+    SEAL_ENSURE(tsa, SEAL_ENOMEM, "out of memory for the verification report");
+    if (asprintf(&s->time_source, "%s by %s",
+                 proven ? "document timestamp"
+                        : "genTime of a document timestamp that does not "
+                          "hold, issued",
+                 tsa) < 0) {
+        s->time_source = NULL;
+        SEAL_FAIL(SEAL_ENOMEM, "out of memory for the verification report");
+    }
+out:
+    free(tsa);
+    seal_tst_free(tst);
+    return rc;
+}
+
 static int page_of_widget(qpdf_data q, qpdf_oh widget)
 {
     int id = qpdf_oh_get_object_id(q, widget);
@@ -722,10 +775,9 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     if (!ok)
         goto out;
     if (strcmp(kind, "doc-timestamp") == 0) {
-        SEAL_TRY(seal_sig_add_check(s, "timestamp", SEAL_VERDICT_INDETERMINATE,
-                                    "TIMESTAMP_NOT_CHECKED",
-                                    "document timestamps are checked for structure only in "
-                                    "this version"));
+        SEAL_TRY(check_doc_timestamp(c, s, &der, cms_len, br));
+        if (strcmp(s->coverage, "entire revision") == 0)
+            SEAL_TRY(seal_pdf_check_changes(s, q, c->file, &c->tail, (size_t)(br[2] + br[3])));
         goto out;
     }
     SEAL_TRY(check_cms(c, s, &der, cms_len, br, sig));
@@ -775,6 +827,7 @@ int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust
     if (qpdf_read_memory(c.q, path, (const char *)c.file.data, c.file.len, NULL) & QPDF_ERRORS)
         SEAL_TRY(pdf_qpdf_error(c.q, "the PDF cannot be read"));
     SEAL_TRY(seal_report_new(&r, path, "pdf"));
+    SEAL_TRY(pdf_dss_load(&c.dss, c.q));
 
     qpdf_oh acroform = qpdf_oh_get_key(c.q, qpdf_get_root(c.q), "/AcroForm");
     SEAL_TRY(walk_fields(&c, qpdf_oh_get_key(c.q, acroform, "/Fields"), 0));
@@ -798,6 +851,7 @@ out:
     for (size_t i = 0; i < c.n_fields; i++)
         free(c.fields[i].name);
     free(c.fields);
+    seal_revocation_free(c.dss);
     if (c.q)
         qpdf_cleanup(&c.q);
     seal_pdf_tail_clear(&c.tail);

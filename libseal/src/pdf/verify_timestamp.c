@@ -27,7 +27,8 @@ static void serial_text(char *out, size_t size, seal_slice serial)
 }
 
 int pdf_judge_timestamp(seal_sig_report *s, const char *check_name, const seal_trust *trust,
-                        const seal_tst *tst, bool imprint_ok, const char *covers, bool *proven)
+                        seal_revocation *dss, const seal_tst *tst, bool imprint_ok,
+                        const char *covers, bool *proven)
 {
     int rc = 0;
     seal_chain_result chain = {0};
@@ -76,6 +77,13 @@ int pdf_judge_timestamp(seal_sig_report *s, const char *check_name, const seal_t
                                     "certificates leads to a trust anchor, valid at that time",
                                     tsa, when, serial, accuracy, info->policy, covers,
                                     chain.chain ? sk_X509_num(chain.chain) : 0));
+        if (dss) {
+            size_t before = s->n_checks;
+            SEAL_TRY(
+                pdf_check_revocation(s, "tsa-revocation", dss, chain.chain, info->gen_time, true));
+            if (s->checks[before].outcome != SEAL_VERDICT_VALID)
+                break;
+        }
         if (proven)
             *proven = true;
         break;
@@ -108,8 +116,9 @@ out:
     return rc;
 }
 
-int pdf_check_signature_timestamp(seal_sig_report *s, const seal_trust *trust, const seal_cms *cms,
-                                  bool *present, time_t *proven_time, char **tsa_name)
+int pdf_check_signature_timestamp(seal_sig_report *s, const seal_trust *trust, seal_revocation *dss,
+                                  const seal_cms *cms, bool *present, time_t *proven_time,
+                                  char **tsa_name)
 {
     int rc = 0;
     seal_tst *tst = NULL;
@@ -137,8 +146,8 @@ int pdf_check_signature_timestamp(seal_sig_report *s, const seal_trust *trust, c
                                 "CRYPTO_CONSTRAINTS_FAILURE", "%s", seal_error_last());
         goto out;
     }
-    SEAL_TRY(pdf_judge_timestamp(s, "timestamp", trust, tst, matches == 1, "this signature's value",
-                                 &proven));
+    SEAL_TRY(pdf_judge_timestamp(s, "timestamp", trust, dss, tst, matches == 1,
+                                 "this signature's value", &proven));
     if (proven) {
         *proven_time = seal_tst_get_info(tst)->gen_time;
         *tsa_name = seal_tst_tsa_display_name(tst);
