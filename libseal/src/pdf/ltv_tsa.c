@@ -13,14 +13,10 @@ int pdf_timestamp_signature(seal_buf *cms_der, const seal_tsp_client *tsa, const
     seal_cms *cms = NULL;
     seal_tst *tst = NULL;
     seal_chain_result chain = {0};
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    size_t digest_len = 0;
-    const EVP_MD *md = tsa->md ? tsa->md : EVP_sha256();
 
     SEAL_TRY(seal_cms_parse(&cms, cms_der->data, cms_der->len));
     seal_slice value = seal_cms_signature_value(cms);
-    SEAL_TRY(seal_digest(md, value.data, value.len, digest, &digest_len));
-    SEAL_TRY(seal_tsp_timestamp(&tst, tsa, digest, digest_len));
+    SEAL_TRY(seal_tsp_timestamp_data(&tst, tsa, value.data, value.len));
     if (trust) {
         time_t gen_time = seal_tst_get_info(tst)->gen_time;
         SEAL_TRY(seal_chain_verify(&chain, trust, seal_tst_signer_cert(tst), seal_tst_certs(tst),
