@@ -1,6 +1,8 @@
 /* sealsvc stamp: the stamp flow on the command line. Resolves the seal in the store,
  * unlocks its key with the PIN, plans where the seal goes (a point on one or more pages,
- * a keyword's hits, a seam across pages) and stamps the document with one signature. */
+ * a keyword's hits, a seam across pages) and stamps the document with one signature; with
+ * --level B-T and above a TSA timestamps the signature, and B-LT/B-LTA add validation data
+ * in a second update (cmd_ltv.c). */
 #include "cli.h"
 
 #include <seal/error.h>
@@ -10,10 +12,12 @@
 #include <seal/store.h>
 
 #include <getopt.h>
+#include <glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char stamp_usage[] =
     "usage: sealsvc --data DIR stamp IN.pdf OUT.pdf --seal ID (--pin PIN | --pin-file F)\n"
@@ -22,6 +26,7 @@ static const char stamp_usage[] =
     "                  | --seam right|left|top|bottom [--offset MM] [--pages RANGE]\n"
     "                  | --invisible [--page N])\n"
     "                 [--reason TEXT] [--location TEXT]\n"
+    "                 [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--trust PEM|DIR]...\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
     "  --pin PIN        the seal's PIN (or $SEALSVC_PIN, or --pin-file with the PIN on its\n"
@@ -43,6 +48,12 @@ static const char stamp_usage[] =
     "                   (top, bottom); default 0\n"
     "  --invisible      sign without a picture\n"
     "  --reason TEXT, --location TEXT   recorded in the signature\n"
+    "  --level L        PAdES level: B-B (default), B-T (signature timestamp; the default\n"
+    "                   with --tsa), B-LT (and validation data), B-LTA (and a document\n"
+    "                   timestamp)\n"
+    "  --tsa URL        the RFC 3161 TSA; --tsa-hash sha256|sm3, --tsa-policy OID\n"
+    "  --trust PEM|DIR  anchors the TSA and the chains must lead to (DATA/trust is used\n"
+    "                   too); --evidence FILE|DIR and --offline as for 'sealsvc ltv'\n"
     "\n"
     "All the pictures belong to one signature. The input is never modified; OUT is written\n"
     "atomically. Exit 0 when stamped, 3 on an error (the message says what to fix), 64 on a\n"
@@ -136,6 +147,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         {"offset", required_argument, NULL, 'O'},
         {"seam", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
+        CLI_TIME_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const char *seal_id = NULL, *pin_arg = NULL, *pin_file = NULL;
@@ -149,6 +161,8 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     seal_store *store = NULL;
     seal_signer *signer = NULL;
     seal_record rec = {0};
+    cli_time time = {0};
+    char *signed_tmp = NULL;
 
     optind = 0;
     int c;
@@ -205,8 +219,13 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         case 'h':
             fputs(stamp_usage, stdout);
             return EXIT_OK;
-        default:
-            return cli_usage_error("stamp: unknown option");
+        default: {
+            int taken = c == '?' ? 0 : cli_time_option(&time, c, optarg);
+            if (taken == EXIT_USAGE)
+                return EXIT_USAGE;
+            if (!taken)
+                return cli_usage_error("stamp: unknown option");
+        }
         }
     }
     if (argc - optind != 2)
@@ -264,6 +283,14 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
+    code = cli_time_prepare(&time, ctx, "stamp");
+    if (code != EXIT_OK)
+        goto out;
+    code = EXIT_ERROR;
+    if (time.level >= CLI_LEVEL_B_T) {
+        opts.tsa = &time.client;
+        opts.tsa_trust = time.trust;
+    }
 
     if (pin_file) {
         if (read_pin_file(pin_file, pin, sizeof pin) < 0)
@@ -299,8 +326,15 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         opts.n_placements = plan.count;
         opts.strips = &plan.strips;
     }
-    if (seal_pdf_stamp(in, out, signer, &opts) < 0)
+    if (time.level >= CLI_LEVEL_B_LT) {
+        /* B-LT: the validation data goes into a later update of the signed file. */
+        signed_tmp = g_strdup_printf("%s.signed-%d", out, (int)getpid());
+        if (seal_pdf_stamp(in, signed_tmp, signer, &opts) < 0 ||
+            cli_time_ltv(&time, signed_tmp, out) < 0)
+            goto out_fail;
+    } else if (seal_pdf_stamp(in, out, signer, &opts) < 0) {
         goto out_fail;
+    }
 
     char *signer_cn = seal_cert_subject_cn(seal_signer_cert(signer));
     print_stamped(out, &rec, &opts, signer_cn ? signer_cn : "?");
@@ -310,6 +344,10 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
 out_fail:
     code = cli_fail("stamp");
 out:
+    if (signed_tmp)
+        unlink(signed_tmp);
+    g_free(signed_tmp);
+    cli_time_clear(&time);
     seal_secure_zero(pin, sizeof pin);
     seal_place_plan_clear(&plan);
     seal_record_clear(&rec);

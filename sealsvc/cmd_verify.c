@@ -14,16 +14,19 @@
 #include <sys/stat.h>
 
 static const char verify_usage[] =
-    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json]\n"
+    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json] [--offline]\n"
     "\n"
-    "Verifies every signature of a PDF or OFD document: the bytes or files it covers,\n"
-    "the CMS signature or GB/T 38540 seal (stamper and maker signatures, the seal's\n"
-    "certificate list and validity), the certificate chains at the claimed signing time,\n"
-    "and what changed after.\n"
+    "Verifies every signature and timestamp of a PDF or OFD document: the bytes or files\n"
+    "it covers, the CMS signature or GB/T 38540 seal (stamper and maker signatures, the\n"
+    "seal's certificate list and validity), a PDF signature's timestamp, the certificate\n"
+    "chains at the signing time (proven by a timestamp, else claimed), revocation from a\n"
+    "PDF's DSS, and what changed after.\n"
     "\n"
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
     "                    (repeatable; DATA/trust is added when a data directory is set)\n"
     "  --json            print the report as JSON instead of text\n"
+    "  --offline         use no network (revocation comes from the document's DSS only;\n"
+    "                    this version never fetches while verifying)\n"
     "\n"
     "exit: 0 valid, 1 invalid, 2 indeterminate (or no signature), 3 error, 64 usage\n";
 
@@ -101,6 +104,8 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
             goto out;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--offline") == 0) {
+            /* Verification fetches nothing yet: the DSS is its only evidence. */
         } else if (strcmp(argv[i], "--trust") == 0 || strncmp(argv[i], "--trust=", 8) == 0) {
             const char *path = argv[i][7] == '=' ? argv[i] + 8 : NULL;
             if (!path && i + 1 >= argc) {

@@ -1,5 +1,5 @@
 /* sealsvc: the entry point. Parses the global options (--data DIR) and hands the rest of
- * the command line to a subcommand (demo, seal, stamp, verify). */
+ * the command line to a subcommand (demo, seal, stamp, verify, tsa...). */
 #include "cli.h"
 
 #include <seal/error.h>
@@ -21,6 +21,9 @@ static const char usage_text[] =
     "  verify FILE [--trust PEM]... [--json]\n"
     "                                verify every signature (exit 0 valid, 1 invalid,\n"
     "                                2 indeterminate, 3 error)\n"
+    "  tsa --listen HOST:PORT        serve RFC 3161 timestamps with the platform's TSA\n"
+    "  ltv IN OUT [--archive --tsa URL]\n"
+    "                                add long-term validation data (PAdES B-LT, B-LTA)\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -80,10 +83,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo},
-        {"seal", cmd_seal},
-        {"stamp", cmd_stamp},
-        {"verify", cmd_verify},
+        {"demo", cmd_demo},     {"seal", cmd_seal}, {"stamp", cmd_stamp},
+        {"verify", cmd_verify}, {"tsa", cmd_tsa},   {"ltv", cmd_ltv},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

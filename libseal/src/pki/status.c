@@ -1,0 +1,491 @@
+/* The status of a certificate at a time T, with the evidence that decided it.
+ *
+ * Verify flow: for each certificate of a chain (but the anchor), at the proven signing
+ * time. Evidence is judged by RFC 5280 6.3.3 (CRLs) and RFC 6960 (OCSP), and is
+ * acceptable for T when it was issued at or after T, or when it is still fresh now
+ * (ETSI EN 319 102-1 5.2.5: revocation data issued after the time of interest, or within
+ * its validity now); revocation being final, a list fresh now that does not name the
+ * certificate says it was not revoked at T either. certificateHold (RFC 5280 5.3.1) at T
+ * is "suspended". */
+#include "pki/status_internal.h"
+
+#include <seal/error.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+/* An OCSP answer without nextUpdate (RFC 6960 4.2.2.1: newer information is always
+ * available) is fresh for this long after its thisUpdate. */
+#define NO_NEXT_UPDATE_FRESH 600
+#define MAX_URLS             4
+
+static const char *const reason_names[] = {
+    "unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+    "superseded",    "cessationOfOperation", "certificateHold", NULL,
+    "removeFromCRL", "privilegeWithdrawn",   "aACompromise",
+};
+#define REASON_COUNT ((int)(sizeof reason_names / sizeof reason_names[0]))
+
+const char *seal_crl_reason_name(int reason)
+{
+    return reason >= 0 && reason < REASON_COUNT ? reason_names[reason] : NULL;
+}
+
+int seal_crl_reason_parse(int *out, const char *name)
+{
+    for (int i = 0; name && i < REASON_COUNT; i++) {
+        if (reason_names[i] && g_ascii_strcasecmp(reason_names[i], name) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return seal_error_set(SEAL_EINVAL,
+                          "'%s' is not a revocation reason (RFC 5280 5.3.1: unspecified, "
+                          "keyCompromise, cACompromise, affiliationChanged, superseded, "
+                          "cessationOfOperation, certificateHold, removeFromCRL, "
+                          "privilegeWithdrawn, aACompromise)",
+                          name ? name : "");
+}
+
+const char *seal_cert_state_name(seal_cert_state s)
+{
+    switch (s) {
+    case SEAL_CERT_GOOD:
+        return "good";
+    case SEAL_CERT_REVOKED:
+        return "revoked";
+    case SEAL_CERT_SUSPENDED:
+        return "suspended";
+    case SEAL_CERT_UNKNOWN:
+        return "unknown";
+    }
+    return "unknown";
+}
+
+static void evidence_clear(seal_evidence *e)
+{
+    g_free(e->source);
+    g_free(e->signer);
+    g_free(e->crl_number);
+    g_free(e->archived);
+    seal_buf_clear(&e->der);
+    memset(e, 0, sizeof *e);
+}
+
+void seal_cert_status_clear(seal_cert_status *s)
+{
+    if (!s)
+        return;
+    evidence_clear(&s->evidence);
+    memset(s, 0, sizeof *s);
+    s->reason = -1;
+}
+
+/* ---------------------------------------------------------------- judging one item */
+
+typedef enum judged { NOT_RELEVANT, REJECTED, ACCEPTED } judged;
+
+/* What one piece of evidence says about (cert, T), before the evidence is copied out. */
+typedef struct finding {
+    seal_cert_state state;
+    time_t revoked_at;
+    int reason;
+    time_t invalidity_date;
+    bool revoked_later;
+    time_t this_update, next_update, produced_at;
+    char *signer;
+    char *crl_number;
+    const rev_item *item;
+} finding;
+
+static void finding_clear(finding *f)
+{
+    g_free(f->signer);
+    g_free(f->crl_number);
+    memset(f, 0, sizeof *f);
+}
+
+/* NULL when acceptable for T (see the top of this file), else why not. */
+static const char *freshness(time_t tu, time_t nu, time_t at, time_t now, char *buf, size_t n)
+{
+    char a[32], b[32];
+    if (tu > now + SEAL_REVOCATION_CLOCK_SKEW) {
+        rev_format_time(a, tu);
+        snprintf(buf, n, "its thisUpdate %s is in the future", a);
+        return buf;
+    }
+    if (tu >= at)
+        return NULL;
+    if (nu ? now <= nu : now - tu <= NO_NEXT_UPDATE_FRESH)
+        return NULL;
+    rev_format_time(a, tu);
+    if (nu) {
+        rev_format_time(b, nu);
+        snprintf(buf, n,
+                 "stale: issued %s, before the time in question, and past its nextUpdate %s", a, b);
+    } else {
+        snprintf(buf, n, "stale: issued %s, before the time in question, with no nextUpdate", a);
+    }
+    return buf;
+}
+
+/* A revocation (or hold) at `when` for reason `reason`, judged at T. */
+static void apply_revocation(finding *f, time_t when, int reason, time_t at)
+{
+    f->revoked_at = when;
+    f->reason = reason;
+    if (when > at) {
+        f->state = SEAL_CERT_GOOD;
+        f->revoked_later = true;
+    } else {
+        f->state = reason == 6 /* certificateHold */ ? SEAL_CERT_SUSPENDED : SEAL_CERT_REVOKED;
+    }
+}
+
+static char *asn1_integer_decimal(const ASN1_INTEGER *i)
+{
+    BIGNUM *bn = i ? ASN1_INTEGER_to_BN(i, NULL) : NULL;
+    char *dec = bn ? BN_bn2dec(bn) : NULL;
+    char *copy = dec ? g_strdup(dec) : NULL;
+    OPENSSL_free(dec);
+    BN_free(bn);
+    return copy;
+}
+
+static judged judge_crl(finding *f, const rev_item *it, X509 *cert, X509 *issuer, time_t at,
+                        time_t now, GString *why)
+{
+    char buf[200];
+    if (X509_NAME_cmp(X509_CRL_get_issuer(it->crl), X509_get_issuer_name(cert)) != 0)
+        return NOT_RELEVANT;
+    if (seal_crl_check(it->crl, cert, issuer) < 0) {
+        g_string_append_printf(why, "; CRL from %s: %s", it->source, seal_error_last());
+        return REJECTED;
+    }
+    f->this_update = rev_asn1_time(X509_CRL_get0_lastUpdate(it->crl));
+    f->next_update = rev_asn1_time(X509_CRL_get0_nextUpdate(it->crl));
+    const char *stale = freshness(f->this_update, f->next_update, at, now, buf, sizeof buf);
+    if (stale) {
+        g_string_append_printf(why, "; CRL from %s: %s", it->source, stale);
+        return REJECTED;
+    }
+    f->state = SEAL_CERT_GOOD;
+    f->reason = -1;
+    X509_REVOKED *entry = NULL;
+    if (X509_CRL_get0_by_serial(it->crl, &entry, X509_get0_serialNumber(cert)) == 1 && entry) {
+        ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
+        int reason = code ? (int)ASN1_ENUMERATED_get(code) : -1;
+        ASN1_ENUMERATED_free(code);
+        ASN1_GENERALIZEDTIME *inv =
+            X509_REVOKED_get_ext_d2i(entry, NID_invalidity_date, NULL, NULL);
+        f->invalidity_date = rev_asn1_time(inv);
+        ASN1_GENERALIZEDTIME_free(inv);
+        /* RFC 5280 5.3.1: removeFromCRL belongs to delta CRLs; in a complete CRL it lists
+         * nothing. */
+        if (reason != 8)
+            apply_revocation(f, rev_asn1_time(X509_REVOKED_get0_revocationDate(entry)), reason, at);
+    }
+    ASN1_INTEGER *number = X509_CRL_get_ext_d2i(it->crl, NID_crl_number, NULL, NULL);
+    f->crl_number = asn1_integer_decimal(number);
+    ASN1_INTEGER_free(number);
+    f->signer = rev_name_oneline(X509_CRL_get_issuer(it->crl));
+    ERR_clear_error();
+    return ACCEPTED;
+}
+
+static OCSP_SINGLERESP *single_for(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer)
+{
+    for (int i = 0; i < OCSP_resp_count(bs); i++) {
+        OCSP_SINGLERESP *single = OCSP_resp_get0(bs, i);
+        const OCSP_CERTID *theirs = OCSP_SINGLERESP_get0_id(single);
+        ASN1_OBJECT *md_obj = NULL;
+        OCSP_id_get0_info(NULL, &md_obj, NULL, NULL, (OCSP_CERTID *)theirs);
+        const EVP_MD *md = md_obj ? EVP_get_digestbyobj(md_obj) : NULL;
+        OCSP_CERTID *mine = md ? OCSP_cert_to_id(md, cert, issuer) : NULL;
+        bool match = mine && OCSP_id_cmp(mine, theirs) == 0;
+        OCSP_CERTID_free(mine);
+        if (match)
+            return single;
+    }
+    return NULL;
+}
+
+static judged judge_ocsp(finding *f, const rev_item *it, X509 *cert, X509 *issuer, time_t at,
+                         time_t now, GString *why)
+{
+    char buf[200];
+    X509 *signer = NULL;
+    OCSP_SINGLERESP *single = single_for(it->basic, cert, issuer);
+    if (!single)
+        return NOT_RELEVANT;
+    if (seal_ocsp_check_response(&signer, it->basic, issuer, NULL) < 0) {
+        g_string_append_printf(why, "; OCSP response from %s: %s", it->source, seal_error_last());
+        return REJECTED;
+    }
+    int reason = -1;
+    ASN1_GENERALIZEDTIME *revtime = NULL, *tu = NULL, *nu = NULL;
+    int status = OCSP_single_get0_status(single, &reason, &revtime, &tu, &nu);
+    f->this_update = rev_asn1_time(tu);
+    f->next_update = rev_asn1_time(nu);
+    f->produced_at = rev_asn1_time(OCSP_resp_get0_produced_at(it->basic));
+    f->signer = rev_name_oneline(X509_get_subject_name(signer));
+    X509_free(signer);
+    const char *stale = freshness(f->this_update, f->next_update, at, now, buf, sizeof buf);
+    if (stale) {
+        g_string_append_printf(why, "; OCSP response from %s: %s", it->source, stale);
+        return REJECTED;
+    }
+    f->reason = -1;
+    if (status == V_OCSP_CERTSTATUS_GOOD) {
+        f->state = SEAL_CERT_GOOD;
+    } else if (status == V_OCSP_CERTSTATUS_REVOKED) {
+        ASN1_GENERALIZEDTIME *inv =
+            OCSP_SINGLERESP_get1_ext_d2i(single, NID_invalidity_date, NULL, NULL);
+        f->invalidity_date = rev_asn1_time(inv);
+        ASN1_GENERALIZEDTIME_free(inv);
+        /* RFC 6960 4.2.1: revocationReason is optional. */
+        apply_revocation(f, rev_asn1_time(revtime), reason >= 0 ? reason : -1, at);
+    } else {
+        f->state = SEAL_CERT_UNKNOWN;
+    }
+    ERR_clear_error();
+    return ACCEPTED;
+}
+
+static judged judge(finding *f, const rev_item *it, X509 *cert, X509 *issuer, time_t at, time_t now,
+                    GString *why)
+{
+    memset(f, 0, sizeof *f);
+    f->item = it;
+    f->reason = -1;
+    judged j = it->kind == SEAL_EVIDENCE_CRL ? judge_crl(f, it, cert, issuer, at, now, why)
+                                             : judge_ocsp(f, it, cert, issuer, at, now, why);
+    if (j != ACCEPTED)
+        finding_clear(f);
+    return j;
+}
+
+/* The best finding among items [from, len): a revocation at or before T decides at once
+ * (it is final); otherwise the newest thisUpdate, and "unknown" only when nothing else. */
+static bool better(const finding *candidate, const finding *best)
+{
+    if (!best->item)
+        return true;
+    bool c_final = candidate->state == SEAL_CERT_REVOKED;
+    bool b_final = best->state == SEAL_CERT_REVOKED;
+    if (c_final != b_final)
+        return c_final;
+    bool c_unknown = candidate->state == SEAL_CERT_UNKNOWN;
+    bool b_unknown = best->state == SEAL_CERT_UNKNOWN;
+    if (c_unknown != b_unknown)
+        return b_unknown;
+    return candidate->this_update > best->this_update;
+}
+
+static void decide(finding *best, seal_revocation *rv, guint from, X509 *cert, X509 *issuer,
+                   time_t at, time_t now, GString *why)
+{
+    for (guint i = from; i < rv->items->len; i++) {
+        finding f;
+        if (judge(&f, g_ptr_array_index(rv->items, i), cert, issuer, at, now, why) != ACCEPTED)
+            continue;
+        if (better(&f, best)) {
+            finding_clear(best);
+            *best = f;
+        } else {
+            finding_clear(&f);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- fetching */
+
+static void urls_of(GPtrArray *ocsp, GPtrArray *crl, X509 *cert)
+{
+    STACK_OF(OPENSSL_STRING) *o = X509_get1_ocsp(cert);
+    for (int i = 0; i < sk_OPENSSL_STRING_num(o) && ocsp->len < MAX_URLS; i++)
+        g_ptr_array_add(ocsp, g_strdup(sk_OPENSSL_STRING_value(o, i)));
+    X509_email_free(o);
+    CRL_DIST_POINTS *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+    for (int i = 0; i < sk_DIST_POINT_num(dps); i++) {
+        const DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+        if (!dp->distpoint || dp->distpoint->type != 0)
+            continue;
+        GENERAL_NAMES *names = dp->distpoint->name.fullname;
+        for (int j = 0; j < sk_GENERAL_NAME_num(names) && crl->len < MAX_URLS; j++) {
+            const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, j);
+            if (gn->type != GEN_URI)
+                continue;
+            const ASN1_IA5STRING *uri = gn->d.uniformResourceIdentifier;
+            g_ptr_array_add(crl, g_strndup((const char *)ASN1_STRING_get0_data(uri),
+                                           (gsize)ASN1_STRING_length(uri)));
+        }
+    }
+    CRL_DIST_POINTS_free(dps);
+}
+
+static char *serial_name(X509 *cert)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    char *name = g_ascii_strdown(hex ? hex : "0", -1);
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return name;
+}
+
+/* Fetches one URL into the context (and the cache); false (with why) when nothing usable
+ * came. */
+static bool fetch_into(seal_revocation *rv, seal_evidence_kind kind, const char *url, X509 *cert,
+                       X509 *issuer, GString *why)
+{
+    rev_item *it = NULL;
+    char *name = NULL;
+    int rc = kind == SEAL_EVIDENCE_OCSP ? rev_fetch_ocsp(&it, rv, cert, issuer, url)
+                                        : rev_fetch_crl(&it, rv, url);
+    if (rc < 0) {
+        g_string_append_printf(why, "; %s: %s", kind == SEAL_EVIDENCE_OCSP ? "OCSP" : "CRL",
+                               seal_error_last());
+        return false;
+    }
+    if (kind == SEAL_EVIDENCE_OCSP) {
+        char *serial = serial_name(cert);
+        name = g_strdup_printf("ocsp-%s", serial);
+        g_free(serial);
+    } else {
+        char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, url, -1);
+        name = g_strdup_printf("crl-%.16s", digest);
+        g_free(digest);
+    }
+    /* A cache that cannot be written only costs a later fetch. */
+    if (rev_cache_store(rv, issuer, it, name, url) < 0)
+        seal_error_clear();
+    rev_add_item(rv, it);
+    g_free(name);
+    return true;
+}
+
+/* ---------------------------------------------------------------- the status */
+
+static void fill_status(seal_cert_status *out, finding *f, time_t at)
+{
+    const rev_item *it = f->item;
+    char t[32], r[32];
+    out->state = f->state;
+    out->revoked_at = f->revoked_at;
+    out->reason = f->reason;
+    out->invalidity_date = f->invalidity_date;
+    out->revoked_later = f->revoked_later;
+    out->evidence.kind = it->kind;
+    out->evidence.source = g_strdup(it->source);
+    out->evidence.signer = f->signer;
+    out->evidence.crl_number = f->crl_number;
+    f->signer = f->crl_number = NULL;
+    out->evidence.this_update = f->this_update;
+    out->evidence.next_update = f->next_update;
+    out->evidence.produced_at = f->produced_at;
+    out->evidence.fetched_at = it->fetched_at;
+    out->evidence.archived = g_strdup(it->archived);
+    seal_buf_set(&out->evidence.der, it->der.data, it->der.len);
+    rev_format_time(t, at);
+    rev_format_time(r, f->revoked_at);
+    const char *reason = seal_crl_reason_name(f->reason);
+    const char *listed = it->kind == SEAL_EVIDENCE_CRL ? "listed" : "reported";
+    switch (f->state) {
+    case SEAL_CERT_GOOD:
+        if (f->revoked_later)
+            snprintf(out->detail, sizeof out->detail,
+                     "not revoked at %s; %s as %s since %s, after that time", t, listed,
+                     f->reason == 6 ? "on hold" : "revoked", r);
+        else
+            snprintf(out->detail, sizeof out->detail, "not revoked at %s (%s)", t,
+                     it->kind == SEAL_EVIDENCE_CRL ? "not on the CRL" : "OCSP says good");
+        break;
+    case SEAL_CERT_REVOKED:
+        snprintf(out->detail, sizeof out->detail, "revoked since %s (%s), before %s", r,
+                 reason ? reason : "no reason given", t);
+        break;
+    case SEAL_CERT_SUSPENDED:
+        snprintf(out->detail, sizeof out->detail,
+                 "on hold (certificateHold) since %s, at %s: suspended", r, t);
+        break;
+    case SEAL_CERT_UNKNOWN:
+        snprintf(out->detail, sizeof out->detail,
+                 "the OCSP responder does not know this certificate");
+        break;
+    }
+}
+
+int seal_pki_status_at(seal_cert_status *out, seal_revocation *rv, X509 *cert, X509 *issuer,
+                       time_t at)
+{
+    int rc = 0;
+    finding best = {0};
+    GString *why = g_string_new("");
+    GPtrArray *ocsp_urls = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *crl_urls = g_ptr_array_new_with_free_func(g_free);
+    SEAL_ENSURE(out && rv && cert && issuer, SEAL_EINVAL, "no certificate to ask about");
+    memset(out, 0, sizeof *out);
+    out->reason = -1;
+    out->state = SEAL_CERT_UNKNOWN;
+    time_t now = time(NULL);
+
+    rc = rev_cache_load(rv, issuer);
+    SEAL_ENSURE(rc != SEAL_ENOMEM, SEAL_ENOMEM, "out of memory");
+    rc = 0;
+    decide(&best, rv, 0, cert, issuer, at, now, why);
+    if (!best.item || best.state == SEAL_CERT_UNKNOWN) {
+        urls_of(ocsp_urls, crl_urls, cert);
+        if (rv->offline && (ocsp_urls->len || crl_urls->len))
+            g_string_append(why, "; working offline: the OCSP responder and CRL distribution "
+                                 "points were not asked");
+        for (guint i = 0; !rv->offline && i < ocsp_urls->len; i++) {
+            guint from = rv->items->len;
+            if (fetch_into(rv, SEAL_EVIDENCE_OCSP, g_ptr_array_index(ocsp_urls, i), cert, issuer,
+                           why))
+                decide(&best, rv, from, cert, issuer, at, now, why);
+            if (best.item && best.state != SEAL_CERT_UNKNOWN)
+                break;
+        }
+        for (guint i = 0; !rv->offline && i < crl_urls->len; i++) {
+            if (best.item && best.state != SEAL_CERT_UNKNOWN)
+                break;
+            guint from = rv->items->len;
+            if (fetch_into(rv, SEAL_EVIDENCE_CRL, g_ptr_array_index(crl_urls, i), cert, issuer,
+                           why))
+                decide(&best, rv, from, cert, issuer, at, now, why);
+        }
+        if (!ocsp_urls->len && !crl_urls->len)
+            g_string_append(why, "; the certificate names no OCSP responder and no CRL "
+                                 "distribution point");
+    }
+    if (best.item) {
+        fill_status(out, &best, at);
+    } else {
+        snprintf(out->detail, sizeof out->detail, "no acceptable revocation evidence%s%s",
+                 why->len ? ": " : "", why->len ? why->str + 2 : "");
+    }
+    seal_error_clear();
+out:
+    finding_clear(&best);
+    g_string_free(why, TRUE);
+    g_ptr_array_free(ocsp_urls, TRUE);
+    g_ptr_array_free(crl_urls, TRUE);
+    return rc;
+}
+
+int seal_cert_status_describe(seal_buf *out, const seal_cert_status *s)
+{
+    char tu[32], nu[32];
+    const seal_evidence *e = &s->evidence;
+    int rc = seal_buf_printf(out, "%s: %s", seal_cert_state_name(s->state), s->detail);
+    if (rc < 0 || e->kind == SEAL_EVIDENCE_NONE)
+        return rc;
+    rev_format_time(tu, e->this_update);
+    rev_format_time(nu, e->next_update);
+    return seal_buf_printf(out, " [%s from %s, thisUpdate %s, nextUpdate %s%s%s, signed by %s]",
+                           e->kind == SEAL_EVIDENCE_CRL ? "CRL" : "OCSP response", e->source, tu,
+                           e->next_update ? nu : "none", e->crl_number ? ", CRL number " : "",
+                           e->crl_number ? e->crl_number : "", e->signer ? e->signer : "?");
+}

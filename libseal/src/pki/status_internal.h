@@ -1,0 +1,67 @@
+/* What the revocation files of pki/ share: the context (evidence gathered so far, the
+ * cache and archive folders), one piece of evidence, the HTTP exchange, and the cache.
+ * Internal to src/pki. */
+#ifndef SEAL_PKI_STATUS_INTERNAL_H
+#define SEAL_PKI_STATUS_INTERNAL_H
+
+#include <glib.h>
+#include <seal/revocation.h>
+
+/* How far a CRL's or OCSP response's times may run ahead of our clock. */
+#define SEAL_REVOCATION_CLOCK_SKEW 300
+
+/* One CRL or OCSP response the context knows, parsed once. */
+typedef struct rev_item {
+    seal_evidence_kind kind;
+    X509_CRL *crl;         /* kind CRL */
+    OCSP_BASICRESP *basic; /* kind OCSP */
+    seal_buf der;          /* as received: the CRL, or the OCSPResponse (or a BasicOCSPResponse) */
+    char *source;
+    char *archived;
+    time_t fetched_at;
+} rev_item;
+
+struct seal_revocation {
+    char *cache_dir;
+    char *archive_dir;
+    bool offline;
+    long timeout_ms;
+    size_t max_crl_bytes, max_ocsp_bytes, max_cert_bytes;
+    GPtrArray *items;   /* rev_item *, in the order they became known */
+    GHashTable *cached; /* issuer key ids whose cache folder has been read */
+    STACK_OF(X509) * certs;
+};
+
+void rev_item_free(rev_item *it);
+/* Parses DER (or PEM for a CRL) into a new item; SEAL_EFORMAT when it is neither. */
+int rev_item_parse(rev_item **out, seal_evidence_kind kind, const uint8_t *data, size_t len,
+                   const char *source);
+/* Appends (the context takes the item). */
+int rev_add_item(seal_revocation *rv, rev_item *it);
+
+/* One HTTP GET (post_type NULL) or POST; only http and https, a bounded answer. */
+int rev_http(seal_buf *out, const seal_revocation *rv, const char *url, const char *post_type,
+             const seal_buf *body, size_t max_bytes);
+
+/* Fetches and archives one CRL, or asks one OCSP responder (the answer is checked,
+ * nonce included, and archived); the item is not added to the context. */
+int rev_fetch_crl(rev_item **out, seal_revocation *rv, const char *url);
+int rev_fetch_ocsp(rev_item **out, seal_revocation *rv, X509 *cert, X509 *issuer, const char *url);
+
+/* The folder name of an issuer in the cache: hex SHA-256 of its public key. */
+int rev_issuer_key_id(char out[65], X509 *issuer);
+/* Reads the cache folder of `issuer` into the context, once per issuer. */
+int rev_cache_load(seal_revocation *rv, X509 *issuer);
+/* Keeps `it` in the cache under `name` ("crl-<hash of URL>", "ocsp-<serial>"). */
+int rev_cache_store(seal_revocation *rv, X509 *issuer, const rev_item *it, const char *name,
+                    const char *url);
+/* Archives what was fetched from `url` (sets it->archived). */
+int rev_archive(seal_revocation *rv, rev_item *it, const char *url);
+
+/* "2026-05-01T08:00:00Z" */
+void rev_format_time(char out[32], time_t t);
+time_t rev_asn1_time(const ASN1_TIME *t);
+/* One-line RFC 2253 subject, UTF-8 kept (caller frees with g_free). */
+char *rev_name_oneline(const X509_NAME *name);
+
+#endif
