@@ -17,6 +17,7 @@ int cmd_demo(const cli_ctx *ctx, int argc, char **argv);
 int cmd_seal(const cli_ctx *ctx, int argc, char **argv);
 int cmd_stamp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv);
+int cmd_render(const cli_ctx *ctx, int argc, char **argv);
 
 /* Prints "sealsvc: <class> error: <message of the last libseal failure>" to stderr and
  * returns EXIT_ERROR. `what` prefixes the message when not NULL. */

@@ -21,6 +21,8 @@ static const char usage_text[] =
     "  verify FILE [--trust PEM]... [--json]\n"
     "                                verify every signature (exit 0 valid, 1 invalid,\n"
     "                                2 indeterminate, 3 error)\n"
+    "  render FILE [--page N] [--dpi D] -o PAGE.png | render FILE.ofd -o OUT.pdf\n"
+    "                                draw a page of a PDF or OFD; an OFD as a PDF\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -80,10 +82,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo},
-        {"seal", cmd_seal},
-        {"stamp", cmd_stamp},
-        {"verify", cmd_verify},
+        {"demo", cmd_demo},     {"seal", cmd_seal},     {"stamp", cmd_stamp},
+        {"verify", cmd_verify}, {"render", cmd_render},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)
