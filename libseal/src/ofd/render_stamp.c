@@ -7,43 +7,64 @@
 
 #include <seal/der.h>
 #include <seal/error.h>
-#include <seal/ses.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 typedef struct seal_picture {
-    seal_eseal *eseal;        /* owns the picture bytes */
-    cairo_surface_t *surface; /* raster pictures */
-    bool is_ofd;              /* the picture is an OFD package (drawn from the bytes) */
+    char type[17];            /* SES picture type: "PNG", "JPG", "ofd"... */
+    seal_slice data;          /* the picture's bytes, inside SignedValue.dat (doc keeps it) */
+    cairo_surface_t *surface; /* raster pictures, decoded */
 } seal_picture;
 
 static void picture_clear(seal_picture *p)
 {
-    seal_eseal_free(p->eseal);
     if (p->surface)
         cairo_surface_destroy(p->surface);
     memset(p, 0, sizeof *p);
 }
 
-/* GB/T 38540 (and GM/T 0031 v1) put the seal second in TBS_Sign, after the version:
- * SES_Signature ::= SEQUENCE { toSign TBS_Sign ::= SEQUENCE { version, eseal, ... }, ... } */
-static int eseal_of_signature(seal_eseal **out, seal_slice der)
+/* The seal picture inside an SES_Signature, by position only, so that a seal whose other
+ * fields are odd (seal-v1.ofd lists "1" as its certificate) still shows:
+ *   SES_Signature ::= SEQUENCE { toSign TBS_Sign, ... }
+ *   TBS_Sign      ::= SEQUENCE { version INTEGER, eseal SESeal, ... }
+ *   SESeal        ::= SEQUENCE { esealInfo SES_SealInfo, ... }
+ *   SES_SealInfo  ::= SEQUENCE { header, esID, property, picture, ... }
+ *   picture       ::= SEQUENCE { type IA5String, data OCTET STRING, width, height }
+ * (GB/T 38540-2020 and GM/T 0031-2014 alike; OFD-SEAL.md 1). */
+static int picture_of_signature(seal_picture *pic, seal_slice der)
 {
-    seal_der_elem outer, tbs, version, eseal;
-    int rc;
+    seal_der_elem sig, tbs, version, eseal, info, header, es_id, property, picture, type, data;
     seal_slice cur = der;
-    if ((rc = seal_der_expect(&cur, 0x30, &outer, "SES_Signature")) < 0)
+    int rc;
+    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &sig, "SES_Signature")) < 0)
         return rc;
-    cur = outer.content;
-    if ((rc = seal_der_expect(&cur, 0x30, &tbs, "SES_Signature.toSign")) < 0)
+    cur = sig.content;
+    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &tbs, "TBS_Sign")) < 0)
         return rc;
     cur = tbs.content;
     if ((rc = seal_der_expect(&cur, SEAL_DER_INTEGER, &version, "TBS_Sign.version")) < 0 ||
-        (rc = seal_der_expect(&cur, 0x30, &eseal, "TBS_Sign.eseal")) < 0)
+        (rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &eseal, "SESeal")) < 0)
         return rc;
-    return seal_eseal_parse(out, eseal.whole.data, eseal.whole.len);
+    cur = eseal.content;
+    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &info, "SES_SealInfo")) < 0)
+        return rc;
+    cur = info.content;
+    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &header, "SES_SealInfo.header")) < 0 ||
+        (rc = seal_der_next(&cur, &es_id, "SES_SealInfo.esID")) < 0 ||
+        (rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &property, "SES_SealInfo.property")) < 0 ||
+        (rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &picture, "SES_SealInfo.picture")) < 0)
+        return rc;
+    cur = picture.content;
+    if ((rc = seal_der_expect(&cur, SEAL_DER_IA5_STRING, &type, "picture type")) < 0 ||
+        (rc = seal_der_expect(&cur, SEAL_DER_OCTET_STRING, &data, "picture data")) < 0)
+        return rc;
+    size_t n = type.content.len < sizeof pic->type ? type.content.len : sizeof pic->type - 1;
+    memcpy(pic->type, type.content.data, n);
+    pic->type[n] = '\0';
+    pic->data = data.content;
+    return 0;
 }
 
 static int load_picture(render_ctx *r, const seal_ofd_signature *sig, seal_picture *pic)
@@ -54,17 +75,13 @@ static int load_picture(render_ctx *r, const seal_ofd_signature *sig, seal_pictu
         return seal_error_set(SEAL_EFORMAT, "it names no SignedValue");
     if ((rc = seal_ofd_entry_read(r->doc, sig->signed_value_path, &value)) < 0)
         return rc;
-    if ((rc = eseal_of_signature(&pic->eseal, value)) < 0)
+    if ((rc = picture_of_signature(pic, value)) < 0)
         return seal_error_wrap(rc, "%s", sig->signed_value_path);
-    const char *type = pic->eseal->picture_type ? pic->eseal->picture_type : "";
-    seal_slice bytes = pic->eseal->picture;
-    if (strcasecmp(type, "ofd") == 0) {
-        pic->is_ofd = true;
+    if (strcasecmp(pic->type, "ofd") == 0)
         return 0;
-    }
     char what[200];
-    snprintf(what, sizeof what, "the seal picture (type %.16s)", *type ? type : "none");
-    return render_image_decode(&pic->surface, bytes.data, bytes.len, type, what);
+    snprintf(what, sizeof what, "the seal picture (type %s)", *pic->type ? pic->type : "none");
+    return render_image_decode(&pic->surface, pic->data.data, pic->data.len, pic->type, what);
 }
 
 /* A seal that is an OFD package: its first page, scaled to fill the Boundary. */
@@ -73,8 +90,7 @@ static int draw_ofd_picture(render_ctx *r, const seal_picture *pic, const seal_o
     seal_ofd *seal_doc = NULL;
     double w, h;
     int rc = 0;
-    seal_slice bytes = pic->eseal->picture;
-    SEAL_TRY(seal_ofd_open_mem(&seal_doc, bytes.data, bytes.len, NULL));
+    SEAL_TRY(seal_ofd_open_mem(&seal_doc, pic->data.data, pic->data.len, NULL));
     SEAL_TRY(seal_ofd_page_size_mm(seal_doc, 1, &w, &h));
     SEAL_ENSURE(w > 0 && h > 0, SEAL_EFORMAT, "its page has no size");
     cairo_scale(r->cr, b->w / w, b->h / h);
@@ -105,7 +121,7 @@ static int draw_stamp(render_ctx *r, const seal_picture *pic, const seal_ofd_sta
         cairo_clip(cr);
     }
     cairo_translate(cr, b->x, b->y);
-    if (pic->is_ofd) {
+    if (!pic->surface) {
         rc = draw_ofd_picture(r, pic, b);
     } else {
         int w = cairo_image_surface_get_width(pic->surface);
