@@ -148,7 +148,8 @@ int cmd_render(const cli_ctx *ctx, int argc, char **argv)
     if (seal_buf_write_file(&bytes, output, 0644) < 0)
         goto fail;
     if (to_pdf)
-        printf("rendered %s: %d pages to %s\n", input, seal_ofd_page_count(doc), output);
+        printf("rendered %s: %d page%s to %s\n", input, seal_ofd_page_count(doc),
+               seal_ofd_page_count(doc) == 1 ? "" : "s", output);
     else
         printf("rendered %s: page %d at %g dpi to %s\n", input, page, opts.dpi, output);
     code = fflush(stdout) == 0 ? EXIT_OK : EXIT_ERROR;
