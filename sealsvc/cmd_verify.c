@@ -1,9 +1,10 @@
-/* `sealsvc verify FILE [--trust PEM|DIR]... [--json]`: verifies every signature of a
- * document and prints the report (text for people, JSON for programs). The exit code is
+/* `sealsvc verify FILE [--trust PEM|DIR]... [--json]`: verifies every signature of a PDF or
+ * OFD document and prints the report (text for people, JSON for programs). The exit code is
  * the verdict: 0 valid, 1 invalid, 2 indeterminate, 3 the file could not be examined. */
 #include "cli.h"
 
 #include <seal/error.h>
+#include <seal/ofd.h>
 #include <seal/pdf.h>
 #include <seal/pki.h>
 #include <seal/report.h>
@@ -15,8 +16,10 @@
 static const char verify_usage[] =
     "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json]\n"
     "\n"
-    "Verifies every signature of a PDF: the bytes it covers, the CMS signature, the\n"
-    "signer's certificate chain at the claimed signing time, and what changed after.\n"
+    "Verifies every signature of a PDF or OFD document: the bytes or files it covers,\n"
+    "the CMS signature or GB/T 38540 seal (stamper and maker signatures, the seal's\n"
+    "certificate list and validity), the certificate chains at the claimed signing time,\n"
+    "and what changed after.\n"
     "\n"
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
     "                    (repeatable; DATA/trust is added when a data directory is set)\n"
@@ -120,12 +123,8 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = cli_fail(NULL);
         goto out;
     }
-    if (format == FORMAT_OFD) {
-        seal_error_set(SEAL_EUNSUPPORTED, "OFD verification is not available yet");
-        code = cli_fail(file);
-        goto out;
-    }
-    if (seal_pdf_verify(&report, file, trust) < 0) {
+    if ((format == FORMAT_OFD ? seal_ofd_verify(&report, file, trust)
+                              : seal_pdf_verify(&report, file, trust)) < 0) {
         code = cli_fail(NULL);
         goto out;
     }
