@@ -5,16 +5,17 @@
  * their first page is drawn. Seam seals are one picture cut into slices this way. */
 #include "ofd/render_internal.h"
 
-#include <seal/der.h>
 #include <seal/error.h>
+#include <seal/ses.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 typedef struct seal_picture {
-    char type[17];            /* SES picture type: "PNG", "JPG", "ofd"... */
-    seal_slice data;          /* the picture's bytes, inside SignedValue.dat (doc keeps it) */
+    seal_ses_signature *ses;  /* owns the picture's bytes */
+    const char *type;         /* SES picture type: "PNG", "JPG", "ofd"... */
+    seal_slice data;          /* the picture */
     cairo_surface_t *surface; /* raster pictures, decoded */
 } seal_picture;
 
@@ -22,51 +23,12 @@ static void picture_clear(seal_picture *p)
 {
     if (p->surface)
         cairo_surface_destroy(p->surface);
+    seal_ses_signature_free(p->ses);
     memset(p, 0, sizeof *p);
 }
 
-/* The seal picture inside an SES_Signature, by position only, so that a seal whose other
- * fields are odd (seal-v1.ofd lists "1" as its certificate) still shows:
- *   SES_Signature ::= SEQUENCE { toSign TBS_Sign, ... }
- *   TBS_Sign      ::= SEQUENCE { version INTEGER, eseal SESeal, ... }
- *   SESeal        ::= SEQUENCE { esealInfo SES_SealInfo, ... }
- *   SES_SealInfo  ::= SEQUENCE { header, esID, property, picture, ... }
- *   picture       ::= SEQUENCE { type IA5String, data OCTET STRING, width, height }
- * (GB/T 38540-2020 and GM/T 0031-2014 alike; OFD-SEAL.md 1). */
-static int picture_of_signature(seal_picture *pic, seal_slice der)
-{
-    seal_der_elem sig, tbs, version, eseal, info, header, es_id, property, picture, type, data;
-    seal_slice cur = der;
-    int rc;
-    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &sig, "SES_Signature")) < 0)
-        return rc;
-    cur = sig.content;
-    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &tbs, "TBS_Sign")) < 0)
-        return rc;
-    cur = tbs.content;
-    if ((rc = seal_der_expect(&cur, SEAL_DER_INTEGER, &version, "TBS_Sign.version")) < 0 ||
-        (rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &eseal, "SESeal")) < 0)
-        return rc;
-    cur = eseal.content;
-    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &info, "SES_SealInfo")) < 0)
-        return rc;
-    cur = info.content;
-    if ((rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &header, "SES_SealInfo.header")) < 0 ||
-        (rc = seal_der_next(&cur, &es_id, "SES_SealInfo.esID")) < 0 ||
-        (rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &property, "SES_SealInfo.property")) < 0 ||
-        (rc = seal_der_expect(&cur, SEAL_DER_SEQUENCE, &picture, "SES_SealInfo.picture")) < 0)
-        return rc;
-    cur = picture.content;
-    if ((rc = seal_der_expect(&cur, SEAL_DER_IA5_STRING, &type, "picture type")) < 0 ||
-        (rc = seal_der_expect(&cur, SEAL_DER_OCTET_STRING, &data, "picture data")) < 0)
-        return rc;
-    size_t n = type.content.len < sizeof pic->type ? type.content.len : sizeof pic->type - 1;
-    memcpy(pic->type, type.content.data, n);
-    pic->type[n] = '\0';
-    pic->data = data.content;
-    return 0;
-}
-
+/* SignedValue.dat of a Type=Seal signature is an SES_Signature (GB/T 38540 7.3, or GM/T
+ * 0031-2014 for v1); the picture is SES_SealInfo.picture of the seal inside it. */
 static int load_picture(render_ctx *r, const seal_ofd_signature *sig, seal_picture *pic)
 {
     int rc = 0;
@@ -75,12 +37,14 @@ static int load_picture(render_ctx *r, const seal_ofd_signature *sig, seal_pictu
         return seal_error_set(SEAL_EFORMAT, "it names no SignedValue");
     if ((rc = seal_ofd_entry_read(r->doc, sig->signed_value_path, &value)) < 0)
         return rc;
-    if ((rc = picture_of_signature(pic, value)) < 0)
+    if ((rc = seal_ses_signature_parse(&pic->ses, value.data, value.len)) < 0)
         return seal_error_wrap(rc, "%s", sig->signed_value_path);
+    pic->type = pic->ses->seal->picture_type ? pic->ses->seal->picture_type : "";
+    pic->data = pic->ses->seal->picture;
     if (strcasecmp(pic->type, "ofd") == 0)
         return 0;
     char what[200];
-    snprintf(what, sizeof what, "the seal picture (type %s)", *pic->type ? pic->type : "none");
+    snprintf(what, sizeof what, "the seal picture (type %.16s)", *pic->type ? pic->type : "none");
     return render_image_decode(&pic->surface, pic->data.data, pic->data.len, pic->type, what);
 }
 

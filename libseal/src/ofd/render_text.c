@@ -80,40 +80,40 @@ int render_font_for(render_ctx *r, const char *id, render_font **out)
 }
 
 /* DeltaX/DeltaY (11.3): numbers, where "g N v" stands for N times v. Fills at most `n`
- * values and leaves the rest NAN (the caller uses the glyph's advance there). */
-static int read_deltas(double *out, size_t n, const char *text, const char *name)
+ * values and leaves the rest NAN (there the glyph's advance counts). A list that cannot be
+ * read counts as absent, as the text walker (text.c) reads it, so that search hits and
+ * drawn glyphs agree. */
+static void read_deltas(double *out, size_t n, const char *text)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = NAN;
-    if (!text)
-        return 0;
     size_t k = 0;
     const char *p = text;
-    while (k < n) {
+    for (size_t i = 0; i < n; i++)
+        out[i] = NAN;
+    while (p && k < n) {
         while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
             p++;
         if (!*p)
-            break;
+            return;
         char *end;
         long repeat = 1;
         if (*p == 'g') {
-            p++;
             errno = 0;
-            repeat = strtol(p, &end, 10);
-            if (end == p || errno || repeat < 0)
-                return seal_error_set(SEAL_EFORMAT, "%s \"%.40s\": \"g\" needs a count", name,
-                                      text);
+            repeat = strtol(p + 1, &end, 10);
+            if (end == p + 1 || errno || repeat < 1)
+                break;
             p = end;
         }
         errno = 0;
         double v = strtod(p, &end);
         if (end == p || errno == ERANGE || !isfinite(v) || fabs(v) > 1e6)
-            return seal_error_set(SEAL_EFORMAT, "%s \"%.40s\" has a bad number", name, text);
+            break;
         p = end;
         for (long j = 0; j < repeat && k < n; j++)
             out[k++] = v;
     }
-    return 0;
+    if (p && *p && k < n)
+        for (size_t i = 0; i < n; i++)
+            out[i] = NAN;
 }
 
 static int read_maps(text_layout *t, const xmlNode *text)
@@ -219,7 +219,7 @@ static int add_glyphs(text_layout *t, const uint32_t *chars, long n_chars,
     return 0;
 }
 
-static int layout_code(text_layout *t, const xmlNode *code, double *x, double *y)
+static int layout_code(text_layout *t, const xmlNode *code, double *last_x, double *last_y)
 {
     int rc = 0;
     char *text = seal_ofd_xml_text(code);
@@ -228,11 +228,13 @@ static int layout_code(text_layout *t, const xmlNode *code, double *x, double *y
     long n = 0;
 
     SEAL_ENSURE(text, SEAL_ENOMEM, "out of memory");
-    /* X and Y (table 49): absent, the code continues where the previous one ended. */
-    SEAL_TRY(render_number(code, "X", *x, x));
-    SEAL_TRY(render_number(code, "Y", *y, y));
-    SEAL_ENSURE(fabs(*x) < 1e6 && fabs(*y) < 1e6, SEAL_EFORMAT,
+    /* X and Y (11.3): absent, the previous TextCode's X or Y. */
+    SEAL_TRY(render_number(code, "X", *last_x, last_x));
+    SEAL_TRY(render_number(code, "Y", *last_y, last_y));
+    SEAL_ENSURE(fabs(*last_x) < 1e6 && fabs(*last_y) < 1e6, SEAL_EFORMAT,
                 "a TextCode's X or Y is out of range");
+    double pos_x = *last_x, pos_y = *last_y;
+    double *x = &pos_x, *y = &pos_y;
     SEAL_ENSURE(g_utf8_validate(text, -1, NULL), SEAL_EFORMAT, "a TextCode is not UTF-8");
     long count = g_utf8_strlen(text, -1);
     SEAL_ENSURE(count <= TEXT_MAX_CHARS, SEAL_EPOLICY, "a TextCode has %ld characters (at most %d)",
@@ -243,8 +245,8 @@ static int layout_code(text_layout *t, const xmlNode *code, double *x, double *y
     SEAL_ENSURE(chars && dx && dy, SEAL_ENOMEM, "out of memory");
     for (const char *p = text; *p; p = g_utf8_next_char(p))
         chars[n++] = g_utf8_get_char(p);
-    SEAL_TRY(read_deltas(dx, (size_t)n, render_attr(code, "DeltaX"), "DeltaX"));
-    SEAL_TRY(read_deltas(dy, (size_t)n, render_attr(code, "DeltaY"), "DeltaY"));
+    read_deltas(dx, (size_t)n, render_attr(code, "DeltaX"));
+    read_deltas(dy, (size_t)n, render_attr(code, "DeltaY"));
 
     for (long i = 0; i < n;) {
         const cg_map *map = map_at(t, t->char_index);
