@@ -8,6 +8,7 @@
 #include "ofd/render_internal.h"
 
 #include <seal/error.h>
+#include <seal/image.h>
 #include <seal/ofd.h>
 #include <seal/pdf.h>
 
@@ -530,6 +531,76 @@ static void test_text(void **state)
     cairo_surface_destroy(s);
 }
 
+static int ink(cairo_surface_t *s)
+{
+    return dark_pixels(s, 0, 0, 20, 20);
+}
+
+/* An embedded font (FontFile) draws the text; CGTransform (11.4) replaces characters by
+ * the glyphs it lists: "A" drawn as the glyph of 印 inks exactly as 印 does. */
+static void test_embedded_font_and_cgtransform(void **state)
+{
+    (void)state;
+    seal_buf font = SEAL_BUF_INIT;
+    render_font *f = NULL;
+    const char *path = seal_font_path();
+    if (!path)
+        skip();
+    assert_int_equal(seal_buf_read_file(&font, path, 64u << 20), 0);
+    assert_int_equal(render_font_open_embedded(&f, font.data, font.len, "font"), 0);
+    unsigned long yin = render_font_glyph(f, 0x5370);
+    assert_true(yin > 0);
+    render_font_free(f);
+
+    const char *res = "<ofd:Fonts><ofd:Font ID=\"9\" FontName=\"Embedded\"><ofd:FontFile>f.otf"
+                      "</ofd:FontFile></ofd:Font></ofd:Fonts>";
+    mini_file extra[] = {{"Doc_0/Res/f.otf", font.data, font.len}};
+    char mapped[512];
+    snprintf(mapped, sizeof mapped,
+             "<ofd:TextObject ID=\"3\" Boundary=\"0 0 20 20\" Font=\"9\" Size=\"12\">"
+             "<ofd:CGTransform CodePosition=\"0\" CodeCount=\"1\" GlyphCount=\"1\">"
+             "<ofd:Glyphs>%lu</ofd:Glyphs></ofd:CGTransform>"
+             "<ofd:TextCode X=\"2\" Y=\"14\">A</ofd:TextCode></ofd:TextObject>",
+             yin);
+    const char *direct = "<ofd:TextObject ID=\"3\" Boundary=\"0 0 20 20\" Font=\"9\" "
+                         "Size=\"12\"><ofd:TextCode X=\"2\" Y=\"14\">印</ofd:TextCode>"
+                         "</ofd:TextObject>";
+    const char *plain = "<ofd:TextObject ID=\"3\" Boundary=\"0 0 20 20\" Font=\"9\" "
+                        "Size=\"12\"><ofd:TextCode X=\"2\" Y=\"14\">A</ofd:TextCode>"
+                        "</ofd:TextObject>";
+    int counts[3];
+    const char *contents[3] = {mapped, direct, plain};
+    for (int i = 0; i < 3; i++) {
+        seal_ofd *doc = mini_ofd(contents[i], res, extra, 1, NULL, NULL);
+        int rc;
+        cairo_surface_t *s = draw(doc, &rc);
+        if (rc != 0)
+            fail_msg("%s", seal_error_last());
+        counts[i] = ink(s);
+        cairo_surface_destroy(s);
+        seal_ofd_free(doc);
+    }
+    assert_true(counts[1] > 500);
+    assert_int_equal(counts[0], counts[1]);
+    assert_true(abs(counts[2] - counts[1]) > 100);
+    seal_buf_clear(&font);
+}
+
+/* A TextCode without X or Y takes the previous TextCode's (11.3), not where it ended. */
+static void test_text_code_inherits_position(void **state)
+{
+    (void)state;
+    const char *font = "<ofd:Fonts><ofd:Font ID=\"9\" FontName=\"宋体\"/></ofd:Fonts>";
+    cairo_surface_t *s = draw_ok("<ofd:TextObject ID=\"3\" Boundary=\"0 0 20 20\" Font=\"9\" "
+                                 "Size=\"4\"><ofd:TextCode X=\"1\" Y=\"5\">一二三</ofd:TextCode>"
+                                 "<ofd:TextCode Y=\"15\">印</ofd:TextCode></ofd:TextObject>",
+                                 font);
+    /* the second code starts at x = 1 again, under the first character */
+    assert_true(dark_pixels(s, 1, 11, 5, 16) > 30);
+    assert_int_equal(dark_pixels(s, 12, 11, 20, 16), 0);
+    cairo_surface_destroy(s);
+}
+
 static void expect_page_error(const char *content, const char *res, const char *words)
 {
     seal_ofd *doc = mini_ofd(content, res, NULL, 0, NULL, NULL);
@@ -619,6 +690,8 @@ int main(void)
         cmocka_unit_test(test_draw_params_and_geometry),
         cmocka_unit_test(test_template_under_page),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_embedded_font_and_cgtransform),
+        cmocka_unit_test(test_text_code_inherits_position),
         cmocka_unit_test(test_page_errors),
         cmocka_unit_test(test_image_object),
         cmocka_unit_test(test_pixel_limits),
