@@ -99,7 +99,8 @@ int render_block(render_ctx *r, const xmlNode *parent, const render_param *inher
 
 /* Applies what every graphic unit has (GB/T 33190 8.5 table 34): saves the state, moves
  * to the Boundary's corner and clips to it, applies Clips, then the CTM. The caller
- * restores cr when it has drawn. *visible is false when Visible="false". */
+ * restores cr when it has drawn, also when this failed. *visible is false when
+ * Visible="false" or the CTM is singular. */
 int render_unit_begin(render_ctx *r, const xmlNode *unit, const render_param *inherited,
                       render_param *param, double *alpha, bool *visible);
 

@@ -190,6 +190,8 @@ int render_unit_begin(render_ctx *r, const xmlNode *unit, const render_param *in
     const char *dp;
     const xmlNode *c;
 
+    /* Saved first, so that the caller's cairo_restore balances it whatever fails. */
+    cairo_save(r->cr);
     *visible = render_bool(unit, "Visible", true);
     *param = *inherited;
     if ((dp = render_attr(unit, "DrawParam")) && *dp &&
@@ -208,7 +210,6 @@ int render_unit_begin(render_ctx *r, const xmlNode *unit, const render_param *in
     if ((rc = read_boundary(unit, &box, &has_box)) < 0)
         return rc;
 
-    cairo_save(r->cr);
     cairo_translate(r->cr, box.x, box.y);
     /* Table 34: what is drawn outside the Boundary is clipped. A Boundary without area
      * (writers put 0 0 0 0 for "unknown") clips nothing. */
