@@ -360,6 +360,11 @@ static cairo_surface_t *draw(seal_ofd *doc, int *rc)
     cairo_paint(cr);
     cairo_scale(cr, 10, 10);
     *rc = seal_ofd_render_page(cr, doc, 1, NULL);
+    /* whatever happened, the caller's context is as it was: no error, same matrix */
+    cairo_matrix_t m;
+    cairo_get_matrix(cr, &m);
+    assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+    assert_true(m.xx == 10 && m.yy == 10 && m.x0 == 0 && m.y0 == 0);
     cairo_destroy(cr);
     return s;
 }
