@@ -29,8 +29,26 @@ static const char verify_usage[] =
 
 typedef enum doc_format { FORMAT_UNKNOWN, FORMAT_PDF, FORMAT_OFD } doc_format;
 
+/* Zip's end-of-central-directory record is within this many bytes of the end. */
+#define ZIP_TAIL (22 + 65535)
+
+/* True when the end of the file holds a zip end-of-central-directory record (an OFD
+ * package with bytes before it, OFD-SEAL.md 7). */
+static bool has_zip_tail(FILE *f)
+{
+    static uint8_t tail[ZIP_TAIL];
+    if (fseeko(f, 0, SEEK_END) != 0)
+        return false;
+    off_t size = ftello(f);
+    size_t n = size < 0 ? 0 : (size_t)size < sizeof tail ? (size_t)size : sizeof tail;
+    if (n < 22 || fseeko(f, size - (off_t)n, SEEK_SET) != 0 || fread(tail, 1, n, f) != n)
+        return false;
+    return memmem(tail, n, "PK\5\6", 4) != NULL;
+}
+
 /* By content, not by name: %PDF- within the first 1024 bytes (as readers accept it), or a
- * zip local file header (an OFD package, GB/T 33190 is a zip). */
+ * zip (an OFD package, GB/T 33190 is a zip): a local file header at the start, or the
+ * zip's closing record at the end when something precedes the archive. */
 static int detect_format(doc_format *out, const char *path)
 {
     uint8_t head[1024];
@@ -38,12 +56,14 @@ static int detect_format(doc_format *out, const char *path)
     if (!f)
         return seal_error_set(SEAL_EIO, "cannot open %s", path);
     size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
     *out = FORMAT_UNKNOWN;
     if (n >= 4 && memcmp(head, "PK\3\4", 4) == 0)
         *out = FORMAT_OFD;
     else if (memmem(head, n, "%PDF-", 5))
         *out = FORMAT_PDF;
+    else if (has_zip_tail(f))
+        *out = FORMAT_OFD;
+    fclose(f);
     if (*out == FORMAT_UNKNOWN)
         return seal_error_set(SEAL_EFORMAT, "%s is neither a PDF nor an OFD document", path);
     return 0;
@@ -70,7 +90,7 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     seal_trust *trust = NULL;
     seal_report *report = NULL;
     seal_buf text = SEAL_BUF_INIT;
-    doc_format format;
+    doc_format format = FORMAT_UNKNOWN;
 
     if (seal_trust_new(&trust) < 0)
         return cli_fail(NULL);

@@ -177,6 +177,31 @@ verify 1 "$FILE"
 t 's[0]["reason"] == "MODIFIED_AFTER_SIGNING" and c(0, "references") == "VALID"' "an added file alone"
 t 'any("Doc_0/Attachs/invoice.xml (file) is not covered" in x for x in s[0]["changes"])' "the added file is named"
 
+# ---- vendor zips (OFD-SEAL.md 7): bytes before or after the archive, data descriptors ----
+python3 - "$C/allprotected.ofd" "$WORK" <<'PY'
+import io, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+open(out + "/prefixed.ofd", "wb").write(b"VENDOR-HEADER\0" * 10 + data)
+open(out + "/suffixed.ofd", "wb").write(data + b"\0trailer" * 10)
+class Stream(io.RawIOBase):  # not seekable: zipfile writes data descriptors
+    def __init__(self): self.b = bytearray()
+    def writable(self): return True
+    def write(self, x): self.b += x; return len(x)
+s = Stream()
+with zipfile.ZipFile(s, "w", zipfile.ZIP_DEFLATED) as z, zipfile.ZipFile(src) as zin:
+    for info in zin.infolist():
+        with z.open(info.filename, "w") as w:
+            w.write(zin.read(info))
+open(out + "/descriptors.ofd", "wb").write(bytes(s.b))
+assert all(i.flag_bits & 8 for i in zipfile.ZipFile(out + "/descriptors.ofd").infolist())
+PY
+for name in prefixed suffixed descriptors; do
+    FILE="$WORK/$name.ofd"
+    verify 2 "$FILE"
+    t "(lambda i: $SEAL_OK)(0)" "a vendor zip variant reads like the original"
+done
+
 # ---- an unsigned OFD and hostile packages ----
 FILE="$C/helloworld.ofd"
 verify 2 "$FILE"
