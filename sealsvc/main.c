@@ -24,6 +24,8 @@ static const char usage_text[] =
     "  tsa --listen HOST:PORT        serve RFC 3161 timestamps with the platform's TSA\n"
     "  ltv IN OUT [--archive --tsa URL]\n"
     "                                add long-term validation data (PAdES B-LT, B-LTA)\n"
+    "  render FILE [--page N] [--dpi D] -o PAGE.png | render FILE.ofd -o OUT.pdf\n"
+    "                                draw a page of a PDF or OFD; an OFD as a PDF\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -83,8 +85,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo},     {"seal", cmd_seal}, {"stamp", cmd_stamp},
-        {"verify", cmd_verify}, {"tsa", cmd_tsa},   {"ltv", cmd_ltv},
+        {"demo", cmd_demo}, {"seal", cmd_seal}, {"stamp", cmd_stamp},   {"verify", cmd_verify},
+        {"tsa", cmd_tsa},   {"ltv", cmd_ltv},   {"render", cmd_render},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

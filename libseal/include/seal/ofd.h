@@ -262,6 +262,27 @@ int seal_ofd_find_text(seal_ofd *doc, const char *keyword, seal_ofd_text_hit **h
  * empty: then chains are INDETERMINATE. Returns 0 when the file could be examined. */
 int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust);
 
+/* ---- rendering (GB/T 33190 pages drawn with Cairo) ---- */
+
+#include <cairo.h>
+
+typedef struct seal_ofd_render_opts {
+    double dpi;     /* PNG only: pixels per inch; 0: SEAL_RENDER_DPI_DEFAULT (seal/pdf.h) */
+    bool no_stamps; /* leave out the seals that StampAnnot entries place on the page */
+} seal_ofd_render_opts;
+
+/* Draws page `page` (1-based) on `cr`, whose user space must be the page's millimetres
+ * from its top-left corner (scale it for pixels or points first). Templates, layers,
+ * annotations and, unless opts->no_stamps, the seals of StampAnnot entries are drawn;
+ * nothing is painted under them. `opts` may be NULL. */
+int seal_ofd_render_page(cairo_t *cr, seal_ofd *doc, int page, const seal_ofd_render_opts *opts);
+/* The page as a PNG on white at opts->dpi, within the pixel limits of seal/pdf.h. */
+int seal_ofd_render_page_png(seal_buf *png, seal_ofd *doc, int page,
+                             const seal_ofd_render_opts *opts);
+/* The whole document as a PDF, a page per OFD page of the same size in points; text stays
+ * text (the fonts are embedded). */
+int seal_ofd_render_pdf(seal_buf *pdf, seal_ofd *doc, const seal_ofd_render_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif
