@@ -3,6 +3,7 @@
 #define SEALSVC_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit codes shared by every command. verify also uses 1 (invalid) and 2 (indeterminate). */
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_INDETERMINATE = 2, EXIT_ERROR = 3, EXIT_USAGE = 64 };
@@ -23,6 +24,9 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv);
 int cli_fail(const char *what);
 /* Prints "sealsvc: <message>" and a hint to run --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The password of an encrypted PDF: `arg` (--password), else the first line of `file`
+ * (--password-file), else $SEALSVC_PDF_PASSWORD, else "". */
+int cli_read_password(char *out, size_t size, const char *arg, const char *file);
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);
 

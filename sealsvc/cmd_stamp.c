@@ -14,6 +14,8 @@
 static const char stamp_usage[] =
     "usage: sealsvc --data DIR stamp IN.pdf OUT.pdf --seal ID (--pin PIN | --pin-file F)\n"
     "                 (--page N --at X,Y | --invisible) [--reason TEXT] [--location TEXT]\n"
+    "                 [--password PW | --password-file F] [--certify 1|2|3]\n"
+    "                 [--lock-fields all|NAME,NAME]\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
     "  --pin PIN        the seal's PIN (or $SEALSVC_PIN, or --pin-file with the PIN on its\n"
@@ -24,6 +26,11 @@ static const char stamp_usage[] =
     "                   is shown (rotation and CropBox are taken into account)\n"
     "  --invisible      sign without a picture\n"
     "  --reason TEXT, --location TEXT   recorded in the signature\n"
+    "  --password PW    an encrypted PDF's user or owner password (or $SEALSVC_PDF_PASSWORD,\n"
+    "                   or --password-file); not needed for an empty user password\n"
+    "  --certify P      certify the document (the first signature only): 1 no changes,\n"
+    "                   2 form filling and signing, 3 also annotations\n"
+    "  --lock-fields all|NAME,NAME   lock these form fields once sealed (FieldMDP)\n"
     "\n"
     "The input is never modified; OUT is written atomically. Exit 0 when stamped, 3 on an\n"
     "error (the message says what to fix), 64 on a usage error.\n";
@@ -59,9 +66,13 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         {"pin-file", required_argument, NULL, 'f'}, {"page", required_argument, NULL, 'n'},
         {"at", required_argument, NULL, 'a'},       {"invisible", no_argument, NULL, 'i'},
         {"reason", required_argument, NULL, 'r'},   {"location", required_argument, NULL, 'l'},
+        {"password", required_argument, NULL, 'w'}, {"password-file", required_argument, NULL, 'W'},
+        {"certify", required_argument, NULL, 'c'},  {"lock-fields", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *seal_id = NULL, *pin_arg = NULL, *pin_file = NULL;
+    const char *password_arg = NULL, *password_file = NULL;
+    char password[256] = "";
     seal_pdf_stamp_opts opts = {.page = 1};
     bool have_at = false;
     char pin[256] = "";
@@ -106,6 +117,25 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         case 'l':
             opts.location = optarg;
             break;
+        case 'w':
+            password_arg = optarg;
+            break;
+        case 'W':
+            password_file = optarg;
+            break;
+        case 'c':
+            if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3')
+                return cli_usage_error("--certify wants 1, 2 or 3, not '%s'", optarg);
+            opts.certify = optarg[0] - '0';
+            break;
+        case 'k':
+            if (!*optarg || optarg[0] == ',' || optarg[strlen(optarg) - 1] == ',' ||
+                strstr(optarg, ",,"))
+                return cli_usage_error("--lock-fields wants 'all' or field names separated by "
+                                       "commas, not '%s'",
+                                       optarg);
+            opts.lock_fields = optarg;
+            break;
         case 'h':
             fputs(stamp_usage, stdout);
             return EXIT_OK;
@@ -137,6 +167,10 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         goto out;
     }
 
+    if (cli_read_password(password, sizeof password, password_arg, password_file) < 0)
+        goto out_fail;
+    opts.password = password;
+
     if (seal_store_open(&store, data, false) < 0 ||
         seal_store_unlock_seal(store, seal_id, pin, &signer, &rec) < 0)
         goto out_fail;
@@ -164,6 +198,7 @@ out_fail:
     code = cli_fail("stamp");
 out:
     seal_secure_zero(pin, sizeof pin);
+    seal_secure_zero(password, sizeof password);
     seal_record_clear(&rec);
     seal_signer_free(signer);
     seal_store_close(store);

@@ -14,6 +14,7 @@
 
 static const char verify_usage[] =
     "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json]\n"
+    "                      [--password PW | --password-file F]\n"
     "\n"
     "Verifies every signature of a PDF: the bytes it covers, the CMS signature, the\n"
     "signer's certificate chain at the claimed signing time, and what changed after.\n"
@@ -21,6 +22,8 @@ static const char verify_usage[] =
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
     "                    (repeatable; DATA/trust is added when a data directory is set)\n"
     "  --json            print the report as JSON instead of text\n"
+    "  --password PW     an encrypted PDF's user password (or $SEALSVC_PDF_PASSWORD, or\n"
+    "                    --password-file F); not needed for an empty user password\n"
     "\n"
     "exit: 0 valid, 1 invalid, 2 indeterminate (or no signature), 3 error, 64 usage\n";
 
@@ -61,7 +64,8 @@ static int exit_for(seal_verdict v)
 
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *password_arg = NULL, *password_file = NULL;
+    char password[256] = "";
     bool json = false;
     int code = EXIT_ERROR;
     seal_trust *trust = NULL;
@@ -90,6 +94,15 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
                 code = cli_fail("--trust");
                 goto out;
             }
+        } else if (strcmp(argv[i], "--password") == 0 || strcmp(argv[i], "--password-file") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("%s needs a value", argv[i]);
+                goto out;
+            }
+            if (argv[i][10] == '-')
+                password_file = argv[++i];
+            else
+                password_arg = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             code = cli_usage_error("verify: unknown option '%s'", argv[i]);
             goto out;
@@ -125,7 +138,11 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = cli_fail(file);
         goto out;
     }
-    if (seal_pdf_verify(&report, file, trust) < 0) {
+    if (cli_read_password(password, sizeof password, password_arg, password_file) < 0) {
+        code = cli_fail(NULL);
+        goto out;
+    }
+    if (seal_pdf_verify_password(&report, file, trust, password) < 0) {
         code = cli_fail(NULL);
         goto out;
     }
@@ -136,6 +153,7 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     fwrite(text.data, 1, text.len, stdout);
     code = fflush(stdout) == 0 ? exit_for(report->verdict) : EXIT_ERROR;
 out:
+    seal_secure_zero(password, sizeof password);
     seal_buf_clear(&text);
     seal_report_free(report);
     seal_trust_free(trust);

@@ -4,6 +4,8 @@
  *
  * The input is read once: it is copied to a temporary file beside the output and hashed
  * on the way, so memory stays bounded whatever the file's size. */
+#include "encrypt.h"
+#include "mdp.h"
 #include "stamp_internal.h"
 
 #include <seal/cms.h>
@@ -35,8 +37,12 @@ typedef struct xref_entry {
 } xref_entry;
 
 typedef struct update {
-    seal_buf text; /* the bytes appended to the input */
-    uint64_t base; /* file offset of text.data[0] */
+    seal_buf text;          /* the bytes appended to the input */
+    uint64_t base;          /* file offset of text.data[0] */
+    uint64_t header;        /* bytes before "%PDF-": cross-reference offsets count from there */
+    const pdf_crypt *crypt; /* an encrypted input's key: our strings and streams use it */
+    long long obj_num, obj_gen;
+    size_t obj_body; /* offset in text of the object being written, after "N G obj" */
     xref_entry entries[MAX_NEW_OBJECTS];
     size_t n_entries;
     size_t byte_range_pos; /* offset in text of the ByteRange array */
@@ -54,24 +60,42 @@ static int begin_object(update *u, long long num, long long gen)
                                   num);
     if (u->n_entries == MAX_NEW_OBJECTS)
         return seal_error_set(SEAL_EUNSUPPORTED, "too many objects in one update");
-    u->entries[u->n_entries++] = (xref_entry){num, gen, u->base + u->text.len};
-    return seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
+    u->entries[u->n_entries++] = (xref_entry){num, gen, u->base - u->header + u->text.len};
+    u->obj_num = num;
+    u->obj_gen = gen;
+    int rc = seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
+    u->obj_body = u->text.len;
+    return rc;
 }
 
 static int end_object(update *u)
 {
+    if (u->crypt) {
+        /* ISO 32000-1 7.6.1: every string of the object, except a signature's /Contents. */
+        size_t keep = u->contents_pos >= u->obj_body ? u->contents_pos : SIZE_MAX;
+        int rc =
+            pdf_crypt_object_text(&u->text, u->obj_body, u->crypt, u->obj_num, u->obj_gen, keep);
+        if (rc < 0)
+            return rc;
+    }
     return seal_buf_append_str(&u->text, "\nendobj\n");
 }
 
 static int write_stream(update *u, long long num, const char *dict_keys, const seal_buf *data)
 {
     int rc = 0;
+    seal_buf sealed = SEAL_BUF_INIT;
+    if (u->crypt) {
+        SEAL_TRY(pdf_crypt_stream(&sealed, u->crypt, num, 0, data->data, data->len));
+        data = &sealed;
+    }
     SEAL_TRY(begin_object(u, num, 0));
     SEAL_TRY(seal_buf_printf(&u->text, "<< %s /Length %zu >>\nstream\n", dict_keys, data->len));
     SEAL_TRY(seal_buf_append(&u->text, data->data, data->len));
     SEAL_TRY(seal_buf_append_str(&u->text, "\nendstream"));
     SEAL_TRY(end_object(u));
 out:
+    seal_buf_clear(&sealed);
     return rc;
 }
 
@@ -133,20 +157,29 @@ out:
 }
 
 /* Adds the field to the AcroForm (ISO 32000-1 12.7.2): /Fields gains it, /SigFlags 3
- * (SignaturesExist | AppendOnly), /NeedAppearances dropped (PDF-SIGN.md section 2). */
-static int add_to_acroform(update *u, seal_pdf *pdf, long long field, long long *next_obj)
+ * (SignaturesExist | AppendOnly), /NeedAppearances dropped (PDF-SIGN.md section 2).
+ * `perms`, when not empty, replaces the catalog's /Perms (a certification). */
+static int add_to_acroform(update *u, seal_pdf *pdf, long long field, long long *next_obj,
+                           const seal_buf *perms)
 {
     int rc = 0;
     qpdf_data q = pdf->q;
     seal_buf form = SEAL_BUF_INIT, extra = SEAL_BUF_INIT, catalog = SEAL_BUF_INIT;
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh acro = qpdf_oh_get_key(q, root, "/AcroForm");
-    const char *drop_acro[] = {"/AcroForm", NULL};
+    const char *drop_acro[] = {"/AcroForm", perms->len ? "/Perms" : NULL, NULL};
 
+    if (perms->len)
+        SEAL_TRY(seal_buf_printf(&extra, "%s ", (const char *)perms->data));
     if (qpdf_oh_is_dictionary(q, acro)) {
         SEAL_TRY(append_to_array_key(u, q, acro, "/Fields", field, &form, "/SigFlags 3"));
         if (qpdf_oh_is_indirect(q, acro)) {
             SEAL_TRY(emit_dict_object(u, q, acro, &form));
+            if (perms->len) {
+                SEAL_TRY(
+                    pdf_write_dict_with(&catalog, q, root, drop_acro, (const char *)perms->data));
+                SEAL_TRY(emit_dict_object(u, q, root, &catalog));
+            }
         } else {
             SEAL_TRY(seal_buf_printf(&extra, "/AcroForm %s", (const char *)form.data));
             SEAL_TRY(pdf_write_dict_with(&catalog, q, root, drop_acro, (const char *)extra.data));
@@ -201,7 +234,7 @@ static int unique_field_name(seal_pdf *pdf, char out[32])
 }
 
 static int write_signature_dict(update *u, long long num, const seal_pdf_stamp_opts *opts,
-                                size_t contents_bytes)
+                                size_t contents_bytes, const seal_buf *references)
 {
     int rc = 0;
     char date[32];
@@ -232,9 +265,11 @@ static int write_signature_dict(update *u, long long num, const seal_pdf_stamp_o
         SEAL_TRY(seal_buf_append_str(&u->text, " /Location "));
         SEAL_TRY(pdf_text_string(&u->text, opts->location));
     }
-    SEAL_TRY(seal_buf_append_str(&u->text,
-                                 " /Prop_Build << /Filter << /Name /Adobe.PPKLite >> "
-                                 "/App << /Name /sealsvc /REx (" SEAL_VERSION ") >> >> >>"));
+    SEAL_TRY(seal_buf_append_str(&u->text, " /Prop_Build << /Filter << /Name /Adobe.PPKLite >> "
+                                           "/App << /Name /sealsvc /REx (" SEAL_VERSION ") >> >>"));
+    if (references->len)
+        SEAL_TRY(seal_buf_append(&u->text, references->data, references->len));
+    SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
     SEAL_TRY(end_object(u));
 out:
     return rc;
@@ -280,9 +315,10 @@ static int compare_entries(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The trailer keys every revision repeats: /Root, /Info, /ID with the first part kept and a
- * new second part (14.4), /Prev. /Encrypt does not occur (encrypted input is refused) and
- * a hybrid file's /XRefStm is not copied (PDF-SIGN.md section 1). */
+/* The trailer keys every revision repeats: /Root, /Info, /Encrypt, /ID with the first part
+ * kept and a new second part (14.4), /Prev. A hybrid file's /XRefStm is not copied
+ * (PDF-SIGN.md section 1). An encrypted file without /ID keeps none: the first part goes
+ * into its key (7.6.3.3 Algorithm 2). */
 static int trailer_keys(seal_buf *out, seal_pdf *pdf, long long size)
 {
     int rc = 0;
@@ -297,9 +333,18 @@ static int trailer_keys(seal_buf *out, seal_pdf *pdf, long long size)
         SEAL_TRY(seal_buf_append_str(out, " /Info "));
         SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Info")));
     }
+    if (pdf->crypt) {
+        SEAL_TRY(seal_buf_append_str(out, " /Encrypt "));
+        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Encrypt")));
+    }
     qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
-    if (qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1 &&
-        qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, id, 0))) {
+    bool has_id = qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1 &&
+                  qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, id, 0));
+    if (!has_id && pdf->crypt) {
+        SEAL_TRY(seal_buf_printf(out, " /Prev %llu", (unsigned long long)pdf->startxref));
+        goto out;
+    }
+    if (has_id) {
         size_t len = 0;
         const char *bytes =
             qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, id, 0), &len);
@@ -321,7 +366,7 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
     int rc = 0;
     seal_buf keys = SEAL_BUF_INIT, data = SEAL_BUF_INIT;
     long long xref_obj = size;
-    uint64_t xref_offset = u->base + u->text.len;
+    uint64_t xref_offset = u->base - u->header + u->text.len;
     if (pdf->xref_is_stream) {
         u->entries[u->n_entries++] = (xref_entry){xref_obj, 0, xref_offset};
         size = xref_obj + 1;
@@ -364,6 +409,8 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
                              (const char *)index.data, (const char *)keys.data);
         if (rc == 0) {
             u->n_entries--; /* begin_object would record it twice */
+            /* 7.5.8.4 / 7.6.1: a cross-reference stream is never encrypted. */
+            u->crypt = NULL;
             rc = write_stream(u, xref_obj, (const char *)dict.data, &data);
         }
         seal_buf_clear(&dict);
@@ -390,21 +437,26 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
     int rc = 0;
     qpdf_data q = pdf->q;
     char field_name[32];
-    seal_buf rect = SEAL_BUF_INIT;
+    seal_buf rect = SEAL_BUF_INIT, references = SEAL_BUF_INIT, perms = SEAL_BUF_INIT;
     long long next = pdf->next_obj;
     long long sig = next++, field = next++;
-    long long ap = 0, img = 0, smask = 0;
+    long long ap = 0, img = 0, smask = 0, lock = 0;
     if (!opts->invisible) {
         ap = next++;
         img = next++;
         smask = next++;
     }
+    if (opts->lock_fields)
+        lock = next++;
+    SEAL_TRY(pdf_write_sig_references(&references, pdf, opts));
+    if (opts->certify)
+        SEAL_TRY(pdf_write_catalog_perms(&perms, pdf, sig));
     qpdf_oh page = qpdf_get_page_n(q, (size_t)(opts->page - 1));
     SEAL_TRY(unique_field_name(pdf, field_name));
 
     if (need_newline)
         SEAL_TRY(seal_buf_append_byte(&u->text, '\n'));
-    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes));
+    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes, &references));
 
     /* The field and its widget in one dictionary (12.7.3.1), Print|Locked (/F 132). */
     if (opts->invisible)
@@ -424,17 +476,26 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
     }
     if (!opts->invisible)
         SEAL_TRY(seal_buf_printf(&u->text, " /AP << /N %lld 0 R >>", ap));
+    if (lock)
+        SEAL_TRY(seal_buf_printf(&u->text, " /Lock %lld 0 R", lock));
     SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
     SEAL_TRY(end_object(u));
+    if (lock) {
+        SEAL_TRY(begin_object(u, lock, 0));
+        SEAL_TRY(pdf_write_field_lock(&u->text, opts));
+        SEAL_TRY(end_object(u));
+    }
 
     if (!opts->invisible)
         SEAL_TRY(write_appearance(u, ap, img, smask, image, place, seal_mm_to_pt(opts->width_mm),
                                   seal_mm_to_pt(opts->height_mm)));
     SEAL_TRY(add_to_page(u, pdf, page, field));
-    SEAL_TRY(add_to_acroform(u, pdf, field, &next));
+    SEAL_TRY(add_to_acroform(u, pdf, field, &next, &perms));
     SEAL_TRY(write_xref(u, pdf, next));
 out:
     seal_buf_clear(&rect);
+    seal_buf_clear(&references);
+    seal_buf_clear(&perms);
     return rc;
 }
 
@@ -601,7 +662,8 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     seal_place_rect place = {{0}, {1, 0, 0, 1, 0, 0}};
 
     SEAL_TRY(check_opts(in, out, opts));
-    SEAL_TRY(seal_pdf_open(&pdf, in));
+    SEAL_TRY(seal_pdf_open_password(&pdf, in, opts->password));
+    SEAL_TRY(pdf_check_may_sign(pdf, opts));
     if (opts->page < 1 || opts->page > pdf->page_count)
         SEAL_FAIL(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)", opts->page,
                   pdf->page_count, pdf->page_count == 1 ? "" : "s");
@@ -647,6 +709,8 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         u.text.len = 0;
         u.n_entries = 0;
         u.base = pdf->file_size;
+        u.header = pdf->header_offset;
+        u.crypt = pdf->crypt;
         SEAL_TRY(
             build_update(&u, pdf, opts, &image, &place, reserve, last != '\n' && last != '\r'));
         fill_byte_range(&u);
