@@ -30,4 +30,24 @@ int pdf_write_catalog_perms(seal_buf *out, seal_pdf *pdf, long long sig);
  * transform): 1, 2 or 3; 0 when it does not certify. */
 int pdf_docmdp_level(qpdf_data q, qpdf_oh sig);
 
+/* What a signature allows after it, for the verifier (PDF-SIGN.md 5.6): its DocMDP level
+ * when it certifies (0 when not: then as P=2, form filling and signing), and the fields
+ * its FieldMDP transform (or its field's /Lock) locks. */
+typedef struct pdf_mdp_policy {
+    int docmdp;   /* 0, 1, 2, 3 */
+    int lock;     /* PDF_LOCK_* */
+    char **names; /* /Fields of an /Include or /Exclude lock */
+    size_t n_names;
+} pdf_mdp_policy;
+
+enum { PDF_LOCK_NONE, PDF_LOCK_ALL, PDF_LOCK_INCLUDE, PDF_LOCK_EXCLUDE };
+
+/* Reads the policy of signature dictionary `sig` whose field is `field`. */
+int pdf_mdp_policy_read(pdf_mdp_policy *out, qpdf_data q, qpdf_oh sig, qpdf_oh field);
+/* Whether the field with this fully qualified name is locked. */
+bool pdf_mdp_policy_locks(const pdf_mdp_policy *p, const char *name);
+/* "certifies: no changes allowed (DocMDP P=1)" and the like, for the report. */
+const char *pdf_mdp_level_text(int level);
+void pdf_mdp_policy_clear(pdf_mdp_policy *p);
+
 #endif

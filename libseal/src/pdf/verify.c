@@ -3,6 +3,7 @@
  * the CMS against a streamed digest of the signed ranges, the signer's chain at the claimed
  * time, and what later incremental updates changed. qpdf reads the objects from a read-only
  * mapping of the file; our own bounded scanners (verify_tail.c) read the byte layout. */
+#include "mdp.h"
 #include "verify_internal.h"
 
 #include <seal/cms.h>
@@ -650,6 +651,7 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     uint64_t br[4] = {0};
     bool ok;
     size_t cms_len = 0;
+    pdf_mdp_policy policy = {0};
     SEAL_TRY(seal_report_add_sig(r, &s));
     s->field_name = strdup(f->name);
     SEAL_ENSURE(s->field_name, SEAL_ENOMEM, "out of memory for the verification report");
@@ -687,11 +689,19 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
         goto out;
     }
     SEAL_TRY(check_cms(c, s, &der, cms_len, br, sig));
+    SEAL_TRY(pdf_mdp_policy_read(&policy, q, sig, f->field));
+    if (policy.docmdp || policy.lock != PDF_LOCK_NONE)
+        SEAL_TRY(seal_sig_add_check(s, "certification", SEAL_VERDICT_VALID, NULL, "%s%s",
+                                    pdf_mdp_level_text(policy.docmdp),
+                                    policy.lock == PDF_LOCK_ALL ? "; locks every form field"
+                                    : policy.lock               ? "; locks some form fields"
+                                                                : ""));
     if (strcmp(s->coverage, "entire revision") == 0)
         SEAL_TRY(seal_pdf_check_changes(
             s, q, seal_slice_of(c->file.data + c->header, c->file.len - c->header), &c->tail,
-            (size_t)(br[2] + br[3]) - c->header));
+            (size_t)(br[2] + br[3]) - c->header, &policy));
 out:
+    pdf_mdp_policy_clear(&policy);
     seal_buf_clear(&der);
     return rc;
 }
