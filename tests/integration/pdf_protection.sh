@@ -145,4 +145,114 @@ qpdf --show-encryption "$WORK/owner-signed.pdf" >"$WORK/perms.txt"
 grep -q 'modify annotations: not allowed' "$WORK/perms.txt" ||
     fail "the permissions of the document changed"
 
+# --- certification (DocMDP, ISO 32000-1 12.8.2.2) and field locks (FieldMDP, 12.8.2.4).
+# The later changes are made by pdfsig and by pdftool's plain incremental updates, not by us.
+$PDFTOOL form "$WORK/form.pdf"
+verdict_of() { # FILE SIGNATURE-INDEX -> "VERDICT REASON"
+    set +e
+    "$SEALSVC" --data "$DATA" verify "$1" --json >"$WORK/v.json"
+    set -e
+    python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["signatures"][int(sys.argv[2])]; print(s["verdict"], s["reason"], "|".join(s.get("changes") or []))' "$WORK/v.json" "$2"
+}
+expect_verdict() { # FILE INDEX WANT-REGEX WHAT
+    local got
+    got=$(verdict_of "$1" "$2")
+    echo "$got" | grep -qE "$3" || fail "$4: signature $2 is '$got', expected /$3/"
+}
+for p in 1 2 3; do
+    "$SEALSVC" --data "$DATA" stamp "$WORK/form.pdf" "$WORK/cert$p.pdf" --seal "$SEAL" --pin "$PIN"         --at 150,60 --certify $p >/dev/null
+    qpdf --show-object=1 "$WORK/cert$p.pdf" >"$WORK/catalog.txt"
+    grep -q '/Perms << /DocMDP [0-9]* 0 R >>' "$WORK/catalog.txt" ||
+        fail "certify $p: the catalog has no /Perms /DocMDP: $(cat "$WORK/catalog.txt")"
+    sig=$(sed 's/.*DocMDP \([0-9]*\) 0 R.*/\1/' "$WORK/catalog.txt")
+    qpdf --show-object="$sig" "$WORK/cert$p.pdf" | grep -q "/TransformMethod /DocMDP /TransformParams << /P $p /Type /TransformParams /V /1.2 >>" ||
+        fail "certify $p: the signature has no DocMDP reference with P=$p"
+    pdfsig -nssdir "sql:$NSSDB" -no-ocsp "$WORK/cert$p.pdf" >"$WORK/cert.sig" 2>&1 || true
+    grep -q 'Signature is Valid' "$WORK/cert.sig" || fail "certify $p: pdfsig: $(cat "$WORK/cert.sig")"
+    "$SEALSVC" --data "$DATA" verify "$WORK/cert$p.pdf" >"$WORK/cert.txt" || fail "certify $p: verify"
+    grep -q "certification.*DocMDP P=$p" "$WORK/cert.txt" || fail "certify $p: level not reported"
+done
+# P=1: a seal is refused; a change by another tool invalidates the certification
+cp "$WORK/cert1.pdf" "$WORK/cert1.keep.pdf"
+expect_exit 3 "$SEALSVC" --data "$DATA" stamp "$WORK/cert1.pdf" "$WORK/out.pdf" --seal "$SEAL" \
+    --pin "$PIN" --at 50,50
+grep -q 'policy error.*certified with no changes allowed (DocMDP P=1)' "$WORK/err" ||
+    fail "a seal on a P=1 document: $(cat "$WORK/err")"
+cmp -s "$WORK/cert1.pdf" "$WORK/cert1.keep.pdf" || fail "the P=1 input changed"
+[ ! -e "$WORK/out.pdf" ] || fail "an output was left after the P=1 refusal"
+certutil -S -d "sql:$NSSDB" -n other -s "CN=Another Signer" -x -t "CT,C,C" -k rsa -g 2048 \
+    -v 12 -z "$WORK/nss/cert9.db" --keyUsage digitalSignature,nonRepudiation >/dev/null 2>&1
+pdfsig -nssdir "sql:$NSSDB" -add-signature -nick other "$WORK/cert1.pdf" "$WORK/cert1-other.pdf" \
+    >/dev/null 2>&1 || fail "pdfsig -add-signature failed"
+expect_verdict "$WORK/cert1-other.pdf" 0 'INVALID MODIFIED_AFTER_SIGNING.*certification allows no change' \
+    "a signature added after a P=1 certification"
+cp "$WORK/cert1.pdf" "$WORK/cert1-filled.pdf"
+$PDFTOOL fill "$WORK/cert1-filled.pdf" 5 Alice
+expect_verdict "$WORK/cert1-filled.pdf" 0 'INVALID MODIFIED_AFTER_SIGNING' "a field filled after P=1"
+
+# P=2: our seal, pdfsig's signature and form filling are allowed, an annotation is not
+"$SEALSVC" --data "$DATA" stamp "$WORK/cert2.pdf" "$WORK/cert2-sealed.pdf" --seal "$SEAL" \
+    --pin "$PIN" --at 50,60 >/dev/null || fail "a seal on a P=2 document was refused"
+expect_verdict "$WORK/cert2-sealed.pdf" 0 '^VALID' "our seal after a P=2 certification"
+pdfsig -nssdir "sql:$NSSDB" -add-signature -nick other "$WORK/cert2.pdf" "$WORK/cert2-other.pdf" \
+    >/dev/null 2>&1 || fail "pdfsig -add-signature failed"
+expect_verdict "$WORK/cert2-other.pdf" 0 '^VALID' "pdfsig's signature after a P=2 certification"
+cp "$WORK/cert2.pdf" "$WORK/cert2-filled.pdf"
+$PDFTOOL fill "$WORK/cert2-filled.pdf" 5 Alice
+expect_verdict "$WORK/cert2-filled.pdf" 0 '^VALID' "form filling after a P=2 certification"
+cp "$WORK/cert2.pdf" "$WORK/cert2-annot.pdf"
+$PDFTOOL annotate "$WORK/cert2-annot.pdf" 3
+expect_verdict "$WORK/cert2-annot.pdf" 0 'INVALID MODIFIED_AFTER_SIGNING' "an annotation after P=2"
+# P=3: annotations are allowed too
+cp "$WORK/cert3.pdf" "$WORK/cert3-annot.pdf"
+$PDFTOOL annotate "$WORK/cert3-annot.pdf" 3
+expect_verdict "$WORK/cert3-annot.pdf" 0 '^VALID' "an annotation after a P=3 certification"
+# only the first signature certifies
+expect_exit 3 "$SEALSVC" --data "$DATA" stamp "$WORK/cert2-sealed.pdf" "$WORK/out.pdf" \
+    --seal "$SEAL" --pin "$PIN" --at 50,90 --certify 2
+grep -q 'only the first signature may certify' "$WORK/err" || fail "second certification: $(cat "$WORK/err")"
+"$SEALSVC" --data "$DATA" stamp "$WORK/form.pdf" "$WORK/approved.pdf" --seal "$SEAL" --pin "$PIN" \
+    --at 150,60 >/dev/null
+expect_exit 3 "$SEALSVC" --data "$DATA" stamp "$WORK/approved.pdf" "$WORK/out.pdf" \
+    --seal "$SEAL" --pin "$PIN" --at 50,90 --certify 3
+grep -q 'only the first signature may certify.*already signed' "$WORK/err" ||
+    fail "certifying a signed document: $(cat "$WORK/err")"
+
+# field locks: filling a locked field is a modification, an unlocked one is not
+cp "$WORK/approved.pdf" "$WORK/approved-filled.pdf"
+$PDFTOOL fill "$WORK/approved-filled.pdf" 5 Alice
+expect_verdict "$WORK/approved-filled.pdf" 0 '^VALID' "form filling after an approval signature"
+for lock in Name all; do
+    "$SEALSVC" --data "$DATA" stamp "$WORK/form.pdf" "$WORK/lock-$lock.pdf" --seal "$SEAL" \
+        --pin "$PIN" --at 150,60 --lock-fields "$lock" >/dev/null
+    "$SEALSVC" --data "$DATA" verify "$WORK/lock-$lock.pdf" >"$WORK/lock.txt" ||
+        fail "lock $lock: the sealed file does not verify"
+    grep -q 'locks' "$WORK/lock.txt" || fail "lock $lock: the lock is not reported"
+    $PDFTOOL fill "$WORK/lock-$lock.pdf" 5 Mallory
+    expect_verdict "$WORK/lock-$lock.pdf" 0 "INVALID MODIFIED_AFTER_SIGNING.*field 'Name' is locked" \
+        "filling a field locked by --lock-fields $lock"
+done
+expect_exit 3 "$SEALSVC" --data "$DATA" stamp "$WORK/form.pdf" "$WORK/out.pdf" --seal "$SEAL" \
+    --pin "$PIN" --at 150,60 --lock-fields Nobody
+grep -q "no form field named 'Nobody'" "$WORK/err" || fail "unknown locked field: $(cat "$WORK/err")"
+# the lock dictionary is an indirect object named by the field (Table 233) with the field list
+python3 - "$WORK/lock-Name.pdf" <<'PY' || fail "the field lock dictionary is not as written"
+import re, sys
+pdf = open(sys.argv[1], 'rb').read()
+lock = re.search(rb'/Lock (\d+) 0 R', pdf)
+assert lock, 'no /Lock on the signature field'
+body = re.search(rb'\n%s 0 obj\n(.*?)\nendobj' % lock.group(1), pdf, re.S).group(1)
+assert b'/Type /SigFieldLock' in body and b'/Action /Include' in body and b'(Name)' in body, body
+assert re.search(rb'/TransformMethod /FieldMDP /TransformParams << /Type /TransformParams /Action /Include /Fields \[ \(Name\) \]', pdf)
+PY
+# on an encrypted form, the field names of the lock are encrypted and still read back
+qpdf --encrypt "" owner-pw 256 -- "$WORK/form.pdf" "$WORK/form-aes.pdf"
+"$SEALSVC" --data "$DATA" stamp "$WORK/form-aes.pdf" "$WORK/form-aes-lock.pdf" --seal "$SEAL" \
+    --pin "$PIN" --at 150,60 --lock-fields Name --certify 2 >/dev/null
+pdfsig -nssdir "sql:$NSSDB" -no-ocsp "$WORK/form-aes-lock.pdf" >"$WORK/fal.sig" 2>&1 || true
+grep -q 'Signature is Valid' "$WORK/fal.sig" || fail "encrypted + lock: pdfsig: $(cat "$WORK/fal.sig")"
+"$SEALSVC" --data "$DATA" verify "$WORK/form-aes-lock.pdf" >"$WORK/fal.txt" ||
+    fail "encrypted + lock: verify: $(cat "$WORK/fal.txt")"
+grep -q 'DocMDP P=2); locks some form fields' "$WORK/fal.txt" || fail "encrypted + lock: not reported"
+
 echo "pdf_protection: all checks passed"
