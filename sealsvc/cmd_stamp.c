@@ -15,7 +15,7 @@ static const char stamp_usage[] =
     "usage: sealsvc --data DIR stamp IN.pdf OUT.pdf --seal ID (--pin PIN | --pin-file F)\n"
     "                 (--page N --at X,Y | --invisible) [--reason TEXT] [--location TEXT]\n"
     "                 [--password PW | --password-file F] [--certify 1|2|3]\n"
-    "                 [--lock-fields all|NAME,NAME]\n"
+    "                 [--lock-fields all|NAME,NAME] [--qr URL-TEMPLATE]\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
     "  --pin PIN        the seal's PIN (or $SEALSVC_PIN, or --pin-file with the PIN on its\n"
@@ -31,6 +31,9 @@ static const char stamp_usage[] =
     "  --certify P      certify the document (the first signature only): 1 no changes,\n"
     "                   2 form filling and signing, 3 also annotations\n"
     "  --lock-fields all|NAME,NAME   lock these form fields once sealed (FieldMDP)\n"
+    "  --qr URL         draw a QR code of URL beside the seal; {sha256} in it becomes the\n"
+    "                   SHA-256 of the input document (hex), e.g.\n"
+    "                   --qr 'https://verify.example/{sha256}'\n"
     "\n"
     "The input is never modified; OUT is written atomically. Exit 0 when stamped, 3 on an\n"
     "error (the message says what to fix), 64 on a usage error.\n";
@@ -62,13 +65,21 @@ static int parse_point(const char *text, double *x, double *y)
 int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"seal", required_argument, NULL, 's'},     {"pin", required_argument, NULL, 'p'},
-        {"pin-file", required_argument, NULL, 'f'}, {"page", required_argument, NULL, 'n'},
-        {"at", required_argument, NULL, 'a'},       {"invisible", no_argument, NULL, 'i'},
-        {"reason", required_argument, NULL, 'r'},   {"location", required_argument, NULL, 'l'},
-        {"password", required_argument, NULL, 'w'}, {"password-file", required_argument, NULL, 'W'},
-        {"certify", required_argument, NULL, 'c'},  {"lock-fields", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"seal", required_argument, NULL, 's'},
+        {"pin", required_argument, NULL, 'p'},
+        {"pin-file", required_argument, NULL, 'f'},
+        {"page", required_argument, NULL, 'n'},
+        {"at", required_argument, NULL, 'a'},
+        {"invisible", no_argument, NULL, 'i'},
+        {"reason", required_argument, NULL, 'r'},
+        {"location", required_argument, NULL, 'l'},
+        {"password", required_argument, NULL, 'w'},
+        {"password-file", required_argument, NULL, 'W'},
+        {"certify", required_argument, NULL, 'c'},
+        {"lock-fields", required_argument, NULL, 'k'},
+        {"qr", required_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *seal_id = NULL, *pin_arg = NULL, *pin_file = NULL;
     const char *password_arg = NULL, *password_file = NULL;
@@ -127,6 +138,9 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3')
                 return cli_usage_error("--certify wants 1, 2 or 3, not '%s'", optarg);
             opts.certify = optarg[0] - '0';
+            break;
+        case 'q':
+            opts.qr_url = optarg;
             break;
         case 'k':
             if (!*optarg || optarg[0] == ',' || optarg[strlen(optarg) - 1] == ',' ||

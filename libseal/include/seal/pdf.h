@@ -56,6 +56,9 @@ typedef struct seal_pdf_stamp_opts {
                                  * 0: an approval signature */
     const char *lock_fields;    /* "all" or "NAME,NAME": fields locked by this signature
                                  * (FieldMDP, 12.8.2.4); NULL: none */
+    const char *qr_url;         /* a URL template: a QR code of it is drawn beside the seal,
+                                 * {sha256} replaced by the SHA-256 (hex) of the input
+                                 * document; NULL: no QR code */
 } seal_pdf_stamp_opts;
 
 /* Stamps `in` into `out` (atomically; `out` must differ from `in`). */

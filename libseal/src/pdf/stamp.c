@@ -6,6 +6,7 @@
  * on the way, so memory stays bounded whatever the file's size. */
 #include "encrypt.h"
 #include "mdp.h"
+#include "qr.h"
 #include "stamp_internal.h"
 
 #include <seal/cms.h>
@@ -277,18 +278,36 @@ out:
 
 static int write_appearance(update *u, long long ap, long long img, long long smask,
                             const pdf_seal_image *image, const seal_place_rect *place, double w_pt,
-                            double h_pt)
+                            double h_pt, const pdf_qr *qr, long long qr_img)
 {
     int rc = 0;
-    seal_buf keys = SEAL_BUF_INIT, content = SEAL_BUF_INIT;
+    seal_buf keys = SEAL_BUF_INIT, content = SEAL_BUF_INIT, qr_keys = SEAL_BUF_INIT;
+    double box_w = w_pt;
     SEAL_TRY(seal_buf_printf(&content, "q %.4f 0 0 %.4f 0 0 cm /Seal Do Q", w_pt, h_pt));
+    if (qr) {
+        /* Beside the seal, centred on its height; modules stay sharp (8.9.5.3). */
+        double side = h_pt * PDF_QR_SIDE_OF_SEAL, gap = seal_mm_to_pt(PDF_QR_GAP_MM);
+        box_w = w_pt + gap + side;
+        SEAL_TRY(seal_buf_printf(&content, " q %.4f 0 0 %.4f %.4f %.4f cm /QR Do Q", side, side,
+                                 w_pt + gap, (h_pt - side) / 2));
+        SEAL_TRY(seal_buf_printf(&qr_keys, " /QR %lld 0 R", qr_img));
+    }
     SEAL_TRY(seal_buf_printf(&keys,
                              "/Type /XObject /Subtype /Form /BBox [0 0 %.4f %.4f] "
-                             "/Matrix [%g %g %g %g 0 0] /Resources << /XObject << /Seal %lld 0 R "
+                             "/Matrix [%g %g %g %g 0 0] /Resources << /XObject << /Seal %lld 0 R%s "
                              ">> >>",
-                             w_pt, h_pt, place->matrix[0], place->matrix[1], place->matrix[2],
-                             place->matrix[3], img));
+                             box_w, h_pt, place->matrix[0], place->matrix[1], place->matrix[2],
+                             place->matrix[3], img, qr ? (const char *)qr_keys.data : ""));
     SEAL_TRY(write_stream(u, ap, (const char *)keys.data, &content));
+    if (qr) {
+        keys.len = 0;
+        SEAL_TRY(seal_buf_printf(&keys,
+                                 "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
+                                 "/DeviceGray /BitsPerComponent 8 /Interpolate false /Filter "
+                                 "/FlateDecode",
+                                 qr->modules, qr->modules));
+        SEAL_TRY(write_stream(u, qr_img, (const char *)keys.data, &qr->gray_z));
+    }
 
     keys.len = 0;
     SEAL_TRY(seal_buf_printf(&keys,
@@ -305,6 +324,7 @@ static int write_appearance(update *u, long long ap, long long img, long long sm
     SEAL_TRY(write_stream(u, smask, (const char *)keys.data, &image->alpha_z));
 out:
     seal_buf_clear(&keys);
+    seal_buf_clear(&qr_keys);
     seal_buf_clear(&content);
     return rc;
 }
@@ -431,7 +451,7 @@ out:
 
 /* Builds the whole update in memory with a /Contents gap of contents_bytes. */
 static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
-                        const pdf_seal_image *image, const seal_place_rect *place,
+                        const pdf_seal_image *image, const seal_place_rect *place, const pdf_qr *qr,
                         size_t contents_bytes, bool need_newline)
 {
     int rc = 0;
@@ -440,7 +460,7 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
     seal_buf rect = SEAL_BUF_INIT, references = SEAL_BUF_INIT, perms = SEAL_BUF_INIT;
     long long next = pdf->next_obj;
     long long sig = next++, field = next++;
-    long long ap = 0, img = 0, smask = 0, lock = 0;
+    long long ap = 0, img = 0, smask = 0, lock = 0, qr_img = 0;
     if (!opts->invisible) {
         ap = next++;
         img = next++;
@@ -448,6 +468,8 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
     }
     if (opts->lock_fields)
         lock = next++;
+    if (qr)
+        qr_img = next++;
     SEAL_TRY(pdf_write_sig_references(&references, pdf, opts));
     if (opts->certify)
         SEAL_TRY(pdf_write_catalog_perms(&perms, pdf, sig));
@@ -488,7 +510,7 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
 
     if (!opts->invisible)
         SEAL_TRY(write_appearance(u, ap, img, smask, image, place, seal_mm_to_pt(opts->width_mm),
-                                  seal_mm_to_pt(opts->height_mm)));
+                                  seal_mm_to_pt(opts->height_mm), qr, qr_img));
     SEAL_TRY(add_to_page(u, pdf, page, field));
     SEAL_TRY(add_to_acroform(u, pdf, field, &next, &perms));
     SEAL_TRY(write_xref(u, pdf, next));
@@ -637,6 +659,9 @@ static int check_opts(const char *in, const char *out, const seal_pdf_stamp_opts
                               "the output must be a new file, not the input (%s): the input is "
                               "never modified",
                               in);
+    if (opts->invisible && opts->qr_url)
+        return seal_error_set(SEAL_EINVAL, "a QR code is drawn beside the seal: it needs a "
+                                           "visible seal, not --invisible");
     if (!opts->invisible) {
         if (!opts->image_png || !opts->image_png_len)
             return seal_error_set(SEAL_EINVAL, "a visible seal needs its image");
@@ -660,6 +685,7 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     int in_fd = -1, tmp_fd = -1;
     char *tmp = NULL;
     seal_place_rect place = {{0}, {1, 0, 0, 1, 0, 0}};
+    pdf_qr qr = {SEAL_BUF_INIT, 0, NULL};
 
     SEAL_TRY(check_opts(in, out, opts));
     SEAL_TRY(seal_pdf_open_password(&pdf, in, opts->password));
@@ -672,10 +698,15 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         SEAL_TRY(seal_pdf_page_geometry(pdf, opts->page, &geom));
         seal_place_page pp = {{geom.crop[0], geom.crop[1], geom.crop[2], geom.crop[3]},
                               geom.rotate};
-        rc = seal_place_pdf(&place, &pp, opts->x_mm, opts->y_mm, opts->width_mm, opts->height_mm);
+        /* With a QR code the appearance is wider; the seal keeps its centre at x, y. */
+        double extra_mm = opts->qr_url ? PDF_QR_GAP_MM + opts->height_mm * PDF_QR_SIDE_OF_SEAL : 0;
+        rc = seal_place_pdf(&place, &pp, opts->x_mm + extra_mm / 2, opts->y_mm,
+                            opts->width_mm + extra_mm, opts->height_mm);
         if (rc < 0)
             SEAL_TRY(seal_error_wrap(rc, "page %d", opts->page));
         SEAL_TRY(pdf_seal_image_prepare(&image, opts->image_png, opts->image_png_len));
+        if (opts->qr_url)
+            SEAL_TRY(pdf_qr_prepare(&qr, opts->qr_url, pdf));
     }
 
     /* The temporary output, beside the final one so that rename is atomic. */
@@ -711,8 +742,8 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         u.base = pdf->file_size;
         u.header = pdf->header_offset;
         u.crypt = pdf->crypt;
-        SEAL_TRY(
-            build_update(&u, pdf, opts, &image, &place, reserve, last != '\n' && last != '\r'));
+        SEAL_TRY(build_update(&u, pdf, opts, &image, &place, opts->qr_url ? &qr : NULL, reserve,
+                              last != '\n' && last != '\r'));
         fill_byte_range(&u);
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
@@ -758,6 +789,7 @@ out:
     seal_buf_clear(&cms);
     seal_buf_clear(&hex);
     pdf_seal_image_clear(&image);
+    pdf_qr_clear(&qr);
     seal_pdf_free(pdf);
     return rc;
 }
