@@ -420,8 +420,11 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
         }
         i = j;
     }
-    SEAL_ENSURE(xref_offset < (1ull << 40), SEAL_EUNSUPPORTED,
-                "the file is too large for this cross-reference layout");
+    /* 5-byte offsets in our stream (/W [1 5 2]); 10 digits in a table (7.5.4). */
+    SEAL_ENSURE(xref_offset < (pdf->xref_is_stream ? (1ull << 40) : 10000000000ull),
+                SEAL_EUNSUPPORTED,
+                "the file is too large for its kind of cross-reference section (%s)",
+                pdf->xref_is_stream ? "over 1 TiB" : "over 9.3 GiB with a classic table");
     SEAL_TRY(trailer_keys(&keys, pdf, size));
     if (pdf->xref_is_stream) {
         seal_buf dict = SEAL_BUF_INIT;
