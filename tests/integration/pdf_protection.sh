@@ -254,5 +254,15 @@ grep -q 'Signature is Valid' "$WORK/fal.sig" || fail "encrypted + lock: pdfsig: 
 "$SEALSVC" --data "$DATA" verify "$WORK/form-aes-lock.pdf" >"$WORK/fal.txt" ||
     fail "encrypted + lock: verify: $(cat "$WORK/fal.txt")"
 grep -q 'DocMDP P=2); locks some form fields' "$WORK/fal.txt" || fail "encrypted + lock: not reported"
+# strings we re-emit (the catalog's /DA) and write (a reason with parentheses and a
+# backslash, the lock's field names) decrypt to what they were
+"$SEALSVC" --data "$DATA" stamp "$WORK/form-aes.pdf" "$WORK/form-aes-reason.pdf" --seal "$SEAL" \
+    --pin "$PIN" --at 150,60 --reason 'checked (twice) \ ok' --lock-fields Name >/dev/null
+qpdf --decrypt --qdf --object-streams=disable "$WORK/form-aes-reason.pdf" "$WORK/far.qdf"
+for want in '/DA (/Helv 0 Tf 0 g)' '/Reason (checked \(twice\) \\ ok)' '/Fields [' '(Name)'; do
+    grep -aqF "$want" "$WORK/far.qdf" || fail "encrypted strings do not decrypt to '$want'"
+done
+pdfsig -nssdir "sql:$NSSDB" -no-ocsp "$WORK/form-aes-reason.pdf" >"$WORK/far.sig" 2>&1 || true
+grep -qF 'Signature is Valid' "$WORK/far.sig" || fail "encrypted + reason: pdfsig: $(cat "$WORK/far.sig")"
 
 echo "pdf_protection: all checks passed"
