@@ -291,9 +291,9 @@ static int aes256_open(pdf_crypt *c, qpdf_data q, qpdf_oh enc, const uint8_t *pw
         pw_len = 127;
     static const uint8_t zero_iv[16] = {0};
     /* Algorithm 11 (user password) then 12 (owner password, with /U as user data). */
-    SEAL_TRY(hash_2b(hash, c->r, pw, pw_len, u + 32, NULL, 0));
+    SEAL_TRY(hash_2b(hash, c->r, pw, pw_len, u + 32, u, 0));
     if (memcmp(hash, u, 32) == 0) {
-        SEAL_TRY(hash_2b(hash, c->r, pw, pw_len, u + 40, NULL, 0));
+        SEAL_TRY(hash_2b(hash, c->r, pw, pw_len, u + 40, u, 0));
         SEAL_TRY(aes(c->key, &n, hash, 32, zero_iv, ue, 32, false, false));
     } else {
         SEAL_TRY(hash_2b(hash, c->r, pw, pw_len, o + 32, u, 48));
