@@ -117,6 +117,13 @@ if [ -d "${SEAL_CORPUS:-}/pdf" ]; then
             grep -q 'protected by a password' "$WORK/err" ||
                 fail "verify without the password: $(cat "$WORK/err")"
         done
+        # a second seal: the first one's changes check reads its revision with the password
+        "$SEALSVC" --data "$DATA" stamp "$WORK/$f.user.pdf" "$WORK/$f.twice.pdf" --seal "$SEAL" \
+            --pin "$PIN" --page 1 --at 60,20 --password usersecret >/dev/null
+        "$SEALSVC" --data "$DATA" verify "$WORK/$f.twice.pdf" --password usersecret --json \
+            >"$WORK/twice.json" || fail "$f: two seals with a user password: $(cat "$WORK/twice.json")"
+        python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["verdict"] == "VALID" and len(r["signatures"]) == 2, r' \
+            "$WORK/twice.json" || fail "$f: two seals with a user password are not both valid"
         echo "$f: sealed with the user and with the owner password"
     done
 else

@@ -43,6 +43,7 @@ typedef struct verify_ctx {
     seal_pdf_tail tail;
     qpdf_data q;
     const seal_trust *trust;
+    const char *password; /* an encrypted file's, or NULL */
     sig_field *fields;
     size_t n_fields;
 } verify_ctx;
@@ -699,7 +700,7 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     if (strcmp(s->coverage, "entire revision") == 0)
         SEAL_TRY(seal_pdf_check_changes(
             s, q, seal_slice_of(c->file.data + c->header, c->file.len - c->header), &c->tail,
-            (size_t)(br[2] + br[3]) - c->header, &policy));
+            (size_t)(br[2] + br[3]) - c->header, &policy, c->password));
 out:
     pdf_mdp_policy_clear(&policy);
     seal_buf_clear(&der);
@@ -734,7 +735,7 @@ int seal_pdf_verify_password(seal_report **out, const char *path, const seal_tru
 {
     int rc = 0;
     seal_report *r = NULL;
-    verify_ctx c = {.path = path, .fd = -1, .trust = trust};
+    verify_ctx c = {.path = path, .fd = -1, .trust = trust, .password = password};
     *out = NULL;
     SEAL_TRY(map_file(&c));
     const uint8_t *header = memmem(c.file.data, c.file.len < 1024 ? c.file.len : 1024, "%PDF-", 5);

@@ -417,7 +417,8 @@ out:
 }
 
 int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice file,
-                           seal_pdf_tail *tail, size_t signed_end, const pdf_mdp_policy *policy)
+                           seal_pdf_tail *tail, size_t signed_end, const pdf_mdp_policy *policy,
+                           const char *password)
 {
     int rc = 0;
     changes_ctx c = {.new_doc = final_doc, .s = s, .policy = policy};
@@ -425,7 +426,7 @@ int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice f
     c.old_doc = pdf_qpdf_new_strict();
     SEAL_ENSURE(c.old_doc, SEAL_ENOMEM, "out of memory opening the signed revision");
     if (qpdf_read_memory(c.old_doc, "the signed revision", (const char *)file.data, signed_end,
-                         NULL) &
+                         password) &
         QPDF_ERRORS) {
         pdf_qpdf_error(c.old_doc, "the signed revision cannot be read");
         SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_INVALID, "FORMAT_FAILURE", "%s",
