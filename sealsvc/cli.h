@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit codes shared by every command. verify also uses 1 (invalid) and 2 (indeterminate). */
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_INDETERMINATE = 2, EXIT_ERROR = 3, EXIT_USAGE = 64 };
@@ -87,6 +88,9 @@ int cmd_render(const cli_ctx *ctx, int argc, char **argv);
 int cli_fail(const char *what);
 /* Prints "sealsvc: <message>" and a hint to run --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The password of an encrypted PDF: `arg` (--password), else the first line of `file`
+ * (--password-file), else $SEALSVC_PDF_PASSWORD, else "". */
+int cli_read_password(char *out, size_t size, const char *arg, const char *file);
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);
 

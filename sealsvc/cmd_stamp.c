@@ -27,6 +27,8 @@ static const char stamp_usage[] =
     "                  | --invisible [--page N])\n"
     "                 [--reason TEXT] [--location TEXT]\n"
     "                 [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--trust PEM|DIR]...\n"
+    "                 [--password PW | --password-file F] [--certify 1|2|3]\n"
+    "                 [--lock-fields all|NAME,NAME] [--qr URL-TEMPLATE]\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
     "  --pin PIN        the seal's PIN (or $SEALSVC_PIN, or --pin-file with the PIN on its\n"
@@ -54,6 +56,14 @@ static const char stamp_usage[] =
     "  --tsa URL        the RFC 3161 TSA; --tsa-hash sha256|sm3, --tsa-policy OID\n"
     "  --trust PEM|DIR  anchors the TSA and the chains must lead to (DATA/trust is used\n"
     "                   too); --evidence FILE|DIR and --offline as for 'sealsvc ltv'\n"
+    "  --password PW    an encrypted PDF's user or owner password (or $SEALSVC_PDF_PASSWORD,\n"
+    "                   or --password-file); not needed for an empty user password\n"
+    "  --certify P      certify the document (the first signature only): 1 no changes,\n"
+    "                   2 form filling and signing, 3 also annotations\n"
+    "  --lock-fields all|NAME,NAME   lock these form fields once sealed (FieldMDP)\n"
+    "  --qr URL         draw a QR code of URL beside the seal; {sha256} in it becomes the\n"
+    "                   SHA-256 of the input document (hex), e.g.\n"
+    "                   --qr 'https://verify.example/{sha256}'\n"
     "\n"
     "All the pictures belong to one signature. The input is never modified; OUT is written\n"
     "atomically. Exit 0 when stamped, 3 on an error (the message says what to fix), 64 on a\n"
@@ -117,10 +127,11 @@ static void print_stamped(const char *out, const seal_record *rec, const seal_pd
 }
 
 /* Opens the document only to plan: page count, page sizes, text search. */
-static int plan_places(seal_place_plan *plan, const char *in, const seal_place_request *req)
+static int plan_places(seal_place_plan *plan, const char *in, const char *password,
+                       const seal_place_request *req)
 {
     seal_pdf *pdf = NULL;
-    int rc = seal_pdf_open(&pdf, in);
+    int rc = seal_pdf_open_password(&pdf, in, password);
     if (rc == 0) {
         seal_place_doc doc;
         seal_pdf_place_doc(&doc, pdf);
@@ -146,11 +157,18 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         {"occurrence", required_argument, NULL, 'o'},
         {"offset", required_argument, NULL, 'O'},
         {"seam", required_argument, NULL, 'S'},
+        {"password", required_argument, NULL, 'w'},
+        {"password-file", required_argument, NULL, 'W'},
+        {"certify", required_argument, NULL, 'c'},
+        {"lock-fields", required_argument, NULL, 'L'},
+        {"qr", required_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         CLI_TIME_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const char *seal_id = NULL, *pin_arg = NULL, *pin_file = NULL;
+    const char *password_arg = NULL, *password_file = NULL;
+    char password[256] = "";
     seal_pdf_stamp_opts opts = {.page = 1};
     seal_place_request req = {.mode = SEAL_PLACE_AT};
     seal_place_plan plan = {NULL, 0, {NULL, 0}};
@@ -215,6 +233,28 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             break;
         case 'l':
             opts.location = optarg;
+            break;
+        case 'w':
+            password_arg = optarg;
+            break;
+        case 'W':
+            password_file = optarg;
+            break;
+        case 'c':
+            if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3')
+                return cli_usage_error("--certify wants 1, 2 or 3, not '%s'", optarg);
+            opts.certify = optarg[0] - '0';
+            break;
+        case 'q':
+            opts.qr_url = optarg;
+            break;
+        case 'L':
+            if (!*optarg || optarg[0] == ',' || optarg[strlen(optarg) - 1] == ',' ||
+                strstr(optarg, ",,"))
+                return cli_usage_error("--lock-fields wants 'all' or field names separated by "
+                                       "commas, not '%s'",
+                                       optarg);
+            opts.lock_fields = optarg;
             break;
         case 'h':
             fputs(stamp_usage, stdout);
@@ -305,6 +345,10 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         goto out;
     }
 
+    if (cli_read_password(password, sizeof password, password_arg, password_file) < 0)
+        goto out_fail;
+    opts.password = password;
+
     if (seal_store_open(&store, data, false) < 0 ||
         seal_store_unlock_seal(store, seal_id, pin, &signer, &rec) < 0)
         goto out_fail;
@@ -320,7 +364,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         req.image_png_len = rec.image_png.len;
         req.width_mm = rec.width_mm;
         req.height_mm = rec.height_mm;
-        if (plan_places(&plan, in, &req) < 0)
+        if (plan_places(&plan, in, password, &req) < 0)
             goto out_fail;
         opts.placements = plan.items;
         opts.n_placements = plan.count;
@@ -350,6 +394,7 @@ out:
     cli_time_clear(&time);
     seal_secure_zero(pin, sizeof pin);
     seal_place_plan_clear(&plan);
+    seal_secure_zero(password, sizeof password);
     seal_record_clear(&rec);
     seal_signer_free(signer);
     seal_store_close(store);

@@ -15,6 +15,7 @@
 
 static const char verify_usage[] =
     "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json] [--offline]\n"
+    "                      [--password PW | --password-file F]\n"
     "\n"
     "Verifies every signature and timestamp of a PDF or OFD document: the bytes or files\n"
     "it covers, the CMS signature or GB/T 38540 seal (stamper and maker signatures, the\n"
@@ -27,6 +28,8 @@ static const char verify_usage[] =
     "  --json            print the report as JSON instead of text\n"
     "  --offline         use no network (revocation comes from the document's DSS only;\n"
     "                    this version never fetches while verifying)\n"
+    "  --password PW     an encrypted PDF's user password (or $SEALSVC_PDF_PASSWORD, or\n"
+    "                    --password-file F); not needed for an empty user password\n"
     "\n"
     "exit: 0 valid, 1 invalid, 2 indeterminate (or no signature), 3 error, 64 usage\n";
 
@@ -87,7 +90,8 @@ static int exit_for(seal_verdict v)
 
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *password_arg = NULL, *password_file = NULL;
+    char password[256] = "";
     bool json = false;
     int code = EXIT_ERROR;
     seal_trust *trust = NULL;
@@ -118,6 +122,15 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
                 code = cli_fail("--trust");
                 goto out;
             }
+        } else if (strcmp(argv[i], "--password") == 0 || strcmp(argv[i], "--password-file") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("%s needs a value", argv[i]);
+                goto out;
+            }
+            if (argv[i][10] == '-')
+                password_file = argv[++i];
+            else
+                password_arg = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             code = cli_usage_error("verify: unknown option '%s'", argv[i]);
             goto out;
@@ -148,8 +161,12 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = cli_fail(NULL);
         goto out;
     }
+    if (cli_read_password(password, sizeof password, password_arg, password_file) < 0) {
+        code = cli_fail(NULL);
+        goto out;
+    }
     if ((format == FORMAT_OFD ? seal_ofd_verify(&report, file, trust)
-                              : seal_pdf_verify(&report, file, trust)) < 0) {
+                              : seal_pdf_verify_password(&report, file, trust, password)) < 0) {
         code = cli_fail(NULL);
         goto out;
     }
@@ -160,6 +177,7 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     fwrite(text.data, 1, text.len, stdout);
     code = fflush(stdout) == 0 ? exit_for(report->verdict) : EXIT_ERROR;
 out:
+    seal_secure_zero(password, sizeof password);
     seal_buf_clear(&text);
     seal_report_free(report);
     seal_trust_free(trust);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets a clear error, exit 3, no output file, and the input left untouched:
-# wrong PIN, unknown seal, missing page, output = input, damaged and encrypted PDFs.
+# wrong PIN, unknown seal, missing page, output = input, damaged PDFs, a missing or wrong
+# PDF password.
 # And a tampered stamped file is reported invalid.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -40,7 +41,10 @@ refused 'startxref|truncated|damaged' "$WORK/truncated.pdf" "$WORK/out.pdf" --se
 printf 'this is not a pdf\n' >"$WORK/garbage.pdf"
 refused 'PDF header' "$WORK/garbage.pdf" "$WORK/out.pdf" --seal "$SEAL" --pin "$PIN" --at 50,50
 qpdf --encrypt user owner 256 -- "$SAMPLE" "$WORK/locked.pdf"
-refused 'encrypted' "$WORK/locked.pdf" "$WORK/out.pdf" --seal "$SEAL" --pin "$PIN" --at 50,50
+refused 'protected by a password: give it with --password' "$WORK/locked.pdf" "$WORK/out.pdf" \
+    --seal "$SEAL" --pin "$PIN" --at 50,50
+refused 'the password given does not open' "$WORK/locked.pdf" "$WORK/out.pdf" --seal "$SEAL" \
+    --pin "$PIN" --at 50,50 --password wrong
 
 # four wrong PINs leave the seal usable (a right PIN resets the count); five lock it
 for i in 1 2 3 4; do

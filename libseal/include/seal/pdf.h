@@ -26,6 +26,9 @@ typedef struct seal_pdf seal_pdf;
 
 /* Opens a PDF for reading its structure. */
 int seal_pdf_open(seal_pdf **out, const char *path);
+/* The same for an encrypted PDF: `password` is its user or owner password (NULL or "" for
+ * the empty user password). SEAL_EAUTH when it opens neither; the message never holds it. */
+int seal_pdf_open_password(seal_pdf **out, const char *path, const char *password);
 void seal_pdf_free(seal_pdf *pdf);
 int seal_pdf_page_count(const seal_pdf *pdf);
 
@@ -72,6 +75,14 @@ typedef struct seal_pdf_stamp_opts {
      * chain is not checked while stamping). */
     const seal_tsp_client *tsa;
     const seal_trust *tsa_trust;
+    const char *password;    /* an encrypted input's user or owner password, or NULL */
+    int certify;             /* 1, 2, 3: certify with DocMDP P=n (ISO 32000-1 12.8.2.2);
+                              * 0: an approval signature */
+    const char *lock_fields; /* "all" or "NAME,NAME": fields locked by this signature
+                              * (FieldMDP, 12.8.2.4); NULL: none */
+    const char *qr_url;      /* a URL template: a QR code of it is drawn beside the seal,
+                              * {sha256} replaced by the SHA-256 (hex) of the input
+                              * document; NULL: no QR code */
 } seal_pdf_stamp_opts;
 
 /* Stamps `in` into `out` (atomically; `out` must differ from `in`). */
@@ -82,6 +93,9 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
  * INDETERMINATE). Returns 0 when the file could be examined (even if signatures are
  * invalid); an error when it is not a readable PDF. */
 int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust);
+/* The same for an encrypted PDF that needs its user (or owner) password to be read. */
+int seal_pdf_verify_password(seal_report **out, const char *path, const seal_trust *trust,
+                             const char *password);
 
 /* ---- long-term validation: PAdES B-LT and B-LTA (ETSI EN 319 142-1 5.4, 5.5) ---- */
 

@@ -80,7 +80,7 @@ int seal_pdf_find_text(seal_text_hits *hits, const seal_pdf *pdf, const char *te
     SEAL_ENSURE(text && *text, SEAL_EINVAL, "the text to find is empty");
     SEAL_ENSURE(g_utf8_validate(text, -1, NULL), SEAL_EINVAL, "the text to find is not UTF-8");
     bytes = g_bytes_new_static(pdf->map, pdf->map_len);
-    doc = poppler_document_new_from_bytes(bytes, NULL, &error);
+    doc = poppler_document_new_from_bytes(bytes, pdf->password, &error);
     SEAL_ENSURE(doc, SEAL_EFORMAT, "%s: Poppler cannot lay out its text: %s", pdf->path,
                 error ? error->message : "unknown error");
     int pages = poppler_document_get_n_pages(doc);

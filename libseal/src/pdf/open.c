@@ -1,6 +1,9 @@
 /* Opening a PDF for stamping: qpdf reads the objects (no recovery: a file that could only
  * be read after repair is refused, PDF-SIGN.md section 1), and we read the tail ourselves
- * to learn where the last revision's cross-reference section is and which kind it is. */
+ * to learn where the last revision's cross-reference section is and which kind it is.
+ * An encrypted file opens with its user or owner password and gets its file key
+ * (encrypt.c); bytes before "%PDF-" are allowed as readers allow them. */
+#include "encrypt.h"
 #include "pdf_internal.h"
 
 #include <seal/error.h>
@@ -8,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,9 @@
 #include <unistd.h>
 
 #define TAIL_SCAN 2048
+/* ISO 32000-1 does not allow bytes before the header, but readers look for it in the
+ * first 1024 bytes and then count offsets from it (qpdf does; Poppler accepts both). */
+#define HEADER_SCAN 1024
 
 /* Reads [off, off+len) of the file into buf (len <= sizeof buf). */
 static int read_at(int fd, uint64_t off, char *buf, size_t len, size_t *got)
@@ -52,13 +59,13 @@ static int read_tail(seal_pdf *pdf, int fd)
                 pdf->path);
     SEAL_ENSURE(strstr(end, "%%EOF"), SEAL_EFORMAT,
                 "%s: no %%%%EOF after the last startxref: the file is truncated", pdf->path);
-    SEAL_ENSURE(off < pdf->file_size, SEAL_EFORMAT,
+    SEAL_ENSURE(off < pdf->file_size - pdf->header_offset, SEAL_EFORMAT,
                 "%s: startxref points at byte %llu, past the end of the file (%llu bytes)",
                 pdf->path, off, (unsigned long long)pdf->file_size);
     pdf->startxref = off;
 
     char head[64];
-    SEAL_TRY(read_at(fd, off, head, sizeof head - 1, &got));
+    SEAL_TRY(read_at(fd, off + pdf->header_offset, head, sizeof head - 1, &got));
     head[got] = 0;
     if (strncmp(head, "xref", 4) == 0) {
         pdf->xref_is_stream = false;
@@ -76,16 +83,21 @@ out:
     return rc;
 }
 
+/* Finds "%PDF-" in the first bytes; offsets in the file's cross-reference sections count
+ * from there (ISO 32000-1 7.5.2 puts it at byte 0; readers tolerate junk before it). */
 static int check_header(seal_pdf *pdf, int fd)
 {
-    char head[16];
+    char scan[HEADER_SCAN];
     size_t got = 0;
-    int rc = read_at(fd, 0, head, 8, &got);
+    int rc = read_at(fd, 0, scan, sizeof scan, &got);
     if (rc < 0)
         return rc;
-    if (got < 8 || memcmp(head, "%PDF-", 5) != 0)
-        return seal_error_set(SEAL_EFORMAT, "%s does not start with a PDF header (%%PDF-)",
-                              pdf->path);
+    const char *at = memmem(scan, got, "%PDF-", 5);
+    if (!at || (size_t)(at - scan) + 8 > got)
+        return seal_error_set(SEAL_EFORMAT, "%s has no PDF header (%%PDF-) in its first %d bytes",
+                              pdf->path, HEADER_SCAN);
+    pdf->header_offset = (uint64_t)(at - scan);
+    const char *head = at;
     if (!isdigit((unsigned char)head[5]) || head[6] != '.' || !isdigit((unsigned char)head[7]))
         return seal_error_set(SEAL_EFORMAT, "%s has a malformed PDF header (%.8s)", pdf->path,
                               head);
@@ -109,6 +121,26 @@ static int refuse_on_warnings(seal_pdf *pdf)
 }
 
 int seal_pdf_open(seal_pdf **out, const char *path)
+{
+    return seal_pdf_open_password(out, path, NULL);
+}
+
+/* qpdf checks the password as it reads; its message is turned into ours, which never
+ * repeats the password. */
+static int refuse_unreadable(seal_pdf *pdf, const char *password)
+{
+    const char *detail = qpdf_get_error_message_detail(pdf->q, qpdf_get_error(pdf->q));
+    if (detail && strstr(detail, "password"))
+        return seal_error_set(SEAL_EAUTH,
+                              password && *password
+                                  ? "the password given does not open %s"
+                                  : "%s is protected by a password: give it with --password",
+                              pdf->path);
+    return seal_error_set(SEAL_EFORMAT, "%s is not a PDF that can be stamped: %s", pdf->path,
+                          detail && *detail ? detail : "unreadable");
+}
+
+int seal_pdf_open_password(seal_pdf **out, const char *path, const char *password)
 {
     int rc = 0;
     int fd = -1;
@@ -136,19 +168,18 @@ int seal_pdf_open(seal_pdf **out, const char *path)
     pdf->map = mmap(NULL, (size_t)pdf->file_size, PROT_READ, MAP_PRIVATE, fd, 0);
     SEAL_ENSURE(pdf->map != MAP_FAILED, SEAL_EIO, "cannot map %s: %s", path, strerror(errno));
     pdf->map_len = (size_t)pdf->file_size;
-    if (qpdf_read_memory(pdf->q, path, pdf->map, (unsigned long long)pdf->map_len, NULL) &
-        QPDF_ERRORS) {
-        const char *detail = qpdf_get_error_message_detail(pdf->q, qpdf_get_error(pdf->q));
-        if (detail && strstr(detail, "password"))
-            SEAL_FAIL(SEAL_EUNSUPPORTED,
-                      "%s is encrypted and needs a password; encrypted PDFs cannot be stamped "
-                      "yet",
-                      path);
-        SEAL_FAIL(SEAL_EFORMAT, "%s is not a PDF that can be stamped: %s", path,
-                  detail && *detail ? detail : "unreadable");
+    if (qpdf_read_memory(pdf->q, path, pdf->map, (unsigned long long)pdf->map_len, password) &
+        QPDF_ERRORS)
+        SEAL_TRY(refuse_unreadable(pdf, password));
+    if (qpdf_is_encrypted(pdf->q)) {
+        pdf->crypt = calloc(1, sizeof *pdf->crypt);
+        SEAL_ENSURE(pdf->crypt, SEAL_ENOMEM, "out of memory");
+        SEAL_TRY(pdf_crypt_open(pdf->crypt, pdf->q, password, path));
+        if (password && *password) {
+            pdf->password = strdup(password);
+            SEAL_ENSURE(pdf->password, SEAL_ENOMEM, "out of memory");
+        }
     }
-    SEAL_ENSURE(!qpdf_is_encrypted(pdf->q), SEAL_EUNSUPPORTED,
-                "%s is encrypted; encrypted PDFs cannot be stamped yet", path);
 
     qpdf_oh trailer = qpdf_get_trailer(pdf->q);
     qpdf_oh size = qpdf_oh_get_key(pdf->q, trailer, "/Size");
@@ -183,6 +214,13 @@ void seal_pdf_free(seal_pdf *pdf)
         qpdf_cleanup(&pdf->q);
     if (pdf->map && pdf->map != MAP_FAILED)
         munmap(pdf->map, pdf->map_len);
+    if (pdf->crypt)
+        pdf_crypt_clear(pdf->crypt);
+    free(pdf->crypt);
+    if (pdf->password) {
+        OPENSSL_cleanse(pdf->password, strlen(pdf->password));
+        free(pdf->password);
+    }
     free(pdf->path);
     free(pdf);
 }

@@ -9,6 +9,8 @@
 #include <qpdf/qpdf-c.h>
 #include <stdint.h>
 
+struct pdf_crypt;
+
 struct seal_pdf {
     char *path;
     qpdf_data q;
@@ -19,6 +21,9 @@ struct seal_pdf {
     bool xref_is_stream; /* the last revision used a cross-reference stream */
     long long next_obj;  /* trailer /Size: the first free object number */
     int page_count;
+    uint64_t header_offset;  /* bytes before "%PDF-": file offsets = PDF offsets + this */
+    struct pdf_crypt *crypt; /* the security handler's key; NULL when not encrypted */
+    char *password;          /* the password it was opened with (text search needs it too) */
 };
 
 /* Serialises an object handle the way qpdf unparses it (indirect objects as "N G R"). */

@@ -4,7 +4,10 @@
  *
  * The input is read once: it is copied to a temporary file beside the output and hashed
  * on the way, so memory stays bounded whatever the file's size. */
+#include "encrypt.h"
 #include "ltv_internal.h"
+#include "mdp.h"
+#include "qr.h"
 #include "stamp_internal.h"
 
 #include <seal/cms.h>
@@ -35,8 +38,12 @@ typedef struct xref_entry {
 } xref_entry;
 
 typedef struct update {
-    seal_buf text;       /* the bytes appended to the input */
-    uint64_t base;       /* file offset of text.data[0] */
+    seal_buf text;          /* the bytes appended to the input */
+    uint64_t base;          /* file offset of text.data[0] */
+    uint64_t header;        /* bytes before "%PDF-": cross-reference offsets count from there */
+    const pdf_crypt *crypt; /* an encrypted input's key: our strings and streams use it */
+    long long obj_num, obj_gen;
+    size_t obj_body;     /* offset in text of the object being written, after "N G obj" */
     xref_entry *entries; /* the objects written, in the order written */
     size_t n_entries;
     size_t cap_entries;
@@ -67,26 +74,44 @@ static int begin_object(update *u, long long num, long long gen)
                                   "object %lld would be rewritten twice; this document's "
                                   "structure is not supported",
                                   num);
-    int rc = add_entry(u, (xref_entry){num, gen, u->base + u->text.len});
+    int rc = add_entry(u, (xref_entry){num, gen, u->base - u->header + u->text.len});
     if (rc < 0)
         return rc;
-    return seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
+    u->obj_num = num;
+    u->obj_gen = gen;
+    rc = seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
+    u->obj_body = u->text.len;
+    return rc;
 }
 
 static int end_object(update *u)
 {
+    if (u->crypt) {
+        /* ISO 32000-1 7.6.1: every string of the object, except a signature's /Contents. */
+        size_t keep = u->contents_pos >= u->obj_body ? u->contents_pos : SIZE_MAX;
+        int rc =
+            pdf_crypt_object_text(&u->text, u->obj_body, u->crypt, u->obj_num, u->obj_gen, keep);
+        if (rc < 0)
+            return rc;
+    }
     return seal_buf_append_str(&u->text, "\nendobj\n");
 }
 
 static int write_stream(update *u, long long num, const char *dict_keys, const seal_buf *data)
 {
     int rc = 0;
+    seal_buf sealed = SEAL_BUF_INIT;
+    if (u->crypt) {
+        SEAL_TRY(pdf_crypt_stream(&sealed, u->crypt, num, 0, data->data, data->len));
+        data = &sealed;
+    }
     SEAL_TRY(begin_object(u, num, 0));
     SEAL_TRY(seal_buf_printf(&u->text, "<< %s /Length %zu >>\nstream\n", dict_keys, data->len));
     SEAL_TRY(seal_buf_append(&u->text, data->data, data->len));
     SEAL_TRY(seal_buf_append_str(&u->text, "\nendstream"));
     SEAL_TRY(end_object(u));
 out:
+    seal_buf_clear(&sealed);
     return rc;
 }
 
@@ -153,19 +178,27 @@ out:
 
 /* Adds the field to the AcroForm (ISO 32000-1 12.7.2): /Fields gains it, /SigFlags 3
  * (SignaturesExist | AppendOnly), /NeedAppearances dropped (PDF-SIGN.md section 2). */
-static int add_to_acroform(update *u, seal_pdf *pdf, long long field, long long *next_obj)
+static int add_to_acroform(update *u, seal_pdf *pdf, long long field, long long *next_obj,
+                           const seal_buf *perms)
 {
     int rc = 0;
     qpdf_data q = pdf->q;
     seal_buf form = SEAL_BUF_INIT, extra = SEAL_BUF_INIT, catalog = SEAL_BUF_INIT;
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh acro = qpdf_oh_get_key(q, root, "/AcroForm");
-    const char *drop_acro[] = {"/AcroForm", NULL};
+    const char *drop_acro[] = {"/AcroForm", perms->len ? "/Perms" : NULL, NULL};
 
+    if (perms->len)
+        SEAL_TRY(seal_buf_printf(&extra, "%s ", (const char *)perms->data));
     if (qpdf_oh_is_dictionary(q, acro)) {
         SEAL_TRY(append_to_array_key(u, q, acro, "/Fields", &field, 1, &form, "/SigFlags 3"));
         if (qpdf_oh_is_indirect(q, acro)) {
             SEAL_TRY(emit_dict_object(u, q, acro, &form));
+            if (perms->len) {
+                SEAL_TRY(
+                    pdf_write_dict_with(&catalog, q, root, drop_acro, (const char *)perms->data));
+                SEAL_TRY(emit_dict_object(u, q, root, &catalog));
+            }
         } else {
             SEAL_TRY(seal_buf_printf(&extra, "/AcroForm %s", (const char *)form.data));
             SEAL_TRY(pdf_write_dict_with(&catalog, q, root, drop_acro, (const char *)extra.data));
@@ -221,7 +254,7 @@ static int unique_field_name(seal_pdf *pdf, char out[32])
 }
 
 static int write_signature_dict(update *u, long long num, const seal_pdf_stamp_opts *opts,
-                                size_t contents_bytes)
+                                size_t contents_bytes, const seal_buf *references)
 {
     int rc = 0;
     char date[32];
@@ -252,32 +285,61 @@ static int write_signature_dict(update *u, long long num, const seal_pdf_stamp_o
         SEAL_TRY(seal_buf_append_str(&u->text, " /Location "));
         SEAL_TRY(pdf_text_string(&u->text, opts->location));
     }
-    SEAL_TRY(seal_buf_append_str(&u->text,
-                                 " /Prop_Build << /Filter << /Name /Adobe.PPKLite >> "
-                                 "/App << /Name /sealsvc /REx (" SEAL_VERSION ") >> >> >>"));
+    SEAL_TRY(seal_buf_append_str(&u->text, " /Prop_Build << /Filter << /Name /Adobe.PPKLite >> "
+                                           "/App << /Name /sealsvc /REx (" SEAL_VERSION ") >> >>"));
+    if (references->len)
+        SEAL_TRY(seal_buf_append(&u->text, references->data, references->len));
+    SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
     SEAL_TRY(end_object(u));
 out:
     return rc;
 }
 
-/* The widget's appearance: a form drawing the picture (image XObject `img`) upright. */
-static int write_appearance(update *u, long long ap, long long img, const pdf_widget *w)
+/* The widget's appearance: a form drawing the picture (image XObject `img`) upright, and
+ * the QR code (image XObject `qr_img`) beside it when the widget has one. */
+static int write_appearance(update *u, long long ap, long long img, const pdf_widget *w,
+                            long long qr_img)
 {
     int rc = 0;
-    seal_buf keys = SEAL_BUF_INIT, content = SEAL_BUF_INIT;
+    seal_buf keys = SEAL_BUF_INIT, content = SEAL_BUF_INIT, qr_keys = SEAL_BUF_INIT;
     const seal_place_rect *place = &w->place;
     SEAL_TRY(
         seal_buf_printf(&content, "q %.4f 0 0 %.4f 0 0 cm /Seal Do Q", w->width_pt, w->height_pt));
+    if (w->qr) {
+        /* Beside the seal, centred on its height; modules stay sharp (8.9.5.3). */
+        double side = w->height_pt * PDF_QR_SIDE_OF_SEAL, gap = seal_mm_to_pt(PDF_QR_GAP_MM);
+        SEAL_TRY(seal_buf_printf(&content, " q %.4f 0 0 %.4f %.4f %.4f cm /QR Do Q", side, side,
+                                 w->width_pt + gap, (w->height_pt - side) / 2));
+        SEAL_TRY(seal_buf_printf(&qr_keys, " /QR %lld 0 R", qr_img));
+    }
     SEAL_TRY(seal_buf_printf(&keys,
                              "/Type /XObject /Subtype /Form /BBox [0 0 %.4f %.4f] "
-                             "/Matrix [%g %g %g %g 0 0] /Resources << /XObject << /Seal %lld 0 R "
+                             "/Matrix [%g %g %g %g 0 0] /Resources << /XObject << /Seal %lld 0 R%s "
                              ">> >>",
-                             w->width_pt, w->height_pt, place->matrix[0], place->matrix[1],
-                             place->matrix[2], place->matrix[3], img));
+                             w->box_width_pt, w->height_pt, place->matrix[0], place->matrix[1],
+                             place->matrix[2], place->matrix[3], img,
+                             w->qr ? (const char *)qr_keys.data : ""));
     SEAL_TRY(write_stream(u, ap, (const char *)keys.data, &content));
 out:
     seal_buf_clear(&keys);
     seal_buf_clear(&content);
+    seal_buf_clear(&qr_keys);
+    return rc;
+}
+
+/* The QR code's image, shared by every widget that shows it. */
+static int write_qr_image(update *u, long long qr_img, const pdf_qr *qr)
+{
+    int rc = 0;
+    seal_buf keys = SEAL_BUF_INIT;
+    SEAL_TRY(seal_buf_printf(&keys,
+                             "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
+                             "/DeviceGray /BitsPerComponent 8 /Interpolate false /Filter "
+                             "/FlateDecode",
+                             qr->modules, qr->modules));
+    SEAL_TRY(write_stream(u, qr_img, (const char *)keys.data, &qr->gray_z));
+out:
+    seal_buf_clear(&keys);
     return rc;
 }
 
@@ -310,9 +372,10 @@ static int compare_entries(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The trailer keys every revision repeats: /Root, /Info, /ID with the first part kept and a
- * new second part (14.4), /Prev. /Encrypt does not occur (encrypted input is refused) and
- * a hybrid file's /XRefStm is not copied (PDF-SIGN.md section 1). */
+/* The trailer keys every revision repeats: /Root, /Info, /Encrypt, /ID with the first part
+ * kept and a new second part (14.4), /Prev. A hybrid file's /XRefStm is not copied
+ * (PDF-SIGN.md section 1). An encrypted file without /ID keeps none: the first part goes
+ * into its key (7.6.3.3 Algorithm 2). */
 static int trailer_keys(seal_buf *out, seal_pdf *pdf, long long size)
 {
     int rc = 0;
@@ -327,9 +390,18 @@ static int trailer_keys(seal_buf *out, seal_pdf *pdf, long long size)
         SEAL_TRY(seal_buf_append_str(out, " /Info "));
         SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Info")));
     }
+    if (pdf->crypt) {
+        SEAL_TRY(seal_buf_append_str(out, " /Encrypt "));
+        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Encrypt")));
+    }
     qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
-    if (qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1 &&
-        qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, id, 0))) {
+    bool has_id = qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1 &&
+                  qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, id, 0));
+    if (!has_id && pdf->crypt) {
+        SEAL_TRY(seal_buf_printf(out, " /Prev %llu", (unsigned long long)pdf->startxref));
+        goto out;
+    }
+    if (has_id) {
         size_t len = 0;
         const char *bytes =
             qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, id, 0), &len);
@@ -351,7 +423,7 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
     int rc = 0;
     seal_buf keys = SEAL_BUF_INIT, data = SEAL_BUF_INIT, index = SEAL_BUF_INIT;
     long long xref_obj = size;
-    uint64_t xref_offset = u->base + u->text.len;
+    uint64_t xref_offset = u->base - u->header + u->text.len;
     if (pdf->xref_is_stream) {
         SEAL_TRY(add_entry(u, (xref_entry){xref_obj, 0, xref_offset}));
         size = xref_obj + 1;
@@ -384,8 +456,11 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
         }
         i = j;
     }
-    SEAL_ENSURE(xref_offset < (1ull << 40), SEAL_EUNSUPPORTED,
-                "the file is too large for this cross-reference layout");
+    /* 5-byte offsets in our stream (/W [1 5 2]); 10 digits in a table (7.5.4). */
+    SEAL_ENSURE(xref_offset < (pdf->xref_is_stream ? (1ull << 40) : 10000000000ull),
+                SEAL_EUNSUPPORTED,
+                "the file is too large for its kind of cross-reference section (%s)",
+                pdf->xref_is_stream ? "over 1 TiB" : "over 9.3 GiB with a classic table");
     SEAL_TRY(trailer_keys(&keys, pdf, size));
     if (pdf->xref_is_stream) {
         seal_buf dict = SEAL_BUF_INIT;
@@ -393,6 +468,8 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
                              (const char *)index.data, (const char *)keys.data);
         if (rc == 0) {
             u->n_entries--; /* begin_object would record it twice */
+            /* 7.5.8.4 / 7.6.1: a cross-reference stream is never encrypted. */
+            u->crypt = NULL;
             rc = write_stream(u, xref_obj, (const char *)dict.data, &data);
         }
         seal_buf_clear(&dict);
@@ -450,7 +527,7 @@ out:
  * same value (12.7.3.2). Poppler (pdfsig, Evince, Okular) reads a kid with /Parent as a
  * field of its own and looks for /V there only; without it the seal shows as unsigned. */
 static int write_field(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
-                       const pdf_widgets *widgets, long long sig, long long field,
+                       const pdf_widgets *widgets, long long sig, long long field, long long lock,
                        const long long *widget_obj, const long long *ap_obj)
 {
     int rc = 0;
@@ -458,6 +535,8 @@ static int write_field(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts
     seal_buf keys = SEAL_BUF_INIT;
     SEAL_TRY(unique_field_name(pdf, field_name));
     SEAL_TRY(seal_buf_printf(&keys, "/FT /Sig /T (%s) /V %lld 0 R", field_name, sig));
+    if (lock) /* 12.7.4.5: the field's /Lock, an indirect reference */
+        SEAL_TRY(seal_buf_printf(&keys, " /Lock %lld 0 R", lock));
     if (widgets->count <= 1) {
         const pdf_widget *w = widgets->count ? &widgets->items[0] : NULL;
         SEAL_TRY(write_widget(u, pdf, field, w, w ? w->page : opts->page, ap_obj[0],
@@ -518,11 +597,14 @@ out:
 
 /* Builds the whole update in memory with a /Contents gap of contents_bytes. */
 static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
-                        const pdf_widgets *widgets, size_t contents_bytes, bool need_newline)
+                        const pdf_widgets *widgets, const pdf_qr *qr, size_t contents_bytes,
+                        bool need_newline)
 {
     int rc = 0;
+    seal_buf references = SEAL_BUF_INIT, perms = SEAL_BUF_INIT;
     long long next = pdf->next_obj;
     long long sig = next++, field = next++;
+    long long lock = opts->lock_fields ? next++ : 0, qr_img = qr ? next++ : 0;
     /* Object numbers: per widget its annotation (the field itself when merged) and its
      * appearance; per picture shown an image and its soft mask. */
     size_t n_widgets = widgets->count ? widgets->count : 1;
@@ -538,22 +620,34 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
             picture_obj[k] = next;
             next += 2;
         }
+    SEAL_TRY(pdf_write_sig_references(&references, pdf, opts));
+    if (opts->certify)
+        SEAL_TRY(pdf_write_catalog_perms(&perms, pdf, sig));
 
     if (need_newline)
         SEAL_TRY(seal_buf_append_byte(&u->text, '\n'));
-    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes));
-    SEAL_TRY(write_field(u, pdf, opts, widgets, sig, field, widget_obj, ap_obj));
+    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes, &references));
+    SEAL_TRY(write_field(u, pdf, opts, widgets, sig, field, lock, widget_obj, ap_obj));
+    if (lock) {
+        SEAL_TRY(begin_object(u, lock, 0));
+        SEAL_TRY(pdf_write_field_lock(&u->text, opts));
+        SEAL_TRY(end_object(u));
+    }
     for (size_t i = 0; i < widgets->count; i++)
         SEAL_TRY(write_appearance(u, ap_obj[i], picture_obj[widgets->items[i].picture],
-                                  &widgets->items[i]));
+                                  &widgets->items[i], qr_img));
     for (size_t k = 0; k < widgets->n_pictures; k++)
         if (widgets->pictures[k].width > 0)
             SEAL_TRY(write_picture(u, picture_obj[k], &widgets->pictures[k]));
+    if (qr)
+        SEAL_TRY(write_qr_image(u, qr_img, qr));
     SEAL_TRY(add_widgets_to_pages(u, pdf, opts, widgets, field, widget_obj));
-    SEAL_TRY(add_to_acroform(u, pdf, field, &next));
+    SEAL_TRY(add_to_acroform(u, pdf, field, &next, &perms));
     SEAL_TRY(write_xref(u, pdf, next));
 out:
     free(objs);
+    seal_buf_clear(&references);
+    seal_buf_clear(&perms);
     return rc;
 }
 
@@ -703,6 +797,9 @@ static int check_opts(const char *in, const char *out, const seal_pdf_stamp_opts
             return seal_error_set(SEAL_EINVAL, "seal size %.1f x %.1f mm is not sensible",
                                   opts->width_mm, opts->height_mm);
     }
+    if (opts->invisible && opts->qr_url)
+        return seal_error_set(SEAL_EINVAL, "a QR code is drawn beside the seal: it needs a "
+                                           "visible seal, not --invisible");
     return 0;
 }
 
@@ -712,6 +809,7 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     int rc = 0;
     seal_pdf *pdf = NULL;
     pdf_widgets widgets = {NULL, 0, NULL, 0};
+    pdf_qr qr = {SEAL_BUF_INIT, 0, NULL};
     update u = {.text = SEAL_BUF_INIT};
     seal_buf cms = SEAL_BUF_INIT, hex = SEAL_BUF_INIT;
     EVP_MD_CTX *input_md = NULL, *md = NULL;
@@ -719,11 +817,14 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     char *tmp = NULL;
 
     SEAL_TRY(check_opts(in, out, opts));
-    SEAL_TRY(seal_pdf_open(&pdf, in));
+    SEAL_TRY(seal_pdf_open_password(&pdf, in, opts->password));
+    SEAL_TRY(pdf_check_may_sign(pdf, opts));
     if ((opts->invisible || !opts->placements) && (opts->page < 1 || opts->page > pdf->page_count))
         SEAL_FAIL(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)", opts->page,
                   pdf->page_count, pdf->page_count == 1 ? "" : "s");
     SEAL_TRY(pdf_widgets_resolve(&widgets, pdf, opts));
+    if (opts->qr_url)
+        SEAL_TRY(pdf_qr_prepare(&qr, opts->qr_url, pdf));
 
     /* The temporary output, beside the final one so that rename is atomic. */
     size_t tmp_len = strlen(out) + 16;
@@ -757,7 +858,10 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         u.text.len = 0;
         u.n_entries = 0;
         u.base = pdf->file_size;
-        SEAL_TRY(build_update(&u, pdf, opts, &widgets, reserve, last != '\n' && last != '\r'));
+        u.header = pdf->header_offset;
+        u.crypt = pdf->crypt;
+        SEAL_TRY(build_update(&u, pdf, opts, &widgets, opts->qr_url ? &qr : NULL, reserve,
+                              last != '\n' && last != '\r'));
         fill_byte_range(&u);
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
@@ -806,6 +910,7 @@ out:
     seal_buf_clear(&cms);
     seal_buf_clear(&hex);
     pdf_widgets_clear(&widgets);
+    pdf_qr_clear(&qr);
     seal_pdf_free(pdf);
     return rc;
 }

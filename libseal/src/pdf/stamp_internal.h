@@ -23,7 +23,9 @@ void pdf_seal_image_clear(pdf_seal_image *img);
 typedef struct pdf_widget {
     int page; /* 1-based */
     seal_place_rect place;
-    double width_pt, height_pt; /* the upright picture's size (the appearance's /BBox) */
+    double width_pt, height_pt; /* the upright picture's size */
+    double box_width_pt;        /* the appearance's /BBox width: the picture, and the QR */
+    bool qr;                    /* the QR code is drawn to the right of the picture */
     size_t picture;             /* index in pdf_widgets.pictures */
 } pdf_widget;
 

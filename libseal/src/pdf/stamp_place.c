@@ -2,6 +2,7 @@
  * a seam strip) checked against the document and turned into a /Rect and an appearance
  * /Matrix in the page's user space (place.c), and each picture the widgets show prepared
  * once as image XObjects, however many widgets show it. stamp.c writes them. */
+#include "qr.h"
 #include "stamp_internal.h"
 
 #include <seal/error.h>
@@ -33,12 +34,18 @@ static int resolve_one(pdf_widget *w, pdf_widgets *out, const seal_pdf *pdf,
     if (rc < 0)
         return rc;
     seal_place_page page = {{geom.crop[0], geom.crop[1], geom.crop[2], geom.crop[3]}, geom.rotate};
-    rc = seal_place_pdf(&w->place, &page, p->x_mm, p->y_mm, p->width_mm, p->height_mm);
+    /* A QR code goes beside each whole seal (not beside seam strips): the appearance is
+     * wider, and the seal keeps its centre at x, y. */
+    w->qr = opts->qr_url && p->strip < 0;
+    double extra_mm = w->qr ? PDF_QR_GAP_MM + p->height_mm * PDF_QR_SIDE_OF_SEAL : 0;
+    rc = seal_place_pdf(&w->place, &page, p->x_mm + extra_mm / 2, p->y_mm, p->width_mm + extra_mm,
+                        p->height_mm);
     if (rc < 0)
         return seal_error_wrap(rc, "page %d", p->page);
     w->page = p->page;
     w->width_pt = seal_mm_to_pt(p->width_mm);
     w->height_pt = seal_mm_to_pt(p->height_mm);
+    w->box_width_pt = seal_mm_to_pt(p->width_mm + extra_mm);
     w->picture = (size_t)(p->strip + 1);
 
     pdf_seal_image *picture = &out->pictures[w->picture];

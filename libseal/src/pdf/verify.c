@@ -4,6 +4,7 @@
  * time, and what later incremental updates changed. qpdf reads the objects from a read-only
  * mapping of the file; our own bounded scanners (verify_tail.c) read the byte layout. */
 #include "ltv_internal.h"
+#include "mdp.h"
 #include "verify_internal.h"
 
 #include <seal/cms.h>
@@ -48,10 +49,12 @@ typedef struct verify_ctx {
     const char *path;
     int fd;
     seal_slice file; /* the read-only mapping */
+    size_t header;   /* bytes before "%PDF-"; cross-reference offsets count from there */
     seal_pdf_tail tail;
     qpdf_data q;
     const seal_trust *trust;
     seal_revocation *dss; /* the document's DSS as revocation evidence; NULL without one */
+    const char *password; /* an encrypted file's, or NULL */
     sig_field *fields;
     size_t n_fields;
     annot_page *annots; /* sorted by id; built when the first placement is described */
@@ -403,7 +406,8 @@ static int check_byte_range(verify_ctx *c, seal_sig_report *s, qpdf_oh sig, uint
     uint64_t end = br[2] + br[3];
     if (end == size) {
         s->coverage = strdup("entire file");
-    } else if (seal_pdf_tail_revision_ending_at(&c->tail, (size_t)end)) {
+    } else if (end > c->header &&
+               seal_pdf_tail_revision_ending_at(&c->tail, (size_t)end - c->header)) {
         s->coverage = strdup("entire revision");
     } else {
         s->coverage = strdup("anomalous");
@@ -830,6 +834,7 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     uint64_t br[4] = {0};
     bool ok;
     size_t cms_len = 0;
+    pdf_mdp_policy policy = {0};
     SEAL_TRY(seal_report_add_sig(r, &s));
     s->field_name = strdup(f->name);
     SEAL_ENSURE(s->field_name, SEAL_ENOMEM, "out of memory for the verification report");
@@ -861,14 +866,27 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
         goto out;
     if (strcmp(kind, "doc-timestamp") == 0) {
         SEAL_TRY(check_doc_timestamp(c, s, &der, cms_len, br));
+        /* A document timestamp restricts nothing: judged like an approval signature. */
         if (strcmp(s->coverage, "entire revision") == 0)
-            SEAL_TRY(seal_pdf_check_changes(s, q, c->file, &c->tail, (size_t)(br[2] + br[3])));
+            SEAL_TRY(seal_pdf_check_changes(
+                s, q, seal_slice_of(c->file.data + c->header, c->file.len - c->header), &c->tail,
+                (size_t)(br[2] + br[3]) - c->header, &policy, c->password));
         goto out;
     }
     SEAL_TRY(check_cms(c, s, &der, cms_len, br, sig));
+    SEAL_TRY(pdf_mdp_policy_read(&policy, q, sig, f->field));
+    if (policy.docmdp || policy.lock != PDF_LOCK_NONE)
+        SEAL_TRY(seal_sig_add_check(s, "certification", SEAL_VERDICT_VALID, NULL, "%s%s",
+                                    pdf_mdp_level_text(policy.docmdp),
+                                    policy.lock == PDF_LOCK_ALL ? "; locks every form field"
+                                    : policy.lock               ? "; locks some form fields"
+                                                                : ""));
     if (strcmp(s->coverage, "entire revision") == 0)
-        SEAL_TRY(seal_pdf_check_changes(s, q, c->file, &c->tail, (size_t)(br[2] + br[3])));
+        SEAL_TRY(seal_pdf_check_changes(
+            s, q, seal_slice_of(c->file.data + c->header, c->file.len - c->header), &c->tail,
+            (size_t)(br[2] + br[3]) - c->header, &policy, c->password));
 out:
+    pdf_mdp_policy_clear(&policy);
     seal_buf_clear(&der);
     return rc;
 }
@@ -893,14 +911,25 @@ out:
 
 int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust)
 {
+    return seal_pdf_verify_password(out, path, trust, NULL);
+}
+
+int seal_pdf_verify_password(seal_report **out, const char *path, const seal_trust *trust,
+                             const char *password)
+{
     int rc = 0;
     seal_report *r = NULL;
-    verify_ctx c = {.path = path, .fd = -1, .trust = trust};
+    verify_ctx c = {.path = path, .fd = -1, .trust = trust, .password = password};
     *out = NULL;
     SEAL_TRY(map_file(&c));
-    SEAL_ENSURE(memmem(c.file.data, c.file.len < 1024 ? c.file.len : 1024, "%PDF-", 5),
-                SEAL_EFORMAT, "%s is not a PDF (no %%PDF- header in its first 1024 bytes)", path);
-    if (seal_pdf_tail_scan(&c.tail, c.file) < 0) {
+    const uint8_t *header = memmem(c.file.data, c.file.len < 1024 ? c.file.len : 1024, "%PDF-", 5);
+    SEAL_ENSURE(header, SEAL_EFORMAT, "%s is not a PDF (no %%PDF- header in its first 1024 bytes)",
+                path);
+    /* Readers count cross-reference offsets from the header (qpdf does; ISO 32000-1 7.5.2
+     * puts it first); a ByteRange counts from the first byte of the file, as pdfsig and
+     * Acrobat hash it, so bytes before the header are signed too. */
+    c.header = (size_t)(header - c.file.data);
+    if (seal_pdf_tail_scan(&c.tail, seal_slice_of(header, c.file.len - c.header)) < 0) {
         rc = seal_error_wrap(SEAL_EFORMAT, "%s is damaged", path);
         goto out;
     }
@@ -909,8 +938,17 @@ int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust
      * objects the signed revision never had. */
     c.q = pdf_qpdf_new_strict();
     SEAL_ENSURE(c.q, SEAL_ENOMEM, "out of memory opening %s", path);
-    if (qpdf_read_memory(c.q, path, (const char *)c.file.data, c.file.len, NULL) & QPDF_ERRORS)
+    if (qpdf_read_memory(c.q, path, (const char *)c.file.data, c.file.len, password) &
+        QPDF_ERRORS) {
+        const char *detail = qpdf_get_error_message_detail(c.q, qpdf_get_error(c.q));
+        if (detail && strstr(detail, "password"))
+            SEAL_FAIL(SEAL_EAUTH,
+                      password && *password
+                          ? "the password given does not open %s"
+                          : "%s is protected by a password: give it with --password",
+                      path);
         SEAL_TRY(pdf_qpdf_error(c.q, "the PDF cannot be read"));
+    }
     SEAL_TRY(seal_report_new(&r, path, "pdf"));
     SEAL_TRY(pdf_dss_load(&c.dss, c.q));
 

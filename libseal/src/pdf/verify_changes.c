@@ -1,9 +1,12 @@
 /* What changed after a signature: the signed revision (the file prefix its ByteRange
  * covers, read by qpdf from the same mapping, never copied) is compared object by object
  * with the final document, for every object a later cross-reference section defines.
- * Each change is allowed (later signatures and their fields, widgets, appearances, DSS) or
- * not (pages, contents, resources, field values...): PDF-SIGN.md 5.6, after the lists of
- * pyHanko's difference analysis and the incremental-saving attacks it defeats. */
+ * Each change is allowed (later signatures and their fields, widgets, appearances, DSS;
+ * filling in fields the signature does not lock; annotations under DocMDP P=3) or not
+ * (pages, contents, resources, locked fields, anything under DocMDP P=1...): PDF-SIGN.md
+ * 5.6, after the lists of pyHanko's difference analysis and the incremental-saving attacks
+ * it defeats. */
+#include "mdp.h"
 #include "verify_internal.h"
 
 #include <seal/error.h>
@@ -20,6 +23,7 @@ typedef struct changes_ctx {
     qpdf_data old_doc; /* the signed revision */
     qpdf_data new_doc; /* the final document */
     seal_sig_report *s;
+    const pdf_mdp_policy *policy;
     int root_id;
     int acroform_id;
     size_t n_allowed;
@@ -96,8 +100,17 @@ static size_t differing_keys(const changes_ctx *c, qpdf_oh old_dict, qpdf_oh new
     return n;
 }
 
+/* An annotation other than a widget (ISO 32000-1 12.5.2): DocMDP P=3 allows them. */
+static bool is_markup_annotation(qpdf_data q, qpdf_oh oh)
+{
+    qpdf_oh subtype = qpdf_oh_get_key_if_dict(q, oh, "/Subtype");
+    return qpdf_oh_is_name(q, subtype) && !qpdf_oh_is_name_and_equals(q, subtype, "/Widget") &&
+           qpdf_oh_is_array(q, qpdf_oh_get_key(q, oh, "/Rect"));
+}
+
 /* An array that only grew, by signature fields or their widgets (a page's /Annots, the
- * AcroForm's /Fields). A missing old array counts as empty. */
+ * AcroForm's /Fields), or by annotations when P=3 allows them. A missing old array counts
+ * as empty. */
 static bool grew_by_signatures(const changes_ctx *c, qpdf_oh old_arr, qpdf_oh new_arr)
 {
     if (!qpdf_oh_is_array(c->new_doc, new_arr))
@@ -119,7 +132,8 @@ static bool grew_by_signatures(const changes_ctx *c, qpdf_oh old_arr, qpdf_oh ne
             free(a);
             if (!same)
                 return false;
-        } else if (!seal_pdf_is_sig_field_or_widget(c->new_doc, item)) {
+        } else if (!seal_pdf_is_sig_field_or_widget(c->new_doc, item) &&
+                   !(c->policy->docmdp == 3 && is_markup_annotation(c->new_doc, item))) {
             return false;
         }
     }
@@ -172,6 +186,58 @@ static bool stream_data_equal(const changes_ctx *c, qpdf_oh old_oh, qpdf_oh new_
     return equal;
 }
 
+/* The form field a dictionary is or belongs to (a widget kid), when it is not a signature
+ * field: its fully qualified name (12.7.3.2) in `name`; false otherwise. */
+static bool filled_field_name(qpdf_data q, qpdf_oh oh, char *name, size_t size)
+{
+    qpdf_oh ft = qpdf_oh_new_null(q);
+    qpdf_oh cur = oh;
+    name[0] = 0;
+    for (int depth = 0; depth < 32 && qpdf_oh_is_dictionary(q, cur); depth++) {
+        if (qpdf_oh_is_null(q, ft) && qpdf_oh_has_key(q, cur, "/FT"))
+            ft = qpdf_oh_get_key(q, cur, "/FT");
+        qpdf_oh t = qpdf_oh_get_key(q, cur, "/T");
+        if (qpdf_oh_is_string(q, t)) {
+            char joined[512];
+            snprintf(joined, sizeof joined, "%s%s%s", qpdf_oh_get_utf8_value(q, t),
+                     name[0] ? "." : "", name);
+            snprintf(name, size, "%s", joined);
+        }
+        cur = qpdf_oh_get_key(q, cur, "/Parent");
+    }
+    return qpdf_oh_is_name(q, ft) && !qpdf_oh_is_name_and_equals(q, ft, "/Sig") && name[0];
+}
+
+/* An appearance that a later update points at must be new: one that already existed when
+ * the document was signed could have been prepared to show something else (the shadow
+ * attacks' "replace" variant). */
+static bool appearance_is_new(const changes_ctx *c, qpdf_oh new_field)
+{
+    qpdf_data q = c->new_doc;
+    qpdf_oh ap = qpdf_oh_get_key_if_dict(q, new_field, "/AP");
+    const char *kinds[] = {"/N", "/R", "/D"};
+    for (int k = 0; k < 3; k++) {
+        qpdf_oh entry = qpdf_oh_get_key_if_dict(q, ap, kinds[k]);
+        qpdf_oh states[64];
+        int n = 0;
+        if (qpdf_oh_is_stream(q, entry) || !qpdf_oh_is_dictionary(q, entry)) {
+            states[n++] = entry;
+        } else {
+            qpdf_oh_begin_dict_key_iter(q, entry);
+            while (n < 64 && qpdf_oh_dict_more_keys(q))
+                states[n++] = qpdf_oh_get_key(q, entry, qpdf_oh_dict_next_key(q));
+        }
+        for (int i = 0; i < n; i++) {
+            int id = qpdf_oh_get_object_id(q, states[i]);
+            if (id > 0 && !qpdf_oh_is_null(c->old_doc, qpdf_get_object_by_id(
+                                                           c->old_doc, id,
+                                                           qpdf_oh_get_generation(q, states[i]))))
+                return false;
+        }
+    }
+    return true;
+}
+
 static int judge_changed(changes_ctx *c, int id, qpdf_oh old_oh, qpdf_oh new_oh)
 {
     qpdf_data q = c->new_doc;
@@ -205,9 +271,45 @@ static int judge_changed(changes_ctx *c, int id, qpdf_oh old_oh, qpdf_oh new_oh)
         return judge_dict(c, id, "AcroForm", old_oh, new_oh, acroform_ok, fields_grow);
     if (qpdf_oh_is_dictionary_of_type(q, new_oh, "/Page", ""))
         return judge_dict(c, id, "page", old_oh, new_oh, NULL, annots_grow);
+    /* Filling in a form field: its value and its widgets' appearance (12.7.4), where the
+     * signature does not lock it (12.8.2.4) and is not a P=1 certification. */
+    static const char *const fill_ok[] = {"/V", "/AS", "/AP", NULL};
+    char name[512];
+    if (filled_field_name(c->old_doc, old_oh, name, sizeof name)) {
+        if (pdf_mdp_policy_locks(c->policy, name) &&
+            (value_differs(c, old_oh, new_oh, "/V") || value_differs(c, old_oh, new_oh, "/AS") ||
+             value_differs(c, old_oh, new_oh, "/AP"))) {
+            char detail[600];
+            snprintf(detail, sizeof detail, "field '%s' is locked by the signature (FieldMDP)",
+                     name);
+            return refuse(c, "form field", id, detail);
+        }
+        if (value_differs(c, old_oh, new_oh, "/AP") && !appearance_is_new(c, new_oh))
+            return refuse(c, "form field", id,
+                          "its new appearance is an object that existed before signing");
+        return judge_dict(c, id, "form field", old_oh, new_oh, fill_ok, NULL);
+    }
     if (seal_pdf_is_sig_field_or_widget(c->old_doc, old_oh) &&
-        !qpdf_oh_has_key(c->old_doc, old_oh, "/V") && seal_pdf_is_sig_field_or_widget(q, new_oh))
+        !qpdf_oh_has_key(c->old_doc, old_oh, "/V") && seal_pdf_is_sig_field_or_widget(q, new_oh)) {
+        char *full = NULL;
+        qpdf_oh t = qpdf_oh_get_key(c->old_doc, old_oh, "/T");
+        if (c->policy->lock != PDF_LOCK_NONE && qpdf_oh_is_string(c->old_doc, t) &&
+            pdf_mdp_policy_locks(c->policy, qpdf_oh_get_utf8_value(c->old_doc, t))) {
+            full = strdup(qpdf_oh_get_utf8_value(c->old_doc, t));
+            char detail[600];
+            snprintf(detail, sizeof detail,
+                     "signature field '%s' is locked by the signature (FieldMDP)",
+                     full ? full : "?");
+            free(full);
+            return refuse(c, "signature field", id, detail);
+        }
         return judge_dict(c, id, "signature field", old_oh, new_oh, sign_field_ok, NULL);
+    }
+    if (c->policy->docmdp == 3 && is_markup_annotation(c->old_doc, old_oh) &&
+        is_markup_annotation(q, new_oh)) {
+        c->n_allowed++;
+        return 0;
+    }
     if (qpdf_oh_is_dictionary_of_type(q, new_oh, "/Pages", ""))
         return judge_dict(c, id, "page tree", old_oh, new_oh, NULL, NULL);
     return judge_dict(c, id, "object", old_oh, new_oh, NULL, NULL);
@@ -222,6 +324,23 @@ static int judge_object(changes_ctx *c, const seal_pdf_xref_entry *e)
     int rc = 0;
     if (in_new && qpdf_oh_is_dictionary_of_type(c->new_doc, new_oh, "/XRef", ""))
         return 0; /* the cross-reference streams of the updates themselves */
+    if (c->policy->docmdp == 1 && (in_old || in_new)) {
+        /* 12.8.2.2 Table 254, P=1: no change at all, not even a signature. */
+        bool changed = !in_old || !in_new;
+        if (!changed) {
+            char *a = unparse(c->old_doc, old_oh), *b = unparse(c->new_doc, new_oh);
+            changed =
+                !a || !b || strcmp(a, b) != 0 ||
+                (qpdf_oh_is_stream(c->new_doc, new_oh) && !stream_data_equal(c, old_oh, new_oh));
+            free(a);
+            free(b);
+        }
+        return changed ? refuse(c, "object", (int)e->id,
+                                !in_old   ? "added, but the certification allows no change (P=1)"
+                                : !in_new ? "deleted, but the certification allows no change (P=1)"
+                                          : "changed, but the certification allows no change (P=1)")
+                       : 0;
+    }
     if (in_old && !in_new) {
         rc = refuse(c, "object", (int)e->id, "deleted");
     } else if (!in_old && in_new) {
@@ -298,15 +417,16 @@ out:
 }
 
 int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice file,
-                           seal_pdf_tail *tail, size_t signed_end)
+                           seal_pdf_tail *tail, size_t signed_end, const pdf_mdp_policy *policy,
+                           const char *password)
 {
     int rc = 0;
-    changes_ctx c = {.new_doc = final_doc, .s = s};
+    changes_ctx c = {.new_doc = final_doc, .s = s, .policy = policy};
     size_t n_updates = 0;
     c.old_doc = pdf_qpdf_new_strict();
     SEAL_ENSURE(c.old_doc, SEAL_ENOMEM, "out of memory opening the signed revision");
     if (qpdf_read_memory(c.old_doc, "the signed revision", (const char *)file.data, signed_end,
-                         NULL) &
+                         password) &
         QPDF_ERRORS) {
         pdf_qpdf_error(c.old_doc, "the signed revision cannot be read");
         SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_INVALID, "FORMAT_FAILURE", "%s",
@@ -348,11 +468,12 @@ int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice f
                                     "signature does not allow (%zu change(s) listed)",
                                     n_updates, c.n_refused));
     } else {
-        SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,
-                                    "%zu later update(s) only added or changed %zu object(s) "
-                                    "for later signatures (fields, widgets, appearances, "
-                                    "AcroForm, DSS)",
-                                    n_updates, c.n_allowed));
+        SEAL_TRY(
+            seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,
+                               "%zu later update(s) only added or changed %zu object(s) "
+                               "in ways the signature allows (later signatures, %s)",
+                               n_updates, c.n_allowed,
+                               policy->docmdp == 3 ? "form filling, annotations" : "form filling"));
     }
 out:
     if (c.old_doc)

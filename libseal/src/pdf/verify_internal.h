@@ -15,8 +15,11 @@ bool seal_pdf_is_sig_field_or_widget(qpdf_data q, qpdf_oh oh);
 
 /* Compares the signed revision (bytes [0, signed_end) of `file`) with the final document
  * `final_doc`, records a "changes" check on `s` and one line per change that is not
- * allowed after signing (PDF-SIGN.md 5.6). */
+ * allowed after signing (PDF-SIGN.md 5.6) by the signature's `policy` (mdp.h). An
+ * encrypted file's revision is read with `password`. */
+struct pdf_mdp_policy;
 int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice file,
-                           seal_pdf_tail *tail, size_t signed_end);
+                           seal_pdf_tail *tail, size_t signed_end,
+                           const struct pdf_mdp_policy *policy, const char *password);
 
 #endif

@@ -9,6 +9,13 @@
   pdftool.py sigcount FILE.pdf          -> number of /ByteRange entries
   pdftool.py flip FILE.pdf OFFSET       -> flips one byte in place
   pdftool.py cropped OUT.pdf            -> a one-page PDF whose CropBox differs from its MediaBox
+  pdftool.py form OUT.pdf               -> a one-page PDF with a text field "Name" (object 5,
+                                           merged with its widget) whose page (object 3)
+                                           inherits /MediaBox, /Resources and /Rotate 0
+  pdftool.py fill FILE.pdf OBJ VALUE    -> appends an incremental update setting /V of
+                                           field OBJ (classic cross-reference files)
+  pdftool.py annotate FILE.pdf PAGEOBJ  -> appends an incremental update adding a /Text
+                                           annotation to page object PAGEOBJ
 """
 import re
 import sys
@@ -117,6 +124,85 @@ def cropped(out):
     open(out, 'wb').write(data)
 
 
+def write_pdf(out, objs):
+    data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(data))
+        data += b'%d 0 obj\n' % (i + 1) + o + b'\nendobj\n'
+    xref = len(data)
+    data += b'xref\n0 %d\n0000000000 65535 f\r\n' % (len(objs) + 1)
+    for off in offsets:
+        data += b'%010d 00000 n\r\n' % off
+    data += (b'trailer\n<< /Size %d /Root 1 0 R /ID [<00112233445566778899aabbccddeeff> '
+             b'<00112233445566778899aabbccddeeff>] >>\nstartxref\n%d\n%%%%EOF\n') % (len(objs) + 1, xref)
+    open(out, 'wb').write(data)
+
+
+def form(out):
+    content = b'0 0 1 rg 100 700 200 20 re S BT /F1 12 Tf 100 730 Td (Name:) Tj ET'
+    write_pdf(out, [
+        b'<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] /DA (/Helv 0 Tf 0 g) >> >>',
+        b'<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] /Rotate 0 '
+        b'/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>',
+        b'<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R] >>',
+        b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream',
+        b'<< /Type /Annot /Subtype /Widget /FT /Tx /T (Name) /Rect [100 700 300 720] /P 3 0 R '
+        b'/F 4 /DA (/Helv 12 Tf 0 g) >>',
+    ])
+
+
+def last_object(pdf, num):
+    hits = list(re.finditer(rb'(?<![0-9])%d 0 obj\s*(.*?)\s*endobj' % num, pdf, re.S))
+    assert hits, 'object %d not found' % num
+    return hits[-1].group(1)
+
+
+def append_update(path, objects):
+    """Appends an incremental update (ISO 32000-1 7.5.6) with the given {num: body}."""
+    pdf = open(path, 'rb').read()
+    prev = int(re.findall(rb'startxref\s+(\d+)', pdf)[-1])
+    trailer = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', pdf, re.S)[-1]
+    size = int(re.search(rb'/Size\s+(\d+)', trailer).group(1))
+    root = re.search(rb'/Root\s+(\d+ \d+ R)', trailer).group(1)
+    size = max([size] + [n + 1 for n in objects])
+    data = b'' if pdf.endswith(b'\n') else b'\n'
+    offsets = {}
+    for num, body in sorted(objects.items()):
+        offsets[num] = len(pdf) + len(data)
+        data += b'%d 0 obj\n' % num + body + b'\nendobj\n'
+    xref = len(pdf) + len(data)
+    data += b'xref\n'
+    for num in sorted(offsets):
+        data += b'%d 1\n%010d 00000 n\r\n' % (num, offsets[num])
+    data += b'trailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n' % (
+        size, root, prev, xref)
+    open(path, 'ab').write(data)
+    return size
+
+
+def fill(path, num, value):
+    body = last_object(open(path, 'rb').read(), int(num))
+    body = re.sub(rb'\s*/V\s*\([^)]*\)', b'', body)
+    body = body[:body.rindex(b'>>')] + b' /V (' + value.encode() + b') >>'
+    append_update(path, {int(num): body})
+
+
+def annotate(path, page_num):
+    pdf = open(path, 'rb').read()
+    page = last_object(pdf, int(page_num))
+    trailer = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', pdf, re.S)[-1]
+    annot = int(re.search(rb'/Size\s+(\d+)', trailer).group(1))
+    ref = b' %d 0 R' % annot
+    if b'/Annots' in page:
+        page = re.sub(rb'(/Annots\s*\[[^\]]*)\]', lambda m: m.group(1) + ref + b' ]', page, count=1)
+    else:
+        page = page[:page.rindex(b'>>')] + b' /Annots [' + ref + b' ] >>'
+    append_update(path, {int(page_num): page,
+                         annot: b'<< /Type /Annot /Subtype /Text /Rect [50 50 70 70] '
+                                b'/Contents (a comment) >>'})
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == 'redbox':
@@ -133,6 +219,12 @@ def main():
             f.write(bytes([byte[0] ^ 0x01]))
     elif cmd == 'cropped':
         cropped(sys.argv[2])
+    elif cmd == 'form':
+        form(sys.argv[2])
+    elif cmd == 'fill':
+        fill(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == 'annotate':
+        annotate(sys.argv[2], sys.argv[3])
     else:
         sys.exit('unknown command ' + cmd)
 

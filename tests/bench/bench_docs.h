@@ -1,0 +1,12 @@
+/* Documents the benchmarks share: PDFs of a given page count and size, generated so that
+ * every benchmark (ours alone, ours against pdfsig) stamps the same kind of input. */
+#ifndef SEAL_BENCH_DOCS_H
+#define SEAL_BENCH_DOCS_H
+
+#include <stddef.h>
+
+/* A PDF of `pages` pages, each drawing an uncompressed image of random bytes of
+ * `image_bytes`, with a classic cross-reference table. Exits on failure. */
+void make_pdf(const char *path, int pages, size_t image_bytes);
+
+#endif
