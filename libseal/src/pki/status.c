@@ -280,7 +280,15 @@ static bool better(const finding *candidate, const finding *best)
     bool b_unknown = best->state == SEAL_CERT_UNKNOWN;
     if (c_unknown != b_unknown)
         return b_unknown;
-    return candidate->this_update > best->this_update;
+    if (candidate->this_update != best->this_update)
+        return candidate->this_update > best->this_update;
+    /* Two CRLs of the same second: the higher cRLNumber is the later (RFC 5280 5.2.3). */
+    if (candidate->crl_number && best->crl_number) {
+        size_t lc = strlen(candidate->crl_number), lb = strlen(best->crl_number);
+        return lc != lb ? lc > lb : strcmp(candidate->crl_number, best->crl_number) > 0;
+    }
+    /* Otherwise the one that became known last: fetched after what was held. */
+    return true;
 }
 
 static void decide(finding *best, seal_revocation *rv, guint from, X509 *cert, X509 *issuer,
