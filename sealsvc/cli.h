@@ -3,6 +3,7 @@
 #define SEALSVC_CLI_H
 
 #include <stdbool.h>
+#include <time.h>
 
 /* Exit codes shared by every command. verify also uses 1 (invalid) and 2 (indeterminate). */
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_INDETERMINATE = 2, EXIT_ERROR = 3, EXIT_USAGE = 64 };
@@ -17,12 +18,17 @@ int cmd_demo(const cli_ctx *ctx, int argc, char **argv);
 int cmd_seal(const cli_ctx *ctx, int argc, char **argv);
 int cmd_stamp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv);
+int cmd_ca(const cli_ctx *ctx, int argc, char **argv);
 
 /* Prints "sealsvc: <class> error: <message of the last libseal failure>" to stderr and
  * returns EXIT_ERROR. `what` prefixes the message when not NULL. */
 int cli_fail(const char *what);
 /* Prints "sealsvc: <message>" and a hint to run --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A time on the command line: "now", "@SECONDS", "2026-05-01T08:00:00Z" (ISO 8601; no
+ * zone means UTC) or "2026-05-01" (midnight UTC). SEAL_EINVAL naming the text otherwise. */
+int cli_parse_time(const char *text, time_t *out);
+
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);
 
