@@ -1,5 +1,5 @@
 /* sealsvc: the entry point. Parses the global options (--data DIR) and hands the rest of
- * the command line to a subcommand (demo, seal, stamp, verify, ca, cert, ocsp). */
+ * the command line to a subcommand (demo, seal, stamp, verify, tsa, ca...). */
 #include "cli.h"
 
 #include <seal/error.h>
@@ -21,9 +21,9 @@ static const char usage_text[] =
     "  verify FILE [--trust PEM]... [--json]\n"
     "                                verify every signature (exit 0 valid, 1 invalid,\n"
     "                                2 indeterminate, 3 error)\n"
+    "  tsa --listen HOST:PORT        serve RFC 3161 timestamps with the platform's TSA\n"
     "  ca revoke|freeze|unfreeze|renew|rekey|crl|show ...\n"
     "                                the platform CA's operations\n"
-
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
         {"demo", cmd_demo},     {"seal", cmd_seal}, {"stamp", cmd_stamp},
-        {"verify", cmd_verify}, {"ca", cmd_ca},
+        {"verify", cmd_verify}, {"tsa", cmd_tsa},   {"ca", cmd_ca},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

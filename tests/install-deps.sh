@@ -8,7 +8,7 @@ SEAL_PACKAGES=(
     # libraries (DESIGN.md, "Dependencies and why")
     libssl-dev libglib2.0-dev libpoppler-glib-dev libcairo2-dev libfreetype-dev
     libqrencode-dev libxml2-dev libzip-dev libqpdf-dev libjansson-dev libsqlite3-dev
-    libcurl4-openssl-dev zlib1g-dev
+    libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev
     # tests: cmocka, and the independent tools our outputs are checked with
     libcmocka-dev openssl poppler-utils qpdf libnss3-tools python3 xxd sqlite3
 )

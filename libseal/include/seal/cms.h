@@ -10,6 +10,8 @@
 
 #include <seal/crypto.h>
 
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -23,6 +25,18 @@ size_t seal_cms_estimate_size(const seal_signer *s);
  * no signing-time. Certificates: the signer's and its chain. */
 int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *digest,
                            size_t digest_len);
+
+/* SignedData with the content inside (RFC 5652 5.2 eContent) of type `content_type`
+ * (dotted OID), signed attributes as above with content-type naming that type: what a
+ * TSA signs (RFC 3161 2.4.2, id-ct-TSTInfo). The signer's digest hashes the content.
+ * Certificates (the signer's and its chain) only `with_certs` (RFC 3161 2.4.1 certReq). */
+int seal_cms_sign_content(seal_buf *der, const seal_signer *s, const char *content_type,
+                          const uint8_t *content, size_t len, bool with_certs);
+
+/* Adds an unsigned attribute (RFC 5652 5.3) with one pre-encoded value to the single
+ * SignerInfo of the DER SignedData in *der, which is rewritten in place. PAdES B-T adds
+ * id-aa-signatureTimeStampToken this way (ETSI EN 319 142-1 5.3). */
+int seal_cms_add_unsigned_attr(seal_buf *der, const char *oid, const uint8_t *value, size_t len);
 
 typedef struct seal_cms seal_cms;
 
@@ -42,6 +56,13 @@ STACK_OF(X509) * seal_cms_certs(const seal_cms *cms);
 const char *seal_cms_sig_alg_oid(const seal_cms *cms);
 /* The signature value (what an RFC 3161 signature timestamp covers). */
 seal_slice seal_cms_signature_value(const seal_cms *cms);
+/* The encapsulated content type (dotted OID) and content: the eContent octets, or an
+ * empty slice with data NULL when the signature is detached. */
+const char *seal_cms_content_type(const seal_cms *cms);
+seal_slice seal_cms_content(const seal_cms *cms);
+/* The first value (whole DER element) of the unsigned attribute `oid` (dotted), e.g.
+ * id-aa-signatureTimeStampToken; SEAL_ENOTFOUND when the signer info has none. */
+int seal_cms_unsigned_attr(const seal_cms *cms, const char *oid, seal_slice *value);
 /* The signing-time signed attribute, if any (PAdES forbids it; others write it). */
 int seal_cms_signing_time(const seal_cms *cms, time_t *out); /* SEAL_ENOTFOUND if absent */
 

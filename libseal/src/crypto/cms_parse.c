@@ -34,7 +34,9 @@ struct seal_cms {
     char sig_alg_oid[OID_MAX];
     const EVP_MD *md;
     seal_slice signature;
-    seal_slice signed_attrs; /* the whole [0] element; data NULL when absent */
+    seal_slice content;        /* eContent octets; data NULL when detached */
+    seal_slice signed_attrs;   /* the whole [0] element; data NULL when absent */
+    seal_slice unsigned_attrs; /* the content of [1]; data NULL when absent */
     seal_slice message_digest;
     bool has_message_digest;
     bool has_signing_time;
@@ -210,8 +212,10 @@ static int read_signer_info(seal_cms *cms, seal_slice cur)
     SEAL_TRY(read_alg_oid(&cur, cms->sig_alg_oid, "CMS signature algorithm"));
     SEAL_TRY(seal_der_expect(&cur, SEAL_DER_OCTET_STRING, &e, "CMS signature value"));
     cms->signature = e.content;
-    if (seal_der_peek(&cur, SEAL_DER_CONTEXT_CONS | 1)) /* unsigned attributes */
+    if (seal_der_peek(&cur, SEAL_DER_CONTEXT_CONS | 1)) {
         SEAL_TRY(seal_der_next(&cur, &e, "CMS unsigned attributes"));
+        cms->unsigned_attrs = e.content;
+    }
     SEAL_ENSURE(cur.len == 0, SEAL_EFORMAT, "the CMS signer info has unexpected trailing data");
 out:
     return rc;
@@ -230,13 +234,21 @@ static bool cert_is_signer(const seal_cms *cms, X509 *cert)
 static int read_signed_data(seal_cms *cms, seal_slice cur)
 {
     int rc = 0;
-    seal_der_elem e, signer_infos, signer_info;
+    seal_der_elem e, encap, signer_infos, signer_info;
 
     SEAL_TRY(seal_der_expect(&cur, SEAL_DER_INTEGER, &e, "CMS SignedData version"));
     SEAL_TRY(seal_der_expect(&cur, SEAL_DER_SET, &e, "CMS digest algorithms"));
-    SEAL_TRY(seal_der_expect(&cur, SEAL_DER_SEQUENCE, &e, "CMS encapsulated content"));
-    SEAL_TRY(seal_der_expect(&e.content, SEAL_DER_OID, &e, "CMS content type"));
+    SEAL_TRY(seal_der_expect(&cur, SEAL_DER_SEQUENCE, &encap, "CMS encapsulated content"));
+    SEAL_TRY(seal_der_expect(&encap.content, SEAL_DER_OID, &e, "CMS content type"));
     SEAL_TRY(seal_der_read_oid(&e, cms->content_type, OID_MAX, "CMS content type"));
+    if (encap.content.len > 0) {
+        /* eContent [0] EXPLICIT OCTET STRING (RFC 5652 5.2), e.g. a timestamp's TSTInfo. */
+        SEAL_TRY(seal_der_expect(&encap.content, SEAL_DER_CONTEXT_CONS | 0, &e, "CMS content"));
+        SEAL_TRY(seal_der_expect(&e.content, SEAL_DER_OCTET_STRING, &e, "CMS content"));
+        cms->content = e.content;
+        SEAL_ENSURE(encap.content.len == 0, SEAL_EFORMAT,
+                    "the CMS encapsulated content has unexpected trailing data");
+    }
     if (seal_der_peek(&cur, SEAL_DER_CONTEXT_CONS | 0)) {
         SEAL_TRY(seal_der_next(&cur, &e, "CMS certificates"));
         SEAL_TRY(read_certificates(cms, e.content));
@@ -335,6 +347,38 @@ const char *seal_cms_sig_alg_oid(const seal_cms *cms)
 seal_slice seal_cms_signature_value(const seal_cms *cms)
 {
     return cms->signature;
+}
+
+const char *seal_cms_content_type(const seal_cms *cms)
+{
+    return cms->content_type;
+}
+
+seal_slice seal_cms_content(const seal_cms *cms)
+{
+    return cms->content;
+}
+
+int seal_cms_unsigned_attr(const seal_cms *cms, const char *oid, seal_slice *value)
+{
+    int rc = 0;
+    seal_slice cur = cms->unsigned_attrs;
+    seal_der_elem attr, type, values, first;
+    char found[OID_MAX];
+    while (cur.len > 0) {
+        SEAL_TRY(seal_der_expect(&cur, SEAL_DER_SEQUENCE, &attr, "CMS unsigned attribute"));
+        SEAL_TRY(seal_der_expect(&attr.content, SEAL_DER_OID, &type, "CMS unsigned attribute"));
+        SEAL_TRY(seal_der_read_oid(&type, found, sizeof found, "CMS unsigned attribute"));
+        SEAL_TRY(seal_der_expect(&attr.content, SEAL_DER_SET, &values, "CMS unsigned attribute"));
+        if (strcmp(found, oid) != 0)
+            continue;
+        SEAL_TRY(seal_der_next(&values.content, &first, "CMS unsigned attribute value"));
+        *value = first.whole;
+        return 0;
+    }
+    return seal_error_set(SEAL_ENOTFOUND, "the CMS has no unsigned attribute %s", oid);
+out:
+    return rc;
 }
 
 int seal_cms_signing_time(const seal_cms *cms, time_t *out)

@@ -1,6 +1,8 @@
-/* Detached CMS SignedData (RFC 5652) for PAdES baseline B-B (ETSI EN 319 142-1 5.2),
- * built with our DER writer: OpenSSL's CMS layer always adds signing-time (which PAdES
- * forbids) and refuses SM2. The PDF writer puts the result into the /Contents gap. */
+/* CMS SignedData (RFC 5652) built with our DER writer: OpenSSL's CMS layer always adds
+ * signing-time (which PAdES forbids) and refuses SM2. Detached for PAdES baseline B-B
+ * (ETSI EN 319 142-1 5.2; the PDF writer puts it into the /Contents gap), with the content
+ * inside for the TSA's TSTInfo (RFC 3161 2.4.2), and an unsigned attribute added
+ * afterwards for B-T's signature timestamp. */
 #include "crypto_int.h"
 
 #include <seal/cms.h>
@@ -171,16 +173,18 @@ static int compare_der(const void *a, const void *b)
 enum { ATTR_COUNT = 3 };
 
 /* The signed attributes' content (the members of the SET, sorted), RFC 5652 5.3 and
- * ETSI EN 319 122-1 5.2: content-type, message-digest, signing-certificate-v2. */
-static int make_signed_attrs(seal_buf *content, const seal_signer *s, const uint8_t *digest,
-                             size_t digest_len, const seal_buf *issuer, const seal_buf *serial)
+ * ETSI EN 319 122-1 5.2: content-type, message-digest, signing-certificate-v2 (which
+ * RFC 5816 also asks of a TSA). */
+static int make_signed_attrs(seal_buf *content, const seal_signer *s, const char *content_type,
+                             const uint8_t *digest, size_t digest_len, const seal_buf *issuer,
+                             const seal_buf *serial)
 {
     int rc = 0;
     seal_buf attrs[ATTR_COUNT] = {SEAL_BUF_INIT, SEAL_BUF_INIT, SEAL_BUF_INIT};
     seal_buf value = SEAL_BUF_INIT;
     seal_der_writer w = {SEAL_BUF_INIT, 0};
 
-    seal_der_oid(&w, OID_DATA);
+    seal_der_oid(&w, content_type);
     SEAL_TRY(seal_der_finish(&w, &value));
     SEAL_TRY(make_attr(&attrs[0], OID_ATTR_CONTENT_TYPE, value.data, value.len));
 
@@ -223,8 +227,11 @@ out:
     return rc;
 }
 
-int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *digest,
-                           size_t digest_len)
+/* SignedData over `digest` of the content of type `content_type`; the content itself goes
+ * inside when `content` is not NULL, else the signature is detached. */
+static int sign_signed_data(seal_buf *der, const seal_signer *s, const char *content_type,
+                            const uint8_t *content, size_t content_len, bool with_certs,
+                            const uint8_t *digest, size_t digest_len)
 {
     int rc = 0;
     seal_buf issuer = SEAL_BUF_INIT, serial = SEAL_BUF_INIT;
@@ -237,7 +244,7 @@ int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *d
                 EVP_MD_get0_name(seal_signer_md(s)), EVP_MD_get_size(seal_signer_md(s)));
     SEAL_TRY(issuer_der(&issuer, seal_signer_cert(s)));
     SEAL_TRY(serial_der(&serial, seal_signer_cert(s)));
-    SEAL_TRY(make_signed_attrs(&attrs, s, digest, digest_len, &issuer, &serial));
+    SEAL_TRY(make_signed_attrs(&attrs, s, content_type, digest, digest_len, &issuer, &serial));
 
     /* RFC 5652 5.4: the signature covers the DER of the attributes with the SET OF tag,
      * while the SignerInfo stores them under [0] IMPLICIT. */
@@ -249,15 +256,23 @@ int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *d
     seal_der_oid(&w, OID_SIGNED_DATA);
     size_t explicit0 = seal_der_begin(&w, SEAL_DER_CONTEXT_CONS | 0);
     size_t signed_data = seal_der_begin(&w, SEAL_DER_SEQUENCE);
-    /* RFC 5652 5.1: version 1 with issuerAndSerialNumber, no attribute certs, id-data. */
-    seal_der_int(&w, 1);
+    /* RFC 5652 5.1: version 1 with issuerAndSerialNumber, no attribute certs and id-data;
+     * 3 when the content is of another type (a TSTInfo). */
+    seal_der_int(&w, strcmp(content_type, OID_DATA) == 0 ? 1 : 3);
     size_t digest_algs = seal_der_begin(&w, SEAL_DER_SET);
     write_digest_alg(&w, alg);
     seal_der_end(&w, digest_algs);
     size_t encap = seal_der_begin(&w, SEAL_DER_SEQUENCE);
-    seal_der_oid(&w, OID_DATA); /* detached: no eContent (RFC 5652 5.2) */
+    seal_der_oid(&w, content_type);
+    if (content) {
+        /* eContent [0] EXPLICIT OCTET STRING (RFC 5652 5.2); absent when detached. */
+        size_t econtent = seal_der_begin(&w, SEAL_DER_CONTEXT_CONS | 0);
+        seal_der_octet_string(&w, content, content_len);
+        seal_der_end(&w, econtent);
+    }
     seal_der_end(&w, encap);
-    SEAL_TRY(write_certificates(&w, s));
+    if (with_certs)
+        SEAL_TRY(write_certificates(&w, s));
 
     size_t signer_infos = seal_der_begin(&w, SEAL_DER_SET);
     size_t signer_info = seal_der_begin(&w, SEAL_DER_SEQUENCE);
@@ -284,5 +299,87 @@ out:
     seal_buf_clear(&attrs);
     seal_buf_clear(&to_sign);
     seal_buf_clear(&sig);
+    return rc;
+}
+
+int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *digest,
+                           size_t digest_len)
+{
+    return sign_signed_data(der, s, OID_DATA, NULL, 0, true, digest, digest_len);
+}
+
+int seal_cms_sign_content(seal_buf *der, const seal_signer *s, const char *content_type,
+                          const uint8_t *content, size_t len, bool with_certs)
+{
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    size_t digest_len = 0;
+    if (!content_type || !content || len == 0)
+        return seal_error_set(SEAL_EINVAL, "no content to sign");
+    int rc = seal_digest(seal_signer_md(s), content, len, digest, &digest_len);
+    if (rc < 0)
+        return rc;
+    return sign_signed_data(der, s, content_type, content, len, with_certs, digest, digest_len);
+}
+
+/* Rewrites ContentInfo > SignedData > signerInfos > the one SignerInfo with `attr` added to
+ * its unsignedAttrs [1] IMPLICIT (RFC 5652 5.3), every enclosing length re-encoded. The
+ * signature does not cover unsigned attributes, so it stays valid. */
+int seal_cms_add_unsigned_attr(seal_buf *der, const char *oid, const uint8_t *value, size_t len)
+{
+    int rc = 0;
+    seal_der_writer w = {SEAL_BUF_INIT, 0};
+    seal_buf attr = SEAL_BUF_INIT, copy = SEAL_BUF_INIT;
+    seal_der_elem content_info, type, explicit0, signed_data, e, signer_info, unsigned_attrs = {0};
+
+    SEAL_TRY(make_attr(&attr, oid, value, len));
+    /* The reader's slices point into `copy` while `der` is rewritten. */
+    SEAL_TRY(seal_buf_set(&copy, der->data, der->len));
+    seal_slice cur = seal_slice_of(copy.data, copy.len);
+    SEAL_TRY(seal_der_expect(&cur, SEAL_DER_SEQUENCE, &content_info, "CMS ContentInfo"));
+    SEAL_TRY(seal_der_expect(&content_info.content, SEAL_DER_OID, &type, "CMS content type"));
+    SEAL_TRY(seal_der_expect(&content_info.content, SEAL_DER_CONTEXT_CONS | 0, &explicit0,
+                             "CMS content"));
+    SEAL_TRY(seal_der_expect(&explicit0.content, SEAL_DER_SEQUENCE, &signed_data, "SignedData"));
+
+    size_t ci = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    seal_der_raw(&w, type.whole.data, type.whole.len);
+    size_t x0 = seal_der_begin(&w, SEAL_DER_CONTEXT_CONS | 0);
+    size_t sd = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    /* Everything before signerInfos, the last element of SignedData, stays as it is. */
+    for (;;) {
+        SEAL_TRY(seal_der_next(&signed_data.content, &e, "SignedData"));
+        if (signed_data.content.len == 0)
+            break;
+        seal_der_raw(&w, e.whole.data, e.whole.len);
+    }
+    SEAL_ENSURE(e.tag == SEAL_DER_SET, SEAL_EFORMAT,
+                "the SignedData does not end with signerInfos");
+    SEAL_TRY(seal_der_expect(&e.content, SEAL_DER_SEQUENCE, &signer_info, "SignerInfo"));
+    SEAL_ENSURE(e.content.len == 0, SEAL_EFORMAT,
+                "the SignedData has more than one SignerInfo; PAdES allows one");
+    size_t infos = seal_der_begin(&w, SEAL_DER_SET);
+    size_t info = seal_der_begin(&w, SEAL_DER_SEQUENCE);
+    while (signer_info.content.len > 0) {
+        SEAL_TRY(seal_der_next(&signer_info.content, &e, "SignerInfo"));
+        if (e.tag == (SEAL_DER_CONTEXT_CONS | 1))
+            unsigned_attrs = e;
+        else
+            seal_der_raw(&w, e.whole.data, e.whole.len);
+    }
+    size_t unsigned_mark = seal_der_begin(&w, SEAL_DER_CONTEXT_CONS | 1);
+    if (unsigned_attrs.whole.data)
+        seal_der_raw(&w, unsigned_attrs.content.data, unsigned_attrs.content.len);
+    seal_der_raw(&w, attr.data, attr.len);
+    seal_der_end(&w, unsigned_mark);
+    seal_der_end(&w, info);
+    seal_der_end(&w, infos);
+    seal_der_end(&w, sd);
+    seal_der_end(&w, x0);
+    seal_der_end(&w, ci);
+    SEAL_TRY(seal_der_finish(&w, der));
+out:
+    seal_buf_clear(&w.out);
+    seal_buf_clear(&attr);
+    seal_buf_clear(&copy);
     return rc;
 }

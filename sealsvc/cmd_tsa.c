@@ -1,0 +1,206 @@
+/* `sealsvc tsa --listen HOST:PORT`: the platform's own RFC 3161 time-stamping authority
+ * over HTTP (RFC 3161 3.4). The demo TSA's key (DATA/pki/private/tsa.key.pem, under the
+ * key-encryption key DATA/secrets/kek) signs; libseal's responder does the protocol;
+ * http_serve does the HTTP. Serial numbers persist in DATA/tsa/serial. */
+#include "cli.h"
+#include "http_serve.h"
+
+#include <seal/error.h>
+#include <seal/tsp.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define KEK_MAX_BYTES      4096
+#define MAX_REQUEST_BYTES  (16u * 1024u) /* a TimeStampReq is a few hundred bytes */
+#define DEFAULT_ACCURACY   1000
+#define QUERY_CONTENT_TYPE "application/timestamp-query"
+#define REPLY_CONTENT_TYPE "application/timestamp-reply"
+
+static const char tsa_usage[] =
+    "usage: sealsvc [--data DIR] tsa --listen HOST:PORT [--policy OID] [--accuracy-ms N]\n"
+    "                                [--threads N]\n"
+    "\n"
+    "Serves RFC 3161 timestamps over HTTP (POST " QUERY_CONTENT_TYPE " to /tsa or /),\n"
+    "signed with the data directory's TSA certificate, until SIGINT or SIGTERM.\n"
+    "\n"
+    "  --listen HOST:PORT  where to listen (port 0: a free port, printed on stderr)\n"
+    "  --data DIR          the data directory (also a global option)\n"
+    "  --policy OID        the TSA policy of every token (default: the demo policy\n"
+    "                      " SEAL_TSA_DEMO_POLICY ")\n"
+    "  --accuracy-ms N     the accuracy stated in tokens (default 1000; 0: none)\n"
+    "  --threads N         worker threads (default 4)\n";
+
+typedef struct tsa_service {
+    seal_tsa *tsa;
+} tsa_service;
+
+/* The media type without parameters, compared case-insensitively (RFC 9110 8.3.1). */
+static bool is_query_type(const char *type)
+{
+    size_t n = strlen(QUERY_CONTENT_TYPE);
+    return type && strncasecmp(type, QUERY_CONTENT_TYPE, n) == 0 &&
+           (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+static int handle(void *ctx, const http_request *req, http_response *resp)
+{
+    tsa_service *svc = ctx;
+    if (strcmp(req->path, "/tsa") != 0 && strcmp(req->path, "/") != 0)
+        return http_response_text(resp, 404, "no such resource: the TSA is at /tsa");
+    if (strcmp(req->method, "POST") != 0)
+        return http_response_text(resp, 405, "the TSA takes POST " QUERY_CONTENT_TYPE);
+    if (!is_query_type(req->content_type))
+        return http_response_text(resp, 415, "expected Content-Type " QUERY_CONTENT_TYPE ", not %s",
+                                  req->content_type ? req->content_type : "(none)");
+    seal_tsp_status status;
+    int rc = seal_tsa_respond(svc->tsa, &resp->body, &status, req->body, req->body_len, time(NULL));
+    if (rc < 0 && resp->body.len == 0)
+        return rc;
+    if (rc < 0) /* a systemFailure answer was made: send it, keep the reason in our log */
+        fprintf(stderr, "tsa: %s: %s\n", req->peer, seal_error_last());
+    resp->status = 200;
+    resp->content_type = REPLY_CONTENT_TYPE;
+    return 0;
+}
+
+/* The TSA's key (under the platform key-encryption key), certificate and issuing CA. */
+static int load_tsa_signer(seal_signer **out, const char *dir)
+{
+    int rc = 0;
+    seal_buf kek = SEAL_BUF_INIT;
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) *chain = NULL;
+    char *kek_path = g_build_filename(dir, "secrets", "kek", NULL);
+    char *key_path = g_build_filename(dir, "pki", "private", "tsa.key.pem", NULL);
+    char *cert_path = g_build_filename(dir, "pki", "tsa.pem", NULL);
+    char *ca_path = g_build_filename(dir, "pki", "issuing-ca.pem", NULL);
+    SEAL_TRY(seal_buf_read_file(&kek, kek_path, KEK_MAX_BYTES));
+    SEAL_TRY(seal_buf_append_byte(&kek, 0));
+    g_strstrip((char *)kek.data);
+    SEAL_TRY(seal_key_load(&key, NULL, NULL, key_path, (const char *)kek.data));
+    SEAL_TRY(seal_cert_load(&cert, cert_path));
+    SEAL_TRY(seal_certs_load(&chain, ca_path));
+    SEAL_TRY(seal_signer_new_software(out, key, cert, chain));
+out:
+    seal_buf_clear_secret(&kek);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    sk_X509_pop_free(chain, X509_free);
+    g_free(kek_path);
+    g_free(key_path);
+    g_free(cert_path);
+    g_free(ca_path);
+    return rc;
+}
+
+static int parse_count(const char *text, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 0 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cmd_tsa(const cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"data", required_argument, NULL, 'd'},
+        {"policy", required_argument, NULL, 'p'},
+        {"accuracy-ms", required_argument, NULL, 'a'},
+        {"threads", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *listen = NULL, *data = cli_data_dir(ctx), *policy = SEAL_TSA_DEMO_POLICY;
+    long accuracy = DEFAULT_ACCURACY, threads = 0;
+    seal_signer *signer = NULL;
+    seal_tsa *tsa = NULL;
+    char *tsa_dir = NULL, *serial_path = NULL;
+    int code = EXIT_ERROR;
+
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            listen = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'p':
+            policy = optarg;
+            break;
+        case 'a':
+            if (parse_count(optarg, 3600L * 1000, &accuracy) < 0)
+                return cli_usage_error("--accuracy-ms wants milliseconds, not '%s'", optarg);
+            break;
+        case 't':
+            if (parse_count(optarg, 256, &threads) < 0 || threads == 0)
+                return cli_usage_error("--threads wants 1 to 256, not '%s'", optarg);
+            break;
+        case 'h':
+            fputs(tsa_usage, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("tsa: unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("tsa: unexpected argument '%s'", argv[optind]);
+    if (!listen)
+        return cli_usage_error("tsa needs --listen HOST:PORT (e.g. 127.0.0.1:8090)");
+    if (!data)
+        return cli_usage_error("tsa needs the data directory: --data DIR or $SEALSVC_DATA");
+
+    tsa_dir = g_build_filename(data, "tsa", NULL);
+    serial_path = g_build_filename(tsa_dir, "serial", NULL);
+    if (g_mkdir_with_parents(tsa_dir, 0700) != 0) {
+        seal_error_set(SEAL_EIO, "cannot create %s: %s", tsa_dir, strerror(errno));
+        goto fail;
+    }
+    if (load_tsa_signer(&signer, data) < 0)
+        goto fail;
+    seal_tsa_config config = {signer, policy, serial_path, (unsigned)accuracy};
+    if (seal_tsa_new(&tsa, &config) < 0)
+        goto fail;
+    char *name = seal_cert_subject_cn(seal_signer_cert(signer));
+    fprintf(stderr, "tsa: %s, policy %s, serial numbers kept in %s\n", name ? name : "TSA", policy,
+            serial_path);
+    free(name);
+
+    tsa_service svc = {tsa};
+    http_serve_opts serve = {
+        .listen = listen,
+        .name = "tsa",
+        .max_body = MAX_REQUEST_BYTES,
+        .threads = (unsigned)threads,
+        .handler = handle,
+        .ctx = &svc,
+    };
+    if (http_serve_run(&serve) < 0)
+        goto fail;
+    code = EXIT_OK;
+    goto out;
+fail:
+    code = cli_fail("tsa");
+out:
+    seal_tsa_free(tsa);
+    seal_signer_free(signer);
+    g_free(tsa_dir);
+    g_free(serial_path);
+    return code;
+}
