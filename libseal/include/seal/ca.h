@@ -59,6 +59,38 @@ char *seal_cert_serial_hex(X509 *cert);
  * when it is not hex. */
 int seal_serial_normalize(char *out, size_t size, const char *text);
 
+/* ---- PKI: the OCSP responder (src/pki/ocsp_respond.c, RFC 6960) ---- */
+
+typedef struct seal_ocsp_answer {
+    int state; /* SEAL_CERT_GOOD, _REVOKED, _SUSPENDED or _UNKNOWN (seal/revocation.h) */
+    time_t revoked_at;
+    int reason; /* -1: none */
+    time_t invalidity_date;
+} seal_ocsp_answer;
+
+/* The status of the certificate with this serial (lower-case hex) issued by the
+ * responder's CA. Returns 0 (state UNKNOWN when the CA never issued it) or an error, which
+ * the responder answers with internalError. Called from several threads at once. */
+typedef int (*seal_ocsp_lookup)(void *ctx, const char *serial_hex, seal_ocsp_answer *out);
+
+typedef struct seal_ocsp_responder {
+    X509 *issuer; /* the CA whose certificates are answered for */
+    X509 *signer; /* the CA itself, or a responder it certified with OCSPSigning */
+    EVP_PKEY *signer_key;
+    int validity_minutes; /* nextUpdate - thisUpdate; 0: 60 */
+    seal_ocsp_lookup lookup;
+    void *lookup_ctx;
+} seal_ocsp_responder;
+
+/* Answers one DER OCSPRequest: a signed BasicOCSPResponse (responder named by key hash,
+ * its certificate included, the request's nonce echoed) with good, revoked (time,
+ * reason, invalidity date) or unknown per certificate; a hold is revoked with reason
+ * certificateHold (RFC 6960 2.2). Unparseable requests get malformedRequest, certificates
+ * of another CA unauthorized (RFC 5019 2.2.3), failed lookups internalError. Always
+ * fills `out` with an OCSPResponse unless it returns an error (memory, signing). */
+int seal_ocsp_respond(seal_buf *out, const seal_ocsp_responder *r, const uint8_t *request,
+                      size_t len);
+
 /* ---- the certificate database (src/store/ca_db.c) ---- */
 
 typedef enum seal_ca_state { SEAL_CA_GOOD = 0, SEAL_CA_REVOKED, SEAL_CA_HOLD } seal_ca_state;
@@ -121,6 +153,9 @@ int seal_ca_open(seal_ca **out, seal_store *st, const char *name);
 /* The data directory's CA that issued `cert` (SEAL_ENOTFOUND when none did). */
 int seal_ca_open_issuer_of(seal_ca **out, seal_store *st, X509 *cert);
 void seal_ca_free(seal_ca *ca);
+/* Any of the data directory's own certificates with its key (DATA/pki/NAME.pem and
+ * DATA/pki/private/NAME.key.pem under the KEK): "ocsp", "tsa", "seal-maker"... */
+int seal_ca_load_party(seal_store *st, const char *name, X509 **cert, EVP_PKEY **key);
 X509 *seal_ca_cert(const seal_ca *ca); /* borrowed */
 const char *seal_ca_name(const seal_ca *ca);
 const char *seal_ca_key_id(const seal_ca *ca);

@@ -76,6 +76,20 @@ static bool valid_name(const char *name)
     return true;
 }
 
+int seal_ca_load_party(seal_store *st, const char *name, X509 **cert, EVP_PKEY **key)
+{
+    if (!st || !cert || !key || !valid_name(name))
+        return seal_error_set(SEAL_EINVAL, "'%s' is not a name in DATA/pki", name ? name : "");
+    int rc = load_party(seal_store_data_dir(st), name, cert, key);
+    if (rc < 0) {
+        X509_free(*cert);
+        EVP_PKEY_free(*key);
+        *cert = NULL;
+        *key = NULL;
+    }
+    return rc;
+}
+
 int seal_ca_open(seal_ca **out, seal_store *st, const char *name)
 {
     int rc = 0;
