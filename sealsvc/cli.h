@@ -19,6 +19,7 @@ int cmd_seal(const cli_ctx *ctx, int argc, char **argv);
 int cmd_stamp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv);
 int cmd_ca(const cli_ctx *ctx, int argc, char **argv);
+int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);
 
 /* Prints "sealsvc: <class> error: <message of the last libseal failure>" to stderr and

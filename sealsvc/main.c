@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  tsa --listen HOST:PORT        serve RFC 3161 timestamps with the platform's TSA\n"
     "  ca revoke|freeze|unfreeze|renew|rekey|crl|show ...\n"
     "                                the platform CA's operations\n"
+    "  ocsp --listen HOST:PORT       OCSP responder and CRLs of the platform's CA\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -83,8 +84,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo},     {"seal", cmd_seal}, {"stamp", cmd_stamp},
-        {"verify", cmd_verify}, {"tsa", cmd_tsa},   {"ca", cmd_ca},
+        {"demo", cmd_demo}, {"seal", cmd_seal}, {"stamp", cmd_stamp}, {"verify", cmd_verify},
+        {"tsa", cmd_tsa},   {"ca", cmd_ca},     {"ocsp", cmd_ocsp},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)
