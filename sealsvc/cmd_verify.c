@@ -1,5 +1,6 @@
-/* `sealsvc verify FILE [--trust PEM|DIR]... [--json]`: verifies every signature of a
- * document and prints the report (text for people, JSON for programs). The exit code is
+/* `sealsvc verify FILE [--trust PEM|DIR]... [--offline] [--json]`: verifies every
+ * signature of a document, revocation included, and prints the report (text for people,
+ * JSON for programs). The exit code is
  * the verdict: 0 valid, 1 invalid, 2 indeterminate, 3 the file could not be examined. */
 #include "cli.h"
 
@@ -7,19 +8,28 @@
 #include <seal/pdf.h>
 #include <seal/pki.h>
 #include <seal/report.h>
+#include <seal/revocation.h>
 
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 static const char verify_usage[] =
-    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json]\n"
+    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--evidence FILE|DIR]... [--offline]\n"
+    "                      [--json]\n"
     "\n"
     "Verifies every signature of a PDF: the bytes it covers, the CMS signature, the\n"
-    "signer's certificate chain at the claimed signing time, and what changed after.\n"
+    "signer's certificate chain and its revocation status at the claimed signing time,\n"
+    "and what changed after.\n"
     "\n"
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
     "                    (repeatable; DATA/trust is added when a data directory is set)\n"
+    "  --evidence F|DIR  a CRL or OCSP response (DER; CRLs also PEM), or a folder of\n"
+    "                    *.crl/*.der/*.ocsp files, to judge revocation by (repeatable;\n"
+    "                    DATA/crl is added when a data directory is set)\n"
+    "  --offline         never fetch: only evidence given, published in DATA/crl, or\n"
+    "                    cached in DATA/cache/revocation\n"
     "  --json            print the report as JSON instead of text\n"
     "\n"
     "exit: 0 valid, 1 invalid, 2 indeterminate (or no signature), 3 error, 64 usage\n";
@@ -46,6 +56,37 @@ static int detect_format(doc_format *out, const char *path)
     return 0;
 }
 
+/* The relying party's revocation context: with a data directory, its published CRLs
+ * (DATA/crl), its cache (DATA/cache/revocation) and evidence archive (DATA/evidence). */
+static int make_revocation(seal_revocation **out, const char *data_dir, bool offline,
+                           GPtrArray *evidence)
+{
+    int rc = 0;
+    char *cache = data_dir ? g_build_filename(data_dir, "cache", "revocation", NULL) : NULL;
+    char *archive = data_dir ? g_build_filename(data_dir, "evidence", NULL) : NULL;
+    char *published = data_dir ? g_build_filename(data_dir, "crl", NULL) : NULL;
+    seal_revocation_opts opts = {.cache_dir = cache, .archive_dir = archive, .offline = offline};
+    SEAL_TRY(seal_revocation_new(out, &opts));
+    if (published)
+        SEAL_TRY(seal_revocation_add_dir(*out, published));
+    for (guint i = 0; i < evidence->len; i++) {
+        const char *path = g_ptr_array_index(evidence, i);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            SEAL_TRY(seal_revocation_add_dir(*out, path));
+        else
+            SEAL_TRY(seal_revocation_add_file(*out, path));
+    }
+out:
+    if (rc < 0) {
+        seal_revocation_free(*out);
+        *out = NULL;
+    }
+    g_free(cache);
+    g_free(archive);
+    g_free(published);
+    return rc;
+}
+
 static int exit_for(seal_verdict v)
 {
     switch (v) {
@@ -62,7 +103,9 @@ static int exit_for(seal_verdict v)
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 {
     const char *file = NULL;
-    bool json = false;
+    bool json = false, offline = false;
+    GPtrArray *evidence = g_ptr_array_new();
+    seal_revocation *rv = NULL;
     int code = EXIT_ERROR;
     seal_trust *trust = NULL;
     seal_report *report = NULL;
@@ -78,6 +121,14 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
             goto out;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--offline") == 0) {
+            offline = true;
+        } else if (strcmp(argv[i], "--evidence") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("--evidence needs a CRL or OCSP response file or folder");
+                goto out;
+            }
+            g_ptr_array_add(evidence, argv[++i]);
         } else if (strcmp(argv[i], "--trust") == 0 || strncmp(argv[i], "--trust=", 8) == 0) {
             const char *path = argv[i][7] == '=' ? argv[i] + 8 : NULL;
             if (!path && i + 1 >= argc) {
@@ -116,6 +167,12 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         }
     }
 
+    if (make_revocation(&rv, ctx->data_dir, offline, evidence) < 0) {
+        code = cli_fail("revocation evidence");
+        goto out;
+    }
+    seal_trust_set_revocation(trust, rv);
+
     if (detect_format(&format, file) < 0) {
         code = cli_fail(NULL);
         goto out;
@@ -139,5 +196,6 @@ out:
     seal_buf_clear(&text);
     seal_report_free(report);
     seal_trust_free(trust);
+    g_ptr_array_free(evidence, TRUE);
     return code;
 }

@@ -1,13 +1,15 @@
 /* Verifies every signature of a PDF (PDF-SIGN.md section 5): finds the signature fields
  * through the AcroForm and the pages' widgets, checks each ByteRange against the raw bytes,
- * the CMS against a streamed digest of the signed ranges, the signer's chain at the claimed
- * time, and what later incremental updates changed. qpdf reads the objects from a read-only
+ * the CMS against a streamed digest of the signed ranges, the signer's chain and its
+ * revocation status at the claimed time (verify/cert_checks.c), and what later
+ * incremental updates changed. qpdf reads the objects from a read-only
  * mapping of the file; our own bounded scanners (verify_tail.c) read the byte layout. */
 #include "verify_internal.h"
 
 #include <seal/cms.h>
 #include <seal/error.h>
 #include <seal/pdf.h>
+#include <seal/verify.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -451,46 +453,14 @@ static int describe_signer(seal_sig_report *s, X509 *cert)
     return 0;
 }
 
-/* PDF-SIGN.md 5.4 at the time the signer claims: there is no timestamp yet, so an expired
- * certificate cannot be told from one that was valid then (DSS: OUT_OF_BOUNDS_NO_POE). */
+/* PDF-SIGN.md 5.4: chain and revocation of the signer's certificate at the time the
+ * signer claims. There is no timestamp yet, so the time is not proven: an expired
+ * certificate cannot be told from one that was valid then (DSS: OUT_OF_BOUNDS_NO_POE), and
+ * a revocation after that time leaves the signature INDETERMINATE (REVOKED_NO_POE). */
 static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms, X509 *cert)
 {
-    int rc = 0;
-    seal_chain_result chain = {0};
-    SEAL_TRY(seal_chain_verify(&chain, c->trust, cert, seal_cms_certs(cms), s->signing_time, true));
-    switch (chain.status) {
-    case SEAL_CHAIN_OK:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_VALID, NULL,
-                                    "chain of %d certificates to a trust anchor, all valid at "
-                                    "the signing time",
-                                    chain.chain ? sk_X509_num(chain.chain) : 0));
-        break;
-    case SEAL_CHAIN_NO_ANCHOR:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INDETERMINATE,
-                                    "NO_CERTIFICATE_CHAIN_FOUND",
-                                    "no chain to a configured trust anchor: %s", chain.detail));
-        break;
-    case SEAL_CHAIN_EXPIRED:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INDETERMINATE, "EXPIRED",
-                                    "a certificate had expired at the claimed signing time "
-                                    "(no proof of an earlier time): %s",
-                                    chain.detail));
-        break;
-    case SEAL_CHAIN_NOT_YET_VALID:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
-                                    "a certificate was not yet valid at the claimed signing "
-                                    "time: %s",
-                                    chain.detail));
-        break;
-    case SEAL_CHAIN_BAD_SIGNATURE:
-    case SEAL_CHAIN_CONSTRAINTS:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INVALID, "CHAIN_CONSTRAINTS_FAILURE",
-                                    "%s (%s)", chain.detail, seal_chain_status_name(chain.status)));
-        break;
-    }
-out:
-    seal_chain_result_clear(&chain);
-    return rc;
+    seal_cert_checks how = {.at = s->signing_time, .at_proven = false, .signing = true};
+    return seal_verify_certificates(s, c->trust, cert, seal_cms_certs(cms), &how);
 }
 
 /* NSS-based signers (Poppler's pdfsig, Firefox-era tools) write the CMS in BER with
