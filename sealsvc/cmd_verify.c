@@ -56,37 +56,6 @@ static int detect_format(doc_format *out, const char *path)
     return 0;
 }
 
-/* The relying party's revocation context: with a data directory, its published CRLs
- * (DATA/crl), its cache (DATA/cache/revocation) and evidence archive (DATA/evidence). */
-static int make_revocation(seal_revocation **out, const char *data_dir, bool offline,
-                           GPtrArray *evidence)
-{
-    int rc = 0;
-    char *cache = data_dir ? g_build_filename(data_dir, "cache", "revocation", NULL) : NULL;
-    char *archive = data_dir ? g_build_filename(data_dir, "evidence", NULL) : NULL;
-    char *published = data_dir ? g_build_filename(data_dir, "crl", NULL) : NULL;
-    seal_revocation_opts opts = {.cache_dir = cache, .archive_dir = archive, .offline = offline};
-    SEAL_TRY(seal_revocation_new(out, &opts));
-    if (published)
-        SEAL_TRY(seal_revocation_add_dir(*out, published));
-    for (guint i = 0; i < evidence->len; i++) {
-        const char *path = g_ptr_array_index(evidence, i);
-        if (g_file_test(path, G_FILE_TEST_IS_DIR))
-            SEAL_TRY(seal_revocation_add_dir(*out, path));
-        else
-            SEAL_TRY(seal_revocation_add_file(*out, path));
-    }
-out:
-    if (rc < 0) {
-        seal_revocation_free(*out);
-        *out = NULL;
-    }
-    g_free(cache);
-    g_free(archive);
-    g_free(published);
-    return rc;
-}
-
 static int exit_for(seal_verdict v)
 {
     switch (v) {
@@ -167,7 +136,8 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         }
     }
 
-    if (make_revocation(&rv, ctx->data_dir, offline, evidence) < 0) {
+    if (cli_revocation(&rv, ctx->data_dir, offline, (const char *const *)evidence->pdata,
+                       evidence->len) < 0) {
         code = cli_fail("revocation evidence");
         goto out;
     }
