@@ -28,6 +28,7 @@ static const char verify_usage[] =
     "  --evidence F|DIR  a CRL or OCSP response (DER; CRLs also PEM), or a folder of\n"
     "                    *.crl/*.der/*.ocsp files, to judge revocation by (repeatable;\n"
     "                    DATA/crl is added when a data directory is set)\n"
+    "  --data DIR        the data directory (also a global option)\n"
     "  --offline         never fetch: only evidence given, published in DATA/crl, or\n"
     "                    cached in DATA/cache/revocation\n"
     "  --json            print the report as JSON instead of text\n"
@@ -71,7 +72,7 @@ static int exit_for(seal_verdict v)
 
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *data_dir = ctx->data_dir;
     bool json = false, offline = false;
     GPtrArray *evidence = g_ptr_array_new();
     seal_revocation *rv = NULL;
@@ -92,6 +93,12 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
             json = true;
         } else if (strcmp(argv[i], "--offline") == 0) {
             offline = true;
+        } else if (strcmp(argv[i], "--data") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("--data needs a directory");
+                goto out;
+            }
+            data_dir = argv[++i];
         } else if (strcmp(argv[i], "--evidence") == 0) {
             if (i + 1 >= argc) {
                 code = cli_usage_error("--evidence needs a CRL or OCSP response file or folder");
@@ -126,17 +133,17 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     }
     /* The data directory is optional here: verification is for anyone, and a bidder's
      * machine has no platform data. When there is one, its trust anchors count. */
-    if (ctx->data_dir) {
+    if (data_dir) {
         char dir[4096];
         struct stat st;
-        snprintf(dir, sizeof dir, "%s/trust", ctx->data_dir);
+        snprintf(dir, sizeof dir, "%s/trust", data_dir);
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && seal_trust_add_path(trust, dir) < 0) {
             code = cli_fail("the data directory's trust anchors");
             goto out;
         }
     }
 
-    if (cli_revocation(&rv, ctx->data_dir, offline, (const char *const *)evidence->pdata,
+    if (cli_revocation(&rv, data_dir, offline, (const char *const *)evidence->pdata,
                        evidence->len) < 0) {
         code = cli_fail("revocation evidence");
         goto out;
