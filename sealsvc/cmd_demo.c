@@ -478,12 +478,13 @@ static int register_certs(demo *d)
     static const char *const roles[] = {"seal-maker", "tsa", "ocsp"};
     const demo_party *platform[] = {&d->maker, &d->tsa, &d->ocsp};
     log_step("CA database and first CRLs");
-    SEAL_TRY(seal_store_ca_add(d->store, d->ca.cert, d->root.cert, "ca"));
+    SEAL_TRY(seal_store_ca_add(d->store, d->ca.cert, d->root.cert, "ca", "demo init"));
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        SEAL_TRY(seal_store_ca_add(d->store, platform[i]->cert, d->ca.cert, roles[i]));
+        SEAL_TRY(seal_store_ca_add(d->store, platform[i]->cert, d->ca.cert, roles[i], "demo init"));
     for (size_t i = 0; i < INSTITUTION_COUNT; i++)
-        SEAL_TRY(seal_store_ca_add(d->store, d->institutions[i].cert, d->ca.cert, "signer"));
-    SEAL_TRY(seal_store_ca_add(d->store, d->person.cert, d->ca.cert, "signer"));
+        SEAL_TRY(seal_store_ca_add(d->store, d->institutions[i].cert, d->ca.cert, "signer",
+                                   "demo init"));
+    SEAL_TRY(seal_store_ca_add(d->store, d->person.cert, d->ca.cert, "signer", "demo init"));
     SEAL_TRY(seal_ca_open(&ca, d->store, "root-ca"));
     SEAL_TRY(seal_ca_publish_crl(ca, ROOT_CRL_HOURS, NULL, "demo init"));
     seal_ca_free(ca);

@@ -55,7 +55,9 @@ static int lookup(void *ctx, const char *serial, seal_ocsp_answer *out)
     ocsp_service *svc = ctx;
     seal_ca_record c = {0};
     int rc = seal_store_ca_find(svc->st, serial, seal_ca_key_id(svc->ca), &c);
-    if (rc == SEAL_ENOTFOUND) {
+    /* A serial the CA never issued, or one no CA could (negative): RFC 6960 2.2 unknown. */
+    if (rc == SEAL_ENOTFOUND || rc == SEAL_EINVAL) {
+        seal_error_clear();
         out->state = SEAL_CERT_UNKNOWN;
         return 0;
     }

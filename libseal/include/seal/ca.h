@@ -113,8 +113,9 @@ typedef struct seal_ca_record {
 
 void seal_ca_record_clear(seal_ca_record *c);
 
-/* Records a certificate the platform's CA issued (state good). */
-int seal_store_ca_add(seal_store *st, X509 *cert, X509 *issuer, const char *role);
+/* Records a certificate the platform's CA issued (state good), audited as by `actor`. */
+int seal_store_ca_add(seal_store *st, X509 *cert, X509 *issuer, const char *role,
+                      const char *actor);
 /* By serial (any format seal_serial_normalize takes), among the certificates of the
  * issuer with key id `issuer_key_id` (NULL: any issuer; two matches are SEAL_EINVAL).
  * SEAL_ENOTFOUND naming the serial when the CA never issued it. */

@@ -152,7 +152,8 @@ static time_t cert_time(const ASN1_TIME *t)
     return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
 }
 
-int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *role)
+int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *role,
+                       const char *actor)
 {
     int rc = 0;
     sqlite3 *db = store_sqlite(st);
@@ -185,7 +186,7 @@ int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *rol
     if (step != SQLITE_DONE)
         SEAL_FAIL(SEAL_ESTORE, "cannot record certificate %s: %s", serial, sqlite3_errmsg(db));
     target = g_strdup_printf("cert:%s", serial);
-    SEAL_TRY(store_audit_in_tx(st, "ca", "issue", target, "%s certificate for %s issued by %s",
+    SEAL_TRY(store_audit_in_tx(st, actor, "issue", target, "%s certificate for %s issued by %s",
                                role, subject, issuer_name));
 out:
     sqlite3_finalize(stmt);
@@ -197,12 +198,12 @@ out:
     return rc;
 }
 
-int seal_store_ca_add(seal_store *st, X509 *cert, X509 *issuer, const char *role)
+int seal_store_ca_add(seal_store *st, X509 *cert, X509 *issuer, const char *role, const char *actor)
 {
     int rc = 0;
     SEAL_ENSURE(st && cert && issuer && role, SEAL_EINVAL, "no certificate to record");
     SEAL_TRY(store_begin(st));
-    rc = store_ca_add_in_tx(st, cert, issuer, role);
+    rc = store_ca_add_in_tx(st, cert, issuer, role, actor);
     if (rc < 0)
         store_rollback(st);
     else

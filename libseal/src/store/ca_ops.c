@@ -536,7 +536,7 @@ int seal_ca_renew(seal_ca *ca, X509 **out, X509 *old, bool force, int days, cons
     }
     SEAL_TRY(store_begin(ca->st));
     in_tx = true;
-    SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role));
+    SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role, actor));
     SEAL_TRY(store_ca_set_replaced(ca->st, &c, fresh_serial));
     for (guint i = 0; i < ids->len; i++)
         SEAL_TRY(update_seal_row(ca->st, &records[i], false));
@@ -606,7 +606,7 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
 
     SEAL_TRY(store_begin(ca->st));
     in_tx = true;
-    SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role));
+    SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role, actor));
     SEAL_TRY(store_ca_set_replaced(ca->st, &c, fresh_serial));
     SEAL_TRY(update_seal_row(ca->st, &r, true));
     if (revoke_old)

@@ -34,7 +34,8 @@ int store_commit(seal_store *st);
 void store_rollback(seal_store *st);
 /* Inside a transaction: record a certificate (and audit it), change its state, name its
  * successor, draw the next CRL number, write an audit record. */
-int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *role);
+int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *role,
+                       const char *actor);
 int store_ca_set_state(seal_store *st, const seal_ca_record *c, seal_ca_state state,
                        time_t revoked_at, int reason, time_t invalidity_date);
 int store_ca_set_replaced(seal_store *st, const seal_ca_record *c, const char *by);
