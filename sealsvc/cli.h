@@ -2,7 +2,11 @@
 #ifndef SEALSVC_CLI_H
 #define SEALSVC_CLI_H
 
+#include <seal/pki.h>
 #include <seal/revocation.h>
+#include <seal/tsp.h>
+
+#include <getopt.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -23,6 +27,63 @@ int cmd_ca(const cli_ctx *ctx, int argc, char **argv);
 int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_cert(const cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);
+
+int cmd_ltv(const cli_ctx *ctx, int argc, char **argv);
+
+/* Trusted time for stamp and ltv (cmd_ltv.c): the PAdES level, the TSA, the trust anchors
+ * and the revocation evidence. A command adds CLI_TIME_OPTIONS to its getopt table and
+ * hands every option code it does not know to cli_time_option(). */
+typedef enum cli_level { CLI_LEVEL_B_B, CLI_LEVEL_B_T, CLI_LEVEL_B_LT, CLI_LEVEL_B_LTA } cli_level;
+
+#define CLI_MAX_PATHS 32
+
+typedef struct cli_time {
+    cli_level level;
+    bool level_given;
+    const char *tsa_url, *tsa_hash, *tsa_policy;
+    const char *trust_paths[CLI_MAX_PATHS];
+    int n_trust;
+    const char *evidence_paths[CLI_MAX_PATHS];
+    int n_evidence;
+    bool offline;
+    bool existing_signatures; /* ltv: B-LT adds no timestamp, so needs no TSA */
+    /* made by cli_time_prepare */
+    seal_tsp_client client;
+    seal_trust *trust;
+    seal_revocation *revocation;
+} cli_time;
+
+enum {
+    CLI_OPT_TSA = 0x1000,
+    CLI_OPT_LEVEL,
+    CLI_OPT_TSA_HASH,
+    CLI_OPT_TSA_POLICY,
+    CLI_OPT_TRUST,
+    CLI_OPT_EVIDENCE,
+    CLI_OPT_OFFLINE
+};
+
+#define CLI_TIME_OPTIONS                                                                           \
+    {"tsa", required_argument, NULL, CLI_OPT_TSA},                                                 \
+        {"level", required_argument, NULL, CLI_OPT_LEVEL},                                         \
+        {"tsa-hash", required_argument, NULL, CLI_OPT_TSA_HASH},                                   \
+        {"tsa-policy", required_argument, NULL, CLI_OPT_TSA_POLICY},                               \
+        {"trust", required_argument, NULL, CLI_OPT_TRUST},                                         \
+        {"evidence", required_argument, NULL, CLI_OPT_EVIDENCE},                                   \
+    {                                                                                              \
+        "offline", no_argument, NULL, CLI_OPT_OFFLINE                                              \
+    }
+
+/* 1 when `code` was a trusted-time option (taken), 0 when it is not one, or EXIT_USAGE
+ * after printing what is wrong with `arg`. */
+int cli_time_option(cli_time *t, int code, const char *arg);
+/* Checks the combination (B-T and above need --tsa...), loads anchors (each --trust, and
+ * DATA/trust with a data directory) and evidence, and makes the TSA client. EXIT_OK, or
+ * EXIT_USAGE / EXIT_ERROR after printing why. */
+int cli_time_prepare(cli_time *t, const cli_ctx *ctx, const char *command);
+void cli_time_clear(cli_time *t);
+/* B-LT (and B-LTA at that level) for a signed PDF: `in` to `out`. 0 or a libseal error. */
+int cli_time_ltv(cli_time *t, const char *in, const char *out);
 
 /* Prints "sealsvc: <class> error: <message of the last libseal failure>" to stderr and
  * returns EXIT_ERROR. `what` prefixes the message when not NULL. */

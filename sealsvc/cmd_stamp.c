@@ -1,6 +1,8 @@
 /* sealsvc stamp: the stamp flow on the command line. Resolves the seal in the store,
  * checks its certificate (expired, revoked or frozen refuses; near expiry warns), unlocks
- * its key with the PIN, and stamps the document at the requested place. */
+ * its key with the PIN, and stamps the document at the requested place; with --level B-T
+ * and above a TSA timestamps the signature, and B-LT/B-LTA add validation data in a
+ * second update (cmd_ltv.c). */
 #include "cli.h"
 
 #include <seal/ca.h>
@@ -16,10 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char stamp_usage[] =
     "usage: sealsvc --data DIR stamp IN.pdf OUT.pdf --seal ID (--pin PIN | --pin-file F)\n"
     "                 (--page N --at X,Y | --invisible) [--reason TEXT] [--location TEXT]\n"
+    "                 [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--trust PEM|DIR]...\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
     "  --pin PIN        the seal's PIN (or $SEALSVC_PIN, or --pin-file with the PIN on its\n"
@@ -30,6 +34,12 @@ static const char stamp_usage[] =
     "                   is shown (rotation and CropBox are taken into account)\n"
     "  --invisible      sign without a picture\n"
     "  --reason TEXT, --location TEXT   recorded in the signature\n"
+    "  --level L        PAdES level: B-B (default), B-T (signature timestamp; the default\n"
+    "                   with --tsa), B-LT (and validation data), B-LTA (and a document\n"
+    "                   timestamp)\n"
+    "  --tsa URL        the RFC 3161 TSA; --tsa-hash sha256|sm3, --tsa-policy OID\n"
+    "  --trust PEM|DIR  anchors the TSA and the chains must lead to (DATA/trust is used\n"
+    "                   too); --evidence FILE|DIR and --offline as for 'sealsvc ltv'\n"
     "\n"
     "The input is never modified; OUT is written atomically. Exit 0 when stamped, 3 on an\n"
     "error (the message says what to fix), 64 on a usage error.\n";
@@ -204,11 +214,17 @@ static int parse_point(const char *text, double *x, double *y)
 int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"seal", required_argument, NULL, 's'},     {"pin", required_argument, NULL, 'p'},
-        {"pin-file", required_argument, NULL, 'f'}, {"page", required_argument, NULL, 'n'},
-        {"at", required_argument, NULL, 'a'},       {"invisible", no_argument, NULL, 'i'},
-        {"reason", required_argument, NULL, 'r'},   {"location", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"seal", required_argument, NULL, 's'},
+        {"pin", required_argument, NULL, 'p'},
+        {"pin-file", required_argument, NULL, 'f'},
+        {"page", required_argument, NULL, 'n'},
+        {"at", required_argument, NULL, 'a'},
+        {"invisible", no_argument, NULL, 'i'},
+        {"reason", required_argument, NULL, 'r'},
+        {"location", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_TIME_OPTIONS,
+        {NULL, 0, NULL, 0},
     };
     const char *seal_id = NULL, *pin_arg = NULL, *pin_file = NULL;
     seal_pdf_stamp_opts opts = {.page = 1};
@@ -218,6 +234,8 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     seal_store *store = NULL;
     seal_signer *signer = NULL;
     seal_record rec = {0};
+    cli_time time = {0};
+    char *signed_tmp = NULL;
 
     optind = 0;
     int c;
@@ -258,8 +276,13 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         case 'h':
             fputs(stamp_usage, stdout);
             return EXIT_OK;
-        default:
-            return cli_usage_error("stamp: unknown option");
+        default: {
+            int taken = c == '?' ? 0 : cli_time_option(&time, c, optarg);
+            if (taken == EXIT_USAGE)
+                return EXIT_USAGE;
+            if (!taken)
+                return cli_usage_error("stamp: unknown option");
+        }
         }
     }
     if (argc - optind != 2)
@@ -272,6 +295,14 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
+    code = cli_time_prepare(&time, ctx, "stamp");
+    if (code != EXIT_OK)
+        goto out;
+    code = EXIT_ERROR;
+    if (time.level >= CLI_LEVEL_B_T) {
+        opts.tsa = &time.client;
+        opts.tsa_trust = time.trust;
+    }
 
     if (pin_file) {
         if (read_pin_file(pin_file, pin, sizeof pin) < 0)
@@ -297,8 +328,15 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     opts.width_mm = rec.width_mm;
     opts.height_mm = rec.height_mm;
     opts.seal_name = rec.name;
-    if (seal_pdf_stamp(in, out, signer, &opts) < 0)
+    if (time.level >= CLI_LEVEL_B_LT) {
+        /* B-LT: the validation data goes into a later update of the signed file. */
+        signed_tmp = g_strdup_printf("%s.signed-%d", out, (int)getpid());
+        if (seal_pdf_stamp(in, signed_tmp, signer, &opts) < 0 ||
+            cli_time_ltv(&time, signed_tmp, out) < 0)
+            goto out_fail;
+    } else if (seal_pdf_stamp(in, out, signer, &opts) < 0) {
         goto out_fail;
+    }
 
     char *signer_cn = seal_cert_subject_cn(seal_signer_cert(signer));
     if (opts.invisible)
@@ -313,6 +351,10 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
 out_fail:
     code = cli_fail("stamp");
 out:
+    if (signed_tmp)
+        unlink(signed_tmp);
+    g_free(signed_tmp);
+    cli_time_clear(&time);
     seal_secure_zero(pin, sizeof pin);
     seal_record_clear(&rec);
     seal_signer_free(signer);

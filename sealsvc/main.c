@@ -22,6 +22,8 @@ static const char usage_text[] =
     "                                verify every signature (exit 0 valid, 1 invalid,\n"
     "                                2 indeterminate, 3 error)\n"
     "  tsa --listen HOST:PORT        serve RFC 3161 timestamps with the platform's TSA\n"
+    "  ltv IN OUT [--archive --tsa URL]\n"
+    "                                add long-term validation data (PAdES B-LT, B-LTA)\n"
     "  ca revoke|freeze|unfreeze|renew|rekey|crl|show ...\n"
     "                                the platform CA's operations\n"
     "  ocsp --listen HOST:PORT       OCSP responder and CRLs of the platform's CA\n"
@@ -86,8 +88,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo}, {"seal", cmd_seal}, {"stamp", cmd_stamp}, {"verify", cmd_verify},
-        {"tsa", cmd_tsa},   {"ca", cmd_ca},     {"ocsp", cmd_ocsp},   {"cert", cmd_cert},
+        {"demo", cmd_demo},     {"seal", cmd_seal}, {"stamp", cmd_stamp},
+        {"verify", cmd_verify}, {"tsa", cmd_tsa},   {"ltv", cmd_ltv},
+        {"ca", cmd_ca},         {"ocsp", cmd_ocsp}, {"cert", cmd_cert},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

@@ -10,7 +10,7 @@ SEAL_PACKAGES=(
     libqrencode-dev libxml2-dev libzip-dev libqpdf-dev libjansson-dev libsqlite3-dev
     libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev
     # tests: cmocka, and the independent tools our outputs are checked with
-    libcmocka-dev openssl poppler-utils qpdf libnss3-tools python3 xxd sqlite3
+    libcmocka-dev openssl poppler-utils qpdf libnss3-tools python3 xxd sqlite3 curl
 )
 missing=()
 for p in "${SEAL_PACKAGES[@]}"; do

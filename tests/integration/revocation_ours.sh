@@ -2,10 +2,11 @@
 # Revocation with our own CA, OCSP responder and CRLs (`sealsvc ca`, `sealsvc ocsp` on two
 # loopback ports as the demo certificates name them), checked with `openssl ocsp`,
 # `openssl crl` and `openssl verify -crl_check`, and used by `verify` (a bidder without the
-# data directory), `cert status` and `stamp`. Scenarios: good; revoked after signing;
-# revoked before a time; frozen at a time, then unfrozen; OCSP down with a fresh CRL; both
-# down (and the platform's own published CRLs); stamp refuses revoked, frozen and expired
-# seals and warns near expiry.
+# data directory), `cert status` and `stamp`. Scenarios: good; revoked after signing, at a
+# claimed time and at a time a timestamp (`sealsvc tsa`) proves; revoked before a time;
+# frozen at a time, then unfrozen; OCSP down with a fresh CRL; both down (and the
+# platform's own published CRLs); stamp refuses revoked, frozen and expired seals and warns
+# near expiry.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/peers.sh"
@@ -65,6 +66,8 @@ fetch_crl() { # NAME OUT.pem: over HTTP from the CRL port, checked by openssl cr
 
 start_ocsp
 start_crl
+TSA_PORT=$(free_port)
+start_peer tsa "$TSA_PORT" "$SEALSVC" --data "$DATA" tsa --listen "127.0.0.1:$TSA_PORT"
 
 # --- the responder and CRLs, judged by openssl
 [ "$(openssl_ocsp "$DATA/certs/xinghe.pem")" = good ] || fail "openssl ocsp: xinghe not good"
@@ -93,6 +96,9 @@ PY
 # --- good: a bidder verifies through OCSP (signer) and the root's CRL (issuing CA)
 stamp xinghe-official "$WORK/xinghe.pdf"
 stamp nanyue-official "$WORK/nanyue.pdf"
+SEALSVC_PIN=$(pin_of xinghe-official) "$SEALSVC" --data "$DATA" stamp "$SAMPLE" "$WORK/xinghe-bt.pdf" \
+    --seal xinghe-official --page 1 --at 100,100 --tsa "http://127.0.0.1:$TSA_PORT/tsa" \
+    >/dev/null 2>"$WORK/stamp.err" || fail "B-T stamp failed: $(cat "$WORK/stamp.err")"
 verify "$WORK/xinghe.pdf"
 expect_verdict VALID "" 0 "OCSP response from $OCSP_URL"
 grep -q "CRL from http://127.0.0.1:$CRL_PORT/crl/root-ca.crl" "$WORK/v.json" ||
@@ -106,6 +112,17 @@ sleep 1
 [ "$(openssl_ocsp "$DATA/certs/xinghe.pem")" = revoked ] || fail "openssl ocsp: xinghe not revoked"
 verify "$WORK/xinghe.pdf"
 expect_verdict INDETERMINATE REVOKED_NO_POE 2 "after that time"
+# the same revocation after a signing time a timestamp proves: still valid, and said; the
+# TSA's own chain is judged too
+verify "$WORK/xinghe-bt.pdf"
+expect_verdict VALID "" 0 "revoked after the proven signing time"
+python3 - "$WORK/v.json" <<'PY' || fail "the TSA's chain was not judged: $(cat "$WORK/v.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))["signatures"][0]
+tsa = [c for c in s["checks"] if c["name"] == "tsa-revocation"]
+assert len(tsa) == 2 and all(c["outcome"] == "VALID" for c in tsa), tsa
+assert s["time_source"].startswith("proven by timestamp"), s["time_source"]
+PY
 "$SEALSVC" cert status "$DATA/certs/xinghe.pem" --issuer "$CA" --at "$signed_at" --json \
     >"$WORK/s.json" || fail "xinghe not good at its signing time: $(cat "$WORK/s.json")"
 [ "$(json_get "$WORK/s.json" 'r["revoked_later"]')" = True ] || fail "no later revocation shown"

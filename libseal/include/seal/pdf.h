@@ -12,6 +12,8 @@
 #include <seal/crypto.h>
 #include <seal/pki.h>
 #include <seal/report.h>
+#include <seal/revocation.h>
+#include <seal/tsp.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -48,6 +50,11 @@ typedef struct seal_pdf_stamp_opts {
     const char *reason;         /* /Reason, may be NULL */
     const char *location;       /* /Location, may be NULL */
     time_t signing_time;        /* /M; 0: now */
+    /* PAdES B-T (ETSI EN 319 142-1 5.3): a TSA that timestamps the signature value
+     * (NULL: B-B), and the anchors its certificate must chain to at genTime (NULL: the
+     * chain is not checked while stamping). */
+    const seal_tsp_client *tsa;
+    const seal_trust *tsa_trust;
 } seal_pdf_stamp_opts;
 
 /* Stamps `in` into `out` (atomically; `out` must differ from `in`). */
@@ -58,6 +65,33 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
  * INDETERMINATE). Returns 0 when the file could be examined (even if signatures are
  * invalid); an error when it is not a readable PDF. */
 int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust);
+
+/* ---- long-term validation: PAdES B-LT and B-LTA (ETSI EN 319 142-1 5.4, 5.5) ---- */
+
+typedef struct seal_pdf_ltv_opts {
+    const seal_trust *trust;     /* the anchors every chain is built to */
+    seal_revocation *revocation; /* where CRLs and OCSP responses come from (an earlier
+                                  * DSS's evidence is added to it) */
+    /* B-LTA: a document timestamp (/DocTimeStamp, ETSI.RFC3161) over the document and its
+     * DSS, then the validation data of that timestamp in a last DSS update; NULL: B-LT */
+    const seal_tsp_client *archive_tsa;
+} seal_pdf_ltv_opts;
+
+typedef struct seal_pdf_ltv_summary {
+    size_t signatures;         /* signatures and document timestamps covered */
+    size_t timestamps;         /* signature timestamps among them */
+    size_t certs, crls, ocsps; /* what the DSS holds afterwards */
+    bool archived;             /* a document timestamp was added */
+} seal_pdf_ltv_summary;
+
+/* Adds, in a new incremental update, a /DSS (ISO 32000-2 12.8.4.3) with /Certs, /CRLs,
+ * /OCSPs and a /VRI entry per signature, holding the chains of every signature and of
+ * every timestamp, and for each certificate but the anchors the revocation evidence for
+ * the time it is judged at (signing time, genTime). Refuses (SEAL_EPKI naming the
+ * certificate) when a chain cannot be built or no evidence is found; `out` is written
+ * atomically, `in` never changes. `summary` may be NULL. */
+int seal_pdf_ltv(const char *in, const char *out, const seal_pdf_ltv_opts *opts,
+                 seal_pdf_ltv_summary *summary);
 
 #ifdef __cplusplus
 }

@@ -54,6 +54,9 @@ int seal_revocation_add_ocsp(seal_revocation *rv, const uint8_t *der, size_t len
 int seal_revocation_add_file(seal_revocation *rv, const char *path);
 /* Every *.crl, *.der and *.ocsp file of a folder (a missing folder adds nothing). */
 int seal_revocation_add_dir(seal_revocation *rv, const char *path);
+/* Everything `src` holds (evidence and certificates) added to `dst`, skipping evidence
+ * `dst` already has; `src` is unchanged. */
+int seal_revocation_add_from(seal_revocation *dst, const seal_revocation *src);
 /* Extra certificates for chain building (a DSS's /Certs, a pool given by the user). */
 int seal_revocation_add_certs(seal_revocation *rv, STACK_OF(X509) * certs);
 /* The extra certificates (borrowed; may be empty). */

@@ -142,6 +142,10 @@ typedef struct seal_tsp_client {
  * and pass seal_tst_check(). *out receives the parsed token. */
 int seal_tsp_timestamp(seal_tst **out, const seal_tsp_client *c, const uint8_t *digest,
                        size_t digest_len);
+/* The same for `data` itself, hashed here with c->md: e.g. the signature value of a
+ * GB/T 38540 v4 SES_Signature, whose timeStamp field holds seal_tst_der() of the result. */
+int seal_tsp_timestamp_data(seal_tst **out, const seal_tsp_client *c, const uint8_t *data,
+                            size_t len);
 
 /* ---- the responder ---- */
 

@@ -24,6 +24,9 @@ typedef struct seal_cert_checks {
     bool signing;    /* the leaf must allow digitalSignature or nonRepudiation */
     const char *who; /* NULL for the signer (checks "chain", "revocation"); else a prefix:
                         "tsa" gives "tsa-chain", "tsa-revocation" */
+    /* Evidence the document itself carries (a PDF's DSS: CRLs, OCSP responses and
+     * certificates), judged with the trust's own; may be NULL. */
+    seal_revocation *document_evidence;
 } seal_cert_checks;
 
 /* Adds to `s` one chain check and one revocation check per certificate of the chain but
@@ -35,6 +38,14 @@ typedef struct seal_cert_checks {
  * (TRY_LATER), never VALID. Returns 0 when the checks ran, whatever their outcome. */
 int seal_verify_certificates(seal_sig_report *s, const seal_trust *trust, X509 *cert,
                              STACK_OF(X509) * certs, const seal_cert_checks *how);
+
+/* The revocation half alone, for a chain already built (leaf first, anchor last): one
+ * check named `check_name` per certificate but the anchor, judged at `at` as above.
+ * `worst` (may be NULL) receives the worst outcome among them (VALID when none). */
+int seal_verify_chain_revocation(seal_sig_report *s, const char *check_name,
+                                 const seal_trust *trust, STACK_OF(X509) * chain, time_t at,
+                                 bool at_proven, seal_revocation *document_evidence,
+                                 seal_verdict *worst);
 
 #ifdef __cplusplus
 }

@@ -194,9 +194,11 @@ static int post_request(seal_buf *reply, const seal_tsp_client *c, const seal_bu
     SEAL_ENSURE(curl_init_result == CURLE_OK, SEAL_EIO, "the HTTP client could not start");
     curl = curl_easy_init();
     SEAL_ENSURE(curl, SEAL_ENOMEM, "out of memory");
-    headers = curl_slist_append(headers, "Content-Type: application/timestamp-query");
-    headers = headers ? curl_slist_append(headers, "Accept: " REPLY_CONTENT_TYPE) : NULL;
+    headers = curl_slist_append(NULL, "Content-Type: application/timestamp-query");
     SEAL_ENSURE(headers, SEAL_ENOMEM, "out of memory");
+    struct curl_slist *more = curl_slist_append(headers, "Accept: " REPLY_CONTENT_TYPE);
+    SEAL_ENSURE(more, SEAL_ENOMEM, "out of memory");
+    headers = more;
     if (curl_easy_setopt(curl, CURLOPT_URL, c->url) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
@@ -297,4 +299,16 @@ out:
     seal_buf_clear(&reply);
     seal_buf_clear(&token);
     return rc;
+}
+
+int seal_tsp_timestamp_data(seal_tst **out, const seal_tsp_client *c, const uint8_t *data,
+                            size_t len)
+{
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    size_t digest_len = 0;
+    *out = NULL;
+    if (!c)
+        return seal_error_set(SEAL_EINVAL, "no TSA was given");
+    int rc = seal_digest(c->md ? c->md : EVP_sha256(), data, len, digest, &digest_len);
+    return rc < 0 ? rc : seal_tsp_timestamp(out, c, digest, digest_len);
 }

@@ -4,6 +4,7 @@
  *
  * The input is read once: it is copied to a temporary file beside the output and hashed
  * on the way, so memory stays bounded whatever the file's size. */
+#include "ltv_internal.h"
 #include "stamp_internal.h"
 
 #include <seal/cms.h>
@@ -642,7 +643,8 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
 
     /* Sign; if the CMS outgrows the reserved gap, rebuild the update with a larger one
      * (PDF-SIGN.md section 3: never truncate). */
-    size_t reserve = seal_cms_estimate_size(signer) + 256;
+    size_t reserve =
+        seal_cms_estimate_size(signer) + 256 + (opts->tsa ? SEAL_TSP_TOKEN_ESTIMATE : 0);
     for (int attempt = 0;; attempt++) {
         u.text.len = 0;
         u.n_entries = 0;
@@ -660,6 +662,8 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
                     SEAL_ECRYPTO, "cannot compute the document digest");
         cms.len = 0;
         SEAL_TRY(seal_cms_sign_detached(&cms, signer, digest, digest_len));
+        if (opts->tsa)
+            SEAL_TRY(pdf_timestamp_signature(&cms, opts->tsa, opts->tsa_trust));
         if (cms.len <= reserve)
             break;
         SEAL_ENSURE(attempt < 2, SEAL_ECRYPTO, "the signature does not fit its placeholder");

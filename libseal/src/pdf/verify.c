@@ -1,9 +1,10 @@
 /* Verifies every signature of a PDF (PDF-SIGN.md section 5): finds the signature fields
  * through the AcroForm and the pages' widgets, checks each ByteRange against the raw bytes,
- * the CMS against a streamed digest of the signed ranges, the signer's chain and its
- * revocation status at the claimed time (verify/cert_checks.c), and what later
- * incremental updates changed. qpdf reads the objects from a read-only
+ * the CMS against a streamed digest of the signed ranges, its timestamp, the signer's
+ * chain and its revocation status at the signing time (verify/cert_checks.c), and what
+ * later incremental updates changed. qpdf reads the objects from a read-only
  * mapping of the file; our own bounded scanners (verify_tail.c) read the byte layout. */
+#include "ltv_internal.h"
 #include "verify_internal.h"
 
 #include <seal/cms.h>
@@ -43,6 +44,7 @@ typedef struct verify_ctx {
     seal_pdf_tail tail;
     qpdf_data q;
     const seal_trust *trust;
+    seal_revocation *dss; /* the document's DSS as revocation evidence; NULL without one */
     sig_field *fields;
     size_t n_fields;
 } verify_ctx;
@@ -453,13 +455,17 @@ static int describe_signer(seal_sig_report *s, X509 *cert)
     return 0;
 }
 
-/* PDF-SIGN.md 5.4: chain and revocation of the signer's certificate at the time the
- * signer claims. There is no timestamp yet, so the time is not proven: an expired
- * certificate cannot be told from one that was valid then (DSS: OUT_OF_BOUNDS_NO_POE), and
- * a revocation after that time leaves the signature INDETERMINATE (REVOKED_NO_POE). */
-static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms, X509 *cert)
+/* PDF-SIGN.md 5.4: chain and revocation of the signer's certificate at the best signing
+ * time we have (verify/cert_checks.c), with the document's DSS as evidence. Proven by a
+ * timestamp, a certificate that was not valid then fails the signature (ETSI EN 319
+ * 102-1: EXPIRED, NOT_YET_VALID) and a later revocation leaves it valid; merely claimed,
+ * an expired certificate cannot be told from one that was valid then (DSS:
+ * OUT_OF_BOUNDS_NO_POE) and a later revocation leaves it INDETERMINATE (REVOKED_NO_POE). */
+static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms, X509 *cert,
+                       bool proven)
 {
-    seal_cert_checks how = {.at = s->signing_time, .at_proven = false, .signing = true};
+    seal_cert_checks how = {
+        .at = s->signing_time, .at_proven = proven, .signing = true, .document_evidence = c->dss};
     return seal_verify_certificates(s, c->trust, cert, seal_cms_certs(cms), &how);
 }
 
@@ -483,6 +489,42 @@ out:
     return rc;
 }
 
+/* B-T: a signature timestamp that holds replaces the claimed time with its genTime for
+ * the chain (and, later, revocation) checks. */
+static int use_signature_timestamp(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms,
+                                   bool *proven)
+{
+    int rc = 0;
+    bool present = false;
+    time_t gen_time = 0;
+    char *tsa = NULL, *source = NULL;
+    *proven = false;
+    SEAL_TRY(pdf_check_signature_timestamp(s, c->trust, c->dss, cms, &present, &gen_time, &tsa));
+    int n = 0;
+    const char *claim_end = strstr(s->time_source, "; not proven");
+    if (gen_time) {
+        n = asprintf(&source, "proven by timestamp (%s)", tsa);
+        s->signing_time = gen_time;
+        *proven = true;
+    } else if (present && claim_end) {
+        n = asprintf(&source, "%.*s; not proven: its timestamp does not hold",
+                     (int)(claim_end - s->time_source), s->time_source);
+    }
+    if (n < 0) {
+        source = NULL;
+        SEAL_FAIL(SEAL_ENOMEM, "out of memory for the verification report");
+    }
+    if (source) {
+        free(s->time_source);
+        s->time_source = source;
+        source = NULL;
+    }
+out:
+    free(tsa);
+    free(source);
+    return rc;
+}
+
 /* PDF-SIGN.md 5.3: message digest, signature over the signed attributes, and the ESS
  * signing-certificate attribute. */
 static int check_cms(const verify_ctx *c, seal_sig_report *s, const seal_buf *der, size_t cms_len,
@@ -491,6 +533,7 @@ static int check_cms(const verify_ctx *c, seal_sig_report *s, const seal_buf *de
     int rc = 0;
     seal_cms *cms = NULL;
     seal_buf normalised = SEAL_BUF_INIT;
+    bool proven = false;
     if (seal_cms_parse(&cms, der->data, cms_len) < 0 &&
         (ber_to_der(&normalised, der->data, cms_len) < 0 ||
          seal_cms_parse(&cms, normalised.data, normalised.len) < 0)) {
@@ -562,10 +605,60 @@ static int check_cms(const verify_ctx *c, seal_sig_report *s, const seal_buf *de
         : result.has_signing_cert_attr ? "the signing-certificate attribute names the signer"
                                        : "no signing-certificate attribute (not PAdES "
                                          "baseline)"));
-    SEAL_TRY(check_chain(c, s, cms, cert));
+    SEAL_TRY(use_signature_timestamp(c, s, cms, &proven));
+    SEAL_TRY(check_chain(c, s, cms, cert, proven));
 out:
     seal_buf_clear(&normalised);
     seal_cms_free(cms);
+    return rc;
+}
+
+/* A document timestamp (ISO 32000-2 12.8.5, PAdES B-LTA): /Contents is a bare RFC 3161
+ * token whose imprint is the hash of the ByteRange; the TSA is its "signer". */
+static int check_doc_timestamp(const verify_ctx *c, seal_sig_report *s, const seal_buf *der,
+                               size_t len, const uint64_t br[4])
+{
+    int rc = 0;
+    seal_tst *tst = NULL;
+    char *tsa = NULL;
+    bool proven = false;
+    if (seal_tst_parse(&tst, der->data, len) < 0) {
+        SEAL_TRY(seal_sig_add_check(s, "timestamp", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+                                    "the document timestamp cannot be read: %s",
+                                    seal_error_last()));
+        goto out;
+    }
+    const seal_tst_info *info = seal_tst_get_info(tst);
+    if (seal_tst_signer_cert(tst))
+        SEAL_TRY(describe_signer(s, seal_tst_signer_cert(tst)));
+    s->signing_time = info->gen_time;
+    if (!info->md) {
+        SEAL_TRY(seal_sig_add_check(
+            s, "timestamp", SEAL_VERDICT_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+            "the document timestamp uses an unsupported hash (%s)", info->hash_oid));
+        goto out;
+    }
+    s->digest = digest_name(info->md);
+    SEAL_ENSURE(s->digest, SEAL_ENOMEM, "out of memory for the verification report");
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    unsigned digest_len = 0;
+    SEAL_TRY(hash_byte_range(c, info->md, br, digest, &digest_len));
+    SEAL_TRY(pdf_judge_timestamp(s, "timestamp", c->trust, c->dss, tst,
+                                 seal_tst_imprint_is(tst, info->md, digest, digest_len) == 1,
+                                 "the document's signed bytes (its ByteRange)", &proven));
+    tsa = seal_tst_tsa_display_name(tst);
+    SEAL_ENSURE(tsa, SEAL_ENOMEM, "out of memory for the verification report");
+    if (asprintf(&s->time_source, "%s by %s",
+                 proven ? "document timestamp"
+                        : "genTime of a document timestamp that does not "
+                          "hold, issued",
+                 tsa) < 0) {
+        s->time_source = NULL;
+        SEAL_FAIL(SEAL_ENOMEM, "out of memory for the verification report");
+    }
+out:
+    free(tsa);
+    seal_tst_free(tst);
     return rc;
 }
 
@@ -648,10 +741,9 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     if (!ok)
         goto out;
     if (strcmp(kind, "doc-timestamp") == 0) {
-        SEAL_TRY(seal_sig_add_check(s, "timestamp", SEAL_VERDICT_INDETERMINATE,
-                                    "TIMESTAMP_NOT_CHECKED",
-                                    "document timestamps are checked for structure only in "
-                                    "this version"));
+        SEAL_TRY(check_doc_timestamp(c, s, &der, cms_len, br));
+        if (strcmp(s->coverage, "entire revision") == 0)
+            SEAL_TRY(seal_pdf_check_changes(s, q, c->file, &c->tail, (size_t)(br[2] + br[3])));
         goto out;
     }
     SEAL_TRY(check_cms(c, s, &der, cms_len, br, sig));
@@ -701,6 +793,7 @@ int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust
     if (qpdf_read_memory(c.q, path, (const char *)c.file.data, c.file.len, NULL) & QPDF_ERRORS)
         SEAL_TRY(pdf_qpdf_error(c.q, "the PDF cannot be read"));
     SEAL_TRY(seal_report_new(&r, path, "pdf"));
+    SEAL_TRY(pdf_dss_load(&c.dss, c.q));
 
     qpdf_oh acroform = qpdf_oh_get_key(c.q, qpdf_get_root(c.q), "/AcroForm");
     SEAL_TRY(walk_fields(&c, qpdf_oh_get_key(c.q, acroform, "/Fields"), 0));
@@ -724,6 +817,7 @@ out:
     for (size_t i = 0; i < c.n_fields; i++)
         free(c.fields[i].name);
     free(c.fields);
+    seal_revocation_free(c.dss);
     if (c.q)
         qpdf_cleanup(&c.q);
     seal_pdf_tail_clear(&c.tail);

@@ -67,8 +67,8 @@ static int add_revocation_check(seal_sig_report *s, const char *name, X509 *cert
             rc = seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL, "%s: %s", who, d);
         else if (at_proven)
             rc = seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL,
-                                    "%s: revoked after the signing time proven by a timestamp; "
-                                    "the signature stays valid: %s",
+                                    "%s: revoked after the proven signing time (a "
+                                    "timestamp proves it); the signature stays valid: %s",
                                     who, d);
         else
             rc = seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "REVOKED_NO_POE",
@@ -106,21 +106,72 @@ static int pool_add(STACK_OF(X509) * pool, STACK_OF(X509) * certs)
     return 0;
 }
 
+/* The relying party's context with the document's evidence in it; *own is the context to
+ * free (a default one when the trust has none). */
+static int context_for(seal_revocation **rv, seal_revocation **own, const seal_trust *trust,
+                       seal_revocation *document_evidence)
+{
+    *own = NULL;
+    *rv = seal_trust_revocation(trust);
+    if (!*rv) {
+        int rc = seal_revocation_new(own, NULL);
+        if (rc < 0)
+            return rc;
+        *rv = *own;
+    }
+    return document_evidence ? seal_revocation_add_from(*rv, document_evidence) : 0;
+}
+
+static int chain_revocation(seal_sig_report *s, const char *name, seal_revocation *rv,
+                            STACK_OF(X509) * chain, time_t at, bool at_proven, seal_verdict *worst)
+{
+    int rc = 0;
+    /* Every certificate but the last, which is the trust anchor (a root, or an
+     * intermediate the operator pinned). */
+    int n = chain ? sk_X509_num(chain) : 0;
+    for (int i = 0; i + 1 < n; i++) {
+        seal_cert_status st;
+        X509 *c = sk_X509_value(chain, i);
+        SEAL_TRY(seal_pki_status_at(&st, rv, c, sk_X509_value(chain, i + 1), at));
+        rc = add_revocation_check(s, name, c, &st, at_proven);
+        seal_cert_status_clear(&st);
+        SEAL_TRY(rc);
+        seal_verdict v = s->checks[s->n_checks - 1].outcome;
+        if (worst && v > *worst)
+            *worst = v;
+    }
+out:
+    return rc;
+}
+
+int seal_verify_chain_revocation(seal_sig_report *s, const char *check_name,
+                                 const seal_trust *trust, STACK_OF(X509) * chain, time_t at,
+                                 bool at_proven, seal_revocation *document_evidence,
+                                 seal_verdict *worst)
+{
+    int rc = 0;
+    seal_revocation *rv = NULL, *own = NULL;
+    if (worst)
+        *worst = SEAL_VERDICT_VALID;
+    SEAL_ENSURE(s && check_name && trust, SEAL_EINVAL, "no chain to check");
+    SEAL_TRY(context_for(&rv, &own, trust, document_evidence));
+    SEAL_TRY(chain_revocation(s, check_name, rv, chain, at, at_proven, worst));
+out:
+    seal_revocation_free(own);
+    return rc;
+}
+
 int seal_verify_certificates(seal_sig_report *s, const seal_trust *trust, X509 *cert,
                              STACK_OF(X509) * certs, const seal_cert_checks *how)
 {
     int rc = 0;
-    seal_revocation *own = NULL;
-    seal_revocation *rv = seal_trust_revocation(trust);
+    seal_revocation *own = NULL, *rv = NULL;
     STACK_OF(X509) *pool = sk_X509_new_null();
     seal_chain_result chain = {0};
     char *chain_name = NULL, *rev_name = NULL;
     SEAL_ENSURE(s && trust && cert && how, SEAL_EINVAL, "no certificate to check");
     SEAL_ENSURE(pool, SEAL_ENOMEM, "out of memory");
-    if (!rv) {
-        SEAL_TRY(seal_revocation_new(&own, NULL));
-        rv = own;
-    }
+    SEAL_TRY(context_for(&rv, &own, trust, how->document_evidence));
     chain_name = check_name(how, "chain");
     rev_name = check_name(how, "revocation");
     SEAL_TRY(pool_add(pool, certs));
@@ -137,19 +188,7 @@ int seal_verify_certificates(seal_sig_report *s, const seal_trust *trust, X509 *
         }
     }
     SEAL_TRY(add_chain_check(s, chain_name, &chain, how->at_proven));
-
-    /* Every certificate but the last, which is the trust anchor (a root, or an
-     * intermediate the operator pinned). */
-    int n = chain.chain ? sk_X509_num(chain.chain) : 0;
-    for (int i = 0; i + 1 < n; i++) {
-        seal_cert_status st;
-        X509 *c = sk_X509_value(chain.chain, i);
-        SEAL_TRY(seal_pki_status_at(&st, rv, c, sk_X509_value(chain.chain, i + 1), how->at));
-        rc = add_revocation_check(s, rev_name, c, &st, how->at_proven);
-        seal_cert_status_clear(&st);
-        if (rc < 0)
-            goto out;
-    }
+    SEAL_TRY(chain_revocation(s, rev_name, rv, chain.chain, how->at, how->at_proven, NULL));
 out:
     seal_chain_result_clear(&chain);
     sk_X509_pop_free(pool, X509_free);
