@@ -47,6 +47,7 @@ crlDistributionPoints = URI:http://127.0.0.1:$CRL_PORT/ca.crl
 [responder]
 keyUsage = critical,digitalSignature
 extendedKeyUsage = OCSPSigning
+noCheck = ignored
 [crl_ext]
 authorityKeyIdentifier = keyid
 EOF
