@@ -151,7 +151,9 @@ void seal_cert_status_clear(seal_cert_status *s);
 /* The status of `cert` (issued by `issuer`) at time `at`, with the evidence. Evidence is
  * acceptable for T when it was issued at or after T (thisUpdate >= T), or when it is
  * fresh now (thisUpdate <= now <= nextUpdate); the newest acceptable evidence decides,
- * except that a revocation (not a hold) at or before T always does. Order: embedded and
+ * except that a revocation (not a hold) at or before T always does. A delegated OCSP
+ * responder without id-pkix-ocsp-nocheck counts only when a CRL among the evidence shows
+ * its own certificate good (RFC 6960 4.2.2.2.1). Order: embedded and
  * local evidence and the cache, then (unless offline) OCSP from the AIA, then the CRL
  * distribution points. Returns 0 when the question could be asked (the answer may be
  * UNKNOWN); an error only for bad arguments or memory. */
