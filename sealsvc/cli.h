@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* Exit codes shared by every command. verify also uses 1 (invalid) and 2 (indeterminate). */
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_INDETERMINATE = 2, EXIT_ERROR = 3, EXIT_USAGE = 64 };
@@ -23,6 +24,9 @@ int cmd_demo(const cli_ctx *ctx, int argc, char **argv);
 int cmd_seal(const cli_ctx *ctx, int argc, char **argv);
 int cmd_stamp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv);
+int cmd_ca(const cli_ctx *ctx, int argc, char **argv);
+int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv);
+int cmd_cert(const cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);
 
 int cmd_ltv(const cli_ctx *ctx, int argc, char **argv);
@@ -91,6 +95,17 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The password of an encrypted PDF: `arg` (--password), else the first line of `file`
  * (--password-file), else $SEALSVC_PDF_PASSWORD, else "". */
 int cli_read_password(char *out, size_t size, const char *arg, const char *file);
+
+/* A time on the command line: "now", "@SECONDS", "2026-05-01T08:00:00Z" (ISO 8601; no
+ * zone means UTC) or "2026-05-01" (midnight UTC). SEAL_EINVAL naming the text otherwise. */
+int cli_parse_time(const char *text, time_t *out);
+
+/* The relying party's revocation context for verify and cert status: offline or not,
+ * the evidence files or folders given, and with a data directory its published CRLs
+ * (DATA/crl), its cache (DATA/cache/revocation) and evidence archive (DATA/evidence). */
+int cli_revocation(seal_revocation **out, const char *data_dir, bool offline,
+                   const char *const *evidence, size_t n_evidence);
+
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);
 

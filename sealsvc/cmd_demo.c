@@ -5,6 +5,7 @@
  * stdout. It never touches a directory that already holds a platform. */
 #include "cli.h"
 
+#include <seal/ca.h>
 #include <seal/error.h>
 #include <seal/idnum.h>
 #include <seal/image.h>
@@ -18,11 +19,13 @@
 #include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define DEMO_CRL_URL   "http://127.0.0.1:8089/crl/issuing-ca.crl"
-#define DEMO_OCSP_URL  "http://127.0.0.1:8088/ocsp"
+#define DEMO_OCSP_PORT 8088
+#define DEMO_CRL_PORT  8089
+#define ROOT_CRL_HOURS (30 * 24) /* an offline root publishes rarely */
 #define DEMO_PLATFORM  "sealsvc 演示平台"
 #define KEK_BYTES      32
 #define PIN_DIGITS     6
@@ -79,6 +82,7 @@ typedef struct demo_party {
 
 typedef struct demo {
     char *dir; /* absolute */
+    char *ocsp_url, *crl_url, *root_crl_url;
     char kek[2 * KEK_BYTES + 1];
     time_t now;
     demo_party root, ca, maker, tsa, ocsp;
@@ -234,11 +238,15 @@ static seal_cert_spec platform_spec(const demo *d, seal_cert_role role, const ch
         .not_before = d->now - CLOCK_SKEW,
         .not_after = years_after(d->now, years),
     };
-    /* Certificates under the issuing CA say where its revocation status is published. */
-    if (role != SEAL_CERT_ROOT_CA && role != SEAL_CERT_ISSUING_CA) {
-        spec.crl_url = DEMO_CRL_URL;
+    /* Certificates say where their issuer publishes their revocation status: the root's
+     * CRL for the issuing CA, the issuing CA's CRL and OCSP responder for the rest (the
+     * OCSP signer itself carries id-pkix-ocsp-nocheck, RFC 6960 4.2.2.2.1). */
+    if (role == SEAL_CERT_ISSUING_CA) {
+        spec.crl_url = d->root_crl_url;
+    } else if (role != SEAL_CERT_ROOT_CA) {
+        spec.crl_url = d->crl_url;
         if (role != SEAL_CERT_OCSP)
-            spec.ocsp_url = DEMO_OCSP_URL;
+            spec.ocsp_url = d->ocsp_url;
     }
     return spec;
 }
@@ -334,8 +342,8 @@ static int signer_spec_issue(demo *d, demo_party *p, const demo_institution *ins
         .org_identifier = credit_code,
         .not_before = d->now - CLOCK_SKEW,
         .not_after = years_after(d->now, 2),
-        .crl_url = DEMO_CRL_URL,
-        .ocsp_url = DEMO_OCSP_URL,
+        .crl_url = d->crl_url,
+        .ocsp_url = d->ocsp_url,
     };
     return issue(p, alg, alg == SEAL_ALG_RSA ? 2048 : 0, &spec, &d->ca);
 }
@@ -458,6 +466,36 @@ out:
     return rc;
 }
 
+/* ---------------------------------------------------------------- the CA database */
+
+/* Every certificate the demo CAs issued goes into the CA database (so that `sealsvc ca`
+ * can revoke or freeze it and the OCSP responder can answer for it), and both CAs
+ * publish their first CRL in crl/. */
+static int register_certs(demo *d)
+{
+    int rc = 0;
+    seal_ca *ca = NULL;
+    static const char *const roles[] = {"seal-maker", "tsa", "ocsp"};
+    const demo_party *platform[] = {&d->maker, &d->tsa, &d->ocsp};
+    log_step("CA database and first CRLs");
+    SEAL_TRY(seal_store_ca_add(d->store, d->ca.cert, d->root.cert, "ca", "demo init"));
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        SEAL_TRY(seal_store_ca_add(d->store, platform[i]->cert, d->ca.cert, roles[i], "demo init"));
+    for (size_t i = 0; i < INSTITUTION_COUNT; i++)
+        SEAL_TRY(seal_store_ca_add(d->store, d->institutions[i].cert, d->ca.cert, "signer",
+                                   "demo init"));
+    SEAL_TRY(seal_store_ca_add(d->store, d->person.cert, d->ca.cert, "signer", "demo init"));
+    SEAL_TRY(seal_ca_open(&ca, d->store, "root-ca"));
+    SEAL_TRY(seal_ca_publish_crl(ca, ROOT_CRL_HOURS, NULL, "demo init"));
+    seal_ca_free(ca);
+    ca = NULL;
+    SEAL_TRY(seal_ca_open(&ca, d->store, "issuing-ca"));
+    SEAL_TRY(seal_ca_publish_crl(ca, 0, NULL, "demo init"));
+out:
+    seal_ca_free(ca);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 static void demo_clear(demo *d)
@@ -476,6 +514,9 @@ static void demo_clear(demo *d)
     json_decref(d->seals);
     OPENSSL_cleanse(d->kek, sizeof d->kek);
     g_free(d->dir);
+    g_free(d->ocsp_url);
+    g_free(d->crl_url);
+    g_free(d->root_crl_url);
 }
 
 static int print_manifest(const demo *d)
@@ -493,11 +534,14 @@ static int print_manifest(const demo *d)
     return 0;
 }
 
-static int demo_init(const char *dir_arg)
+static int demo_init(const char *dir_arg, int ocsp_port, int crl_port)
 {
     int rc = 0;
     demo d = {0};
     d.dir = g_canonicalize_filename(dir_arg, NULL);
+    d.ocsp_url = g_strdup_printf("http://127.0.0.1:%d/ocsp", ocsp_port);
+    d.crl_url = g_strdup_printf("http://127.0.0.1:%d/crl/issuing-ca.crl", crl_port);
+    d.root_crl_url = g_strdup_printf("http://127.0.0.1:%d/crl/root-ca.crl", crl_port);
     d.now = time(NULL);
     d.seals = json_array();
     SEAL_ENSURE(d.seals, SEAL_ENOMEM, "out of memory");
@@ -510,6 +554,7 @@ static int demo_init(const char *dir_arg)
     SEAL_TRY(make_institutions(&d));
     for (size_t i = 0; i < sizeof demo_seals / sizeof demo_seals[0]; i++)
         SEAL_TRY(make_seal(&d, &demo_seals[i]));
+    SEAL_TRY(register_certs(&d));
     SEAL_TRY(print_manifest(&d));
     log_step("done: %zu seals; their PINs are in the manifest on standard output",
              json_array_size(d.seals));
@@ -520,19 +565,26 @@ out:
     return rc;
 }
 
-static const char demo_usage[] = "usage: sealsvc demo init --dir DIR\n"
-                                 "\n"
-                                 "Creates a demo platform in DIR (a new or empty directory): a "
-                                 "PKI, three institutions,\n"
-                                 "five seals, and prints a JSON manifest with the seal PINs.\n";
+static const char demo_usage[] =
+    "usage: sealsvc demo init --dir DIR [--ocsp-port N] [--crl-port N]\n"
+    "\n"
+    "Creates a demo platform in DIR (a new or empty directory): a PKI, three institutions,\n"
+    "five seals, and prints a JSON manifest with the seal PINs.\n"
+    "\n"
+    "  --ocsp-port N, --crl-port N   the 127.0.0.1 ports the certificates name for OCSP\n"
+    "                                (default 8088) and CRLs (default 8089); serve both\n"
+    "                                with 'sealsvc ocsp --listen 127.0.0.1:N ...'\n";
 
 int cmd_demo(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
         {"dir", required_argument, NULL, 'd'},
+        {"ocsp-port", required_argument, NULL, 'o'},
+        {"crl-port", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    int ports[2] = {DEMO_OCSP_PORT, DEMO_CRL_PORT};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(demo_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
@@ -547,6 +599,16 @@ int cmd_demo(const cli_ctx *ctx, int argc, char **argv)
         case 'd':
             dir = optarg;
             break;
+        case 'o':
+        case 'c': {
+            char *end = NULL;
+            long port = strtol(optarg, &end, 10);
+            if (end == optarg || *end || port < 1 || port > 65535)
+                return cli_usage_error("demo init: --%s-port wants a port number, not '%s'",
+                                       opt == 'o' ? "ocsp" : "crl", optarg);
+            ports[opt == 'o' ? 0 : 1] = (int)port;
+            break;
+        }
         case 'h':
             fputs(demo_usage, stdout);
             return EXIT_OK;
@@ -558,7 +620,7 @@ int cmd_demo(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("demo init: unexpected argument '%s'", argv[optind + 1]);
     if (!dir || !*dir)
         return cli_usage_error("demo init needs --dir DIR");
-    if (demo_init(dir) < 0)
+    if (demo_init(dir, ports[0], ports[1]) < 0)
         return cli_fail("demo init");
     return EXIT_OK;
 }

@@ -1,19 +1,24 @@
 /* sealsvc stamp: the stamp flow on the command line. Resolves the seal in the store,
- * unlocks its key with the PIN, plans where the seal goes (a point on one or more pages,
- * a keyword's hits, a seam across pages) and stamps the document with one signature; with
+ * checks its certificate (expired, revoked or frozen refuses; near expiry warns), unlocks
+ * its key with the PIN, plans where the seal goes (a point on one or more pages, a
+ * keyword's hits, a seam across pages) and stamps the document with one signature; with
  * --level B-T and above a TSA timestamps the signature, and B-LT/B-LTA add validation data
  * in a second update (cmd_ltv.c). */
 #include "cli.h"
 
+#include <seal/ca.h>
 #include <seal/error.h>
 #include <seal/image.h>
 #include <seal/pdf.h>
 #include <seal/place.h>
+#include <seal/revocation.h>
 #include <seal/store.h>
 
 #include <getopt.h>
 #include <glib.h>
 #include <math.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +85,149 @@ static int read_pin_file(const char *path, char *pin, size_t size)
         return seal_error_set(SEAL_EINVAL, "the PIN file %s is empty", path);
     pin[strcspn(pin, "\r\n")] = 0;
     return 0;
+}
+
+#define RENEW_WARNING_DAYS SEAL_CA_RENEW_WINDOW_DAYS
+#define STATUS_TIMEOUT_MS  5000
+#define SECONDS_PER_DAY    86400
+
+static void utc(char out[32], time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        strcpy(out, "?");
+}
+
+static time_t cert_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+    return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
+}
+
+/* The platform's own word on the certificate: the CA database (CA agreements: a frozen
+ * or revoked certificate may not be used). */
+static int check_ca_database(seal_store *store, const char *id, X509 *cert)
+{
+    seal_ca_record c = {0};
+    char since[32];
+    char *serial = seal_cert_serial_hex(cert);
+    int rc = seal_store_ca_find(store, serial, NULL, &c);
+    g_free(serial);
+    if (rc == SEAL_ENOTFOUND) {
+        seal_error_clear();
+        return 0; /* a certificate from another CA: OCSP and CRLs speak for it */
+    }
+    if (rc < 0)
+        return rc;
+    utc(since, c.revoked_at);
+    const char *reason = seal_crl_reason_name(c.reason);
+    if (c.state == SEAL_CA_REVOKED)
+        rc = seal_error_set(SEAL_EPOLICY,
+                            "seal %s cannot be used: its certificate %s is revoked since %s (%s)",
+                            id, c.serial, since, reason ? reason : "no reason given");
+    else if (c.state == SEAL_CA_HOLD)
+        rc = seal_error_set(SEAL_EPOLICY,
+                            "seal %s cannot be used: its certificate %s is frozen "
+                            "(certificateHold) since %s; 'sealsvc ca unfreeze' releases it",
+                            id, c.serial, since);
+    seal_ca_record_clear(&c);
+    return rc;
+}
+
+/* OCSP or CRL, when reachable: what relying parties will see. An answer that cannot be
+ * had does not stop the stamp (the CA database above is authoritative for the platform's
+ * own certificates); it is said on stderr. */
+static int check_published_status(const char *data, const char *id, X509 *cert,
+                                  STACK_OF(X509) * chain)
+{
+    int rc = 0;
+    seal_revocation *rv = NULL;
+    seal_cert_status st = {0};
+    X509 *issuer = NULL;
+    char since[32];
+    char *cache = g_build_filename(data, "cache", "revocation", NULL);
+    char *archive = g_build_filename(data, "evidence", NULL);
+    char *published = g_build_filename(data, "crl", NULL);
+    seal_revocation_opts opts = {
+        .cache_dir = cache, .archive_dir = archive, .timeout_ms = STATUS_TIMEOUT_MS};
+    for (int i = 0; chain && i < sk_X509_num(chain) && !issuer; i++)
+        if (X509_check_issued(sk_X509_value(chain, i), cert) == X509_V_OK)
+            issuer = sk_X509_value(chain, i);
+    if (!issuer)
+        goto out;
+    SEAL_TRY(seal_revocation_new(&rv, &opts));
+    SEAL_TRY(seal_revocation_add_dir(rv, published));
+    SEAL_TRY(seal_pki_status_at(&st, rv, cert, issuer, time(NULL)));
+    utc(since, st.revoked_at);
+    const char *reason = seal_crl_reason_name(st.reason);
+    if (st.state == SEAL_CERT_REVOKED)
+        SEAL_FAIL(SEAL_EPOLICY,
+                  "seal %s cannot be used: its certificate is revoked since %s (%s), says %s", id,
+                  since, reason ? reason : "no reason given", st.evidence.source);
+    if (st.state == SEAL_CERT_SUSPENDED)
+        SEAL_FAIL(SEAL_EPOLICY,
+                  "seal %s cannot be used: its certificate is frozen (certificateHold) since %s, "
+                  "says %s",
+                  id, since, st.evidence.source);
+    if (st.state == SEAL_CERT_UNKNOWN)
+        fprintf(stderr,
+                "sealsvc: warning: the revocation status of seal %s's certificate could not be "
+                "checked: %s\n",
+                id, st.detail);
+out:
+    seal_cert_status_clear(&st);
+    seal_revocation_free(rv);
+    g_free(cache);
+    g_free(archive);
+    g_free(published);
+    return rc;
+}
+
+/* Stamp policy: an expired, not yet valid, revoked or frozen certificate refuses the
+ * stamp before any PIN is tried; one within 30 days of expiry warns (renewal window). */
+static int check_seal_certificate(seal_store *store, const char *data, const char *id)
+{
+    int rc = 0;
+    seal_record r = {0};
+    X509 *cert = NULL;
+    STACK_OF(X509) *chain = NULL;
+    char end[32];
+    SEAL_TRY(seal_store_get_seal(store, id, &r));
+    SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
+    time_t now = time(NULL);
+    time_t not_before = cert_time(X509_get0_notBefore(cert));
+    time_t not_after = cert_time(X509_get0_notAfter(cert));
+    utc(end, not_after);
+    SEAL_ENSURE(now <= not_after, SEAL_EPOLICY,
+                "seal %s cannot be used: its certificate expired on %s", id, end);
+    if (now < not_before) {
+        char start[32];
+        utc(start, not_before);
+        SEAL_FAIL(SEAL_EPOLICY, "seal %s cannot be used: its certificate is not valid before %s",
+                  id, start);
+    }
+    SEAL_TRY(check_ca_database(store, id, cert));
+    if (r.chain_pem.len > 0) {
+        chain = sk_X509_new_null();
+        BIO *bio = BIO_new_mem_buf(r.chain_pem.data, (int)r.chain_pem.len);
+        X509 *c;
+        while (chain && bio && (c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+            if (!sk_X509_push(chain, c))
+                X509_free(c);
+        BIO_free(bio);
+        ERR_clear_error();
+    }
+    SEAL_TRY(check_published_status(data, id, cert, chain));
+    if (not_after - now <= RENEW_WARNING_DAYS * SECONDS_PER_DAY)
+        fprintf(stderr,
+                "sealsvc: warning: the certificate of seal %s expires on %s (in %ld days); "
+                "renew it ('sealsvc ca renew')\n",
+                id, end, (long)((not_after - now) / SECONDS_PER_DAY));
+out:
+    X509_free(cert);
+    sk_X509_pop_free(chain, X509_free);
+    seal_record_clear(&r);
+    return rc;
 }
 
 static int parse_point(const char *text, double *x, double *y)
@@ -350,6 +498,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     opts.password = password;
 
     if (seal_store_open(&store, data, false) < 0 ||
+        check_seal_certificate(store, data, seal_id) < 0 ||
         seal_store_unlock_seal(store, seal_id, pin, &signer, &rec) < 0)
         goto out_fail;
     seal_secure_zero(pin, sizeof pin);

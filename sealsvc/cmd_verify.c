@@ -1,5 +1,6 @@
-/* `sealsvc verify FILE [--trust PEM|DIR]... [--json]`: verifies every signature of a PDF or
- * OFD document and prints the report (text for people, JSON for programs). The exit code is
+/* `sealsvc verify FILE [--trust PEM|DIR]... [--offline] [--json]`: verifies every
+ * signature of a PDF or OFD document, revocation included, and prints the report (text for
+ * people, JSON for programs). The exit code is
  * the verdict: 0 valid, 1 invalid, 2 indeterminate, 3 the file could not be examined. */
 #include "cli.h"
 
@@ -8,26 +9,32 @@
 #include <seal/pdf.h>
 #include <seal/pki.h>
 #include <seal/report.h>
+#include <seal/revocation.h>
 
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 static const char verify_usage[] =
-    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--json] [--offline]\n"
-    "                      [--password PW | --password-file F]\n"
+    "usage: sealsvc verify FILE [--trust PEM|DIR]... [--evidence FILE|DIR]... [--offline]\n"
+    "                      [--json] [--password PW | --password-file F]\n"
     "\n"
     "Verifies every signature and timestamp of a PDF or OFD document: the bytes or files\n"
     "it covers, the CMS signature or GB/T 38540 seal (stamper and maker signatures, the\n"
     "seal's certificate list and validity), a PDF signature's timestamp, the certificate\n"
-    "chains at the signing time (proven by a timestamp, else claimed), revocation from a\n"
-    "PDF's DSS, and what changed after.\n"
+    "chains and (for PDF) their revocation status at the signing time (proven by a\n"
+    "timestamp, else claimed), and what changed after.\n"
     "\n"
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
     "                    (repeatable; DATA/trust is added when a data directory is set)\n"
     "  --json            print the report as JSON instead of text\n"
-    "  --offline         use no network (revocation comes from the document's DSS only;\n"
-    "                    this version never fetches while verifying)\n"
+    "  --evidence F|DIR  a CRL or OCSP response (DER; CRLs also PEM), or a folder of\n"
+    "                    *.crl/*.der/*.ocsp files, to judge revocation by (repeatable;\n"
+    "                    DATA/crl is added when a data directory is set)\n"
+    "  --data DIR        the data directory (also a global option)\n"
+    "  --offline         never fetch: only the document's DSS, evidence given, CRLs\n"
+    "                    published in DATA/crl, or cached in DATA/cache/revocation\n"
     "  --password PW     an encrypted PDF's user password (or $SEALSVC_PDF_PASSWORD, or\n"
     "                    --password-file F); not needed for an empty user password\n"
     "\n"
@@ -91,8 +98,11 @@ static int exit_for(seal_verdict v)
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 {
     const char *file = NULL, *password_arg = NULL, *password_file = NULL;
+    const char *data_dir = ctx->data_dir;
     char password[256] = "";
-    bool json = false;
+    bool json = false, offline = false;
+    GPtrArray *evidence = g_ptr_array_new();
+    seal_revocation *rv = NULL;
     int code = EXIT_ERROR;
     seal_trust *trust = NULL;
     seal_report *report = NULL;
@@ -109,7 +119,19 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
         } else if (strcmp(argv[i], "--offline") == 0) {
-            /* Verification fetches nothing yet: the DSS is its only evidence. */
+            offline = true;
+        } else if (strcmp(argv[i], "--data") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("--data needs a directory");
+                goto out;
+            }
+            data_dir = argv[++i];
+        } else if (strcmp(argv[i], "--evidence") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("--evidence needs a CRL or OCSP response file or folder");
+                goto out;
+            }
+            g_ptr_array_add(evidence, argv[++i]);
         } else if (strcmp(argv[i], "--trust") == 0 || strncmp(argv[i], "--trust=", 8) == 0) {
             const char *path = argv[i][7] == '=' ? argv[i] + 8 : NULL;
             if (!path && i + 1 >= argc) {
@@ -147,15 +169,21 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     }
     /* The data directory is optional here: verification is for anyone, and a bidder's
      * machine has no platform data. When there is one, its trust anchors count. */
-    if (ctx->data_dir) {
+    if (data_dir) {
         char dir[4096];
         struct stat st;
-        snprintf(dir, sizeof dir, "%s/trust", ctx->data_dir);
+        snprintf(dir, sizeof dir, "%s/trust", data_dir);
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && seal_trust_add_path(trust, dir) < 0) {
             code = cli_fail("the data directory's trust anchors");
             goto out;
         }
     }
+    if (cli_revocation(&rv, data_dir, offline, (const char *const *)evidence->pdata,
+                       evidence->len) < 0) {
+        code = cli_fail("revocation evidence");
+        goto out;
+    }
+    seal_trust_set_revocation(trust, rv);
 
     if (detect_format(&format, file) < 0) {
         code = cli_fail(NULL);
@@ -181,5 +209,6 @@ out:
     seal_buf_clear(&text);
     seal_report_free(report);
     seal_trust_free(trust);
+    g_ptr_array_free(evidence, TRUE);
     return code;
 }

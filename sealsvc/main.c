@@ -1,5 +1,5 @@
 /* sealsvc: the entry point. Parses the global options (--data DIR) and hands the rest of
- * the command line to a subcommand (demo, seal, stamp, verify, tsa...). */
+ * the command line to a subcommand (demo, seal, stamp, verify, tsa, ca...). */
 #include "cli.h"
 
 #include <seal/error.h>
@@ -18,7 +18,7 @@ static const char usage_text[] =
     "  seal list                     list the seals in the data directory\n"
     "  stamp IN OUT --seal ID --pin PIN --page N --at X,Y [--invisible]\n"
     "                                stamp a PDF with a visible seal and a PAdES signature\n"
-    "  verify FILE [--trust PEM]... [--json]\n"
+    "  verify FILE [--trust PEM]... [--offline] [--json]\n"
     "                                verify every signature (exit 0 valid, 1 invalid,\n"
     "                                2 indeterminate, 3 error)\n"
     "  tsa --listen HOST:PORT        serve RFC 3161 timestamps with the platform's TSA\n"
@@ -26,6 +26,11 @@ static const char usage_text[] =
     "                                add long-term validation data (PAdES B-LT, B-LTA)\n"
     "  render FILE [--page N] [--dpi D] -o PAGE.png | render FILE.ofd -o OUT.pdf\n"
     "                                draw a page of a PDF or OFD; an OFD as a PDF\n"
+    "  ca revoke|freeze|unfreeze|renew|rekey|crl|show ...\n"
+    "                                the platform CA's operations\n"
+    "  ocsp --listen HOST:PORT       OCSP responder and CRLs of the platform's CA\n"
+    "  cert status CERT [--at TIME] [--offline] [--json]\n"
+    "                                revocation status of a certificate at a time\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -85,8 +90,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo}, {"seal", cmd_seal}, {"stamp", cmd_stamp},   {"verify", cmd_verify},
-        {"tsa", cmd_tsa},   {"ltv", cmd_ltv},   {"render", cmd_render},
+        {"demo", cmd_demo}, {"seal", cmd_seal},     {"stamp", cmd_stamp}, {"verify", cmd_verify},
+        {"tsa", cmd_tsa},   {"ltv", cmd_ltv},       {"ca", cmd_ca},       {"ocsp", cmd_ocsp},
+        {"cert", cmd_cert}, {"render", cmd_render},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

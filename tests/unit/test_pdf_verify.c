@@ -1,11 +1,14 @@
 /* The PDF verifier against signatures we did not make: Poppler's pdfsig signs corpus files
  * with a certificate from a CA made by the openssl CLI (NSS database via certutil and
- * pk12util). Then: intact, tampered inside the signed range, a page appended in a later
- * incremental update, a second signature on top, unsigned, and damaged files. */
+ * pk12util), whose CRLs `openssl ca` makes. Then: intact, tampered inside the signed
+ * range, a page appended in a later incremental update, a second signature on top,
+ * unsigned, and damaged files; and the signer revoked before and after it signed, or with
+ * no revocation evidence at all. */
 #include "testutil.h"
 
 #include <seal/error.h>
 #include <seal/pdf.h>
+#include <seal/revocation.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +63,19 @@ static int setup(void **state)
         "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name First "
         "  '%s/pdf/minimal-two-pages.pdf' signed-two.pdf 2>/dev/null;"
         "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name Second "
-        "  signed.pdf double.pdf 2>/dev/null",
+        "  signed.pdf double.pdf 2>/dev/null;"
+        /* CRLs by openssl ca: none revoked; the signer revoked a second after it signed;
+         * the same entry dated 2020, before it signed. */
+        "mkdir newcerts; touch index.txt; echo 01 > crlnumber;"
+        "printf '[ca]\\ndefault_ca = d\\n[d]\\ndatabase = index.txt\\n"
+        "new_certs_dir = newcerts\\ncertificate = ca.pem\\nprivate_key = ca.key\\n"
+        "crlnumber = crlnumber\\ndefault_md = sha256\\ndefault_crl_days = 7\\n' > ca.cnf;"
+        "openssl ca -config ca.cnf -gencrl -out good.crl 2>/dev/null;"
+        "sleep 1; openssl ca -config ca.cnf -revoke s.pem -crl_reason keyCompromise 2>/dev/null;"
+        "openssl ca -config ca.cnf -gencrl -out revoked-later.crl 2>/dev/null;"
+        "awk -F'\\t' -v OFS='\\t' '{ $3 = \"200101000000Z,keyCompromise\"; print }' index.txt "
+        "  > index.new && mv index.new index.txt;"
+        "openssl ca -config ca.cnf -gencrl -out revoked-before.crl 2>/dev/null",
         dir, corpus, corpus);
     if (rc != 0) {
         fprintf(stderr, "could not make signed PDFs with pdfsig (exit %d)\n", rc);
@@ -87,12 +102,24 @@ static void assert_check(const seal_sig_report *s, const char *name, seal_verdic
                  c->detail, seal_verdict_name(v));
 }
 
-static seal_trust *trust_ca(void)
+/* The test CA as anchor; revocation judged offline by `crl` (NULL: no evidence). */
+static seal_trust *trust_ca_with(const char *crl)
 {
     seal_trust *t;
+    seal_revocation *rv;
+    seal_revocation_opts o = {.offline = true};
     assert_int_equal(seal_trust_new(&t), 0);
     assert_int_equal(seal_trust_add_path(t, ca_pem), 0);
+    assert_int_equal(seal_revocation_new(&rv, &o), 0);
+    if (crl)
+        assert_int_equal(seal_revocation_add_file(rv, test_path(dir, crl)), 0);
+    seal_trust_set_revocation(t, rv);
     return t;
+}
+
+static seal_trust *trust_ca(void)
+{
+    return trust_ca_with("good.crl");
 }
 
 static void copy_file(const char *from, const char *to)
@@ -122,6 +149,7 @@ static void test_intact_signature(void **state)
     assert_check(s, "signature", SEAL_VERDICT_VALID);
     assert_check(s, "signing-cert", SEAL_VERDICT_VALID);
     assert_check(s, "chain", SEAL_VERDICT_VALID);
+    assert_check(s, "revocation", SEAL_VERDICT_VALID);
     assert_int_equal(r->verdict, SEAL_VERDICT_VALID);
     seal_report_free(r);
     seal_trust_free(t);
@@ -308,6 +336,32 @@ static void test_unsigned_and_damaged(void **state)
     seal_trust_free(t);
 }
 
+static void verify_with(const char *crl, seal_verdict verdict, const char *reason)
+{
+    seal_report *r;
+    seal_trust *t = trust_ca_with(crl);
+    assert_int_equal(seal_pdf_verify(&r, signed_pdf, t), 0);
+    assert_int_equal(r->n_sigs, 1);
+    assert_check(&r->sigs[0], "signature", SEAL_VERDICT_VALID);
+    assert_check(&r->sigs[0], "chain", SEAL_VERDICT_VALID);
+    assert_check(&r->sigs[0], "revocation", verdict);
+    assert_int_equal(r->verdict, verdict);
+    assert_string_equal(r->reason, reason);
+    seal_report_free(r);
+    seal_trust_free(t);
+}
+
+static void test_revocation(void **state)
+{
+    (void)state;
+    /* Revoked (2020) before the signature was made: invalid. */
+    verify_with("revoked-before.crl", SEAL_VERDICT_INVALID, "REVOKED");
+    /* Revoked after the claimed, unproven signing time: indeterminate, not valid. */
+    verify_with("revoked-later.crl", SEAL_VERDICT_INDETERMINATE, "REVOKED_NO_POE");
+    /* Nothing to judge by (offline, the certificate names no CRL or OCSP): never valid. */
+    verify_with(NULL, SEAL_VERDICT_INDETERMINATE, "TRY_LATER");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_second_signature_is_an_allowed_change),
         cmocka_unit_test(test_two_pages_signed),
         cmocka_unit_test(test_unsigned_and_damaged),
+        cmocka_unit_test(test_revocation),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

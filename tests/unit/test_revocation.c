@@ -66,6 +66,8 @@ static const char ca_conf[] =
     "authorityKeyIdentifier = keyid\ncrlDistributionPoints = URI:%s/ca.crl\n"
     "[bare]\nkeyUsage = critical,digitalSignature,nonRepudiation\n"
     "[responder]\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = OCSPSigning\n"
+    "noCheck = ignored\n"
+    "[plainresponder]\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = OCSPSigning\n"
     "[crl_ext]\nauthorityKeyIdentifier = keyid\n";
 
 static int setup(void **state)
@@ -102,6 +104,8 @@ static int setup(void **state)
         "  -subj /CN=responder 2>/dev/null;"
         "openssl ca -batch -config ca.cnf -extensions responder -in responder.csr "
         "  -out responder.pem 2>/dev/null;"
+        "openssl ca -batch -config ca.cnf -extensions plainresponder -in responder.csr "
+        "  -out plain.pem 2>/dev/null;"
         "openssl ca -config ca.cnf -revoke revoked.pem -crl_reason keyCompromise 2>/dev/null;"
         "openssl ca -config ca.cnf -revoke held.pem -crl_hold holdInstructionReject 2>/dev/null;"
         "openssl ca -config ca.cnf -gencrl -crlexts crl_ext -out www/ca.crl 2>/dev/null;"
@@ -117,6 +121,8 @@ static int setup(void **state)
         "done;"
         "openssl ocsp -index index.txt -rsigner rogue.pem -rkey rogue.key -CA ca.pem "
         "  -reqin good.req -respout rogue.ocsp -ndays 1 2>/dev/null;"
+        "openssl ocsp -index index.txt -rsigner plain.pem -rkey responder.key -CA ca.pem "
+        "  -reqin good.req -respout plain.ocsp -ndays 1 2>/dev/null;"
         "python3 -m http.server --bind 127.0.0.1 --directory www %d >/dev/null 2>&1 &"
         "echo $! > http.pid;"
         "for i in $(seq 50); do python3 -c 'import urllib.request,sys; "
@@ -244,6 +250,19 @@ static void test_ocsp(void **state)
     status_of(&st, rogue, "good.pem", now);
     assert_int_equal(st.state, SEAL_CERT_UNKNOWN);
     assert_non_null(strstr(st.detail, "did not authorise"));
+    seal_cert_status_clear(&st);
+
+    /* An authorised responder without id-pkix-ocsp-nocheck counts only when a CRL shows
+     * its own certificate good (RFC 6960 4.2.2.2.1). */
+    static const char *const plain[] = {"plain.ocsp", NULL};
+    static const char *const plain_and_crl[] = {"plain.ocsp", "www/ca.crl", NULL};
+    status_of(&st, plain, "good.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_UNKNOWN);
+    assert_non_null(strstr(st.detail, "no id-pkix-ocsp-nocheck"));
+    seal_cert_status_clear(&st);
+    status_of(&st, plain_and_crl, "good.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_GOOD);
+    assert_null(strstr(st.detail, "nocheck"));
     seal_cert_status_clear(&st);
 }
 

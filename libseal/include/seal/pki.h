@@ -4,12 +4,14 @@
  * Verify flow: the verifiers hand a signer certificate, the certificates found in the
  * signature, and the signing time; this module answers whether a chain to a configured
  * trust anchor exists and whether every certificate was within its validity then.
- * Revocation comes with the trusted-time issue. */
+ * Revocation (seal/revocation.h) is judged for the same chain; a seal_trust carries the
+ * relying party's revocation context along with its anchors. */
 #ifndef SEAL_PKI_H
 #define SEAL_PKI_H
 
 #include <openssl/x509.h>
 #include <seal/crypto.h>
+#include <seal/revocation.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -25,6 +27,12 @@ void seal_trust_free(seal_trust *t);
 int seal_trust_add_path(seal_trust *t, const char *path);
 int seal_trust_add_cert(seal_trust *t, X509 *cert);
 size_t seal_trust_count(const seal_trust *t);
+/* How this relying party checks revocation (cache, archive, offline, evidence handed in):
+ * the trust takes `rv` and frees it with itself. Without one, verifiers use an online
+ * context that keeps nothing on disk. */
+void seal_trust_set_revocation(seal_trust *t, seal_revocation *rv);
+/* The context set above, or NULL (borrowed). */
+seal_revocation *seal_trust_revocation(const seal_trust *t);
 
 typedef enum seal_chain_status {
     SEAL_CHAIN_OK = 0,        /* chain to an anchor, every certificate valid at T */

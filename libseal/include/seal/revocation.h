@@ -54,6 +54,9 @@ int seal_revocation_add_ocsp(seal_revocation *rv, const uint8_t *der, size_t len
 int seal_revocation_add_file(seal_revocation *rv, const char *path);
 /* Every *.crl, *.der and *.ocsp file of a folder (a missing folder adds nothing). */
 int seal_revocation_add_dir(seal_revocation *rv, const char *path);
+/* Everything `src` holds (evidence and certificates) added to `dst`, skipping evidence
+ * `dst` already has; `src` is unchanged. */
+int seal_revocation_add_from(seal_revocation *dst, const seal_revocation *src);
 /* Extra certificates for chain building (a DSS's /Certs, a pool given by the user). */
 int seal_revocation_add_certs(seal_revocation *rv, STACK_OF(X509) * certs);
 /* The extra certificates (borrowed; may be empty). */
@@ -148,7 +151,9 @@ void seal_cert_status_clear(seal_cert_status *s);
 /* The status of `cert` (issued by `issuer`) at time `at`, with the evidence. Evidence is
  * acceptable for T when it was issued at or after T (thisUpdate >= T), or when it is
  * fresh now (thisUpdate <= now <= nextUpdate); the newest acceptable evidence decides,
- * except that a revocation (not a hold) at or before T always does. Order: embedded and
+ * except that a revocation (not a hold) at or before T always does. A delegated OCSP
+ * responder without id-pkix-ocsp-nocheck counts only when a CRL among the evidence shows
+ * its own certificate good (RFC 6960 4.2.2.2.1). Order: embedded and
  * local evidence and the cache, then (unless offline) OCSP from the AIA, then the CRL
  * distribution points. Returns 0 when the question could be asked (the answer may be
  * UNKNOWN); an error only for bad arguments or memory. */

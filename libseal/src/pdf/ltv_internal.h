@@ -20,8 +20,9 @@ int pdf_timestamp_signature(seal_buf *cms, const seal_tsp_client *tsa, const sea
 
 /* Checks a token on behalf of a signature report: its own signature, ESS binding and
  * EKU, whether its imprint matched (`imprint_ok`, computed by the caller over what it
- * covers: `covers` names that in the report), and the TSA's chain at genTime (and its
- * revocation from the DSS when `dss` is not NULL). Records a check named `check_name`.
+ * covers: `covers` names that in the report), and the TSA's chain at genTime and its
+ * revocation then (the trust's evidence and `dss`, may be NULL). Records a check named
+ * `check_name` (and "tsa-revocation" checks).
  * *proven (may be NULL) becomes true when every part holds: then genTime is proven. */
 int pdf_judge_timestamp(seal_sig_report *s, const char *check_name, const seal_trust *trust,
                         seal_revocation *dss, const seal_tst *tst, bool imprint_ok,
@@ -40,9 +41,11 @@ int pdf_check_signature_timestamp(seal_sig_report *s, const seal_trust *trust, s
  * DSS. */
 int pdf_dss_load(seal_revocation **out, qpdf_data q);
 /* Judges every certificate of `chain` (leaf first, anchor last) but the anchor at `at`
- * from `dss` alone and records one check named `check_name`. */
-int pdf_check_revocation(seal_sig_report *s, const char *check_name, seal_revocation *dss,
-                         STACK_OF(X509) * chain, time_t at, bool proven);
+ * from the trust's revocation context and `dss` (may be NULL), one check named
+ * `check_name` per certificate; *worst (may be NULL) receives the worst outcome. */
+int pdf_check_revocation(seal_sig_report *s, const char *check_name, const seal_trust *trust,
+                         seal_revocation *dss, STACK_OF(X509) * chain, time_t at, bool proven,
+                         seal_verdict *worst);
 
 /* ---- the incremental updates of B-LT and B-LTA (ltv_update.c) ----
  * One update appended to an opened document: new and re-emitted objects, then a classic

@@ -1,7 +1,8 @@
 /* Verifies every signature of a PDF (PDF-SIGN.md section 5): finds the signature fields
  * through the AcroForm and the pages' widgets, checks each ByteRange against the raw bytes,
- * the CMS against a streamed digest of the signed ranges, the signer's chain at the claimed
- * time, and what later incremental updates changed. qpdf reads the objects from a read-only
+ * the CMS against a streamed digest of the signed ranges, its timestamp, the signer's
+ * chain and its revocation status at the signing time (verify/cert_checks.c), and what
+ * later incremental updates changed. qpdf reads the objects from a read-only
  * mapping of the file; our own bounded scanners (verify_tail.c) read the byte layout. */
 #include "ltv_internal.h"
 #include "mdp.h"
@@ -10,6 +11,7 @@
 #include <seal/cms.h>
 #include <seal/error.h>
 #include <seal/pdf.h>
+#include <seal/verify.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -469,54 +471,18 @@ static int describe_signer(seal_sig_report *s, X509 *cert)
     return 0;
 }
 
-/* PDF-SIGN.md 5.4 at the best signing time we have. Proven by a timestamp, a certificate
- * that was not valid then fails the signature (ETSI EN 319 102-1: EXPIRED, NOT_YET_VALID);
- * merely claimed, an expired certificate cannot be told from one that was valid then
- * (DSS: OUT_OF_BOUNDS_NO_POE), so the verdict is indeterminate. */
+/* PDF-SIGN.md 5.4: chain and revocation of the signer's certificate at the best signing
+ * time we have (verify/cert_checks.c), with the document's DSS as evidence. Proven by a
+ * timestamp, a certificate that was not valid then fails the signature (ETSI EN 319
+ * 102-1: EXPIRED, NOT_YET_VALID) and a later revocation leaves it valid; merely claimed,
+ * an expired certificate cannot be told from one that was valid then (DSS:
+ * OUT_OF_BOUNDS_NO_POE) and a later revocation leaves it INDETERMINATE (REVOKED_NO_POE). */
 static int check_chain(const verify_ctx *c, seal_sig_report *s, const seal_cms *cms, X509 *cert,
                        bool proven)
 {
-    int rc = 0;
-    seal_chain_result chain = {0};
-    SEAL_TRY(seal_chain_verify(&chain, c->trust, cert, seal_cms_certs(cms), s->signing_time, true));
-    switch (chain.status) {
-    case SEAL_CHAIN_OK:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_VALID, NULL,
-                                    "chain of %d certificates to a trust anchor, all valid at "
-                                    "the signing time",
-                                    chain.chain ? sk_X509_num(chain.chain) : 0));
-        if (c->dss && chain.chain)
-            SEAL_TRY(pdf_check_revocation(s, "revocation", c->dss, chain.chain, s->signing_time,
-                                          proven));
-        break;
-    case SEAL_CHAIN_NO_ANCHOR:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INDETERMINATE,
-                                    "NO_CERTIFICATE_CHAIN_FOUND",
-                                    "no chain to a configured trust anchor: %s", chain.detail));
-        break;
-    case SEAL_CHAIN_EXPIRED:
-        SEAL_TRY(seal_sig_add_check(
-            s, "chain", proven ? SEAL_VERDICT_INVALID : SEAL_VERDICT_INDETERMINATE, "EXPIRED",
-            proven ? "a certificate had expired at the signing time the timestamp proves: %s"
-                   : "a certificate had expired at the claimed signing time (no proof of an "
-                     "earlier time): %s",
-            chain.detail));
-        break;
-    case SEAL_CHAIN_NOT_YET_VALID:
-        SEAL_TRY(seal_sig_add_check(
-            s, "chain", proven ? SEAL_VERDICT_INVALID : SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
-            "a certificate was not yet valid at the %s signing time: %s",
-            proven ? "proven" : "claimed", chain.detail));
-        break;
-    case SEAL_CHAIN_BAD_SIGNATURE:
-    case SEAL_CHAIN_CONSTRAINTS:
-        SEAL_TRY(seal_sig_add_check(s, "chain", SEAL_VERDICT_INVALID, "CHAIN_CONSTRAINTS_FAILURE",
-                                    "%s (%s)", chain.detail, seal_chain_status_name(chain.status)));
-        break;
-    }
-out:
-    seal_chain_result_clear(&chain);
-    return rc;
+    seal_cert_checks how = {
+        .at = s->signing_time, .at_proven = proven, .signing = true, .document_evidence = c->dss};
+    return seal_verify_certificates(s, c->trust, cert, seal_cms_certs(cms), &how);
 }
 
 /* NSS-based signers (Poppler's pdfsig, Firefox-era tools) write the CMS in BER with

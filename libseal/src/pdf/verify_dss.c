@@ -1,12 +1,11 @@
 /* The verify flow's use of a document's /DSS (PAdES B-LT, ISO 32000-2 12.8.4.3): its
- * CRLs, OCSP responses and certificates feed an offline revocation context, and every
- * certificate of a chain but the anchor is judged at the signing time (proven, or
- * claimed) from that evidence alone: good, revoked before (INVALID), revoked after a
- * proven time (still VALID, and said), on hold (INDETERMINATE, SUSPENDED), or no evidence
- * (INDETERMINATE, TRY_LATER). Documents without a DSS are not judged here. */
+ * CRLs, OCSP responses and certificates are read into a revocation context, which the
+ * certificate checks (verify/cert_checks.c) judge with the relying party's own evidence:
+ * every certificate of a chain but the anchor at the signing time (proven, or claimed). */
 #include "ltv_internal.h"
 
 #include <seal/error.h>
+#include <seal/verify.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,67 +71,9 @@ out:
     return rc;
 }
 
-int pdf_check_revocation(seal_sig_report *s, const char *check_name, seal_revocation *rv,
-                         STACK_OF(X509) * chain, time_t at, bool proven)
+int pdf_check_revocation(seal_sig_report *s, const char *check_name, const seal_trust *trust,
+                         seal_revocation *dss, STACK_OF(X509) * chain, time_t at, bool proven,
+                         seal_verdict *worst)
 {
-    int rc = 0;
-    seal_buf found = SEAL_BUF_INIT;
-    seal_verdict worst = SEAL_VERDICT_VALID;
-    const char *reason = NULL;
-    int n = sk_X509_num(chain);
-    for (int i = 0; i + 1 < n; i++) {
-        seal_cert_status st = {0};
-        X509 *cert = sk_X509_value(chain, i);
-        rc = seal_pki_status_at(&st, rv, cert, sk_X509_value(chain, i + 1), at);
-        char *name = seal_cert_subject_cn(cert);
-        seal_verdict v = SEAL_VERDICT_VALID;
-        const char *why = NULL;
-        if (rc == 0) {
-            switch (st.state) {
-            case SEAL_CERT_GOOD:
-                break;
-            case SEAL_CERT_REVOKED:
-                v = SEAL_VERDICT_INVALID;
-                why = "REVOKED";
-                break;
-            case SEAL_CERT_SUSPENDED:
-                v = SEAL_VERDICT_INDETERMINATE;
-                why = "SUSPENDED";
-                break;
-            case SEAL_CERT_UNKNOWN:
-                v = SEAL_VERDICT_INDETERMINATE;
-                why = "TRY_LATER";
-                break;
-            }
-            /* Revoked after a time nothing proves: it may have been revoked before the
-             * signature was really made (ETSI EN 319 102-1: REVOKED_NO_POE). */
-            if (st.state == SEAL_CERT_GOOD && st.revoked_later && !proven) {
-                v = SEAL_VERDICT_INDETERMINATE;
-                why = "REVOKED_NO_POE";
-            }
-            rc = seal_buf_printf(&found, "%s%s: ", found.len ? "; " : "", name ? name : "?");
-            if (rc == 0)
-                rc = seal_cert_status_describe(&found, &st);
-            if (rc == 0 && st.revoked_later)
-                rc = seal_buf_append_str(&found, proven ? " (revoked after the proven signing "
-                                                          "time: the signature stays valid)"
-                                                        : " (revoked since; the signing time is "
-                                                          "not proven)");
-        }
-        free(name);
-        seal_cert_status_clear(&st);
-        SEAL_TRY(rc);
-        if (v > worst) {
-            worst = v;
-            reason = why;
-        }
-    }
-    SEAL_TRY(seal_sig_add_check(s, check_name, worst, reason,
-                                "from the document's DSS, at %s "
-                                "signing time: %s",
-                                proven ? "the proven" : "the claimed",
-                                found.len ? (const char *)found.data : "nothing to check"));
-out:
-    seal_buf_clear(&found);
-    return rc;
+    return seal_verify_chain_revocation(s, check_name, trust, chain, at, proven, dss, worst);
 }

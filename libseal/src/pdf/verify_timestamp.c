@@ -77,13 +77,12 @@ int pdf_judge_timestamp(seal_sig_report *s, const char *check_name, const seal_t
                                     "certificates leads to a trust anchor, valid at that time",
                                     tsa, when, serial, accuracy, info->policy, covers,
                                     chain.chain ? sk_X509_num(chain.chain) : 0));
-        if (dss) {
-            size_t before = s->n_checks;
-            SEAL_TRY(
-                pdf_check_revocation(s, "tsa-revocation", dss, chain.chain, info->gen_time, true));
-            if (s->checks[before].outcome != SEAL_VERDICT_VALID)
-                break;
-        }
+        /* PDF-SIGN.md 5.5: the TSA's chain, revocation included, at genTime. */
+        seal_verdict revocation = SEAL_VERDICT_VALID;
+        SEAL_TRY(pdf_check_revocation(s, "tsa-revocation", trust, dss, chain.chain, info->gen_time,
+                                      true, &revocation));
+        if (revocation != SEAL_VERDICT_VALID)
+            break;
         if (proven)
             *proven = true;
         break;

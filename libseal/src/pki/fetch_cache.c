@@ -7,6 +7,7 @@
  * .json, so that a dispute can show what was known when (DESIGN.md, CA agreements). */
 #include "pki/status_internal.h"
 
+#include <seal/ca.h>
 #include <seal/error.h>
 
 #include <dirent.h>
@@ -21,13 +22,7 @@
 
 int rev_issuer_key_id(char out[65], X509 *issuer)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (X509_pubkey_digest(issuer, EVP_sha256(), md, &len) != 1 || len != 32)
-        return seal_error_set_openssl(SEAL_ECRYPTO, "cannot digest the issuer's public key");
-    for (unsigned i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return 0;
+    return seal_cert_key_id(out, issuer);
 }
 
 static int make_dir(const char *path)

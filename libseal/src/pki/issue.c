@@ -2,6 +2,8 @@
  * OCSP and signer certificates under it (RFC 5280 profile; Chinese names in UTF-8).
  * `sealsvc demo` and the tests build their PKI with it; production certificates come
  * from a real CA and are only imported. */
+#include "pki/issue_internal.h"
+
 #include <seal/error.h>
 #include <seal/pki.h>
 
@@ -11,7 +13,7 @@
 
 /* RFC 5280 4.1.2.2: positive, at most 20 octets; 128 random bits with the top bit
  * cleared stays positive without a leading zero octet. */
-static int set_random_serial(X509 *x)
+int pki_set_random_serial(X509 *x)
 {
     int rc = 0;
     unsigned char bytes[16];
@@ -205,13 +207,11 @@ out:
 
 /* RSA and ECDSA sign with SHA-256; SM2 with SM3 and the GM/T 0009 user ID (GB/T 32918.2
  * Z value), which plain X509_sign cannot pass. */
-static int sign_cert(X509 *x, EVP_PKEY *key)
+int pki_sign_init(EVP_MD_CTX *md_ctx, EVP_PKEY_CTX **pkey_ctx, EVP_PKEY *key)
 {
     int rc = 0;
-    EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pkey_ctx = NULL;
     char group[32] = "";
-    SEAL_ENSURE(md_ctx, SEAL_ENOMEM, "out of memory");
+    *pkey_ctx = NULL;
     /* OpenSSL signs an EC-typed key with ECDSA even on the SM2 curve, which would make a
      * certificate no SM2 verifier accepts. */
     if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_group_name(key, group, sizeof group, NULL) == 1 &&
@@ -219,11 +219,12 @@ static int sign_cert(X509 *x, EVP_PKEY *key)
         SEAL_FAIL(SEAL_EUNSUPPORTED,
                   "the issuer key is an EC key on the SM2 curve; load it as an SM2 key");
     if (EVP_PKEY_is_a(key, "SM2")) {
-        pkey_ctx = EVP_PKEY_CTX_new(key, NULL);
-        SEAL_ENSURE(pkey_ctx, SEAL_ENOMEM, "out of memory");
-        SEAL_ENSURE(EVP_PKEY_CTX_set1_id(pkey_ctx, SEAL_SM2_USER_ID, strlen(SEAL_SM2_USER_ID)) == 1,
+        *pkey_ctx = EVP_PKEY_CTX_new(key, NULL);
+        SEAL_ENSURE(*pkey_ctx, SEAL_ENOMEM, "out of memory");
+        SEAL_ENSURE(EVP_PKEY_CTX_set1_id(*pkey_ctx, SEAL_SM2_USER_ID, strlen(SEAL_SM2_USER_ID)) ==
+                        1,
                     SEAL_ECRYPTO, "the SM2 user ID could not be set");
-        EVP_MD_CTX_set_pkey_ctx(md_ctx, pkey_ctx);
+        EVP_MD_CTX_set_pkey_ctx(md_ctx, *pkey_ctx);
         SEAL_ENSURE(EVP_DigestSignInit(md_ctx, NULL, EVP_sm3(), NULL, key) == 1, SEAL_ECRYPTO,
                     "the SM2 issuer key cannot sign");
     } else if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "EC")) {
@@ -233,6 +234,17 @@ static int sign_cert(X509 *x, EVP_PKEY *key)
         SEAL_FAIL(SEAL_EUNSUPPORTED, "issuer keys of type %s cannot sign certificates here",
                   EVP_PKEY_get0_type_name(key));
     }
+out:
+    return rc;
+}
+
+int pki_sign_cert(X509 *x, EVP_PKEY *key)
+{
+    int rc = 0;
+    EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pkey_ctx = NULL;
+    SEAL_ENSURE(md_ctx, SEAL_ENOMEM, "out of memory");
+    SEAL_TRY(pki_sign_init(md_ctx, &pkey_ctx, key));
     if (X509_sign_ctx(x, md_ctx) <= 0) {
         rc = seal_error_set_openssl(SEAL_ECRYPTO, "the certificate could not be signed");
         goto out;
@@ -261,7 +273,7 @@ int seal_cert_issue(X509 **out, const seal_cert_spec *spec, EVP_PKEY *subject_ke
     x = X509_new();
     SEAL_ENSURE(x, SEAL_ENOMEM, "out of memory");
     SEAL_ENSURE(X509_set_version(x, X509_VERSION_3), SEAL_ENOMEM, "out of memory");
-    SEAL_TRY(set_random_serial(x));
+    SEAL_TRY(pki_set_random_serial(x));
     SEAL_TRY(build_subject(x, spec));
     SEAL_ENSURE(X509_set_issuer_name(x, issuer_cert ? X509_get_subject_name(issuer_cert)
                                                     : X509_get_subject_name(x)),
@@ -272,7 +284,7 @@ int seal_cert_issue(X509 **out, const seal_cert_spec *spec, EVP_PKEY *subject_ke
     SEAL_ENSURE(X509_set_pubkey(x, subject_key), SEAL_ECRYPTO,
                 "the subject key cannot go into a certificate");
     SEAL_TRY(add_extensions(x, issuer_cert ? issuer_cert : x, spec));
-    SEAL_TRY(sign_cert(x, issuer_key ? issuer_key : subject_key));
+    SEAL_TRY(pki_sign_cert(x, issuer_key ? issuer_key : subject_key));
     *out = x;
     x = NULL;
 out:

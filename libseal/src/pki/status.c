@@ -211,8 +211,32 @@ static OCSP_SINGLERESP *single_for(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer)
     return NULL;
 }
 
-static judged judge_ocsp(finding *f, const rev_item *it, X509 *cert, X509 *issuer, time_t at,
-                         time_t now, GString *why)
+/* RFC 6960 4.2.2.2.1: a delegated responder's own certificate is exempt from checks
+ * when it carries id-pkix-ocsp-nocheck; otherwise a CRL of the same issuer among the
+ * evidence must show it good when the response was produced. */
+static bool responder_trusted(const seal_revocation *rv, X509 *signer, X509 *issuer,
+                              time_t produced_at, time_t now)
+{
+    if (X509_cmp(signer, issuer) == 0 ||
+        X509_get_ext_by_NID(signer, NID_id_pkix_OCSP_noCheck, -1) >= 0)
+        return true;
+    GString *ignored = g_string_new("");
+    bool good = false;
+    for (guint i = 0; i < rv->items->len && !good; i++) {
+        const rev_item *it = g_ptr_array_index(rv->items, i);
+        finding g;
+        memset(&g, 0, sizeof g);
+        if (it->kind == SEAL_EVIDENCE_CRL &&
+            judge_crl(&g, it, signer, issuer, produced_at, now, ignored) == ACCEPTED)
+            good = g.state == SEAL_CERT_GOOD;
+        finding_clear(&g);
+    }
+    g_string_free(ignored, TRUE);
+    return good;
+}
+
+static judged judge_ocsp(finding *f, const seal_revocation *rv, const rev_item *it, X509 *cert,
+                         X509 *issuer, time_t at, time_t now, GString *why)
 {
     char buf[200];
     X509 *signer = NULL;
@@ -221,6 +245,17 @@ static judged judge_ocsp(finding *f, const rev_item *it, X509 *cert, X509 *issue
         return NOT_RELEVANT;
     if (seal_ocsp_check_response(&signer, it->basic, issuer, NULL) < 0) {
         g_string_append_printf(why, "; OCSP response from %s: %s", it->source, seal_error_last());
+        return REJECTED;
+    }
+    if (!responder_trusted(rv, signer, issuer, rev_asn1_time(OCSP_resp_get0_produced_at(it->basic)),
+                           now)) {
+        char *name = rev_name_oneline(X509_get_subject_name(signer));
+        g_string_append_printf(why,
+                               "; OCSP response from %s: the responder %s has no "
+                               "id-pkix-ocsp-nocheck and no CRL shows its own certificate good",
+                               it->source, name);
+        g_free(name);
+        X509_free(signer);
         return REJECTED;
     }
     int reason = -1;
@@ -253,14 +288,14 @@ static judged judge_ocsp(finding *f, const rev_item *it, X509 *cert, X509 *issue
     return ACCEPTED;
 }
 
-static judged judge(finding *f, const rev_item *it, X509 *cert, X509 *issuer, time_t at, time_t now,
-                    GString *why)
+static judged judge(finding *f, const seal_revocation *rv, const rev_item *it, X509 *cert,
+                    X509 *issuer, time_t at, time_t now, GString *why)
 {
     memset(f, 0, sizeof *f);
     f->item = it;
     f->reason = -1;
     judged j = it->kind == SEAL_EVIDENCE_CRL ? judge_crl(f, it, cert, issuer, at, now, why)
-                                             : judge_ocsp(f, it, cert, issuer, at, now, why);
+                                             : judge_ocsp(f, rv, it, cert, issuer, at, now, why);
     if (j != ACCEPTED)
         finding_clear(f);
     return j;
@@ -280,7 +315,15 @@ static bool better(const finding *candidate, const finding *best)
     bool b_unknown = best->state == SEAL_CERT_UNKNOWN;
     if (c_unknown != b_unknown)
         return b_unknown;
-    return candidate->this_update > best->this_update;
+    if (candidate->this_update != best->this_update)
+        return candidate->this_update > best->this_update;
+    /* Two CRLs of the same second: the higher cRLNumber is the later (RFC 5280 5.2.3). */
+    if (candidate->crl_number && best->crl_number) {
+        size_t lc = strlen(candidate->crl_number), lb = strlen(best->crl_number);
+        return lc != lb ? lc > lb : strcmp(candidate->crl_number, best->crl_number) > 0;
+    }
+    /* Otherwise the one that became known last: fetched after what was held. */
+    return true;
 }
 
 static void decide(finding *best, seal_revocation *rv, guint from, X509 *cert, X509 *issuer,
@@ -288,7 +331,7 @@ static void decide(finding *best, seal_revocation *rv, guint from, X509 *cert, X
 {
     for (guint i = from; i < rv->items->len; i++) {
         finding f;
-        if (judge(&f, g_ptr_array_index(rv->items, i), cert, issuer, at, now, why) != ACCEPTED)
+        if (judge(&f, rv, g_ptr_array_index(rv->items, i), cert, issuer, at, now, why) != ACCEPTED)
             continue;
         if (better(&f, best)) {
             finding_clear(best);

@@ -277,6 +277,36 @@ int seal_revocation_add_certs(seal_revocation *rv, STACK_OF(X509) * certs)
     return 0;
 }
 
+static bool holds(const seal_revocation *rv, const rev_item *it)
+{
+    for (guint i = 0; i < rv->items->len; i++) {
+        const rev_item *have = g_ptr_array_index(rv->items, i);
+        if (have->kind == it->kind && seal_slice_eq(seal_slice_of(have->der.data, have->der.len),
+                                                    seal_slice_of(it->der.data, it->der.len)))
+            return true;
+    }
+    return false;
+}
+
+int seal_revocation_add_from(seal_revocation *dst, const seal_revocation *src)
+{
+    if (!dst)
+        return seal_error_set(SEAL_EINVAL, "no revocation context");
+    for (guint i = 0; src && i < src->items->len; i++) {
+        const rev_item *it = g_ptr_array_index(src->items, i);
+        rev_item *copy = NULL;
+        if (holds(dst, it))
+            continue;
+        int rc = rev_item_parse(&copy, it->kind, it->der.data, it->der.len, it->source);
+        if (rc < 0)
+            return rc;
+        copy->fetched_at = it->fetched_at;
+        copy->archived = g_strdup(it->archived);
+        rev_add_item(dst, copy);
+    }
+    return src ? seal_revocation_add_certs(dst, src->certs) : 0;
+}
+
 STACK_OF(X509) * seal_revocation_certs(const seal_revocation *rv)
 {
     return rv ? rv->certs : NULL;

@@ -23,6 +23,7 @@ struct seal_trust {
     X509_STORE *store;
     STACK_OF(X509) * anchors; /* the same certificates, for counting and partial chains */
     bool has_intermediate;
+    seal_revocation *revocation; /* owned; NULL: verifiers use a default online one */
 };
 
 int seal_trust_new(seal_trust **out)
@@ -46,6 +47,7 @@ void seal_trust_free(seal_trust *t)
         return;
     X509_STORE_free(t->store);
     sk_X509_pop_free(t->anchors, X509_free);
+    seal_revocation_free(t->revocation);
     free(t);
 }
 
@@ -57,6 +59,22 @@ X509_STORE *seal_trust_store(const seal_trust *t)
 bool seal_trust_has_intermediate(const seal_trust *t)
 {
     return t->has_intermediate;
+}
+
+void seal_trust_set_revocation(seal_trust *t, seal_revocation *rv)
+{
+    if (!t) {
+        seal_revocation_free(rv);
+        return;
+    }
+    if (t->revocation != rv)
+        seal_revocation_free(t->revocation);
+    t->revocation = rv;
+}
+
+seal_revocation *seal_trust_revocation(const seal_trust *t)
+{
+    return t ? t->revocation : NULL;
 }
 
 size_t seal_trust_count(const seal_trust *t)

@@ -168,6 +168,11 @@ const char *seal_store_data_dir(const seal_store *st)
     return st->data_dir;
 }
 
+sqlite3 *store_sqlite(seal_store *st)
+{
+    return st->db;
+}
+
 /* ---------------------------------------------------------------- institutions */
 
 int seal_store_add_institution(seal_store *st, const char *name, const char *credit_code,

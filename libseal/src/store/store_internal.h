@@ -3,7 +3,9 @@
 #ifndef SEAL_STORE_INTERNAL_H
 #define SEAL_STORE_INTERNAL_H
 
+#include <seal/ca.h>
 #include <seal/store.h>
+#include <sqlite3.h>
 
 /* Counts one wrong PIN for seal `id` (locking it at SEAL_STORE_MAX_PIN_FAILURES) in one
  * statement, so concurrent stampers cannot lose a count; *failures_out is the new count. */
@@ -18,5 +20,27 @@ int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **
 
 /* Every certificate in PEM text (an empty text gives an empty stack). */
 int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
+
+/* The SQLite connection, for the store's other tables (ca_db.c). */
+sqlite3 *store_sqlite(seal_store *st);
+
+/* ---- the CA database and audit trail (ca_db.c) ---- */
+
+/* Creates the CA and audit tables when missing. */
+int store_ca_schema(seal_store *st);
+/* BEGIN IMMEDIATE (after store_ca_schema), COMMIT (rolls back when it fails), ROLLBACK. */
+int store_begin(seal_store *st);
+int store_commit(seal_store *st);
+void store_rollback(seal_store *st);
+/* Inside a transaction: record a certificate (and audit it), change its state, name its
+ * successor, draw the next CRL number, write an audit record. */
+int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *role,
+                       const char *actor);
+int store_ca_set_state(seal_store *st, const seal_ca_record *c, seal_ca_state state,
+                       time_t revoked_at, int reason, time_t invalidity_date);
+int store_ca_set_replaced(seal_store *st, const seal_ca_record *c, const char *by);
+int store_ca_next_crl_number(seal_store *st, const char *issuer_key_id, uint64_t *out);
+int store_audit_in_tx(seal_store *st, const char *actor, const char *action, const char *target,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -1,0 +1,194 @@
+/* The platform's certificate authority: what the CA service agreements name (revoke,
+ * freeze and unfreeze, renew within 30 days of expiry, re-key), the certificate database
+ * and audit trail it keeps in the store, and the CRLs it publishes (RFC 5280 5).
+ *
+ * Two layers: CRL making and re-issuing certificates are pure PKI (src/pki/ca_*.c); the
+ * operations on the platform's CAs, their database and the seals bound to their
+ * certificates live in the store (src/store/ca_*.c), since they read the store's seals
+ * and the data directory's keys. `sealsvc ca` and the OCSP responder drive them. */
+#ifndef SEAL_CA_H
+#define SEAL_CA_H
+
+#include <openssl/x509.h>
+#include <seal/buf.h>
+#include <seal/store.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEAL_CRL_REASON_HOLD 6 /* RFC 5280 5.3.1 certificateHold */
+
+/* ---- PKI: CRLs and re-issued certificates (src/pki) ---- */
+
+typedef struct seal_crl_entry {
+    const char *serial_hex; /* the revoked certificate's serial number, hex */
+    time_t revoked_at;
+    int reason;             /* CRLReason; 0 or -1: no reasonCode entry (RFC 5280 5.3.1) */
+    time_t invalidity_date; /* RFC 5280 5.3.2; 0: none */
+} seal_crl_entry;
+
+typedef struct seal_crl_spec {
+    time_t this_update, next_update;
+    uint64_t number; /* cRLNumber, RFC 5280 5.2.3: grows with every CRL of this CA */
+    const seal_crl_entry *entries;
+    size_t n_entries;
+} seal_crl_spec;
+
+/* A complete v2 CRL signed by the CA: authorityKeyIdentifier and cRLNumber, entries with
+ * reasonCode, invalidityDate, and for holds the holdInstructionCode reject. */
+int seal_crl_make(X509_CRL **out, const seal_crl_spec *spec, X509 *ca_cert, EVP_PKEY *ca_key);
+
+/* A new certificate with the subject and extensions of `old` for `subject_key` (the old
+ * key for a renewal, a new one for a re-key), a new serial, valid [not_before,
+ * not_after], signed by the CA; the subject key identifier is made for the key. */
+int seal_cert_reissue(X509 **out, X509 *old, EVP_PKEY *subject_key, time_t not_before,
+                      time_t not_after, X509 *ca_cert, EVP_PKEY *ca_key);
+
+/* Hex SHA-256 of a certificate's public key: how the database, the cache and the OCSP
+ * responder name an issuer. */
+int seal_cert_key_id(char out[65], X509 *cert);
+
+/* A certificate's serial as lower-case hex without leading zeros, as reports show it
+ * (caller frees with g_free). */
+char *seal_cert_serial_hex(X509 *cert);
+/* Normalises a serial typed by a person ("0x4A:3F..", "4a3f..") into `out`; SEAL_EINVAL
+ * when it is not hex. */
+int seal_serial_normalize(char *out, size_t size, const char *text);
+
+/* ---- PKI: the OCSP responder (src/pki/ocsp_respond.c, RFC 6960) ---- */
+
+typedef struct seal_ocsp_answer {
+    int state; /* SEAL_CERT_GOOD, _REVOKED, _SUSPENDED or _UNKNOWN (seal/revocation.h) */
+    time_t revoked_at;
+    int reason; /* -1: none */
+    time_t invalidity_date;
+} seal_ocsp_answer;
+
+/* The status of the certificate with this serial (lower-case hex) issued by the
+ * responder's CA. Returns 0 (state UNKNOWN when the CA never issued it) or an error, which
+ * the responder answers with internalError. Called from several threads at once. */
+typedef int (*seal_ocsp_lookup)(void *ctx, const char *serial_hex, seal_ocsp_answer *out);
+
+typedef struct seal_ocsp_responder {
+    X509 *issuer; /* the CA whose certificates are answered for */
+    X509 *signer; /* the CA itself, or a responder it certified with OCSPSigning */
+    EVP_PKEY *signer_key;
+    int validity_minutes; /* nextUpdate - thisUpdate; 0: 60 */
+    seal_ocsp_lookup lookup;
+    void *lookup_ctx;
+} seal_ocsp_responder;
+
+/* Answers one DER OCSPRequest: a signed BasicOCSPResponse (responder named by key hash,
+ * its certificate included, the request's nonce echoed) with good, revoked (time,
+ * reason, invalidity date) or unknown per certificate; a hold is revoked with reason
+ * certificateHold (RFC 6960 2.2). Unparseable requests get malformedRequest, certificates
+ * of another CA unauthorized (RFC 5019 2.2.3), failed lookups internalError. Always
+ * fills `out` with an OCSPResponse unless it returns an error (memory, signing). */
+int seal_ocsp_respond(seal_buf *out, const seal_ocsp_responder *r, const uint8_t *request,
+                      size_t len);
+
+/* ---- the certificate database (src/store/ca_db.c) ---- */
+
+typedef enum seal_ca_state { SEAL_CA_GOOD = 0, SEAL_CA_REVOKED, SEAL_CA_HOLD } seal_ca_state;
+const char *seal_ca_state_name(seal_ca_state s); /* "good", "revoked", "hold" */
+
+typedef struct seal_ca_record {
+    char *serial;        /* lower-case hex */
+    char *issuer_key_id; /* hex SHA-256 of the issuer's public key */
+    char *issuer;        /* one-line names */
+    char *subject;
+    char *role; /* "ca", "signer", "seal-maker", "tsa", "ocsp" */
+    time_t not_before, not_after, issued_at;
+    seal_ca_state state;
+    time_t revoked_at; /* revoked or on hold: since when */
+    int reason;        /* -1: none */
+    time_t invalidity_date;
+    char *replaced_by; /* serial of the renewal or re-key, NULL */
+    seal_buf der;
+} seal_ca_record;
+
+void seal_ca_record_clear(seal_ca_record *c);
+
+/* Records a certificate the platform's CA issued (state good), audited as by `actor`. */
+int seal_store_ca_add(seal_store *st, X509 *cert, X509 *issuer, const char *role,
+                      const char *actor);
+/* By serial (any format seal_serial_normalize takes), among the certificates of the
+ * issuer with key id `issuer_key_id` (NULL: any issuer; two matches are SEAL_EINVAL).
+ * SEAL_ENOTFOUND naming the serial when the CA never issued it. */
+int seal_store_ca_find(seal_store *st, const char *serial, const char *issuer_key_id,
+                       seal_ca_record *out);
+/* Every revoked or held certificate of an issuer, for its CRL (caller frees each with
+ * seal_ca_record_clear and the array with g_free). */
+int seal_store_ca_listed(seal_store *st, const char *issuer_key_id, seal_ca_record **out,
+                         size_t *n);
+
+/* One audit record: who did what to what, with a hash chained to the previous record so
+ * that a gap or an edit shows (DESIGN.md "Audit"). Never give PINs or keys in `detail`. */
+int seal_store_audit(seal_store *st, const char *actor, const char *action, const char *target,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+typedef struct seal_audit_record {
+    int64_t id;
+    time_t at;
+    char *actor, *action, *target, *detail;
+} seal_audit_record;
+
+/* The records about `target` ("cert:SERIAL", "seal:ID"), oldest first; NULL: all. */
+int seal_store_audit_list(seal_store *st, const char *target, seal_audit_record **out, size_t *n);
+void seal_audit_records_free(seal_audit_record *records, size_t n);
+/* Recomputes the hash chain; SEAL_ESTORE naming the first record that does not fit. */
+int seal_store_audit_check(seal_store *st, size_t *records_out);
+
+/* ---- the operations (src/store/ca_ops.c) ---- */
+
+typedef struct seal_ca seal_ca;
+
+/* One of the data directory's CAs by name ("issuing-ca", "root-ca": DATA/pki/NAME.pem
+ * and its key DATA/pki/private/NAME.key.pem under the key-encryption key
+ * DATA/secrets/kek). */
+int seal_ca_open(seal_ca **out, seal_store *st, const char *name);
+/* The data directory's CA that issued `cert` (SEAL_ENOTFOUND when none did). */
+int seal_ca_open_issuer_of(seal_ca **out, seal_store *st, X509 *cert);
+void seal_ca_free(seal_ca *ca);
+/* Any of the data directory's own certificates with its key (DATA/pki/NAME.pem and
+ * DATA/pki/private/NAME.key.pem under the KEK): "ocsp", "tsa", "seal-maker"... */
+int seal_ca_load_party(seal_store *st, const char *name, X509 **cert, EVP_PKEY **key);
+X509 *seal_ca_cert(const seal_ca *ca); /* borrowed */
+const char *seal_ca_name(const seal_ca *ca);
+const char *seal_ca_key_id(const seal_ca *ca);
+
+/* Each of these changes the database, records an audit entry by `actor`, and publishes
+ * a new CRL (DATA/crl/NAME.crl). `serial` as for seal_store_ca_find. */
+int seal_ca_revoke(seal_ca *ca, const char *serial, int reason, time_t invalidity_date,
+                   const char *actor);
+int seal_ca_freeze(seal_ca *ca, const char *serial, const char *actor);
+int seal_ca_unfreeze(seal_ca *ca, const char *serial, const char *actor);
+
+/* Issues and publishes a CRL valid for `hours` (0: 168) as DATA/crl/NAME.crl; `der_out`
+ * (may be NULL) receives it. */
+int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor);
+/* The path of the CA's published CRL (caller frees with g_free). */
+char *seal_ca_crl_path(const seal_ca *ca);
+
+#define SEAL_CA_RENEW_WINDOW_DAYS 30
+
+/* Renewal (same key): refused more than 30 days before the certificate expires unless
+ * `force`; the new certificate is valid `days` (0: as long as the old one was) and
+ * replaces the old one in every seal that binds it (the seal maker signs a new SESeal
+ * with the same seal code). The old certificate stays valid until it expires. */
+int seal_ca_renew(seal_ca *ca, X509 **out, X509 *old, bool force, int days, const char *actor);
+
+/* Re-key: a new key pair and certificate for seal `seal_id`, its key encrypted under
+ * `pin` (which must open the seal's current key), a new SESeal; the old certificate is
+ * revoked (superseded) unless another seal still binds it. */
+int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin, int days,
+                  const char *actor);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

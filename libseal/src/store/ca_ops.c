@@ -1,0 +1,647 @@
+/* The platform CA's operations under the CA service agreements (DESIGN.md): revoke, freeze
+ * (certificateHold) and unfreeze, renew (same key, within 30 days of expiry), re-key (new
+ * key under the seal's PIN), and publishing CRLs. Each one changes the certificate
+ * database and writes an audit record in one transaction, then publishes a fresh CRL to
+ * DATA/crl/NAME.crl, which the OCSP responder serves and verify reads. CA keys rest under
+ * the key-encryption key in DATA/secrets/kek. */
+#include "store/store_internal.h"
+
+#include <seal/ca.h>
+#include <seal/error.h>
+#include <seal/pki.h>
+#include <seal/revocation.h>
+#include <seal/ses.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <glib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <string.h>
+
+#define KEK_MAX_BYTES     4096
+#define DEFAULT_CRL_HOURS 168
+#define CLOCK_SKEW        300
+#define DAY               86400
+#define SERIAL_MAX        80
+
+struct seal_ca {
+    seal_store *st;
+    char *name;
+    X509 *cert;
+    EVP_PKEY *key;
+    char key_id[65];
+};
+
+/* ---------------------------------------------------------------- loading */
+
+/* The KEK file as a NUL-terminated passphrase (seal_buf_read_file terminates it). */
+static int read_kek(seal_buf *kek, const char *data_dir)
+{
+    char *path = g_build_filename(data_dir, "secrets", "kek", NULL);
+    int rc = seal_buf_read_file(kek, path, KEK_MAX_BYTES);
+    g_free(path);
+    if (rc < 0)
+        return seal_error_wrap(rc, "the key-encryption key");
+    g_strstrip((char *)kek->data);
+    return 0;
+}
+
+/* DATA/pki/NAME.pem and DATA/pki/private/NAME.key.pem (under the KEK). */
+static int load_party(const char *data_dir, const char *name, X509 **cert, EVP_PKEY **key)
+{
+    int rc = 0;
+    seal_buf kek = SEAL_BUF_INIT;
+    char *cert_path = g_strdup_printf("%s/pki/%s.pem", data_dir, name);
+    char *key_path = g_strdup_printf("%s/pki/private/%s.key.pem", data_dir, name);
+    SEAL_TRY(seal_cert_load(cert, cert_path));
+    SEAL_TRY(read_kek(&kek, data_dir));
+    SEAL_TRY(seal_key_load(key, NULL, NULL, key_path, (const char *)kek.data));
+    SEAL_ENSURE(X509_check_private_key(*cert, *key) == 1, SEAL_EPKI, "%s does not belong to %s",
+                key_path, cert_path);
+out:
+    seal_buf_clear_secret(&kek);
+    g_free(cert_path);
+    g_free(key_path);
+    return rc;
+}
+
+static bool valid_name(const char *name)
+{
+    if (!name || !*name || name[0] == '.' || strlen(name) > 64)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
+            return false;
+    return true;
+}
+
+int seal_ca_load_party(seal_store *st, const char *name, X509 **cert, EVP_PKEY **key)
+{
+    if (!st || !cert || !key || !valid_name(name))
+        return seal_error_set(SEAL_EINVAL, "'%s' is not a name in DATA/pki", name ? name : "");
+    int rc = load_party(seal_store_data_dir(st), name, cert, key);
+    if (rc < 0) {
+        X509_free(*cert);
+        EVP_PKEY_free(*key);
+        *cert = NULL;
+        *key = NULL;
+    }
+    return rc;
+}
+
+int seal_ca_open(seal_ca **out, seal_store *st, const char *name)
+{
+    int rc = 0;
+    seal_ca *ca = NULL;
+    SEAL_ENSURE(out && st, SEAL_EINVAL, "no CA to open");
+    SEAL_ENSURE(valid_name(name), SEAL_EINVAL,
+                "'%s' is not a CA name (letters, digits, '-' and '_', as in DATA/pki/NAME.pem)",
+                name ? name : "");
+    ca = g_new0(seal_ca, 1);
+    ca->st = st;
+    ca->name = g_strdup(name);
+    SEAL_TRY(load_party(seal_store_data_dir(st), name, &ca->cert, &ca->key));
+    SEAL_ENSURE(X509_check_ca(ca->cert) > 0, SEAL_EPKI, "DATA/pki/%s.pem is not a CA certificate",
+                name);
+    SEAL_TRY(seal_cert_key_id(ca->key_id, ca->cert));
+    SEAL_TRY(store_ca_schema(st));
+    *out = ca;
+    ca = NULL;
+out:
+    seal_ca_free(ca);
+    return rc;
+}
+
+int seal_ca_open_issuer_of(seal_ca **out, seal_store *st, X509 *cert)
+{
+    int rc = SEAL_ENOTFOUND;
+    struct dirent **names = NULL;
+    char *dir = g_build_filename(seal_store_data_dir(st), "pki", NULL);
+    int n = scandir(dir, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        const char *file = names[i]->d_name;
+        size_t len = strlen(file);
+        X509 *candidate = NULL;
+        char *path = g_build_filename(dir, file, NULL);
+        if (rc == SEAL_ENOTFOUND && len > 4 && strcmp(file + len - 4, ".pem") == 0 &&
+            seal_cert_load(&candidate, path) == 0 && X509_check_ca(candidate) > 0 &&
+            X509_check_issued(candidate, cert) == X509_V_OK) {
+            char *name = g_strndup(file, len - 4);
+            rc = seal_ca_open(out, st, name);
+            g_free(name);
+        }
+        X509_free(candidate);
+        g_free(path);
+        free(names[i]);
+    }
+    free(names);
+    g_free(dir);
+    if (rc == SEAL_ENOTFOUND)
+        return seal_error_set(SEAL_ENOTFOUND,
+                              "no CA of this data directory issued the certificate");
+    return rc;
+}
+
+void seal_ca_free(seal_ca *ca)
+{
+    if (!ca)
+        return;
+    X509_free(ca->cert);
+    EVP_PKEY_free(ca->key);
+    g_free(ca->name);
+    g_free(ca);
+}
+
+X509 *seal_ca_cert(const seal_ca *ca)
+{
+    return ca->cert;
+}
+
+const char *seal_ca_name(const seal_ca *ca)
+{
+    return ca->name;
+}
+
+const char *seal_ca_key_id(const seal_ca *ca)
+{
+    return ca->key_id;
+}
+
+char *seal_ca_crl_path(const seal_ca *ca)
+{
+    return g_strdup_printf("%s/crl/%s.crl", seal_store_data_dir(ca->st), ca->name);
+}
+
+/* ---------------------------------------------------------------- CRLs */
+
+int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor)
+{
+    int rc = 0;
+    seal_ca_record *listed = NULL;
+    size_t n = 0;
+    seal_crl_entry *entries = NULL;
+    uint64_t number = 0;
+    X509_CRL *crl = NULL;
+    unsigned char *der = NULL;
+    seal_buf out = SEAL_BUF_INIT;
+    char *path = seal_ca_crl_path(ca);
+    char *dir = g_path_get_dirname(path);
+    time_t now = time(NULL);
+    SEAL_ENSURE(hours >= 0 && hours <= 24 * 366, SEAL_EINVAL,
+                "a CRL is valid between 1 hour and a year, not %d hours", hours);
+    if (hours == 0)
+        hours = DEFAULT_CRL_HOURS;
+    SEAL_TRY(store_begin(ca->st));
+    rc = seal_store_ca_listed(ca->st, ca->key_id, &listed, &n);
+    if (rc == 0)
+        rc = store_ca_next_crl_number(ca->st, ca->key_id, &number);
+    if (rc == 0)
+        rc = store_audit_in_tx(ca->st, actor, "crl", ca->name,
+                               "CRL number %llu with %zu entries, valid %d hours",
+                               (unsigned long long)number, n, hours);
+    if (rc < 0) {
+        store_rollback(ca->st);
+        goto out;
+    }
+    SEAL_TRY(store_commit(ca->st));
+
+    entries = g_new0(seal_crl_entry, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        entries[i].serial_hex = listed[i].serial;
+        entries[i].revoked_at = listed[i].revoked_at;
+        entries[i].reason = listed[i].reason;
+        entries[i].invalidity_date = listed[i].invalidity_date;
+    }
+    seal_crl_spec spec = {
+        .this_update = now,
+        .next_update = now + (time_t)hours * 3600,
+        .number = number,
+        .entries = entries,
+        .n_entries = n,
+    };
+    SEAL_TRY(seal_crl_make(&crl, &spec, ca->cert, ca->key));
+    int len = i2d_X509_CRL(crl, &der);
+    SEAL_ENSURE(len > 0, SEAL_ECRYPTO, "the CRL cannot be encoded");
+    SEAL_TRY(seal_buf_set(&out, der, (size_t)len));
+    SEAL_ENSURE(g_mkdir_with_parents(dir, 0755) == 0, SEAL_EIO, "cannot create %s: %s", dir,
+                strerror(errno));
+    SEAL_TRY(seal_buf_write_file(&out, path, 0644));
+    if (der_out)
+        SEAL_TRY(seal_buf_set(der_out, out.data, out.len));
+out:
+    for (size_t i = 0; i < n; i++)
+        seal_ca_record_clear(&listed[i]);
+    g_free(listed);
+    g_free(entries);
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+    seal_buf_clear(&out);
+    g_free(path);
+    g_free(dir);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- state changes */
+
+static void format_day(char out[32], time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        strcpy(out, "?");
+}
+
+/* Moves a certificate from one state to another in a transaction with its audit record,
+ * then publishes the CRL. */
+static int change_state(seal_ca *ca, const char *serial, seal_ca_state to, int reason,
+                        time_t invalidity_date, const char *action, const char *actor)
+{
+    int rc = 0;
+    seal_ca_record c = {0};
+    char since[32], *target = NULL;
+    bool in_tx = false;
+    SEAL_TRY(store_begin(ca->st));
+    in_tx = true;
+    SEAL_TRY(seal_store_ca_find(ca->st, serial, ca->key_id, &c));
+    format_day(since, c.revoked_at);
+    const char *why = seal_crl_reason_name(c.reason);
+    SEAL_ENSURE(c.state != SEAL_CA_REVOKED, to == SEAL_CA_REVOKED ? SEAL_EEXISTS : SEAL_EPOLICY,
+                "certificate %s (%s) is already revoked since %s (%s); revocation is final",
+                c.serial, c.subject, since, why ? why : "no reason given");
+    if (to == SEAL_CA_HOLD)
+        SEAL_ENSURE(c.state != SEAL_CA_HOLD, SEAL_EEXISTS,
+                    "certificate %s (%s) is already frozen since %s", c.serial, c.subject, since);
+    if (to == SEAL_CA_GOOD)
+        SEAL_ENSURE(c.state == SEAL_CA_HOLD, SEAL_EPOLICY,
+                    "certificate %s (%s) is not frozen; only a frozen certificate can be "
+                    "unfrozen",
+                    c.serial, c.subject);
+    time_t now = time(NULL);
+    SEAL_TRY(store_ca_set_state(ca->st, &c, to, now, reason, invalidity_date));
+    target = g_strdup_printf("cert:%s", c.serial);
+    if (to == SEAL_CA_REVOKED) {
+        char inv[32] = "";
+        if (invalidity_date)
+            format_day(inv, invalidity_date);
+        SEAL_TRY(store_audit_in_tx(ca->st, actor, action, target, "%s revoked (%s)%s%s%s",
+                                   c.subject, seal_crl_reason_name(reason > 0 ? reason : 0),
+                                   invalidity_date ? ", invalid since " : "", inv,
+                                   c.state == SEAL_CA_HOLD ? ", was frozen" : ""));
+    } else {
+        SEAL_TRY(store_audit_in_tx(ca->st, actor, action, target, "%s %s", c.subject,
+                                   to == SEAL_CA_HOLD ? "frozen (certificateHold)"
+                                                      : "unfrozen: off the next CRL"));
+    }
+    SEAL_TRY(store_commit(ca->st));
+    in_tx = false;
+    if (seal_ca_publish_crl(ca, 0, NULL, actor) < 0) {
+        rc = seal_error_wrap(seal_error_last_code(),
+                             "certificate %s is %s, but the new CRL could not be published "
+                             "(run 'sealsvc ca crl')",
+                             c.serial, seal_ca_state_name(to));
+        goto out;
+    }
+out:
+    if (in_tx)
+        store_rollback(ca->st);
+    seal_ca_record_clear(&c);
+    g_free(target);
+    return rc;
+}
+
+int seal_ca_revoke(seal_ca *ca, const char *serial, int reason, time_t invalidity_date,
+                   const char *actor)
+{
+    if (!ca)
+        return seal_error_set(SEAL_EINVAL, "no CA");
+    /* RFC 5280 5.3.1: certificateHold is a freeze, removeFromCRL belongs to delta CRLs. */
+    if (reason == SEAL_CRL_REASON_HOLD)
+        return seal_error_set(SEAL_EINVAL, "certificateHold is not a revocation: use 'ca freeze'");
+    if (reason == 8 || reason == 7 || reason > 10 || reason < -1)
+        return seal_error_set(SEAL_EINVAL,
+                              "revocation reason %d cannot be used (RFC 5280 5.3.1; "
+                              "removeFromCRL only appears in delta CRLs)",
+                              reason);
+    if (invalidity_date > time(NULL) + CLOCK_SKEW)
+        return seal_error_set(SEAL_EINVAL, "the invalidity date lies in the future");
+    return change_state(ca, serial, SEAL_CA_REVOKED, reason, invalidity_date, "revoke", actor);
+}
+
+int seal_ca_freeze(seal_ca *ca, const char *serial, const char *actor)
+{
+    if (!ca)
+        return seal_error_set(SEAL_EINVAL, "no CA");
+    return change_state(ca, serial, SEAL_CA_HOLD, SEAL_CRL_REASON_HOLD, 0, "freeze", actor);
+}
+
+int seal_ca_unfreeze(seal_ca *ca, const char *serial, const char *actor)
+{
+    if (!ca)
+        return seal_error_set(SEAL_EINVAL, "no CA");
+    return change_state(ca, serial, SEAL_CA_GOOD, -1, 0, "unfreeze", actor);
+}
+
+/* ---------------------------------------------------------------- seals of a certificate */
+
+static bool same_cert(const seal_buf *pem, X509 *cert)
+{
+    X509 *c = NULL;
+    bool same = seal_cert_load_mem(&c, pem->data, pem->len) == 0 && X509_cmp(c, cert) == 0;
+    X509_free(c);
+    seal_error_clear();
+    return same;
+}
+
+/* The ids of the seals that bind `cert` (g_strfreev). */
+static int seals_binding(seal_store *st, X509 *cert, GPtrArray *ids)
+{
+    char **all = NULL;
+    int rc = seal_store_list_seals(st, &all);
+    for (size_t i = 0; rc == 0 && all[i]; i++) {
+        seal_record r = {0};
+        rc = seal_store_get_seal(st, all[i], &r);
+        if (rc == 0 && same_cert(&r.cert_pem, cert))
+            g_ptr_array_add(ids, g_strdup(all[i]));
+        seal_record_clear(&r);
+    }
+    g_strfreev(all);
+    return rc;
+}
+
+typedef struct maker {
+    X509 *cert;
+    EVP_PKEY *key;
+    STACK_OF(X509) * chain;
+    seal_signer *signer;
+} maker;
+
+static void maker_clear(maker *m)
+{
+    X509_free(m->cert);
+    EVP_PKEY_free(m->key);
+    sk_X509_pop_free(m->chain, X509_free);
+    seal_signer_free(m->signer);
+    memset(m, 0, sizeof *m);
+}
+
+static int load_maker(maker *m, const char *data_dir)
+{
+    int rc = 0;
+    char *ca_path = g_strdup_printf("%s/pki/issuing-ca.pem", data_dir);
+    SEAL_TRY(load_party(data_dir, "seal-maker", &m->cert, &m->key));
+    SEAL_TRY(seal_certs_load(&m->chain, ca_path));
+    SEAL_TRY(seal_signer_new_software(&m->signer, m->key, m->cert, m->chain));
+out:
+    g_free(ca_path);
+    return rc;
+}
+
+/* GB/T 38540: the seal binds its certificate, so a new certificate needs a new SESeal,
+ * signed by the seal maker, with the same seal code (esID), picture and name. */
+static int remake_seal(seal_record *r, X509 *cert, const maker *m, time_t valid_start,
+                       time_t valid_end)
+{
+    int rc = 0;
+    seal_eseal *old = NULL;
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    seal_buf esl = SEAL_BUF_INIT;
+    SEAL_ENSURE(certs && X509_up_ref(cert), SEAL_ENOMEM, "out of memory");
+    if (!sk_X509_push(certs, cert)) {
+        X509_free(cert);
+        SEAL_FAIL(SEAL_ENOMEM, "out of memory");
+    }
+    SEAL_TRY(seal_eseal_parse(&old, r->esl.data, r->esl.len));
+    seal_eseal_spec spec = {
+        .es_id = old->es_id,
+        .vid = old->vid ? old->vid : "sealsvc",
+        .type = old->type,
+        .name = r->name,
+        .certs = certs,
+        .picture_type = "PNG",
+        .picture = r->image_png.data,
+        .picture_len = r->image_png.len,
+        .width_mm = old->width_mm,
+        .height_mm = old->height_mm,
+        .created = time(NULL),
+        .valid_start = valid_start,
+        .valid_end = valid_end,
+    };
+    SEAL_TRY(seal_eseal_make(&esl, &spec, m->signer));
+    SEAL_TRY(seal_buf_set(&r->esl, esl.data, esl.len));
+    seal_buf_clear(&r->cert_pem);
+    SEAL_TRY(seal_cert_to_pem(&r->cert_pem, cert));
+    r->valid_start = valid_start;
+    r->valid_end = valid_end;
+out:
+    seal_eseal_free(old);
+    sk_X509_pop_free(certs, X509_free);
+    seal_buf_clear(&esl);
+    return rc;
+}
+
+static int update_seal_row(seal_store *st, const seal_record *r, bool with_key)
+{
+    int rc = 0;
+    sqlite3 *db = store_sqlite(st);
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
+                           "valid_end = ?5, key_pem = CASE WHEN ?6 THEN ?7 ELSE key_pem END "
+                           "WHERE id = ?1",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        SEAL_FAIL(SEAL_ESTORE, "cannot update seal %s: %s", r->id, sqlite3_errmsg(db));
+    sqlite3_bind_text(stmt, 1, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, (const char *)r->cert_pem.data, (int)r->cert_pem.len, SQLITE_STATIC);
+    sqlite3_bind_blob(stmt, 3, r->esl.data, (int)r->esl.len, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, (sqlite3_int64)r->valid_start);
+    sqlite3_bind_int64(stmt, 5, (sqlite3_int64)r->valid_end);
+    sqlite3_bind_int(stmt, 6, with_key);
+    sqlite3_bind_text(stmt, 7, (const char *)r->key_pem.data, (int)r->key_pem.len, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE || sqlite3_changes(db) != 1)
+        SEAL_FAIL(SEAL_ESTORE, "cannot update seal %s: %s", r->id, sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* DATA/seals/ID.esl follows the stored seal; written after the transaction commits. */
+static int write_esl(seal_store *st, const seal_record *r)
+{
+    char *path = g_strdup_printf("%s/seals/%s.esl", seal_store_data_dir(st), r->id);
+    int rc = seal_buf_write_file(&r->esl, path, 0644);
+    g_free(path);
+    return rc;
+}
+
+static int find_good(seal_ca *ca, X509 *cert, seal_ca_record *out)
+{
+    char *serial = seal_cert_serial_hex(cert);
+    int rc = seal_store_ca_find(ca->st, serial, ca->key_id, out);
+    g_free(serial);
+    if (rc < 0)
+        return rc;
+    if (out->state != SEAL_CA_GOOD)
+        return seal_error_set(SEAL_EPOLICY,
+                              "certificate %s (%s) is %s; it cannot be renewed or "
+                              "re-keyed",
+                              out->serial, out->subject,
+                              out->state == SEAL_CA_HOLD ? "frozen" : "revoked");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- renew */
+
+int seal_ca_renew(seal_ca *ca, X509 **out, X509 *old, bool force, int days, const char *actor)
+{
+    int rc = 0;
+    seal_ca_record c = {0};
+    EVP_PKEY *key = NULL;
+    X509 *fresh = NULL;
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    seal_record *records = NULL;
+    maker m = {0};
+    char *fresh_serial = NULL, *target = NULL;
+    GString *names = g_string_new("");
+    bool in_tx = false;
+    SEAL_ENSURE(ca && out && old, SEAL_EINVAL, "no certificate to renew");
+    SEAL_ENSURE(days >= 0 && days <= 3660, SEAL_EINVAL, "--days must be between 1 and 3660");
+    SEAL_TRY(find_good(ca, old, &c));
+    time_t now = time(NULL);
+    char end[32];
+    format_day(end, c.not_after);
+    SEAL_ENSURE(c.not_after > now, SEAL_EPOLICY,
+                "certificate %s expired on %s; an expired certificate is not renewed (issue a "
+                "new one)",
+                c.serial, end);
+    /* CA agreements: renewal within 30 days before expiry. */
+    SEAL_ENSURE(force || c.not_after - now <= SEAL_CA_RENEW_WINDOW_DAYS * DAY, SEAL_EPOLICY,
+                "certificate %s expires on %s; renewal opens %d days before that (use --force "
+                "to renew now)",
+                c.serial, end, SEAL_CA_RENEW_WINDOW_DAYS);
+    time_t lifetime = days ? (time_t)days * DAY : c.not_after - c.not_before;
+    key = X509_get_pubkey(old);
+    SEAL_ENSURE(key, SEAL_EFORMAT, "the certificate's public key cannot be read");
+    SEAL_TRY(seal_cert_reissue(&fresh, old, key, now - CLOCK_SKEW, now - CLOCK_SKEW + lifetime,
+                               ca->cert, ca->key));
+    fresh_serial = seal_cert_serial_hex(fresh);
+
+    SEAL_TRY(seals_binding(ca->st, old, ids));
+    records = g_new0(seal_record, ids->len ? ids->len : 1);
+    if (ids->len)
+        SEAL_TRY(load_maker(&m, seal_store_data_dir(ca->st)));
+    for (guint i = 0; i < ids->len; i++) {
+        SEAL_TRY(seal_store_get_seal(ca->st, g_ptr_array_index(ids, i), &records[i]));
+        SEAL_TRY(remake_seal(&records[i], fresh, &m, now, now - CLOCK_SKEW + lifetime));
+        g_string_append_printf(names, "%s%s", i ? ", " : "", records[i].id);
+    }
+    SEAL_TRY(store_begin(ca->st));
+    in_tx = true;
+    SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role, actor));
+    SEAL_TRY(store_ca_set_replaced(ca->st, &c, fresh_serial));
+    for (guint i = 0; i < ids->len; i++)
+        SEAL_TRY(update_seal_row(ca->st, &records[i], false));
+    target = g_strdup_printf("cert:%s", c.serial);
+    SEAL_TRY(store_audit_in_tx(ca->st, actor, "renew", target, "%s renewed as %s (same key)%s%s%s",
+                               c.subject, fresh_serial,
+                               force ? ", forced before the renewal window" : "",
+                               ids->len ? "; seals now bound to it: " : "", names->str));
+    SEAL_TRY(store_commit(ca->st));
+    in_tx = false;
+    for (guint i = 0; i < ids->len; i++)
+        SEAL_TRY(write_esl(ca->st, &records[i]));
+    *out = fresh;
+    fresh = NULL;
+out:
+    if (in_tx)
+        store_rollback(ca->st);
+    for (guint i = 0; records && i < ids->len; i++)
+        seal_record_clear(&records[i]);
+    g_free(records);
+    g_ptr_array_free(ids, TRUE);
+    g_string_free(names, TRUE);
+    maker_clear(&m);
+    seal_ca_record_clear(&c);
+    EVP_PKEY_free(key);
+    X509_free(fresh);
+    g_free(fresh_serial);
+    g_free(target);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- re-key */
+
+int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin, int days,
+                  const char *actor)
+{
+    int rc = 0;
+    seal_record r = {0};
+    seal_signer *unlocked = NULL;
+    seal_ca_record c = {0};
+    X509 *old = NULL, *fresh = NULL;
+    EVP_PKEY *key = NULL;
+    GPtrArray *others = g_ptr_array_new_with_free_func(g_free);
+    maker m = {0};
+    char *fresh_serial = NULL, *target = NULL;
+    bool in_tx = false, revoke_old = false;
+    SEAL_ENSURE(ca && out && seal_id, SEAL_EINVAL, "no seal to re-key");
+    SEAL_ENSURE(days >= 0 && days <= 3660, SEAL_EINVAL, "--days must be between 1 and 3660");
+    /* The PIN must open the current key: a wrong one counts towards the seal's lock. */
+    SEAL_TRY(seal_store_unlock_seal(ca->st, seal_id, pin, &unlocked, &r));
+    SEAL_TRY(seal_cert_load_mem(&old, r.cert_pem.data, r.cert_pem.len));
+    SEAL_TRY(find_good(ca, old, &c));
+    time_t now = time(NULL);
+    time_t lifetime = days ? (time_t)days * DAY : c.not_after - c.not_before;
+    SEAL_TRY(seal_key_generate(&key, r.alg, r.alg == SEAL_ALG_RSA ? 2048 : 0));
+    SEAL_TRY(seal_cert_reissue(&fresh, old, key, now - CLOCK_SKEW, now - CLOCK_SKEW + lifetime,
+                               ca->cert, ca->key));
+    fresh_serial = seal_cert_serial_hex(fresh);
+    seal_buf_clear_secret(&r.key_pem);
+    SEAL_TRY(seal_key_encrypt_pem(&r.key_pem, key, pin));
+    SEAL_TRY(load_maker(&m, seal_store_data_dir(ca->st)));
+    SEAL_TRY(remake_seal(&r, fresh, &m, now, now - CLOCK_SKEW + lifetime));
+    SEAL_TRY(seals_binding(ca->st, old, others));
+    /* The old key is retired: its certificate goes (superseded) unless another seal,
+     * with its own PIN, still binds it. */
+    revoke_old = others->len <= 1;
+
+    SEAL_TRY(store_begin(ca->st));
+    in_tx = true;
+    SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role, actor));
+    SEAL_TRY(store_ca_set_replaced(ca->st, &c, fresh_serial));
+    SEAL_TRY(update_seal_row(ca->st, &r, true));
+    if (revoke_old)
+        SEAL_TRY(store_ca_set_state(ca->st, &c, SEAL_CA_REVOKED, now, 4 /* superseded */, 0));
+    target = g_strdup_printf("cert:%s", c.serial);
+    SEAL_TRY(
+        store_audit_in_tx(ca->st, actor, "rekey", target,
+                          "seal %s re-keyed: new key pair, certificate %s; old certificate "
+                          "%s",
+                          r.id, fresh_serial,
+                          revoke_old ? "revoked (superseded)" : "kept: other seals still bind it"));
+    SEAL_TRY(store_commit(ca->st));
+    in_tx = false;
+    SEAL_TRY(write_esl(ca->st, &r));
+    if (revoke_old && seal_ca_publish_crl(ca, 0, NULL, actor) < 0) {
+        rc = seal_error_wrap(seal_error_last_code(),
+                             "seal %s is re-keyed, but the CRL revoking its old certificate "
+                             "could not be published (run 'sealsvc ca crl')",
+                             r.id);
+        goto out;
+    }
+    *out = fresh;
+    fresh = NULL;
+out:
+    if (in_tx)
+        store_rollback(ca->st);
+    seal_record_clear(&r);
+    seal_signer_free(unlocked);
+    seal_ca_record_clear(&c);
+    X509_free(old);
+    X509_free(fresh);
+    EVP_PKEY_free(key);
+    g_ptr_array_free(others, TRUE);
+    maker_clear(&m);
+    g_free(fresh_serial);
+    g_free(target);
+    return rc;
+}

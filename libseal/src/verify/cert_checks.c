@@ -1,0 +1,199 @@
+/* The certificate checks every verifier runs for a signature (PDF-SIGN.md 5.4): chain to
+ * a trust anchor at the signing time, then the revocation status of each certificate of
+ * that chain at that time, with the evidence named in the report. The PDF verifier calls
+ * this for the signer; the OFD verifier and timestamp checks call it the same way. */
+#include <seal/error.h>
+#include <seal/revocation.h>
+#include <seal/verify.h>
+
+#include <glib.h>
+#include <string.h>
+
+#define MAX_ISSUER_FETCHES 4
+
+static char *check_name(const seal_cert_checks *how, const char *base)
+{
+    return how->who ? g_strdup_printf("%s-%s", how->who, base) : g_strdup(base);
+}
+
+static int add_chain_check(seal_sig_report *s, const char *name, const seal_chain_result *chain,
+                           bool at_proven)
+{
+    const char *when = at_proven ? "the proven signing time" : "the claimed signing time";
+    switch (chain->status) {
+    case SEAL_CHAIN_OK:
+        return seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL,
+                                  "chain of %d certificates to a trust anchor, all valid at %s",
+                                  chain->chain ? sk_X509_num(chain->chain) : 0, when);
+    case SEAL_CHAIN_NO_ANCHOR:
+        return seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND",
+                                  "no chain to a configured trust anchor: %s", chain->detail);
+    case SEAL_CHAIN_EXPIRED:
+        return seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "EXPIRED",
+                                  "a certificate had expired at %s%s: %s", when,
+                                  at_proven ? "" : " (no proof of an earlier time)", chain->detail);
+    case SEAL_CHAIN_NOT_YET_VALID:
+        return seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
+                                  "a certificate was not yet valid at %s: %s", when, chain->detail);
+    case SEAL_CHAIN_BAD_SIGNATURE:
+    case SEAL_CHAIN_CONSTRAINTS:
+        return seal_sig_add_check(s, name, SEAL_VERDICT_INVALID, "CHAIN_CONSTRAINTS_FAILURE",
+                                  "%s (%s)", chain->detail, seal_chain_status_name(chain->status));
+    }
+    return 0;
+}
+
+static char *short_name(X509 *cert)
+{
+    char *cn = seal_cert_subject_cn(cert);
+    char *copy = g_strdup(cn ? cn : "?");
+    free(cn);
+    return copy;
+}
+
+/* One certificate's revocation check (see verify.h for the verdicts). */
+static int add_revocation_check(seal_sig_report *s, const char *name, X509 *cert,
+                                const seal_cert_status *st, bool at_proven)
+{
+    int rc = 0;
+    seal_buf text = SEAL_BUF_INIT;
+    char *who = short_name(cert);
+    SEAL_TRY(seal_cert_status_describe(&text, st));
+    SEAL_TRY(seal_buf_append_byte(&text, 0));
+    const char *d = (const char *)text.data;
+    switch (st->state) {
+    case SEAL_CERT_GOOD:
+        if (!st->revoked_later)
+            rc = seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL, "%s: %s", who, d);
+        else if (at_proven)
+            rc = seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL,
+                                    "%s: revoked after the proven signing time (a "
+                                    "timestamp proves it); the signature stays valid: %s",
+                                    who, d);
+        else
+            rc = seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "REVOKED_NO_POE",
+                                    "%s: revoked after the claimed signing time, which no "
+                                    "timestamp proves: %s",
+                                    who, d);
+        break;
+    case SEAL_CERT_REVOKED:
+        rc = seal_sig_add_check(s, name, SEAL_VERDICT_INVALID, "REVOKED", "%s: %s", who, d);
+        break;
+    case SEAL_CERT_SUSPENDED:
+        rc = seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "SUSPENDED", "%s: %s", who, d);
+        break;
+    case SEAL_CERT_UNKNOWN:
+        rc = seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "TRY_LATER", "%s: %s", who, d);
+        break;
+    }
+out:
+    g_free(who);
+    seal_buf_clear(&text);
+    return rc;
+}
+
+static int pool_add(STACK_OF(X509) * pool, STACK_OF(X509) * certs)
+{
+    for (int i = 0; certs && i < sk_X509_num(certs); i++) {
+        X509 *c = sk_X509_value(certs, i);
+        if (!X509_up_ref(c))
+            return seal_error_set(SEAL_ENOMEM, "out of memory");
+        if (!sk_X509_push(pool, c)) {
+            X509_free(c);
+            return seal_error_set(SEAL_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+/* The relying party's context with the document's evidence in it; *own is the context to
+ * free (a default one when the trust has none). */
+static int context_for(seal_revocation **rv, seal_revocation **own, const seal_trust *trust,
+                       seal_revocation *document_evidence)
+{
+    *own = NULL;
+    *rv = seal_trust_revocation(trust);
+    if (!*rv) {
+        int rc = seal_revocation_new(own, NULL);
+        if (rc < 0)
+            return rc;
+        *rv = *own;
+    }
+    return document_evidence ? seal_revocation_add_from(*rv, document_evidence) : 0;
+}
+
+static int chain_revocation(seal_sig_report *s, const char *name, seal_revocation *rv,
+                            STACK_OF(X509) * chain, time_t at, bool at_proven, seal_verdict *worst)
+{
+    int rc = 0;
+    /* Every certificate but the last, which is the trust anchor (a root, or an
+     * intermediate the operator pinned). */
+    int n = chain ? sk_X509_num(chain) : 0;
+    for (int i = 0; i + 1 < n; i++) {
+        seal_cert_status st;
+        X509 *c = sk_X509_value(chain, i);
+        SEAL_TRY(seal_pki_status_at(&st, rv, c, sk_X509_value(chain, i + 1), at));
+        rc = add_revocation_check(s, name, c, &st, at_proven);
+        seal_cert_status_clear(&st);
+        SEAL_TRY(rc);
+        seal_verdict v = s->checks[s->n_checks - 1].outcome;
+        if (worst && v > *worst)
+            *worst = v;
+    }
+out:
+    return rc;
+}
+
+int seal_verify_chain_revocation(seal_sig_report *s, const char *check_name,
+                                 const seal_trust *trust, STACK_OF(X509) * chain, time_t at,
+                                 bool at_proven, seal_revocation *document_evidence,
+                                 seal_verdict *worst)
+{
+    int rc = 0;
+    seal_revocation *rv = NULL, *own = NULL;
+    if (worst)
+        *worst = SEAL_VERDICT_VALID;
+    SEAL_ENSURE(s && check_name && trust, SEAL_EINVAL, "no chain to check");
+    SEAL_TRY(context_for(&rv, &own, trust, document_evidence));
+    SEAL_TRY(chain_revocation(s, check_name, rv, chain, at, at_proven, worst));
+out:
+    seal_revocation_free(own);
+    return rc;
+}
+
+int seal_verify_certificates(seal_sig_report *s, const seal_trust *trust, X509 *cert,
+                             STACK_OF(X509) * certs, const seal_cert_checks *how)
+{
+    int rc = 0;
+    seal_revocation *own = NULL, *rv = NULL;
+    STACK_OF(X509) *pool = sk_X509_new_null();
+    seal_chain_result chain = {0};
+    char *chain_name = NULL, *rev_name = NULL;
+    SEAL_ENSURE(s && trust && cert && how, SEAL_EINVAL, "no certificate to check");
+    SEAL_ENSURE(pool, SEAL_ENOMEM, "out of memory");
+    SEAL_TRY(context_for(&rv, &own, trust, how->document_evidence));
+    chain_name = check_name(how, "chain");
+    rev_name = check_name(how, "revocation");
+    SEAL_TRY(pool_add(pool, certs));
+    SEAL_TRY(pool_add(pool, seal_revocation_certs(rv)));
+
+    SEAL_TRY(seal_chain_verify(&chain, trust, cert, pool, how->at, how->signing));
+    /* RFC 5280 4.2.2.1: a missing intermediate can be fetched from caIssuers. */
+    if (chain.status == SEAL_CHAIN_NO_ANCHOR && !seal_revocation_offline(rv)) {
+        int before = sk_X509_num(pool);
+        SEAL_TRY(seal_chain_fetch_issuers(rv, cert, pool, MAX_ISSUER_FETCHES));
+        if (sk_X509_num(pool) > before) {
+            seal_chain_result_clear(&chain);
+            SEAL_TRY(seal_chain_verify(&chain, trust, cert, pool, how->at, how->signing));
+        }
+    }
+    SEAL_TRY(add_chain_check(s, chain_name, &chain, how->at_proven));
+    SEAL_TRY(chain_revocation(s, rev_name, rv, chain.chain, how->at, how->at_proven, NULL));
+out:
+    seal_chain_result_clear(&chain);
+    sk_X509_pop_free(pool, X509_free);
+    seal_revocation_free(own);
+    g_free(chain_name);
+    g_free(rev_name);
+    return rc;
+}
