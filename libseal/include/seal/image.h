@@ -43,6 +43,46 @@ int seal_image_png_info(const uint8_t *png, size_t len, int *width_px, int *heig
 int seal_image_decode_rgba(const uint8_t *png, size_t len, seal_buf *rgb, seal_buf *alpha,
                            int *width_px, int *height_px);
 
+/* Seam (cross-page) seals: the picture is cut into one strip per page, each printed at
+ * that page's edge, so that the strips join into the whole seal when the pages are
+ * stacked in order (first page on top) and fanned out towards that edge, each page
+ * showing its edge beyond the one above it. */
+typedef enum seal_seam_side {
+    SEAL_SEAM_RIGHT = 0,
+    SEAL_SEAM_LEFT,
+    SEAL_SEAM_TOP,
+    SEAL_SEAM_BOTTOM
+} seal_seam_side;
+
+const char *seal_seam_side_name(seal_seam_side side); /* "right", "left", "top", "bottom" */
+int seal_seam_side_parse(seal_seam_side *out, const char *name);
+
+typedef struct seal_seam_strip {
+    seal_buf png;               /* this page's part of the picture, RGBA */
+    int width_px, height_px;    /* its size in pixels */
+    double width_mm, height_mm; /* its printed size, in proportion to the whole seal's */
+    int start_px;               /* where it starts in the picture, from the left (right,
+                                   left) or the top (top, bottom), in pixels */
+    double start_mm;            /* the same in printed millimetres */
+} seal_seam_strip;
+
+typedef struct seal_seam_strips {
+    seal_seam_strip *strips; /* strips[i] goes on the seam's i-th page, in document order */
+    size_t count;
+} seal_seam_strips;
+
+/* Cuts a seal picture (PNG) printed at width_mm x height_mm into `count` strips for a
+ * seam at `side`: right and left seams cut vertical strips, top and bottom seams
+ * horizontal ones, as even as whole pixels allow. Order, so that the fanned pages show
+ * the picture: right, the first page gets the leftmost strip; left, the rightmost; top,
+ * the bottom strip; bottom, the top strip. Strips side by side in picture order give
+ * back the picture's pixels exactly. SEAL_EINVAL for fewer than 2 strips or more strips
+ * than the picture has pixels across the cut. */
+int seal_image_slice_seam(seal_seam_strips *out, const uint8_t *png, size_t len, double width_mm,
+                          double height_mm, size_t count, seal_seam_side side);
+/* Frees the strips; `strips` can be used again afterwards. NULL is fine. */
+void seal_image_strips_clear(seal_seam_strips *strips);
+
 /* The path of the shipped seal font: $SEAL_FONT_DIR, the source tree's fonts/, or the
  * installed share/sealsvc/fonts/ — the first that has it. NULL if none. */
 const char *seal_font_path(void);

@@ -4,6 +4,8 @@
 #ifndef SEAL_PLACE_H
 #define SEAL_PLACE_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,6 +34,22 @@ typedef struct seal_place_rect {
  * SEAL_EINVAL when the centre lies outside the page. */
 int seal_place_pdf(seal_place_rect *out, const seal_place_page *page, double x_mm, double y_mm,
                    double w_mm, double h_mm);
+
+/* A set of pages, 1-based, ascending, each once. */
+typedef struct seal_page_set {
+    int *pages;
+    size_t count;
+} seal_page_set;
+
+/* Parses a page range for a document of page_count pages: comma-separated items, each
+ * "N", "N-M", "all", "odd" or "even", where a page number may also be "last"
+ * ("1-3,5,last", "2-last"). Spaces around items are allowed; case does not matter.
+ * SEAL_EINVAL for a malformed range, a backwards range or a page listed twice;
+ * SEAL_ENOTFOUND for a page beyond the document ("page 7 does not exist (document has
+ * 5 pages)") or a range that names no page ("even" in a 1-page document). */
+int seal_place_pages_parse(seal_page_set *out, const char *spec, int page_count);
+/* Frees the pages; the set can be used again afterwards. */
+void seal_place_pages_clear(seal_page_set *set);
 
 #ifdef __cplusplus
 }

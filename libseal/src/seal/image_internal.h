@@ -1,10 +1,12 @@
 /* Internal to the seal image module: the seal font as Cairo draws it (font.c), shared by
- * the drawing code (image.c). Not part of the public API. */
+ * the drawing code (image.c), and PNG decoding (image_png.c) shared with the seam slicer
+ * (image_slice.c). Not part of the public API. */
 #ifndef SEAL_IMAGE_INTERNAL_H
 #define SEAL_IMAGE_INTERNAL_H
 
 #include <cairo.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The file name of the shipped font (fonts/README.md says how it is made). */
@@ -27,5 +29,9 @@ double seal_font_em_bottom(const seal_font *font);
 /* Whether the font has a glyph for a Unicode code point (drawing a .notdef box on a seal
  * would misstate the name, so callers refuse such text). */
 bool seal_font_has_char(const seal_font *font, uint32_t code_point);
+
+/* Decodes a PNG (size-checked before Cairo allocates its pixels) to an ARGB32 surface,
+ * whatever pixel format the file had (image_png.c). */
+int seal_image_png_surface(cairo_surface_t **out, const uint8_t *png, size_t len);
 
 #endif

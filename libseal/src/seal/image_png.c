@@ -1,6 +1,7 @@
 /* Reads seal images uploaded as PNG: their size, and their pixels as the separate colour
  * and alpha samples that a PDF image XObject and its /SMask take (ISO 32000-1 8.9.5 and
  * 11.6.5.3). The stamp flow uses these for seals whose picture was uploaded, not drawn. */
+#include "seal/image_internal.h"
 #include <seal/error.h>
 #include <seal/image.h>
 
@@ -51,7 +52,7 @@ static cairo_status_t read_slice(void *closure, unsigned char *data, unsigned in
 }
 
 /* Decodes to an ARGB32 surface whatever pixel format Cairo chose for the file. */
-static int decode(cairo_surface_t **out, const uint8_t *png, size_t len)
+int seal_image_png_surface(cairo_surface_t **out, const uint8_t *png, size_t len)
 {
     int rc = 0;
     cairo_surface_t *decoded = NULL;
@@ -93,7 +94,7 @@ out:
 int seal_image_png_info(const uint8_t *png, size_t len, int *width_px, int *height_px)
 {
     cairo_surface_t *surface;
-    int rc = decode(&surface, png, len);
+    int rc = seal_image_png_surface(&surface, png, len);
     if (rc < 0)
         return rc;
     if (width_px)
@@ -120,7 +121,7 @@ int seal_image_decode_rgba(const uint8_t *png, size_t len, seal_buf *rgb, seal_b
     seal_buf colour = SEAL_BUF_INIT;
     seal_buf mask = SEAL_BUF_INIT;
 
-    SEAL_TRY(decode(&surface, png, len));
+    SEAL_TRY(seal_image_png_surface(&surface, png, len));
     int width = cairo_image_surface_get_width(surface);
     int height = cairo_image_surface_get_height(surface);
     int stride = cairo_image_surface_get_stride(surface);
