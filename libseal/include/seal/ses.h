@@ -7,6 +7,7 @@
 #define SEAL_SES_H
 
 #include <seal/crypto.h>
+#include <stdbool.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -63,6 +64,43 @@ int seal_eseal_verify_maker(const seal_eseal *e);
 /* 1 when `cert` is in the seal's certificate list (by DER, or by digest for
  * certListType 2), 0 when not. */
 int seal_eseal_lists_cert(const seal_eseal *e, X509 *cert);
+
+/* ---- SES_Signature: a seal applied to a document (OFD-SEAL.md 1 and 2) ----
+ * v4/v5 (GB/T 38540 7.3): SEQUENCE { TBS_Sign, cert, signatureAlgID, signature,
+ * timeStamp [0] OPTIONAL }; v1 (GM/T 0031-2014): SEQUENCE { TBS_Sign, signature } with the
+ * cert and algorithm inside TBS_Sign. The stamper signs the stored DER of TBS_Sign. */
+typedef struct seal_ses_signature {
+    int version;            /* 1, 4 or 5: TBS_Sign.version */
+    seal_eseal *seal;       /* the SESeal inside, parsed (owned) */
+    seal_slice eseal_der;   /* TBS_Sign.eseal exactly as stored (what Seal.esl must equal) */
+    seal_slice tbs;         /* TBS_Sign exactly as stored, tag and length included */
+    time_t time;            /* timeInfo as a time; 0 when it is not one (v1 token) */
+    bool time_zone_assumed; /* v1 timeInfo text without a zone, read as UTC+8 */
+    seal_slice time_info;   /* timeInfo's content: GeneralizedTime text, or v1 BIT STRING bytes */
+    seal_slice data_hash;   /* TBS_Sign.dataHash bytes */
+    char *property_info;    /* TBS_Sign.propertyInfo: the Signature.xml path */
+    seal_slice signer_cert_der;
+    X509 *signer_cert; /* NULL when the stored bytes are not one certificate */
+    char sig_alg_oid[128];
+    seal_slice signature; /* the signature value (BIT STRING bytes after the unused-bits octet) */
+    seal_slice timestamp; /* v4/v5 timeStamp: the RFC 3161 token DER; empty when absent */
+    bool has_ext_datas;
+    seal_buf der; /* the whole SES_Signature as stored; slices point into it */
+} seal_ses_signature;
+
+/* Parses an SES_Signature of any version (decided by shape, OFD-SEAL.md 1). */
+int seal_ses_signature_parse(seal_ses_signature **out, const uint8_t *der, size_t len);
+void seal_ses_signature_free(seal_ses_signature *s);
+
+/* Checks the stamper's signature over the stored TBS_Sign with the stored signer
+ * certificate (SM2 with the user ID 1234567812345678; DER or raw r||s). 0 valid,
+ * SEAL_ECRYPTO not, SEAL_EFORMAT when the certificate cannot be read. */
+int seal_ses_signature_verify(const seal_ses_signature *s);
+
+/* Reads a time written as text by OFD writers and v1 seals: "YYYYMMDDhhmmss[.f][Z]",
+ * "YYYY-MM-DDThh:mm:ss[.f][Z|+hh:mm]" or with a space for 'T'. Without a zone the time is
+ * read as China Standard Time (UTC+8) and *zone_assumed is set. */
+int seal_ses_time_text(time_t *out, bool *zone_assumed, const char *text, size_t len);
 
 /* ---- stamping: SES_Signature v4 (GB/T 38540 8; OFD-SEAL.md sections 1-3) ----
  * Stamp flow: the OFD stamper computes SM3 over the Signature.xml it wrote, seal_ses_sign

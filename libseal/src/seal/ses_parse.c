@@ -92,9 +92,18 @@ static int read_cert_list(eseal_full *f, const seal_der_elem *list)
     while (cur.len > 0) {
         seal_der_elem entry;
         if (e->cert_list_type == 1) {
-            SEAL_TRY(seal_der_expect(&cur, SEAL_DER_OCTET_STRING, &entry,
-                                     "seal property: certList entry"));
-            X509 *cert = cert_from(entry.content);
+            /* Entries are OCTET STRINGs holding certificates; some v1 seals hold a text
+             * instead (seal-v1.ofd: IA5String "1"). Such an entry is counted but is no
+             * certificate, so no signer can match it. */
+            SEAL_TRY(seal_der_next(&cur, &entry, "seal property: certList entry"));
+            SEAL_ENSURE(entry.tag == SEAL_DER_OCTET_STRING || entry.tag == SEAL_DER_IA5_STRING ||
+                            entry.tag == SEAL_DER_PRINTABLE_STRING ||
+                            entry.tag == SEAL_DER_UTF8_STRING,
+                        SEAL_EFORMAT,
+                        "seal property: certList entry is neither an OCTET STRING nor a string "
+                        "(tag 0x%02x)",
+                        entry.tag);
+            X509 *cert = entry.tag == SEAL_DER_OCTET_STRING ? cert_from(entry.content) : NULL;
             if (cert && !sk_X509_push(e->certs, cert)) {
                 X509_free(cert);
                 SEAL_FAIL(SEAL_ENOMEM, "out of memory");
