@@ -4,6 +4,7 @@
 #define SEAL_OFD_STAMP_INTERNAL_H
 
 #include <seal/buf.h>
+#include <seal/ofd.h>
 
 #include <libxml/tree.h>
 #include <openssl/evp.h>
@@ -47,5 +48,46 @@ int ofd_signature_xml_write(seal_buf *out, const ofd_sig_info *info);
 
 /* An OFD number (ST_Double) as written: at most 3 decimals, no trailing zeros, C locale. */
 void ofd_format_number(char out[32], double v);
+
+/* The counter that signature IDs and StampAnnot IDs share (OFD-SEAL.md 4). */
+#define OFD_ID_SIZE 48
+typedef struct ofd_id_counter {
+    unsigned long long max; /* the largest number any existing ID ends in */
+    char prefix[16];        /* the form of the document's MaxSignId: "s008" is "s", */
+    int width;              /* 3 digits */
+} ofd_id_counter;
+
+void ofd_ids_init(ofd_id_counter *c, const seal_ofd *doc);
+/* The next ID, in the document's form. */
+int ofd_ids_take(ofd_id_counter *c, char out[OFD_ID_SIZE]);
+
+/* The new entry of the signature list. */
+typedef struct ofd_list_entry {
+    const char *id, *type; /* "Seal" or "Sign" */
+    const char *base_loc;  /* "/Doc_0/Signs/Sign_N/Signature.xml" */
+    const char *max_sign_id;
+} ofd_list_entry;
+
+/* Signatures.xml with the entry added and MaxSignId set; `old` NULL makes a new list. */
+int ofd_signatures_xml_add(seal_buf *out, const seal_slice *old, const ofd_list_entry *entry,
+                           const seal_ofd_limits *limits);
+/* OFD.xml with DocBody/Signatures naming `list_loc`, for a document that had no list. */
+int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, const char *list_loc,
+                               const seal_ofd_limits *limits);
+
+/* A file the stamp writes: a changed entry or a new one. */
+typedef struct ofd_new_file {
+    const char *path; /* package path without the leading '/' */
+    const seal_buf *data;
+} ofd_new_file;
+
+/* The digest of an entry's stored (uncompressed) bytes, streamed from the package. */
+int ofd_stamp_digest_entry(seal_ofd *doc, const char *path, const EVP_MD *md, uint8_t *out,
+                           size_t *out_len);
+/* Writes `out` atomically: every entry of the package in its order, copied as stored
+ * unless `replaced` has new bytes for it, then the `added` files. */
+int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,
+                            size_t n_replaced, const ofd_new_file *added, size_t n_added,
+                            time_t mtime);
 
 #endif

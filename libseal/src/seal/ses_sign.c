@@ -75,17 +75,12 @@ static void utc_text(char out[32], time_t t)
         snprintf(out, 32, "%lld", (long long)t);
 }
 
-/* The policy checks a verifier makes (OFD-SEAL.md 6, step 5), made before signing so that
- * we never produce a seal the verifier must reject. */
-static int check_seal_use(const seal_eseal *e, X509 *stamper_cert, time_t when)
+int seal_eseal_check_use(const seal_eseal *e, X509 *cert, time_t when)
 {
     char from[32], to[32], at[32];
-    if (e->version != 4)
-        return seal_error_set(SEAL_EUNSUPPORTED,
-                              "the seal is a v%d SESeal; stamping writes v4 signatures, which "
-                              "need a v4 seal (GB/T 38540)",
-                              e->version);
-    int listed = seal_eseal_lists_cert(e, stamper_cert);
+    if (!e || !cert)
+        return seal_error_set(SEAL_EINVAL, "no seal or certificate to check");
+    int listed = seal_eseal_lists_cert(e, cert);
     if (listed < 0)
         return listed;
     if (listed == 0)
@@ -117,7 +112,13 @@ int seal_ses_sign(seal_ses_signed *out, const seal_ses_tbs_spec *spec, const sea
                 seal_key_alg_name(seal_signer_alg(stamper)));
     SEAL_ENSURE(spec->eseal && spec->eseal_len > 0, SEAL_EINVAL, "no seal to sign with");
     SEAL_TRY(seal_eseal_parse(&e, spec->eseal, spec->eseal_len));
-    SEAL_TRY(check_seal_use(e, seal_signer_cert(stamper), spec->time));
+    SEAL_ENSURE(e->version == 4, SEAL_EUNSUPPORTED,
+                "the seal is a v%d SESeal; stamping writes v4 signatures, which need a v4 seal "
+                "(GB/T 38540)",
+                e->version);
+    /* The checks a verifier makes (OFD-SEAL.md 6, step 5), made before signing so that we
+     * never produce a signature the verifier must reject. */
+    SEAL_TRY(seal_eseal_check_use(e, seal_signer_cert(stamper), spec->time));
     SEAL_TRY(seal_ses_tbs_encode(&s.tbs, spec));
     /* OFD-SEAL.md 2: the stamper signs DER(TBS_Sign) as stored, tag and length included. */
     SEAL_TRY(seal_signer_sign(stamper, &s.signature, s.tbs.data, s.tbs.len));

@@ -1,0 +1,206 @@
+/* The stamper's zip work: digests of the stored bytes of package entries (streamed, so
+ * memory does not grow with the document) and the output package. Every entry the stamp
+ * does not change is copied as its compressed bytes, with its compression method, CRC and
+ * time, so it stays byte-identical; changed and new entries follow; the file appears only
+ * complete (temporary file, fsync, rename). Uses the package handle ofd-core opened. */
+#include "ofd_internal.h"
+#include "stamp_internal.h"
+
+#include <seal/error.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK (64 * 1024)
+
+int ofd_stamp_digest_entry(seal_ofd *doc, const char *path, const EVP_MD *md, uint8_t *out,
+                           size_t *out_len)
+{
+    int rc = 0;
+    zip_file_t *f = NULL;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    uint8_t *chunk = malloc(CHUNK);
+    unsigned len = 0;
+
+    SEAL_ENSURE(ctx && chunk, SEAL_ENOMEM, "out of memory");
+    const ofd_entry *e = ofd_entry_find(doc, path);
+    SEAL_ENSURE(e, SEAL_ENOTFOUND, "the package has no entry %s", path);
+    SEAL_ENSURE(EVP_DigestInit_ex(ctx, md, NULL) == 1, SEAL_ECRYPTO, "cannot start a digest");
+    f = zip_fopen_index(doc->zip, e->index, 0);
+    SEAL_ENSURE(f, SEAL_EFORMAT, "package entry %s cannot be read: %s", e->name,
+                zip_strerror(doc->zip));
+    uint64_t total = 0;
+    for (;;) {
+        zip_int64_t n = zip_fread(f, chunk, CHUNK);
+        /* libzip checks the CRC and the size at the end of the entry. */
+        SEAL_ENSURE(n >= 0, SEAL_EFORMAT, "package entry %s is damaged: %s", e->name,
+                    zip_file_strerror(f));
+        if (n == 0)
+            break;
+        total += (uint64_t)n;
+        SEAL_ENSURE(total <= e->size, SEAL_EFORMAT,
+                    "package entry %s holds more bytes than its recorded size", e->name);
+        SEAL_ENSURE(EVP_DigestUpdate(ctx, chunk, (size_t)n) == 1, SEAL_ECRYPTO,
+                    "cannot compute a digest");
+    }
+    SEAL_ENSURE(total == e->size, SEAL_EFORMAT, "package entry %s is shorter than recorded",
+                e->name);
+    SEAL_ENSURE(EVP_DigestFinal_ex(ctx, out, &len) == 1, SEAL_ECRYPTO, "cannot compute a digest");
+    *out_len = len;
+out:
+    if (f)
+        zip_fclose(f);
+    EVP_MD_CTX_free(ctx);
+    free(chunk);
+    return rc;
+}
+
+static const ofd_new_file *find_file(const ofd_new_file *files, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(files[i].path, name) == 0)
+            return &files[i];
+    return NULL;
+}
+
+static int add_bytes(zip_t *dst, const ofd_new_file *file, time_t mtime)
+{
+    zip_source_t *src = zip_source_buffer(dst, file->data->data, file->data->len, 0);
+    if (!src)
+        return seal_error_set(SEAL_ENOMEM, "out of memory");
+    zip_int64_t idx = zip_file_add(dst, file->path, src, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+        zip_source_free(src);
+        return seal_error_set(SEAL_EIO, "cannot add %s to the output: %s", file->path,
+                              zip_strerror(dst));
+    }
+    if (zip_set_file_compression(dst, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 0) < 0 ||
+        zip_file_set_mtime(dst, (zip_uint64_t)idx, mtime, 0) < 0)
+        return seal_error_set(SEAL_EIO, "cannot add %s to the output: %s", file->path,
+                              zip_strerror(dst));
+    return 0;
+}
+
+/* An unchanged entry: its compressed bytes as stored, under the same method, time and
+ * attributes, so that readers and the references of earlier signatures see it unchanged. */
+static int copy_entry(zip_t *dst, zip_t *src_zip, zip_uint64_t index, const char *name)
+{
+    zip_stat_t st;
+    zip_uint8_t opsys = 0;
+    zip_uint32_t attributes = 0;
+    zip_stat_init(&st);
+    if (zip_stat_index(src_zip, index, ZIP_FL_ENC_RAW, &st) < 0 ||
+        zip_file_get_external_attributes(src_zip, index, 0, &opsys, &attributes) < 0)
+        return seal_error_set(SEAL_EFORMAT, "package entry %s cannot be read: %s", name,
+                              zip_strerror(src_zip));
+    zip_source_t *src = zip_source_zip(dst, src_zip, index, 0, 0, -1);
+    if (!src)
+        return seal_error_set(SEAL_EIO, "cannot copy %s: %s", name, zip_strerror(dst));
+    zip_int64_t idx = zip_file_add(dst, name, src, ZIP_FL_ENC_GUESS);
+    if (idx < 0) {
+        zip_source_free(src);
+        return seal_error_set(SEAL_EIO, "cannot copy %s: %s", name, zip_strerror(dst));
+    }
+    if (zip_set_file_compression(dst, (zip_uint64_t)idx, (zip_int32_t)st.comp_method, 0) < 0 ||
+        zip_file_set_mtime(dst, (zip_uint64_t)idx, st.mtime, 0) < 0 ||
+        zip_file_set_external_attributes(dst, (zip_uint64_t)idx, 0, opsys, attributes) < 0)
+        return seal_error_set(SEAL_EIO, "cannot copy %s: %s", name, zip_strerror(dst));
+    return 0;
+}
+
+static int sync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return seal_error_set(SEAL_ENOMEM, "out of memory");
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (fd < 0)
+        return 0; /* nothing to sync where the directory cannot be opened for reading */
+    int rc =
+        fsync(fd) == 0 || errno == EINVAL
+            ? 0
+            : seal_error_set(SEAL_EIO, "cannot sync the folder of %s: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+/* The finished temporary file: durable before it becomes visible under its name. */
+static int publish(const char *tmp, const char *out)
+{
+    int rc = 0;
+    int fd = open(tmp, O_RDWR | O_CLOEXEC);
+    SEAL_ENSURE(fd >= 0, SEAL_EIO, "cannot reopen the output %s: %s", out, strerror(errno));
+    SEAL_ENSURE(fchmod(fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s: %s", out,
+                strerror(errno));
+    SEAL_ENSURE(fsync(fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
+    SEAL_ENSURE(close(fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
+    fd = -1;
+    SEAL_ENSURE(rename(tmp, out) == 0, SEAL_EIO, "cannot create %s: %s", out, strerror(errno));
+    SEAL_TRY(sync_dir_of(out));
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,
+                            size_t n_replaced, const ofd_new_file *added, size_t n_added,
+                            time_t mtime)
+{
+    int rc = 0;
+    zip_t *dst = NULL;
+    int err = 0;
+    bool published = false;
+    size_t tmp_len = strlen(out) + 16;
+    char *tmp = malloc(tmp_len);
+
+    SEAL_ENSURE(tmp, SEAL_ENOMEM, "out of memory");
+    snprintf(tmp, tmp_len, "%s.tmpXXXXXX", out);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        tmp = NULL;
+        SEAL_FAIL(SEAL_EIO, "cannot create the output %s: %s", out, strerror(errno));
+    }
+    close(fd);
+    /* libzip writes the archive beside the temporary file and renames it over it. */
+    dst = zip_open(tmp, ZIP_TRUNCATE, &err);
+    SEAL_ENSURE(dst, SEAL_EIO, "cannot create the output %s (libzip error %d)", out, err);
+
+    zip_int64_t count = zip_get_num_entries(doc->zip, 0);
+    for (zip_uint64_t i = 0; count > 0 && i < (zip_uint64_t)count; i++) {
+        const char *name = zip_get_name(doc->zip, i, ZIP_FL_ENC_RAW);
+        SEAL_ENSURE(name, SEAL_EFORMAT, "package entry %llu cannot be read", (unsigned long long)i);
+        const ofd_new_file *change = find_file(replaced, n_replaced, name);
+        if (change)
+            SEAL_TRY(add_bytes(dst, change, mtime));
+        else
+            SEAL_TRY(copy_entry(dst, doc->zip, i, name));
+    }
+    for (size_t i = 0; i < n_added; i++) {
+        SEAL_ENSURE(!ofd_entry_find(doc, added[i].path), SEAL_EEXISTS,
+                    "the package already has an entry %s", added[i].path);
+        SEAL_TRY(add_bytes(dst, &added[i], mtime));
+    }
+    if (zip_close(dst) < 0)
+        SEAL_FAIL(SEAL_EIO, "cannot write the output %s: %s", out, zip_strerror(dst));
+    dst = NULL;
+    SEAL_TRY(publish(tmp, out));
+    published = true;
+out:
+    if (dst)
+        zip_discard(dst);
+    if (tmp) {
+        if (!published)
+            unlink(tmp);
+        free(tmp);
+    }
+    return rc;
+}
