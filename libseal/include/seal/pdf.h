@@ -11,6 +11,7 @@
 
 #include <seal/crypto.h>
 #include <seal/pki.h>
+#include <seal/place.h>
 #include <seal/report.h>
 #include <stdbool.h>
 #include <time.h>
@@ -37,9 +38,24 @@ typedef struct seal_pdf_page_geom {
 
 int seal_pdf_page_geometry(const seal_pdf *pdf, int page, seal_pdf_page_geom *out);
 
+/* Every occurrence of `text` on the pages as they are shown, found in Poppler's text
+ * layout (characters in reading order whatever the text runs, CJK, rotated pages and
+ * CropBoxes; case-sensitive; a hit broken across two lines counts once, its box around
+ * both parts). None found is not an error (hits->count is 0). */
+int seal_pdf_find_text(seal_text_hits *hits, const seal_pdf *pdf, const char *text);
+
+/* The placement planner's view of an open PDF: page count, page sizes as shown, text
+ * search. Valid while `pdf` is open. */
+void seal_pdf_place_doc(seal_place_doc *out, const seal_pdf *pdf);
+
 typedef struct seal_pdf_stamp_opts {
     int page;          /* 1-based */
     double x_mm, y_mm; /* seal centre, from the top-left of the page as shown */
+    /* A visible seal shown several times (pages, keyword hits, seam strips): one widget
+     * per placement, all of one signature field. NULL: one at page, x_mm, y_mm. */
+    const seal_placement *placements;
+    size_t n_placements;
+    const seal_seam_strips *strips; /* the pictures of placements whose strip >= 0 */
     bool invisible;
     const uint8_t *image_png; /* the seal picture (NULL when invisible) */
     size_t image_png_len;

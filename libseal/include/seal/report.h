@@ -30,6 +30,12 @@ typedef struct seal_check {
     char *detail; /* what was found, in words */
 } seal_check;
 
+/* One place where a signature's seal is shown (a PDF widget, an OFD appearance). */
+typedef struct seal_widget_report {
+    int page;       /* 1-based, 0: not on any page */
+    double rect[4]; /* as seal_sig_report.rect */
+} seal_widget_report;
+
 typedef struct seal_sig_report {
     char *field_name;     /* PDF field name, OFD signature ID */
     char *kind;           /* "pades", "ses-v4", "sign"... */
@@ -46,6 +52,9 @@ typedef struct seal_sig_report {
     int page;            /* 1-based, 0: invisible */
     double rect[4];      /* llx lly urx ury in points (PDF) or x y w h mm (OFD) */
     bool visible;
+    seal_widget_report *widgets; /* every place the seal is shown (page and rect above are
+                                    the first); several for seals on several pages or seams */
+    size_t n_widgets;
     seal_verdict verdict;
     char *reason; /* sub-indication when not VALID: "HASH_FAILURE"... */
     seal_check *checks;
@@ -74,6 +83,7 @@ int seal_sig_add_check(seal_sig_report *s, const char *name, seal_verdict outcom
     __attribute__((format(printf, 5, 6)));
 int seal_sig_add_change(seal_sig_report *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+int seal_sig_add_widget(seal_sig_report *s, int page, const double rect[4]);
 /* Sets r->verdict from its signatures: INVALID if any is, else INDETERMINATE if any is,
  * else VALID; a report with no signature is INDETERMINATE with NO_SIGNATURE. */
 void seal_report_finish(seal_report *r);

@@ -49,10 +49,22 @@ out:
     return rc;
 }
 
-int pdf_seal_image_prepare(pdf_seal_image *out, const uint8_t *png, size_t len)
+int pdf_seal_image_prepare_once(pdf_seal_image *out, const uint8_t *png, size_t len)
 {
     int rc = 0;
     seal_buf rgb = SEAL_BUF_INIT, alpha = SEAL_BUF_INIT;
+    SEAL_TRY(seal_image_decode_rgba(png, len, &rgb, &alpha, &out->width, &out->height));
+    SEAL_TRY(deflate_buf(&out->rgb_z, &rgb));
+    SEAL_TRY(deflate_buf(&out->alpha_z, &alpha));
+out:
+    seal_buf_clear(&rgb);
+    seal_buf_clear(&alpha);
+    return rc;
+}
+
+int pdf_seal_image_prepare(pdf_seal_image *out, const uint8_t *png, size_t len)
+{
+    int rc = 0;
     uint8_t key[32];
     unsigned key_len = 0;
     if (!EVP_Digest(png, len, key, &key_len, EVP_sha256(), NULL))
@@ -66,9 +78,7 @@ int pdf_seal_image_prepare(pdf_seal_image *out, const uint8_t *png, size_t len)
     }
     pthread_mutex_unlock(&cache_lock);
 
-    SEAL_TRY(seal_image_decode_rgba(png, len, &rgb, &alpha, &out->width, &out->height));
-    SEAL_TRY(deflate_buf(&out->rgb_z, &rgb));
-    SEAL_TRY(deflate_buf(&out->alpha_z, &alpha));
+    SEAL_TRY(pdf_seal_image_prepare_once(out, png, len));
 
     pthread_mutex_lock(&cache_lock);
     image_clear(&cache.image);
@@ -76,8 +86,6 @@ int pdf_seal_image_prepare(pdf_seal_image *out, const uint8_t *png, size_t len)
     memcpy(cache.key, key, sizeof key);
     pthread_mutex_unlock(&cache_lock);
 out:
-    seal_buf_clear(&rgb);
-    seal_buf_clear(&alpha);
     return rc;
 }
 

@@ -26,7 +26,6 @@
 #define PARALLEL_COPY_MIN (8u << 20)
 /* "[0 a b c]" with each of a, b, c up to 20 digits: fits any 64-bit offset. */
 #define BYTE_RANGE_WIDTH 66
-#define MAX_NEW_OBJECTS  16
 
 typedef struct xref_entry {
     long long num;
@@ -35,14 +34,29 @@ typedef struct xref_entry {
 } xref_entry;
 
 typedef struct update {
-    seal_buf text; /* the bytes appended to the input */
-    uint64_t base; /* file offset of text.data[0] */
-    xref_entry entries[MAX_NEW_OBJECTS];
+    seal_buf text;       /* the bytes appended to the input */
+    uint64_t base;       /* file offset of text.data[0] */
+    xref_entry *entries; /* the objects written, in the order written */
     size_t n_entries;
+    size_t cap_entries;
     size_t byte_range_pos; /* offset in text of the ByteRange array */
     size_t contents_pos;   /* offset in text of the '<' of /Contents */
     size_t contents_len;   /* length of "<...>" */
 } update;
+
+static int add_entry(update *u, xref_entry entry)
+{
+    if (u->n_entries == u->cap_entries) {
+        size_t cap = u->cap_entries ? u->cap_entries * 2 : 32;
+        xref_entry *grown = realloc(u->entries, cap * sizeof *grown);
+        if (!grown)
+            return seal_error_set(SEAL_ENOMEM, "out of memory for the update's objects");
+        u->entries = grown;
+        u->cap_entries = cap;
+    }
+    u->entries[u->n_entries++] = entry;
+    return 0;
+}
 
 static int begin_object(update *u, long long num, long long gen)
 {
@@ -52,9 +66,9 @@ static int begin_object(update *u, long long num, long long gen)
                                   "object %lld would be rewritten twice; this document's "
                                   "structure is not supported",
                                   num);
-    if (u->n_entries == MAX_NEW_OBJECTS)
-        return seal_error_set(SEAL_EUNSUPPORTED, "too many objects in one update");
-    u->entries[u->n_entries++] = (xref_entry){num, gen, u->base + u->text.len};
+    int rc = add_entry(u, (xref_entry){num, gen, u->base + u->text.len});
+    if (rc < 0)
+        return rc;
     return seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
 }
 
@@ -75,7 +89,8 @@ out:
     return rc;
 }
 
-static int write_array_with(seal_buf *out, qpdf_data q, qpdf_oh array, long long add_ref)
+static int write_array_with(seal_buf *out, qpdf_data q, qpdf_oh array, const long long *refs,
+                            size_t n_refs)
 {
     int rc = 0;
     SEAL_TRY(seal_buf_append_str(out, "["));
@@ -86,16 +101,19 @@ static int write_array_with(seal_buf *out, qpdf_data q, qpdf_oh array, long long
             SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_array_item(q, array, i)));
         }
     }
-    SEAL_TRY(seal_buf_printf(out, " %lld 0 R ]", add_ref));
+    for (size_t i = 0; i < n_refs; i++)
+        SEAL_TRY(seal_buf_printf(out, " %lld 0 R", refs[i]));
+    SEAL_TRY(seal_buf_append_str(out, " ]"));
 out:
     return rc;
 }
 
-/* Appends `ref` to dict[key] (an array, direct or indirect) and re-emits what changed:
+/* Appends `refs` to dict[key] (an array, direct or indirect) and re-emits what changed:
  * the indirect array alone, or else the dictionary (returned in *dict_text with `extra`
  * keys added, for the caller to emit). */
-static int append_to_array_key(update *u, qpdf_data q, qpdf_oh dict, const char *key, long long ref,
-                               seal_buf *dict_text, const char *extra)
+static int append_to_array_key(update *u, qpdf_data q, qpdf_oh dict, const char *key,
+                               const long long *refs, size_t n_refs, seal_buf *dict_text,
+                               const char *extra)
 {
     int rc = 0;
     seal_buf more = SEAL_BUF_INIT;
@@ -103,7 +121,7 @@ static int append_to_array_key(update *u, qpdf_data q, qpdf_oh dict, const char 
     if (qpdf_oh_is_array(q, value) && qpdf_oh_is_indirect(q, value)) {
         SEAL_TRY(
             begin_object(u, qpdf_oh_get_object_id(q, value), qpdf_oh_get_generation(q, value)));
-        SEAL_TRY(write_array_with(&u->text, q, value, ref));
+        SEAL_TRY(write_array_with(&u->text, q, value, refs, n_refs));
         SEAL_TRY(end_object(u));
         if (extra) {
             const char *drop[] = {"/NeedAppearances", "/SigFlags", NULL};
@@ -111,7 +129,7 @@ static int append_to_array_key(update *u, qpdf_data q, qpdf_oh dict, const char 
         }
     } else {
         SEAL_TRY(seal_buf_printf(&more, "%s ", key));
-        SEAL_TRY(write_array_with(&more, q, value, ref));
+        SEAL_TRY(write_array_with(&more, q, value, refs, n_refs));
         if (extra)
             SEAL_TRY(seal_buf_printf(&more, " %s", extra));
         const char *drop[] = {key, "/NeedAppearances", extra ? "/SigFlags" : NULL, NULL};
@@ -144,7 +162,7 @@ static int add_to_acroform(update *u, seal_pdf *pdf, long long field, long long 
     const char *drop_acro[] = {"/AcroForm", NULL};
 
     if (qpdf_oh_is_dictionary(q, acro)) {
-        SEAL_TRY(append_to_array_key(u, q, acro, "/Fields", field, &form, "/SigFlags 3"));
+        SEAL_TRY(append_to_array_key(u, q, acro, "/Fields", &field, 1, &form, "/SigFlags 3"));
         if (qpdf_oh_is_indirect(q, acro)) {
             SEAL_TRY(emit_dict_object(u, q, acro, &form));
         } else {
@@ -168,11 +186,12 @@ out:
     return rc;
 }
 
-static int add_to_page(update *u, seal_pdf *pdf, qpdf_oh page, long long widget)
+static int add_to_page(update *u, seal_pdf *pdf, qpdf_oh page, const long long *widgets,
+                       size_t n_widgets)
 {
     int rc = 0;
     seal_buf text = SEAL_BUF_INIT;
-    SEAL_TRY(append_to_array_key(u, pdf->q, page, "/Annots", widget, &text, NULL));
+    SEAL_TRY(append_to_array_key(u, pdf->q, page, "/Annots", widgets, n_widgets, &text, NULL));
     if (text.len)
         SEAL_TRY(emit_dict_object(u, pdf->q, page, &text));
 out:
@@ -240,22 +259,33 @@ out:
     return rc;
 }
 
-static int write_appearance(update *u, long long ap, long long img, long long smask,
-                            const pdf_seal_image *image, const seal_place_rect *place, double w_pt,
-                            double h_pt)
+/* The widget's appearance: a form drawing the picture (image XObject `img`) upright. */
+static int write_appearance(update *u, long long ap, long long img, const pdf_widget *w)
 {
     int rc = 0;
     seal_buf keys = SEAL_BUF_INIT, content = SEAL_BUF_INIT;
-    SEAL_TRY(seal_buf_printf(&content, "q %.4f 0 0 %.4f 0 0 cm /Seal Do Q", w_pt, h_pt));
+    const seal_place_rect *place = &w->place;
+    SEAL_TRY(
+        seal_buf_printf(&content, "q %.4f 0 0 %.4f 0 0 cm /Seal Do Q", w->width_pt, w->height_pt));
     SEAL_TRY(seal_buf_printf(&keys,
                              "/Type /XObject /Subtype /Form /BBox [0 0 %.4f %.4f] "
                              "/Matrix [%g %g %g %g 0 0] /Resources << /XObject << /Seal %lld 0 R "
                              ">> >>",
-                             w_pt, h_pt, place->matrix[0], place->matrix[1], place->matrix[2],
-                             place->matrix[3], img));
+                             w->width_pt, w->height_pt, place->matrix[0], place->matrix[1],
+                             place->matrix[2], place->matrix[3], img));
     SEAL_TRY(write_stream(u, ap, (const char *)keys.data, &content));
+out:
+    seal_buf_clear(&keys);
+    seal_buf_clear(&content);
+    return rc;
+}
 
-    keys.len = 0;
+/* A picture as an image XObject `img` with its alpha in the /SMask `img + 1`. */
+static int write_picture(update *u, long long img, const pdf_seal_image *image)
+{
+    int rc = 0;
+    long long smask = img + 1;
+    seal_buf keys = SEAL_BUF_INIT;
     SEAL_TRY(seal_buf_printf(&keys,
                              "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
                              "/DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask %lld 0 R",
@@ -270,7 +300,6 @@ static int write_appearance(update *u, long long ap, long long img, long long sm
     SEAL_TRY(write_stream(u, smask, (const char *)keys.data, &image->alpha_z));
 out:
     seal_buf_clear(&keys);
-    seal_buf_clear(&content);
     return rc;
 }
 
@@ -319,16 +348,15 @@ out:
 static int write_xref(update *u, seal_pdf *pdf, long long size)
 {
     int rc = 0;
-    seal_buf keys = SEAL_BUF_INIT, data = SEAL_BUF_INIT;
+    seal_buf keys = SEAL_BUF_INIT, data = SEAL_BUF_INIT, index = SEAL_BUF_INIT;
     long long xref_obj = size;
     uint64_t xref_offset = u->base + u->text.len;
     if (pdf->xref_is_stream) {
-        u->entries[u->n_entries++] = (xref_entry){xref_obj, 0, xref_offset};
+        SEAL_TRY(add_entry(u, (xref_entry){xref_obj, 0, xref_offset}));
         size = xref_obj + 1;
     }
     qsort(u->entries, u->n_entries, sizeof u->entries[0], compare_entries);
 
-    seal_buf index = SEAL_BUF_INIT;
     for (size_t i = 0; i < u->n_entries;) {
         size_t j = i + 1;
         while (j < u->n_entries && u->entries[j].num == u->entries[j - 1].num + 1)
@@ -382,59 +410,149 @@ out:
     return rc;
 }
 
-/* Builds the whole update in memory with a /Contents gap of contents_bytes. */
-static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
-                        const pdf_seal_image *image, const seal_place_rect *place,
-                        size_t contents_bytes, bool need_newline)
+/* A widget annotation (12.5.6.19): Print|Locked (/F 132), on page `page`, showing its
+ * appearance `ap` (none when invisible: w is NULL and /Rect is empty). `field_keys` are
+ * the field's own keys when the field and its widget are one dictionary (12.7.3.1), or
+ * the /Parent and /V of a kid. */
+static int write_widget(update *u, seal_pdf *pdf, long long obj, const pdf_widget *w, int page,
+                        long long ap, const char *field_keys, const char *seal_name)
 {
     int rc = 0;
     qpdf_data q = pdf->q;
-    char field_name[32];
-    seal_buf rect = SEAL_BUF_INIT;
-    long long next = pdf->next_obj;
-    long long sig = next++, field = next++;
-    long long ap = 0, img = 0, smask = 0;
-    if (!opts->invisible) {
-        ap = next++;
-        img = next++;
-        smask = next++;
-    }
-    qpdf_oh page = qpdf_get_page_n(q, (size_t)(opts->page - 1));
-    SEAL_TRY(unique_field_name(pdf, field_name));
-
-    if (need_newline)
-        SEAL_TRY(seal_buf_append_byte(&u->text, '\n'));
-    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes));
-
-    /* The field and its widget in one dictionary (12.7.3.1), Print|Locked (/F 132). */
-    if (opts->invisible)
-        SEAL_TRY(seal_buf_append_str(&rect, "[0 0 0 0]"));
+    qpdf_oh page_oh = qpdf_get_page_n(q, (size_t)(page - 1));
+    SEAL_TRY(begin_object(u, obj, 0));
+    SEAL_TRY(
+        seal_buf_printf(&u->text, "<< /Type /Annot /Subtype /Widget %s /F 132 /Rect ", field_keys));
+    if (w)
+        SEAL_TRY(seal_buf_printf(&u->text, "[%.4f %.4f %.4f %.4f]", w->place.rect[0],
+                                 w->place.rect[1], w->place.rect[2], w->place.rect[3]));
     else
-        SEAL_TRY(seal_buf_printf(&rect, "[%.4f %.4f %.4f %.4f]", place->rect[0], place->rect[1],
-                                 place->rect[2], place->rect[3]));
+        SEAL_TRY(seal_buf_append_str(&u->text, "[0 0 0 0]"));
+    SEAL_TRY(seal_buf_printf(&u->text, " /P %d %d R", qpdf_oh_get_object_id(q, page_oh),
+                             qpdf_oh_get_generation(q, page_oh)));
+    if (seal_name) {
+        SEAL_TRY(seal_buf_append_str(&u->text, " /TU "));
+        SEAL_TRY(pdf_text_string(&u->text, seal_name));
+    }
+    if (w)
+        SEAL_TRY(seal_buf_printf(&u->text, " /AP << /N %lld 0 R >>", ap));
+    SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
+    SEAL_TRY(end_object(u));
+out:
+    return rc;
+}
+
+/* The signature field. One widget (or none: invisible) is merged into the field; several
+ * widgets are the field's /Kids, so that one signature shows the seal on several pages or
+ * places. Each kid has /Parent (required for one of several widgets, 12.5.6.19) and also
+ * the field's /V: a kid without /T is another representation of the same field, with the
+ * same value (12.7.3.2). Poppler (pdfsig, Evince, Okular) reads a kid with /Parent as a
+ * field of its own and looks for /V there only; without it the seal shows as unsigned. */
+static int write_field(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
+                       const pdf_widgets *widgets, long long sig, long long field,
+                       const long long *widget_obj, const long long *ap_obj)
+{
+    int rc = 0;
+    char field_name[32];
+    seal_buf keys = SEAL_BUF_INIT;
+    SEAL_TRY(unique_field_name(pdf, field_name));
+    SEAL_TRY(seal_buf_printf(&keys, "/FT /Sig /T (%s) /V %lld 0 R", field_name, sig));
+    if (widgets->count <= 1) {
+        const pdf_widget *w = widgets->count ? &widgets->items[0] : NULL;
+        SEAL_TRY(write_widget(u, pdf, field, w, w ? w->page : opts->page, ap_obj[0],
+                              (const char *)keys.data, opts->seal_name));
+        goto out;
+    }
     SEAL_TRY(begin_object(u, field, 0));
-    SEAL_TRY(seal_buf_printf(&u->text,
-                             "<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %lld 0 R "
-                             "/F 132 /Rect %s /P %d %d R",
-                             field_name, sig, (const char *)rect.data,
-                             qpdf_oh_get_object_id(q, page), qpdf_oh_get_generation(q, page)));
+    SEAL_TRY(seal_buf_printf(&u->text, "<< %s /Kids [", (const char *)keys.data));
+    for (size_t i = 0; i < widgets->count; i++)
+        SEAL_TRY(seal_buf_printf(&u->text, " %lld 0 R", widget_obj[i]));
+    SEAL_TRY(seal_buf_append_str(&u->text, " ]"));
     if (opts->seal_name) {
         SEAL_TRY(seal_buf_append_str(&u->text, " /TU "));
         SEAL_TRY(pdf_text_string(&u->text, opts->seal_name));
     }
-    if (!opts->invisible)
-        SEAL_TRY(seal_buf_printf(&u->text, " /AP << /N %lld 0 R >>", ap));
     SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
     SEAL_TRY(end_object(u));
+    keys.len = 0;
+    SEAL_TRY(seal_buf_printf(&keys, "/Parent %lld 0 R /V %lld 0 R", field, sig));
+    for (size_t i = 0; i < widgets->count; i++)
+        SEAL_TRY(write_widget(u, pdf, widget_obj[i], &widgets->items[i], widgets->items[i].page,
+                              ap_obj[i], (const char *)keys.data, NULL));
+out:
+    seal_buf_clear(&keys);
+    return rc;
+}
 
-    if (!opts->invisible)
-        SEAL_TRY(write_appearance(u, ap, img, smask, image, place, seal_mm_to_pt(opts->width_mm),
-                                  seal_mm_to_pt(opts->height_mm)));
-    SEAL_TRY(add_to_page(u, pdf, page, field));
+/* Each page that shows widgets gains them in its /Annots, once per page. */
+static int add_widgets_to_pages(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
+                                const pdf_widgets *widgets, long long field,
+                                const long long *widget_obj)
+{
+    int rc = 0;
+    long long *refs = NULL;
+    if (widgets->count <= 1) {
+        int page = widgets->count ? widgets->items[0].page : opts->page;
+        return add_to_page(u, pdf, qpdf_get_page_n(pdf->q, (size_t)(page - 1)), &field, 1);
+    }
+    refs = calloc(widgets->count, sizeof *refs);
+    SEAL_ENSURE(refs, SEAL_ENOMEM, "out of memory for the widgets");
+    for (size_t i = 0; i < widgets->count; i++) {
+        int page = widgets->items[i].page;
+        bool done = false;
+        for (size_t k = 0; k < i && !done; k++)
+            done = widgets->items[k].page == page;
+        if (done)
+            continue;
+        size_t n = 0;
+        for (size_t k = i; k < widgets->count; k++)
+            if (widgets->items[k].page == page)
+                refs[n++] = widget_obj[k];
+        SEAL_TRY(add_to_page(u, pdf, qpdf_get_page_n(pdf->q, (size_t)(page - 1)), refs, n));
+    }
+out:
+    free(refs);
+    return rc;
+}
+
+/* Builds the whole update in memory with a /Contents gap of contents_bytes. */
+static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
+                        const pdf_widgets *widgets, size_t contents_bytes, bool need_newline)
+{
+    int rc = 0;
+    long long next = pdf->next_obj;
+    long long sig = next++, field = next++;
+    /* Object numbers: per widget its annotation (the field itself when merged) and its
+     * appearance; per picture shown an image and its soft mask. */
+    size_t n_widgets = widgets->count ? widgets->count : 1;
+    long long *objs = calloc(2 * n_widgets + widgets->n_pictures, sizeof *objs);
+    SEAL_ENSURE(objs, SEAL_ENOMEM, "out of memory for the update's objects");
+    long long *widget_obj = objs, *ap_obj = objs + n_widgets, *picture_obj = objs + 2 * n_widgets;
+    for (size_t i = 0; i < widgets->count; i++) {
+        widget_obj[i] = widgets->count == 1 ? field : next++;
+        ap_obj[i] = next++;
+    }
+    for (size_t k = 0; k < widgets->n_pictures; k++)
+        if (widgets->pictures[k].width > 0) {
+            picture_obj[k] = next;
+            next += 2;
+        }
+
+    if (need_newline)
+        SEAL_TRY(seal_buf_append_byte(&u->text, '\n'));
+    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes));
+    SEAL_TRY(write_field(u, pdf, opts, widgets, sig, field, widget_obj, ap_obj));
+    for (size_t i = 0; i < widgets->count; i++)
+        SEAL_TRY(write_appearance(u, ap_obj[i], picture_obj[widgets->items[i].picture],
+                                  &widgets->items[i]));
+    for (size_t k = 0; k < widgets->n_pictures; k++)
+        if (widgets->pictures[k].width > 0)
+            SEAL_TRY(write_picture(u, picture_obj[k], &widgets->pictures[k]));
+    SEAL_TRY(add_widgets_to_pages(u, pdf, opts, widgets, field, widget_obj));
     SEAL_TRY(add_to_acroform(u, pdf, field, &next));
     SEAL_TRY(write_xref(u, pdf, next));
 out:
-    seal_buf_clear(&rect);
+    free(objs);
     return rc;
 }
 
@@ -592,29 +710,19 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
 {
     int rc = 0;
     seal_pdf *pdf = NULL;
-    pdf_seal_image image = {SEAL_BUF_INIT, SEAL_BUF_INIT, 0, 0};
+    pdf_widgets widgets = {NULL, 0, NULL, 0};
     update u = {.text = SEAL_BUF_INIT};
     seal_buf cms = SEAL_BUF_INIT, hex = SEAL_BUF_INIT;
     EVP_MD_CTX *input_md = NULL, *md = NULL;
     int in_fd = -1, tmp_fd = -1;
     char *tmp = NULL;
-    seal_place_rect place = {{0}, {1, 0, 0, 1, 0, 0}};
 
     SEAL_TRY(check_opts(in, out, opts));
     SEAL_TRY(seal_pdf_open(&pdf, in));
-    if (opts->page < 1 || opts->page > pdf->page_count)
+    if ((opts->invisible || !opts->placements) && (opts->page < 1 || opts->page > pdf->page_count))
         SEAL_FAIL(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)", opts->page,
                   pdf->page_count, pdf->page_count == 1 ? "" : "s");
-    if (!opts->invisible) {
-        seal_pdf_page_geom geom;
-        SEAL_TRY(seal_pdf_page_geometry(pdf, opts->page, &geom));
-        seal_place_page pp = {{geom.crop[0], geom.crop[1], geom.crop[2], geom.crop[3]},
-                              geom.rotate};
-        rc = seal_place_pdf(&place, &pp, opts->x_mm, opts->y_mm, opts->width_mm, opts->height_mm);
-        if (rc < 0)
-            SEAL_TRY(seal_error_wrap(rc, "page %d", opts->page));
-        SEAL_TRY(pdf_seal_image_prepare(&image, opts->image_png, opts->image_png_len));
-    }
+    SEAL_TRY(pdf_widgets_resolve(&widgets, pdf, opts));
 
     /* The temporary output, beside the final one so that rename is atomic. */
     size_t tmp_len = strlen(out) + 16;
@@ -647,8 +755,7 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         u.text.len = 0;
         u.n_entries = 0;
         u.base = pdf->file_size;
-        SEAL_TRY(
-            build_update(&u, pdf, opts, &image, &place, reserve, last != '\n' && last != '\r'));
+        SEAL_TRY(build_update(&u, pdf, opts, &widgets, reserve, last != '\n' && last != '\r'));
         fill_byte_range(&u);
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
@@ -691,9 +798,10 @@ out:
     EVP_MD_CTX_free(input_md);
     EVP_MD_CTX_free(md);
     seal_buf_clear(&u.text);
+    free(u.entries);
     seal_buf_clear(&cms);
     seal_buf_clear(&hex);
-    pdf_seal_image_clear(&image);
+    pdf_widgets_clear(&widgets);
     seal_pdf_free(pdf);
     return rc;
 }

@@ -1,8 +1,11 @@
-/* Shared between the stamper's files: the prepared seal picture. */
+/* Shared between the stamper's files: the prepared seal picture, and the widgets of one
+ * signature resolved from the placements (stamp_place.c). */
 #ifndef SEAL_PDF_STAMP_INTERNAL_H
 #define SEAL_PDF_STAMP_INTERNAL_H
 
 #include "pdf_internal.h"
+
+#include <seal/place.h>
 
 typedef struct pdf_seal_image {
     seal_buf rgb_z;   /* Flate-compressed 8-bit RGB samples */
@@ -11,6 +14,29 @@ typedef struct pdf_seal_image {
 } pdf_seal_image;
 
 int pdf_seal_image_prepare(pdf_seal_image *out, const uint8_t *png, size_t len);
+/* The same without the cache, for pictures used once (seam strips): the cache keeps the
+ * whole seal, which the next stamp most likely shows again. */
+int pdf_seal_image_prepare_once(pdf_seal_image *out, const uint8_t *png, size_t len);
 void pdf_seal_image_clear(pdf_seal_image *img);
+
+/* One widget of the signature in the page's user space. */
+typedef struct pdf_widget {
+    int page; /* 1-based */
+    seal_place_rect place;
+    double width_pt, height_pt; /* the upright picture's size (the appearance's /BBox) */
+    size_t picture;             /* index in pdf_widgets.pictures */
+} pdf_widget;
+
+typedef struct pdf_widgets {
+    pdf_widget *items;        /* by page, as the placements came */
+    size_t count;             /* 0: an invisible signature */
+    pdf_seal_image *pictures; /* [0] the whole seal, [1 + i] seam strip i; width 0: unused */
+    size_t n_pictures;
+} pdf_widgets;
+
+/* Checks the placements of a visible seal against the document (pages, positions,
+ * strips) and prepares each picture they show once. */
+int pdf_widgets_resolve(pdf_widgets *out, const seal_pdf *pdf, const seal_pdf_stamp_opts *opts);
+void pdf_widgets_clear(pdf_widgets *widgets);
 
 #endif

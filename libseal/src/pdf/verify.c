@@ -26,6 +26,9 @@
 #define HASH_CHUNK      (1024 * 1024)
 #define MAX_FIELD_DEPTH 32
 #define MAX_SIGNATURES  1000
+/* Places one signature's seal is listed at in the report (a seal on every page of a long
+ * document has one widget per page). */
+#define MAX_WIDGETS 10000
 
 typedef struct sig_field {
     qpdf_oh field;  /* the dictionary that holds /V */
@@ -33,6 +36,12 @@ typedef struct sig_field {
     int field_id;   /* object number of the field, 0 if direct */
     char *name;     /* fully qualified field name (ISO 32000-1 12.7.3.2) */
 } sig_field;
+
+/* Which page's /Annots lists an annotation, by object number. */
+typedef struct annot_page {
+    int id;
+    int page;
+} annot_page;
 
 typedef struct verify_ctx {
     const char *path;
@@ -43,6 +52,9 @@ typedef struct verify_ctx {
     const seal_trust *trust;
     sig_field *fields;
     size_t n_fields;
+    annot_page *annots; /* sorted by id; built when the first placement is described */
+    size_t n_annots;
+    bool annots_indexed;
 } verify_ctx;
 
 /* ---- finding the signature fields ---- */
@@ -599,33 +611,106 @@ out:
     return rc;
 }
 
-static int page_of_widget(qpdf_data q, qpdf_oh widget)
+/* By id, then page: the first entry of an id is the first page that lists it. */
+static int compare_annots(const void *a, const void *b)
 {
-    int id = qpdf_oh_get_object_id(q, widget);
+    const annot_page *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->page < y->page ? -1 : x->page > y->page;
+}
+
+/* One pass over every page's /Annots, so that placing many widgets stays linear. */
+static int index_annots(verify_ctx *c)
+{
+    qpdf_data q = c->q;
+    size_t cap = 0;
+    c->annots_indexed = true;
     int pages = qpdf_get_num_pages(q);
-    for (int p = 0; id > 0 && p < pages; p++) {
+    for (int p = 0; p < pages; p++) {
         qpdf_oh annots = qpdf_oh_get_key(q, qpdf_get_page_n(q, (size_t)p), "/Annots");
         int n = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
-        for (int i = 0; i < n; i++)
-            if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, annots, i)) == id)
-                return p + 1;
+        for (int i = 0; i < n; i++) {
+            int id = qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, annots, i));
+            if (id <= 0)
+                continue;
+            if (c->n_annots == cap) {
+                cap = cap ? cap * 2 : 64;
+                annot_page *grown = realloc(c->annots, cap * sizeof *grown);
+                if (!grown)
+                    return seal_error_set(SEAL_ENOMEM, "out of memory listing annotations");
+                c->annots = grown;
+            }
+            c->annots[c->n_annots++] = (annot_page){id, p + 1};
+        }
     }
-    qpdf_oh page = qpdf_oh_get_key(q, widget, "/P");
-    int index = qpdf_oh_is_dictionary(q, page) ? qpdf_find_page_by_oh(q, page) : -1;
+    qsort(c->annots, c->n_annots, sizeof *c->annots, compare_annots);
+    return 0;
+}
+
+/* The page whose /Annots lists the widget (the first, if several do), else its /P. */
+static int page_of_widget(verify_ctx *c, qpdf_oh widget)
+{
+    qpdf_data q = c->q;
+    int id = qpdf_oh_get_object_id(q, widget);
+    if (!c->annots_indexed && index_annots(c) < 0)
+        return 0;
+    int page = 0;
+    size_t lo = 0, hi = c->n_annots;
+    while (id > 0 && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->annots[mid].id < id) {
+            lo = mid + 1;
+        } else {
+            if (c->annots[mid].id == id)
+                page = c->annots[mid].page;
+            hi = mid;
+        }
+    }
+    if (page > 0)
+        return page;
+    qpdf_oh p = qpdf_oh_get_key(q, widget, "/P");
+    int index = qpdf_oh_is_dictionary(q, p) ? qpdf_find_page_by_oh(q, p) : -1;
     return index >= 0 ? index + 1 : 0;
 }
 
-static void describe_placement(qpdf_data q, seal_sig_report *s, qpdf_oh widget)
+static void widget_rect(qpdf_data q, qpdf_oh widget, double rect[4])
 {
-    if (!widget)
-        return;
-    qpdf_oh rect = qpdf_oh_get_key(q, widget, "/Rect");
-    if (qpdf_oh_is_array(q, rect) && qpdf_oh_get_array_n_items(q, rect) == 4) {
+    qpdf_oh r = qpdf_oh_get_key(q, widget, "/Rect");
+    if (qpdf_oh_is_array(q, r) && qpdf_oh_get_array_n_items(q, r) == 4)
         for (int i = 0; i < 4; i++)
-            s->rect[i] = qpdf_oh_get_numeric_value(q, qpdf_oh_get_array_item(q, rect, i));
-    }
+            rect[i] = qpdf_oh_get_numeric_value(q, qpdf_oh_get_array_item(q, r, i));
+}
+
+/* Where the seal is shown: its first widget (page and rect of the report), and every
+ * widget of the field: the field itself when merged with its widget, else its kids that
+ * are widgets and not fields of their own (no /T, ISO 32000-1 12.7.3.1). */
+static int describe_placement(verify_ctx *c, seal_sig_report *s, const sig_field *f)
+{
+    int rc = 0;
+    qpdf_data q = c->q;
+    if (!f->widget)
+        return 0;
+    widget_rect(q, f->widget, s->rect);
     s->visible = s->rect[2] != s->rect[0] && s->rect[3] != s->rect[1];
-    s->page = page_of_widget(q, widget);
+    s->page = page_of_widget(c, f->widget);
+    if (f->widget == f->field ||
+        qpdf_oh_get_object_id(q, f->widget) == qpdf_oh_get_object_id(q, f->field))
+        return seal_sig_add_widget(s, s->page, s->rect);
+    qpdf_oh kids = qpdf_oh_get_key(q, f->field, "/Kids");
+    int n = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_n_items(q, kids) : 0;
+    for (int i = 0; i < n && s->n_widgets < MAX_WIDGETS; i++) {
+        qpdf_oh kid = qpdf_oh_get_array_item(q, kids, i);
+        if (!name_is(q, kid, "/Subtype", "/Widget") || qpdf_oh_has_key(q, kid, "/T"))
+            continue;
+        double rect[4] = {0, 0, 0, 0};
+        widget_rect(q, kid, rect);
+        SEAL_TRY(seal_sig_add_widget(s, page_of_widget(c, kid), rect));
+    }
+    if (s->n_widgets == 0) /* found through a page's /Annots, not through /Kids */
+        SEAL_TRY(seal_sig_add_widget(s, s->page, s->rect));
+out:
+    return rc;
 }
 
 static const char *kind_of(qpdf_data q, qpdf_oh sig)
@@ -651,7 +736,7 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     SEAL_TRY(seal_report_add_sig(r, &s));
     s->field_name = strdup(f->name);
     SEAL_ENSURE(s->field_name, SEAL_ENOMEM, "out of memory for the verification report");
-    describe_placement(q, s, f->widget);
+    SEAL_TRY(describe_placement(c, s, f));
 
     qpdf_oh sig = qpdf_oh_get_key(q, f->field, "/V");
     if (!qpdf_oh_is_dictionary(q, sig)) {
@@ -754,6 +839,7 @@ out:
     for (size_t i = 0; i < c.n_fields; i++)
         free(c.fields[i].name);
     free(c.fields);
+    free(c.annots);
     if (c.q)
         qpdf_cleanup(&c.q);
     seal_pdf_tail_clear(&c.tail);

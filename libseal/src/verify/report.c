@@ -81,6 +81,7 @@ static void sig_clear(seal_sig_report *s)
     for (size_t i = 0; i < s->n_changes; i++)
         free(s->changes[i]);
     free(s->changes);
+    free(s->widgets);
 }
 
 void seal_report_free(seal_report *r)
@@ -161,6 +162,18 @@ int seal_sig_add_change(seal_sig_report *s, const char *fmt, ...)
     }
     s->changes = grown;
     s->changes[s->n_changes++] = line;
+    return 0;
+}
+
+int seal_sig_add_widget(seal_sig_report *s, int page, const double rect[4])
+{
+    seal_widget_report *grown = realloc(s->widgets, (s->n_widgets + 1) * sizeof *grown);
+    if (!grown)
+        return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
+    s->widgets = grown;
+    seal_widget_report *w = &s->widgets[s->n_widgets++];
+    w->page = page;
+    memcpy(w->rect, rect, sizeof w->rect);
     return 0;
 }
 

@@ -46,18 +46,27 @@ static json_t *sig_to_json(const seal_sig_report *s)
                   str_or_null(s->signer_serial));
     json_t *rect = json_pack("[f, f, f, f]", s->rect[0], s->rect[1], s->rect[2], s->rect[3]);
     json_t *page = s->page > 0 ? json_integer(s->page) : json_null();
+    json_t *widgets = json_array();
+    for (size_t i = 0; widgets && i < s->n_widgets; i++) {
+        const seal_widget_report *w = &s->widgets[i];
+        json_array_append_new(widgets,
+                              json_pack("{s:o, s:[f, f, f, f]}", "page",
+                                        w->page > 0 ? json_integer(w->page) : json_null(), "rect",
+                                        w->rect[0], w->rect[1], w->rect[2], w->rect[3]));
+    }
 
     /* json_pack with "o" steals every reference, also when it fails. */
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:o, "
-                     "s:o, s:o}",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:s, "
+                     "s:o, s:o, s:o}",
                      "field", str_or_null(s->field_name), "kind", str_or_null(s->kind), "signer",
                      signer ? signer : json_null(), "seal", str_or_null(s->seal_name), "algorithm",
                      str_or_null(s->algorithm), "digest", str_or_null(s->digest), "signing_time",
                      time_or_null(s->signing_time), "time_source", str_or_null(s->time_source),
                      "coverage", str_or_null(s->coverage), "page", page, "rect",
-                     rect ? rect : json_null(), "visible", (int)s->visible, "verdict",
-                     seal_verdict_name(s->verdict), "reason", str_or_null(s->reason), "checks",
-                     checks ? checks : json_null(), "changes", changes ? changes : json_null());
+                     rect ? rect : json_null(), "visible", (int)s->visible, "widgets",
+                     widgets ? widgets : json_null(), "verdict", seal_verdict_name(s->verdict),
+                     "reason", str_or_null(s->reason), "checks", checks ? checks : json_null(),
+                     "changes", changes ? changes : json_null());
 }
 
 int seal_report_to_json(const seal_report *r, seal_buf *out)

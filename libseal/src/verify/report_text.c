@@ -44,7 +44,13 @@ static int print_sig(seal_buf *out, size_t index, const seal_sig_report *s)
     if (s->time_source)
         SEAL_TRY(seal_buf_printf(out, " (%s)", s->time_source));
     SEAL_TRY(seal_buf_printf(out, "\n  Covers:     %s\n", or_dash(s->coverage)));
-    if (s->visible)
+    if (s->visible && s->n_widgets > 1)
+        for (size_t i = 0; i < s->n_widgets; i++)
+            SEAL_TRY(seal_buf_printf(out, "%-14spage %d, rectangle [%.2f %.2f %.2f %.2f]\n",
+                                     i ? "" : "  Placement:", s->widgets[i].page,
+                                     s->widgets[i].rect[0], s->widgets[i].rect[1],
+                                     s->widgets[i].rect[2], s->widgets[i].rect[3]));
+    else if (s->visible)
         SEAL_TRY(seal_buf_printf(out, "  Placement:  page %d, rectangle [%.2f %.2f %.2f %.2f]\n",
                                  s->page, s->rect[0], s->rect[1], s->rect[2], s->rect[3]));
     else if (s->page > 0)
