@@ -283,6 +283,38 @@ static void test_not_a_package(void **state)
     free(data);
 }
 
+/* Bytes before the archive (OFD-SEAL.md 7) are skipped; the entries read as stored. */
+static void test_bytes_before_archive(void **state)
+{
+    (void)state;
+    zip_builder b;
+    size_t len;
+    zb_start(&b);
+    zb_add_minimal(&b);
+    uint8_t *data = zb_finish(&b, &len);
+    uint8_t *prefixed = malloc(len + 300);
+    memset(prefixed, 'X', 300);
+    memcpy(prefixed + 300, data, len);
+    seal_ofd *doc = NULL;
+    assert_int_equal(seal_ofd_open_mem(&doc, prefixed, len + 300, NULL), 0);
+    seal_slice bytes;
+    assert_int_equal(seal_ofd_entry_read(doc, "Doc_0/Document.xml", &bytes), 0);
+    assert_memory_equal(bytes.data, DOCUMENT_XML, strlen(DOCUMENT_XML));
+    seal_ofd_free(doc);
+    /* The same from a file. */
+    const char *path = test_path(test_tmpdir(), "prefixed.ofd");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(prefixed, 1, len + 300, f), len + 300);
+    fclose(f);
+    assert_int_equal(seal_ofd_open(&doc, path, NULL), 0);
+    assert_int_equal(seal_ofd_page_count(doc), 1);
+    seal_ofd_free(doc);
+    assert_int_equal(seal_ofd_open(&doc, test_path(test_tmpdir(), "missing.ofd"), NULL), SEAL_EIO);
+    free(prefixed);
+    free(data);
+}
+
 static void xml_refused(const char *xml, int code, const char *needle)
 {
     xmlDoc *doc = NULL;
@@ -397,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_encrypted_entry_refused),
         cmocka_unit_test(test_entry_larger_than_recorded_refused),
         cmocka_unit_test(test_not_a_package),
+        cmocka_unit_test(test_bytes_before_archive),
         cmocka_unit_test(test_hostile_xml_refused),
         cmocka_unit_test(test_package_with_entity_refused),
         cmocka_unit_test(test_resolve),

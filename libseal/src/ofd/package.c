@@ -7,6 +7,7 @@
 #include <seal/error.h>
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,20 +208,80 @@ out:
     return rc;
 }
 
+/* Zip's end-of-central-directory record (APPNOTE 4.3.16) is at most this far from the end. */
+#define EOCD_SEARCH (22 + 65535)
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Bytes before the archive (a vendor's header, a self-extractor stub: OFD-SEAL.md 7). The
+ * end-of-central-directory record says where the directory starts counted from the
+ * archive's first byte; where it really ends up tells how much precedes the archive.
+ * `tail` holds the file's last bytes, starting at file offset `tail_offset`. */
+static uint64_t archive_prefix(const uint8_t *tail, size_t tail_len, uint64_t tail_offset)
+{
+    for (size_t i = tail_len >= 22 ? tail_len - 21 : 0; i-- > 0;) {
+        if (memcmp(tail + i, "PK\5\6", 4) != 0)
+            continue;
+        uint32_t dir_size = le32(tail + i + 12), dir_offset = le32(tail + i + 16);
+        uint64_t at = tail_offset + i;
+        /* ZIP64 archives keep the offsets elsewhere; libzip reads those itself. */
+        if (dir_offset == 0xffffffffu || at < (uint64_t)dir_offset + dir_size)
+            return 0;
+        return at - dir_offset - dir_size;
+    }
+    return 0;
+}
+
+static int open_source(seal_ofd **out, zip_source_t *src, const char *name,
+                       const seal_ofd_limits *limits)
+{
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_t *zip = zip_open_from_source(src, ZIP_RDONLY, &error);
+    if (!zip) {
+        int code = zip_error_code_zip(&error);
+        zip_source_free(src);
+        zip_error_fini(&error);
+        return seal_error_set(SEAL_EFORMAT, "%s is not a readable OFD package: %s", name,
+                              zip_message(code));
+    }
+    zip_error_fini(&error);
+    return open_common(out, zip, limits);
+}
+
 int seal_ofd_open(seal_ofd **out, const char *path, const seal_ofd_limits *limits)
 {
-    int err = 0;
+    int rc = 0;
+    zip_error_t error;
+    uint8_t *tail = NULL;
+    FILE *f = NULL;
     *out = NULL;
-    if (!path)
-        return seal_error_set(SEAL_EINVAL, "no OFD file named");
-    zip_t *zip = zip_open(path, ZIP_RDONLY, &err);
-    if (!zip) {
-        if (err == ZIP_ER_OPEN || err == ZIP_ER_READ || err == ZIP_ER_NOENT)
-            return seal_error_set(SEAL_EIO, "cannot open %s", path);
-        return seal_error_set(SEAL_EFORMAT, "%s is not a readable OFD package: %s", path,
-                              zip_message(err));
-    }
-    return open_common(out, zip, limits);
+    zip_error_init(&error);
+    SEAL_ENSURE(path, SEAL_EINVAL, "no OFD file named");
+    f = fopen(path, "rb");
+    SEAL_ENSURE(f, SEAL_EIO, "cannot open %s", path);
+    SEAL_ENSURE(fseeko(f, 0, SEEK_END) == 0, SEAL_EIO, "cannot read %s", path);
+    off_t size = ftello(f);
+    SEAL_ENSURE(size >= 0, SEAL_EIO, "cannot read %s", path);
+    size_t tail_len = (uint64_t)size < EOCD_SEARCH ? (size_t)size : EOCD_SEARCH;
+    tail = malloc(tail_len ? tail_len : 1);
+    SEAL_ENSURE(tail, SEAL_ENOMEM, "out of memory");
+    SEAL_ENSURE(fseeko(f, size - (off_t)tail_len, SEEK_SET) == 0 &&
+                    fread(tail, 1, tail_len, f) == tail_len,
+                SEAL_EIO, "cannot read %s", path);
+    uint64_t prefix = archive_prefix(tail, tail_len, (uint64_t)size - tail_len);
+    zip_source_t *src = zip_source_file_create(path, prefix, 0, &error);
+    SEAL_ENSURE(src, SEAL_EIO, "cannot open %s", path);
+    rc = open_source(out, src, path, limits);
+out:
+    if (f)
+        fclose(f);
+    free(tail);
+    zip_error_fini(&error);
+    return rc;
 }
 
 int seal_ofd_open_mem(seal_ofd **out, const uint8_t *data, size_t len,
@@ -228,21 +289,15 @@ int seal_ofd_open_mem(seal_ofd **out, const uint8_t *data, size_t len,
 {
     zip_error_t error;
     *out = NULL;
+    size_t tail_len = len < EOCD_SEARCH ? len : EOCD_SEARCH;
+    uint64_t prefix = len ? archive_prefix(data + len - tail_len, tail_len, len - tail_len) : 0;
     zip_error_init(&error);
-    zip_source_t *src = zip_source_buffer_create(len ? (const void *)data : "", len, 0, &error);
-    if (!src) {
-        zip_error_fini(&error);
-        return seal_error_set(SEAL_ENOMEM, "out of memory");
-    }
-    zip_t *zip = zip_open_from_source(src, ZIP_RDONLY, &error);
-    if (!zip) {
-        int code = zip_error_code_zip(&error);
-        zip_source_free(src);
-        zip_error_fini(&error);
-        return seal_error_set(SEAL_EFORMAT, "not a readable OFD package: %s", zip_message(code));
-    }
+    zip_source_t *src =
+        zip_source_buffer_create(len ? (const void *)(data + prefix) : "", len - prefix, 0, &error);
     zip_error_fini(&error);
-    return open_common(out, zip, limits);
+    if (!src)
+        return seal_error_set(SEAL_ENOMEM, "out of memory");
+    return open_source(out, src, "the data", limits);
 }
 
 void seal_ofd_free(seal_ofd *doc)

@@ -1,0 +1,503 @@
+/* Verifying an OFD's signatures (OFD-SEAL.md 6): locate each signature through OFD.xml and
+ * Signatures.xml, hash every file its References name with the declared CheckMethod over
+ * the stored bytes, hand the signature to the Seal (SES) or Sign (CMS) checks, and judge
+ * what changed after it: files added, changed or removed relative to what it covered,
+ * benign (a later signature's own files, the signature list in continue mode) or not
+ * (OFD-SEAL.md 5). One report entry per signature, then the overall verdict. */
+#include "verify_internal.h"
+
+#include <seal/error.h>
+#include <seal/ses.h>
+
+#include <openssl/bn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The most changes listed per signature; the count says how many more there were. */
+#define MAX_LISTED_CHANGES 50
+
+typedef enum ref_state { REF_OK, REF_CHANGED, REF_MISSING, REF_UNCHECKED } ref_state;
+
+static char *name_oneline(const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *text = NULL;
+    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        char *data;
+        long n = BIO_get_mem_data(bio, &data);
+        text = strndup(data, (size_t)(n > 0 ? n : 0));
+    }
+    BIO_free(bio);
+    return text;
+}
+
+static char *serial_hex(X509 *cert)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    char *copy = hex ? g_ascii_strdown(hex, -1) : NULL;
+    char *result = copy ? strdup(copy) : NULL;
+    g_free(copy);
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return result;
+}
+
+int ofd_describe_signer(seal_sig_report *s, X509 *cert)
+{
+    free(s->signer_name);
+    free(s->signer_subject);
+    free(s->signer_issuer);
+    free(s->signer_serial);
+    free(s->algorithm);
+    s->signer_name = seal_cert_subject_cn(cert);
+    s->signer_subject = name_oneline(X509_get_subject_name(cert));
+    s->signer_issuer = name_oneline(X509_get_issuer_name(cert));
+    s->signer_serial = serial_hex(cert);
+    s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
+    if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
+        !s->algorithm)
+        return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
+    return 0;
+}
+
+time_t ofd_claimed_time(const seal_ofd_signature *sig, bool *zone_assumed)
+{
+    time_t t = 0;
+    *zone_assumed = false;
+    if (!sig->date_time ||
+        seal_ses_time_text(&t, zone_assumed, sig->date_time, strlen(sig->date_time)) < 0) {
+        seal_error_clear();
+        return 0;
+    }
+    return t;
+}
+
+int ofd_set_time_source(seal_sig_report *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    free(s->time_source);
+    s->time_source = strdup(text);
+    g_free(text);
+    return s->time_source ? 0 : seal_error_set(SEAL_ENOMEM, "out of memory");
+}
+
+int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const char *whose)
+{
+    time_t t = s->signing_time;
+    if (X509_cmp_time(X509_get0_notBefore(cert), &t) > 0)
+        return seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
+                                  "the %s certificate was not yet valid at the signing time",
+                                  whose);
+    if (X509_cmp_time(X509_get0_notAfter(cert), &t) < 0)
+        return seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "EXPIRED",
+                                  "the %s certificate had expired at the claimed signing time "
+                                  "(no proof of an earlier time)",
+                                  whose);
+    return seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL,
+                              "the %s certificate was within its validity at the signing time",
+                              whose);
+}
+
+/* The chain at the signing time: as the PDF verifier, an expired certificate cannot be told
+ * from one that was valid then without a proven time (DSS: OUT_OF_BOUNDS_NO_POE). */
+int ofd_check_chain(ofd_verify_ctx *c, seal_sig_report *s, const char *name, X509 *cert,
+                    STACK_OF(X509) * untrusted, bool signing, const char *whose)
+{
+    int rc = 0;
+    seal_chain_result chain = {0};
+    if (seal_trust_count(c->trust) == 0) {
+        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE,
+                                    "NO_CERTIFICATE_CHAIN_FOUND",
+                                    "no trust anchor is configured: the %s certificate's chain "
+                                    "cannot be checked (use --trust)",
+                                    whose));
+        goto out;
+    }
+    SEAL_TRY(seal_chain_verify(&chain, c->trust, cert, untrusted, s->signing_time, signing));
+    switch (chain.status) {
+    case SEAL_CHAIN_OK:
+        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL,
+                                    "the %s certificate chains to a trust anchor (%d "
+                                    "certificates), all valid at the signing time",
+                                    whose, chain.chain ? sk_X509_num(chain.chain) : 0));
+        break;
+    case SEAL_CHAIN_NO_ANCHOR:
+        SEAL_TRY(seal_sig_add_check(
+            s, name, SEAL_VERDICT_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND",
+            "no chain from the %s certificate to a trust anchor: %s", whose, chain.detail));
+        break;
+    case SEAL_CHAIN_EXPIRED:
+        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "EXPIRED",
+                                    "a certificate of the %s chain had expired at the claimed "
+                                    "signing time (no proof of an earlier time): %s",
+                                    whose, chain.detail));
+        break;
+    case SEAL_CHAIN_NOT_YET_VALID:
+        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
+                                    "a certificate of the %s chain was not yet valid at the "
+                                    "claimed signing time: %s",
+                                    whose, chain.detail));
+        break;
+    case SEAL_CHAIN_BAD_SIGNATURE:
+    case SEAL_CHAIN_CONSTRAINTS:
+        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INVALID, "CHAIN_CONSTRAINTS_FAILURE",
+                                    "the %s chain: %s (%s)", whose, chain.detail,
+                                    seal_chain_status_name(chain.status)));
+        break;
+    }
+out:
+    seal_chain_result_clear(&chain);
+    return rc;
+}
+
+/* GB/T 33190 18.2 CheckMethod: OIDs or names. GM/T 0006 1.2.156.10197.1.401.1 and .2 are
+ * SM3 variants; .2 ("with key") cannot be recomputed without the key, and is read as SM3
+ * so that what matches is reported as matching. */
+static const EVP_MD *check_method_md(const char *method, bool *assumed)
+{
+    *assumed = false;
+    if (!method || !*method) {
+        *assumed = true;
+        return EVP_sm3();
+    }
+    if (strcasecmp(method, "SM3") == 0 || strncmp(method, SEAL_OID_SM3, strlen(SEAL_OID_SM3)) == 0)
+        return EVP_sm3();
+    if (strcasecmp(method, "SHA1") == 0 || strcasecmp(method, "SHA-1") == 0 ||
+        strcmp(method, "1.3.14.3.2.26") == 0)
+        return EVP_sha1();
+    if (strcasecmp(method, "SHA256") == 0 || strcasecmp(method, "SHA-256") == 0 ||
+        strcmp(method, SEAL_OID_SHA256) == 0)
+        return EVP_sha256();
+    if (strcasecmp(method, "SHA384") == 0 || strcasecmp(method, "SHA-384") == 0 ||
+        strcmp(method, SEAL_OID_SHA384) == 0)
+        return EVP_sha384();
+    if (strcasecmp(method, "SHA512") == 0 || strcasecmp(method, "SHA-512") == 0 ||
+        strcmp(method, "2.16.840.1.101.3.4.2.3") == 0)
+        return EVP_sha512();
+    if (strcasecmp(method, "MD5") == 0 || strcmp(method, "1.2.840.113549.2.5") == 0)
+        return EVP_md5();
+    return NULL;
+}
+
+static bool has_later_signatures(const seal_ofd *doc, size_t index)
+{
+    return index + 1 < seal_ofd_signature_count(doc);
+}
+
+/* Step 2: every Reference hashed over the stored bytes, compared with its CheckValue. */
+static int check_references(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig,
+                            size_t index, ref_state *states)
+{
+    int rc = 0;
+    bool assumed = false;
+    size_t ok = 0, bad = 0;
+    GString *failures = g_string_new("");
+    const EVP_MD *md = check_method_md(sig->check_method, &assumed);
+    if (!md) {
+        for (size_t i = 0; i < sig->n_refs; i++)
+            states[i] = REF_UNCHECKED;
+        SEAL_TRY(seal_sig_add_check(s, "references", SEAL_VERDICT_INDETERMINATE,
+                                    "CRYPTO_CONSTRAINTS_FAILURE",
+                                    "the references use CheckMethod \"%s\", which is not "
+                                    "supported",
+                                    sig->check_method));
+        goto out;
+    }
+    if (sig->n_refs == 0) {
+        SEAL_TRY(seal_sig_add_check(s, "references", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+                                    "the signature names no file: it protects nothing"));
+        goto out;
+    }
+    for (size_t i = 0; i < sig->n_refs; i++) {
+        const seal_ofd_reference *ref = &sig->refs[i];
+        seal_slice bytes;
+        gsize want_len = 0;
+        if (seal_ofd_entry_read(c->doc, ref->path, &bytes) < 0) {
+            states[i] = seal_ofd_entry_exists(c->doc, ref->path) ? REF_CHANGED : REF_MISSING;
+            g_string_append_printf(failures, "%s%s %s", bad ? "; " : "", ref->path,
+                                   states[i] == REF_MISSING ? "is missing" : "cannot be read");
+            bad++;
+            seal_error_clear();
+            continue;
+        }
+        uint8_t digest[EVP_MAX_MD_SIZE];
+        size_t digest_len = sizeof digest;
+        SEAL_TRY(seal_digest(md, bytes.data, bytes.len, digest, &digest_len));
+        guchar *want = g_base64_decode(ref->check_value, &want_len);
+        bool match = want && want_len == digest_len && memcmp(want, digest, digest_len) == 0;
+        g_free(want);
+        states[i] = match ? REF_OK : REF_CHANGED;
+        if (match) {
+            ok++;
+            continue;
+        }
+        /* A changed signature list under a later signature is judged with the changes. */
+        if (c->doc->info.signatures_path && strcmp(ref->path, c->doc->info.signatures_path) == 0 &&
+            has_later_signatures(c->doc, index))
+            continue;
+        g_string_append_printf(failures, "%s%s differs", bad ? "; " : "", ref->path);
+        bad++;
+    }
+    const char *name = EVP_MD_get0_name(md);
+    if (bad > 0)
+        SEAL_TRY(seal_sig_add_check(s, "references", SEAL_VERDICT_INVALID, "HASH_FAILURE",
+                                    "%zu of %zu referenced files do not match their %s check "
+                                    "value: %s",
+                                    bad, sig->n_refs, name, failures->str));
+    else
+        SEAL_TRY(seal_sig_add_check(s, "references", SEAL_VERDICT_VALID, NULL,
+                                    "%zu of %zu referenced files match their %s check values%s", ok,
+                                    sig->n_refs, name,
+                                    assumed ? " (no CheckMethod given; SM3 assumed)" : ""));
+out:
+    g_string_free(failures, TRUE);
+    return rc;
+}
+
+static bool is_covered(const seal_ofd_signature *sig, const char *path)
+{
+    for (size_t i = 0; i < sig->n_refs; i++)
+        if (strcmp(sig->refs[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* The signature (after `index`) whose own files include `path`, or NULL. */
+static const seal_ofd_signature *later_owner(const seal_ofd *doc, size_t index, const char *path)
+{
+    for (size_t j = index + 1; j < seal_ofd_signature_count(doc); j++) {
+        const seal_ofd_signature *later = seal_ofd_signature_at(doc, j);
+        if (same(later->path, path) || same(later->signed_value_path, path) ||
+            same(later->seal_path, path))
+            return later;
+    }
+    return NULL;
+}
+
+/* What a file is, for a person reading the changes. */
+static const char *file_kind(seal_ofd *doc, const char *path)
+{
+    for (int p = 1; p <= seal_ofd_page_count(doc); p++) {
+        const ofd_page *page = &doc->pages[p - 1];
+        if (same(page->pub.content_path, path))
+            return "page content";
+        if (same(page->pub.annotation_path, path))
+            return "page annotations";
+    }
+    if (same(doc->info.annotations_path, path))
+        return "annotation list";
+    if (same(doc->info.attachments_path, path))
+        return "attachment list";
+    if (same(doc->info.document_path, path))
+        return "document";
+    for (size_t j = 0; j < seal_ofd_signature_count(doc); j++) {
+        const seal_ofd_signature *sig = seal_ofd_signature_at(doc, j);
+        if (same(sig->path, path) || same(sig->signed_value_path, path) ||
+            same(sig->seal_path, path))
+            return "signature file";
+    }
+    return "file";
+}
+
+typedef struct change_tally {
+    size_t refused, allowed;
+} change_tally;
+
+static int note_change(seal_sig_report *s, change_tally *t, bool allowed, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int note_change(seal_sig_report *s, change_tally *t, bool allowed, const char *fmt, ...)
+{
+    size_t listed = t->refused + t->allowed;
+    if (allowed)
+        t->allowed++;
+    else
+        t->refused++;
+    if (listed >= MAX_LISTED_CHANGES)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    int rc = seal_sig_add_change(s, "%s%s", allowed ? "(allowed) " : "", text);
+    g_free(text);
+    return rc;
+}
+
+/* Step 7 and OFD-SEAL.md 5: files added, changed or removed relative to what the signature
+ * covered. A later signature's own files and an unprotected signature list are allowed. */
+static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig,
+                         size_t index, const ref_state *states)
+{
+    int rc = 0;
+    seal_ofd *doc = c->doc;
+    change_tally t = {0};
+    const char *list = doc->info.signatures_path;
+    for (size_t i = 0; i < sig->n_refs; i++) {
+        const char *path = sig->refs[i].path;
+        if (states[i] == REF_MISSING)
+            SEAL_TRY(note_change(s, &t, false, "%s (%s) was removed after signing", path,
+                                 file_kind(doc, path)));
+        else if (states[i] == REF_CHANGED && same(path, list) && has_later_signatures(doc, index))
+            SEAL_TRY(note_change(s, &t, false,
+                                 "%s was changed after signing: later signatures were added "
+                                 "to a signature list this signature protects (locked)",
+                                 path));
+        else if (states[i] == REF_CHANGED)
+            SEAL_TRY(note_change(s, &t, false, "%s (%s) was changed after signing", path,
+                                 file_kind(doc, path)));
+    }
+    for (size_t e = 0; e < seal_ofd_entry_count(doc); e++) {
+        const char *path = seal_ofd_entry_name(doc, e);
+        if (is_covered(sig, path) || same(path, sig->path) || same(path, sig->signed_value_path))
+            continue;
+        const seal_ofd_signature *owner = later_owner(doc, index, path);
+        if (owner)
+            SEAL_TRY(
+                note_change(s, &t, true, "%s belongs to the later signature %s", path, owner->id));
+        else if (same(path, list))
+            SEAL_TRY(note_change(s, &t, true,
+                                 "%s is not protected: the signature leaves the signature list "
+                                 "open for later signatures",
+                                 path));
+        else
+            SEAL_TRY(note_change(s, &t, false,
+                                 "%s (%s) is not covered by this signature: added after "
+                                 "signing, or never protected",
+                                 path, file_kind(doc, path)));
+    }
+    if (t.refused + t.allowed > MAX_LISTED_CHANGES)
+        SEAL_TRY(
+            seal_sig_add_change(s, "... and %zu more", t.refused + t.allowed - MAX_LISTED_CHANGES));
+    if (t.refused > 0)
+        SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_INVALID, "MODIFIED_AFTER_SIGNING",
+                                    "the document was changed after signing: %zu change(s) a "
+                                    "signature does not allow, %zu allowed",
+                                    t.refused, t.allowed));
+    else if (t.allowed > 0)
+        SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,
+                                    "only allowed changes after signing (%zu: later signatures' "
+                                    "files, the open signature list)",
+                                    t.allowed));
+    else
+        SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,
+                                    "every file of the package is covered; nothing changed "
+                                    "after signing"));
+out:
+    return rc;
+}
+
+/* Where the seal shows: the StampAnnots (GB/T 33190 18.2.3); a seam seal has one per page. */
+static int describe_placement(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig)
+{
+    int rc = 0;
+    GString *where = g_string_new("");
+    size_t lost = 0;
+    if (sig->n_stamps == 0)
+        goto out;
+    s->visible = true;
+    s->page = sig->stamps[0].page;
+    s->rect[0] = sig->stamps[0].boundary.x;
+    s->rect[1] = sig->stamps[0].boundary.y;
+    s->rect[2] = sig->stamps[0].boundary.w;
+    s->rect[3] = sig->stamps[0].boundary.h;
+    for (size_t i = 0; i < sig->n_stamps; i++) {
+        const seal_ofd_stamp_annot *a = &sig->stamps[i];
+        if (a->page == 0)
+            lost++;
+        g_string_append_printf(where, "%spage %d [%g %g %g %g mm]", i ? ", " : "", a->page,
+                               a->boundary.x, a->boundary.y, a->boundary.w, a->boundary.h);
+        if (a->has_clip)
+            g_string_append_printf(where, " clip [%g %g %g %g]", a->clip.x, a->clip.y, a->clip.w,
+                                   a->clip.h);
+    }
+    if (lost)
+        SEAL_TRY(seal_sig_add_check(s, "placement", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+                                    "%zu StampAnnot(s) name a page the document does not have "
+                                    "(%d pages): %s",
+                                    lost, seal_ofd_page_count(c->doc), where->str));
+    else
+        SEAL_TRY(seal_sig_add_check(s, "placement", SEAL_VERDICT_VALID, NULL,
+                                    "%zu StampAnnot(s): %s", sig->n_stamps, where->str));
+out:
+    g_string_free(where, TRUE);
+    return rc;
+}
+
+static int describe_coverage(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig)
+{
+    const char *list = c->doc->info.signatures_path;
+    bool locked = list && is_covered(sig, list);
+    char *text = g_strdup_printf("%zu of the package's %zu files; %s", sig->n_refs,
+                                 seal_ofd_entry_count(c->doc),
+                                 locked ? "the signature list too (no later signature allowed)"
+                                        : "the signature list left open for later signatures");
+    s->coverage = strdup(text);
+    g_free(text);
+    return s->coverage ? 0 : seal_error_set(SEAL_ENOMEM, "out of memory");
+}
+
+static int verify_one(ofd_verify_ctx *c, seal_report *r, size_t index)
+{
+    int rc = 0;
+    seal_sig_report *s = NULL;
+    const seal_ofd_signature *sig = seal_ofd_signature_at(c->doc, index);
+    ref_state *states = g_new0(ref_state, sig->n_refs ? sig->n_refs : 1);
+    SEAL_TRY(seal_report_add_sig(r, &s));
+    s->field_name = strdup(sig->id);
+    s->kind = strdup(sig->is_seal ? "seal" : "sign");
+    SEAL_ENSURE(s->field_name && s->kind, SEAL_ENOMEM, "out of memory");
+    if (sig->error) {
+        SEAL_TRY(seal_sig_add_check(s, "structure", SEAL_VERDICT_INVALID, "FORMAT_FAILURE", "%s",
+                                    sig->message));
+        goto out;
+    }
+    SEAL_TRY(describe_coverage(c, s, sig));
+    SEAL_TRY(describe_placement(c, s, sig));
+    SEAL_TRY(check_references(c, s, sig, index, states));
+    if (sig->is_seal)
+        SEAL_TRY(ofd_verify_seal(c, s, sig));
+    else
+        SEAL_TRY(ofd_verify_sign(c, s, sig));
+    SEAL_TRY(check_changes(c, s, sig, index, states));
+out:
+    g_free(states);
+    return rc;
+}
+
+int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust)
+{
+    int rc = 0;
+    seal_report *r = NULL;
+    seal_trust *none = NULL;
+    ofd_verify_ctx c = {0};
+    *out = NULL;
+    SEAL_TRY(seal_ofd_open(&c.doc, path, NULL));
+    if (!trust) {
+        SEAL_TRY(seal_trust_new(&none));
+        trust = none;
+    }
+    c.trust = trust;
+    SEAL_TRY(seal_report_new(&r, path, "ofd"));
+    for (size_t i = 0; i < seal_ofd_signature_count(c.doc); i++)
+        SEAL_TRY(verify_one(&c, r, i));
+    seal_report_finish(r);
+    *out = r;
+    r = NULL;
+out:
+    seal_report_free(r);
+    seal_trust_free(none);
+    seal_ofd_free(c.doc);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* What the OFD verifier's files share: the context of one verification and the helpers
+ * that fill a report entry. verify.c drives (references, placement, changes after
+ * signing), verify_seal.c checks Type=Seal signatures (SES), verify_sign.c Type=Sign. */
+#ifndef SEAL_OFD_VERIFY_INTERNAL_H
+#define SEAL_OFD_VERIFY_INTERNAL_H
+
+#include "ofd_internal.h"
+
+#include <seal/report.h>
+
+typedef struct ofd_verify_ctx {
+    seal_ofd *doc;
+    const seal_trust *trust;
+} ofd_verify_ctx;
+
+/* Type=Seal: SignedValue.dat is an SES_Signature (OFD-SEAL.md 6, steps 3-5). */
+int ofd_verify_seal(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig);
+/* Type=Sign: SignedValue.dat is a CMS SignedData or a bare signature (step 6). */
+int ofd_verify_sign(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig);
+
+/* Fills signer name, subject, issuer, serial and algorithm from the certificate. */
+int ofd_describe_signer(seal_sig_report *s, X509 *cert);
+/* The claimed time of SignatureDateTime (signed: Signature.xml is what the signature
+ * covers); 0 when absent or unreadable. *zone_assumed when it had no time zone. */
+time_t ofd_claimed_time(const seal_ofd_signature *sig, bool *zone_assumed);
+/* Sets s->time_source (copied). */
+int ofd_set_time_source(seal_sig_report *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Chain of `cert` to the trust anchors at s->signing_time, as check `name`. */
+int ofd_check_chain(ofd_verify_ctx *c, seal_sig_report *s, const char *name, X509 *cert,
+                    STACK_OF(X509) * untrusted, bool signing, const char *whose);
+/* The certificate's own validity at s->signing_time, as check `name`. */
+int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const char *whose);
+
+#endif
