@@ -109,8 +109,7 @@ int seal_ses_time_text(time_t *out, bool *zone_assumed, const char *text, size_t
  * puts the parts together. */
 
 typedef struct seal_ses_tbs_spec {
-    const uint8_t *eseal; /* the v4 SESeal exactly as the seal maker made it (.esl) */
-    size_t eseal_len;
+    const seal_eseal *seal;   /* the v4 seal; its stored bytes (der) go in as they are */
     time_t time;              /* timeInfo; the stamper's signing time */
     const uint8_t *data_hash; /* SM3 of the raw Signature.xml bytes (32 bytes) */
     size_t data_hash_len;

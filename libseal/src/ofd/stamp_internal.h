@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <time.h>
+#include <zip.h>
 
 /* GB/T 33190 (OFD-SEAL.md 4): every element in this namespace, prefix "ofd". */
 #define OFD_NAMESPACE "http://www.ofdspec.org/2016"
@@ -79,6 +80,7 @@ int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, const char *list_l
 typedef struct ofd_new_file {
     const char *path; /* package path without the leading '/' */
     const seal_buf *data;
+    bool deflate; /* XML compresses; DER holding a PNG does not, and is stored */
 } ofd_new_file;
 
 /* The digest of an entry's stored (uncompressed) bytes, streamed from the package. */
@@ -89,5 +91,20 @@ int ofd_stamp_digest_entry(seal_ofd *doc, const char *path, const EVP_MD *md, ui
 int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,
                             size_t n_replaced, const ofd_new_file *added, size_t n_added,
                             time_t mtime);
+
+/* libzip's write target: the temporary output file, written through a buffer. */
+typedef struct ofd_sink {
+    int fd;
+    uint8_t *buf;
+    size_t buffered; /* bytes in buf, which belong at buf_offset in the file */
+    uint64_t buf_offset;
+    uint64_t pos, end; /* libzip's write position, and the file's size so far */
+    zip_error_t error;
+} ofd_sink;
+
+/* A new, empty archive that writes into `fd` (which the caller keeps owning). The sink
+ * must outlive the archive; clear it afterwards. */
+int ofd_sink_open(ofd_sink *s, int fd, zip_t **out);
+void ofd_sink_clear(ofd_sink *s);
 
 #endif

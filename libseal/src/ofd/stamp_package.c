@@ -2,7 +2,8 @@
  * memory does not grow with the document) and the output package. Every entry the stamp
  * does not change is copied as its compressed bytes, with its compression method, CRC and
  * time, so it stays byte-identical; changed and new entries follow; the file appears only
- * complete (temporary file, fsync, rename). Uses the package handle ofd-core opened. */
+ * complete (temporary file, fsync, rename). Reads through the package handle ofd-core
+ * opened; writes through stamp_sink.c. */
 #include "ofd_internal.h"
 #include "stamp_internal.h"
 
@@ -10,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +80,8 @@ static int add_bytes(zip_t *dst, const ofd_new_file *file, time_t mtime)
         return seal_error_set(SEAL_EIO, "cannot add %s to the output: %s", file->path,
                               zip_strerror(dst));
     }
-    if (zip_set_file_compression(dst, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 0) < 0 ||
+    zip_int32_t method = file->deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE;
+    if (zip_set_file_compression(dst, (zip_uint64_t)idx, method, 0) < 0 ||
         zip_file_set_mtime(dst, (zip_uint64_t)idx, mtime, 0) < 0)
         return seal_error_set(SEAL_EIO, "cannot add %s to the output: %s", file->path,
                               zip_strerror(dst));
@@ -114,65 +115,27 @@ static int copy_entry(zip_t *dst, zip_t *src_zip, zip_uint64_t index, const char
     return 0;
 }
 
-static int sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return seal_error_set(SEAL_ENOMEM, "out of memory");
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return 0; /* nothing to sync where the directory cannot be opened for reading */
-    int rc =
-        fsync(fd) == 0 || errno == EINVAL
-            ? 0
-            : seal_error_set(SEAL_EIO, "cannot sync the folder of %s: %s", path, strerror(errno));
-    close(fd);
-    return rc;
-}
-
-/* The finished temporary file: durable before it becomes visible under its name. */
-static int publish(const char *tmp, const char *out)
-{
-    int rc = 0;
-    int fd = open(tmp, O_RDWR | O_CLOEXEC);
-    SEAL_ENSURE(fd >= 0, SEAL_EIO, "cannot reopen the output %s: %s", out, strerror(errno));
-    SEAL_ENSURE(fchmod(fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s: %s", out,
-                strerror(errno));
-    SEAL_ENSURE(fsync(fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
-    SEAL_ENSURE(close(fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
-    fd = -1;
-    SEAL_ENSURE(rename(tmp, out) == 0, SEAL_EIO, "cannot create %s: %s", out, strerror(errno));
-    SEAL_TRY(sync_dir_of(out));
-out:
-    if (fd >= 0)
-        close(fd);
-    return rc;
-}
-
 int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,
                             size_t n_replaced, const ofd_new_file *added, size_t n_added,
                             time_t mtime)
 {
     int rc = 0;
     zip_t *dst = NULL;
-    int err = 0;
-    bool published = false;
+    ofd_sink sink = {.fd = -1};
+    int fd = -1;
     size_t tmp_len = strlen(out) + 16;
     char *tmp = malloc(tmp_len);
 
     SEAL_ENSURE(tmp, SEAL_ENOMEM, "out of memory");
+    /* The temporary output, beside the final one so that rename is atomic. */
     snprintf(tmp, tmp_len, "%s.tmpXXXXXX", out);
-    int fd = mkstemp(tmp);
+    fd = mkstemp(tmp);
     if (fd < 0) {
         free(tmp);
         tmp = NULL;
         SEAL_FAIL(SEAL_EIO, "cannot create the output %s: %s", out, strerror(errno));
     }
-    close(fd);
-    /* libzip writes the archive beside the temporary file and renames it over it. */
-    dst = zip_open(tmp, ZIP_TRUNCATE, &err);
-    SEAL_ENSURE(dst, SEAL_EIO, "cannot create the output %s (libzip error %d)", out, err);
+    SEAL_TRY(ofd_sink_open(&sink, fd, &dst));
 
     zip_int64_t count = zip_get_num_entries(doc->zip, 0);
     for (zip_uint64_t i = 0; count > 0 && i < (zip_uint64_t)count; i++) {
@@ -192,14 +155,23 @@ int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *
     if (zip_close(dst) < 0)
         SEAL_FAIL(SEAL_EIO, "cannot write the output %s: %s", out, zip_strerror(dst));
     dst = NULL;
-    SEAL_TRY(publish(tmp, out));
-    published = true;
+    SEAL_ENSURE(fchmod(fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s: %s", out,
+                strerror(errno));
+    /* Durable before it becomes visible: a crash never leaves a short OUT behind. */
+    SEAL_ENSURE(fsync(fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
+    SEAL_ENSURE(close(fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
+    fd = -1;
+    SEAL_ENSURE(rename(tmp, out) == 0, SEAL_EIO, "cannot create %s: %s", out, strerror(errno));
+    free(tmp);
+    tmp = NULL;
 out:
     if (dst)
         zip_discard(dst);
+    ofd_sink_clear(&sink);
+    if (fd >= 0)
+        close(fd);
     if (tmp) {
-        if (!published)
-            unlink(tmp);
+        unlink(tmp);
         free(tmp);
     }
     return rc;

@@ -27,29 +27,23 @@ int seal_ses_tbs_encode(seal_buf *tbs, const seal_ses_tbs_spec *spec)
 {
     int rc = 0;
     seal_der_writer w = {SEAL_BUF_INIT, 0};
-    seal_slice seal, rest;
 
-    SEAL_ENSURE(tbs && spec && spec->eseal && spec->eseal_len > 0, SEAL_EINVAL,
+    SEAL_ENSURE(tbs && spec && spec->seal && spec->seal->der.len > 0, SEAL_EINVAL,
                 "no seal to sign with");
     SEAL_ENSURE(spec->data_hash && spec->data_hash_len == SM3_LEN, SEAL_EINVAL,
                 "the data hash must be an SM3 digest (%d bytes), not %zu bytes", SM3_LEN,
                 spec->data_hash_len);
     SEAL_ENSURE(spec->property_info && *spec->property_info && is_ia5(spec->property_info),
                 SEAL_EINVAL, "the signed file's path (propertyInfo) must be non-empty ASCII text");
-    /* The seal goes in as stored: a verifier compares these bytes with Seal.esl and checks
-     * the maker's signature over them, so they must be exactly one DER element. */
-    rest = seal_slice_of(spec->eseal, spec->eseal_len);
-    seal_der_elem elem;
-    SEAL_TRY(seal_der_expect(&rest, SEAL_DER_SEQUENCE, &elem, "seal"));
-    SEAL_ENSURE(rest.len == 0, SEAL_EFORMAT, "seal: %zu bytes after the SESeal", rest.len);
-    seal = elem.whole;
 
     /* GB/T 38540 TBS_Sign ::= SEQUENCE { version, eseal, timeInfo GeneralizedTime,
      * dataHash BIT STRING, propertyInfo IA5String, extDatas [0] OPTIONAL } (OFD-SEAL.md 1);
-     * we write no extDatas. */
+     * we write no extDatas. The seal goes in exactly as stored (seal_eseal_parse keeps
+     * one whole SESeal element): verifiers compare it with Seal.esl and check the maker's
+     * signature over it. */
     size_t m = seal_der_begin(&w, SEAL_DER_SEQUENCE);
     seal_der_int(&w, SES_SIGNATURE_VERSION);
-    seal_der_raw(&w, seal.data, seal.len);
+    seal_der_raw(&w, spec->seal->der.data, spec->seal->der.len);
     seal_der_generalized_time(&w, spec->time);
     seal_der_bit_string(&w, spec->data_hash, spec->data_hash_len);
     seal_der_string(&w, SEAL_DER_IA5_STRING, spec->property_info);
@@ -101,24 +95,21 @@ int seal_eseal_check_use(const seal_eseal *e, X509 *cert, time_t when)
 int seal_ses_sign(seal_ses_signed *out, const seal_ses_tbs_spec *spec, const seal_signer *stamper)
 {
     int rc = 0;
-    seal_eseal *e = NULL;
     seal_ses_signed s = {SEAL_BUF_INIT, SEAL_BUF_INIT};
 
-    SEAL_ENSURE(out && spec && stamper, SEAL_EINVAL, "nothing to sign");
+    SEAL_ENSURE(out && spec && spec->seal && stamper, SEAL_EINVAL, "nothing to sign");
     /* GB/T 38540: with SM2 the digest is SM3 and signatureAlgID SM2-with-SM3; the v4
      * structure we write names that algorithm (OFD-SEAL.md 1, 3). */
     SEAL_ENSURE(seal_signer_alg(stamper) == SEAL_ALG_SM2, SEAL_EUNSUPPORTED,
                 "a GB/T 38540 signature is made with an SM2 key; this key is %s",
                 seal_key_alg_name(seal_signer_alg(stamper)));
-    SEAL_ENSURE(spec->eseal && spec->eseal_len > 0, SEAL_EINVAL, "no seal to sign with");
-    SEAL_TRY(seal_eseal_parse(&e, spec->eseal, spec->eseal_len));
-    SEAL_ENSURE(e->version == 4, SEAL_EUNSUPPORTED,
+    SEAL_ENSURE(spec->seal->version == 4, SEAL_EUNSUPPORTED,
                 "the seal is a v%d SESeal; stamping writes v4 signatures, which need a v4 seal "
                 "(GB/T 38540)",
-                e->version);
+                spec->seal->version);
     /* The checks a verifier makes (OFD-SEAL.md 6, step 5), made before signing so that we
      * never produce a signature the verifier must reject. */
-    SEAL_TRY(seal_eseal_check_use(e, seal_signer_cert(stamper), spec->time));
+    SEAL_TRY(seal_eseal_check_use(spec->seal, seal_signer_cert(stamper), spec->time));
     SEAL_TRY(seal_ses_tbs_encode(&s.tbs, spec));
     /* OFD-SEAL.md 2: the stamper signs DER(TBS_Sign) as stored, tag and length included. */
     SEAL_TRY(seal_signer_sign(stamper, &s.signature, s.tbs.data, s.tbs.len));
@@ -127,7 +118,6 @@ int seal_ses_sign(seal_ses_signed *out, const seal_ses_tbs_spec *spec, const sea
     memset(&s, 0, sizeof s);
 out:
     seal_ses_signed_clear(&s);
-    seal_eseal_free(e);
     return rc;
 }
 
