@@ -2,6 +2,7 @@
  * unlocks its key with the PIN, plans where the seal goes (a point on one or more pages,
  * a keyword's hits, a seam across pages) and stamps the document with one signature. */
 #include "cli.h"
+#include "stamp_ofd.h"
 
 #include <seal/error.h>
 #include <seal/image.h>
@@ -16,12 +17,12 @@
 #include <string.h>
 
 static const char stamp_usage[] =
-    "usage: sealsvc --data DIR stamp IN.pdf OUT.pdf --seal ID (--pin PIN | --pin-file F)\n"
+    "usage: sealsvc --data DIR stamp IN.pdf|IN.ofd OUT --seal ID (--pin PIN | --pin-file F)\n"
     "                 (--at X,Y [--page N | --pages RANGE]\n"
     "                  | --keyword TEXT [--occurrence N|all] [--offset DX,DY] [--pages RANGE]\n"
     "                  | --seam right|left|top|bottom [--offset MM] [--pages RANGE]\n"
     "                  | --invisible [--page N])\n"
-    "                 [--reason TEXT] [--location TEXT]\n"
+    "                 [--reason TEXT] [--location TEXT] [--mode continue|lock]\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
     "  --pin PIN        the seal's PIN (or $SEALSVC_PIN, or --pin-file with the PIN on its\n"
@@ -42,7 +43,9 @@ static const char stamp_usage[] =
     "                   middle of the edge, towards the bottom (right, left) or the right\n"
     "                   (top, bottom); default 0\n"
     "  --invisible      sign without a picture\n"
-    "  --reason TEXT, --location TEXT   recorded in the signature\n"
+    "  --reason TEXT, --location TEXT   recorded in the signature (PDF)\n"
+    "  --mode MODE      OFD: continue (default) lets later signatures be added; lock covers\n"
+    "                   the signature list too, so any later stamp is refused\n"
     "\n"
     "All the pictures belong to one signature. The input is never modified; OUT is written\n"
     "atomically. Exit 0 when stamped, 3 on an error (the message says what to fix), 64 on a\n"
@@ -135,6 +138,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         {"occurrence", required_argument, NULL, 'o'},
         {"offset", required_argument, NULL, 'O'},
         {"seam", required_argument, NULL, 'S'},
+        {"mode", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -143,6 +147,8 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     seal_place_request req = {.mode = SEAL_PLACE_AT};
     seal_place_plan plan = {NULL, 0, {NULL, 0}};
     const char *page_arg = NULL, *offset_arg = NULL, *occurrence_arg = NULL, *seam_arg = NULL;
+    const char *mode_arg = NULL;
+    seal_ofd_stamp_mode ofd_mode = SEAL_OFD_STAMP_CONTINUE;
     bool have_at = false;
     char pin[256] = "";
     int code = EXIT_ERROR;
@@ -186,6 +192,9 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             break;
         case 'S':
             seam_arg = optarg;
+            break;
+        case 'm':
+            mode_arg = optarg;
             break;
         case 'a':
             if (parse_point(optarg, &opts.x_mm, &opts.y_mm) < 0)
@@ -261,6 +270,14 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             return cli_usage_error("--offset with --seam wants millimetres (e.g. -40), not '%s'",
                                    offset_arg);
     }
+    bool is_ofd = stamp_is_ofd(in);
+    if (is_ofd && (opts.invisible || opts.reason || opts.location))
+        return cli_usage_error("stamp: an OFD seal is always shown and OFD signatures record no "
+                               "reason or location; drop --invisible, --reason, --location");
+    if (is_ofd && stamp_ofd_mode_parse(mode_arg, &ofd_mode) < 0)
+        return cli_usage_error("--mode wants continue or lock, not '%s'", mode_arg);
+    if (!is_ofd && mode_arg)
+        return cli_usage_error("stamp: --mode is for OFD documents");
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
@@ -282,6 +299,10 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         seal_store_unlock_seal(store, seal_id, pin, &signer, &rec) < 0)
         goto out_fail;
     seal_secure_zero(pin, sizeof pin);
+    if (is_ofd) {
+        code = stamp_ofd(in, out, signer, &rec, &req, ofd_mode);
+        goto out;
+    }
 
     opts.image_png = rec.image_png.data;
     opts.image_png_len = rec.image_png.len;
