@@ -83,9 +83,9 @@ typedef struct ofd_new_file {
     bool deflate; /* XML compresses; DER holding a PNG does not, and is stored */
 } ofd_new_file;
 
-/* The digest of an entry's stored (uncompressed) bytes, streamed from the package. */
-int ofd_stamp_digest_entry(seal_ofd *doc, const char *path, const EVP_MD *md, uint8_t *out,
-                           size_t *out_len);
+/* SM3 of the stored (uncompressed) bytes of each entry refs[i].path names, streamed from
+ * the package. */
+int ofd_stamp_digest_entries(seal_ofd *doc, ofd_sig_ref *refs, size_t n);
 /* Writes `out` atomically: every entry of the package in its order, copied as stored
  * unless `replaced` has new bytes for it, then the `added` files. */
 int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,

@@ -1,9 +1,7 @@
-/* The stamper's zip work: digests of the stored bytes of package entries (streamed, so
- * memory does not grow with the document) and the output package. Every entry the stamp
- * does not change is copied as its compressed bytes, with its compression method, CRC and
- * time, so it stays byte-identical; changed and new entries follow; the file appears only
- * complete (temporary file, fsync, rename). Reads through the package handle ofd-core
- * opened; writes through stamp_sink.c. */
+/* The stamper's output package. Every entry the stamp does not change is copied as its
+ * compressed bytes, with its compression method, CRC and time, so it stays byte-identical;
+ * changed and new entries follow; the file appears only complete (temporary file, fsync,
+ * rename). Reads through the package handle ofd-core opened; writes through stamp_sink.c. */
 #include "ofd_internal.h"
 #include "stamp_internal.h"
 
@@ -16,50 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define CHUNK (64 * 1024)
-
-int ofd_stamp_digest_entry(seal_ofd *doc, const char *path, const EVP_MD *md, uint8_t *out,
-                           size_t *out_len)
-{
-    int rc = 0;
-    zip_file_t *f = NULL;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    uint8_t *chunk = malloc(CHUNK);
-    unsigned len = 0;
-
-    SEAL_ENSURE(ctx && chunk, SEAL_ENOMEM, "out of memory");
-    const ofd_entry *e = ofd_entry_find(doc, path);
-    SEAL_ENSURE(e, SEAL_ENOTFOUND, "the package has no entry %s", path);
-    SEAL_ENSURE(EVP_DigestInit_ex(ctx, md, NULL) == 1, SEAL_ECRYPTO, "cannot start a digest");
-    f = zip_fopen_index(doc->zip, e->index, 0);
-    SEAL_ENSURE(f, SEAL_EFORMAT, "package entry %s cannot be read: %s", e->name,
-                zip_strerror(doc->zip));
-    uint64_t total = 0;
-    for (;;) {
-        zip_int64_t n = zip_fread(f, chunk, CHUNK);
-        /* libzip checks the CRC and the size at the end of the entry. */
-        SEAL_ENSURE(n >= 0, SEAL_EFORMAT, "package entry %s is damaged: %s", e->name,
-                    zip_file_strerror(f));
-        if (n == 0)
-            break;
-        total += (uint64_t)n;
-        SEAL_ENSURE(total <= e->size, SEAL_EFORMAT,
-                    "package entry %s holds more bytes than its recorded size", e->name);
-        SEAL_ENSURE(EVP_DigestUpdate(ctx, chunk, (size_t)n) == 1, SEAL_ECRYPTO,
-                    "cannot compute a digest");
-    }
-    SEAL_ENSURE(total == e->size, SEAL_EFORMAT, "package entry %s is shorter than recorded",
-                e->name);
-    SEAL_ENSURE(EVP_DigestFinal_ex(ctx, out, &len) == 1, SEAL_ECRYPTO, "cannot compute a digest");
-    *out_len = len;
-out:
-    if (f)
-        zip_fclose(f);
-    EVP_MD_CTX_free(ctx);
-    free(chunk);
-    return rc;
-}
 
 static const ofd_new_file *find_file(const ofd_new_file *files, size_t n, const char *name)
 {
