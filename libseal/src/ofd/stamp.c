@@ -34,7 +34,7 @@ typedef struct stamp_job {
     const uint8_t *input; /* the input file, mapped read-only */
     size_t input_len;
     seal_ofd *doc;
-    seal_eseal *seal;
+    seal_eseal *seal; /* its der, the bytes given, is also what Seal.esl holds */
     const seal_ofd_stamp_opts *opts;
     time_t when;
     bool type_seal; /* Type=Seal (SM2, SES) or Type=Sign (CMS) */
@@ -50,7 +50,7 @@ typedef struct stamp_job {
     ofd_sig_annot *annots;
     size_t n_annots;
 
-    seal_buf list_xml, ofd_xml, seal_esl, signature_xml, signed_value;
+    seal_buf list_xml, ofd_xml, signature_xml, signed_value;
     bool ofd_xml_changed;
     ofd_sig_ref *refs;
     size_t n_refs;
@@ -71,7 +71,6 @@ static void job_clear(stamp_job *j)
     g_free(j->annots);
     seal_buf_clear(&j->list_xml);
     seal_buf_clear(&j->ofd_xml);
-    seal_buf_clear(&j->seal_esl);
     seal_buf_clear(&j->signature_xml);
     seal_buf_clear(&j->signed_value);
     g_free(j->refs);
@@ -293,7 +292,7 @@ static int make_list_and_ofd_xml(stamp_job *j)
 
     if (j->list_is_new) {
         SEAL_TRY(ofd_signatures_xml_add(&j->list_xml, NULL, &entry, j->opts->limits));
-        /* GB/T 33190 7.4: the document body names its signature list. */
+        /* GB/T 33190 7.3 (OFD.xml): the document body names its signature list. */
         SEAL_TRY(seal_ofd_entry_read(j->doc, "OFD.xml", &ofd_xml));
         SEAL_TRY(ofd_ofd_xml_add_signatures(&j->ofd_xml, ofd_xml, list_loc, j->opts->limits));
         j->ofd_xml_changed = true;
@@ -349,7 +348,7 @@ static int make_references(stamp_job *j)
         j->n_refs++;
     }
     j->refs[j->n_refs].path = j->seal_path;
-    SEAL_TRY(digest_of(&j->refs[j->n_refs], &j->seal_esl));
+    SEAL_TRY(digest_of(&j->refs[j->n_refs], &j->seal->der));
     j->n_refs++;
 out:
     g_free(unchanged);
@@ -431,7 +430,7 @@ static int write_output(stamp_job *j, const char *out)
         added[n_added++] = (ofd_new_file){j->list_path, &j->list_xml, true};
     else
         replaced[n_replaced++] = (ofd_new_file){j->list_path, &j->list_xml, true};
-    added[n_added++] = (ofd_new_file){j->seal_path, &j->seal_esl, false};
+    added[n_added++] = (ofd_new_file){j->seal_path, &j->seal->der, false};
     added[n_added++] = (ofd_new_file){j->sig_xml_path, &j->signature_xml, true};
     added[n_added++] = (ofd_new_file){j->signed_value_path, &j->signed_value, false};
     return ofd_stamp_write_package(j->doc, out, replaced, n_replaced, added, n_added, j->when);
@@ -452,7 +451,6 @@ int seal_ofd_stamp(const char *in, const char *out, const seal_signer *signer, c
                 "the seal's picture has no size (%ld x %ld mm)", j.seal->width_mm,
                 j.seal->height_mm);
     SEAL_TRY(seal_eseal_check_use(j.seal, seal_signer_cert(signer), j.when));
-    SEAL_TRY(seal_buf_set(&j.seal_esl, seal, seal_len));
 
     SEAL_TRY(map_input(&j, in));
     rc = seal_ofd_open_mem(&j.doc, j.input, j.input_len, opts->limits);

@@ -168,7 +168,7 @@ int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, const char *list_l
     SEAL_ENSURE(body, SEAL_EFORMAT, "OFD.xml has no DocBody");
     SEAL_ENSURE(!seal_ofd_xml_child(body, "Signatures"), SEAL_EFORMAT,
                 "OFD.xml already names a signature list");
-    /* GB/T 33190 7.4: DocBody { DocInfo, DocRoot, Versions?, Signatures? }. */
+    /* GB/T 33190 7.3 (OFD.xml): DocBody { DocInfo, DocRoot, Versions?, Signatures? }. */
     xmlNode *after = seal_ofd_xml_child(body, "Versions");
     if (!after)
         after = seal_ofd_xml_child(body, "DocRoot");

@@ -1,6 +1,6 @@
 /* The OFD adapter of the placement planner (place.h): page count, page sizes and keyword
  * hits, in mm from the top-left corner of each page's PhysicalBox, which is how OFD pages
- * are shown (GB/T 33190 7.7: no rotation attribute on a page). Stamp flow: the CLI plans
+ * are shown (a GB/T 33190 page has no rotation attribute). Stamp flow: the CLI plans
  * `--at`, `--keyword`, `--pages` and `--seam` through this, then stamp.c places the
  * StampAnnots where the plan says. */
 #include "stamp_internal.h"

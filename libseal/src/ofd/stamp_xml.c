@@ -39,7 +39,8 @@ static void format_box(char out[4 * 32 + 4], const double box[4])
 }
 
 /* Package paths are written absolute ("/Doc_0/..."), as every real file in the corpus
- * does: GB/T 33190 7.5 resolves those from the package root whatever file holds them. */
+ * does: an ST_Loc starting with '/' is resolved from the package root whatever file holds
+ * it. */
 static char *absolute(const char *path)
 {
     return g_strconcat("/", path, NULL);
