@@ -134,6 +134,8 @@ static int walk_text_code(glyph_list *list, text_object *t, const xmlNode *code)
     glong count = g_utf8_strlen(text, -1);
     if (count <= 0)
         goto out;
+    SEAL_ENSURE(count <= MAX_GLYPHS_PER_PAGE, SEAL_EPOLICY, "a TextCode has more than %d glyphs",
+                MAX_GLYPHS_PER_PAGE);
     size_t want = (size_t)count - 1;
     dx = g_new0(double, want + 1);
     dy = g_new0(double, want + 1);
