@@ -24,9 +24,9 @@ stamp() {
         fail "stamp $*: $(cat "$WORK/stamp.out")"
 }
 
-render() { # PDF PAGE -> $WORK/page.ppm
+render() { # PDF PAGE -> $WORK/page.ppm, the page as shown (CropBox)
     rm -f "$WORK"/render-*.ppm
-    pdftoppm -r $DPI -f "$2" -l "$2" "$1" "$WORK/render"
+    pdftoppm -cropbox -r $DPI -f "$2" -l "$2" "$1" "$WORK/render"
     mv "$(ls "$WORK"/render-*.ppm | head -1)" "$WORK/page.ppm"
 }
 
@@ -73,7 +73,7 @@ PY
 
 render_fine() { # PDF PAGE OUT.ppm: the page at SEAM_DPI
     rm -f "$WORK"/fine-*.ppm
-    pdftoppm -r $SEAM_DPI -f "$2" -l "$2" "$1" "$WORK/fine"
+    pdftoppm -cropbox -r $SEAM_DPI -f "$2" -l "$2" "$1" "$WORK/fine"
     mv "$(ls "$WORK"/fine-*.ppm | head -1)" "$3"
 }
 
@@ -188,6 +188,20 @@ assert_seal_at "$WORK/runs-signed.pdf" 2 "$(python3 -c "print(($tx0 + $tx1) / 2)
 stamp "$WORK/runs.pdf" "$WORK/runs-p2.pdf" --keyword Signature --pages 2
 assert_no_seal "$WORK/runs-p2.pdf" 1
 assert_valid "$WORK/runs-p2.pdf" 1 1 "2"
+# broken across two lines: one hit, centred on the box around both parts
+$PLACETOOL wrapped "$WORK/wrapped.pdf"
+read -r ax0 ay0 ax1 ay1 < <($PLACETOOL wordbox "$WORK/wrapped.pdf" 1 contract)
+read -r bx0 by0 bx1 by1 < <($PLACETOOL wordbox "$WORK/wrapped.pdf" 1 here)
+stamp "$WORK/wrapped.pdf" "$WORK/wrapped-signed.pdf" --keyword "contract here"
+grep -q 'on page 1 at' "$WORK/stamp.out" || fail "not one place: $(cat "$WORK/stamp.out")"
+assert_seal_at "$WORK/wrapped-signed.pdf" 1 "$(python3 -c "print((min($ax0, $bx0) + max($ax1, $bx1)) / 2)")" \
+    "$(python3 -c "print((min($ay0, $by0) + max($ay1, $by1)) / 2)")" 42 42
+# on a page whose CropBox starts 50 pt right and 100 pt below the MediaBox's corner
+# (pdftotext measures from the MediaBox's top-left, so its box moves by 50 and 100 pt)
+$PLACETOOL split-runs "$WORK/crop.pdf" crop
+stamp "$WORK/crop.pdf" "$WORK/crop-signed.pdf" --keyword Signature --pages 1
+assert_seal_at "$WORK/crop-signed.pdf" 1 "$(python3 -c "print(($sx0 + $sx1) / 2 - 50 * 25.4 / 72)")" \
+    "$(python3 -c "print(($sy0 + $sy1) / 2 - 100 * 25.4 / 72)")" 42 42
 
 # --- --seam: strips at the edge that put together give back the seal ----------------
 # A4 is 210 x 297 mm; a 42 mm seal over 3 pages gives 14 mm strips.

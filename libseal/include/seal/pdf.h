@@ -40,8 +40,9 @@ int seal_pdf_page_geometry(const seal_pdf *pdf, int page, seal_pdf_page_geom *ou
 
 /* Every occurrence of `text` on the pages as they are shown, found in Poppler's text
  * layout (characters in reading order whatever the text runs, CJK, rotated pages and
- * CropBoxes; case-sensitive; a hit broken across two lines counts once, its box around
- * both parts). None found is not an error (hits->count is 0). */
+ * CropBoxes; case-sensitive). A hit broken across two lines at a space or hyphen counts
+ * once, its box around both parts; CJK text broken across lines is not found. None found
+ * is not an error (hits->count is 0). */
 int seal_pdf_find_text(seal_text_hits *hits, const seal_pdf *pdf, const char *text);
 
 /* The placement planner's view of an open PDF: page count, page sizes as shown, text

@@ -127,7 +127,7 @@ typedef struct seal_place_plan {
 
 /* Plans where the pictures of one signature go. Errors name what the user asked for:
  * a page range the document does not have, a keyword that does not occur ("keyword
- * \"X\" does not occur in the document", SEAL_ENOTFOUND), an occurrence beyond the hits,
+ * "X" does not occur in the document", SEAL_ENOTFOUND), an occurrence beyond the hits,
  * a centre outside a page, a seam on fewer than 2 pages or that does not fit along a
  * page's edge, more than SEAL_PLACEMENTS_MAX pictures. */
 int seal_place_plan_make(seal_place_plan *out, const seal_place_request *req,

@@ -14,9 +14,12 @@ library only (renderings come from pdftoppm, word boxes from pdftotext -bbox):
          rightmost; top: first page lowest; bottom: first page highest) and compares the
          result with the seal picture scaled to DPI over white; prints the scores and
          exits 1 when they do not match
-  placetool.py split-runs OUT.pdf
+  placetool.py wrapped OUT.pdf
+      -> a one-page PDF whose text "Please sign the contract" ends a line and "here at
+         the bottom" starts the next
+  placetool.py split-runs OUT.pdf [crop]
       -> a two-page PDF with the word "Signature" drawn in three text runs on page 1 and
-         in one run on page 2
+         in one run on page 2; with "crop", page 1 has the CropBox [50 100 545 742]
 """
 import re
 import subprocess
@@ -191,20 +194,22 @@ def seam(seal, dpi, side, region, pages):
     return best[0] >= 0.8 and best[1] <= 10
 
 
-def split_runs(out):
-    page1 = (b'BT /F1 14 Tf 100 600 Td (Sig) Tj (na) Tj (ture) Tj ( here) Tj ET '
-             b'BT /F1 14 Tf 100 300 Td (Other words) Tj ET')
-    page2 = b'BT /F1 14 Tf 300 500 Td (Signature) Tj ET'
+def helvetica_pdf(out, contents, page_extra=b''):
+    """Pages drawing `contents` in Helvetica; page_extra goes into the first page."""
+    n = len(contents)
+    kids = b' '.join(b'%d 0 R' % (3 + i) for i in range(n))
     objs = [
         b'<< /Type /Catalog /Pages 2 0 R >>',
-        b'<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595 842] '
-        b'/Resources << /Font << /F1 7 0 R >> >> >>',
-        b'<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>',
-        b'<< /Type /Page /Parent 2 0 R /Contents 6 0 R >>',
-        b'<< /Length %d >>\nstream\n' % len(page1) + page1 + b'\nendstream',
-        b'<< /Length %d >>\nstream\n' % len(page2) + page2 + b'\nendstream',
-        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+        b'<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 595 842] '
+        b'/Resources << /Font << /F1 %d 0 R >> >> >>' % (kids, n, 3 + 2 * n),
     ]
+    for i in range(n):
+        objs.append(b'<< /Type /Page /Parent 2 0 R /Contents %d 0 R%s >>' %
+                    (3 + n + i, page_extra if i == 0 else b''))
+    for c in contents:
+        objs.append(b'<< /Length %d >>\nstream\n' % len(c) + c + b'\nendstream')
+    objs.append(b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica '
+                b'/Encoding /WinAnsiEncoding >>')
     data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'
     offsets = []
     for i, o in enumerate(objs):
@@ -216,6 +221,19 @@ def split_runs(out):
         data += b'%010d 00000 n\r\n' % off
     data += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objs) + 1, xref)
     open(out, 'wb').write(data)
+
+
+def split_runs(out, crop):
+    helvetica_pdf(out, [
+        b'BT /F1 14 Tf 100 600 Td (Sig) Tj (na) Tj (ture) Tj ( here) Tj ET '
+        b'BT /F1 14 Tf 100 300 Td (Other words) Tj ET',
+        b'BT /F1 14 Tf 300 500 Td (Signature) Tj ET',
+    ], b' /CropBox [50 100 545 742]' if crop else b'')
+
+
+def wrapped(out):
+    helvetica_pdf(out, [b'BT /F1 14 Tf 100 600 Td (Please sign the contract) Tj 0 -16 Td '
+                        b'(here at the bottom) Tj 0 -16 Td (of this page.) Tj ET'])
 
 
 def main():
@@ -234,8 +252,10 @@ def main():
         ok = seam(sys.argv[2], float(sys.argv[3]), sys.argv[4],
                   [float(v) for v in sys.argv[5:9]], sys.argv[9:])
         sys.exit(0 if ok else 1)
+    elif cmd == 'wrapped':
+        wrapped(sys.argv[2])
     elif cmd == 'split-runs':
-        split_runs(sys.argv[2])
+        split_runs(sys.argv[2], len(sys.argv) > 3 and sys.argv[3] == 'crop')
     else:
         sys.exit('unknown command ' + cmd)
 
