@@ -313,35 +313,29 @@ static int digest_of(ofd_sig_ref *ref, const seal_buf *bytes)
 
 /* OFD-SEAL.md 5: every file of the package as it will be, except this signature's own
  * Signature.xml and SignedValue.dat, and except Signatures.xml unless the mode is lock.
- * Digests are SM3 (CheckMethod 1.2.156.10197.1.401, the write form of section 4). The
- * files taken over unchanged come first, in archive order, then the new ones. */
+ * Digests are SM3 (CheckMethod 1.2.156.10197.1.401, the write form of section 4): of the
+ * new bytes for the files this stamp writes, streamed from the package for the others.
+ * The package's files come in archive order, then the new ones. */
 static int make_references(stamp_job *j)
 {
     int rc = 0;
     bool cover_list = j->opts->mode == SEAL_OFD_STAMP_LOCK;
     size_t n_entries = seal_ofd_entry_count(j->doc);
-    ofd_sig_ref *unchanged = g_new0(ofd_sig_ref, n_entries ? n_entries : 1);
-    size_t n_unchanged = 0;
     j->refs = g_new0(ofd_sig_ref, n_entries + 2);
     for (size_t i = 0; i < n_entries; i++) {
         const char *name = seal_ofd_entry_name(j->doc, i);
-        if (strcmp(name, j->list_path) == 0 && !cover_list)
-            continue;
-        j->refs[j->n_refs++].path = name;
-        if (strcmp(name, j->list_path) != 0 &&
-            !(j->ofd_xml_changed && strcmp(name, "OFD.xml") == 0))
-            unchanged[n_unchanged++].path = name;
-    }
-    SEAL_TRY(ofd_stamp_digest_entries(j->doc, unchanged, n_unchanged));
-    for (size_t i = 0, k = 0; i < j->n_refs; i++) {
-        ofd_sig_ref *ref = &j->refs[i];
-        if (strcmp(ref->path, j->list_path) == 0)
+        ofd_sig_ref *ref = &j->refs[j->n_refs];
+        if (strcmp(name, j->list_path) == 0) {
+            if (!cover_list)
+                continue;
             SEAL_TRY(digest_of(ref, &j->list_xml));
-        else if (j->ofd_xml_changed && strcmp(ref->path, "OFD.xml") == 0)
+        } else if (j->ofd_xml_changed && strcmp(name, "OFD.xml") == 0) {
             SEAL_TRY(digest_of(ref, &j->ofd_xml));
-        else
-            *ref = unchanged[k++];
+        }
+        ref->path = name;
+        j->n_refs++;
     }
+    SEAL_TRY(ofd_stamp_digest_entries(j->doc, j->refs, j->n_refs));
     if (j->list_is_new && cover_list) {
         j->refs[j->n_refs].path = j->list_path;
         SEAL_TRY(digest_of(&j->refs[j->n_refs], &j->list_xml));
@@ -351,7 +345,6 @@ static int make_references(stamp_job *j)
     SEAL_TRY(digest_of(&j->refs[j->n_refs], &j->seal->der));
     j->n_refs++;
 out:
-    g_free(unchanged);
     return rc;
 }
 

@@ -55,6 +55,8 @@ int ofd_stamp_digest_entries(seal_ofd *doc, ofd_sig_ref *refs, size_t n)
     uint8_t *chunk = malloc(CHUNK);
     SEAL_ENSURE(ctx && chunk, SEAL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
+        if (refs[i].digest_len > 0)
+            continue; /* hashed from the new bytes already */
         const ofd_entry *e = ofd_entry_find(doc, refs[i].path);
         SEAL_ENSURE(e, SEAL_ENOTFOUND, "the package has no entry %s", refs[i].path);
         SEAL_TRY(digest_one(doc->zip, e, &refs[i], chunk, ctx));

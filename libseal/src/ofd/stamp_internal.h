@@ -84,7 +84,7 @@ typedef struct ofd_new_file {
 } ofd_new_file;
 
 /* SM3 of the stored (uncompressed) bytes of each entry refs[i].path names, streamed from
- * the package. */
+ * the package; references that already have a digest are left as they are. */
 int ofd_stamp_digest_entries(seal_ofd *doc, ofd_sig_ref *refs, size_t n);
 /* Writes `out` atomically: every entry of the package in its order, copied as stored
  * unless `replaced` has new bytes for it, then the `added` files. */
