@@ -1,5 +1,6 @@
-/* What the files of the OFD stamper share: the Signature.xml writer's input and the
- * updates of Signatures.xml and OFD.xml. Not part of the public API. */
+/* What the files of the OFD stamper (stamp*.c) share: the Signature.xml writer's input,
+ * the updates of Signatures.xml and OFD.xml with the ID counter, the entry digests and the
+ * package writer with its libzip sink. Not part of the public API. */
 #ifndef SEAL_OFD_STAMP_INTERNAL_H
 #define SEAL_OFD_STAMP_INTERNAL_H
 
