@@ -407,4 +407,16 @@ refused 'not a (readable OFD package|zip)|inconsistent|damaged' "$WORK/truncated
 refused 'wrong PIN' "$WORK/five.ofd" --at 50,50 --pin 000000x
 grep -q 000000x "$WORK/err" && fail "the wrong PIN was echoed in the message"
 
+# usage mistakes (exit 64) are caught before the seal is touched
+expect_exit 64 "$SEALSVC" --data "$DATA" stamp "$WORK/five.ofd" "$WORK/out.ofd" --seal "$SM2" \
+    --pin "$SM2_PIN" --invisible
+grep -q 'always shown' "$WORK/err" || fail "--invisible on an OFD: $(cat "$WORK/err")"
+expect_exit 64 "$SEALSVC" --data "$DATA" stamp "$WORK/five.ofd" "$WORK/out.ofd" --seal "$SM2" \
+    --pin "$SM2_PIN" --at 50,50 --mode sealed
+grep -q 'continue or lock' "$WORK/err" || fail "a bad --mode: $(cat "$WORK/err")"
+expect_exit 64 "$SEALSVC" --data "$DATA" stamp "$SEAL_SOURCE_DIR/samples/contract-zh.pdf" \
+    "$WORK/out.pdf" --seal "$SM2" --pin "$SM2_PIN" --at 50,50 --mode lock
+grep -q 'for OFD documents' "$WORK/err" || fail "--mode on a PDF: $(cat "$WORK/err")"
+[ ! -e "$WORK/out.ofd" ] && [ ! -e "$WORK/out.pdf" ] || fail "a usage error left an output"
+
 echo "ofd_stamp: all checks passed"
