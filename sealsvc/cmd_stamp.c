@@ -5,6 +5,7 @@
  * --level B-T and above a TSA timestamps the signature, and B-LT/B-LTA add validation data
  * in a second update (cmd_ltv.c). */
 #include "cli.h"
+#include "stamp_ofd.h"
 
 #include <seal/ca.h>
 #include <seal/error.h>
@@ -25,12 +26,12 @@
 #include <unistd.h>
 
 static const char stamp_usage[] =
-    "usage: sealsvc --data DIR stamp IN.pdf OUT.pdf --seal ID (--pin PIN | --pin-file F)\n"
+    "usage: sealsvc --data DIR stamp IN.pdf|IN.ofd OUT --seal ID (--pin PIN | --pin-file F)\n"
     "                 (--at X,Y [--page N | --pages RANGE]\n"
     "                  | --keyword TEXT [--occurrence N|all] [--offset DX,DY] [--pages RANGE]\n"
     "                  | --seam right|left|top|bottom [--offset MM] [--pages RANGE]\n"
     "                  | --invisible [--page N])\n"
-    "                 [--reason TEXT] [--location TEXT]\n"
+    "                 [--reason TEXT] [--location TEXT] [--mode continue|lock]\n"
     "                 [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--trust PEM|DIR]...\n"
     "                 [--password PW | --password-file F] [--certify 1|2|3]\n"
     "                 [--lock-fields all|NAME,NAME] [--qr URL-TEMPLATE]\n"
@@ -54,7 +55,7 @@ static const char stamp_usage[] =
     "                   middle of the edge, towards the bottom (right, left) or the right\n"
     "                   (top, bottom); default 0\n"
     "  --invisible      sign without a picture\n"
-    "  --reason TEXT, --location TEXT   recorded in the signature\n"
+    "  --reason TEXT, --location TEXT   recorded in the signature (PDF)\n"
     "  --level L        PAdES level: B-B (default), B-T (signature timestamp; the default\n"
     "                   with --tsa), B-LT (and validation data), B-LTA (and a document\n"
     "                   timestamp)\n"
@@ -69,6 +70,8 @@ static const char stamp_usage[] =
     "  --qr URL         draw a QR code of URL beside the seal; {sha256} in it becomes the\n"
     "                   SHA-256 of the input document (hex), e.g.\n"
     "                   --qr 'https://verify.example/{sha256}'\n"
+    "  --mode MODE      OFD: continue (default) lets later signatures be added; lock covers\n"
+    "                   the signature list too, so any later stamp is refused\n"
     "\n"
     "All the pictures belong to one signature. The input is never modified; OUT is written\n"
     "atomically. Exit 0 when stamped, 3 on an error (the message says what to fix), 64 on a\n"
@@ -310,6 +313,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         {"certify", required_argument, NULL, 'c'},
         {"lock-fields", required_argument, NULL, 'L'},
         {"qr", required_argument, NULL, 'q'},
+        {"mode", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         CLI_TIME_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -321,6 +325,8 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     seal_place_request req = {.mode = SEAL_PLACE_AT};
     seal_place_plan plan = {NULL, 0, {NULL, 0}};
     const char *page_arg = NULL, *offset_arg = NULL, *occurrence_arg = NULL, *seam_arg = NULL;
+    const char *mode_arg = NULL;
+    seal_ofd_stamp_mode ofd_mode = SEAL_OFD_STAMP_CONTINUE;
     bool have_at = false;
     char pin[256] = "";
     int code = EXIT_ERROR;
@@ -366,6 +372,9 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             break;
         case 'S':
             seam_arg = optarg;
+            break;
+        case 'm':
+            mode_arg = optarg;
             break;
         case 'a':
             if (parse_point(optarg, &opts.x_mm, &opts.y_mm) < 0)
@@ -468,6 +477,14 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             return cli_usage_error("--offset with --seam wants millimetres (e.g. -40), not '%s'",
                                    offset_arg);
     }
+    bool is_ofd = stamp_is_ofd(in);
+    if (is_ofd && (opts.invisible || opts.reason || opts.location))
+        return cli_usage_error("stamp: an OFD seal is always shown and OFD signatures record no "
+                               "reason or location; drop --invisible, --reason, --location");
+    if (is_ofd && stamp_ofd_mode_parse(mode_arg, &ofd_mode) < 0)
+        return cli_usage_error("--mode wants continue or lock, not '%s'", mode_arg);
+    if (!is_ofd && mode_arg)
+        return cli_usage_error("stamp: --mode is for OFD documents");
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
@@ -502,6 +519,10 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         seal_store_unlock_seal(store, seal_id, pin, &signer, &rec) < 0)
         goto out_fail;
     seal_secure_zero(pin, sizeof pin);
+    if (is_ofd) {
+        code = stamp_ofd(in, out, signer, &rec, &req, ofd_mode);
+        goto out;
+    }
 
     opts.image_png = rec.image_png.data;
     opts.image_png_len = rec.image_png.len;

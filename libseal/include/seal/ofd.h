@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 #include <seal/buf.h>
 #include <seal/pki.h>
+#include <seal/place.h>
 #include <seal/report.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -282,6 +283,47 @@ int seal_ofd_render_page_png(seal_buf *png, seal_ofd *doc, int page,
 /* The whole document as a PDF, a page per OFD page of the same size in points; text stays
  * text (the fonts are embedded). */
 int seal_ofd_render_pdf(seal_buf *pdf, seal_ofd *doc, const seal_ofd_render_opts *opts);
+
+/* ---- stamping (GB/T 33190 18, GB/T 38540; OFD-SEAL.md sections 4-5) ----
+ * Stamp flow: open the document, plan where the seal goes with the place module over
+ * seal_ofd_place_doc() (positions in mm from the top-left corner of each page's
+ * PhysicalBox), then seal_ofd_stamp() writes a new package with one more signature. */
+
+/* True when the file is a zip archive with an OFD.xml entry (how the CLI tells OFD from
+ * PDF by content). */
+bool seal_ofd_is_package(const char *path);
+
+/* The planner's view of an open OFD: its page count, each page's PhysicalBox size, and
+ * keyword search (seal_ofd_find_text), with hits in mm from the PhysicalBox's top-left
+ * corner. Valid while `doc` is open. */
+void seal_ofd_place_doc(seal_place_doc *out, seal_ofd *doc);
+
+typedef enum seal_ofd_stamp_mode {
+    SEAL_OFD_STAMP_CONTINUE = 0, /* later signatures may be added (Signatures.xml is not
+                                    covered) */
+    SEAL_OFD_STAMP_LOCK          /* Signatures.xml is covered too; a later stamp is refused */
+} seal_ofd_stamp_mode;
+
+typedef struct seal_ofd_stamp_opts {
+    seal_ofd_stamp_mode mode;
+    /* Where the seal is shown: one StampAnnot each, all of one signature. Whole seals
+     * must be shown at the size the seal gives (its picture's width and height). */
+    const seal_placement *placements;
+    size_t n_placements;
+    const seal_seam_strips *strips; /* the seam strips placements with strip >= 0 show */
+    time_t signing_time;            /* 0: now */
+    const seal_ofd_limits *limits;  /* NULL: the defaults */
+} seal_ofd_stamp_opts;
+
+/* Stamps `in` into `out` (a new file, written atomically; `in` is only read) with the
+ * seal `seal` (the GB/T 38540 SESeal, .esl bytes), which must list the signer's
+ * certificate and be valid at the signing time. An SM2 signer makes a Type=Seal signature
+ * (SignedValue.dat a v4 SES_Signature); RSA and ECDSA signers a Type=Sign signature
+ * (SignedValue.dat a CMS SignedData over Signature.xml). Every entry of `in` is kept
+ * byte-identical except Signatures.xml (and OFD.xml when the document had no signature
+ * list). SEAL_EPOLICY when an earlier signature locked the document. */
+int seal_ofd_stamp(const char *in, const char *out, const seal_signer *signer, const uint8_t *seal,
+                   size_t seal_len, const seal_ofd_stamp_opts *opts);
 
 #ifdef __cplusplus
 }

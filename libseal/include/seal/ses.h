@@ -102,6 +102,46 @@ int seal_ses_signature_verify(const seal_ses_signature *s);
  * read as China Standard Time (UTC+8) and *zone_assumed is set. */
 int seal_ses_time_text(time_t *out, bool *zone_assumed, const char *text, size_t len);
 
+/* ---- stamping: SES_Signature v4 (GB/T 38540; OFD-SEAL.md sections 1-3) ----
+ * Stamp flow: the OFD stamper computes SM3 over the Signature.xml it wrote, seal_ses_sign
+ * checks the seal may be used and has the stamper sign DER(TBS_Sign); a timestamp token
+ * over the signature value (RFC 3161) may then be obtained; seal_ses_signature_encode
+ * puts the parts together. */
+
+typedef struct seal_ses_tbs_spec {
+    const seal_eseal *seal;   /* the v4 seal; its stored bytes (der) go in as they are */
+    time_t time;              /* timeInfo; the stamper's signing time */
+    const uint8_t *data_hash; /* SM3 of the raw Signature.xml bytes (32 bytes) */
+    size_t data_hash_len;
+    const char *property_info; /* package path of that Signature.xml ("/Doc_0/...") */
+} seal_ses_tbs_spec;
+
+/* Whether `cert` may use the seal at `when`: it is in the seal's certList and `when` lies
+ * within validStart..validEnd. SEAL_EPOLICY names what is wrong. */
+int seal_eseal_check_use(const seal_eseal *e, X509 *cert, time_t when);
+
+/* Encodes DER(TBS_Sign) version 4, without extDatas. */
+int seal_ses_tbs_encode(seal_buf *tbs, const seal_ses_tbs_spec *spec);
+
+/* What the stamper produced: the signed bytes and the signature value over them. */
+typedef struct seal_ses_signed {
+    seal_buf tbs;       /* DER(TBS_Sign) */
+    seal_buf signature; /* SM2 DER SEQUENCE { r, s } over tbs, user ID 1234567812345678 */
+} seal_ses_signed;
+
+void seal_ses_signed_clear(seal_ses_signed *s);
+
+/* Checks that the seal is a v4 SESeal (SEAL_EUNSUPPORTED otherwise) the stamper may use
+ * at spec->time (seal_eseal_check_use), then encodes TBS_Sign and has the SM2 stamper
+ * sign it. */
+int seal_ses_sign(seal_ses_signed *out, const seal_ses_tbs_spec *spec, const seal_signer *stamper);
+
+/* SES_Signature { toSign, cert (the stamper's, DER), signatureAlgID SM2-with-SM3,
+ * signature, timeStamp [0] EXPLICIT BIT STRING OPTIONAL }. `timestamp` is the DER of an
+ * RFC 3161 token over the signature value, or NULL (then the field is absent). */
+int seal_ses_signature_encode(seal_buf *der, const seal_ses_signed *s, X509 *stamper_cert,
+                              const uint8_t *timestamp, size_t timestamp_len);
+
 #ifdef __cplusplus
 }
 #endif

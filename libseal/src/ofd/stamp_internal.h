@@ -1,0 +1,111 @@
+/* What the files of the OFD stamper (stamp*.c) share: the Signature.xml writer's input,
+ * the updates of Signatures.xml and OFD.xml with the ID counter, the entry digests and the
+ * package writer with its libzip sink. Not part of the public API. */
+#ifndef SEAL_OFD_STAMP_INTERNAL_H
+#define SEAL_OFD_STAMP_INTERNAL_H
+
+#include <seal/buf.h>
+#include <seal/ofd.h>
+
+#include <libxml/tree.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <time.h>
+#include <zip.h>
+
+/* GB/T 33190 (OFD-SEAL.md 4): every element in this namespace, prefix "ofd". */
+#define OFD_NAMESPACE "http://www.ofdspec.org/2016"
+
+/* One ofd:Reference: a package file and the digest of its stored bytes. */
+typedef struct ofd_sig_ref {
+    const char *path; /* package path without the leading '/' */
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    size_t digest_len;
+} ofd_sig_ref;
+
+/* One ofd:StampAnnot, in mm. */
+typedef struct ofd_sig_annot {
+    const char *id;
+    const char *page_ref; /* the page object ID */
+    double boundary[4];   /* x y w h on the page */
+    bool has_clip;
+    double clip[4]; /* x y w h in the seal's own coordinates */
+} ofd_sig_annot;
+
+typedef struct ofd_sig_info {
+    const char *provider_name, *provider_version, *provider_company;
+    const char *signature_method; /* OID of the signature algorithm */
+    time_t time;
+    const char *check_method; /* OID of the reference digest */
+    const ofd_sig_ref *refs;
+    size_t n_refs;
+    const ofd_sig_annot *annots;
+    size_t n_annots;
+    const char *seal_path;         /* package path of Seal.esl; NULL: no ofd:Seal */
+    const char *signed_value_path; /* package path of SignedValue.dat */
+} ofd_sig_info;
+
+/* Writes a Signature.xml (GB/T 33190 18.2; OFD-SEAL.md 4) in schema order. */
+int ofd_signature_xml_write(seal_buf *out, const ofd_sig_info *info);
+
+/* An OFD number (ST_Double) as written: at most 3 decimals, no trailing zeros, C locale. */
+void ofd_format_number(char out[32], double v);
+
+/* The counter that signature IDs and StampAnnot IDs share (OFD-SEAL.md 4). */
+#define OFD_ID_SIZE 48
+typedef struct ofd_id_counter {
+    unsigned long long max; /* the largest number any existing ID ends in */
+    char prefix[16];        /* the form of the document's MaxSignId: "s008" is "s", */
+    int width;              /* 3 digits */
+} ofd_id_counter;
+
+void ofd_ids_init(ofd_id_counter *c, const seal_ofd *doc);
+/* The next ID, in the document's form. */
+int ofd_ids_take(ofd_id_counter *c, char out[OFD_ID_SIZE]);
+
+/* The new entry of the signature list. */
+typedef struct ofd_list_entry {
+    const char *id, *type; /* "Seal" or "Sign" */
+    const char *base_loc;  /* "/Doc_0/Signs/Sign_N/Signature.xml" */
+    const char *max_sign_id;
+} ofd_list_entry;
+
+/* Signatures.xml with the entry added and MaxSignId set; `old` NULL makes a new list. */
+int ofd_signatures_xml_add(seal_buf *out, const seal_slice *old, const ofd_list_entry *entry,
+                           const seal_ofd_limits *limits);
+/* OFD.xml with DocBody/Signatures naming `list_loc`, for a document that had no list. */
+int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, const char *list_loc,
+                               const seal_ofd_limits *limits);
+
+/* A file the stamp writes: a changed entry or a new one. */
+typedef struct ofd_new_file {
+    const char *path; /* package path without the leading '/' */
+    const seal_buf *data;
+    bool deflate; /* XML compresses; DER holding a PNG does not, and is stored */
+} ofd_new_file;
+
+/* SM3 of the stored (uncompressed) bytes of each entry refs[i].path names, streamed from
+ * the package; references that already have a digest are left as they are. */
+int ofd_stamp_digest_entries(seal_ofd *doc, ofd_sig_ref *refs, size_t n);
+/* Writes `out` atomically: every entry of the package in its order, copied as stored
+ * unless `replaced` has new bytes for it, then the `added` files. */
+int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,
+                            size_t n_replaced, const ofd_new_file *added, size_t n_added,
+                            time_t mtime);
+
+/* libzip's write target: the temporary output file, written through a buffer. */
+typedef struct ofd_sink {
+    int fd;
+    uint8_t *buf;
+    size_t buffered; /* bytes in buf, which belong at buf_offset in the file */
+    uint64_t buf_offset;
+    uint64_t pos, end; /* libzip's write position, and the file's size so far */
+    zip_error_t error;
+} ofd_sink;
+
+/* A new, empty archive that writes into `fd` (which the caller keeps owning). The sink
+ * must outlive the archive; clear it afterwards. */
+int ofd_sink_open(ofd_sink *s, int fd, zip_t **out);
+void ofd_sink_clear(ofd_sink *s);
+
+#endif
