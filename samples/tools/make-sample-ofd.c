@@ -132,6 +132,11 @@ static double paragraph(GString *out, const para *p, double y)
             width += a;
             end = g_utf8_next_char(end);
         }
+        /* closing punctuation never starts a line (GB/T 15834 5.1): it hangs in the margin */
+        while (*end && g_utf8_strchr("，。、；：？！）》」", -1, g_utf8_get_char(end))) {
+            width += advance(g_utf8_get_char(end)) * p->size;
+            end = g_utf8_next_char(end);
+        }
         double x = MARGIN + indent;
         if (p->align == 1)
             x = (PAGE_W - width) / 2;
