@@ -233,8 +233,13 @@ read -r red area < <($REDPIXELS "$work/p3.png" 50 "$sx" "$sy" "$sw" "$sh")
 read -r bare _ < <($REDPIXELS "$work/p3.bare.png" 50 "$sx" "$sy" "$sw" "$sh")
 [ "$red" -gt $((area / 10)) ] || fail "only $red of $area pixels are red in the SM2 seal's place"
 [ "$bare" -eq 0 ] || fail "$bare pixels are red in the seal's place without the seals"
-# the sealed notice as a PDF: qpdf accepts it, three pages, the text is text
-"$SEALSVC" render "$work/n2.ofd" -o "$work/notice.pdf" >/dev/null 2>"$work/err" ||
+# the sealed notice as a PDF: qpdf accepts it, three pages, the text is text. Cairo 1.16
+# loses 192 bytes a page when it subsets the seal font into a PDF in cairo_surface_finish
+# (not ours; ofd_render.sh shows it): LeakSanitizer is told so for this step alone.
+printf 'leak:cairo_surface_finish\n' >"$work/lsan.supp"
+LSAN_OPTIONS="suppressions=$work/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
+    "$SEALSVC" render "$work/n2.ofd" -o "$work/notice.pdf" >/dev/null 2>"$work/err" ||
     fail "OFD -> PDF failed: $(cat "$work/err")"
 qpdf --check "$work/notice.pdf" >/dev/null 2>&1 || fail "qpdf --check rejects the notice PDF"
 pdfinfo "$work/notice.pdf" | grep -q "^Pages: *3$" || fail "the notice PDF does not have 3 pages"
