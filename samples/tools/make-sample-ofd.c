@@ -226,9 +226,9 @@ int main(int argc, char **argv)
                                 "</ofd:Fonts></ofd:Res>",
                                 FONT_ID);
 
-    remove(argv[1]);
+    /* libzip writes a temporary file and renames it over OUT in zip_close */
     int err = 0;
-    zip_t *zip = zip_open(argv[1], ZIP_CREATE | ZIP_EXCL, &err);
+    zip_t *zip = zip_open(argv[1], ZIP_CREATE | ZIP_TRUNCATE, &err);
     int failed = !zip || add(zip, "OFD.xml", ofd) || add(zip, "Doc_0/Document.xml", doc->str) ||
                  add(zip, "Doc_0/PublicRes.xml", res);
     g_string_free(doc, FALSE);
