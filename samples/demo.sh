@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is needed, builds sealsvc, makes a demo platform (SQLite store,
-# demo PKI, five seals) in demo/, stamps the sample contract with two institutions' seals,
-# verifies the result, and renders the sealed page to a PNG. Run it again to stamp again
+# demo PKI, five seals) in demo/, stamps the sample contract (PDF) with two institutions'
+# seals and the sample notice (OFD) with an SM2 and an RSA seal, verifies the results, and
+# renders the sealed pages to PNG (and the sealed OFD to PDF). Run it again to stamp again
 # with the same platform.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,31 @@ echo
 "$SEALSVC" verify "$DEMO/out/contract-zh.sm2.pdf" >"$DEMO/out/contract-zh.sm2.report.txt"
 pdftoppm -r 60 -f 3 -l 3 -png "$OUT" "$DEMO/out/contract-zh.sealed.page"
 
+# The OFD notice: the SM2 official seal (a GB/T 38540 Type=Seal signature) on the keyword
+# of the last page, then an RSA seal (a CMS Type=Sign signature) at a point beside it.
+OFD_IN=samples/notice-zh.ofd
+OFD_HALF="$DEMO/out/notice-zh.sm2.ofd"
+OFD_OUT="$DEMO/out/notice-zh.sealed.ofd"
+SEALSVC_PIN=$(field sm2 official pin) "$SEALSVC" stamp "$OFD_IN" "$OFD_HALF" \
+    --seal "$(field sm2 official id)" --keyword "盖章处：" --pages 3
+SEALSVC_PIN=$(field rsa official pin) "$SEALSVC" stamp "$OFD_HALF" "$OFD_OUT" \
+    --seal "$(field rsa official id)" --page 3 --at 70,110
+echo
+# The verdict as it is: the demo's OFD seals carry the signer's certificate alone, so a
+# verifier that does not look up the issuing CA says INDETERMINATE (exit 2); INVALID
+# (exit 1) or an error (exit 3) stops the demo.
+set +e
+"$SEALSVC" verify "$OFD_OUT" | tee "$DEMO/out/notice-zh.sealed.report.txt"
+verdict=${PIPESTATUS[0]}
+set -e
+if [ "$verdict" -ne 0 ] && [ "$verdict" -ne 2 ]; then
+    echo "demo: the sealed OFD does not verify (exit $verdict)" >&2
+    exit 1
+fi
+"$SEALSVC" verify "$OFD_OUT" --json >"$DEMO/out/notice-zh.sealed.report.json" || true
+"$SEALSVC" render "$OFD_OUT" --page 3 --dpi 60 -o "$DEMO/out/notice-zh.sealed.page-3.png" >/dev/null
+"$SEALSVC" render "$OFD_OUT" -o "$DEMO/out/notice-zh.sealed.pdf" >/dev/null
+
 cat <<TXT
 
 Done. Where to look:
@@ -47,6 +73,11 @@ Done. Where to look:
   $OUT      the contract with two seals (open it in any PDF viewer)
   $DEMO/out/*.report.txt / .json      the verification reports
   $DEMO/out/contract-zh.sealed.page-3.png   page 3 as rendered by Poppler
+  $OFD_OUT     the notice (OFD) with an SM2 and an RSA seal
+  $DEMO/out/notice-zh.sealed.page-3.png     its page 3 as sealsvc renders it (the SM2 seal:
+                                            render draws no Type=Sign seal yet)
+  $DEMO/out/notice-zh.sealed.pdf            the sealed notice as a PDF (sealsvc render)
 Try:  $SEALSVC verify $OUT --json
       pdfsig $OUT
+      $SEALSVC verify $OFD_OUT --trust $DEMO/platform/pki/issuing-ca.pem
 TXT
