@@ -74,8 +74,7 @@ Done. Where to look:
   $DEMO/out/*.report.txt / .json      the verification reports
   $DEMO/out/contract-zh.sealed.page-3.png   page 3 as rendered by Poppler
   $OFD_OUT     the notice (OFD) with an SM2 and an RSA seal
-  $DEMO/out/notice-zh.sealed.page-3.png     its page 3 as sealsvc renders it (the SM2 seal:
-                                            render draws no Type=Sign seal yet)
+  $DEMO/out/notice-zh.sealed.page-3.png     its page 3 as sealsvc renders it
   $DEMO/out/notice-zh.sealed.pdf            the sealed notice as a PDF (sealsvc render)
 Try:  $SEALSVC verify $OUT --json
       pdfsig $OUT

@@ -222,8 +222,12 @@ assert ref == page3, (ref, page3)
 assert abs(x + w / 2 - (kx + kw / 2)) < 1.5 and abs(y + h / 2 - (ky + kh / 2)) < 1.5, \
     (x, y, w, h, "keyword", kx, ky, kw, kh)
 print(x, y, w, h)
+second = re.findall(r'BaseLoc="([^"]+)"', sigs)[1]
+second = second.lstrip("/") if second.startswith("/") else "Doc_0/Signs/" + second
+annot = re.search(r'<ofd:StampAnnot [^>]*', z.read(second).decode()).group(0)
+print(*re.search(r'Boundary="([^"]+)"', annot).group(1).split())
 EOF
-read -r sx sy sw sh <"$work/annot.txt"
+{ read -r sx sy sw sh; read -r rx ry rw rh; } <"$work/annot.txt"
 # rendered: the SM2 seal's place is red with the seals, not without them
 "$SEALSVC" render "$work/n2.ofd" --page 3 --dpi 50 -o "$work/p3.png" >/dev/null 2>"$work/err" ||
     fail "rendering the stamped sample failed: $(cat "$work/err")"
@@ -233,6 +237,10 @@ read -r red area < <($REDPIXELS "$work/p3.png" 50 "$sx" "$sy" "$sw" "$sh")
 read -r bare _ < <($REDPIXELS "$work/p3.bare.png" 50 "$sx" "$sy" "$sw" "$sh")
 [ "$red" -gt $((area / 10)) ] || fail "only $red of $area pixels are red in the SM2 seal's place"
 [ "$bare" -eq 0 ] || fail "$bare pixels are red in the seal's place without the seals"
+# the RSA seal (Type=Sign) shows the picture of the seal file it names (Seal.esl)
+read -r red_rsa area_rsa < <($REDPIXELS "$work/p3.png" 50 "$rx" "$ry" "$rw" "$rh")
+[ "$red_rsa" -gt $((area_rsa / 10)) ] ||
+    fail "only $red_rsa of $area_rsa pixels are red in the RSA seal's place"
 # the sealed notice as a PDF: qpdf accepts it, three pages, the text is text. Cairo 1.16
 # loses 192 bytes a page when it subsets the seal font into a PDF in cairo_surface_finish
 # (not ours; ofd_render.sh shows it): LeakSanitizer is told so for this step alone.

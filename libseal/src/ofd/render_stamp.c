@@ -1,8 +1,9 @@
 /* Draws the visible seals of an OFD page: for every StampAnnot of a Type=Seal signature
  * that names the page, the seal picture from the signature's SES data (Signature.xml ->
  * SignedValue.dat -> SES_Signature -> SESeal -> picture) scaled into the Boundary and
- * clipped by Clip (OFD-SEAL.md 4). Pictures of type "ofd" are OFD packages themselves;
- * their first page is drawn. Seam seals are one picture cut into slices this way. */
+ * clipped by Clip (OFD-SEAL.md 4); for a Type=Sign signature that names a seal file
+ * (SignedInfo/Seal, e.g. Seal.esl), that seal's picture. Pictures of type "ofd" are OFD packages
+ * themselves; their first page is drawn. Seam seals are one picture cut into slices this way. */
 #include "ofd/render_internal.h"
 
 #include <seal/error.h>
@@ -13,7 +14,8 @@
 #include <strings.h>
 
 typedef struct seal_picture {
-    seal_ses_signature *ses;  /* owns the picture's bytes */
+    seal_ses_signature *ses;  /* owns the picture's bytes (Type=Seal) */
+    seal_eseal *eseal;        /* or this (Type=Sign with a seal file) */
     const char *type;         /* SES picture type: "PNG", "JPG", "ofd"... */
     seal_slice data;          /* the picture */
     cairo_surface_t *surface; /* raster pictures, decoded */
@@ -24,6 +26,7 @@ static void picture_clear(seal_picture *p)
     if (p->surface)
         cairo_surface_destroy(p->surface);
     seal_ses_signature_free(p->ses);
+    seal_eseal_free(p->eseal);
     memset(p, 0, sizeof *p);
 }
 
@@ -33,14 +36,24 @@ static int load_picture(render_ctx *r, const seal_ofd_signature *sig, seal_pictu
 {
     int rc = 0;
     seal_slice value;
-    if (!sig->signed_value_path)
-        return seal_error_set(SEAL_EFORMAT, "it names no SignedValue");
-    if ((rc = seal_ofd_entry_read(r->doc, sig->signed_value_path, &value)) < 0)
-        return rc;
-    if ((rc = seal_ses_signature_parse(&pic->ses, value.data, value.len)) < 0)
-        return seal_error_wrap(rc, "%s", sig->signed_value_path);
-    pic->type = pic->ses->seal->picture_type ? pic->ses->seal->picture_type : "";
-    pic->data = pic->ses->seal->picture;
+    const seal_eseal *seal = NULL;
+    if (sig->is_seal) {
+        if (!sig->signed_value_path)
+            return seal_error_set(SEAL_EFORMAT, "it names no SignedValue");
+        if ((rc = seal_ofd_entry_read(r->doc, sig->signed_value_path, &value)) < 0)
+            return rc;
+        if ((rc = seal_ses_signature_parse(&pic->ses, value.data, value.len)) < 0)
+            return seal_error_wrap(rc, "%s", sig->signed_value_path);
+        seal = pic->ses->seal;
+    } else {
+        if ((rc = seal_ofd_entry_read(r->doc, sig->seal_path, &value)) < 0)
+            return rc;
+        if ((rc = seal_eseal_parse(&pic->eseal, value.data, value.len)) < 0)
+            return seal_error_wrap(rc, "%s", sig->seal_path);
+        seal = pic->eseal;
+    }
+    pic->type = seal->picture_type ? seal->picture_type : "";
+    pic->data = seal->picture;
     if (strcasecmp(pic->type, "ofd") == 0)
         return 0;
     char what[200];
@@ -107,8 +120,9 @@ int render_stamps(render_ctx *r)
         bool here = false;
         for (size_t k = 0; sig && !sig->error && k < sig->n_stamps; k++)
             here = here || sig->stamps[k].page == r->page;
-        /* Type=Sign signatures carry no seal picture (GB/T 33190 18.2.2). */
-        if (!here || !sig->is_seal)
+        /* A Type=Sign signature's value carries no seal picture (GB/T 33190 18.2.2): it
+         * shows one only when it names a seal file. */
+        if (!here || (!sig->is_seal && !sig->seal_path))
             continue;
         seal_picture pic = {0};
         int rc = load_picture(r, sig, &pic);
