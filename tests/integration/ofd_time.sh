@@ -105,6 +105,19 @@ python3 "$WORK/ses.py" flip "$WORK/ts.ofd" "$WORK/flipped.ofd"
 grep -Eq "^ +timestamp +INVALID +the timestamp by sealsvc Demo TSA .* is for other data" "$WORK/f.txt" ||
     fail "the imprint check did not fail: $(grep timestamp "$WORK/f.txt")"
 
+# --- Type=Sign (RSA): the token is the CMS signature-time-stamp attribute
+RSA=$(seal_of rsa id official); RSA_PIN=$(seal_of rsa pin official)
+"$SEALSVC" --data "$DATA" stamp "$C/helloworld.ofd" "$WORK/rsa.ofd" --seal "$RSA" --pin "$RSA_PIN" \
+    --at 50,50 --tsa "$OUR_TSA_URL" >/dev/null || fail "stamp --tsa with an RSA seal failed"
+python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+n = [x for x in z.namelist() if x.endswith("SignedValue.dat")][0]
+open(sys.argv[2], "wb").write(z.read(n))' "$WORK/rsa.ofd" "$WORK/rsa.p7s"
+openssl cms -cmsout -inform DER -in "$WORK/rsa.p7s" -print >"$WORK/rsa-cms.txt" 2>/dev/null
+grep -q "id-smime-aa-timeStampToken" "$WORK/rsa-cms.txt" || fail "no signature-time-stamp attribute in the CMS"
+[ "$(verify_to "$WORK/rv.txt" "$DATA" "$WORK/rsa.ofd")" = 0 ] || fail "timestamped Type=Sign not VALID: $(cat "$WORK/rv.txt")"
+grep -q "(proven by timestamp (sealsvc Demo TSA))" "$WORK/rv.txt" || fail "Type=Sign: time not proven"
+
 # --- without a timestamp: the demo seal verifies VALID (the chain needs the issuing CA
 # from DATA/pki: the SES_Signature carries only the signer's certificate)
 "$SEALSVC" --data "$DATA" stamp "$C/helloworld.ofd" "$WORK/plain.ofd" --seal "$SM2" --pin "$SM2_PIN" \
