@@ -4,7 +4,8 @@
 # the v4 timeStamp field; `openssl ts -verify -data` accepts it over the signature value
 # we extract with a small DER reader (python3, nothing of ours); verify reports genTime as
 # the proven signing time; one changed byte of the signature value makes the token's
-# imprint fail; with the demo CA's CRLs, a signer revoked after a timestamped signing stays
+# imprint fail; an RSA seal's Type=Sign CMS gets the signature-time-stamp attribute
+# (seen by openssl cms -print); with the demo CA's CRLs, a signer revoked after a timestamped signing stays
 # VALID and one revoked before signing is INVALID (REVOKED).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"

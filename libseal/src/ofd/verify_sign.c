@@ -159,8 +159,10 @@ static int verify_cms(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_sign
                                      "the CMS signature value", &proven));
         if (proven)
             s->signing_time = proven;
-        else
-            SEAL_TRY(ofd_set_time_source(s, "%s; its timestamp does not hold", s->time_source));
+        else if (strstr(s->time_source, "; not proven"))
+            SEAL_TRY(ofd_set_time_source(
+                s, "%.*s; not proven: its timestamp does not hold",
+                (int)(strstr(s->time_source, "; not proven") - s->time_source), s->time_source));
     }
     SEAL_TRY(ofd_check_cert_time(s, "signer-validity", cert, "signer"));
     SEAL_TRY(ofd_check_certificate(c, s, cert, seal_cms_certs(cms), NULL, proven != 0));
