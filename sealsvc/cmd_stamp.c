@@ -59,7 +59,8 @@ static const char stamp_usage[] =
     "  --level L        PAdES level: B-B (default), B-T (signature timestamp; the default\n"
     "                   with --tsa), B-LT (and validation data), B-LTA (and a document\n"
     "                   timestamp)\n"
-    "  --tsa URL        the RFC 3161 TSA; --tsa-hash sha256|sm3, --tsa-policy OID\n"
+    "  --tsa URL        the RFC 3161 TSA; --tsa-hash sha256|sm3, --tsa-policy OID; for\n"
+    "                   OFD a token over the signature value (SM3 unless --tsa-hash)\n"
     "  --trust PEM|DIR  anchors the TSA and the chains must lead to (DATA/trust is used\n"
     "                   too); --evidence FILE|DIR and --offline as for 'sealsvc ltv'\n"
     "  --password PW    an encrypted PDF's user or owner password (or $SEALSVC_PDF_PASSWORD,\n"
@@ -488,9 +489,16 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
+    if (is_ofd && time.level_given && time.level >= CLI_LEVEL_B_LT)
+        return cli_usage_error("stamp: %s is a PAdES level; an OFD signature takes --tsa URL "
+                               "for a timestamp, and nothing more",
+                               time.level == CLI_LEVEL_B_LT ? "B-LT" : "B-LTA");
     code = cli_time_prepare(&time, ctx, "stamp");
     if (code != EXIT_OK)
         goto out;
+    /* GB/T 38540 signatures are SM2 with SM3; their timestamps hash with SM3 unless told. */
+    if (is_ofd && !time.tsa_hash)
+        time.client.md = EVP_sm3();
     code = EXIT_ERROR;
     if (time.level >= CLI_LEVEL_B_T) {
         opts.tsa = &time.client;
@@ -520,7 +528,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         goto out_fail;
     seal_secure_zero(pin, sizeof pin);
     if (is_ofd) {
-        code = stamp_ofd(in, out, signer, &rec, &req, ofd_mode);
+        code = stamp_ofd(in, out, signer, &rec, &req, ofd_mode, opts.tsa, opts.tsa_trust);
         goto out;
     }
 

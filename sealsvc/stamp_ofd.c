@@ -34,10 +34,12 @@ int stamp_ofd_mode_parse(const char *text, seal_ofd_stamp_mode *mode)
 }
 
 static void print_stamped(const char *out, const seal_record *rec, const seal_place_plan *plan,
-                          seal_ofd_stamp_mode mode, const char *signer_cn)
+                          seal_ofd_stamp_mode mode, bool timestamped, const char *signer_cn)
 {
     const char *kind = rec->alg == SEAL_ALG_SM2 ? "seal" : "sign";
-    const char *locked = mode == SEAL_OFD_STAMP_LOCK ? ", document locked" : "";
+    char locked[48];
+    snprintf(locked, sizeof locked, "%s%s", timestamped ? ", timestamped" : "",
+             mode == SEAL_OFD_STAMP_LOCK ? ", document locked" : "");
     if (plan->count == 1) {
         const seal_placement *p = &plan->items[0];
         printf("stamped %s: seal %s (%s) on page %d at %.1f,%.1f mm, signer %s (OFD %s "
@@ -56,7 +58,8 @@ static void print_stamped(const char *out, const seal_record *rec, const seal_pl
 }
 
 int stamp_ofd(const char *in, const char *out, const seal_signer *signer, const seal_record *rec,
-              seal_place_request *req, seal_ofd_stamp_mode mode)
+              seal_place_request *req, seal_ofd_stamp_mode mode, const seal_tsp_client *tsa,
+              const seal_trust *tsa_trust)
 {
     int code = EXIT_ERROR;
     seal_eseal *seal = NULL;
@@ -87,12 +90,16 @@ int stamp_ofd(const char *in, const char *out, const seal_signer *signer, const 
     seal_ofd_free(doc);
     doc = NULL;
 
-    seal_ofd_stamp_opts opts = {
-        .mode = mode, .placements = plan.items, .n_placements = plan.count, .strips = &plan.strips};
+    seal_ofd_stamp_opts opts = {.mode = mode,
+                                .placements = plan.items,
+                                .n_placements = plan.count,
+                                .strips = &plan.strips,
+                                .tsa = tsa,
+                                .tsa_trust = tsa_trust};
     if (seal_ofd_stamp(in, out, signer, rec->esl.data, rec->esl.len, &opts) < 0)
         goto fail;
     char *signer_cn = seal_cert_subject_cn(seal_signer_cert(signer));
-    print_stamped(out, rec, &plan, mode, signer_cn ? signer_cn : "?");
+    print_stamped(out, rec, &plan, mode, tsa != NULL, signer_cn ? signer_cn : "?");
     free(signer_cn);
     code = EXIT_OK;
     goto out;

@@ -6,11 +6,13 @@
  * seal added in continue mode leaves the first VALID with its changes allowed. */
 #include "testutil.h"
 
+#include <seal/ca.h>
 #include <seal/cms.h>
 #include <seal/der.h>
 #include <seal/error.h>
 #include <seal/ofd.h>
 #include <seal/pki.h>
+#include <seal/revocation.h>
 #include <seal/ses.h>
 
 #include <glib.h>
@@ -47,6 +49,25 @@ static X509 *issue(pki *p, seal_cert_role role, const char *cn, EVP_PKEY *key)
     return cert;
 }
 
+/* The root's CRL, revoking nobody, as offline evidence: with it the chains' revocation
+ * checks hold (without any, they are INDETERMINATE). */
+static int add_empty_crl(pki *p)
+{
+    X509_CRL *crl = NULL;
+    seal_revocation *rv = NULL;
+    unsigned char *der = NULL;
+    seal_revocation_opts o = {.offline = true};
+    seal_crl_spec spec = {.this_update = p->now - 3600, .next_update = p->now + 86400, .number = 1};
+    if (seal_crl_make(&crl, &spec, p->root, p->root_key) || seal_revocation_new(&rv, &o))
+        return -1;
+    int len = i2d_X509_CRL(crl, &der);
+    int rc = len > 0 ? seal_revocation_add_crl(rv, der, (size_t)len, "test CRL") : -1;
+    OPENSSL_free(der);
+    X509_CRL_free(crl);
+    seal_trust_set_revocation(p->trust, rv);
+    return rc;
+}
+
 static int setup(void **state)
 {
     pki *p = calloc(1, sizeof *p);
@@ -64,7 +85,7 @@ static int setup(void **state)
         seal_signer_new_software(&p->signer_signer, p->signer_key, p->signer, NULL) ||
         seal_signer_new_software(&p->other_signer, p->other_key, p->other, NULL) ||
         seal_trust_new(&p->trust) || seal_trust_add_cert(p->trust, p->root) ||
-        seal_trust_new(&p->empty))
+        seal_trust_new(&p->empty) || add_empty_crl(p))
         return -1;
     *state = p;
     return 0;

@@ -14,6 +14,7 @@
 #include <seal/pki.h>
 #include <seal/place.h>
 #include <seal/report.h>
+#include <seal/tsp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -313,6 +314,12 @@ typedef struct seal_ofd_stamp_opts {
     const seal_seam_strips *strips; /* the seam strips placements with strip >= 0 show */
     time_t signing_time;            /* 0: now */
     const seal_ofd_limits *limits;  /* NULL: the defaults */
+    /* Trusted time (NULL: none): an RFC 3161 token over the signature value, checked by
+     * the client and, with `tsa_trust`, for the TSA's chain at genTime. Type=Seal puts it
+     * in the SES_Signature's timeStamp field (GB/T 38540, OFD-SEAL.md 1), Type=Sign as the CMS
+     * signature-time-stamp attribute (RFC 3161 appendix A). */
+    const seal_tsp_client *tsa;
+    const seal_trust *tsa_trust;
 } seal_ofd_stamp_opts;
 
 /* Stamps `in` into `out` (a new file, written atomically; `in` is only read) with the

@@ -377,12 +377,13 @@ static int make_signature_xml(stamp_job *j, const seal_signer *signer)
 }
 
 /* Type=Seal (OFD-SEAL.md 2): dataHash = SM3(Signature.xml), the stamper signs TBS_Sign.
- * An RFC 3161 token over the signature value (the SES timeStamp field) would be obtained
- * between seal_ses_sign and seal_ses_signature_encode; none is requested yet. */
+ * With a TSA, GB/T 38540's timeStamp field holds an RFC 3161 token over the signature
+ * value: the content of the signature BIT STRING (OFD-SEAL.md 1). */
 static int sign_seal(stamp_job *j, const seal_signer *signer)
 {
     int rc = 0;
     seal_ses_signed parts = {SEAL_BUF_INIT, SEAL_BUF_INIT};
+    seal_buf token = SEAL_BUF_INIT;
     uint8_t hash[EVP_MAX_MD_SIZE];
     size_t hash_len = 0;
     char *property = g_strconcat("/", j->sig_xml_path, NULL);
@@ -394,23 +395,33 @@ static int sign_seal(stamp_job *j, const seal_signer *signer)
                               .data_hash_len = hash_len,
                               .property_info = property};
     SEAL_TRY(seal_ses_sign(&parts, &spec, signer));
-    SEAL_TRY(
-        seal_ses_signature_encode(&j->signed_value, &parts, seal_signer_cert(signer), NULL, 0));
+    if (j->opts->tsa)
+        SEAL_TRY(ofd_stamp_timestamp(&token, j->opts->tsa, j->opts->tsa_trust, parts.signature.data,
+                                     parts.signature.len));
+    SEAL_TRY(seal_ses_signature_encode(&j->signed_value, &parts, seal_signer_cert(signer),
+                                       token.len ? token.data : NULL, token.len));
 out:
+    seal_buf_clear(&token);
     seal_ses_signed_clear(&parts);
     g_free(property);
     return rc;
 }
 
 /* Type=Sign (OFD-SEAL.md 4): the signer's native CMS whose message-digest attribute is the
- * digest of Signature.xml with the signer's algorithm (SHA-256 for RSA and ECDSA). */
+ * digest of Signature.xml with the signer's algorithm (SHA-256 for RSA and ECDSA); with a
+ * TSA, a signature-time-stamp as PAdES B-T has. */
 static int sign_cms(stamp_job *j, const seal_signer *signer)
 {
     uint8_t digest[EVP_MAX_MD_SIZE];
     size_t digest_len = 0;
-    int rc = seal_digest(seal_signer_md(signer), j->signature_xml.data, j->signature_xml.len,
-                         digest, &digest_len);
-    return rc < 0 ? rc : seal_cms_sign_detached(&j->signed_value, signer, digest, digest_len);
+    int rc = 0;
+    SEAL_TRY(seal_digest(seal_signer_md(signer), j->signature_xml.data, j->signature_xml.len,
+                         digest, &digest_len));
+    SEAL_TRY(seal_cms_sign_detached(&j->signed_value, signer, digest, digest_len));
+    if (j->opts->tsa)
+        SEAL_TRY(ofd_stamp_timestamp_cms(&j->signed_value, j->opts->tsa, j->opts->tsa_trust));
+out:
+    return rc;
 }
 
 static int write_output(stamp_job *j, const char *out)

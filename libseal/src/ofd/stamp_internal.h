@@ -93,6 +93,14 @@ int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *
                             size_t n_replaced, const ofd_new_file *added, size_t n_added,
                             time_t mtime);
 
+/* Trusted time for a new signature (stamp_time.c): a token from `tsa` over `value` (the
+ * signature value), its TSA chained at genTime when `trust` is given. *out receives the
+ * token's DER. */
+int ofd_stamp_timestamp(seal_buf *out, const seal_tsp_client *tsa, const seal_trust *trust,
+                        const uint8_t *value, size_t len);
+/* The same for a CMS in *cms: the token goes in as its signature-time-stamp attribute. */
+int ofd_stamp_timestamp_cms(seal_buf *cms, const seal_tsp_client *tsa, const seal_trust *trust);
+
 /* libzip's write target: the temporary output file, written through a buffer. */
 typedef struct ofd_sink {
     int fd;

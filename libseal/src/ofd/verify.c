@@ -104,58 +104,6 @@ int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const 
                               whose);
 }
 
-/* The chain at the signing time: as the PDF verifier, an expired certificate cannot be told
- * from one that was valid then without a proven time (DSS: OUT_OF_BOUNDS_NO_POE). */
-int ofd_check_chain(ofd_verify_ctx *c, seal_sig_report *s, const char *name, X509 *cert,
-                    STACK_OF(X509) * untrusted, bool signing, const char *whose)
-{
-    int rc = 0;
-    seal_chain_result chain = {0};
-    if (seal_trust_count(c->trust) == 0) {
-        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE,
-                                    "NO_CERTIFICATE_CHAIN_FOUND",
-                                    "no trust anchor is configured: the %s certificate's chain "
-                                    "cannot be checked (use --trust)",
-                                    whose));
-        goto out;
-    }
-    SEAL_TRY(seal_chain_verify(&chain, c->trust, cert, untrusted, s->signing_time, signing));
-    switch (chain.status) {
-    case SEAL_CHAIN_OK:
-        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL,
-                                    "the %s certificate chains to a trust anchor (%d "
-                                    "certificates), all valid at the signing time",
-                                    whose, chain.chain ? sk_X509_num(chain.chain) : 0));
-        break;
-    case SEAL_CHAIN_NO_ANCHOR:
-        SEAL_TRY(seal_sig_add_check(
-            s, name, SEAL_VERDICT_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND",
-            "no chain from the %s certificate to a trust anchor: %s", whose, chain.detail));
-        break;
-    case SEAL_CHAIN_EXPIRED:
-        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "EXPIRED",
-                                    "a certificate of the %s chain had expired at the claimed "
-                                    "signing time (no proof of an earlier time): %s",
-                                    whose, chain.detail));
-        break;
-    case SEAL_CHAIN_NOT_YET_VALID:
-        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
-                                    "a certificate of the %s chain was not yet valid at the "
-                                    "claimed signing time: %s",
-                                    whose, chain.detail));
-        break;
-    case SEAL_CHAIN_BAD_SIGNATURE:
-    case SEAL_CHAIN_CONSTRAINTS:
-        SEAL_TRY(seal_sig_add_check(s, name, SEAL_VERDICT_INVALID, "CHAIN_CONSTRAINTS_FAILURE",
-                                    "the %s chain: %s (%s)", whose, chain.detail,
-                                    seal_chain_status_name(chain.status)));
-        break;
-    }
-out:
-    seal_chain_result_clear(&chain);
-    return rc;
-}
-
 /* GB/T 33190 18.2 CheckMethod: OIDs or names. GM/T 0006 1.2.156.10197.1.401.1 and .2 are
  * SM3 variants; .2 ("with key") cannot be recomputed without the key, and is read as SM3
  * so that what matches is reported as matching. */

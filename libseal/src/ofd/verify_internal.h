@@ -26,9 +26,16 @@ time_t ofd_claimed_time(const seal_ofd_signature *sig, bool *zone_assumed);
 /* Sets s->time_source (copied). */
 int ofd_set_time_source(seal_sig_report *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Chain of `cert` to the trust anchors at s->signing_time, as check `name`. */
-int ofd_check_chain(ofd_verify_ctx *c, seal_sig_report *s, const char *name, X509 *cert,
-                    STACK_OF(X509) * untrusted, bool signing, const char *whose);
+/* An RFC 3161 token over `value` (verify_time.c): check "timestamp" and the TSA's
+ * "tsa-chain"/"tsa-revocation" at genTime. When all hold, *proven is genTime (else 0) and
+ * the time source names the TSA. */
+int ofd_check_timestamp(ofd_verify_ctx *c, seal_sig_report *s, seal_slice token, seal_slice value,
+                        const char *covers, time_t *proven);
+/* Chain and revocation of `cert` at s->signing_time (seal_verify_certificates): checks
+ * "chain"/"revocation" for the signer (`who` NULL), else "<who>-chain"/"<who>-revocation".
+ * `certs` (may be NULL) are what the signature carries. */
+int ofd_check_certificate(ofd_verify_ctx *c, seal_sig_report *s, X509 *cert, STACK_OF(X509) * certs,
+                          const char *who, bool proven);
 /* The certificate's own validity at s->signing_time, as check `name`. */
 int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const char *whose);
 
