@@ -11,6 +11,7 @@
 
 #include <openssl/x509.h>
 #include <seal/buf.h>
+#include <seal/crypto.h>
 #include <seal/store.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,9 +53,6 @@ int seal_cert_reissue(X509 **out, X509 *old, EVP_PKEY *subject_key, time_t not_b
  * responder name an issuer. */
 int seal_cert_key_id(char out[65], X509 *cert);
 
-/* A certificate's serial as lower-case hex without leading zeros, as reports show it
- * (caller frees with g_free). */
-char *seal_cert_serial_hex(X509 *cert);
 /* Normalises a serial typed by a person ("0x4A:3F..", "4a3f..") into `out`; SEAL_EINVAL
  * when it is not hex. */
 int seal_serial_normalize(char *out, size_t size, const char *text);

@@ -67,6 +67,12 @@ int seal_cert_to_pem(seal_buf *out, X509 *cert);
 /* The subject's CN (or the whole one-line subject when there is no CN), UTF-8. The
  * caller frees with g_free / free. */
 char *seal_cert_subject_cn(X509 *cert);
+/* A name on one line, RFC 2253 order, UTF-8 left as is; NULL when out of memory. The
+ * caller frees with free. */
+char *seal_x509_name_text(const X509_NAME *name);
+/* A certificate's serial as lower-case hex without leading zeros, as reports show it
+ * (caller frees with g_free or free). */
+char *seal_cert_serial_hex(X509 *cert);
 
 /* ---- digests ---- */
 

@@ -5,6 +5,7 @@
 
 #include <seal/error.h>
 
+#include <glib.h>
 #include <limits.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -155,19 +156,27 @@ char *seal_cert_subject_cn(X509 *cert)
         ERR_clear_error();
     }
     /* No CN: the RFC 2253 one-line subject, with UTF-8 left as is. */
+    return seal_x509_name_text(name);
+}
+
+char *seal_cert_serial_hex(X509 *cert)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    char *lower = g_ascii_strdown(hex ? hex : "0", -1);
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return lower;
+}
+
+char *seal_x509_name_text(const X509_NAME *name)
+{
     BIO *bio = BIO_new(BIO_s_mem());
-    if (!bio)
-        return NULL;
     char *text = NULL;
-    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
         char *data = NULL;
         long len = BIO_get_mem_data(bio, &data);
-        text = malloc(len > 0 ? (size_t)len + 1 : 1);
-        if (text) {
-            if (len > 0)
-                memcpy(text, data, (size_t)len);
-            text[len > 0 ? len : 0] = '\0';
-        }
+        text = strndup(len > 0 ? data : "", len > 0 ? (size_t)len : 0);
     }
     BIO_free(bio);
     return text;

@@ -22,19 +22,6 @@ struct seal_tst {
     X509_NAME *tsa_dir_name;
 };
 
-static char *name_text(const X509_NAME *name)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *text = NULL;
-    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *data = NULL;
-        long n = BIO_get_mem_data(bio, &data);
-        text = strndup(data, (size_t)(n > 0 ? n : 0));
-    }
-    BIO_free(bio);
-    return text;
-}
-
 /* Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] INTEGER (1..999) OPTIONAL,
  * micros [1] INTEGER (1..999) OPTIONAL }, rounded up to whole milliseconds. */
 static int read_accuracy(seal_slice cur, long *ms)
@@ -80,7 +67,7 @@ static int read_tsa_name(seal_tst *t, seal_der_elem *tagged)
         ERR_clear_error();
         SEAL_FAIL(SEAL_EFORMAT, "the TSTInfo tsa name is damaged");
     }
-    t->info.tsa_name = name_text(t->tsa_dir_name);
+    t->info.tsa_name = seal_x509_name_text(t->tsa_dir_name);
     SEAL_ENSURE(t->info.tsa_name, SEAL_ENOMEM, "out of memory");
 out:
     return rc;

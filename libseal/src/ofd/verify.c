@@ -20,31 +20,6 @@
 
 typedef enum ref_state { REF_OK, REF_CHANGED, REF_MISSING, REF_UNCHECKED } ref_state;
 
-static char *name_oneline(const X509_NAME *name)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *text = NULL;
-    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *data;
-        long n = BIO_get_mem_data(bio, &data);
-        text = strndup(data, (size_t)(n > 0 ? n : 0));
-    }
-    BIO_free(bio);
-    return text;
-}
-
-static char *serial_hex(X509 *cert)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    char *copy = hex ? g_ascii_strdown(hex, -1) : NULL;
-    char *result = copy ? strdup(copy) : NULL;
-    g_free(copy);
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return result;
-}
-
 int ofd_describe_signer(seal_sig_report *s, X509 *cert)
 {
     free(s->signer_name);
@@ -53,9 +28,9 @@ int ofd_describe_signer(seal_sig_report *s, X509 *cert)
     free(s->signer_serial);
     free(s->algorithm);
     s->signer_name = seal_cert_subject_cn(cert);
-    s->signer_subject = name_oneline(X509_get_subject_name(cert));
-    s->signer_issuer = name_oneline(X509_get_issuer_name(cert));
-    s->signer_serial = serial_hex(cert);
+    s->signer_subject = seal_x509_name_text(X509_get_subject_name(cert));
+    s->signer_issuer = seal_x509_name_text(X509_get_issuer_name(cert));
+    s->signer_serial = seal_cert_serial_hex(cert);
     s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
     if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
         !s->algorithm)

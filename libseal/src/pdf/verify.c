@@ -264,31 +264,6 @@ static time_t parse_pdf_date(const char *s)
     return t == (time_t)-1 ? 0 : t - offset;
 }
 
-static char *name_oneline(const X509_NAME *name)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *text = NULL;
-    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *data;
-        long n = BIO_get_mem_data(bio, &data);
-        text = strndup(data, (size_t)(n > 0 ? n : 0));
-    }
-    BIO_free(bio);
-    return text;
-}
-
-static char *serial_hex(X509 *cert)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    char *copy = hex ? strdup(hex) : NULL;
-    for (char *p = copy; p && *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return copy;
-}
-
 static char *digest_name(const EVP_MD *md)
 {
     char *name = strdup(OBJ_nid2sn(EVP_MD_get_type(md)));
@@ -461,9 +436,9 @@ out:
 static int describe_signer(seal_sig_report *s, X509 *cert)
 {
     s->signer_name = seal_cert_subject_cn(cert);
-    s->signer_subject = name_oneline(X509_get_subject_name(cert));
-    s->signer_issuer = name_oneline(X509_get_issuer_name(cert));
-    s->signer_serial = serial_hex(cert);
+    s->signer_subject = seal_x509_name_text(X509_get_subject_name(cert));
+    s->signer_issuer = seal_x509_name_text(X509_get_issuer_name(cert));
+    s->signer_serial = seal_cert_serial_hex(cert);
     s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
     if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
         !s->algorithm)

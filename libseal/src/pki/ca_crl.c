@@ -15,16 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-char *seal_cert_serial_hex(X509 *cert)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    char *lower = g_ascii_strdown(hex ? hex : "0", -1);
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return lower;
-}
-
 int seal_cert_key_id(char out[65], X509 *cert)
 {
     unsigned char md[EVP_MAX_MD_SIZE];

@@ -9,6 +9,7 @@
  * is "suspended". */
 #include "pki/status_internal.h"
 
+#include <seal/crypto.h>
 #include <seal/error.h>
 
 #include <openssl/err.h>
@@ -368,16 +369,6 @@ static void urls_of(GPtrArray *ocsp, GPtrArray *crl, X509 *cert)
     CRL_DIST_POINTS_free(dps);
 }
 
-static char *serial_name(X509 *cert)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    char *name = g_ascii_strdown(hex ? hex : "0", -1);
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return name;
-}
-
 /* Fetches one URL into the context (and the cache); false (with why) when nothing usable
  * came. */
 static bool fetch_into(seal_revocation *rv, seal_evidence_kind kind, const char *url, X509 *cert,
@@ -393,7 +384,7 @@ static bool fetch_into(seal_revocation *rv, seal_evidence_kind kind, const char 
         return false;
     }
     if (kind == SEAL_EVIDENCE_OCSP) {
-        char *serial = serial_name(cert);
+        char *serial = seal_cert_serial_hex(cert);
         name = g_strdup_printf("ocsp-%s", serial);
         g_free(serial);
     } else {

@@ -4,6 +4,7 @@
  * seal_pki_status_at() for every certificate of every chain. */
 #include "pki/status_internal.h"
 
+#include <seal/crypto.h>
 #include <seal/error.h>
 
 #include <dirent.h>
@@ -36,15 +37,10 @@ time_t rev_asn1_time(const ASN1_TIME *t)
 
 char *rev_name_oneline(const X509_NAME *name)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *text = NULL;
-    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *data;
-        long n = BIO_get_mem_data(bio, &data);
-        text = g_strndup(data, (gsize)(n > 0 ? n : 0));
-    }
-    BIO_free(bio);
-    return text ? text : g_strdup("?");
+    char *text = seal_x509_name_text(name);
+    char *line = g_strdup(text ? text : "?");
+    free(text);
+    return line;
 }
 
 void rev_item_free(rev_item *it)

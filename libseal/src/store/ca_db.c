@@ -135,15 +135,10 @@ void seal_ca_record_clear(seal_ca_record *c)
 
 static char *name_oneline(const X509_NAME *name)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *text = NULL;
-    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *data;
-        long n = BIO_get_mem_data(bio, &data);
-        text = g_strndup(data, (gsize)(n > 0 ? n : 0));
-    }
-    BIO_free(bio);
-    return text ? text : g_strdup("?");
+    char *text = seal_x509_name_text(name);
+    char *line = g_strdup(text ? text : "?");
+    free(text);
+    return line;
 }
 
 static time_t cert_time(const ASN1_TIME *t)
