@@ -239,18 +239,7 @@ int pdf_update_finish(pdf_update *u)
             SEAL_TRY(seal_buf_printf(&data, "%lld %zu\n", u->rows[i].num, j - i));
         for (size_t k = i; k < j; k++) {
             const pdf_xref_row *r = &u->rows[k];
-            if (stream) {
-                /* 7.5.8.3: type 1, a 5-byte offset, a 2-byte generation (/W [1 5 2]). */
-                uint8_t row[8] = {1};
-                for (int b = 0; b < 5; b++)
-                    row[1 + b] = (uint8_t)(r->offset >> (8 * (4 - b)));
-                row[6] = (uint8_t)(r->gen >> 8);
-                row[7] = (uint8_t)r->gen;
-                SEAL_TRY(seal_buf_append(&data, row, sizeof row));
-            } else {
-                SEAL_TRY(seal_buf_printf(&data, "%010llu %05lld n\r\n",
-                                         (unsigned long long)r->offset, r->gen));
-            }
+            SEAL_TRY(pdf_xref_entry(&data, stream, r->offset, r->gen));
         }
         i = j;
     }

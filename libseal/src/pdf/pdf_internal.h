@@ -26,6 +26,10 @@ struct seal_pdf {
     char *password;          /* the password it was opened with (text search needs it too) */
 };
 
+/* One in-use cross-reference entry: a 20-byte table line (7.5.4), or a stream row of
+ * type 1 with a 5-byte offset and a 2-byte generation, /W [1 5 2] (7.5.8.3). */
+int pdf_xref_entry(seal_buf *out, bool stream, uint64_t offset, long long gen);
+
 /* Serialises an object handle the way qpdf unparses it (indirect objects as "N G R"). */
 int pdf_unparse(seal_buf *out, qpdf_data q, qpdf_oh oh);
 

@@ -442,17 +442,7 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
         }
         for (size_t k = i; k < j; k++) {
             const xref_entry *e = &u->entries[k];
-            if (pdf->xref_is_stream) {
-                uint8_t row[8] = {1};
-                for (int b = 0; b < 5; b++)
-                    row[1 + b] = (uint8_t)(e->offset >> (8 * (4 - b)));
-                row[6] = (uint8_t)(e->gen >> 8);
-                row[7] = (uint8_t)e->gen;
-                SEAL_TRY(seal_buf_append(&data, row, sizeof row));
-            } else {
-                SEAL_TRY(seal_buf_printf(&data, "%010llu %05lld n\r\n",
-                                         (unsigned long long)e->offset, e->gen));
-            }
+            SEAL_TRY(pdf_xref_entry(&data, pdf->xref_is_stream, e->offset, e->gen));
         }
         i = j;
     }

@@ -1,6 +1,7 @@
 /* Small writers for PDF object syntax (ISO 32000-1 7.3): re-emitting a dictionary we
- * change, text strings and dates. Existing values are written as qpdf unparses them, so
- * references stay "N G R" and nothing outside the changed keys moves. */
+ * change, text strings, dates and cross-reference entries. Existing values are written
+ * as qpdf unparses them, so references stay "N G R" and nothing outside the changed keys
+ * moves. */
 #include "pdf_internal.h"
 
 #include <seal/error.h>
@@ -87,4 +88,16 @@ void pdf_date(char out[32], time_t t)
     struct tm tm;
     gmtime_r(&local, &tm);
     strftime(out, 32, "D:%Y%m%d%H%M%S+08'00'", &tm);
+}
+
+int pdf_xref_entry(seal_buf *out, bool stream, uint64_t offset, long long gen)
+{
+    if (!stream)
+        return seal_buf_printf(out, "%010llu %05lld n\r\n", (unsigned long long)offset, gen);
+    uint8_t row[8] = {1};
+    for (int b = 0; b < 5; b++)
+        row[1 + b] = (uint8_t)(offset >> (8 * (4 - b)));
+    row[6] = (uint8_t)(gen >> 8);
+    row[7] = (uint8_t)gen;
+    return seal_buf_append(out, row, sizeof row);
 }
