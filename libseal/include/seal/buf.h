@@ -39,6 +39,9 @@ void seal_buf_clear_secret(seal_buf *b);
 int seal_buf_read_file(seal_buf *b, const char *path, size_t max_len);
 /* Writes a whole file atomically: a temporary file beside it, fsync, rename. */
 int seal_buf_write_file(const seal_buf *b, const char *path, unsigned mode);
+/* True when the two paths name the same file (the same name, or the same device and
+ * inode): how the stampers refuse to write over their input. */
+bool seal_same_file(const char *a, const char *b);
 
 typedef struct seal_slice {
     const uint8_t *data;

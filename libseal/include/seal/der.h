@@ -68,6 +68,9 @@ typedef struct seal_der_elem {
 /* Reads the next element from *cur (definite lengths only, at most 4 length bytes).
  * Returns 0, or SEAL_EFORMAT with a message naming `what`. */
 int seal_der_next(seal_slice *cur, seal_der_elem *out, const char *what);
+/* Counts the elements of `cur` (a constructed value's content) into *count; SEAL_EFORMAT
+ * naming `what` when one cannot be read. */
+int seal_der_count(seal_slice cur, size_t *count, const char *what);
 /* Reads the next element and requires its tag. */
 int seal_der_expect(seal_slice *cur, uint8_t tag, seal_der_elem *out, const char *what);
 /* True when the next element in *cur has this tag (without consuming it). */

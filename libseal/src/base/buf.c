@@ -239,3 +239,12 @@ int seal_hex_decode(seal_buf *out, const char *hex, size_t len)
     out->data[out->len] = 0;
     return 0;
 }
+
+bool seal_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return true;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}

@@ -386,6 +386,19 @@ int seal_der_next(seal_slice *cur, seal_der_elem *out, const char *what)
     return 0;
 }
 
+int seal_der_count(seal_slice cur, size_t *count, const char *what)
+{
+    seal_der_elem e;
+    *count = 0;
+    while (cur.len > 0) {
+        int rc = seal_der_next(&cur, &e, what);
+        if (rc < 0)
+            return rc;
+        (*count)++;
+    }
+    return 0;
+}
+
 int seal_der_expect(seal_slice *cur, uint8_t tag, seal_der_elem *out, const char *what)
 {
     seal_slice s = *cur;

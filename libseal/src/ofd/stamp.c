@@ -76,14 +76,6 @@ static void job_clear(stamp_job *j)
     g_free(j->refs);
 }
 
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-        return false;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* The input is mapped once and everything reads it from there: the package reader, the
  * digests and the copy of unchanged entries all see the same bytes, without a system call
  * per entry. */
@@ -114,7 +106,7 @@ static int check_args(const char *in, const char *out, const seal_signer *signer
         return seal_error_set(SEAL_EINVAL, "missing input, output, signer or options");
     if (!seal || seal_len == 0)
         return seal_error_set(SEAL_EINVAL, "no seal (.esl) to stamp with");
-    if (strcmp(in, out) == 0 || same_file(in, out))
+    if (seal_same_file(in, out))
         return seal_error_set(SEAL_EINVAL,
                               "the output must be a new file, not the input (%s): the input is "
                               "never modified",

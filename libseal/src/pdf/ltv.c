@@ -648,13 +648,6 @@ out:
 
 /* ---- the whole ---- */
 
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return strcmp(a, b) == 0 || (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-                                 sa.st_ino == sb.st_ino);
-}
-
 int seal_pdf_ltv(const char *in, const char *out, const seal_pdf_ltv_opts *opts,
                  seal_pdf_ltv_summary *summary)
 {
@@ -666,7 +659,7 @@ int seal_pdf_ltv(const char *in, const char *out, const seal_pdf_ltv_opts *opts,
     memset(summary, 0, sizeof *summary);
     SEAL_ENSURE(in && out && opts && opts->trust && opts->revocation, SEAL_EINVAL,
                 "long-term validation needs trust anchors and a source of revocation evidence");
-    SEAL_ENSURE(!same_file(in, out), SEAL_EINVAL,
+    SEAL_ENSURE(!seal_same_file(in, out), SEAL_EINVAL,
                 "the output must be a new file, not the input (%s): the input is never modified",
                 in);
     if (!opts->archive_tsa)

@@ -762,19 +762,11 @@ static int copy_and_hash(const seal_pdf *pdf, int in_fd, int out_fd, EVP_MD_CTX 
     return rc;
 }
 
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-        return 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 static int check_opts(const char *in, const char *out, const seal_pdf_stamp_opts *opts)
 {
     if (!in || !out || !opts)
         return seal_error_set(SEAL_EINVAL, "missing input, output or options");
-    if (strcmp(in, out) == 0 || same_file(in, out))
+    if (seal_same_file(in, out))
         return seal_error_set(SEAL_EINVAL,
                               "the output must be a new file, not the input (%s): the input is "
                               "never modified",

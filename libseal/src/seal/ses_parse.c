@@ -267,19 +267,6 @@ out:
     return rc;
 }
 
-static size_t count_elements(seal_slice cur, int *rc)
-{
-    size_t n = 0;
-    seal_der_elem e;
-    while (cur.len > 0) {
-        *rc = seal_der_next(&cur, &e, "seal");
-        if (*rc < 0)
-            return 0;
-        n++;
-    }
-    return n;
-}
-
 int seal_eseal_parse(seal_eseal **out, const uint8_t *der, size_t len)
 {
     int rc = 0;
@@ -297,8 +284,8 @@ int seal_eseal_parse(seal_eseal **out, const uint8_t *der, size_t len)
     seal_der_elem seal, info, cert, alg;
     SEAL_TRY(seal_der_expect(&input, SEAL_DER_SEQUENCE, &seal, "seal"));
     SEAL_TRY(expect_end(&input, "seal"));
-    size_t count = count_elements(seal.content, &rc);
-    SEAL_TRY(rc);
+    size_t count = 0;
+    SEAL_TRY(seal_der_count(seal.content, &count, "seal"));
     /* OFD-SEAL.md 1: the version is decided by shape. v1 SESeal is { esealInfo, signInfo };
      * v4 { esealInfo, cert, signAlgID, signedValue }; v5 adds timeStamp [0]. */
     SEAL_ENSURE(count == 2 || count == 4 || count == 5, SEAL_EFORMAT,

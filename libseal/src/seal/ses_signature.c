@@ -39,19 +39,6 @@ static X509 *cert_from(seal_slice bytes)
     return cert;
 }
 
-static size_t count_elements(seal_slice cur, int *rc)
-{
-    size_t n = 0;
-    seal_der_elem e;
-    while (cur.len > 0) {
-        *rc = seal_der_next(&cur, &e, "SES_Signature");
-        if (*rc < 0)
-            return 0;
-        n++;
-    }
-    return n;
-}
-
 /* dataHash is a BIT STRING (GB/T 38540 7.3); an OCTET STRING is read the same. */
 static int read_hash(seal_slice *cur, seal_slice *out, const char *what)
 {
@@ -203,8 +190,8 @@ int seal_ses_signature_parse(seal_ses_signature **out, const uint8_t *der, size_
     SEAL_TRY(seal_der_expect(&input, SEAL_DER_SEQUENCE, &sig, "SES_Signature"));
     SEAL_ENSURE(input.len == 0, SEAL_EFORMAT,
                 "SES_Signature: %zu unexpected bytes after the structure", input.len);
-    size_t count = count_elements(sig.content, &rc);
-    SEAL_TRY(rc);
+    size_t count = 0;
+    SEAL_TRY(seal_der_count(sig.content, &count, "SES_Signature"));
     /* OFD-SEAL.md 1: 2 elements is v1; 4 or 5 is v4/v5 (told apart by TBS_Sign.version). */
     SEAL_ENSURE(count == 2 || count == 4 || count == 5, SEAL_EFORMAT,
                 "SES_Signature has %zu elements (2 for v1, 4 or 5 for v4/v5 expected)", count);
