@@ -269,6 +269,57 @@ static void atomic_write_replaces_target_and_leaves_no_temp_file(void **state)
     seal_buf_clear(&read);
 }
 
+/* An output written in pieces, synced beside the caller mid-way (as the stampers do while
+ * they sign), then patched and committed: the file appears only at commit, whole, with
+ * the mode asked for; an aborted one leaves nothing, and the target it would have
+ * replaced is untouched. */
+static void outfile_appears_whole_only_at_commit(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", test_path(test_tmpdir(), "outfile"));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    const char *path = test_path(dir, "sealed.pdf");
+
+    seal_outfile f = SEAL_OUTFILE_INIT;
+    assert_int_equal(seal_outfile_open(&f, path), 0);
+    assert_int_equal(seal_outfile_write_at(&f, "head <000000> tail", 18, 0), 0);
+    seal_outfile_start_writeback(&f, 0, 18);
+    seal_outfile_sync_start(&f, 0644);
+    struct stat st;
+    assert_int_equal(stat(path, &st), -1);   /* not there until commit */
+    assert_int_equal(count_entries(dir), 1); /* the temporary file only */
+    assert_int_equal(seal_outfile_write_at(&f, "abcdef", 6, 6), 0);
+    assert_int_equal(seal_outfile_commit(&f, 0644), 0);
+    assert_int_equal(f.fd, -1);
+    assert_null(f.tmp);
+    seal_outfile_abort(&f); /* harmless after commit */
+
+    seal_buf read = SEAL_BUF_INIT;
+    assert_int_equal(seal_buf_read_file(&read, path, 1024), 0);
+    assert_string_equal((const char *)read.data, "head <abcdef> tail");
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(count_entries(dir), 1);
+
+    /* Aborted, even with a sync running beside: no temporary file, the old file stays. */
+    assert_int_equal(seal_outfile_open(&f, path), 0);
+    assert_int_equal(seal_outfile_write_at(&f, "partial", 7, 0), 0);
+    seal_outfile_sync_start(&f, 0644);
+    seal_outfile_abort(&f);
+    seal_outfile_abort(&f);
+    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(seal_buf_read_file(&read, path, 1024), 0);
+    assert_string_equal((const char *)read.data, "head <abcdef> tail");
+
+    /* A directory that does not exist: the error names the output. */
+    assert_int_equal(seal_outfile_open(&f, test_path(dir, "none/out.pdf")), SEAL_EIO);
+    assert_non_null(strstr(seal_error_last(), "cannot create the output"));
+    assert_non_null(strstr(seal_error_last(), "none/out.pdf"));
+    assert_int_equal(seal_outfile_commit(&f, 0644), SEAL_EINVAL);
+    seal_buf_clear(&read);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +331,7 @@ int main(void)
         cmocka_unit_test(slices_never_read_past_the_end),
         cmocka_unit_test(hex_round_trip_and_bad_input),
         cmocka_unit_test(atomic_write_replaces_target_and_leaves_no_temp_file),
+        cmocka_unit_test(outfile_appears_whole_only_at_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,36 @@ void seal_buf_clear_secret(seal_buf *b);
 int seal_buf_read_file(seal_buf *b, const char *path, size_t max_len);
 /* Writes a whole file atomically: a temporary file beside it, fsync, rename. */
 int seal_buf_write_file(const seal_buf *b, const char *path, unsigned mode);
+/* A new file that appears whole or not at all: written under a temporary name beside
+ * PATH (so that rename is atomic), synced, then renamed onto PATH. Until commit, PATH is
+ * untouched; abort (or a failed commit) removes the temporary file. */
+typedef struct seal_outfile {
+    int fd;    /* the temporary file, open for writing; -1 when closed */
+    char *tmp; /* its name; NULL once renamed or removed */
+    char *path;
+    struct seal_outfile_sync *sync; /* a sync running beside the caller, or done */
+} seal_outfile;
+
+#define SEAL_OUTFILE_INIT                                                                          \
+    {                                                                                              \
+        -1, NULL, NULL, NULL                                                                       \
+    }
+
+int seal_outfile_open(seal_outfile *f, const char *path);
+/* Writes all of DATA at OFFSET (a short write is an error naming PATH). */
+int seal_outfile_write_at(seal_outfile *f, const void *data, size_t len, uint64_t offset);
+/* Asks the kernel to start writing [offset, offset+len) to disk now, so that the sync at
+ * commit has less to wait for. Advisory: never fails. */
+void seal_outfile_start_writeback(seal_outfile *f, uint64_t offset, uint64_t len);
+/* Sets MODE and syncs what is written so far on a helper thread while the caller goes on
+ * (say, to sign); seal_outfile_commit waits for it and then syncs only the data written
+ * since (fdatasync). Without a thread, commit does all the syncing. */
+void seal_outfile_sync_start(seal_outfile *f, unsigned mode);
+/* Sets MODE, syncs, closes and renames onto PATH. On failure the file is removed. */
+int seal_outfile_commit(seal_outfile *f, unsigned mode);
+/* Closes and removes the temporary file if it is still there; safe to call twice. */
+void seal_outfile_abort(seal_outfile *f);
+
 /* True when the two paths name the same file (the same name, or the same device and
  * inode): how the stampers refuse to write over their input. */
 bool seal_same_file(const char *a, const char *b);

@@ -131,39 +131,13 @@ out:
 
 int seal_buf_write_file(const seal_buf *b, const char *path, unsigned mode)
 {
-    int rc = 0;
-    size_t tmp_len = strlen(path) + 16;
-    char *tmp = malloc(tmp_len);
-    if (!tmp)
-        return seal_error_set(SEAL_ENOMEM, "out of memory");
-    snprintf(tmp, tmp_len, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = seal_error_set(SEAL_EIO, "cannot create a file beside %s: %s", path, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    size_t off = 0;
-    while (off < b->len) {
-        ssize_t n = write(fd, b->data + off, b->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        SEAL_ENSURE(n > 0, SEAL_EIO, "cannot write %s: %s", path, strerror(errno));
-        off += (size_t)n;
-    }
-    SEAL_ENSURE(fchmod(fd, (mode_t)mode) == 0, SEAL_EIO, "cannot set mode of %s: %s", path,
-                strerror(errno));
-    SEAL_ENSURE(fsync(fd) == 0, SEAL_EIO, "cannot sync %s: %s", path, strerror(errno));
-    SEAL_ENSURE(close(fd) == 0, SEAL_EIO, "cannot close %s: %s", path, strerror(errno));
-    fd = -1;
-    SEAL_ENSURE(rename(tmp, path) == 0, SEAL_EIO, "cannot rename onto %s: %s", path,
-                strerror(errno));
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc < 0)
-        unlink(tmp);
-    free(tmp);
+    seal_outfile f;
+    int rc = seal_outfile_open(&f, path);
+    if (rc == 0)
+        rc = seal_outfile_write_at(&f, b->data, b->len, 0);
+    if (rc == 0)
+        rc = seal_outfile_commit(&f, mode);
+    seal_outfile_abort(&f);
     return rc;
 }
 

@@ -19,7 +19,6 @@
 
 /* "[0 a b c]" with each of a, b, c up to 20 digits: fits any 64-bit offset. */
 #define BYTE_RANGE_WIDTH 66
-#define WRITE_CHUNK      (1u << 20)
 
 int pdf_update_init(pdf_update *u, seal_pdf *pdf)
 {
@@ -263,21 +262,6 @@ out:
     return rc;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len, const char *path)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len < WRITE_CHUNK ? len : WRITE_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return seal_error_set(SEAL_EIO, "cannot write %s: %s", path,
-                                  n < 0 ? strerror(errno) : "short write");
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* ISO 32000-1 12.8.1: the ByteRange covers everything but the <hex> /Contents token. */
 static int fill_contents(pdf_update *u, const EVP_MD *md, pdf_contents_fn fill, void *ctx,
                          size_t *needed)
@@ -322,32 +306,14 @@ int pdf_update_write(pdf_update *u, const char *out, const EVP_MD *md, pdf_conte
                      void *ctx, size_t *needed)
 {
     int rc = 0;
-    char *tmp = NULL;
-    int fd = -1;
+    seal_outfile of = SEAL_OUTFILE_INIT;
     if (u->contents_len)
         SEAL_TRY(fill_contents(u, md, fill, ctx, needed));
-    SEAL_ENSURE(asprintf(&tmp, "%s.tmpXXXXXX", out) > 0, SEAL_ENOMEM, "out of memory");
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        tmp = NULL;
-        SEAL_FAIL(SEAL_EIO, "cannot create the output %s: %s", out, strerror(errno));
-    }
-    SEAL_TRY(write_all(fd, (const uint8_t *)u->pdf->map, u->pdf->map_len, out));
-    SEAL_TRY(write_all(fd, u->text.data, u->text.len, out));
-    SEAL_ENSURE(fchmod(fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s", out);
-    SEAL_ENSURE(fsync(fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
-    SEAL_ENSURE(close(fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
-    fd = -1;
-    SEAL_ENSURE(rename(tmp, out) == 0, SEAL_EIO, "cannot create %s: %s", out, strerror(errno));
-    free(tmp);
-    tmp = NULL;
+    SEAL_TRY(seal_outfile_open(&of, out));
+    SEAL_TRY(seal_outfile_write_at(&of, u->pdf->map, u->pdf->map_len, 0));
+    SEAL_TRY(seal_outfile_write_at(&of, u->text.data, u->text.len, u->pdf->map_len));
+    SEAL_TRY(seal_outfile_commit(&of, 0644));
 out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    seal_outfile_abort(&of);
     return rc;
 }
