@@ -142,16 +142,24 @@ static int refuse_unreadable(seal_pdf *pdf, const char *password)
 
 int seal_pdf_open_password(seal_pdf **out, const char *path, const char *password)
 {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return seal_error_set(SEAL_EIO, "cannot open %s: %s", path, strerror(errno));
+    int rc = pdf_open_fd(out, fd, path, password);
+    close(fd);
+    return rc;
+}
+
+int pdf_open_fd(seal_pdf **out, int fd, const char *path, const char *password)
+{
     int rc = 0;
-    int fd = -1;
     *out = NULL;
     seal_pdf *pdf = calloc(1, sizeof *pdf);
     SEAL_ENSURE(pdf, SEAL_ENOMEM, "out of memory");
     pdf->path = strdup(path);
     SEAL_ENSURE(pdf->path, SEAL_ENOMEM, "out of memory");
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    SEAL_ENSURE(fd >= 0, SEAL_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
     SEAL_ENSURE(fstat(fd, &st) == 0 && S_ISREG(st.st_mode), SEAL_EIO, "%s is not a regular file",
                 path);
@@ -200,8 +208,6 @@ int seal_pdf_open_password(seal_pdf **out, const char *path, const char *passwor
     *out = pdf;
     pdf = NULL;
 out:
-    if (fd >= 0)
-        close(fd);
     seal_pdf_free(pdf);
     return rc;
 }

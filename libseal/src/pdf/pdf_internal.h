@@ -26,6 +26,10 @@ struct seal_pdf {
     char *password;          /* the password it was opened with (text search needs it too) */
 };
 
+/* seal_pdf_open_password over a file the caller has open (FD is borrowed, not closed):
+ * the stamper reads the same file it copies, whatever happens to the name meanwhile. */
+int pdf_open_fd(seal_pdf **out, int fd, const char *path, const char *password);
+
 /* One in-use cross-reference entry: a 20-byte table line (7.5.4), or a stream row of
  * type 1 with a 5-byte offset and a 2-byte generation, /W [1 5 2] (7.5.8.3). */
 int pdf_xref_entry(seal_buf *out, bool stream, uint64_t offset, long long gen);

@@ -2,8 +2,9 @@
  * field merged with its widget, the seal's appearance, and a signature dictionary with
  * placeholders; then the ByteRange digest, the CMS, and an atomic rename.
  *
- * The input is read once: it is copied to a temporary file beside the output and hashed
- * on the way, so memory stays bounded whatever the file's size. */
+ * The input is read once (stamp_input.c): hashed on a helper thread while this one parses
+ * the document, and copied by the kernel into the new output, so memory stays bounded
+ * whatever the file's size. */
 #include "encrypt.h"
 #include "ltv_internal.h"
 #include "mdp.h"
@@ -17,17 +18,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COPY_CHUNK (1u << 20)
-/* From this size on, hashing and copying run side by side. */
-#define PARALLEL_COPY_MIN (8u << 20)
 /* "[0 a b c]" with each of a, b, c up to 20 digits: fits any 64-bit offset. */
 #define BYTE_RANGE_WIDTH 66
 
@@ -655,113 +651,6 @@ static void fill_byte_range(update *u)
     memcpy(u->text.data + u->byte_range_pos, text, (size_t)n);
 }
 
-static int write_all(int fd, const void *data, size_t len, const char *path)
-{
-    const uint8_t *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return seal_error_set(SEAL_EIO, "cannot write %s: %s", path,
-                                  n < 0 ? strerror(errno) : "short write");
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int copy_through_buffer(int in_fd, int out_fd, uint64_t from, uint64_t size, const char *in,
-                               const char *tmp)
-{
-    int rc = 0;
-    uint8_t *chunk = malloc(COPY_CHUNK);
-    SEAL_ENSURE(chunk, SEAL_ENOMEM, "out of memory");
-    for (uint64_t done = from; done < size;) {
-        size_t want = size - done < COPY_CHUNK ? (size_t)(size - done) : COPY_CHUNK;
-        ssize_t n = pread(in_fd, chunk, want, (off_t)done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        SEAL_ENSURE(n > 0, SEAL_EIO, "cannot read %s: %s", in,
-                    n < 0 ? strerror(errno) : "the file shrank while being stamped");
-        SEAL_TRY(write_all(out_fd, chunk, (size_t)n, tmp));
-        done += (uint64_t)n;
-    }
-out:
-    free(chunk);
-    return rc;
-}
-
-/* Copies the input into the temporary file inside the kernel (copy_file_range: no trip
- * through user space, and shared blocks where the file system can). */
-static int copy_input(const seal_pdf *pdf, int in_fd, int out_fd, const char *in, const char *tmp)
-{
-    int rc = 0;
-    loff_t in_off = 0;
-    while ((uint64_t)in_off < pdf->file_size) {
-        ssize_t n = copy_file_range(in_fd, &in_off, out_fd, NULL,
-                                    (size_t)(pdf->file_size - (uint64_t)in_off), 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 &&
-            (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
-            /* No in-kernel copy between these files: copy through a buffer. */
-            SEAL_TRY(copy_through_buffer(in_fd, out_fd, (uint64_t)in_off, pdf->file_size, in, tmp));
-            break;
-        }
-        SEAL_ENSURE(n > 0, SEAL_EIO, "cannot copy %s: %s", in,
-                    n < 0 ? strerror(errno) : "the file shrank while being stamped");
-    }
-out:
-    return rc;
-}
-
-typedef struct copy_job {
-    const seal_pdf *pdf;
-    int in_fd, out_fd;
-    const char *in, *tmp;
-    int rc;
-    char message[512]; /* error messages are per thread: carried back by hand */
-} copy_job;
-
-static void *copy_thread(void *arg)
-{
-    copy_job *job = arg;
-    job->rc = copy_input(job->pdf, job->in_fd, job->out_fd, job->in, job->tmp);
-    if (job->rc < 0)
-        snprintf(job->message, sizeof job->message, "%s", seal_error_last());
-    return NULL;
-}
-
-/* Hashes the input from its mapping while another thread copies it, so that a large
- * file costs about one pass instead of two. Neither holds a copy of the file in memory. */
-static int copy_and_hash(const seal_pdf *pdf, int in_fd, int out_fd, EVP_MD_CTX *md, const char *in,
-                         const char *tmp)
-{
-    int rc = 0;
-    copy_job job = {pdf, in_fd, out_fd, in, tmp, 0, ""};
-    pthread_t thread;
-    bool threaded = pdf->file_size >= PARALLEL_COPY_MIN &&
-                    pthread_create(&thread, NULL, copy_thread, &job) == 0;
-    for (size_t off = 0; off < pdf->map_len; off += COPY_CHUNK) {
-        size_t n = pdf->map_len - off < COPY_CHUNK ? pdf->map_len - off : COPY_CHUNK;
-        if (EVP_DigestUpdate(md, pdf->map + off, n) != 1) {
-            rc = seal_error_set(SEAL_ECRYPTO, "cannot hash %s", in);
-            break;
-        }
-        /* Give the pages back: they stay in the page cache, not in our resident set. */
-        madvise(pdf->map + off, n, MADV_DONTNEED);
-    }
-    if (threaded) {
-        pthread_join(thread, NULL);
-        if (job.rc < 0 && rc == 0)
-            rc = seal_error_set(job.rc, "%s", job.message);
-    } else if (rc == 0) {
-        rc = copy_input(pdf, in_fd, out_fd, in, tmp);
-    }
-    return rc;
-}
-
 static int check_opts(const char *in, const char *out, const seal_pdf_stamp_opts *opts)
 {
     if (!in || !out || !opts)
@@ -795,42 +684,47 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     update u = {.text = SEAL_BUF_INIT};
     seal_buf cms = SEAL_BUF_INIT, hex = SEAL_BUF_INIT;
     EVP_MD_CTX *input_md = NULL, *md = NULL;
-    int in_fd = -1, tmp_fd = -1;
-    char *tmp = NULL;
+    int in_fd = -1;
+    seal_outfile of = SEAL_OUTFILE_INIT;
+    pdf_input_pass *pass = NULL;
 
     SEAL_TRY(check_opts(in, out, opts));
-    SEAL_TRY(seal_pdf_open_password(&pdf, in, opts->password));
-    SEAL_TRY(pdf_check_may_sign(pdf, opts));
-    if ((opts->invisible || !opts->placements) && (opts->page < 1 || opts->page > pdf->page_count))
-        SEAL_FAIL(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)", opts->page,
-                  pdf->page_count, pdf->page_count == 1 ? "" : "s");
-    SEAL_TRY(pdf_widgets_resolve(&widgets, pdf, opts));
-    if (opts->qr_url)
-        SEAL_TRY(pdf_qr_prepare(&qr, opts->qr_url, pdf));
-
-    /* The temporary output, beside the final one so that rename is atomic. */
-    size_t tmp_len = strlen(out) + 16;
-    tmp = malloc(tmp_len);
-    SEAL_ENSURE(tmp, SEAL_ENOMEM, "out of memory");
-    snprintf(tmp, tmp_len, "%s.tmpXXXXXX", out);
-    tmp_fd = mkstemp(tmp);
-    if (tmp_fd < 0) {
-        free(tmp);
-        tmp = NULL;
-        SEAL_FAIL(SEAL_EIO, "cannot create the output %s: %s", out, strerror(errno));
-    }
     in_fd = open(in, O_RDONLY | O_CLOEXEC);
     SEAL_ENSURE(in_fd >= 0, SEAL_EIO, "cannot open %s: %s", in, strerror(errno));
+    struct stat st;
+    SEAL_ENSURE(fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode), SEAL_EIO, "%s is not a regular file",
+                in);
+    /* The input is hashed on a helper thread, then copied into the output, while this one
+     * creates the output and reads the document. */
+    SEAL_TRY(pdf_input_pass_start(&pass, in_fd, (uint64_t)st.st_size, in, seal_signer_md(signer)));
+    int opened = seal_outfile_open(&of, out);
+    if (opened == 0)
+        pdf_input_pass_output(pass, &of);
+
+    if (opened == 0)
+        opened = pdf_open_fd(&pdf, in_fd, in, opts->password);
+    if (opened == 0)
+        opened = pdf_check_may_sign(pdf, opts);
+    if (opened == 0 && (opts->invisible || !opts->placements) &&
+        (opts->page < 1 || opts->page > pdf->page_count))
+        opened = seal_error_set(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)",
+                                opts->page, pdf->page_count, pdf->page_count == 1 ? "" : "s");
+    if (opened == 0)
+        opened = pdf_widgets_resolve(&widgets, pdf, opts);
+    if (opened == 0 && opts->qr_url)
+        opened = pdf_qr_prepare(&qr, opts->qr_url, pdf);
+    SEAL_TRY(opened); /* the pass is abandoned at out: this error is the one reported */
+    rc = pdf_input_pass_finish(pass, &input_md);
+    pass = NULL;
+    SEAL_TRY(rc);
+    SEAL_ENSURE(pdf->file_size == (uint64_t)st.st_size, SEAL_EIO, "%s changed while being stamped",
+                in);
     uint8_t last = '\n';
     SEAL_ENSURE(pread(in_fd, &last, 1, (off_t)(pdf->file_size - 1)) == 1, SEAL_EIO,
                 "cannot read %s", in);
 
-    input_md = EVP_MD_CTX_new();
     md = EVP_MD_CTX_new();
-    SEAL_ENSURE(input_md && md, SEAL_ENOMEM, "out of memory");
-    SEAL_ENSURE(EVP_DigestInit_ex(input_md, seal_signer_md(signer), NULL) == 1, SEAL_ECRYPTO,
-                "cannot start the document digest");
-    SEAL_TRY(copy_and_hash(pdf, in_fd, tmp_fd, input_md, in, tmp));
+    SEAL_ENSURE(md, SEAL_ENOMEM, "out of memory");
 
     /* Sign; if the CMS outgrows the reserved gap, rebuild the update with a larger one
      * (PDF-SIGN.md section 3: never truncate). */
@@ -845,6 +739,11 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         SEAL_TRY(build_update(&u, pdf, opts, &widgets, opts->qr_url ? &qr : NULL, reserve,
                               last != '\n' && last != '\r'));
         fill_byte_range(&u);
+        /* Written now and synced beside while the signature is made; the signature goes
+         * into its placeholder after. */
+        SEAL_TRY(seal_outfile_write_at(&of, u.text.data, u.text.len, pdf->file_size));
+        if (attempt == 0)
+            seal_outfile_sync_start(&of, 0644);
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
         SEAL_ENSURE(EVP_MD_CTX_copy_ex(md, input_md) == 1 &&
@@ -864,25 +763,12 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     }
     hex.len = 0;
     SEAL_TRY(seal_hex_encode(&hex, cms.data, cms.len, false));
-    memcpy(u.text.data + u.contents_pos + 1, hex.data, hex.len);
-
-    SEAL_TRY(write_all(tmp_fd, u.text.data, u.text.len, tmp));
-    SEAL_ENSURE(fchmod(tmp_fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s: %s", out,
-                strerror(errno));
-    /* Durable before it becomes visible: a crash never leaves a short OUT behind. */
-    SEAL_ENSURE(fsync(tmp_fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
-    SEAL_ENSURE(close(tmp_fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
-    tmp_fd = -1;
-    SEAL_ENSURE(rename(tmp, out) == 0, SEAL_EIO, "cannot create %s: %s", out, strerror(errno));
-    free(tmp);
-    tmp = NULL;
+    SEAL_TRY(seal_outfile_write_at(&of, hex.data, hex.len, pdf->file_size + u.contents_pos + 1));
+    SEAL_TRY(seal_outfile_commit(&of, 0644));
 out:
-    if (tmp_fd >= 0)
-        close(tmp_fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    if (pass)
+        pdf_input_pass_finish(pass, NULL);
+    seal_outfile_abort(&of);
     if (in_fd >= 0)
         close(in_fd);
     EVP_MD_CTX_free(input_md);

@@ -7,6 +7,8 @@
 
 #include <seal/place.h>
 
+#include <openssl/evp.h>
+
 typedef struct pdf_seal_image {
     seal_buf rgb_z;   /* Flate-compressed 8-bit RGB samples */
     seal_buf alpha_z; /* Flate-compressed 8-bit alpha samples, for the /SMask */
@@ -40,5 +42,21 @@ typedef struct pdf_widgets {
  * strips) and prepares each picture they show once. */
 int pdf_widgets_resolve(pdf_widgets *out, const seal_pdf *pdf, const seal_pdf_stamp_opts *opts);
 void pdf_widgets_clear(pdf_widgets *widgets);
+
+/* The input's single pass, on a helper thread from the moment the input is open: hashed,
+ * then copied into the output once the caller hands it over (so that the caller creates
+ * the output and parses the document meanwhile). The copy is handed to the disk as it
+ * goes, so the sync at the end has little left to wait for. Every successful start is
+ * followed by one pdf_input_pass_finish. */
+typedef struct pdf_input_pass pdf_input_pass;
+
+int pdf_input_pass_start(pdf_input_pass **out, int in_fd, uint64_t size, const char *in,
+                         const EVP_MD *md);
+/* Hands over the open output the input is to be copied into. */
+void pdf_input_pass_output(pdf_input_pass *pass, seal_outfile *of);
+/* Waits for the pass. On success *digest holds the hash state of the whole input, ready
+ * to take the update (the caller frees it), and the output holds the input. With DIGEST
+ * NULL the pass is abandoned (stopped where it is): the caller's error message stays. */
+int pdf_input_pass_finish(pdf_input_pass *pass, EVP_MD_CTX **digest);
 
 #endif
