@@ -29,6 +29,8 @@ typedef struct ofd_page {
 struct seal_ofd {
     seal_ofd_limits limits;
     zip_t *zip;
+    const uint8_t *mem; /* the archive's bytes, when opened from memory (else NULL) */
+    size_t mem_len;
     ofd_entry *entries; /* files only, archive order */
     size_t n_entries;
     GHashTable *by_name; /* name -> ofd_entry* */
@@ -49,6 +51,10 @@ const char *ofd_str(seal_ofd *doc, const char *s);
 void *ofd_own(seal_ofd *doc, void *p);
 
 ofd_entry *ofd_entry_find(const seal_ofd *doc, const char *path);
+
+/* A second, independent libzip handle on a package opened from memory (same entries, same
+ * indices), for reading on another thread; NULL (and an error set) otherwise. */
+zip_t *ofd_package_reopen(const seal_ofd *doc);
 
 /* Reads the model after the package was opened (model.c). */
 int ofd_model_load(seal_ofd *doc);

@@ -297,7 +297,31 @@ int seal_ofd_open_mem(seal_ofd **out, const uint8_t *data, size_t len,
     zip_error_fini(&error);
     if (!src)
         return seal_error_set(SEAL_ENOMEM, "out of memory");
-    return open_source(out, src, "the data", limits);
+    int rc = open_source(out, src, "the data", limits);
+    if (rc == 0 && len) {
+        (*out)->mem = data + prefix;
+        (*out)->mem_len = len - prefix;
+    }
+    return rc;
+}
+
+zip_t *ofd_package_reopen(const seal_ofd *doc)
+{
+    if (!doc->mem) {
+        seal_error_set(SEAL_EUNSUPPORTED, "the package was not opened from memory");
+        return NULL;
+    }
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t *src = zip_source_buffer_create(doc->mem, doc->mem_len, 0, &error);
+    zip_t *zip = src ? zip_open_from_source(src, ZIP_RDONLY, &error) : NULL;
+    if (!zip) {
+        seal_error_set(SEAL_EFORMAT, "the package cannot be opened twice: %s",
+                       zip_error_strerror(&error));
+        zip_source_free(src);
+    }
+    zip_error_fini(&error);
+    return zip;
 }
 
 void seal_ofd_free(seal_ofd *doc)

@@ -103,6 +103,7 @@ int ofd_stamp_timestamp_cms(seal_buf *cms, const seal_tsp_client *tsa, const sea
 
 /* libzip's write target: the temporary output file, written through a buffer. */
 typedef struct ofd_sink {
+    seal_outfile *of;
     int fd;
     uint8_t *buf;
     size_t buffered; /* bytes in buf, which belong at buf_offset in the file */
@@ -111,9 +112,10 @@ typedef struct ofd_sink {
     zip_error_t error;
 } ofd_sink;
 
-/* A new, empty archive that writes into `fd` (which the caller keeps owning). The sink
- * must outlive the archive; clear it afterwards. */
-int ofd_sink_open(ofd_sink *s, int fd, zip_t **out);
+/* A new, empty archive that writes into the output (which the caller keeps owning), each
+ * full buffer handed to the disk at once. The sink must outlive the archive; clear it
+ * afterwards. */
+int ofd_sink_open(ofd_sink *s, seal_outfile *of, zip_t **out);
 void ofd_sink_clear(ofd_sink *s);
 
 #endif

@@ -1,7 +1,8 @@
 /* The stamper's output package. Every entry the stamp does not change is copied as its
  * compressed bytes, with its compression method, CRC and time, so it stays byte-identical;
- * changed and new entries follow; the file appears only complete (temporary file, fsync,
- * rename). Reads through the package handle ofd-core opened; writes through stamp_sink.c. */
+ * changed and new entries follow; the file appears only complete (seal_outfile: a
+ * temporary file, fsync, rename). Reads through the package handle ofd-core opened; writes through
+ * stamp_sink.c. */
 #include "ofd_internal.h"
 #include "stamp_internal.h"
 
@@ -76,20 +77,10 @@ int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *
     int rc = 0;
     zip_t *dst = NULL;
     ofd_sink sink = {.fd = -1};
-    int fd = -1;
-    size_t tmp_len = strlen(out) + 16;
-    char *tmp = malloc(tmp_len);
+    seal_outfile of = SEAL_OUTFILE_INIT;
 
-    SEAL_ENSURE(tmp, SEAL_ENOMEM, "out of memory");
-    /* The temporary output, beside the final one so that rename is atomic. */
-    snprintf(tmp, tmp_len, "%s.tmpXXXXXX", out);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        tmp = NULL;
-        SEAL_FAIL(SEAL_EIO, "cannot create the output %s: %s", out, strerror(errno));
-    }
-    SEAL_TRY(ofd_sink_open(&sink, fd, &dst));
+    SEAL_TRY(seal_outfile_open(&of, out));
+    SEAL_TRY(ofd_sink_open(&sink, &of, &dst));
 
     zip_int64_t count = zip_get_num_entries(doc->zip, 0);
     for (zip_uint64_t i = 0; count > 0 && i < (zip_uint64_t)count; i++) {
@@ -109,24 +100,11 @@ int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *
     if (zip_close(dst) < 0)
         SEAL_FAIL(SEAL_EIO, "cannot write the output %s: %s", out, zip_strerror(dst));
     dst = NULL;
-    SEAL_ENSURE(fchmod(fd, 0644) == 0, SEAL_EIO, "cannot set the mode of %s: %s", out,
-                strerror(errno));
-    /* Durable before it becomes visible: a crash never leaves a short OUT behind. */
-    SEAL_ENSURE(fsync(fd) == 0, SEAL_EIO, "cannot sync %s: %s", out, strerror(errno));
-    SEAL_ENSURE(close(fd) == 0, SEAL_EIO, "cannot close %s: %s", out, strerror(errno));
-    fd = -1;
-    SEAL_ENSURE(rename(tmp, out) == 0, SEAL_EIO, "cannot create %s: %s", out, strerror(errno));
-    free(tmp);
-    tmp = NULL;
+    SEAL_TRY(seal_outfile_commit(&of, 0644));
 out:
     if (dst)
         zip_discard(dst);
     ofd_sink_clear(&sink);
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    seal_outfile_abort(&of);
     return rc;
 }

@@ -39,18 +39,28 @@ static int flush(ofd_sink *s)
     if (s->buffered == 0)
         return 0;
     int rc = write_at(s, s->buf, s->buffered, s->buf_offset);
+    /* libzip comes back only for the last local header: the rest can go to the disk now,
+     * so the sync at the end has less to wait for. */
+    if (rc == 0)
+        seal_outfile_start_writeback(s->of, s->buf_offset, s->buffered);
     s->buffered = 0;
     return rc;
 }
 
-/* Writes go to the buffer while they continue it; anything else (libzip seeking back to
- * complete a local header) flushes it first, so the file sees every write in order. */
+/* The buffer is a window on the file: a write that starts inside it or right at its end
+ * and fits goes into it, so libzip seeking back to complete the local header of the entry
+ * it just wrote costs a memcpy, not two system calls. Anything else flushes the window
+ * first, so the file sees every write in order. */
 static zip_int64_t sink_write(ofd_sink *s, const uint8_t *data, zip_uint64_t len)
 {
-    if (s->buffered > 0 && s->pos == s->buf_offset + s->buffered &&
-        len <= SINK_BUFFER - s->buffered) {
-        memcpy(s->buf + s->buffered, data, len);
-        s->buffered += len;
+    bool inside = s->buffered > 0 && s->pos >= s->buf_offset &&
+                  s->pos <= s->buf_offset + s->buffered &&
+                  len <= SINK_BUFFER - (s->pos - s->buf_offset);
+    if (inside) {
+        size_t at = (size_t)(s->pos - s->buf_offset);
+        memcpy(s->buf + at, data, len);
+        if (at + len > s->buffered)
+            s->buffered = at + len;
     } else {
         if (flush(s) < 0)
             return -1;
@@ -120,10 +130,11 @@ static zip_int64_t sink_callback(void *userdata, void *data, zip_uint64_t len, z
     }
 }
 
-int ofd_sink_open(ofd_sink *s, int fd, zip_t **out)
+int ofd_sink_open(ofd_sink *s, seal_outfile *of, zip_t **out)
 {
     memset(s, 0, sizeof *s);
-    s->fd = fd;
+    s->of = of;
+    s->fd = of->fd;
     zip_error_init(&s->error);
     s->buf = malloc(SINK_BUFFER);
     if (!s->buf)
