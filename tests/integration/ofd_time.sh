@@ -96,6 +96,8 @@ GEN_UTC=$(date -u -d "$GEN" '+%Y-%m-%d %H:%M:%S')
 grep -q "Signed at:  $GEN_UTC UTC (proven by timestamp (sealsvc Demo TSA))" "$WORK/v.txt" ||
     fail "signing time is not the token's genTime $GEN_UTC: $(grep 'Signed at' "$WORK/v.txt")"
 grep -Eq "^ +timestamp +VALID" "$WORK/v.txt" || fail "no VALID timestamp check"
+grep -Eq "^ +signer-validity +VALID .*at the signing time a timestamp proves" "$WORK/v.txt" ||
+    fail "the signer's validity is not judged at the proven time: $(grep signer-validity "$WORK/v.txt")"
 grep -Eq "^ +revocation +VALID .*not on the CRL" "$WORK/v.txt" || fail "signer revocation not judged by the CRL"
 grep -Eq "^ +maker-revocation +VALID" "$WORK/v.txt" || fail "seal maker revocation not judged"
 grep -q "TIMESTAMP_NOT_CHECKED" "$WORK/v.txt" && fail "the token was not checked"
@@ -125,6 +127,8 @@ grep -q "(proven by timestamp (sealsvc Demo TSA))" "$WORK/rv.txt" || fail "Type=
     --at 50,50 >/dev/null || fail "stamp without --tsa failed"
 [ "$(verify_to "$WORK/p.txt" "$DATA" "$WORK/plain.ofd")" = 0 ] || fail "untimestamped demo seal not VALID: $(cat "$WORK/p.txt")"
 grep -q "not proven: no timestamp" "$WORK/p.txt" || fail "claimed time shown as proven"
+grep -Eq "^ +signer-validity +VALID .*at the claimed signing time" "$WORK/p.txt" ||
+    fail "the signer's validity is not said to be at the claimed time: $(grep signer-validity "$WORK/p.txt")"
 
 # --- the signer revoked after the signings: timestamped stays VALID, claimed is not proven
 sleep 1

@@ -62,21 +62,21 @@ int ofd_set_time_source(seal_sig_report *s, const char *fmt, ...)
     return s->time_source ? 0 : seal_error_set(SEAL_ENOMEM, "out of memory");
 }
 
-int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const char *whose)
+int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const char *whose,
+                        bool proven)
 {
     time_t t = s->signing_time;
+    const char *when = proven ? "the signing time a timestamp proves"
+                              : "the claimed signing time (no proof of an earlier time)";
     if (X509_cmp_time(X509_get0_notBefore(cert), &t) > 0)
         return seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "NOT_YET_VALID",
-                                  "the %s certificate was not yet valid at the signing time",
-                                  whose);
+                                  "the %s certificate was not yet valid at %s", whose, when);
     if (X509_cmp_time(X509_get0_notAfter(cert), &t) < 0)
         return seal_sig_add_check(s, name, SEAL_VERDICT_INDETERMINATE, "EXPIRED",
-                                  "the %s certificate had expired at the claimed signing time "
-                                  "(no proof of an earlier time)",
-                                  whose);
-    return seal_sig_add_check(s, name, SEAL_VERDICT_VALID, NULL,
-                              "the %s certificate was within its validity at the signing time",
-                              whose);
+                                  "the %s certificate had expired at %s", whose, when);
+    return seal_sig_add_check(
+        s, name, SEAL_VERDICT_VALID, NULL, "the %s certificate was within its validity at %s",
+        whose, proven ? "the signing time a timestamp proves" : "the claimed signing time");
 }
 
 /* GB/T 33190 18.2 CheckMethod: OIDs or names. GM/T 0006 1.2.156.10197.1.401.1 and .2 are

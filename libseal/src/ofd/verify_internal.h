@@ -37,6 +37,7 @@ int ofd_check_timestamp(ofd_verify_ctx *c, seal_sig_report *s, seal_slice token,
 int ofd_check_certificate(ofd_verify_ctx *c, seal_sig_report *s, X509 *cert, STACK_OF(X509) * certs,
                           const char *who, bool proven);
 /* The certificate's own validity at s->signing_time, as check `name`. */
-int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const char *whose);
+int ofd_check_cert_time(seal_sig_report *s, const char *name, X509 *cert, const char *whose,
+                        bool proven);
 
 #endif

@@ -214,7 +214,8 @@ int ofd_verify_seal(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signat
     if (proven)
         s->signing_time = proven;
     if (ses->signer_cert) {
-        SEAL_TRY(ofd_check_cert_time(s, "signer-validity", ses->signer_cert, "signer"));
+        SEAL_TRY(
+            ofd_check_cert_time(s, "signer-validity", ses->signer_cert, "signer", proven != 0));
         SEAL_TRY(ofd_check_certificate(c, s, ses->signer_cert, NULL, NULL, proven != 0));
     }
     if (ses->seal->maker_cert)

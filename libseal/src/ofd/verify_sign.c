@@ -164,7 +164,7 @@ static int verify_cms(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_sign
                 s, "%.*s; not proven: its timestamp does not hold",
                 (int)(strstr(s->time_source, "; not proven") - s->time_source), s->time_source));
     }
-    SEAL_TRY(ofd_check_cert_time(s, "signer-validity", cert, "signer"));
+    SEAL_TRY(ofd_check_cert_time(s, "signer-validity", cert, "signer", proven != 0));
     SEAL_TRY(ofd_check_certificate(c, s, cert, seal_cms_certs(cms), NULL, proven != 0));
 out:
     return rc;
@@ -220,7 +220,7 @@ static int verify_bare(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_sig
                                 "the bare %s signature over %s as stored verifies with a trusted "
                                 "certificate (%s); the package carries no certificate",
                                 s->algorithm, sig->path, s->signer_name));
-    SEAL_TRY(ofd_check_cert_time(s, "signer-validity", signer, "signer"));
+    SEAL_TRY(ofd_check_cert_time(s, "signer-validity", signer, "signer", false));
     SEAL_TRY(ofd_check_certificate(c, s, signer, NULL, NULL, false));
 out:
     return rc;
