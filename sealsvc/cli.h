@@ -25,6 +25,7 @@ int cmd_seal(const cli_ctx *ctx, int argc, char **argv);
 int cmd_stamp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv);
 int cmd_ca(const cli_ctx *ctx, int argc, char **argv);
+int cmd_audit(const cli_ctx *ctx, int argc, char **argv);
 int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_cert(const cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);

@@ -28,6 +28,8 @@ static const char usage_text[] =
     "                                draw a page of a PDF or OFD; an OFD as a PDF\n"
     "  ca revoke|freeze|unfreeze|renew|rekey|crl|show ...\n"
     "                                the platform CA's operations\n"
+    "  audit verify [--anchor HEAD] | audit list [--target T]\n"
+    "                                check the audit trail's hash chain; list it\n"
     "  ocsp --listen HOST:PORT       OCSP responder and CRLs of the platform's CA\n"
     "  cert status CERT [--at TIME] [--offline] [--json]\n"
     "                                revocation status of a certificate at a time\n"
@@ -96,7 +98,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"demo", cmd_demo}, {"seal", cmd_seal},     {"stamp", cmd_stamp}, {"verify", cmd_verify},
         {"tsa", cmd_tsa},   {"ltv", cmd_ltv},       {"ca", cmd_ca},       {"ocsp", cmd_ocsp},
-        {"cert", cmd_cert}, {"render", cmd_render},
+        {"cert", cmd_cert}, {"render", cmd_render}, {"audit", cmd_audit},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

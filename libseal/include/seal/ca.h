@@ -141,6 +141,23 @@ void seal_audit_records_free(seal_audit_record *records, size_t n);
 /* Recomputes the hash chain; SEAL_ESTORE naming the first record that does not fit. */
 int seal_store_audit_check(seal_store *st, size_t *records_out);
 
+/* What a full check of the trail found. */
+typedef struct seal_audit_summary {
+    bool intact;
+    char problem[256]; /* when not intact: the first record that does not fit, and how */
+    size_t records;
+    int64_t last_id; /* 0: the trail is empty */
+    time_t last_at;
+    char head[65];     /* the last record's hash (hex): note it to detect a later cut */
+    int64_t anchor_id; /* the record whose hash is `anchor`, when one was given */
+} seal_audit_summary;
+
+/* Recomputes the chain into *out (0 when the trail could be read, intact or not), and
+ * when ANCHOR (a head noted earlier) is given, looks for a record with that hash: records
+ * cut from the end of the trail, or the whole trail rewritten, leave it out ("... is no
+ * longer in the audit trail"). SEAL_ESTORE only when the database cannot be read. */
+int seal_store_audit_verify(seal_store *st, const char *anchor, seal_audit_summary *out);
+
 /* ---- the operations (src/store/ca_ops.c) ---- */
 
 typedef struct seal_ca seal_ca;

@@ -524,14 +524,15 @@ out:
     return rc;
 }
 
-int seal_store_audit_check(seal_store *st, size_t *records_out)
+int seal_store_audit_verify(seal_store *st, const char *anchor, seal_audit_summary *out)
 {
     int rc = 0;
     sqlite3 *db = store_sqlite(st);
     sqlite3_stmt *stmt = NULL;
     char prev[65] = "", hash[65];
     int64_t expect_id = 1;
-    size_t count = 0;
+    memset(out, 0, sizeof *out);
+    out->intact = true;
     SEAL_TRY(store_ca_schema(st));
     SEAL_TRY(prepare(db, &stmt,
                      "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit "
@@ -539,26 +540,58 @@ int seal_store_audit_check(seal_store *st, size_t *records_out)
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(stmt, 0);
+        time_t at = (time_t)sqlite3_column_int64(stmt, 1);
         const char *stored_prev = (const char *)sqlite3_column_text(stmt, 6);
         const char *stored = (const char *)sqlite3_column_text(stmt, 7);
-        SEAL_ENSURE(id == expect_id, SEAL_ESTORE, "audit record %lld is missing",
-                    (long long)expect_id);
-        audit_hash(
-            hash, prev, id, (time_t)sqlite3_column_int64(stmt, 1),
-            (const char *)sqlite3_column_text(stmt, 2), (const char *)sqlite3_column_text(stmt, 3),
-            (const char *)sqlite3_column_text(stmt, 4), (const char *)sqlite3_column_text(stmt, 5));
-        SEAL_ENSURE(
-            stored_prev && strcmp(stored_prev, prev) == 0 && stored && strcmp(stored, hash) == 0,
-            SEAL_ESTORE, "audit record %lld was changed after it was written", (long long)id);
+        if (id != expect_id) {
+            snprintf(out->problem, sizeof out->problem, "audit record %lld is missing",
+                     (long long)expect_id);
+            out->intact = false;
+            break;
+        }
+        audit_hash(hash, prev, id, at, (const char *)sqlite3_column_text(stmt, 2),
+                   (const char *)sqlite3_column_text(stmt, 3),
+                   (const char *)sqlite3_column_text(stmt, 4),
+                   (const char *)sqlite3_column_text(stmt, 5));
+        if (!stored_prev || strcmp(stored_prev, prev) != 0 || !stored ||
+            strcmp(stored, hash) != 0) {
+            snprintf(out->problem, sizeof out->problem,
+                     "audit record %lld was changed after it was written", (long long)id);
+            out->intact = false;
+            break;
+        }
+        if (anchor && g_ascii_strcasecmp(anchor, hash) == 0)
+            out->anchor_id = id;
         g_strlcpy(prev, hash, sizeof prev);
         expect_id++;
-        count++;
+        out->records++;
+        out->last_id = id;
+        out->last_at = at;
     }
-    if (step != SQLITE_DONE)
+    if (out->intact && step != SQLITE_DONE)
         SEAL_FAIL(SEAL_ESTORE, "cannot read the audit trail: %s", sqlite3_errmsg(db));
-    if (records_out)
-        *records_out = count;
+    g_strlcpy(out->head, prev, sizeof out->head);
+    if (out->intact && anchor && !out->anchor_id) {
+        snprintf(out->problem, sizeof out->problem,
+                 "the record with hash %.16s... is no longer in the audit trail: records were "
+                 "cut from its end or the trail was rewritten",
+                 anchor);
+        out->intact = false;
+    }
 out:
     sqlite3_finalize(stmt);
     return rc;
+}
+
+int seal_store_audit_check(seal_store *st, size_t *records_out)
+{
+    seal_audit_summary sum;
+    int rc = seal_store_audit_verify(st, NULL, &sum);
+    if (rc < 0)
+        return rc;
+    if (!sum.intact)
+        return seal_error_set(SEAL_ESTORE, "%s", sum.problem);
+    if (records_out)
+        *records_out = sum.records;
+    return 0;
 }

@@ -1,0 +1,168 @@
+/* `sealsvc audit verify|list`: the platform's audit trail. Every change to the CA
+ * database (issue, revoke, freeze, renew, re-key...) writes a record whose hash chains to
+ * the one before, so an edited or deleted record shows. `verify` recomputes the chain and
+ * prints its head (the last record's hash); noted somewhere else and given back with
+ * --anchor, it also shows records cut from the end or a trail rewritten from scratch.
+ * Exit codes: 0 intact, 1 broken (the message names the first record that is not), 3
+ * error, 64 usage. */
+#include "cli.h"
+
+#include <seal/ca.h>
+#include <seal/error.h>
+#include <seal/store.h>
+
+#include <getopt.h>
+#include <glib.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char audit_usage[] =
+    "usage: sealsvc --data DIR audit COMMAND ...\n"
+    "\n"
+    "  verify [--anchor HASH] [--json]\n"
+    "                      recompute the hash chain of the audit trail and print its head\n"
+    "                      (the last record's hash); --anchor: a head noted earlier must\n"
+    "                      still be in the chain (nothing cut from the end, no rewrite)\n"
+    "  list [--target T] [--json]\n"
+    "                      the records, oldest first; T: cert:SERIAL, seal:ID\n"
+    "\n"
+    "exit: 0 intact (verify) or listed, 1 the trail is broken, 3 error, 64 usage\n";
+
+static void iso(char out[32], time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        strcpy(out, "?");
+}
+
+static int audit_verify(seal_store *st, const char *anchor, bool json)
+{
+    seal_audit_summary sum;
+    if (seal_store_audit_verify(st, anchor, &sum) < 0)
+        return cli_fail("audit verify");
+    if (!sum.intact) {
+        if (json) {
+            json_t *j = json_pack("{s:b, s:s}", "intact", 0, "problem", sum.problem);
+            json_dumpf(j, stdout, JSON_INDENT(2));
+            fputc('\n', stdout);
+            json_decref(j);
+        } else {
+            printf("audit trail: BROKEN - %s\n", sum.problem);
+        }
+        return EXIT_INVALID;
+    }
+    char last[32] = "";
+    if (sum.records)
+        iso(last, sum.last_at);
+    if (json) {
+        json_t *j = json_pack("{s:b, s:I, s:s}", "intact", 1, "records", (json_int_t)sum.records,
+                              "head", sum.head);
+        if (sum.records)
+            json_object_set_new(j, "last",
+                                json_pack("{s:I, s:s}", "id", (json_int_t)sum.last_id, "at", last));
+        if (anchor)
+            json_object_set_new(j, "anchor_id", json_integer(sum.anchor_id));
+        json_dumpf(j, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(j);
+        return EXIT_OK;
+    }
+    if (!sum.records) {
+        printf("audit trail: intact, empty\n");
+        return EXIT_OK;
+    }
+    printf("audit trail: intact, %zu records, the last #%lld at %s\n", sum.records,
+           (long long)sum.last_id, last);
+    printf("head:        %s\n", sum.head);
+    if (anchor)
+        printf("anchor:      record #%lld, still in the chain\n", (long long)sum.anchor_id);
+    printf("Keep the head somewhere else; 'audit verify --anchor HEAD' later shows records "
+           "cut from the end or a rewritten trail.\n");
+    return EXIT_OK;
+}
+
+static int audit_list(seal_store *st, const char *target, bool json)
+{
+    seal_audit_record *records = NULL;
+    size_t n = 0;
+    /* Serials are kept in lower-case hex; `openssl x509 -serial` prints upper case. */
+    char *key =
+        target && strncmp(target, "cert:", 5) == 0 ? g_ascii_strdown(target, -1) : g_strdup(target);
+    int rc = seal_store_audit_list(st, key, &records, &n);
+    g_free(key);
+    if (rc < 0)
+        return cli_fail("audit list");
+    json_t *arr = json ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        char at[32];
+        iso(at, records[i].at);
+        if (json)
+            json_array_append_new(
+                arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)records[i].id,
+                               "at", at, "actor", records[i].actor, "action", records[i].action,
+                               "target", records[i].target, "detail", records[i].detail));
+        else
+            printf("#%-5lld %s  %-8s %-24s %s (by %s)\n", (long long)records[i].id, at,
+                   records[i].action, records[i].target, records[i].detail, records[i].actor);
+    }
+    if (json) {
+        json_dumpf(arr, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(arr);
+    } else if (n == 0) {
+        printf("no audit records%s%s\n", target ? " about " : "", target ? target : "");
+    }
+    seal_audit_records_free(records, n);
+    return EXIT_OK;
+}
+
+int cmd_audit(const cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(audit_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *cmd = argv[1];
+    bool verify = strcmp(cmd, "verify") == 0;
+    if (!verify && strcmp(cmd, "list") != 0)
+        return cli_usage_error("unknown audit command '%s' (see 'sealsvc audit --help')", cmd);
+    const char *anchor = NULL, *target = NULL;
+    bool json = false;
+    static const struct option longopts[] = {{"anchor", required_argument, NULL, 'a'},
+                                             {"target", required_argument, NULL, 't'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
+        if (opt == 'a' && verify)
+            anchor = optarg;
+        else if (opt == 't' && !verify)
+            target = optarg;
+        else if (opt == 'j')
+            json = true;
+        else if (opt == 'h') {
+            fputs(audit_usage, stdout);
+            return EXIT_OK;
+        } else
+            return cli_usage_error("audit %s: unknown option '%s'", cmd, argv[optind]);
+    }
+    if (optind < argc - 1)
+        return cli_usage_error("audit %s: unexpected argument '%s'", cmd, argv[optind + 1]);
+    if (anchor && (strlen(anchor) != 64 || strspn(anchor, "0123456789abcdefABCDEF") != 64))
+        return cli_usage_error("audit verify: --anchor takes a head: 64 hex digits");
+    const char *data = cli_data_dir(ctx);
+    if (!data)
+        return cli_usage_error("audit needs the data directory: --data DIR or $SEALSVC_DATA");
+    seal_store *st = NULL;
+    if (seal_store_open(&st, data, false) < 0)
+        return cli_fail("audit");
+    int code = verify ? audit_verify(st, anchor, json) : audit_list(st, target, json);
+    if (code == EXIT_OK && fflush(stdout) != 0)
+        code = EXIT_ERROR;
+    seal_store_close(st);
+    return code;
+}
