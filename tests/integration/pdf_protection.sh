@@ -74,6 +74,14 @@ for kind in rc4-40 rc4-128 aes-128 aes-256; do
     check_sealed "$WORK/$kind.in.pdf" "$WORK/$kind.pdf" ""
 done
 
+# LTV data cannot be added to an encrypted file yet: refused by name, nothing written
+before=$(sha "$WORK/aes-256.pdf")
+expect_exit 3 "$SEALSVC" --data "$DATA" ltv "$WORK/aes-256.pdf" "$WORK/aes-256-ltv.pdf" --offline
+grep -q "aes-256.pdf is encrypted: adding long-term validation data .* is not supported yet" "$WORK/err" ||
+    fail "ltv on an encrypted file: not refused by name: $(cat "$WORK/err")"
+[ ! -e "$WORK/aes-256-ltv.pdf" ] || fail "ltv on an encrypted file left an output"
+[ "$(sha "$WORK/aes-256.pdf")" = "$before" ] || fail "ltv on an encrypted file changed its input"
+
 # a second seal on an encrypted sealed file keeps both valid
 stamp "$WORK/aes-256.pdf" "$WORK/aes-256-twice.pdf" --at 40,120
 pdfsig -nssdir "sql:$NSSDB" -no-ocsp "$WORK/aes-256-twice.pdf" >"$WORK/twice.sig" 2>&1 || true

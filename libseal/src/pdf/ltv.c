@@ -492,6 +492,23 @@ out:
     return rc;
 }
 
+/* The signed PDF, refused when encrypted: our DSS streams and a document timestamp's
+ * strings would have to be encrypted with the document's key, as the stamper does; until
+ * then, no half-encrypted file. */
+static int open_signed(seal_pdf **pdf, const char *in)
+{
+    int rc = seal_pdf_open(pdf, in);
+    if (rc == 0 && (*pdf)->crypt) {
+        rc = seal_error_set(SEAL_EUNSUPPORTED,
+                            "%s is encrypted: adding long-term validation data (DSS, document "
+                            "timestamps) to an encrypted PDF is not supported yet",
+                            in);
+        seal_pdf_free(*pdf);
+        *pdf = NULL;
+    }
+    return rc;
+}
+
 /* One B-LT round: `in` to `out` with a DSS for every signature in `in`. */
 static int dss_round(const char *in, const char *out, const seal_pdf_ltv_opts *opts,
                      seal_pdf_ltv_summary *summary)
@@ -500,7 +517,7 @@ static int dss_round(const char *in, const char *out, const seal_pdf_ltv_opts *o
     ltv_ctx c = {.opts = opts, .summary = summary};
     pdf_update u = {0};
     summary->signatures = summary->timestamps = 0;
-    SEAL_TRY(seal_pdf_open(&c.pdf, in));
+    SEAL_TRY(open_signed(&c.pdf, in));
     qpdf_data q = c.pdf->q;
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh old_dss = qpdf_oh_get_key(q, root, "/DSS");
@@ -626,7 +643,7 @@ static int doc_timestamp_round(const char *in, const char *out, const seal_pdf_l
     doc_ts d = {opts};
     size_t reserve = SEAL_TSP_TOKEN_ESTIMATE;
     const EVP_MD *md = opts->archive_tsa->md ? opts->archive_tsa->md : EVP_sha256();
-    SEAL_TRY(seal_pdf_open(&pdf, in));
+    SEAL_TRY(open_signed(&pdf, in));
     for (int attempt = 0;; attempt++) {
         size_t needed = 0;
         pdf_update_clear(&u);

@@ -183,37 +183,6 @@ static int compare_rows(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* /Size /Root /Info /ID [first-kept new] /Prev (ISO 32000-1 7.5.5, 14.4). */
-static int trailer_keys(seal_buf *out, const pdf_update *u, long long size)
-{
-    int rc = 0;
-    qpdf_data q = u->pdf->q;
-    qpdf_oh trailer = qpdf_get_trailer(q);
-    uint8_t fresh[16];
-    seal_buf first = SEAL_BUF_INIT;
-    SEAL_ENSURE(RAND_bytes(fresh, sizeof fresh) == 1, SEAL_ECRYPTO, "no random bytes available");
-    SEAL_TRY(seal_buf_printf(out, "/Size %lld /Root ", size));
-    SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Root")));
-    if (qpdf_oh_has_key(q, trailer, "/Info")) {
-        SEAL_TRY(seal_buf_append_str(out, " /Info "));
-        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Info")));
-    }
-    qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
-    size_t len = 0;
-    const char *bytes = NULL;
-    if (qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1 &&
-        qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, id, 0)))
-        bytes = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, id, 0), &len);
-    SEAL_TRY(bytes ? seal_hex_encode(&first, (const uint8_t *)bytes, len, false)
-                   : seal_hex_encode(&first, fresh, sizeof fresh, false));
-    SEAL_TRY(seal_buf_printf(out, " /ID [<%s> <", (const char *)first.data));
-    SEAL_TRY(seal_hex_encode(out, fresh, sizeof fresh, false));
-    SEAL_TRY(seal_buf_printf(out, ">] /Prev %llu", (unsigned long long)u->pdf->startxref));
-out:
-    seal_buf_clear(&first);
-    return rc;
-}
-
 int pdf_update_finish(pdf_update *u)
 {
     int rc = 0;
@@ -242,7 +211,7 @@ int pdf_update_finish(pdf_update *u)
         }
         i = j;
     }
-    SEAL_TRY(trailer_keys(&keys, u, u->next_obj));
+    SEAL_TRY(pdf_trailer_keys(&keys, u->pdf, u->next_obj));
     if (stream) {
         SEAL_TRY(seal_buf_printf(&dict, "/Type /XRef /W [1 5 2] /Index [%s] %s",
                                  (const char *)index.data, (const char *)keys.data));

@@ -34,6 +34,10 @@ int pdf_open_fd(seal_pdf **out, int fd, const char *path, const char *password);
  * type 1 with a 5-byte offset and a 2-byte generation, /W [1 5 2] (7.5.8.3). */
 int pdf_xref_entry(seal_buf *out, bool stream, uint64_t offset, long long gen);
 
+/* The trailer keys of a new revision: /Size SIZE, /Root, /Info, /Encrypt, /ID (the first
+ * part kept, a new second part) and /Prev (ISO 32000-1 7.5.5, 14.4). */
+int pdf_trailer_keys(seal_buf *out, const seal_pdf *pdf, long long size);
+
 /* Serialises an object handle the way qpdf unparses it (indirect objects as "N G R"). */
 int pdf_unparse(seal_buf *out, qpdf_data q, qpdf_oh oh);
 

@@ -368,51 +368,6 @@ static int compare_entries(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The trailer keys every revision repeats: /Root, /Info, /Encrypt, /ID with the first part
- * kept and a new second part (14.4), /Prev. A hybrid file's /XRefStm is not copied
- * (PDF-SIGN.md section 1). An encrypted file without /ID keeps none: the first part goes
- * into its key (7.6.3.3 Algorithm 2). */
-static int trailer_keys(seal_buf *out, seal_pdf *pdf, long long size)
-{
-    int rc = 0;
-    qpdf_data q = pdf->q;
-    qpdf_oh trailer = qpdf_get_trailer(q);
-    uint8_t fresh[16];
-    seal_buf first = SEAL_BUF_INIT;
-    SEAL_ENSURE(RAND_bytes(fresh, sizeof fresh) == 1, SEAL_ECRYPTO, "no random bytes available");
-    SEAL_TRY(seal_buf_printf(out, "/Size %lld /Root ", size));
-    SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Root")));
-    if (qpdf_oh_has_key(q, trailer, "/Info")) {
-        SEAL_TRY(seal_buf_append_str(out, " /Info "));
-        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Info")));
-    }
-    if (pdf->crypt) {
-        SEAL_TRY(seal_buf_append_str(out, " /Encrypt "));
-        SEAL_TRY(pdf_unparse(out, q, qpdf_oh_get_key(q, trailer, "/Encrypt")));
-    }
-    qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
-    bool has_id = qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1 &&
-                  qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, id, 0));
-    if (!has_id && pdf->crypt) {
-        SEAL_TRY(seal_buf_printf(out, " /Prev %llu", (unsigned long long)pdf->startxref));
-        goto out;
-    }
-    if (has_id) {
-        size_t len = 0;
-        const char *bytes =
-            qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, id, 0), &len);
-        SEAL_TRY(seal_hex_encode(&first, (const uint8_t *)bytes, len, false));
-    } else {
-        SEAL_TRY(seal_hex_encode(&first, fresh, sizeof fresh, false));
-    }
-    SEAL_TRY(seal_buf_printf(out, " /ID [<%s> <", (const char *)first.data));
-    SEAL_TRY(seal_hex_encode(out, fresh, sizeof fresh, false));
-    SEAL_TRY(seal_buf_printf(out, ">] /Prev %llu", (unsigned long long)pdf->startxref));
-out:
-    seal_buf_clear(&first);
-    return rc;
-}
-
 /* A classic table (7.5.4) when the last revision had one, else a stream (7.5.8). */
 static int write_xref(update *u, seal_pdf *pdf, long long size)
 {
@@ -447,7 +402,7 @@ static int write_xref(update *u, seal_pdf *pdf, long long size)
                 SEAL_EUNSUPPORTED,
                 "the file is too large for its kind of cross-reference section (%s)",
                 pdf->xref_is_stream ? "over 1 TiB" : "over 9.3 GiB with a classic table");
-    SEAL_TRY(trailer_keys(&keys, pdf, size));
+    SEAL_TRY(pdf_trailer_keys(&keys, pdf, size));
     if (pdf->xref_is_stream) {
         seal_buf dict = SEAL_BUF_INIT;
         rc = seal_buf_printf(&dict, "/Type /XRef /W [1 5 2] /Index [%s] %s",
