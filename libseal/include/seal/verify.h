@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* Fills the report's signer name, subject, issuer, serial and algorithm from CERT
+ * (replacing what was there). */
+int seal_sig_report_set_signer(seal_sig_report *s, X509 *cert);
+
 typedef struct seal_cert_checks {
     time_t at;       /* the signing time the checks are made at */
     bool at_proven;  /* `at` comes from a timestamp (or other proof of existence) */

@@ -20,24 +20,6 @@
 
 typedef enum ref_state { REF_OK, REF_CHANGED, REF_MISSING, REF_UNCHECKED } ref_state;
 
-int ofd_describe_signer(seal_sig_report *s, X509 *cert)
-{
-    free(s->signer_name);
-    free(s->signer_subject);
-    free(s->signer_issuer);
-    free(s->signer_serial);
-    free(s->algorithm);
-    s->signer_name = seal_cert_subject_cn(cert);
-    s->signer_subject = seal_x509_name_text(X509_get_subject_name(cert));
-    s->signer_issuer = seal_x509_name_text(X509_get_issuer_name(cert));
-    s->signer_serial = seal_cert_serial_hex(cert);
-    s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
-    if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
-        !s->algorithm)
-        return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
-    return 0;
-}
-
 time_t ofd_claimed_time(const seal_ofd_signature *sig, bool *zone_assumed)
 {
     time_t t = 0;

@@ -7,6 +7,7 @@
 #include "ofd_internal.h"
 
 #include <seal/report.h>
+#include <seal/verify.h>
 
 typedef struct ofd_verify_ctx {
     seal_ofd *doc;
@@ -18,8 +19,6 @@ int ofd_verify_seal(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signat
 /* Type=Sign: SignedValue.dat is a CMS SignedData or a bare signature (step 6). */
 int ofd_verify_sign(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig);
 
-/* Fills signer name, subject, issuer, serial and algorithm from the certificate. */
-int ofd_describe_signer(seal_sig_report *s, X509 *cert);
 /* The claimed time of SignatureDateTime (signed: Signature.xml is what the signature
  * covers); 0 when absent or unreadable. *zone_assumed when it had no time zone. */
 time_t ofd_claimed_time(const seal_ofd_signature *sig, bool *zone_assumed);

@@ -28,7 +28,7 @@ static int fill_identity(seal_sig_report *s, const seal_ses_signature *ses)
     s->seal_name = strdup(ses->seal->name);
     SEAL_ENSURE(s->kind && s->seal_name, SEAL_ENOMEM, "out of memory");
     if (ses->signer_cert)
-        SEAL_TRY(ofd_describe_signer(s, ses->signer_cert));
+        SEAL_TRY(seal_sig_report_set_signer(s, ses->signer_cert));
     const EVP_MD *md =
         ses->signer_cert ? seal_digest_for_alg(seal_key_alg_of(X509_get0_pubkey(ses->signer_cert)))
                          : EVP_sm3();

@@ -103,7 +103,7 @@ static int verify_cms(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_sign
                                     "the CMS does not carry the signer's certificate"));
         goto out;
     }
-    SEAL_TRY(ofd_describe_signer(s, cert));
+    SEAL_TRY(seal_sig_report_set_signer(s, cert));
     if (layout->has_content)
         SEAL_TRY(check_content(s, layout, xml, md, sig->path));
     /* What the signature is about: the content when encapsulated, else Signature.xml. */
@@ -212,7 +212,7 @@ static int verify_bare(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_sig
                                     sig->signed_value_path, value.len, tried));
         goto out;
     }
-    SEAL_TRY(ofd_describe_signer(s, signer));
+    SEAL_TRY(seal_sig_report_set_signer(s, signer));
     s->digest =
         strdup(seal_key_alg_of(X509_get0_pubkey(signer)) == SEAL_ALG_SM2 ? "sm3" : "sha256");
     SEAL_ENSURE(s->digest, SEAL_ENOMEM, "out of memory");

@@ -433,19 +433,6 @@ out:
     return rc;
 }
 
-static int describe_signer(seal_sig_report *s, X509 *cert)
-{
-    s->signer_name = seal_cert_subject_cn(cert);
-    s->signer_subject = seal_x509_name_text(X509_get_subject_name(cert));
-    s->signer_issuer = seal_x509_name_text(X509_get_issuer_name(cert));
-    s->signer_serial = seal_cert_serial_hex(cert);
-    s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
-    if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
-        !s->algorithm)
-        return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
-    return 0;
-}
-
 /* PDF-SIGN.md 5.4: chain and revocation of the signer's certificate at the best signing
  * time we have (verify/cert_checks.c), with the document's DSS as evidence. Proven by a
  * timestamp, a certificate that was not valid then fails the signature (ETSI EN 319
@@ -544,7 +531,7 @@ static int check_cms(const verify_ctx *c, seal_sig_report *s, const seal_buf *de
 
     X509 *cert = seal_cms_signer_cert(cms);
     if (cert)
-        SEAL_TRY(describe_signer(s, cert));
+        SEAL_TRY(seal_sig_report_set_signer(s, cert));
 
     /* The claimed time: /M, else a CMS signing-time attribute, else now. */
     char *m = string_key(c->q, sig, "/M");
@@ -621,7 +608,7 @@ static int check_doc_timestamp(const verify_ctx *c, seal_sig_report *s, const se
     }
     const seal_tst_info *info = seal_tst_get_info(tst);
     if (seal_tst_signer_cert(tst))
-        SEAL_TRY(describe_signer(s, seal_tst_signer_cert(tst)));
+        SEAL_TRY(seal_sig_report_set_signer(s, seal_tst_signer_cert(tst)));
     s->signing_time = info->gen_time;
     if (!info->md) {
         SEAL_TRY(seal_sig_add_check(

@@ -2,14 +2,34 @@
  * a trust anchor at the signing time, then the revocation status of each certificate of
  * that chain at that time, with the evidence named in the report. The PDF verifier calls
  * this for the signer; the OFD verifier and timestamp checks call it the same way. */
+#include <seal/crypto.h>
 #include <seal/error.h>
 #include <seal/revocation.h>
 #include <seal/verify.h>
 
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ISSUER_FETCHES 4
+
+int seal_sig_report_set_signer(seal_sig_report *s, X509 *cert)
+{
+    free(s->signer_name);
+    free(s->signer_subject);
+    free(s->signer_issuer);
+    free(s->signer_serial);
+    free(s->algorithm);
+    s->signer_name = seal_cert_subject_cn(cert);
+    s->signer_subject = seal_x509_name_text(X509_get_subject_name(cert));
+    s->signer_issuer = seal_x509_name_text(X509_get_issuer_name(cert));
+    s->signer_serial = seal_cert_serial_hex(cert);
+    s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
+    if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
+        !s->algorithm)
+        return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
+    return 0;
+}
 
 static char *check_name(const seal_cert_checks *how, const char *base)
 {
