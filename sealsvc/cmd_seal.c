@@ -82,6 +82,59 @@ out:
     return rc < 0 ? cli_fail("seal list") : EXIT_OK;
 }
 
+/* ------------------------------------------------- seal unlock / lock / revoke */
+
+/* An administrator's change of a seal's state, audited with the user name and --reason. */
+static int seal_action(const cli_ctx *ctx, const char *action, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"data", required_argument, NULL, 'D'},
+        {"reason", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *data_opt = NULL, *reason = NULL;
+    int opt;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'D')
+            data_opt = optarg;
+        else if (opt == 'r')
+            reason = optarg;
+        else
+            return cli_usage_error("seal %s: bad option (--reason TEXT, --data DIR)", action);
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("seal %s: give exactly one seal id", action);
+    const char *id = argv[optind];
+    const char *dir = data_dir_or(ctx, data_opt);
+    if (!dir)
+        return cli_usage_error("seal %s needs --data DIR (or $SEALSVC_DATA)", action);
+    int rc = 0;
+    seal_store *st = NULL;
+    seal_record before = {0}, after = {0};
+    SEAL_TRY(seal_store_open(&st, dir, false));
+    SEAL_TRY(seal_store_get_seal(st, id, &before));
+    SEAL_TRY(seal_store_seal_action(st, id, action, g_get_user_name(), reason));
+    SEAL_TRY(seal_store_get_seal(st, id, &after));
+    printf("seal %s: %s -> %s", id, before.state, after.state);
+    if (strcmp(action, "unlock") == 0)
+        printf(" (%d wrong PIN%s forgiven)", before.pin_failures,
+               before.pin_failures == 1 ? "" : "s");
+    printf("; recorded in the audit trail\n");
+out:
+    seal_record_clear(&before);
+    seal_record_clear(&after);
+    seal_store_close(st);
+    if (rc < 0) {
+        char *what = g_strdup_printf("seal %s", action);
+        int code = cli_fail(what);
+        g_free(what);
+        return code;
+    }
+    return EXIT_OK;
+}
+
 /* ---------------------------------------------------------------- seal show */
 
 static const char *seal_type_name(long type)
@@ -676,7 +729,11 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
 static const char seal_usage[] =
     "usage: sealsvc seal make ...      make a seal (seal make --help)\n"
     "       sealsvc seal list [--data DIR]\n"
-    "       sealsvc seal show FILE.esl [--json]\n";
+    "       sealsvc seal show FILE.esl [--json]\n"
+    "       sealsvc seal unlock|lock|revoke ID [--reason TEXT] [--data DIR]\n"
+    "                                 an administrator's change of a seal's state:\n"
+    "                                 unlock after the wrong-PIN lock, lock by hand,\n"
+    "                                 revoke for good (audited with --reason)\n";
 
 int cmd_seal(const cli_ctx *ctx, int argc, char **argv)
 {
@@ -695,5 +752,8 @@ int cmd_seal(const cli_ctx *ctx, int argc, char **argv)
         return seal_show(argc - 1, argv + 1);
     if (strcmp(sub, "make") == 0)
         return seal_make(ctx, argc - 1, argv + 1);
-    return cli_usage_error("unknown seal subcommand '%s' (make, list or show)", sub);
+    if (strcmp(sub, "unlock") == 0 || strcmp(sub, "lock") == 0 || strcmp(sub, "revoke") == 0)
+        return seal_action(ctx, sub, argc - 1, argv + 1);
+    return cli_usage_error(
+        "unknown seal subcommand '%s' (make, list, show, unlock, lock or revoke)", sub);
 }

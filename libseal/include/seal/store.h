@@ -79,6 +79,14 @@ int seal_store_list_seals(seal_store *st, char ***ids_out);
 int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
                            seal_signer **signer_out, seal_record *record_out);
 
+/* An administrator's change of a seal's state, in one transaction with an audit record
+ * ("seal:ID", by `actor`, `why` in the detail; never put a PIN there): "unlock" (locked ->
+ * active, the wrong-PIN count back to 0), "lock" (active -> locked: no stamp until
+ * unlocked) or "revoke" (active or locked -> revoked, for good). A seal in any other
+ * state is refused (SEAL_EPOLICY) naming its state; an unknown id is SEAL_ENOTFOUND. */
+int seal_store_seal_action(seal_store *st, const char *id, const char *action, const char *actor,
+                           const char *why);
+
 #ifdef __cplusplus
 }
 #endif

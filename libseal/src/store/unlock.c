@@ -6,6 +6,7 @@
 
 #include <seal/error.h>
 
+#include <stdio.h>
 #include <string.h>
 
 static void format_utc(char out[32], time_t t)
@@ -46,6 +47,15 @@ static int wrong_pin(seal_store *st, const char *id)
     if (rc < 0)
         return rc;
     int left = SEAL_STORE_MAX_PIN_FAILURES - failures;
+    /* The lock is a security event: the trail shows when it happened (never the PIN). */
+    if (left == 0) {
+        char target[160];
+        snprintf(target, sizeof target, "seal:%s", id);
+        rc = seal_store_audit(st, "sealsvc", "lock", target,
+                              "active -> locked: %d wrong PINs in a row", failures);
+        if (rc < 0)
+            return rc;
+    }
     if (left <= 0)
         return seal_error_set(SEAL_EAUTH,
                               "wrong PIN for seal %s; it is now locked after %d wrong PINs and "
