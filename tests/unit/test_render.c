@@ -682,6 +682,38 @@ static void test_pixel_limits(void **state)
     assert_int_equal(seal_render_pixel_size(&w, &h, 5000, 10, 600), SEAL_EPOLICY);
 }
 
+/* Keyword boxes follow the same placement rules as the drawing (11.3): vertical text that
+ * gives DeltaY alone stays in its column; without any delta a glyph advances by its width
+ * along ReadDirection. Boundary 2 1, X 3 Y 4, Size 4 (wide glyphs are 4 mm), baseline at
+ * 0.88 em: column x = 5..9; 文 at baseline 1 + 4 + 2 * 5 = 15, 字 at 20. */
+static void test_find_text_vertical(void **state)
+{
+    (void)state;
+    seal_ofd *doc = mini_ofd(
+        "<ofd:TextObject ID=\"3\" Boundary=\"2 1 10 18\" Font=\"4\" Size=\"4\">"
+        "<ofd:TextCode X=\"3\" Y=\"4\" DeltaY=\"5 5 5\">竖排文字</ofd:TextCode></ofd:TextObject>"
+        "<ofd:TextObject ID=\"5\" Boundary=\"0 0 20 20\" Font=\"4\" Size=\"2\" "
+        "ReadDirection=\"90\"><ofd:TextCode X=\"1\" Y=\"2\">上下</ofd:TextCode></ofd:TextObject>",
+        "<ofd:Fonts><ofd:Font ID=\"4\" FontName=\"SimSun\"/></ofd:Fonts>", NULL, 0, NULL, NULL);
+    seal_ofd_text_hit *hits = NULL;
+    size_t n = 0;
+    assert_int_equal(seal_ofd_find_text(doc, "文字", &hits, &n), 0);
+    assert_int_equal(n, 1);
+    assert_float_equal(hits[0].box.x, 5, 1e-6);
+    assert_float_equal(hits[0].box.w, 4, 1e-6);
+    assert_float_equal(hits[0].box.y, 15 - 0.88 * 4, 1e-6);
+    assert_float_equal(hits[0].box.h, 20 - 15 + 4, 1e-6);
+    free(hits);
+    /* No deltas, ReadDirection 90: 下 sits one em (2 mm) below 上, same x. */
+    assert_int_equal(seal_ofd_find_text(doc, "上下", &hits, &n), 0);
+    assert_int_equal(n, 1);
+    assert_float_equal(hits[0].box.x, 1, 1e-6);
+    assert_float_equal(hits[0].box.w, 2, 1e-6);
+    assert_float_equal(hits[0].box.h, 4, 1e-6);
+    free(hits);
+    seal_ofd_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -700,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_page_errors),
         cmocka_unit_test(test_image_object),
         cmocka_unit_test(test_pixel_limits),
+        cmocka_unit_test(test_find_text_vertical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

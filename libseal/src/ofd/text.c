@@ -78,6 +78,7 @@ typedef struct text_object {
     double origin_x, origin_y; /* Boundary's top-left on the page */
     double ctm[6];
     double size;           /* font size, mm */
+    int read_direction;    /* ReadDirection (table 46): 0, 90, 180 or 270 degrees */
     double last_x, last_y; /* X and Y of the previous TextCode (11.3: absent X or Y take them) */
 } text_object;
 
@@ -144,10 +145,20 @@ static int walk_text_code(glyph_list *list, text_object *t, const xmlNode *code)
     for (size_t i = 0; i < (size_t)count; i++) {
         uint32_t cp = g_utf8_get_char(p);
         SEAL_TRY(add_glyph(list, t, cp, x, y));
-        /* A glyph without its DeltaX advances by its own width (writers leave trailing
-         * deltas out); without its DeltaY it stays on the line (11.3). */
-        x += i < n_dx ? dx[i] : (is_wide(cp) ? t->size : t->size / 2);
-        y += i < n_dy ? dy[i] : 0;
+        /* DeltaX/DeltaY entry i leads from glyph i to i + 1 (11.3). Where neither list
+         * has an entry (writers leave trailing deltas out), the glyph advances by its own
+         * width along the reading direction; where only one has, the other offset is 0
+         * (vertical text gives DeltaY alone). As the renderer places them. */
+        bool none = i >= n_dx && i >= n_dy;
+        double advance = none ? (is_wide(cp) ? t->size : t->size / 2) : 0;
+        x += i < n_dx ? dx[i]
+                      : (t->read_direction == 0     ? advance
+                         : t->read_direction == 180 ? -advance
+                                                    : 0);
+        y += i < n_dy ? dy[i]
+                      : (t->read_direction == 90    ? advance
+                         : t->read_direction == 270 ? -advance
+                                                    : 0);
         p = g_utf8_next_char(p);
     }
 out:
@@ -168,6 +179,12 @@ static int walk_text_object(glyph_list *list, const xmlNode *obj)
     text_object t = {.ctm = {1, 0, 0, 1, 0, 0}};
     char *boundary = seal_ofd_xml_attr(obj, "Boundary"), *ctm = seal_ofd_xml_attr(obj, "CTM");
     char *size = seal_ofd_xml_attr(obj, "Size");
+    char *read_dir = seal_ofd_xml_attr(obj, "ReadDirection");
+    double dir = 0;
+    if (read_dir && ofd_parse_double(&dir, read_dir, "TextObject ReadDirection") == 0 &&
+        (dir == 90 || dir == 180 || dir == 270))
+        t.read_direction = (int)dir;
+    seal_error_clear();
     /* Boundary may have a negative height (rotated text, keyword.ofd); only its origin
      * places the object. An object that cannot be placed is left out. */
     if (!boundary || ofd_parse_numbers(box, 4, boundary, "TextObject Boundary") < 0 || !size ||
@@ -185,6 +202,7 @@ out:
     free(boundary);
     free(ctm);
     free(size);
+    free(read_dir);
     return rc;
 }
 
