@@ -1,10 +1,13 @@
-/* The benchmarks' generated documents (see bench_docs.h). */
+/* What the benchmarks share (see bench_docs.h). */
 #include "bench_docs.h"
 
+#include <errno.h>
 #include <openssl/rand.h>
+#include <seal/error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void make_pdf(const char *path, int pages, size_t image_bytes)
 {
@@ -56,4 +59,31 @@ void make_pdf(const char *path, int pages, size_t image_bytes)
     fclose(f);
     free(off);
     free(noise);
+}
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double bench_file_mib(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    double mib = (double)ftell(f) / (1 << 20);
+    fclose(f);
+    return mib;
+}
+
+void bench_die(const char *what)
+{
+    fprintf(stderr, "%s: %s failed%s%s\n", program_invocation_short_name, what,
+            *seal_error_last() ? ": " : "", seal_error_last());
+    exit(1);
 }

@@ -9,6 +9,8 @@
  * documents per second, the floor, their ratio (target: within 3x), the same against
  * the least the format itself requires (SM3 over every entry's uncompressed bytes), CPU
  * time, and the peak memory above the process baseline. */
+#include "bench_docs.h"
+
 #include <seal/crypto.h>
 #include <seal/error.h>
 #include <seal/image.h>
@@ -28,13 +30,6 @@
 
 #define PAGES 100
 #define RUNS  100
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CPU time of the process (user and system): what the stamper itself costs, whatever
  * else the machine is doing. */
@@ -70,12 +65,6 @@ static void reset_peak(void)
         fputs("5", f);
         fclose(f);
     }
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_ofd: %s failed: %s\n", what, seal_error_last());
-    exit(1);
 }
 
 /* Adds an entry whose bytes libzip frees after writing. */
@@ -178,7 +167,7 @@ static void make_ofd(const char *path)
  * the digest with the user ID of GB/T 32918 (what a sealer signs is about that size). */
 static double floor_once(const char *path, EVP_PKEY *key)
 {
-    double t0 = now();
+    double t0 = bench_now();
     int fd = open(path, O_RDONLY);
     static unsigned char chunk[1 << 20];
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -203,7 +192,7 @@ static double floor_once(const char *path, EVP_PKEY *key)
     }
     EVP_MD_CTX_free(md);
     EVP_PKEY_CTX_free(pctx);
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* What the format itself asks of any OFD sealer (OFD-SEAL.md 4: a reference's digest is
@@ -212,7 +201,7 @@ static double floor_once(const char *path, EVP_PKEY *key)
  * format accounts for. */
 static double format_floor_once(const char *path, EVP_PKEY *key, double *uncompressed_mib)
 {
-    double t0 = now();
+    double t0 = bench_now();
     int err = 0;
     static unsigned char chunk[1 << 16];
     zip_t *z = zip_open(path, ZIP_RDONLY, &err);
@@ -248,16 +237,7 @@ static double format_floor_once(const char *path, EVP_PKEY *key, double *uncompr
     EVP_MD_CTX_free(md);
     EVP_PKEY_CTX_free(pctx);
     *uncompressed_mib = (double)total / (1 << 20);
-    return now() - t0;
-}
-
-static double file_mib(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    fseek(f, 0, SEEK_END);
-    double mib = (double)ftell(f) / (1 << 20);
-    fclose(f);
-    return mib;
+    return bench_now() - t0;
 }
 
 int main(int argc, char **argv)
@@ -291,24 +271,24 @@ int main(int argc, char **argv)
     if (seal_key_generate(&ca_key, SEAL_ALG_RSA, 2048) < 0 ||
         seal_key_generate(&maker_key, SEAL_ALG_SM2, 0) < 0 ||
         seal_key_generate(&key, SEAL_ALG_SM2, 0) < 0)
-        die("key generation");
+        bench_die("key generation");
     if (seal_cert_issue(&ca, &spec, ca_key, NULL, NULL) < 0)
-        die("root certificate");
+        bench_die("root certificate");
     spec.role = SEAL_CERT_SEAL_MAKER;
     spec.common_name = "制章者";
     if (seal_cert_issue(&maker, &spec, maker_key, ca, ca_key) < 0)
-        die("maker certificate");
+        bench_die("maker certificate");
     spec.role = SEAL_CERT_SIGNER;
     spec.common_name = "基准测试有限公司";
     if (seal_cert_issue(&cert, &spec, key, ca, ca_key) < 0)
-        die("certificate");
+        bench_die("certificate");
     if (seal_signer_new_software(&maker_signer, maker_key, maker, NULL) < 0 ||
         seal_signer_new_software(&signer, key, cert, NULL) < 0)
-        die("signer");
+        bench_die("signer");
     seal_buf png = SEAL_BUF_INIT, esl = SEAL_BUF_INIT;
     seal_drawing drawing = {.shape = SEAL_SHAPE_ROUND, .name = "基准测试有限公司"};
     if (seal_image_draw(&png, &drawing) < 0)
-        die("seal image");
+        bench_die("seal image");
     STACK_OF(X509) *bound = sk_X509_new_null();
     sk_X509_push(bound, cert);
     seal_eseal_spec seal_spec = {.es_id = "1101080000001",
@@ -325,7 +305,7 @@ int main(int argc, char **argv)
                                  .valid_start = t - 60,
                                  .valid_end = t + 86400};
     if (seal_eseal_make(&esl, &seal_spec, maker_signer) < 0)
-        die("seal");
+        bench_die("seal");
     sk_X509_free(bound);
 
     seal_placement place = {1, 150, 240, 42, 42, -1};
@@ -338,7 +318,7 @@ int main(int argc, char **argv)
     long base = status_kib("VmRSS");
     reset_peak();
     if (seal_ofd_stamp(in, out, signer, esl.data, esl.len, &opts) < 0)
-        die("stamp");
+        bench_die("stamp");
     /* Each stamp writes a new file, as the service does; they are removed afterwards. */
     static char outs[RUNS][320];
     for (int i = 0; i < RUNS; i++)
@@ -346,10 +326,10 @@ int main(int argc, char **argv)
     double stamp_s = 0, stamp_cpu = 0, floor_s = 0, floor_cpu = 0, format_s = 0;
     double uncompressed_mib = 0;
     for (int i = 0; i < RUNS; i++) {
-        double t0 = now(), c0 = cpu_s();
+        double t0 = bench_now(), c0 = cpu_s();
         if (seal_ofd_stamp(in, outs[i], signer, esl.data, esl.len, &opts) < 0)
-            die("stamp");
-        stamp_s += now() - t0;
+            bench_die("stamp");
+        stamp_s += bench_now() - t0;
         stamp_cpu += cpu_s() - c0;
         unlink(outs[i]);
         c0 = cpu_s();
@@ -365,7 +345,7 @@ int main(int argc, char **argv)
     long peak = status_kib("VmHWM");
 
     printf("%d-page OFD (%.2f MiB), %d SM2 seals (Type=Seal, one StampAnnot):\n", PAGES,
-           file_mib(in), RUNS);
+           bench_file_mib(in), RUNS);
     printf("  sealsvc  %8.1f documents/s (%.2f ms each)\n", 1 / stamp_s, stamp_s * 1e3);
     printf("  floor    %8.1f documents/s (%.2f ms: SM3 of the package + one SM2 signature)\n",
            1 / floor_s, floor_s * 1e3);

@@ -30,20 +30,6 @@
 
 extern char **environ;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_pdfsig: %s failed%s%s\n", what, *seal_error_last() ? ": " : "",
-            seal_error_last());
-    exit(1);
-}
-
 /* Runs argv quietly; dies when it fails. */
 static void run(char *const argv[])
 {
@@ -74,12 +60,12 @@ static void make_nssdb(const char *dir, EVP_PKEY *key, X509 *cert, X509 *ca)
     PKCS12 *bundle = PKCS12_create("bench", "bench", key, cert, NULL, 0, 0, 0, 0, 0);
     FILE *f = fopen(p12, "wb");
     if (!bundle || !f || i2d_PKCS12_fp(f, bundle) != 1)
-        die("writing the PKCS#12 file");
+        bench_die("writing the PKCS#12 file");
     fclose(f);
     PKCS12_free(bundle);
     f = fopen(ca_pem, "w");
     if (!f || PEM_write_X509(f, ca) != 1)
-        die("writing the CA certificate");
+        bench_die("writing the CA certificate");
     fclose(f);
     run((char *[]){"certutil", "-N", "-d", db, "--empty-password", NULL});
     run((char *[]){"certutil", "-A", "-d", db, "-n", "bench-root", "-t", "CT,C,C", "-i", ca_pem,
@@ -99,19 +85,19 @@ static result compare(const char *doc, const char *out, const char *db, int runs
                       (char *)doc, (char *)out, NULL};
     /* One of each first: the page cache and the libraries are warm for both. */
     if (seal_pdf_stamp(doc, out, signer, opts) < 0)
-        die("stamp");
+        bench_die("stamp");
     unlink(out);
     run(pdfsig);
     for (int i = 0; i < runs; i++) {
         unlink(out);
-        double t0 = now();
+        double t0 = bench_now();
         if (seal_pdf_stamp(doc, out, signer, opts) < 0)
-            die("stamp");
-        r.ours_s += now() - t0;
+            bench_die("stamp");
+        r.ours_s += bench_now() - t0;
         unlink(out);
-        t0 = now();
+        t0 = bench_now();
         run(pdfsig);
-        r.pdfsig_s += now() - t0;
+        r.pdfsig_s += bench_now() - t0;
     }
     r.ours_s /= runs;
     r.pdfsig_s /= runs;
@@ -160,12 +146,12 @@ int main(int argc, char **argv)
     ca_spec.common_name = "Benchmark Root";
     if (seal_key_generate(&key, SEAL_ALG_RSA, 2048) < 0 ||
         seal_key_generate(&ca_key, SEAL_ALG_RSA, 2048) < 0)
-        die("key generation");
+        bench_die("key generation");
     if (seal_cert_issue(&ca, &ca_spec, ca_key, NULL, NULL) < 0 ||
         seal_cert_issue(&cert, &spec, key, ca, ca_key) < 0)
-        die("certificate");
+        bench_die("certificate");
     if (seal_signer_new_software(&signer, key, cert, NULL) < 0)
-        die("signer");
+        bench_die("signer");
     make_nssdb(dir, key, cert, ca);
 
     /* pdfsig's fixed cost per document: starting, loading NSS and the database. */
@@ -173,9 +159,9 @@ int main(int argc, char **argv)
     run(list);
     double startup = 0;
     for (int i = 0; i < 20; i++) {
-        double t0 = now();
+        double t0 = bench_now();
         run(list);
-        startup += now() - t0;
+        startup += bench_now() - t0;
     }
     startup /= 20;
 

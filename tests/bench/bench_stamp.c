@@ -26,13 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static long maxrss_kib(void)
 {
     struct rusage ru;
@@ -43,7 +36,7 @@ static long maxrss_kib(void)
 /* The floor: SHA-256 over the whole file, read in 1 MiB chunks, plus one RSA signature. */
 static double floor_once(const char *path, EVP_PKEY *key)
 {
-    double t0 = now();
+    double t0 = bench_now();
     int fd = open(path, O_RDONLY);
     static unsigned char chunk[1 << 20];
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -61,7 +54,7 @@ static double floor_once(const char *path, EVP_PKEY *key)
     EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key);
     EVP_DigestSign(md, sig, &sig_len, digest, len);
     EVP_MD_CTX_free(md);
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 static double median(const double *v, int n)
@@ -80,7 +73,7 @@ static double median(const double *v, int n)
  * and a sync. */
 static double copy_once(const char *path, const char *to, bool remove)
 {
-    double t0 = now();
+    double t0 = bench_now();
     int in = open(path, O_RDONLY);
     int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || out < 0) {
@@ -100,25 +93,10 @@ static double copy_once(const char *path, const char *to, bool remove)
     fsync(out);
     close(out);
     close(in);
-    double t = now() - t0;
+    double t = bench_now() - t0;
     if (remove)
         unlink(to);
     return t;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_stamp: %s failed: %s\n", what, seal_error_last());
-    exit(1);
-}
-
-static double file_mib(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    fseek(f, 0, SEEK_END);
-    double mib = (double)ftell(f) / (1 << 20);
-    fclose(f);
-    return mib;
 }
 
 int main(int argc, char **argv)
@@ -154,16 +132,16 @@ int main(int argc, char **argv)
     ca_spec.common_name = "Benchmark Root";
     if (seal_key_generate(&key, SEAL_ALG_RSA, 2048) < 0 ||
         seal_key_generate(&ca_key, SEAL_ALG_RSA, 2048) < 0)
-        die("key generation");
+        bench_die("key generation");
     if (seal_cert_issue(&ca, &ca_spec, ca_key, NULL, NULL) < 0 ||
         seal_cert_issue(&cert, &spec, key, ca, ca_key) < 0)
-        die("certificate");
+        bench_die("certificate");
     if (seal_signer_new_software(&signer, key, cert, NULL) < 0)
-        die("signer");
+        bench_die("signer");
     seal_buf png = SEAL_BUF_INIT;
     seal_drawing drawing = {.shape = SEAL_SHAPE_ROUND, .name = "基准测试有限公司"};
     if (seal_image_draw(&png, &drawing) < 0)
-        die("seal image");
+        bench_die("seal image");
     seal_pdf_stamp_opts opts = {.page = 1,
                                 .x_mm = 100,
                                 .y_mm = 100,
@@ -180,20 +158,20 @@ int main(int argc, char **argv)
      * would, removed after it is timed (a service hands it on; the memory of its pages goes
      * back to the kernel, as on a machine whose page cache is in use). */
     if (seal_pdf_stamp(small, out, signer, &opts) < 0)
-        die("stamp");
+        bench_die("stamp");
     unlink(out);
     enum { RUNS = 200, ROUNDS = 5 };
     double stamp_r[ROUNDS], floor_r[ROUNDS], disk_r[ROUNDS];
-    printf("1 MB PDF (%.2f MiB, 50 pages), %d rounds of %d stamps, RSA-2048:\n", file_mib(small),
-           ROUNDS, RUNS);
+    printf("1 MB PDF (%.2f MiB, 50 pages), %d rounds of %d stamps, RSA-2048:\n",
+           bench_file_mib(small), ROUNDS, RUNS);
     for (int r = 0; r < ROUNDS; r++) {
         sync();
         stamp_r[r] = floor_r[r] = disk_r[r] = 0;
         for (int i = 0; i < RUNS; i++) {
-            double t0 = now();
+            double t0 = bench_now();
             if (seal_pdf_stamp(small, out, signer, &opts) < 0)
-                die("stamp");
-            stamp_r[r] += now() - t0;
+                bench_die("stamp");
+            stamp_r[r] += bench_now() - t0;
             unlink(out);
             floor_r[r] += floor_once(small, key);
             disk_r[r] += copy_once(small, out, true);
@@ -225,13 +203,13 @@ int main(int argc, char **argv)
         enum { BIG_RUNS = 3 };
         double st[BIG_RUNS], fl[BIG_RUNS], ratio[BIG_RUNS], disk[BIG_RUNS];
         long base = maxrss_kib();
-        printf("100 MB PDF (%.1f MiB, 100 pages), %d stamps:\n", file_mib(big), BIG_RUNS);
+        printf("100 MB PDF (%.1f MiB, 100 pages), %d stamps:\n", bench_file_mib(big), BIG_RUNS);
         for (int r = 0; r < BIG_RUNS; r++) {
             sync();
-            double s0 = now();
+            double s0 = bench_now();
             if (seal_pdf_stamp(big, out, signer, &opts) < 0)
-                die("stamp (100 MB)");
-            st[r] = now() - s0;
+                bench_die("stamp (100 MB)");
+            st[r] = bench_now() - s0;
             unlink(out);
             fl[r] = floor_once(big, key);
             ratio[r] = st[r] / fl[r];
