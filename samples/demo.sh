@@ -78,4 +78,6 @@ Done. Where to look:
 Try:  $SEALSVC verify $OUT --json
       pdfsig $OUT
       $SEALSVC --data $DEMO/platform verify $OFD_OUT
+      $SEALSVC --data $DEMO/platform audit list --document $OUT   (which stamp made it)
+      $SEALSVC --data $DEMO/platform audit verify                 (the trail is intact)
 TXT

@@ -1,6 +1,7 @@
 /* `sealsvc audit verify|list`: the platform's audit trail. Every change to the CA
- * database (issue, revoke, freeze, renew, re-key...) writes a record whose hash chains to
- * the one before, so an edited or deleted record shows. `verify` recomputes the chain and
+ * database (issue, revoke, freeze, renew, re-key...), to a seal's state, and every use of a
+ * seal by `stamp` writes a record whose hash chains to the one before, so an edited or
+ * deleted record shows. `verify` recomputes the chain and
  * prints its head (the last record's hash); noted somewhere else and given back with
  * --anchor, it also shows records cut from the end or a trail rewritten from scratch.
  * Exit codes: 0 intact, 1 broken (the message names the first record that is not), 3
@@ -8,6 +9,7 @@
 #include "cli.h"
 
 #include <seal/ca.h>
+#include <seal/crypto.h>
 #include <seal/error.h>
 #include <seal/store.h>
 
@@ -24,8 +26,9 @@ static const char audit_usage[] =
     "                      recompute the hash chain of the audit trail and print its head\n"
     "                      (the last record's hash); --anchor: a head noted earlier must\n"
     "                      still be in the chain (nothing cut from the end, no rewrite)\n"
-    "  list [--target T] [--json]\n"
-    "                      the records, oldest first; T: cert:SERIAL, seal:ID\n"
+    "  list [--target T] [--document FILE] [--json]\n"
+    "                      the records, oldest first; T: cert:SERIAL, seal:ID; FILE: the\n"
+    "                      stamps whose input or output was this document (by digest)\n"
     "\n"
     "exit: 0 intact (verify) or listed, 1 the trail is broken, 3 error, 64 usage\n";
 
@@ -82,14 +85,57 @@ static int audit_verify(seal_store *st, const char *anchor, bool json)
     return EXIT_OK;
 }
 
-static int audit_list(seal_store *st, const char *target, bool json)
+static gint by_id(gconstpointer a, gconstpointer b)
+{
+    const seal_audit_record *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The records that name a document by its digest: stamps record SHA-256, or SM3 for SM2
+ * seals, so both are looked for. */
+static int find_document(seal_store *st, const char *target, const char *path,
+                         seal_audit_record **out, size_t *n)
+{
+    const EVP_MD *mds[] = {EVP_sha256(), EVP_sm3()};
+    GArray *all = g_array_new(FALSE, TRUE, sizeof(seal_audit_record));
+    int rc = 0;
+    for (size_t i = 0; i < sizeof mds / sizeof mds[0] && rc == 0; i++) {
+        uint8_t d[EVP_MAX_MD_SIZE];
+        size_t len = 0;
+        seal_audit_record *found = NULL;
+        size_t k = 0;
+        rc = seal_digest_file(mds[i], path, d, &len);
+        if (rc < 0)
+            break;
+        seal_buf hex = SEAL_BUF_INIT;
+        rc = seal_hex_encode(&hex, d, len, false);
+        if (rc == 0)
+            rc = seal_store_audit_find(st, target, (const char *)hex.data, &found, &k);
+        seal_buf_clear(&hex);
+        if (rc == 0)
+            g_array_append_vals(all, found, (guint)k); /* the strings now belong to `all` */
+        g_free(found);
+    }
+    g_array_sort(all, by_id);
+    *n = all->len;
+    *out = (seal_audit_record *)g_array_free(all, FALSE);
+    if (rc < 0) {
+        seal_audit_records_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int audit_list(seal_store *st, const char *target, const char *document, bool json)
 {
     seal_audit_record *records = NULL;
     size_t n = 0;
     /* Serials are kept in lower-case hex; `openssl x509 -serial` prints upper case. */
     char *key =
         target && strncmp(target, "cert:", 5) == 0 ? g_ascii_strdown(target, -1) : g_strdup(target);
-    int rc = seal_store_audit_list(st, key, &records, &n);
+    int rc = document ? find_document(st, key, document, &records, &n)
+                      : seal_store_audit_list(st, key, &records, &n);
     g_free(key);
     if (rc < 0)
         return cli_fail("audit list");
@@ -103,7 +149,7 @@ static int audit_list(seal_store *st, const char *target, bool json)
                                "at", at, "actor", records[i].actor, "action", records[i].action,
                                "target", records[i].target, "detail", records[i].detail));
         else
-            printf("#%-5lld %s  %-8s %-24s %s (by %s)\n", (long long)records[i].id, at,
+            printf("#%-5lld %s  %-12s %-24s %s (by %s)\n", (long long)records[i].id, at,
                    records[i].action, records[i].target, records[i].detail, records[i].actor);
     }
     if (json) {
@@ -111,7 +157,8 @@ static int audit_list(seal_store *st, const char *target, bool json)
         fputc('\n', stdout);
         json_decref(arr);
     } else if (n == 0) {
-        printf("no audit records%s%s\n", target ? " about " : "", target ? target : "");
+        printf("no audit records%s%s%s%s\n", target ? " about " : "", target ? target : "",
+               document ? " naming " : "", document ? document : "");
     }
     seal_audit_records_free(records, n);
     return EXIT_OK;
@@ -127,13 +174,12 @@ int cmd_audit(const cli_ctx *ctx, int argc, char **argv)
     bool verify = strcmp(cmd, "verify") == 0;
     if (!verify && strcmp(cmd, "list") != 0)
         return cli_usage_error("unknown audit command '%s' (see 'sealsvc audit --help')", cmd);
-    const char *anchor = NULL, *target = NULL;
+    const char *anchor = NULL, *target = NULL, *document = NULL;
     bool json = false;
-    static const struct option longopts[] = {{"anchor", required_argument, NULL, 'a'},
-                                             {"target", required_argument, NULL, 't'},
-                                             {"json", no_argument, NULL, 'j'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"anchor", required_argument, NULL, 'a'},   {"target", required_argument, NULL, 't'},
+        {"document", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     optind = 1;
     opterr = 0;
     int opt;
@@ -142,6 +188,8 @@ int cmd_audit(const cli_ctx *ctx, int argc, char **argv)
             anchor = optarg;
         else if (opt == 't' && !verify)
             target = optarg;
+        else if (opt == 'd' && !verify)
+            document = optarg;
         else if (opt == 'j')
             json = true;
         else if (opt == 'h') {
@@ -160,7 +208,7 @@ int cmd_audit(const cli_ctx *ctx, int argc, char **argv)
     seal_store *st = NULL;
     if (seal_store_open(&st, data, false) < 0)
         return cli_fail("audit");
-    int code = verify ? audit_verify(st, anchor, json) : audit_list(st, target, json);
+    int code = verify ? audit_verify(st, anchor, json) : audit_list(st, target, document, json);
     if (code == EXIT_OK && fflush(stdout) != 0)
         code = EXIT_ERROR;
     seal_store_close(st);

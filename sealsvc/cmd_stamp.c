@@ -336,6 +336,8 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     seal_record rec = {0};
     cli_time time = {0};
     char *signed_tmp = NULL;
+    stamp_record record = {.format = "PDF"};
+    char *in_abs = NULL, *out_abs = NULL;
 
     optind = 0;
     int c;
@@ -479,6 +481,13 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
                                    offset_arg);
     }
     bool is_ofd = stamp_is_ofd(in);
+    /* The trail names the files as they are wherever it is read from. */
+    in_abs = g_canonicalize_filename(in, NULL);
+    out_abs = g_canonicalize_filename(out, NULL);
+    record.in = in_abs;
+    record.out = out_abs;
+    if (is_ofd)
+        record.format = "OFD";
     if (is_ofd && (opts.invisible || opts.reason || opts.location))
         return cli_usage_error("stamp: an OFD seal is always shown and OFD signatures record no "
                                "reason or location; drop --invisible, --reason, --location");
@@ -522,13 +531,23 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         goto out_fail;
     opts.password = password;
 
-    if (seal_store_open(&store, data, false) < 0 ||
-        check_seal_certificate(store, data, seal_id) < 0 ||
+    if (seal_store_open(&store, data, false) < 0)
+        goto out_fail;
+    /* From here on every outcome is a use of the seal, recorded in the audit trail. */
+    record.seal_id = seal_id;
+    if (check_seal_certificate(store, data, seal_id) < 0 ||
         seal_store_unlock_seal(store, seal_id, pin, &signer, &rec) < 0)
         goto out_fail;
     seal_secure_zero(pin, sizeof pin);
     if (is_ofd) {
-        code = stamp_ofd(in, out, signer, &rec, &req, ofd_mode, opts.tsa, opts.tsa_trust);
+        code = stamp_ofd(in, out, signer, &rec, &req, ofd_mode, opts.tsa, opts.tsa_trust, &plan,
+                         &record);
+        code = stamp_audit(store, &record, code);
+        if (code == EXIT_OK) {
+            char *cn = seal_cert_subject_cn(seal_signer_cert(signer));
+            stamp_ofd_print(out, &rec, &plan, ofd_mode, opts.tsa != NULL, cn ? cn : "?");
+            free(cn);
+        }
         goto out;
     }
 
@@ -548,27 +567,43 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         opts.n_placements = plan.count;
         opts.strips = &plan.strips;
     }
+    static const char *const levels[] = {"B-B", "B-T", "B-LT", "B-LTA"};
+    snprintf(record.how, sizeof record.how, "PAdES %s%s", levels[time.level],
+             opts.certify ? ", certifying" : "");
+    record.places = opts.invisible ? 0 : plan.count;
+    opts.digests = &record.digests;
     if (time.level >= CLI_LEVEL_B_LT) {
         /* B-LT: the validation data goes into a later update of the signed file. */
         signed_tmp = g_strdup_printf("%s.signed-%d", out, (int)getpid());
         if (seal_pdf_stamp(in, signed_tmp, signer, &opts) < 0 ||
             cli_time_ltv(&time, signed_tmp, out) < 0)
             goto out_fail;
+        size_t len = 0;
+        if (seal_digest_file(record.digests.md, out, record.digests.after, &len) < 0) {
+            unlink(out);
+            goto out_fail;
+        }
     } else if (seal_pdf_stamp(in, out, signer, &opts) < 0) {
         goto out_fail;
     }
 
+    code = stamp_audit(store, &record, EXIT_OK);
+    if (code != EXIT_OK)
+        goto out;
     char *signer_cn = seal_cert_subject_cn(seal_signer_cert(signer));
     print_stamped(out, &rec, &opts, signer_cn ? signer_cn : "?");
     free(signer_cn);
-    code = EXIT_OK;
     goto out;
 out_fail:
     code = cli_fail("stamp");
+    if (record.seal_id)
+        code = stamp_audit(store, &record, code);
 out:
     if (signed_tmp)
         unlink(signed_tmp);
     g_free(signed_tmp);
+    g_free(in_abs);
+    g_free(out_abs);
     cli_time_clear(&time);
     seal_secure_zero(pin, sizeof pin);
     seal_place_plan_clear(&plan);

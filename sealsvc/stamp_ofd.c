@@ -33,8 +33,8 @@ int stamp_ofd_mode_parse(const char *text, seal_ofd_stamp_mode *mode)
     return 0;
 }
 
-static void print_stamped(const char *out, const seal_record *rec, const seal_place_plan *plan,
-                          seal_ofd_stamp_mode mode, bool timestamped, const char *signer_cn)
+void stamp_ofd_print(const char *out, const seal_record *rec, const seal_place_plan *plan,
+                     seal_ofd_stamp_mode mode, bool timestamped, const char *signer_cn)
 {
     const char *kind = rec->alg == SEAL_ALG_SM2 ? "seal" : "sign";
     char locked[48];
@@ -59,12 +59,11 @@ static void print_stamped(const char *out, const seal_record *rec, const seal_pl
 
 int stamp_ofd(const char *in, const char *out, const seal_signer *signer, const seal_record *rec,
               seal_place_request *req, seal_ofd_stamp_mode mode, const seal_tsp_client *tsa,
-              const seal_trust *tsa_trust)
+              const seal_trust *tsa_trust, seal_place_plan *plan, stamp_record *record)
 {
     int code = EXIT_ERROR;
     seal_eseal *seal = NULL;
     seal_ofd *doc = NULL;
-    seal_place_plan plan = {NULL, 0, {NULL, 0}};
 
     if (seal_eseal_parse(&seal, rec->esl.data, rec->esl.len) < 0) {
         seal_error_wrap(seal_error_last_code(), "seal %s", rec->id);
@@ -85,28 +84,29 @@ int stamp_ofd(const char *in, const char *out, const seal_signer *signer, const 
         goto fail;
     seal_place_doc place;
     seal_ofd_place_doc(&place, doc);
-    if (seal_place_plan_make(&plan, req, &place) < 0)
+    if (seal_place_plan_make(plan, req, &place) < 0)
         goto fail;
     seal_ofd_free(doc);
     doc = NULL;
 
+    record->places = plan->count;
+    snprintf(record->how, sizeof record->how, "OFD Type=%s%s%s",
+             rec->alg == SEAL_ALG_SM2 ? "Seal" : "Sign", tsa ? ", timestamped" : "",
+             mode == SEAL_OFD_STAMP_LOCK ? ", document locked" : "");
     seal_ofd_stamp_opts opts = {.mode = mode,
-                                .placements = plan.items,
-                                .n_placements = plan.count,
-                                .strips = &plan.strips,
+                                .placements = plan->items,
+                                .n_placements = plan->count,
+                                .strips = &plan->strips,
                                 .tsa = tsa,
-                                .tsa_trust = tsa_trust};
+                                .tsa_trust = tsa_trust,
+                                .digests = &record->digests};
     if (seal_ofd_stamp(in, out, signer, rec->esl.data, rec->esl.len, &opts) < 0)
         goto fail;
-    char *signer_cn = seal_cert_subject_cn(seal_signer_cert(signer));
-    print_stamped(out, rec, &plan, mode, tsa != NULL, signer_cn ? signer_cn : "?");
-    free(signer_cn);
     code = EXIT_OK;
     goto out;
 fail:
     code = cli_fail("stamp");
 out:
-    seal_place_plan_clear(&plan);
     seal_ofd_free(doc);
     seal_eseal_free(seal);
     return code;

@@ -91,6 +91,10 @@ grep -q 'proven by timestamp (sealsvc Demo TSA)' "$WORK/sm2.txt" || fail "SM2: t
 "$SEALSVC" --data "$DATA" stamp "$SAMPLE" "$WORK/lt.pdf" --seal "$RSA" --pin "$RSA_PIN" \
     --page 1 --at 100,100 --tsa "$OUR_TSA_URL" --level B-LT "${EVIDENCE[@]}" >/dev/null
 qpdf --check "$WORK/lt.pdf" >/dev/null || fail "qpdf --check rejects lt.pdf"
+# the trail records the file as it was written, after its validation data
+"$SEALSVC" --data "$DATA" audit list --document "$WORK/lt.pdf" >"$WORK/lt-audit.txt"
+grep -q -- "-> $WORK/lt.pdf (sha256 $(sha "$WORK/lt.pdf")), 1 place, PAdES B-LT" "$WORK/lt-audit.txt" ||
+    fail "the B-LT stamp's audit record: $(cat "$WORK/lt-audit.txt")"
 pdfsig_valid "$WORK/lt.pdf" 1
 mkdir -p "$WORK/dss"
 read -r _ NCERTS _ NCRLS _ NOCSPS _ VRI <<<"$($PADES dss "$WORK/lt.pdf" "$WORK/dss")"

@@ -137,6 +137,10 @@ typedef struct seal_audit_record {
 
 /* The records about `target` ("cert:SERIAL", "seal:ID"), oldest first; NULL: all. */
 int seal_store_audit_list(seal_store *st, const char *target, seal_audit_record **out, size_t *n);
+/* As seal_store_audit_list, only the records whose detail contains `text` (NULL: all), e.g.
+ * a document digest in hex. */
+int seal_store_audit_find(seal_store *st, const char *target, const char *text,
+                          seal_audit_record **out, size_t *n);
 void seal_audit_records_free(seal_audit_record *records, size_t n);
 /* Recomputes the hash chain; SEAL_ESTORE naming the first record that does not fit. */
 int seal_store_audit_check(seal_store *st, size_t *records_out);

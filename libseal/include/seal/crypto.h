@@ -79,6 +79,19 @@ char *seal_cert_serial_hex(X509 *cert);
 /* The digest used with a key's algorithm: SHA-256 for RSA and ECDSA, SM3 for SM2. */
 const EVP_MD *seal_digest_for_alg(seal_key_alg alg);
 int seal_digest(const EVP_MD *md, const void *data, size_t len, uint8_t *out, size_t *out_len);
+/* The digest of a whole file, read in pieces (never held in memory whole). */
+int seal_digest_file(const EVP_MD *md, const char *path, uint8_t *out, size_t *out_len);
+/* The digest's name as reports and the audit trail write it: "sha256", "sm3", ... */
+const char *seal_digest_name(const EVP_MD *md);
+
+/* What a stamp hashed, for the record a platform keeps of every use of a seal (DESIGN.md
+ * "The stamp flow": the document digest before and after): the input and the output file,
+ * whole, with the signature's own digest (SHA-256; SM3 for SM2 signers). */
+typedef struct seal_stamp_digests {
+    const EVP_MD *md;
+    uint8_t before[EVP_MAX_MD_SIZE], after[EVP_MAX_MD_SIZE];
+    size_t len;
+} seal_stamp_digests;
 
 /* ---- signer ---- */
 typedef struct seal_signer seal_signer;

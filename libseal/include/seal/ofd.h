@@ -11,6 +11,7 @@
 
 #include <libxml/tree.h>
 #include <seal/buf.h>
+#include <seal/crypto.h>
 #include <seal/pki.h>
 #include <seal/place.h>
 #include <seal/report.h>
@@ -320,6 +321,9 @@ typedef struct seal_ofd_stamp_opts {
      * signature-time-stamp attribute (RFC 3161 appendix A). */
     const seal_tsp_client *tsa;
     const seal_trust *tsa_trust;
+    /* When not NULL, filled on success: the input package's and the output package's
+     * digest, whole files (the output read back once more). */
+    seal_stamp_digests *digests;
 } seal_ofd_stamp_opts;
 
 /* Stamps `in` into `out` (a new file, written atomically; `in` is only read) with the

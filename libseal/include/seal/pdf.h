@@ -75,14 +75,16 @@ typedef struct seal_pdf_stamp_opts {
      * chain is not checked while stamping). */
     const seal_tsp_client *tsa;
     const seal_trust *tsa_trust;
-    const char *password;    /* an encrypted input's user or owner password, or NULL */
-    int certify;             /* 1, 2, 3: certify with DocMDP P=n (ISO 32000-1 12.8.2.2);
-                              * 0: an approval signature */
-    const char *lock_fields; /* "all" or "NAME,NAME": fields locked by this signature
-                              * (FieldMDP, 12.8.2.4); NULL: none */
-    const char *qr_url;      /* a URL template: a QR code of it is drawn beside the seal,
-                              * {sha256} replaced by the SHA-256 (hex) of the input
-                              * document; NULL: no QR code */
+    const char *password;        /* an encrypted input's user or owner password, or NULL */
+    int certify;                 /* 1, 2, 3: certify with DocMDP P=n (ISO 32000-1 12.8.2.2);
+                                  * 0: an approval signature */
+    const char *lock_fields;     /* "all" or "NAME,NAME": fields locked by this signature
+                                  * (FieldMDP, 12.8.2.4); NULL: none */
+    const char *qr_url;          /* a URL template: a QR code of it is drawn beside the seal,
+                                  * {sha256} replaced by the SHA-256 (hex) of the input
+                                  * document; NULL: no QR code */
+    seal_stamp_digests *digests; /* when not NULL, filled on success: the input's and the
+                                  * output's digest (hashed on the way, at no extra pass) */
 } seal_pdf_stamp_opts;
 
 /* Stamps `in` into `out` (atomically; `out` must differ from `in`). */

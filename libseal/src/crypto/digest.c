@@ -4,8 +4,12 @@
 
 #include <seal/error.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
     const char *oid;
@@ -58,4 +62,57 @@ int seal_digest(const EVP_MD *md, const void *data, size_t len, uint8_t *out, si
                                       EVP_MD_get0_name(md));
     *out_len = n;
     return 0;
+}
+
+int seal_digest_file(const EVP_MD *md, const char *path, uint8_t *out, size_t *out_len)
+{
+    enum { CHUNK = 1 << 20 };
+    int rc = 0;
+    uint8_t *chunk = NULL;
+    EVP_MD_CTX *ctx = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    SEAL_ENSURE(md, SEAL_EINVAL, "no digest algorithm given");
+    SEAL_ENSURE(fd >= 0, SEAL_EIO, "cannot open %s: %s", path, strerror(errno));
+    chunk = malloc(CHUNK);
+    ctx = EVP_MD_CTX_new();
+    SEAL_ENSURE(chunk && ctx, SEAL_ENOMEM, "out of memory");
+    SEAL_ENSURE(EVP_DigestInit_ex(ctx, md, NULL) == 1, SEAL_ECRYPTO, "cannot start the %s digest",
+                EVP_MD_get0_name(md));
+    for (;;) {
+        ssize_t n = read(fd, chunk, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        SEAL_ENSURE(n >= 0, SEAL_EIO, "cannot read %s: %s", path, strerror(errno));
+        if (n == 0)
+            break;
+        SEAL_ENSURE(EVP_DigestUpdate(ctx, chunk, (size_t)n) == 1, SEAL_ECRYPTO, "cannot hash %s",
+                    path);
+    }
+    unsigned int len = 0;
+    SEAL_ENSURE(EVP_DigestFinal_ex(ctx, out, &len) == 1, SEAL_ECRYPTO, "cannot hash %s", path);
+    *out_len = len;
+out:
+    if (fd >= 0)
+        close(fd);
+    EVP_MD_CTX_free(ctx);
+    free(chunk);
+    return rc;
+}
+
+const char *seal_digest_name(const EVP_MD *md)
+{
+    switch (md ? EVP_MD_get_type(md) : NID_undef) {
+    case NID_sha256:
+        return "sha256";
+    case NID_sha384:
+        return "sha384";
+    case NID_sha512:
+        return "sha512";
+    case NID_sm3:
+        return "sm3";
+    case NID_sha1:
+        return "sha1";
+    default:
+        return "unknown";
+    }
 }

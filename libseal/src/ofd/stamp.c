@@ -432,6 +432,22 @@ static int write_output(stamp_job *j, const char *out)
     return ofd_stamp_write_package(j->doc, out, replaced, n_replaced, added, n_added, j->when);
 }
 
+/* The package as it was read (mapped) and as it was written (read back); when that fails
+ * the new package is removed, as if it had never been written. */
+static int output_digests(seal_stamp_digests *d, const EVP_MD *md, const stamp_job *j,
+                          const char *out)
+{
+    size_t before = 0, after = 0;
+    d->md = md;
+    int rc = seal_digest(md, j->input, j->input_len, d->before, &before);
+    if (rc == 0)
+        rc = seal_digest_file(md, out, d->after, &after);
+    if (rc < 0)
+        unlink(out);
+    d->len = before;
+    return rc;
+}
+
 int seal_ofd_stamp(const char *in, const char *out, const seal_signer *signer, const uint8_t *seal,
                    size_t seal_len, const seal_ofd_stamp_opts *opts)
 {
@@ -463,6 +479,8 @@ int seal_ofd_stamp(const char *in, const char *out, const seal_signer *signer, c
     else
         SEAL_TRY(sign_cms(&j, signer));
     SEAL_TRY(write_output(&j, out));
+    if (opts->digests)
+        SEAL_TRY(output_digests(opts->digests, seal_signer_md(signer), &j, out));
 out:
     job_clear(&j);
     return rc;

@@ -629,6 +629,21 @@ static int check_opts(const char *in, const char *out, const seal_pdf_stamp_opts
     return 0;
 }
 
+/* The input's digest is where its pass left off; the output's, that plus the update as
+ * written (`text`, its /Contents filled). */
+static int stamp_digests(seal_stamp_digests *d, const EVP_MD_CTX *input_md, EVP_MD_CTX *md,
+                         const seal_buf *text)
+{
+    unsigned before = 0, after = 0;
+    d->md = EVP_MD_CTX_get0_md(input_md);
+    if (EVP_MD_CTX_copy_ex(md, input_md) != 1 || EVP_DigestFinal_ex(md, d->before, &before) != 1 ||
+        EVP_MD_CTX_copy_ex(md, input_md) != 1 || EVP_DigestUpdate(md, text->data, text->len) != 1 ||
+        EVP_DigestFinal_ex(md, d->after, &after) != 1 || before != after)
+        return seal_error_set(SEAL_ECRYPTO, "cannot compute the documents' digests");
+    d->len = before;
+    return 0;
+}
+
 int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
                    const seal_pdf_stamp_opts *opts)
 {
@@ -719,6 +734,10 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
     hex.len = 0;
     SEAL_TRY(seal_hex_encode(&hex, cms.data, cms.len, false));
     SEAL_TRY(seal_outfile_write_at(&of, hex.data, hex.len, pdf->file_size + u.contents_pos + 1));
+    if (opts->digests) {
+        memcpy(u.text.data + u.contents_pos + 1, hex.data, hex.len);
+        SEAL_TRY(stamp_digests(opts->digests, input_md, md, &u.text));
+    }
     SEAL_TRY(seal_outfile_commit(&of, 0644));
 out:
     if (pass)

@@ -486,6 +486,12 @@ void seal_audit_records_free(seal_audit_record *records, size_t n)
 
 int seal_store_audit_list(seal_store *st, const char *target, seal_audit_record **out, size_t *n)
 {
+    return seal_store_audit_find(st, target, NULL, out, n);
+}
+
+int seal_store_audit_find(seal_store *st, const char *target, const char *text,
+                          seal_audit_record **out, size_t *n)
+{
     int rc = 0;
     sqlite3 *db = store_sqlite(st);
     sqlite3_stmt *stmt = NULL;
@@ -494,10 +500,12 @@ int seal_store_audit_list(seal_store *st, const char *target, seal_audit_record 
     *n = 0;
     SEAL_TRY(store_ca_schema(st));
     SEAL_TRY(prepare(db, &stmt,
-                     "SELECT id, at, actor, action, target, detail FROM audit WHERE ?1 IS NULL "
-                     "OR target = ?1 ORDER BY id"));
+                     "SELECT id, at, actor, action, target, detail FROM audit WHERE (?1 IS NULL "
+                     "OR target = ?1) AND (?2 IS NULL OR instr(detail, ?2) > 0) ORDER BY id"));
     if (target)
         sqlite3_bind_text(stmt, 1, target, -1, SQLITE_STATIC);
+    if (text)
+        sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         seal_audit_record r = {

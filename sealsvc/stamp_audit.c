@@ -1,0 +1,60 @@
+/* The audit record of every use of a seal by `sealsvc stamp`: a seal used without a trace
+ * is what a platform must never allow, so a stamp whose record cannot be written is undone
+ * (its output removed). Records carry paths, digests and the error's wording, never a PIN
+ * or a key. */
+#include "stamp_audit.h"
+
+#include "cli.h"
+
+#include <seal/ca.h>
+#include <seal/error.h>
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void digest_hex(char *out, size_t size, const uint8_t *d, size_t len)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < len && at + 3 <= size; i++)
+        at += (size_t)snprintf(out + at, size - at, "%02x", d[i]);
+    out[at] = '\0';
+}
+
+int stamp_audit(seal_store *st, const stamp_record *r, int code)
+{
+    char target[300], where[48];
+    snprintf(target, sizeof target, "seal:%s", r->seal_id);
+    if (r->places)
+        snprintf(where, sizeof where, "%zu place%s", r->places, r->places == 1 ? "" : "s");
+    else
+        snprintf(where, sizeof where, "invisible");
+    if (code != EXIT_OK) {
+        /* The stamp's own error is what the user reads; a record that fails too is said. */
+        int err = seal_error_last_code();
+        char *why = g_strdup(seal_error_last());
+        if (seal_store_audit(st, g_get_user_name(), "stamp-failed", target, "%s %s -> %s: %s",
+                             r->format, r->in, r->out, why) < 0)
+            fprintf(stderr,
+                    "sealsvc: warning: the failed stamp could not be recorded in the "
+                    "audit trail: %s\n",
+                    seal_error_last());
+        seal_error_set(err, "%s", why);
+        g_free(why);
+        return code;
+    }
+    char before[2 * EVP_MAX_MD_SIZE + 1] = "", after[2 * EVP_MAX_MD_SIZE + 1] = "";
+    digest_hex(before, sizeof before, r->digests.before, r->digests.len);
+    digest_hex(after, sizeof after, r->digests.after, r->digests.len);
+    const char *alg = seal_digest_name(r->digests.md);
+    if (seal_store_audit(st, g_get_user_name(), "stamp", target,
+                         "%s %s (%s %s) -> %s (%s %s), %s, %s", r->format, r->in, alg, before,
+                         r->out, alg, after, where, r->how) == 0)
+        return EXIT_OK;
+    unlink(r->out);
+    seal_error_wrap(seal_error_last_code(),
+                    "the stamp could not be recorded in the audit trail, so %s was removed",
+                    r->out);
+    return cli_fail("stamp");
+}
