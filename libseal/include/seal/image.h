@@ -83,8 +83,9 @@ int seal_image_slice_seam(seal_seam_strips *out, const uint8_t *png, size_t len,
 /* Frees the strips; `strips` can be used again afterwards. NULL is fine. */
 void seal_image_strips_clear(seal_seam_strips *strips);
 
-/* The path of the shipped seal font: $SEAL_FONT_DIR, the source tree's fonts/, or the
- * installed share/sealsvc/fonts/ — the first that has it. NULL if none. */
+/* The path of the shipped seal font: $SEAL_FONT_DIR, the installed share/sealsvc/fonts/
+ * beside the library's lib/ folder, the source tree's fonts/, or the share/sealsvc/fonts/
+ * of the prefix the build was configured for — the first that has it. NULL if none. */
 const char *seal_font_path(void);
 
 #ifdef __cplusplus
