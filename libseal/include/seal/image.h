@@ -31,8 +31,9 @@ typedef struct seal_drawing {
     const char *font_path; /* NULL: the font shipped in fonts/ (see seal_font_path) */
 } seal_drawing;
 
-/* Draws the seal to a PNG (RGBA, transparent background). Names too long for the ring
- * are condensed so they stay inside it; an empty name is SEAL_EINVAL. */
+/* Draws the seal to a PNG (RGBA, transparent background). Names too long for the arc are
+ * condensed, and past half their width made smaller, so that they stay inside the ring
+ * and no two characters touch; an empty name is SEAL_EINVAL. */
 int seal_image_draw(seal_buf *png, const seal_drawing *d);
 
 /* Checks that bytes are a PNG Cairo can decode and gives its size in pixels. */
