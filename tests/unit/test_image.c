@@ -76,6 +76,28 @@ static void assert_corners_clear(const picture *p)
     assert_int_equal(alpha_at(p, p->width - 1, p->height - 1), 0);
 }
 
+/* The resolution the PNG records (pHYs, in pixels per metre) as dots per inch, or 0 when
+ * the file has no pHYs chunk before its image data. */
+static double png_dpi(const seal_buf *png)
+{
+    size_t pos = 8;
+    while (pos + 12 <= png->len) {
+        const uint8_t *c = png->data + pos;
+        size_t len = (size_t)c[0] << 24 | (size_t)c[1] << 16 | (size_t)c[2] << 8 | c[3];
+        if (memcmp(c + 4, "IDAT", 4) == 0)
+            return 0;
+        if (memcmp(c + 4, "pHYs", 4) == 0 && len == 9 && c[16] == 1) {
+            uint32_t x = (uint32_t)c[8] << 24 | (uint32_t)c[9] << 16 | (uint32_t)c[10] << 8 | c[11];
+            uint32_t y =
+                (uint32_t)c[12] << 24 | (uint32_t)c[13] << 16 | (uint32_t)c[14] << 8 | c[15];
+            assert_int_equal(x, y);
+            return x * 0.0254;
+        }
+        pos += 12 + len;
+    }
+    return 0;
+}
+
 static void round_seal_has_ring_star_and_size(void **state)
 {
     (void)state;
@@ -84,6 +106,7 @@ static void round_seal_has_ring_star_and_size(void **state)
     draw_and_decode(&p, &d);
     assert_int_equal(p.width, mm_px(42, 600));
     assert_int_equal(p.height, mm_px(42, 600));
+    assert_true(fabs(png_dpi(&p.png) - 600) < 0.5);
     assert_corners_clear(&p);
     /* The ring (about 1.2 mm wide, just inside the edge), left, right, top and bottom. */
     int ring = mm_px(0.9, 600);
@@ -112,6 +135,8 @@ static void size_follows_dpi_and_mm(void **state)
     draw_and_decode(&p, &d);
     assert_int_equal(p.width, mm_px(38, 300));
     assert_int_equal(p.height, mm_px(38, 300));
+    /* and the file says so, for image tools and printers */
+    assert_true(fabs(png_dpi(&p.png) - 300) < 0.5);
     int w, h;
     assert_int_equal(seal_image_png_info(p.png.data, p.png.len, &w, &h), 0);
     assert_int_equal(w, p.width);

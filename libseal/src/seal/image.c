@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define DPI_DEFAULT      600
 #define DPI_MIN          300 /* below this the text on the arc breaks up when printed */
@@ -524,6 +525,41 @@ static int check_mm(double mm, const char *which)
     return 0;
 }
 
+/* PNG 1.2 section 4.2.4.2 (ISO/IEC 15948 11.3.5.3): a pHYs chunk, right after IHDR, so
+ * that image tools and printers show the seal at its size (Cairo writes none). */
+static int add_resolution(seal_buf *png, int dpi)
+{
+    enum { IHDR_END = 8 + 4 + 4 + 13 + 4, PHYS_LEN = 4 + 4 + 9 + 4 };
+    int rc = 0;
+    seal_buf out = SEAL_BUF_INIT;
+    SEAL_ENSURE(png->len > IHDR_END && memcmp(png->data + 12, "IHDR", 4) == 0, SEAL_EFORMAT,
+                "the seal image Cairo wrote does not start with an IHDR chunk");
+    uint32_t per_metre = (uint32_t)lround(dpi / (MM_PER_INCH / 1000.0));
+    uint8_t chunk[PHYS_LEN] = {0, 0, 0, 9, 'p', 'H', 'Y', 's'};
+    for (int i = 0; i < 2; i++) {
+        chunk[8 + 4 * i] = (uint8_t)(per_metre >> 24);
+        chunk[9 + 4 * i] = (uint8_t)(per_metre >> 16);
+        chunk[10 + 4 * i] = (uint8_t)(per_metre >> 8);
+        chunk[11 + 4 * i] = (uint8_t)per_metre;
+    }
+    chunk[16] = 1; /* unit: the metre */
+    uint32_t crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), chunk + 4, 4 + 9);
+    chunk[17] = (uint8_t)(crc >> 24);
+    chunk[18] = (uint8_t)(crc >> 16);
+    chunk[19] = (uint8_t)(crc >> 8);
+    chunk[20] = (uint8_t)crc;
+    SEAL_TRY(seal_buf_reserve(&out, png->len + sizeof chunk));
+    SEAL_TRY(seal_buf_append(&out, png->data, IHDR_END));
+    SEAL_TRY(seal_buf_append(&out, chunk, sizeof chunk));
+    SEAL_TRY(seal_buf_append(&out, png->data + IHDR_END, png->len - IHDR_END));
+    seal_buf_clear(png);
+    *png = out;
+    out = (seal_buf)SEAL_BUF_INIT;
+out:
+    seal_buf_clear(&out);
+    return rc;
+}
+
 static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
 {
     return seal_buf_append(closure, data, length) < 0 ? CAIRO_STATUS_WRITE_ERROR
@@ -619,6 +655,7 @@ int seal_image_draw(seal_buf *png, const seal_drawing *d)
     cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_png, &out_png);
     SEAL_ENSURE(status == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
                 "could not encode the seal image as PNG: %s", cairo_status_to_string(status));
+    SEAL_TRY(add_resolution(&out_png, dpi));
 
     seal_buf_clear(png);
     *png = out_png;
