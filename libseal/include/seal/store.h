@@ -64,7 +64,9 @@ int seal_store_seal_code(char out[14], const char *credit_code);
  * encrypts `key` under `pin` into r->key_pem, has `maker` sign a v4 SESeal (GB/T 38540)
  * with esID `es_id` (NULL: a new seal code) binding r's certificate, picture, size and
  * validity into r->esl, and stores the record as "active". r->owner and r->owner_code
- * are filled in. */
+ * are filled in. With institution_id 0, r->owner and r->owner_code name a new
+ * institution, registered (credit code checked) in the same transaction as the seal:
+ * a seal that is refused registers nothing. */
 int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
                            const char *pin, const seal_signer *maker);
 /* SEAL_ENOTFOUND naming the id when there is no such seal. */

@@ -283,6 +283,8 @@ static int load_pkcs12(EVP_PKEY **out, X509 **cert_out, STACK_OF(X509) * *chain_
                            : PKCS12_verify_mac(p12, NULL, 0) || PKCS12_verify_mac(p12, "", 0);
         if (!ok) {
             ERR_clear_error();
+            SEAL_ENSURE(password, SEAL_EAUTH, "%s is protected by a password; a password is needed",
+                        what);
             SEAL_FAIL(SEAL_EAUTH, "wrong password for %s", what);
         }
     }

@@ -46,12 +46,22 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
                            const char *pin, const seal_signer *maker)
 {
     int rc = 0;
+    bool in_tx = false;
     X509 *cert = NULL;
     STACK_OF(X509) *certs = NULL;
     char new_code[14];
     SEAL_TRY(check_pin(pin));
     SEAL_ENSURE(r->image_png.len > 0, SEAL_EINVAL, "seal %s needs a picture",
                 r->id ? r->id : "(no id)");
+    /* One transaction: a new institution is only registered with its first seal. */
+    SEAL_TRY(store_begin(st));
+    in_tx = true;
+    if (r->institution_id == 0) {
+        SEAL_ENSURE(r->owner && r->owner_code, SEAL_EINVAL,
+                    "seal %s names no institution (neither its id nor its name and code)",
+                    r->id ? r->id : "(no id)");
+        SEAL_TRY(seal_store_add_institution(st, r->owner, r->owner_code, &r->institution_id));
+    }
     g_free(r->owner);
     g_free(r->owner_code);
     r->owner = r->owner_code = NULL;
@@ -88,7 +98,11 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
         r->state = g_strdup("active");
     r->pin_failures = 0;
     SEAL_TRY(seal_store_add_seal(st, r));
+    in_tx = false;
+    SEAL_TRY(store_commit(st));
 out:
+    if (in_tx)
+        store_rollback(st);
     X509_free(cert);
     sk_X509_pop_free(certs, X509_free);
     return rc;
