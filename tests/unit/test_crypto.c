@@ -98,6 +98,12 @@ static void test_sign_verify_rsa(void **state)
     sign_and_verify(SEAL_ALG_RSA, 2048, SEAL_OID_SHA256_WITH_RSA);
 }
 
+static void test_sign_verify_rsa3072(void **state)
+{
+    (void)state;
+    sign_and_verify(SEAL_ALG_RSA, 3072, SEAL_OID_SHA256_WITH_RSA);
+}
+
 static void test_sign_verify_ecdsa(void **state)
 {
     (void)state;
@@ -455,6 +461,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alg_names),
         cmocka_unit_test(test_sign_verify_rsa),
+        cmocka_unit_test(test_sign_verify_rsa3072),
         cmocka_unit_test(test_sign_verify_ecdsa),
         cmocka_unit_test(test_sign_verify_sm2),
         cmocka_unit_test(test_verify_rsa_encryption_with_md),
