@@ -435,6 +435,36 @@ static int find_institution(make_state *m, const make_options *o)
     return 0;
 }
 
+/* The certificate must not name another institution: a subject organizationIdentifier
+ * (2.5.4.97) that holds a credit code, as is or in the ETSI EN 319 412-1 5.1.4 form
+ * "NTRCN-<code>", must be --institution-code's. */
+static int check_cert_institution(X509 *cert, const char *code)
+{
+    const X509_NAME *subject = X509_get_subject_name(cert);
+    for (int i = -1;
+         (i = X509_NAME_get_index_by_NID(subject, NID_organizationIdentifier, i)) >= 0;) {
+        const ASN1_STRING *value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
+        unsigned char *utf8 = NULL;
+        if (ASN1_STRING_to_UTF8(&utf8, value) < 0)
+            continue;
+        const char *named = (const char *)utf8;
+        if (strncmp(named, "NTRCN-", 6) == 0)
+            named += 6;
+        bool other = seal_credit_code_check(named) == 0 && strcmp(named, code) != 0;
+        int rc = other ? seal_error_set(SEAL_EINVAL,
+                                        "the certificate belongs to the institution with credit "
+                                        "code %s (its organizationIdentifier), not to %s "
+                                        "(--institution-code)",
+                                        named, code)
+                       : 0;
+        OPENSSL_free(utf8);
+        if (rc < 0)
+            return rc;
+    }
+    seal_error_clear();
+    return 0;
+}
+
 static void default_size(seal_shape shape, double *w, double *h)
 {
     *w = shape == SEAL_SHAPE_OVAL ? 45 : shape == SEAL_SHAPE_SQUARE ? 20 : 42;
@@ -545,6 +575,7 @@ static int seal_make_run(const make_options *o)
     SEAL_TRY(set_validity(r, m.cert, o->valid_days));
     SEAL_TRY(load_maker(&m, dir));
     SEAL_TRY(find_institution(&m, o));
+    SEAL_TRY(check_cert_institution(m.cert, o->institution_code));
     bool new_institution = r->institution_id == 0;
     SEAL_TRY(seal_store_seal_code(es_code, o->institution_code));
     SEAL_TRY(make_picture(&m, o, es_code));

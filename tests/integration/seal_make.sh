@@ -64,6 +64,14 @@ expect_exit 3 "$SEALSVC" seal make --data "$DATA" --id short-pin --institution-c
 grep -q "PIN must have 6 to 64 characters" "$WORK/err" || fail "a short PIN is not refused: $(cat "$WORK/err")"
 expect_exit 3 make_seal mismatch --institution-name "$NAME" --key "$WORK/ec.key" --cert "$WORK/rsa.pem"
 grep -q "does not belong to" "$WORK/err" || fail "a key of another certificate is not refused: $(cat "$WORK/err")"
+# a certificate that names another institution's credit code (organizationIdentifier)
+openssl req -new -utf8 -key "$WORK/rsa.key" -subj "/C=CN/O=$NAME/organizationIdentifier=91110108MA01XH3K7J/CN=$NAME" \
+    -out "$WORK/other.csr"
+openssl x509 -req -in "$WORK/other.csr" -CA "$CA" -CAkey "$DATA/pki/private/issuing-ca.key.pem" \
+    -passin "file:$DATA/secrets/kek" -days 365 -out "$WORK/other.pem" 2>/dev/null
+expect_exit 3 make_seal other --institution-name "$NAME" --key "$WORK/rsa.key" --cert "$WORK/other.pem"
+grep -q "belongs to the institution with credit code 91110108MA01XH3K7J (its organizationIdentifier), not to $CODE" \
+    "$WORK/err" || fail "a certificate of another institution is not refused: $(cat "$WORK/err")"
 institution_registered && fail "a refused seal registered its institution"
 expect_exit 3 "$SEALSVC" seal make --data "$DATA" --id bad-code --institution-code 91440300MA5DQT0X9J \
     --institution-name "$NAME" --pin "$PIN" --name "$NAME" --key "$WORK/rsa.key" --cert "$WORK/rsa.pem"
