@@ -452,10 +452,9 @@ static int check_cert_institution(X509 *cert, const char *code)
             named += 6;
         bool other = seal_credit_code_check(named) == 0 && strcmp(named, code) != 0;
         int rc = other ? seal_error_set(SEAL_EINVAL,
-                                        "the certificate belongs to the institution with credit "
-                                        "code %s (its organizationIdentifier), not to %s "
-                                        "(--institution-code)",
-                                        named, code)
+                                        "the certificate belongs to another institution: the "
+                                        "credit code in its organizationIdentifier is not "
+                                        "--institution-code's")
                        : 0;
         OPENSSL_free(utf8);
         if (rc < 0)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# docs/cli.md documents the command line that sealsvc really has: a section for every
-# command of sealsvc/main.c's table (and every seal subcommand), every long option each
-# command's parser takes named in that command's section, and no option named there that
-# the parser does not take; every command's --help works (exit 0) and the global --help
-# names every command.
+# The docs match the code. docs/cli.md documents the command line that sealsvc really
+# has: a section for every command of sealsvc/main.c's table (and every seal subcommand),
+# every long option each command's parser takes named in that command's section, and no
+# option named there that the parser does not take; every command's --help works (exit 0)
+# and the global --help names every command. docs/architecture.md names every source file
+# of libseal (under its module) and of sealsvc, and no file that does not exist.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -65,4 +66,38 @@ done
 for sub in make list show unlock lock revoke; do
     grep -q "seal .*$sub" "$WORK/help.txt" || fail "sealsvc --help does not name 'seal $sub'"
 done
-echo "cli_docs: ok"
+python3 - "$SEAL_SOURCE_DIR" <<'PY' || fail "docs/architecture.md and the source tree disagree"
+import glob, os, re, sys
+src = sys.argv[1]
+doc = open(os.path.join(src, "docs", "architecture.md")).read()
+pieces = doc.split("## Pieces", 1)[1].split("```", 2)[1]
+modules, current = {}, None
+for line in pieces.splitlines():
+    m = re.match(r"  ([a-z]+)  +(.*)", line)
+    if m and os.path.isdir(os.path.join(src, "libseal", "src", m.group(1))):
+        current = m.group(1)
+    if line.startswith("sealsvc"):
+        current = "sealsvc"
+    if current:
+        modules.setdefault(current, []).extend(re.findall(r"[\w*]+\.c\b", line))
+problems = []
+def named(module, name):
+    return any(re.fullmatch(p.replace(".", r"\.").replace("*", r"\w*"), name)
+               for p in modules.get(module, []))
+for path in glob.glob(os.path.join(src, "libseal", "src", "*", "*.c")):
+    module = os.path.basename(os.path.dirname(path))
+    if not named(module, os.path.basename(path)):
+        problems.append(f"libseal/src/{module}/{os.path.basename(path)} is not under '{module}'")
+for path in glob.glob(os.path.join(src, "sealsvc", "*.c")):
+    if not named("sealsvc", os.path.basename(path)):
+        problems.append(f"sealsvc/{os.path.basename(path)} is not named")
+for module, names in modules.items():
+    folder = os.path.join(src, "sealsvc") if module == "sealsvc" else os.path.join(src, "libseal", "src", module)
+    for n in names:
+        if not glob.glob(os.path.join(folder, n)):
+            problems.append(f"docs/architecture.md names {module}/{n}, which does not exist")
+for p in problems:
+    print(p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+echo "docs: ok"
