@@ -84,12 +84,18 @@ done
 kek=$(cat "$dir/secrets/kek")
 grep -a -q -- "$kek" "$dir/sealsvc.db" && fail "the key-encryption key is in sealsvc.db"
 
-# every seal's key rests in sealsvc.db encrypted under its PIN: openssl opens it with the
-# manifest's PIN and not with another, it is the key of the seal's certificate, and its
-# private numbers appear in no file of the data directory
+# every seal's key rests in sealsvc.db encrypted under a passphrase made from its PIN and
+# the key-encryption key in secrets/kek (the lower-case hex of HMAC-SHA256, keyed with the
+# KEK file's text, over the PIN): openssl opens it with that and not with the PIN alone,
+# so a copy of the database alone gives a PIN guesser nothing; with another PIN it does
+# not open; it is the key of the seal's certificate; and its private numbers appear in no
+# file of the data directory
 private_hex() { # KEYFILE PASS: RSA's first prime or EC's d, in hex
     openssl pkey -in "$1" -passin "pass:$2" -text -noout |
         awk '/^(prime1|priv):/{on=1; next} on && /^[a-zA-Z]/{exit} on' | tr -d ' :\n' | sed 's/^00//'
+}
+passphrase() { # PIN
+    printf %s "$1" | openssl dgst -sha256 -hmac "$(tr -d ' \n' <"$dir/secrets/kek")" -r | cut -d' ' -f1
 }
 find "$dir" -type f -print0 | xargs -0 cat | xxd -p | tr -d '\n' >"$work/all.hex"
 python3 -c 'import json,sys; [print(s["id"], s["pin"]) for s in json.load(open(sys.argv[1]))["seals"]]' \
@@ -98,13 +104,15 @@ while read -r id pin; do
     sqlite3 "$dir/sealsvc.db" "SELECT key_pem FROM seal WHERE id = '$id'" >"$work/key.pem"
     sqlite3 "$dir/sealsvc.db" "SELECT cert_pem FROM seal WHERE id = '$id'" >"$work/cert.pem"
     head -1 "$work/key.pem" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "seal $id's key is not encrypted"
+    openssl pkey -in "$work/key.pem" -passin "pass:$pin" -noout 2>/dev/null &&
+        fail "seal $id's key opens with its PIN alone, without the key-encryption key"
     other=$(printf '%06d' $(((10#$pin + 1) % 1000000)))
-    openssl pkey -in "$work/key.pem" -passin "pass:$other" -noout 2>/dev/null &&
+    openssl pkey -in "$work/key.pem" -passin "pass:$(passphrase "$other")" -noout 2>/dev/null &&
         fail "seal $id's key opens with another PIN"
-    cmp -s <(openssl pkey -in "$work/key.pem" -passin "pass:$pin" -pubout) \
+    cmp -s <(openssl pkey -in "$work/key.pem" -passin "pass:$(passphrase "$pin")" -pubout) \
         <(openssl x509 -in "$work/cert.pem" -noout -pubkey) ||
-        fail "seal $id's key does not open with its PIN, or is not its certificate's"
-    secret=$(private_hex "$work/key.pem" "$pin")
+        fail "seal $id's key does not open with its PIN and the KEK, or is not its certificate's"
+    secret=$(private_hex "$work/key.pem" "$(passphrase "$pin")")
     [ "${#secret}" -ge 60 ] || fail "could not read seal $id's private numbers"
     grep -qi "$secret" "$work/all.hex" && fail "seal $id's private key is in the data directory in clear"
 done <"$work/pins"

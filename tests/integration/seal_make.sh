@@ -123,20 +123,23 @@ assert j["certificates"][0]["algorithm"] == "rsa", j["certificates"]
 PY
     fail "seal show does not show the uploaded picture"
 
-# ---- the keys rest encrypted under the PIN
+# ---- the keys rest encrypted under the PIN and the platform's key-encryption key
 # private_hex KEYFILE [PASS]: the private numbers of a key (RSA's first prime, EC's d)
 private_hex() {
     openssl pkey -in "$1" ${2:+-passin "pass:$2"} -text -noout |
         awk '/^(prime1|priv):/{on=1; next} on && /^[a-zA-Z]/{exit} on' | tr -d ' :\n' |
         sed 's/^00//'
 }
+# the passphrase: hex HMAC-SHA256 keyed with secrets/kek's text over the PIN
+PASSPHRASE=$(printf %s "$PIN" | openssl dgst -sha256 -hmac "$(tr -d ' \n' <"$DATA/secrets/kek")" -r |
+    cut -d' ' -f1)
 for id in qh-p8 qh-ec; do
     sqlite3 "$DATA/sealsvc.db" "SELECT key_pem FROM seal WHERE id = '$id'" >"$WORK/$id.key.pem"
     head -1 "$WORK/$id.key.pem" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "$id's stored key is not encrypted"
-    openssl pkey -in "$WORK/$id.key.pem" -passin pass:000000 -noout 2>/dev/null &&
-        fail "$id's stored key opens with a wrong PIN"
-    openssl pkey -in "$WORK/$id.key.pem" -passin "pass:$PIN" -pubout >"$WORK/$id.pub.pem" ||
-        fail "$id's stored key does not open with its PIN"
+    openssl pkey -in "$WORK/$id.key.pem" -passin "pass:$PIN" -noout 2>/dev/null &&
+        fail "$id's stored key opens with the PIN alone"
+    openssl pkey -in "$WORK/$id.key.pem" -passin "pass:$PASSPHRASE" -pubout >"$WORK/$id.pub.pem" ||
+        fail "$id's stored key does not open with its PIN and the key-encryption key"
 done
 cmp -s "$WORK/qh-p8.pub.pem" <(openssl pkey -in "$WORK/rsa.key" -pubout) || fail "qh-p8 stores another key"
 cmp -s "$WORK/qh-ec.pub.pem" <(openssl pkey -in "$WORK/ec.key" -pubout) || fail "qh-ec stores another key"

@@ -2,8 +2,9 @@
  * directory, the embedded default).
  *
  * Stamp flow: resolve a seal by id, check its state and validity, unlock its key with the
- * seal PIN. A key rests encrypted under its seal's PIN (PKCS#8, AES-256, PBKDF2); five
- * wrong PINs in a row lock the seal. */
+ * seal PIN. A key rests encrypted (PKCS#8, AES-256, PBKDF2) under a passphrase made from
+ * its seal's PIN and the key-encryption key in DATA/secrets/kek (made with the store,
+ * never in the database); five wrong PINs in a row lock the seal. */
 #ifndef SEAL_STORE_H
 #define SEAL_STORE_H
 
@@ -20,7 +21,8 @@ extern "C" {
 
 typedef struct seal_store seal_store;
 
-/* Opens DATA_DIR/sealsvc.db; `create` makes the directory and schema when missing. */
+/* Opens DATA_DIR/sealsvc.db; `create` makes the directory, the schema and the
+ * key-encryption key (DATA_DIR/secrets/kek) when missing. */
 int seal_store_open(seal_store **out, const char *data_dir, bool create);
 void seal_store_close(seal_store *st);
 const char *seal_store_data_dir(const seal_store *st);
@@ -44,7 +46,7 @@ typedef struct seal_record {
     seal_key_alg alg;
     seal_buf cert_pem;  /* the signing certificate */
     seal_buf chain_pem; /* its issuing CA certificates */
-    seal_buf key_pem;   /* the private key, encrypted under the seal PIN */
+    seal_buf key_pem;   /* the private key, encrypted under the seal PIN and the KEK */
     seal_buf image_png;
     double width_mm, height_mm;
     seal_buf esl; /* the GB/T 38540 SESeal, DER */

@@ -1,4 +1,5 @@
-/* Making a new seal and keeping it: the key is encrypted under the seal PIN, the seal
+/* Making a new seal and keeping it: the key is encrypted under the seal PIN (with the
+ * platform's key-encryption key, seal_key.c), the seal
  * maker signs a v4 SESeal (GB/T 38540) that binds the signing certificate to the picture,
  * and the record goes into the store. Used by `sealsvc demo` and `sealsvc seal make`;
  * the stamp flow later unlocks the record (unlock.c). */
@@ -70,7 +71,7 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
     SEAL_ENSURE(X509_check_private_key(cert, key) == 1, SEAL_EINVAL,
                 "the private key given for seal %s does not belong to its certificate", r->id);
     r->alg = seal_key_alg_of(key);
-    SEAL_TRY(seal_key_encrypt_pem(&r->key_pem, key, pin));
+    SEAL_TRY(store_seal_key_wrap(st, &r->key_pem, key, pin));
     if (!es_id) {
         SEAL_TRY(seal_store_seal_code(new_code, r->owner_code));
         es_id = new_code;
