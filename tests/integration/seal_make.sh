@@ -73,6 +73,12 @@ expect_exit 3 make_seal other --institution-name "$NAME" --key "$WORK/rsa.key" -
 grep -q "the certificate belongs to another institution: the credit code in its organizationIdentifier" \
     "$WORK/err" || fail "a certificate of another institution is not refused: $(cat "$WORK/err")"
 grep -q "91110108MA01XH3K7J\|$CODE" "$WORK/err" && fail "the refusal prints a credit code"
+# a key too weak for a seal
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$WORK/weak.key" 2>/dev/null
+issue "$WORK/weak.key" "$WORK/weak.pem"
+expect_exit 3 make_seal weak --institution-name "$NAME" --key "$WORK/weak.key" --cert "$WORK/weak.pem"
+grep -q "the key is RSA of 1024 bits; seals sign with RSA (2048 bits or more), ECDSA on P-256 or SM2" \
+    "$WORK/err" || fail "an RSA 1024 key is not refused: $(cat "$WORK/err")"
 institution_registered && fail "a refused seal registered its institution"
 expect_exit 3 "$SEALSVC" seal make --data "$DATA" --id bad-code --institution-code 91440300MA5DQT0X9J \
     --institution-name "$NAME" --pin "$PIN" --name "$NAME" --key "$WORK/rsa.key" --cert "$WORK/rsa.pem"

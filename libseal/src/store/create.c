@@ -52,6 +52,7 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
     STACK_OF(X509) *certs = NULL;
     char new_code[14];
     SEAL_TRY(check_pin(pin));
+    SEAL_TRY(seal_key_check_seal_alg(key));
     SEAL_ENSURE(r->image_png.len > 0, SEAL_EINVAL, "seal %s needs a picture",
                 r->id ? r->id : "(no id)");
     /* One transaction: a new institution is only registered with its first seal. */
