@@ -413,7 +413,9 @@ out:
     return rc;
 }
 
-static int find_or_add_institution(make_state *m, const make_options *o)
+/* The institution by its credit code; an unknown one is registered together with the
+ * seal (seal_store_create_seal) when --institution-name names it. */
+static int find_institution(make_state *m, const make_options *o)
 {
     int rc = seal_credit_code_check(o->institution_code);
     if (rc < 0)
@@ -426,9 +428,40 @@ static int find_or_add_institution(make_state *m, const make_options *o)
         return seal_error_set(SEAL_ENOTFOUND,
                               "no institution with this credit code is registered; add "
                               "--institution-name NAME to register it");
-    fprintf(stderr, "sealsvc seal: registering institution %s\n", o->institution_name);
-    return seal_store_add_institution(m->store, o->institution_name, o->institution_code,
-                                      &m->record.institution_id);
+    seal_error_clear();
+    m->record.institution_id = 0;
+    m->record.owner = g_strdup(o->institution_name);
+    m->record.owner_code = g_strdup(o->institution_code);
+    return 0;
+}
+
+/* The certificate must not name another institution: a subject organizationIdentifier
+ * (2.5.4.97) that holds a credit code, as is or in the ETSI EN 319 412-1 5.1.4 form
+ * "NTRCN-<code>", must be --institution-code's. */
+static int check_cert_institution(X509 *cert, const char *code)
+{
+    const X509_NAME *subject = X509_get_subject_name(cert);
+    for (int i = -1;
+         (i = X509_NAME_get_index_by_NID(subject, NID_organizationIdentifier, i)) >= 0;) {
+        const ASN1_STRING *value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
+        unsigned char *utf8 = NULL;
+        if (ASN1_STRING_to_UTF8(&utf8, value) < 0)
+            continue;
+        const char *named = (const char *)utf8;
+        if (strncmp(named, "NTRCN-", 6) == 0)
+            named += 6;
+        bool other = seal_credit_code_check(named) == 0 && strcmp(named, code) != 0;
+        int rc = other ? seal_error_set(SEAL_EINVAL,
+                                        "the certificate belongs to another institution: the "
+                                        "credit code in its organizationIdentifier is not "
+                                        "--institution-code's")
+                       : 0;
+        OPENSSL_free(utf8);
+        if (rc < 0)
+            return rc;
+    }
+    seal_error_clear();
+    return 0;
 }
 
 static void default_size(seal_shape shape, double *w, double *h)
@@ -456,7 +489,11 @@ static int make_picture(make_state *m, const make_options *o, const char *es_cod
     if (o->image_path) {
         int w_px = 0, h_px = 0;
         SEAL_TRY(seal_buf_read_file(&r->image_png, o->image_path, PNG_MAX_BYTES));
-        SEAL_TRY(seal_image_png_info(r->image_png.data, r->image_png.len, &w_px, &h_px));
+        rc = seal_image_png_info(r->image_png.data, r->image_png.len, &w_px, &h_px);
+        if (rc < 0) {
+            seal_error_wrap(rc, "--image %s", o->image_path);
+            goto out;
+        }
         /* without --height-mm, the picture keeps its own aspect */
         if (o->height_mm <= 0 && w_px > 0)
             r->height_mm = r->width_mm * h_px / w_px;
@@ -536,8 +573,9 @@ static int seal_make_run(const make_options *o)
     SEAL_TRY(load_signing_key(&m, o));
     SEAL_TRY(set_validity(r, m.cert, o->valid_days));
     SEAL_TRY(load_maker(&m, dir));
-    /* last of the checks, so that a refused seal registers no institution */
-    SEAL_TRY(find_or_add_institution(&m, o));
+    SEAL_TRY(find_institution(&m, o));
+    SEAL_TRY(check_cert_institution(m.cert, o->institution_code));
+    bool new_institution = r->institution_id == 0;
     SEAL_TRY(seal_store_seal_code(es_code, o->institution_code));
     SEAL_TRY(make_picture(&m, o, es_code));
 
@@ -557,6 +595,8 @@ static int seal_make_run(const make_options *o)
     SEAL_ENSURE(entry, SEAL_ENOMEM, "out of memory");
     json_dumpf(entry, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
+    if (new_institution)
+        fprintf(stderr, "sealsvc seal: institution %s registered\n", r->owner);
     fprintf(stderr, "sealsvc seal: seal %s made (%s, %s)\n", r->id, r->kind,
             seal_key_alg_name(r->alg));
 out:

@@ -16,6 +16,7 @@ static const char usage_text[] =
     "  demo init --dir DIR           create a demo platform (PKI, institutions, seals)\n"
     "  seal make ... | seal show F   make a GB/T 38540 seal; show what a .esl holds\n"
     "  seal list                     list the seals in the data directory\n"
+    "  seal unlock|lock|revoke ID    an administrator's change of a seal's state\n"
     "  stamp IN OUT --seal ID --pin PIN --page N --at X,Y [--invisible]\n"
     "                                stamp a PDF with a visible seal and a PAdES signature\n"
     "  verify FILE [--trust PEM]... [--offline] [--json]\n"

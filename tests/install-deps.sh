@@ -11,6 +11,8 @@ SEAL_PACKAGES=(
     libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev libjpeg62-turbo-dev libjbig2dec0-dev
     # tests: cmocka, and the independent tools our outputs are checked with
     libcmocka-dev openssl poppler-utils qpdf libnss3-tools python3 xxd sqlite3 curl zbar-tools
+    # the seal font's source and subsetter, to check fonts/make-subset.sh reproduces it
+    fonts-noto-cjk python3-fonttools
 )
 missing=()
 for p in "${SEAL_PACKAGES[@]}"; do

@@ -17,6 +17,7 @@ fail() {
 [ -x "$SEALSVC" ] || fail "$SEALSVC is not an executable"
 command -v openssl >/dev/null || fail "openssl is needed"
 command -v python3 >/dev/null || fail "python3 is needed"
+command -v sqlite3 >/dev/null || fail "sqlite3 is needed"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sealsvc-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -38,9 +39,21 @@ assert len(seals) == 5, f"{len(seals)} seals, expected 5"
 assert {s["algorithm"] for s in seals} == {"rsa", "ecdsa", "sm2"}, [s["algorithm"] for s in seals]
 assert len({s["id"] for s in seals}) == 5, "seal ids are not unique"
 assert {s["type"] for s in seals} >= {"official", "contract", "personal"}
+# exactly the shape the issue gives: nothing missing, nothing more
+assert set(manifest) == {"data_dir", "trust_anchors", "seals"}, sorted(manifest)
+fields = {"id", "name", "type", "owner", "algorithm", "pin", "image", "esl"}
 for s in seals:
-    for key in ("id", "name", "type", "owner", "algorithm", "pin", "image", "esl"):
-        assert s.get(key), f"seal {s.get('id')} has no {key}"
+    assert set(s) == fields, (s.get("id"), sorted(set(s) ^ fields))
+    assert all(isinstance(s[k], str) and s[k] for k in fields), f"seal {s.get('id')} has an empty field"
+    assert s["algorithm"] in ("rsa", "ecdsa", "sm2"), s["algorithm"]
+owners = {s["owner"] for s in seals}
+assert len(owners) == 3, owners
+assert {s["algorithm"] for s in seals if s["type"] == "official"} == {"rsa", "ecdsa", "sm2"}
+personal = [s for s in seals if s["type"] == "personal"]
+assert len(personal) == 1 and personal[0]["name"] not in owners, personal
+contract = [s for s in seals if s["type"] == "contract"]
+assert contract and all(s["name"].endswith("合同专用章") for s in contract), contract
+for s in seals:
     assert len(s["pin"]) == 6 and s["pin"].isdigit(), f"seal {s['id']} PIN is not 6 digits"
     for f in (s["image"], s["esl"]):
         assert os.path.isabs(f) and os.path.getsize(f) > 0, f"{f} is missing or empty"
@@ -71,6 +84,39 @@ done
 kek=$(cat "$dir/secrets/kek")
 grep -a -q -- "$kek" "$dir/sealsvc.db" && fail "the key-encryption key is in sealsvc.db"
 
+# every seal's key rests in sealsvc.db encrypted under a passphrase made from its PIN and
+# the key-encryption key in secrets/kek (the lower-case hex of HMAC-SHA256, keyed with the
+# KEK file's text, over the PIN): openssl opens it with that and not with the PIN alone,
+# so a copy of the database alone gives a PIN guesser nothing; with another PIN it does
+# not open; it is the key of the seal's certificate; and its private numbers appear in no
+# file of the data directory
+private_hex() { # KEYFILE PASS: RSA's first prime or EC's d, in hex
+    openssl pkey -in "$1" -passin "pass:$2" -text -noout |
+        awk '/^(prime1|priv):/{on=1; next} on && /^[a-zA-Z]/{exit} on' | tr -d ' :\n' | sed 's/^00//'
+}
+passphrase() { # PIN
+    printf %s "$1" | openssl dgst -sha256 -hmac "$(tr -d ' \n' <"$dir/secrets/kek")" -r | cut -d' ' -f1
+}
+find "$dir" -type f -print0 | xargs -0 cat | xxd -p | tr -d '\n' >"$work/all.hex"
+python3 -c 'import json,sys; [print(s["id"], s["pin"]) for s in json.load(open(sys.argv[1]))["seals"]]' \
+    "$work/manifest.json" >"$work/pins"
+while read -r id pin; do
+    sqlite3 "$dir/sealsvc.db" "SELECT key_pem FROM seal WHERE id = '$id'" >"$work/key.pem"
+    sqlite3 "$dir/sealsvc.db" "SELECT cert_pem FROM seal WHERE id = '$id'" >"$work/cert.pem"
+    head -1 "$work/key.pem" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "seal $id's key is not encrypted"
+    openssl pkey -in "$work/key.pem" -passin "pass:$pin" -noout 2>/dev/null &&
+        fail "seal $id's key opens with its PIN alone, without the key-encryption key"
+    other=$(printf '%06d' $(((10#$pin + 1) % 1000000)))
+    openssl pkey -in "$work/key.pem" -passin "pass:$(passphrase "$other")" -noout 2>/dev/null &&
+        fail "seal $id's key opens with another PIN"
+    cmp -s <(openssl pkey -in "$work/key.pem" -passin "pass:$(passphrase "$pin")" -pubout) \
+        <(openssl x509 -in "$work/cert.pem" -noout -pubkey) ||
+        fail "seal $id's key does not open with its PIN and the KEK, or is not its certificate's"
+    secret=$(private_hex "$work/key.pem" "$(passphrase "$pin")")
+    [ "${#secret}" -ge 60 ] || fail "could not read seal $id's private numbers"
+    grep -qi "$secret" "$work/all.hex" && fail "seal $id's private key is in the data directory in clear"
+done <"$work/pins"
+
 # ---- the PKI, checked by OpenSSL
 anchor="$dir/trust/root-ca.pem"
 cmp -s "$anchor" "$dir/pki/root-ca.pem" || fail "trust/root-ca.pem is not the root CA"
@@ -84,8 +130,45 @@ for cert in "${certs[@]}" "$dir/pki/seal-maker.pem" "$dir/pki/tsa.pem" "$dir/pki
     openssl verify -CAfile "$anchor" -untrusted "$dir/pki/issuing-ca.pem" "$cert" >/dev/null ||
         fail "openssl verify refuses $cert"
 done
-openssl x509 -in "$dir/certs/xinghe.pem" -noout -ext crlDistributionPoints |
-    grep -q "http://127.0.0.1:8089/crl/issuing-ca.crl" || fail "xinghe.pem has no CRL URL"
+# every certificate the issuing CA signs names its CRL and (but the OCSP signer's) its
+# OCSP responder on 127.0.0.1; the issuing CA names the root's CRL
+urls() { # CERT: its CRL distribution points and OCSP URLs, one a line, "crl URL" / "ocsp URL"
+    openssl x509 -in "$1" -noout -ext crlDistributionPoints,authorityInfoAccess 2>/dev/null |
+        sed -n 's/^ *URI:/crl /p; s/^ *OCSP - URI:/ocsp /p'
+}
+for cert in "${certs[@]}" "$dir/pki/seal-maker.pem" "$dir/pki/tsa.pem" "$dir/pki/ocsp.pem"; do
+    want="crl http://127.0.0.1:8089/crl/issuing-ca.crl"
+    [ "$cert" = "$dir/pki/ocsp.pem" ] || want+=$'\n'"ocsp http://127.0.0.1:8088/ocsp"
+    [ "$(urls "$cert")" = "$want" ] || fail "$cert names $(urls "$cert"), not the demo's URLs"
+done
+[ "$(urls "$dir/pki/issuing-ca.pem")" = "crl http://127.0.0.1:8089/crl/root-ca.crl" ] ||
+    fail "the issuing CA names $(urls "$dir/pki/issuing-ca.pem")"
+[ -z "$(urls "$anchor")" ] || fail "the root names revocation URLs: $(urls "$anchor")"
+openssl x509 -in "$dir/pki/ocsp.pem" -noout -text | grep -q "OCSP No Check" ||
+    fail "the OCSP signer's certificate lacks id-pkix-ocsp-nocheck"
+
+# the three institutions: one RSA, one ECDSA P-256, one SM2 signing certificate, each
+# naming a unified social credit code that is valid by GB 32100 (checked here, not by us)
+for slug in xinghe pujiang nanyue; do
+    openssl x509 -in "$dir/certs/$slug.pem" -noout -text >"$work/$slug.txt"
+    openssl x509 -in "$dir/certs/$slug.pem" -noout -subject -nameopt multiline,utf8 |
+        sed -n 's/^ *organizationIdentifier *= *//p' >"$work/$slug.code"
+done
+grep -q "rsaEncryption" "$work/xinghe.txt" && grep -q "Public-Key: (2048 bit)" "$work/xinghe.txt" ||
+    fail "xinghe's certificate is not RSA 2048"
+grep -q "NIST CURVE: P-256" "$work/pujiang.txt" || fail "pujiang's certificate is not ECDSA P-256"
+grep -q "ASN1 OID: SM2" "$work/nanyue.txt" || fail "nanyue's certificate is not SM2"
+python3 - "$work"/xinghe.code "$work"/pujiang.code "$work"/nanyue.code <<'EOF2' ||
+import sys
+alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+codes = [open(f).read().strip() for f in sys.argv[1:]]
+assert len(set(codes)) == 3, codes
+for code in codes:
+    assert len(code) == 18 and all(c in alphabet for c in code), code
+    total = sum(alphabet.index(c) * pow(3, i, 31) for i, c in enumerate(code[:17]))
+    assert code[17] == alphabet[(31 - total % 31) % 31], f"{code}: wrong check character"
+EOF2
+    fail "the institutions' credit codes are not valid unified social credit codes"
 
 # ---- a second init refuses and changes nothing
 checksum() { (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }

@@ -3,6 +3,8 @@
  * reads and atomic writes (buf.c). */
 #include "testutil.h"
 
+#include <glib.h>
+
 #include <seal/buf.h>
 #include <seal/error.h>
 
@@ -61,6 +63,28 @@ static void error_message_and_class(void **state)
     seal_error_clear();
     assert_int_equal(seal_error_last_code(), SEAL_OK);
     assert_string_equal(seal_error_last(), "");
+}
+
+static void *fail_in_thread(void *data)
+{
+    (void)data;
+    bool clear_at_start = seal_error_last()[0] == '\0';
+    seal_error_set(SEAL_EIO, "the other thread's failure");
+    return GINT_TO_POINTER(clear_at_start &&
+                           strcmp(seal_error_last(), "the other thread's failure") == 0);
+}
+
+/* The last error is the calling thread's: a request failing on another thread neither
+ * shows its message here nor replaces this thread's. */
+static void error_message_is_per_thread(void **state)
+{
+    (void)state;
+    seal_error_set(SEAL_EAUTH, "this thread's failure");
+    GThread *other = g_thread_new("other", fail_in_thread, NULL);
+    assert_true(GPOINTER_TO_INT(g_thread_join(other)));
+    assert_string_equal(seal_error_last(), "this thread's failure");
+    assert_int_equal(seal_error_last_code(), SEAL_EAUTH);
+    seal_error_clear();
 }
 
 static void error_wrap_prefixes_context(void **state)
@@ -324,6 +348,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(error_message_and_class),
+        cmocka_unit_test(error_message_is_per_thread),
         cmocka_unit_test(error_wrap_prefixes_context),
         cmocka_unit_test(error_openssl_reason_appended_and_queue_cleared),
         cmocka_unit_test(guard_macros_jump_to_cleanup),

@@ -98,6 +98,12 @@ static void test_sign_verify_rsa(void **state)
     sign_and_verify(SEAL_ALG_RSA, 2048, SEAL_OID_SHA256_WITH_RSA);
 }
 
+static void test_sign_verify_rsa3072(void **state)
+{
+    (void)state;
+    sign_and_verify(SEAL_ALG_RSA, 3072, SEAL_OID_SHA256_WITH_RSA);
+}
+
 static void test_sign_verify_ecdsa(void **state)
 {
     (void)state;
@@ -160,6 +166,39 @@ static void test_signer_refuses_foreign_key(void **state)
     assert_int_equal(seal_signer_new_software(&signer, key, cert, NULL), SEAL_ECRYPTO);
     X509_free(cert);
     EVP_PKEY_free(other);
+    EVP_PKEY_free(key);
+}
+
+/* The keys a seal may sign with: RSA 2048 and more, ECDSA P-256, SM2; weaker or other
+ * keys are refused naming what they are. */
+static void test_seal_key_algorithms(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = NULL;
+    assert_int_equal(seal_key_generate(&key, SEAL_ALG_RSA, 3072), 0);
+    assert_int_equal(seal_key_check_seal_alg(key), 0);
+    EVP_PKEY_free(key);
+    assert_int_equal(seal_key_generate(&key, SEAL_ALG_ECDSA, 0), 0);
+    assert_int_equal(seal_key_check_seal_alg(key), 0);
+    EVP_PKEY_free(key);
+    assert_int_equal(seal_key_generate(&key, SEAL_ALG_SM2, 0), 0);
+    assert_int_equal(seal_key_check_seal_alg(key), 0);
+    EVP_PKEY_free(key);
+
+    key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    assert_int_equal(seal_key_check_seal_alg(key), SEAL_EUNSUPPORTED);
+    assert_non_null(strstr(seal_error_last(), "RSA of 1024 bits"));
+    EVP_PKEY_free(key);
+    key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    assert_int_equal(seal_key_check_seal_alg(key), SEAL_EUNSUPPORTED);
+    assert_non_null(strstr(seal_error_last(), "curve secp384r1"));
+    EVP_PKEY_free(key);
+    key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+    assert_int_equal(seal_key_check_seal_alg(key), SEAL_EUNSUPPORTED);
+    EVP_PKEY_free(key);
+    key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    assert_int_equal(seal_key_check_seal_alg(key), SEAL_EUNSUPPORTED);
+    assert_non_null(strstr(seal_error_last(), "ED25519"));
     EVP_PKEY_free(key);
 }
 
@@ -455,10 +494,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alg_names),
         cmocka_unit_test(test_sign_verify_rsa),
+        cmocka_unit_test(test_sign_verify_rsa3072),
         cmocka_unit_test(test_sign_verify_ecdsa),
         cmocka_unit_test(test_sign_verify_sm2),
         cmocka_unit_test(test_verify_rsa_encryption_with_md),
         cmocka_unit_test(test_signer_refuses_foreign_key),
+        cmocka_unit_test(test_seal_key_algorithms),
         cmocka_unit_test(test_sm2_standard_vector),
         cmocka_unit_test(test_sm3_abc),
         cmocka_unit_test(test_sm2_key_survives_encryption),

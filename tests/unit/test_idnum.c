@@ -72,6 +72,10 @@ static void credit_code_bad_character(void **state)
                    "O1110000600037341L");
     assert_refused(seal_credit_code_check("91110000600037341S"), "position 18",
                    "91110000600037341S");
+    assert_refused(seal_credit_code_check("91110000V00037341L"), "position 9",
+                   "91110000V00037341L");
+    assert_refused(seal_credit_code_check("9111000060003Z341L"), "position 14",
+                   "9111000060003Z341L");
     assert_refused(seal_credit_code_check("9111000060003734-L"), "position 17", NULL);
     assert_refused(seal_credit_code_check("91110000600037341l"), "upper-case", NULL);
 }
@@ -174,6 +178,7 @@ static void resident_id_birth_date_not_real(void **state)
     const char *bad[] = {
         "110105190002290017", /* 1900-02-29 */
         "110105199902290013", /* 1999-02-29 */
+        "110105200002300015", /* 30 February of a leap year */
         "110105199913010013", /* month 13 */
         "110105199904310014", /* 31 April */
         "110105189912310015", /* before 1900 */

@@ -76,6 +76,28 @@ static void assert_corners_clear(const picture *p)
     assert_int_equal(alpha_at(p, p->width - 1, p->height - 1), 0);
 }
 
+/* The resolution the PNG records (pHYs, in pixels per metre) as dots per inch, or 0 when
+ * the file has no pHYs chunk before its image data. */
+static double png_dpi(const seal_buf *png)
+{
+    size_t pos = 8;
+    while (pos + 12 <= png->len) {
+        const uint8_t *c = png->data + pos;
+        size_t len = (size_t)c[0] << 24 | (size_t)c[1] << 16 | (size_t)c[2] << 8 | c[3];
+        if (memcmp(c + 4, "IDAT", 4) == 0)
+            return 0;
+        if (memcmp(c + 4, "pHYs", 4) == 0 && len == 9 && c[16] == 1) {
+            uint32_t x = (uint32_t)c[8] << 24 | (uint32_t)c[9] << 16 | (uint32_t)c[10] << 8 | c[11];
+            uint32_t y =
+                (uint32_t)c[12] << 24 | (uint32_t)c[13] << 16 | (uint32_t)c[14] << 8 | c[15];
+            assert_int_equal(x, y);
+            return x * 0.0254;
+        }
+        pos += 12 + len;
+    }
+    return 0;
+}
+
 static void round_seal_has_ring_star_and_size(void **state)
 {
     (void)state;
@@ -84,6 +106,7 @@ static void round_seal_has_ring_star_and_size(void **state)
     draw_and_decode(&p, &d);
     assert_int_equal(p.width, mm_px(42, 600));
     assert_int_equal(p.height, mm_px(42, 600));
+    assert_true(fabs(png_dpi(&p.png) - 600) < 0.5);
     assert_corners_clear(&p);
     /* The ring (about 1.2 mm wide, just inside the edge), left, right, top and bottom. */
     int ring = mm_px(0.9, 600);
@@ -112,6 +135,8 @@ static void size_follows_dpi_and_mm(void **state)
     draw_and_decode(&p, &d);
     assert_int_equal(p.width, mm_px(38, 300));
     assert_int_equal(p.height, mm_px(38, 300));
+    /* and the file says so, for image tools and printers */
+    assert_true(fabs(png_dpi(&p.png) - 300) < 0.5);
     int w, h;
     assert_int_equal(seal_image_png_info(p.png.data, p.png.len, &w, &h), 0);
     assert_int_equal(w, p.width);
@@ -149,6 +174,91 @@ static void long_name_stays_inside_ring(void **state)
     assert_int_equal(touching, 0);
     assert_true(text > 5000);
     picture_free(&p);
+}
+
+/* The name of `d` split into two drawings, one with the characters at even positions and
+ * one with those at odd positions (the others replaced by an ideographic space, U+3000),
+ * plus a drawing with no character at all. Neighbouring characters touch exactly where
+ * the two halves both have ink; the name touches the ring, star, purpose or code where a
+ * half has ink close to the bare drawing's. Both must never happen, however long the
+ * name (within 0.2 mm for the bare parts, 1 px between characters). */
+static void assert_name_keeps_apart(const seal_drawing *d, size_t chars)
+{
+    enum { HALVES = 3 };
+    const char *space = "\xe3\x80\x80";
+    GString *names[HALVES];
+    for (int h = 0; h < HALVES; h++)
+        names[h] = g_string_new(NULL);
+    size_t i = 0;
+    for (const char *c = d->name; *c; c = g_utf8_next_char(c), i++) {
+        for (int h = 0; h < HALVES; h++) {
+            if (h < 2 && (int)(i % 2) == h)
+                g_string_append_len(names[h], c, g_utf8_next_char(c) - c);
+            else
+                g_string_append(names[h], space);
+        }
+    }
+    assert_int_equal(i, chars);
+    picture p[HALVES];
+    for (int h = 0; h < HALVES; h++) {
+        seal_drawing half = *d;
+        half.name = names[h]->str;
+        draw_and_decode(&p[h], &half);
+        g_string_free(names[h], TRUE);
+    }
+    const picture *even = &p[0], *odd = &p[1], *bare = &p[2];
+    int w = bare->width, h = bare->height;
+    int near = mm_px(0.2, d->dpi ? d->dpi : 600);
+    size_t touching = 0, crowding = 0, ink = 0;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            if (alpha_at(bare, x, y) > 0)
+                continue;
+            bool in_even = alpha_at(even, x, y) > 16, in_odd = alpha_at(odd, x, y) > 16;
+            if (in_even && in_odd)
+                touching++;
+            if (!in_even && !in_odd)
+                continue;
+            ink++;
+            for (int dy = -near; dy <= near && !crowding; dy++)
+                for (int dx = -near; dx <= near; dx++) {
+                    int nx = x + dx, ny = y + dy;
+                    if (nx >= 0 && ny >= 0 && nx < w && ny < h &&
+                        dx * dx + dy * dy <= near * near && alpha_at(bare, nx, ny) > 16) {
+                        crowding++;
+                        break;
+                    }
+                }
+        }
+    }
+    if (touching || crowding)
+        fail_msg("a %zu-character name: %zu pixels where neighbouring characters touch, %zu "
+                 "name pixels within 0.2 mm of the ring, star, purpose or code",
+                 chars, touching, crowding);
+    assert_true(ink > 50 * chars); /* the name was drawn */
+    for (int k = 0; k < HALVES; k++)
+        picture_free(&p[k]);
+}
+
+/* Names as long as real ones get (branch offices, project departments) and longer: the
+ * characters get smaller and narrower, never into each other or the ring. */
+static void long_names_never_touch(void **state)
+{
+    (void)state;
+    seal_drawing round = {.shape = SEAL_SHAPE_ROUND, .purpose = PURPOSE, .code = CODE, .dpi = 300};
+    round.name = "北京市星河信息技术有限公司";
+    assert_name_keeps_apart(&round, 13);
+    round.name = "中国建筑第八工程局有限公司华东分公司第三项目经理部";
+    assert_name_keeps_apart(&round, 25);
+    round.name = "中华人民共和国北京市海淀区中关村科技园区星河信息技术研究院有限责任公司";
+    assert_name_keeps_apart(&round, 35);
+    seal_drawing oval = {.shape = SEAL_SHAPE_OVAL, .code = CODE, .dpi = 300};
+    oval.name = "上海浦江建设工程有限公司";
+    assert_name_keeps_apart(&oval, 12);
+    oval.name = "上海浦江建设工程有限公司北京分公司";
+    assert_name_keeps_apart(&oval, 17);
+    oval.name = "上海浦江建设工程有限公司北京分公司第三项目部";
+    assert_name_keeps_apart(&oval, 22);
 }
 
 static void oval_seal_keeps_its_proportions(void **state)
@@ -337,6 +447,7 @@ int main(void)
         cmocka_unit_test(round_seal_has_ring_star_and_size),
         cmocka_unit_test(size_follows_dpi_and_mm),
         cmocka_unit_test(long_name_stays_inside_ring),
+        cmocka_unit_test(long_names_never_touch),
         cmocka_unit_test(oval_seal_keeps_its_proportions),
         cmocka_unit_test(square_seal_has_border_and_name),
         cmocka_unit_test(decoded_colour_is_not_premultiplied),

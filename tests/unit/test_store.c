@@ -8,6 +8,7 @@
 #include <seal/store.h>
 
 #include <glib.h>
+#include <openssl/hmac.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
@@ -350,6 +351,107 @@ static void test_create_seal(void **state)
     seal_store_close(st);
 }
 
+/* The passphrase a seal key rests under, computed here as an outsider would: the hex of
+ * HMAC-SHA256 keyed with DATA/secrets/kek's text over the PIN. */
+static void outside_passphrase(const char *dir, const char *pin, char out[65])
+{
+    gchar *kek = NULL;
+    assert_true(g_file_get_contents(test_path(test_path(dir, "secrets"), "kek"), &kek, NULL, NULL));
+    g_strstrip(kek);
+    assert_int_equal(strlen(kek), 64);
+    uint8_t mac[32];
+    unsigned len = 0;
+    assert_non_null(
+        HMAC(EVP_sha256(), kek, (int)strlen(kek), (const uint8_t *)pin, strlen(pin), mac, &len));
+    for (unsigned i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    g_free(kek);
+}
+
+static char *stored_key_pem(seal_store *st, const char *id)
+{
+    seal_record r;
+    assert_int_equal(seal_store_get_seal(st, id, &r), 0);
+    char *pem = g_strndup((const char *)r.key_pem.data, r.key_pem.len);
+    seal_record_clear(&r);
+    return pem;
+}
+
+/* A new seal's key opens with the PIN and the platform's key-encryption key, not with the
+ * PIN alone: a copy of sealsvc.db alone gives a PIN guesser nothing. The data directory's
+ * KEK (0600) is made with the store. */
+static void test_key_needs_pin_and_kek(void **state)
+{
+    (void)state;
+    int64_t inst = 0;
+    seal_store *st = open_store_with_institution(&inst);
+    const char *dir = seal_store_data_dir(st);
+    struct stat sb;
+    assert_int_equal(stat(test_path(test_path(dir, "secrets"), "kek"), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    seal_signer *maker = NULL;
+    EVP_PKEY *key = NULL;
+    seal_record r;
+    assert_int_equal(seal_signer_new_software(&maker, test_key, test_cert, NULL), 0);
+    fill_record(&r, "made", inst, time(NULL) + 86400);
+    seal_buf_clear(&r.key_pem);
+    seal_buf_clear(&r.esl);
+    assert_int_equal(seal_store_create_seal(st, &r, NULL, test_key, PIN, maker), 0);
+    seal_record_clear(&r);
+
+    char *pem = stored_key_pem(st, "made");
+    char pass[65];
+    assert_int_equal(seal_key_load_mem(&key, (uint8_t *)pem, strlen(pem), PIN), SEAL_EAUTH);
+    outside_passphrase(dir, PIN, pass);
+    assert_int_equal(seal_key_load_mem(&key, (uint8_t *)pem, strlen(pem), pass), 0);
+    assert_int_equal(EVP_PKEY_eq(key, test_key), 1);
+    EVP_PKEY_free(key);
+    g_free(pem);
+
+    /* Without its KEK the platform cannot open a key; that is not a wrong PIN. */
+    const char *kek = test_path(test_path(dir, "secrets"), "kek");
+    const char *aside = test_path(test_path(dir, "secrets"), "kek.aside");
+    assert_int_equal(rename(kek, aside), 0);
+    seal_signer *signer = NULL;
+    char *seal_state = NULL;
+    assert_int_equal(seal_store_unlock_seal(st, "made", PIN, &signer, NULL), SEAL_EIO);
+    assert_non_null(strstr(seal_error_last(), "key-encryption key"));
+    assert_int_equal(pin_failures_of(st, "made", &seal_state), 0);
+    g_free(seal_state);
+    assert_int_equal(rename(aside, kek), 0);
+    assert_int_equal(seal_store_unlock_seal(st, "made", PIN, &signer, NULL), 0);
+    seal_signer_free(signer);
+    seal_signer_free(maker);
+    seal_store_close(st);
+}
+
+/* A key stored by an earlier sealsvc under the PIN alone still unlocks, and is then stored
+ * again under the PIN and the KEK. */
+static void test_pin_only_key_is_rewrapped(void **state)
+{
+    (void)state;
+    seal_store *st = store_with_seal("old-key", time(NULL) + 86400); /* under the PIN alone */
+    EVP_PKEY *key = NULL;
+    char *pem = stored_key_pem(st, "old-key");
+    assert_int_equal(seal_key_load_mem(&key, (uint8_t *)pem, strlen(pem), PIN), 0);
+    EVP_PKEY_free(key);
+    g_free(pem);
+    seal_signer *signer = NULL;
+    assert_int_equal(seal_store_unlock_seal(st, "old-key", WRONG_PIN, &signer, NULL), SEAL_EAUTH);
+    assert_int_equal(seal_store_unlock_seal(st, "old-key", PIN, &signer, NULL), 0);
+    seal_signer_free(signer);
+    pem = stored_key_pem(st, "old-key");
+    assert_int_equal(seal_key_load_mem(&key, (uint8_t *)pem, strlen(pem), PIN), SEAL_EAUTH);
+    char pass[65];
+    outside_passphrase(seal_store_data_dir(st), PIN, pass);
+    assert_int_equal(seal_key_load_mem(&key, (uint8_t *)pem, strlen(pem), pass), 0);
+    EVP_PKEY_free(key);
+    g_free(pem);
+    assert_int_equal(seal_store_unlock_seal(st, "old-key", PIN, &signer, NULL), 0);
+    seal_signer_free(signer);
+    seal_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +464,8 @@ int main(void)
         cmocka_unit_test(test_lock_after_five),
         cmocka_unit_test(test_expired_refused),
         cmocka_unit_test(test_create_seal),
+        cmocka_unit_test(test_key_needs_pin_and_kek),
+        cmocka_unit_test(test_pin_only_key_is_rewrapped),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

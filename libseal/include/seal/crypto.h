@@ -41,6 +41,10 @@ int seal_key_alg_parse(seal_key_alg *out, const char *name);
 /* The algorithm of a key (an SM2-curve EC key is SEAL_ALG_SM2). */
 seal_key_alg seal_key_alg_of(const EVP_PKEY *key);
 
+/* 0 when a seal may sign with `key`: RSA of at least 2048 bits, ECDSA on P-256, or SM2;
+ * SEAL_EUNSUPPORTED naming what the key is otherwise (RSA 1024, another curve, EdDSA). */
+int seal_key_check_seal_alg(const EVP_PKEY *key);
+
 /* Generates a key: RSA (bits 2048 or 3072), ECDSA P-256, or SM2 (bits ignored). */
 int seal_key_generate(EVP_PKEY **out, seal_key_alg alg, int bits);
 

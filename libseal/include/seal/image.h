@@ -31,8 +31,9 @@ typedef struct seal_drawing {
     const char *font_path; /* NULL: the font shipped in fonts/ (see seal_font_path) */
 } seal_drawing;
 
-/* Draws the seal to a PNG (RGBA, transparent background). Names too long for the ring
- * are condensed so they stay inside it; an empty name is SEAL_EINVAL. */
+/* Draws the seal to a PNG (RGBA, transparent background). Names too long for the arc are
+ * condensed, and past half their width made smaller, so that they stay inside the ring
+ * and no two characters touch; an empty name is SEAL_EINVAL. */
 int seal_image_draw(seal_buf *png, const seal_drawing *d);
 
 /* Checks that bytes are a PNG Cairo can decode and gives its size in pixels. */
@@ -83,8 +84,9 @@ int seal_image_slice_seam(seal_seam_strips *out, const uint8_t *png, size_t len,
 /* Frees the strips; `strips` can be used again afterwards. NULL is fine. */
 void seal_image_strips_clear(seal_seam_strips *strips);
 
-/* The path of the shipped seal font: $SEAL_FONT_DIR, the source tree's fonts/, or the
- * installed share/sealsvc/fonts/ — the first that has it. NULL if none. */
+/* The path of the shipped seal font: $SEAL_FONT_DIR, the installed share/sealsvc/fonts/
+ * beside the library's lib/ folder, the source tree's fonts/, or the share/sealsvc/fonts/
+ * of the prefix the build was configured for — the first that has it. NULL if none. */
 const char *seal_font_path(void);
 
 #ifdef __cplusplus

@@ -2,8 +2,9 @@
  * directory, the embedded default).
  *
  * Stamp flow: resolve a seal by id, check its state and validity, unlock its key with the
- * seal PIN. A key rests encrypted under its seal's PIN (PKCS#8, AES-256, PBKDF2); five
- * wrong PINs in a row lock the seal. */
+ * seal PIN. A key rests encrypted (PKCS#8, AES-256, PBKDF2) under a passphrase made from
+ * its seal's PIN and the key-encryption key in DATA/secrets/kek (made with the store,
+ * never in the database); five wrong PINs in a row lock the seal. */
 #ifndef SEAL_STORE_H
 #define SEAL_STORE_H
 
@@ -20,7 +21,8 @@ extern "C" {
 
 typedef struct seal_store seal_store;
 
-/* Opens DATA_DIR/sealsvc.db; `create` makes the directory and schema when missing. */
+/* Opens DATA_DIR/sealsvc.db; `create` makes the directory, the schema and the
+ * key-encryption key (DATA_DIR/secrets/kek) when missing. */
 int seal_store_open(seal_store **out, const char *data_dir, bool create);
 void seal_store_close(seal_store *st);
 const char *seal_store_data_dir(const seal_store *st);
@@ -44,7 +46,7 @@ typedef struct seal_record {
     seal_key_alg alg;
     seal_buf cert_pem;  /* the signing certificate */
     seal_buf chain_pem; /* its issuing CA certificates */
-    seal_buf key_pem;   /* the private key, encrypted under the seal PIN */
+    seal_buf key_pem;   /* the private key, encrypted under the seal PIN and the KEK */
     seal_buf image_png;
     double width_mm, height_mm;
     seal_buf esl; /* the GB/T 38540 SESeal, DER */
@@ -64,7 +66,9 @@ int seal_store_seal_code(char out[14], const char *credit_code);
  * encrypts `key` under `pin` into r->key_pem, has `maker` sign a v4 SESeal (GB/T 38540)
  * with esID `es_id` (NULL: a new seal code) binding r's certificate, picture, size and
  * validity into r->esl, and stores the record as "active". r->owner and r->owner_code
- * are filled in. */
+ * are filled in. With institution_id 0, r->owner and r->owner_code name a new
+ * institution, registered (credit code checked) in the same transaction as the seal:
+ * a seal that is refused registers nothing. */
 int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
                            const char *pin, const seal_signer *maker);
 /* SEAL_ENOTFOUND naming the id when there is no such seal. */

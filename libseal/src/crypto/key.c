@@ -72,6 +72,34 @@ seal_key_alg seal_key_alg_of(const EVP_PKEY *key)
     return SEAL_ALG_UNKNOWN;
 }
 
+int seal_key_check_seal_alg(const EVP_PKEY *key)
+{
+    static const char supported[] = "seals sign with RSA (2048 bits or more), ECDSA on P-256 "
+                                    "or SM2";
+    char group[64] = "";
+    size_t len = 0;
+    switch (seal_key_alg_of(key)) {
+    case SEAL_ALG_SM2:
+        return 0;
+    case SEAL_ALG_RSA:
+        if (EVP_PKEY_get_bits(key) >= 2048)
+            return 0;
+        return seal_error_set(SEAL_EUNSUPPORTED, "the key is RSA of %d bits; %s",
+                              EVP_PKEY_get_bits(key), supported);
+    case SEAL_ALG_ECDSA:
+        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                           &len) &&
+            strcmp(group, "prime256v1") == 0)
+            return 0;
+        ERR_clear_error();
+        return seal_error_set(SEAL_EUNSUPPORTED, "the key is ECDSA on the curve %s; %s",
+                              group[0] ? group : "(unnamed)", supported);
+    default:
+        return seal_error_set(SEAL_EUNSUPPORTED, "the key is %s; %s",
+                              key ? EVP_PKEY_get0_type_name(key) : "missing", supported);
+    }
+}
+
 static void params_clear_free(OSSL_PARAM *params)
 {
     for (OSSL_PARAM *p = params; p && p->key; p++)
@@ -283,6 +311,8 @@ static int load_pkcs12(EVP_PKEY **out, X509 **cert_out, STACK_OF(X509) * *chain_
                            : PKCS12_verify_mac(p12, NULL, 0) || PKCS12_verify_mac(p12, "", 0);
         if (!ok) {
             ERR_clear_error();
+            SEAL_ENSURE(password, SEAL_EAUTH, "%s is protected by a password; a password is needed",
+                        what);
             SEAL_FAIL(SEAL_EAUTH, "wrong password for %s", what);
         }
     }

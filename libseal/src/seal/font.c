@@ -7,6 +7,7 @@
 #include <seal/image.h>
 
 #include <cairo-ft.h>
+#include <dlfcn.h>
 #include <ft2build.h>
 #include FT_FREETYPE_H
 #include FT_TRUETYPE_TABLES_H
@@ -19,6 +20,9 @@
 #endif
 #ifndef SEAL_FONT_DIR_INSTALL
 #error "SEAL_FONT_DIR_INSTALL must name the installed fonts folder (set by CMake)"
+#endif
+#ifndef SEAL_FONT_DIR_FROM_LIB
+#error "SEAL_FONT_DIR_FROM_LIB must name the installed fonts folder from the library's (CMake)"
 #endif
 
 /* Adobe's ideographic em box for CJK fonts (880/-120 units of 1000), used when a font has
@@ -68,12 +72,30 @@ static char *font_in(const char *dir)
     return NULL;
 }
 
+/* The installed fonts folder as seen from the folder this library was loaded from
+ * (lib/../share/sealsvc/fonts), so that an installation works under any prefix. In the
+ * build tree there is no such folder and the source tree's is used. */
+static char *font_beside_library(void)
+{
+    Dl_info info;
+    if (!dladdr((void *)seal_font_path, &info) || !info.dli_fname || !*info.dli_fname)
+        return NULL;
+    char *lib_dir = g_path_get_dirname(info.dli_fname);
+    char *dir = g_canonicalize_filename(SEAL_FONT_DIR_FROM_LIB, lib_dir);
+    char *path = font_in(dir);
+    g_free(dir);
+    g_free(lib_dir);
+    return path;
+}
+
 const char *seal_font_path(void)
 {
     /* Looked up once: the answer must stay valid for callers that keep the pointer. */
     static gsize found;
     if (g_once_init_enter(&found)) {
         char *path = font_in(getenv("SEAL_FONT_DIR"));
+        if (!path)
+            path = font_beside_library();
         if (!path)
             path = font_in(SEAL_FONT_DIR_SOURCE);
         if (!path)

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define DPI_DEFAULT      600
 #define DPI_MIN          300 /* below this the text on the arc breaks up when printed */
@@ -218,14 +219,27 @@ static void ellipse_normal(const ellipse *e, double t, double *nx, double *ny)
 
 #define ARC_STEPS 1024
 
-static double ellipse_length(const ellipse *e, double t0, double t1)
+/* The point of the curve parallel to e at `inset` inside it (along the normal at t). For a
+ * circle that is a smaller circle; for an ellipse it is not an ellipse, which is why text
+ * is measured on this curve and not on an ellipse with shorter axes: at the ends of an
+ * oval the two differ by more than a character's width. */
+static void inset_point(const ellipse *e, double t, double inset, double *x, double *y)
+{
+    double nx, ny;
+    ellipse_point(e, t, x, y);
+    ellipse_normal(e, t, &nx, &ny);
+    *x -= nx * inset;
+    *y -= ny * inset;
+}
+
+static double inset_length(const ellipse *e, double inset, double t0, double t1)
 {
     double length = 0.0;
     double px, py;
-    ellipse_point(e, t0, &px, &py);
+    inset_point(e, t0, inset, &px, &py);
     for (int i = 1; i <= ARC_STEPS; i++) {
         double x, y;
-        ellipse_point(e, t0 + (t1 - t0) * i / ARC_STEPS, &x, &y);
+        inset_point(e, t0 + (t1 - t0) * i / ARC_STEPS, inset, &x, &y);
         length += hypot(x - px, y - py);
         px = x;
         py = y;
@@ -233,16 +247,16 @@ static double ellipse_length(const ellipse *e, double t0, double t1)
     return length;
 }
 
-/* The parameter at arc length s from t0 towards t1 (clamped to the ends). */
-static double ellipse_param_at(const ellipse *e, double t0, double t1, double s)
+/* The parameter at arc length s from t0 towards t1 on the inset curve (clamped). */
+static double inset_param_at(const ellipse *e, double inset, double t0, double t1, double s)
 {
     double length = 0.0;
     double px, py;
-    ellipse_point(e, t0, &px, &py);
+    inset_point(e, t0, inset, &px, &py);
     for (int i = 1; i <= ARC_STEPS; i++) {
         double t = t0 + (t1 - t0) * i / ARC_STEPS;
         double x, y;
-        ellipse_point(e, t, &x, &y);
+        inset_point(e, t, inset, &x, &y);
         double piece = hypot(x - px, y - py);
         if (length + piece >= s) {
             double before = t0 + (t1 - t0) * (i - 1) / ARC_STEPS;
@@ -261,30 +275,73 @@ static ellipse ellipse_shrunk(const ellipse *e, double by)
     return r;
 }
 
+/* Long names first get narrower characters, down to half their width, then smaller ones,
+ * down to this fraction of the full size, then narrower again: a seal keeps the name
+ * whole, as registries cut them. */
+#define NAME_MIN_CONDENSE 0.5
+#define NAME_MIN_SHRINK   0.6
+#define NAME_SHRINK_STEP  0.97
+/* The characters' em boxes may come this close at their feet (as a fraction of the
+ * narrowest gap between neighbours), leaving the side bearings and a little air. */
+#define NAME_FEET_FILL 0.95
+
+/* How the name sits on the upper arc: its em, the centre parameter of each character on
+ * the tops curve, and how much each character is condensed. */
+typedef struct name_fit {
+    double em;
+    double x_scale;
+    double t[TEXT_MAX_CHARS + 1];
+} name_fit;
+
+/* Spaces the characters evenly along the curve `depth` of the way down their em boxes
+ * (at most 1.3 em apart), then condenses them until neighbours' em boxes no longer meet
+ * at their feet, where the arc is shortest; shrinks the em while that would take them
+ * under NAME_MIN_CONDENSE of their width. */
+static void fit_name(canvas *cv, name_fit *fit, const ellipse *tops, const text *name,
+                     double em_max, double half_span, double depth)
+{
+    double box_per_em = seal_font_em_top(cv->font) + seal_font_em_bottom(cv->font);
+    for (double em = em_max;; em *= NAME_SHRINK_STEP) {
+        double box = box_per_em * em;
+        double available = inset_length(tops, box * depth, -half_span, half_span);
+        double step = fmin(available / name->len, em * 1.3);
+        double widest = 0.0;
+        for (size_t i = 0; i < name->len; i++) {
+            double s = available / 2.0 + (i - (name->len - 1) / 2.0) * step;
+            fit->t[i] = inset_param_at(tops, box * depth, -half_span, half_span, s);
+            widest = fmax(widest, char_advance(cv->cr, &name->chars[i], em));
+        }
+        double narrowest = INFINITY;
+        for (size_t i = 0; i + 1 < name->len; i++) {
+            double x0, y0, x1, y1;
+            inset_point(tops, fit->t[i], box, &x0, &y0);
+            inset_point(tops, fit->t[i + 1], box, &x1, &y1);
+            narrowest = fmin(narrowest, hypot(x1 - x0, y1 - y0));
+        }
+        fit->em = em;
+        fit->x_scale = fmin(1.0, NAME_FEET_FILL * narrowest / widest);
+        if (fit->x_scale >= NAME_MIN_CONDENSE || em * NAME_SHRINK_STEP < em_max * NAME_MIN_SHRINK)
+            return;
+    }
+}
+
 /* The name along the upper arc: each character upright with its baseline towards the
- * centre. Cells share the arc evenly; when they get narrower than a character, the
- * characters are condensed horizontally rather than overlapping or reaching the ring. */
-static void draw_upper_arc(canvas *cv, const ellipse *inner, const text *name, double em,
+ * centre, its top on the curve `gap` inside the ring (see fit_name for the spacing). */
+static void draw_upper_arc(canvas *cv, const ellipse *inner, const text *name, double em_max,
                            double gap, double half_span, double depth)
 {
     cairo_t *cr = cv->cr;
-    double em_top = seal_font_em_top(cv->font) * em;
-    double box = (seal_font_em_top(cv->font) + seal_font_em_bottom(cv->font)) * em;
     ellipse tops = ellipse_shrunk(inner, gap);
-    ellipse cells = ellipse_shrunk(&tops, box * depth);
-    double available = ellipse_length(&cells, -half_span, half_span);
-    double step = fmin(available / name->len, em * 1.3);
-    double x_scale = fmin(1.0, step * 0.9 / em);
+    name_fit fit;
+    fit_name(cv, &fit, &tops, name, em_max, half_span, depth);
+    double em_top = seal_font_em_top(cv->font) * fit.em;
     for (size_t i = 0; i < name->len; i++) {
-        double s = available / 2.0 + (i - (name->len - 1) / 2.0) * step;
-        double t = ellipse_param_at(&cells, -half_span, half_span, s);
-        double x, y, nx, ny;
-        ellipse_point(&tops, t, &x, &y);
-        ellipse_normal(&tops, t, &nx, &ny);
+        double x, y;
+        inset_point(&tops, fit.t[i], em_top, &x, &y);
         cairo_save(cr);
-        cairo_translate(cr, x - nx * em_top, y - ny * em_top);
-        cairo_rotate(cr, ellipse_outward_angle(&tops, t));
-        show_char(cr, &name->chars[i], em, x_scale);
+        cairo_translate(cr, x, y);
+        cairo_rotate(cr, ellipse_outward_angle(&tops, fit.t[i]));
+        show_char(cr, &name->chars[i], fit.em, fit.x_scale);
         cairo_restore(cr);
     }
 }
@@ -299,16 +356,16 @@ static void draw_lower_arc(canvas *cv, const ellipse *inner, const text *code, d
     for (size_t i = 0; i < code->len; i++)
         widest = fmax(widest, char_advance(cr, &code->chars[i], em));
     ellipse baselines = ellipse_shrunk(inner, gap);
-    ellipse middle = ellipse_shrunk(&baselines, em * 0.36);
+    double middle = em * 0.36; /* the code's mid-height, inside the baselines */
     double t0 = G_PI - half_span;
     double t1 = G_PI + half_span;
-    double available = ellipse_length(&middle, t0, t1);
+    double available = inset_length(&baselines, middle, t0, t1);
     double step = fmin(available / code->len, widest * 1.15);
     double x_scale = fmin(1.0, step * 0.95 / widest);
     for (size_t i = 0; i < code->len; i++) {
         /* t grows clockwise, which runs right to left along the bottom. */
         double s = available / 2.0 + ((code->len - 1) / 2.0 - i) * step;
-        double t = ellipse_param_at(&middle, t0, t1, s);
+        double t = inset_param_at(&baselines, middle, t0, t1, s);
         double x, y;
         ellipse_point(&baselines, t, &x, &y);
         cairo_save(cr);
@@ -468,6 +525,41 @@ static int check_mm(double mm, const char *which)
     return 0;
 }
 
+/* PNG 1.2 section 4.2.4.2 (ISO/IEC 15948 11.3.5.3): a pHYs chunk, right after IHDR, so
+ * that image tools and printers show the seal at its size (Cairo writes none). */
+static int add_resolution(seal_buf *png, int dpi)
+{
+    enum { IHDR_END = 8 + 4 + 4 + 13 + 4, PHYS_LEN = 4 + 4 + 9 + 4 };
+    int rc = 0;
+    seal_buf out = SEAL_BUF_INIT;
+    SEAL_ENSURE(png->len > IHDR_END && memcmp(png->data + 12, "IHDR", 4) == 0, SEAL_EFORMAT,
+                "the seal image Cairo wrote does not start with an IHDR chunk");
+    uint32_t per_metre = (uint32_t)lround(dpi / (MM_PER_INCH / 1000.0));
+    uint8_t chunk[PHYS_LEN] = {0, 0, 0, 9, 'p', 'H', 'Y', 's'};
+    for (int i = 0; i < 2; i++) {
+        chunk[8 + 4 * i] = (uint8_t)(per_metre >> 24);
+        chunk[9 + 4 * i] = (uint8_t)(per_metre >> 16);
+        chunk[10 + 4 * i] = (uint8_t)(per_metre >> 8);
+        chunk[11 + 4 * i] = (uint8_t)per_metre;
+    }
+    chunk[16] = 1; /* unit: the metre */
+    uint32_t crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), chunk + 4, 4 + 9);
+    chunk[17] = (uint8_t)(crc >> 24);
+    chunk[18] = (uint8_t)(crc >> 16);
+    chunk[19] = (uint8_t)(crc >> 8);
+    chunk[20] = (uint8_t)crc;
+    SEAL_TRY(seal_buf_reserve(&out, png->len + sizeof chunk));
+    SEAL_TRY(seal_buf_append(&out, png->data, IHDR_END));
+    SEAL_TRY(seal_buf_append(&out, chunk, sizeof chunk));
+    SEAL_TRY(seal_buf_append(&out, png->data + IHDR_END, png->len - IHDR_END));
+    seal_buf_clear(png);
+    *png = out;
+    out = (seal_buf)SEAL_BUF_INIT;
+out:
+    seal_buf_clear(&out);
+    return rc;
+}
+
 static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
 {
     return seal_buf_append(closure, data, length) < 0 ? CAIRO_STATUS_WRITE_ERROR
@@ -563,6 +655,7 @@ int seal_image_draw(seal_buf *png, const seal_drawing *d)
     cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_png, &out_png);
     SEAL_ENSURE(status == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
                 "could not encode the seal image as PNG: %s", cairo_status_to_string(status));
+    SEAL_TRY(add_resolution(&out_png, dpi));
 
     seal_buf_clear(png);
     *png = out_png;

@@ -596,7 +596,7 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
                                ca->cert, ca->key));
     fresh_serial = seal_cert_serial_hex(fresh);
     seal_buf_clear_secret(&r.key_pem);
-    SEAL_TRY(seal_key_encrypt_pem(&r.key_pem, key, pin));
+    SEAL_TRY(store_seal_key_wrap(ca->st, &r.key_pem, key, pin));
     SEAL_TRY(load_maker(&m, seal_store_data_dir(ca->st)));
     SEAL_TRY(remake_seal(&r, fresh, &m, now, now - CLOCK_SKEW + lifetime));
     SEAL_TRY(seals_binding(ca->st, old, others));

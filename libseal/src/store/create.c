@@ -1,4 +1,5 @@
-/* Making a new seal and keeping it: the key is encrypted under the seal PIN, the seal
+/* Making a new seal and keeping it: the key is encrypted under the seal PIN (with the
+ * platform's key-encryption key, seal_key.c), the seal
  * maker signs a v4 SESeal (GB/T 38540) that binds the signing certificate to the picture,
  * and the record goes into the store. Used by `sealsvc demo` and `sealsvc seal make`;
  * the stamp flow later unlocks the record (unlock.c). */
@@ -46,12 +47,23 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
                            const char *pin, const seal_signer *maker)
 {
     int rc = 0;
+    bool in_tx = false;
     X509 *cert = NULL;
     STACK_OF(X509) *certs = NULL;
     char new_code[14];
     SEAL_TRY(check_pin(pin));
+    SEAL_TRY(seal_key_check_seal_alg(key));
     SEAL_ENSURE(r->image_png.len > 0, SEAL_EINVAL, "seal %s needs a picture",
                 r->id ? r->id : "(no id)");
+    /* One transaction: a new institution is only registered with its first seal. */
+    SEAL_TRY(store_begin(st));
+    in_tx = true;
+    if (r->institution_id == 0) {
+        SEAL_ENSURE(r->owner && r->owner_code, SEAL_EINVAL,
+                    "seal %s names no institution (neither its id nor its name and code)",
+                    r->id ? r->id : "(no id)");
+        SEAL_TRY(seal_store_add_institution(st, r->owner, r->owner_code, &r->institution_id));
+    }
     g_free(r->owner);
     g_free(r->owner_code);
     r->owner = r->owner_code = NULL;
@@ -60,7 +72,7 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
     SEAL_ENSURE(X509_check_private_key(cert, key) == 1, SEAL_EINVAL,
                 "the private key given for seal %s does not belong to its certificate", r->id);
     r->alg = seal_key_alg_of(key);
-    SEAL_TRY(seal_key_encrypt_pem(&r->key_pem, key, pin));
+    SEAL_TRY(store_seal_key_wrap(st, &r->key_pem, key, pin));
     if (!es_id) {
         SEAL_TRY(seal_store_seal_code(new_code, r->owner_code));
         es_id = new_code;
@@ -88,7 +100,11 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
         r->state = g_strdup("active");
     r->pin_failures = 0;
     SEAL_TRY(seal_store_add_seal(st, r));
+    in_tx = false;
+    SEAL_TRY(store_commit(st));
 out:
+    if (in_tx)
+        store_rollback(st);
     X509_free(cert);
     sk_X509_pop_free(certs, X509_free);
     return rc;

@@ -126,6 +126,7 @@ int seal_store_open(seal_store **out, const char *data_dir, bool create)
         SEAL_ENSURE(g_mkdir_with_parents(data_dir, 0700) == 0, SEAL_EIO,
                     "cannot create the data directory %s: %s", data_dir, strerror(errno));
         SEAL_TRY(create_db_file(path));
+        SEAL_TRY(store_kek_ensure(data_dir));
     } else {
         SEAL_ENSURE(g_file_test(path, G_FILE_TEST_EXISTS), SEAL_ENOTFOUND,
                     "%s holds no platform (sealsvc.db is missing); create one with "

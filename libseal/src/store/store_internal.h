@@ -15,6 +15,22 @@ int store_count_pin_failure(seal_store *st, const char *id, int *failures_out);
  * since it was read (another process locked it). */
 int store_reset_pin_failures(seal_store *st, const char *id);
 
+/* ---- a seal's key at rest (seal_key.c) ---- */
+
+/* Makes DATA_DIR/secrets/kek (0600, in a 0700 folder) with a random key-encryption key
+ * unless it exists. */
+int store_kek_ensure(const char *data_dir);
+/* The key as PKCS#8 PEM encrypted under a passphrase made from `pin` and the platform's
+ * key-encryption key. */
+int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const char *pin);
+/* Opens a stored key with `pin` (and the key-encryption key). *pin_only is set when the
+ * key was stored, by an earlier sealsvc, under the PIN alone. SEAL_EAUTH when the PIN
+ * does not open it; another code when the key-encryption key cannot be read. */
+int store_seal_key_unwrap(seal_store *st, const seal_buf *pem, const char *pin, EVP_PKEY **key_out,
+                          bool *pin_only);
+/* Replaces the stored key of seal `id`. */
+int store_seal_key_update(seal_store *st, const char *id, const seal_buf *pem);
+
 /* The name and credit code of institution `id` (caller frees both with g_free). */
 int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **code_out);
 

@@ -1,7 +1,8 @@
 /* Unlocking a seal for the stamp flow: the seal must be active and within its validity
- * window, and the PIN must decrypt its key. Wrong PINs are counted in the database and
- * lock the seal at SEAL_STORE_MAX_PIN_FAILURES; a right PIN resets the count. The PIN is
- * never part of a message. */
+ * window, and the PIN must decrypt its key (with the platform's key-encryption key,
+ * seal_key.c). Wrong PINs are counted in the database and lock the seal at
+ * SEAL_STORE_MAX_PIN_FAILURES; a right PIN resets the count. The PIN is never part of a
+ * message. */
 #include "store/store_internal.h"
 
 #include <seal/error.h>
@@ -65,6 +66,23 @@ static int wrong_pin(seal_store *st, const char *id)
                           left == 1 ? "try" : "tries");
 }
 
+/* A key an earlier sealsvc stored under the PIN alone is stored again under the PIN and
+ * the key-encryption key, now that the right PIN is known. */
+static int rewrap(seal_store *st, seal_record *r, EVP_PKEY *key, const char *pin)
+{
+    seal_buf pem = SEAL_BUF_INIT;
+    int rc = store_seal_key_wrap(st, &pem, key, pin);
+    if (rc == 0)
+        rc = store_seal_key_update(st, r->id, &pem);
+    if (rc == 0) {
+        seal_buf_clear_secret(&r->key_pem);
+        r->key_pem = pem;
+    } else {
+        seal_buf_clear_secret(&pem);
+    }
+    return rc;
+}
+
 int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
                            seal_signer **signer_out, seal_record *record_out)
 {
@@ -77,16 +95,16 @@ int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
     SEAL_TRY(seal_store_get_seal(st, id, &r));
     SEAL_TRY(check_usable(&r, time(NULL)));
     SEAL_ENSURE(pin && *pin, SEAL_EAUTH, "no PIN was given for seal %s", r.id);
-    int key_rc = seal_key_load_mem(&key, r.key_pem.data, r.key_pem.len, pin);
-    if (key_rc == SEAL_ENOMEM)
-        SEAL_FAIL(SEAL_ENOMEM, "out of memory while unlocking seal %s", r.id);
-    /* The stored key was written by seal_store_create_seal, so a key that does not decrypt
-     * means the PIN is wrong, whatever class of error the decoder reported. */
-    if (key_rc < 0) {
+    bool pin_only = false;
+    int key_rc = store_seal_key_unwrap(st, &r.key_pem, pin, &key, &pin_only);
+    if (key_rc == SEAL_EAUTH) {
         rc = wrong_pin(st, r.id);
         goto out;
     }
+    SEAL_TRY(key_rc); /* no key-encryption key, out of memory: not the PIN's fault */
     SEAL_TRY(store_reset_pin_failures(st, r.id));
+    if (pin_only)
+        SEAL_TRY(rewrap(st, &r, key, pin));
     r.pin_failures = 0;
     SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
     SEAL_TRY(store_certs_from_pem(&chain, &r.chain_pem));
