@@ -591,7 +591,9 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
     SEAL_TRY(find_good(ca, old, &c));
     time_t now = time(NULL);
     time_t lifetime = days ? (time_t)days * DAY : c.not_after - c.not_before;
-    SEAL_TRY(seal_key_generate(&key, r.alg, r.alg == SEAL_ALG_RSA ? 2048 : 0));
+    /* The new key is as strong as the old one: an RSA 3072 seal stays RSA 3072. */
+    int bits = r.alg == SEAL_ALG_RSA ? EVP_PKEY_get_bits(X509_get0_pubkey(old)) : 0;
+    SEAL_TRY(seal_key_generate(&key, r.alg, r.alg == SEAL_ALG_RSA && bits < 2048 ? 2048 : bits));
     SEAL_TRY(seal_cert_reissue(&fresh, old, key, now - CLOCK_SKEW, now - CLOCK_SKEW + lifetime,
                                ca->cert, ca->key));
     fresh_serial = seal_cert_serial_hex(fresh);
