@@ -127,7 +127,16 @@ typedef struct ca_args {
     bool force, json, pem;
 } ca_args;
 
-static int parse_args(ca_args *a, const char *cmd, int argc, char **argv)
+/* The commands and the options (by their letters below) each takes: an option of another
+ * command is a slip worth saying, not something to ignore. */
+static const struct {
+    const char *cmd, *takes;
+} ca_commands[] = {
+    {"revoke", "ri"},   {"freeze", ""},  {"unfreeze", ""}, {"renew", "fdo"},
+    {"rekey", "spPdo"}, {"crl", "cHom"}, {"show", "j"},
+};
+
+static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, char **argv)
 {
     static const struct option options[] = {
         {"reason", required_argument, NULL, 'r'},
@@ -147,8 +156,13 @@ static int parse_args(ca_args *a, const char *cmd, int argc, char **argv)
     memset(a, 0, sizeof *a);
     optind = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
+    int index = -1;
+    while ((opt = getopt_long(argc, argv, "o:", options, &index)) != -1) {
         char *end = NULL;
+        if (opt != '?' && !strchr(takes, opt))
+            return cli_usage_error("ca %s does not take %s%s", cmd, index >= 0 ? "--" : "-",
+                                   index >= 0 ? options[index].name : "o");
+        index = -1;
         switch (opt) {
         case 'r':
             a->reason = optarg;
@@ -443,14 +457,13 @@ int cmd_ca(const cli_ctx *ctx, int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *cmd = argv[1];
-    static const char *const known[] = {"revoke", "freeze", "unfreeze", "renew",
-                                        "rekey",  "crl",    "show"};
-    bool found = false;
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        found = found || strcmp(cmd, known[i]) == 0;
-    if (!found)
+    const char *takes = NULL;
+    for (size_t i = 0; i < sizeof ca_commands / sizeof ca_commands[0]; i++)
+        if (strcmp(cmd, ca_commands[i].cmd) == 0)
+            takes = ca_commands[i].takes;
+    if (!takes)
         return cli_usage_error("unknown ca command '%s' (see 'sealsvc ca --help')", cmd);
-    int usage = parse_args(&a, cmd, argc - 1, argv + 1);
+    int usage = parse_args(&a, cmd, takes, argc - 1, argv + 1);
     if (usage)
         return usage;
     const char *data = cli_data_dir(ctx);

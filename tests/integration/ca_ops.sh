@@ -63,6 +63,12 @@ grep -q "never issued a certificate with serial 1234abcd" "$WORK/err" || fail "$
 expect_exit 3 "$SEALSVC" --data "$DATA" ca revoke not-a-serial
 grep -q "not a certificate serial number" "$WORK/err" || fail "$(cat "$WORK/err")"
 expect_exit 64 "$SEALSVC" --data "$DATA" ca explode
+# another command's option is a slip, said and not ignored: nothing is done
+expect_exit 64 "$SEALSVC" --data "$DATA" ca freeze 0x1234abcd --reason keyCompromise
+grep -q "ca freeze does not take --reason" "$WORK/err" || fail "$(cat "$WORK/err")"
+expect_exit 64 "$SEALSVC" --data "$DATA" ca crl -o "$WORK/x.crl" --days 3
+grep -q "ca crl does not take --days" "$WORK/err" || fail "$(cat "$WORK/err")"
+[ ! -e "$WORK/x.crl" ] || fail "a refused ca crl wrote its output"
 [ "$(crl_number)" = 2 ] || fail "a refused operation published a CRL"
 
 # --- freeze and unfreeze, by serial with colons
