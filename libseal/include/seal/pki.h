@@ -27,6 +27,8 @@ void seal_trust_free(seal_trust *t);
 int seal_trust_add_path(seal_trust *t, const char *path);
 int seal_trust_add_cert(seal_trust *t, X509 *cert);
 size_t seal_trust_count(const seal_trust *t);
+/* The i-th anchor (i < seal_trust_count), borrowed; NULL past the end. */
+X509 *seal_trust_cert(const seal_trust *t, size_t i);
 /* How this relying party checks revocation (cache, archive, offline, evidence handed in):
  * the trust takes `rv` and frees it with itself. Without one, verifiers use an online
  * context that keeps nothing on disk. */

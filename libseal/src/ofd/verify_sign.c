@@ -6,8 +6,6 @@
  * signer is looked for among the trusted certificates. */
 #include "verify_internal.h"
 
-#include "pki/trust_internal.h"
-
 #include <seal/cms.h>
 #include <seal/der.h>
 #include <seal/error.h>
@@ -190,13 +188,9 @@ static int verify_bare(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_sig
     int rc = 0;
     X509 *signer = NULL;
     const char *alg = bare_algorithm(sig);
-    X509_STORE *store = seal_trust_store(c->trust);
-    STACK_OF(X509_OBJECT) *objects = store ? X509_STORE_get0_objects(store) : NULL;
-    int tried = 0;
-    for (int i = 0; objects && i < sk_X509_OBJECT_num(objects) && !signer; i++) {
-        X509 *cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
-        if (!cert)
-            continue;
+    size_t tried = 0;
+    for (size_t i = 0; i < seal_trust_count(c->trust) && !signer; i++) {
+        X509 *cert = seal_trust_cert(c->trust, i);
         tried++;
         const EVP_MD *md = seal_digest_for_alg(seal_key_alg_of(X509_get0_pubkey(cert)));
         if (seal_verify_signature(cert, alg, md, xml.data, xml.len, value.data, value.len) == 0)
@@ -207,7 +201,7 @@ static int verify_bare(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_sig
         SEAL_TRY(seal_sig_add_check(s, "signature", SEAL_VERDICT_INDETERMINATE,
                                     "NO_SIGNING_CERTIFICATE_FOUND",
                                     "%s is a bare %zu-byte signature without a certificate, and "
-                                    "none of the %d trusted certificates verifies it (give the "
+                                    "none of the %zu trusted certificates verifies it (give the "
                                     "signer's certificate with --trust)",
                                     sig->signed_value_path, value.len, tried));
         goto out;

@@ -82,6 +82,11 @@ size_t seal_trust_count(const seal_trust *t)
     return t ? (size_t)sk_X509_num(t->anchors) : 0;
 }
 
+X509 *seal_trust_cert(const seal_trust *t, size_t i)
+{
+    return i < seal_trust_count(t) ? sk_X509_value(t->anchors, (int)i) : NULL;
+}
+
 int seal_trust_prepare_cert(X509 **out, X509 *cert)
 {
     int rc = 0;
