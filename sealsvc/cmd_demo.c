@@ -52,10 +52,15 @@ static const demo_institution demo_institutions[] = {
 };
 #define INSTITUTION_COUNT (sizeof demo_institutions / sizeof demo_institutions[0])
 
-/* The legal representative of the first institution, who holds a personal seal. */
+/* The legal representative of the first institution, who holds a personal seal. His
+ * resident ID (GB 11643-1999) is made up: registered in Chaoyang, Beijing (GB/T 2260
+ * 110105), born 14 June 1978, a random odd sequence number (odd: male, 5.4), and its
+ * check character. */
 #define PERSON_NAME      "张伟明"
 #define PERSON_SEAL_TEXT "张伟明印"
 #define PERSON_ALG       SEAL_ALG_ECDSA
+#define PERSON_ID_REGION "110105"
+#define PERSON_ID_BIRTH  "19780614"
 
 typedef struct demo_seal {
     const char *id;
@@ -329,6 +334,24 @@ static int make_credit_code(char out[19], const demo_institution *inst)
     return seal_credit_code_check(out);
 }
 
+/* GB 11643-1999 5.4: region, birth date, a three-digit sequence number; 7.2 (ISO 7064
+ * MOD 11-2): the check character makes the weighted sum 1 mod 11, weight i = 2^(18-i). */
+static int make_resident_id(char out[19])
+{
+    static const char check[] = "10X98765432";
+    uint8_t random[2];
+    if (RAND_bytes(random, sizeof random) != 1)
+        return seal_error_set(SEAL_ECRYPTO, "no random bytes for a resident ID");
+    snprintf(out, 19, "%s%s%02d%d", PERSON_ID_REGION, PERSON_ID_BIRTH, random[0] % 100,
+             (random[1] % 5) * 2 + 1);
+    int sum = 0, weight = 1 << 17;
+    for (int i = 0; i < 17; i++, weight >>= 1)
+        sum += (out[i] - '0') * (weight % 11);
+    out[17] = check[sum % 11];
+    out[18] = '\0';
+    return seal_resident_id_check(out);
+}
+
 static int signer_spec_issue(demo *d, demo_party *p, const demo_institution *inst, const char *cn,
                              const char *credit_code, seal_key_alg alg)
 {
@@ -398,6 +421,8 @@ static int random_pin(char out[PIN_DIGITS + 1])
     return 0;
 }
 
+/* The manifest's entry for a seal; a personal seal's holder with the ID masked, as
+ * everywhere outside the store. */
 static json_t *seal_entry(const demo *d, const seal_record *r, const char *pin)
 {
     char *image = g_strdup_printf("%s/seals/%s.png", d->dir, r->id);
@@ -405,6 +430,16 @@ static json_t *seal_entry(const demo *d, const seal_record *r, const char *pin)
     json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", r->id, "name",
                               r->name, "type", r->kind, "owner", r->owner, "algorithm",
                               seal_key_alg_name(r->alg), "pin", pin, "image", image, "esl", esl);
+    if (entry && r->holder_id) {
+        char masked[19];
+        seal_resident_id_mask(r->holder_id, masked);
+        if (json_object_set_new(
+                entry, "holder",
+                json_pack("{s:s, s:s}", "name", r->holder_name, "id_masked", masked)) != 0) {
+            json_decref(entry);
+            entry = NULL;
+        }
+    }
     g_free(image);
     g_free(esl);
     return entry;
@@ -440,6 +475,15 @@ static int make_seal(demo *d, const demo_seal *s)
     r.kind = g_strdup(s->kind);
     r.shape = g_strdup(seal_shape_name(s->shape));
     r.institution_id = d->institution_ids[s->institution];
+    if (s->personal) {
+        char resident_id[19];
+        r.holder_name = g_strdup(PERSON_NAME);
+        rc = make_resident_id(resident_id);
+        r.holder_id = g_strdup(resident_id);
+        OPENSSL_cleanse(resident_id, sizeof resident_id);
+        if (rc < 0)
+            goto out;
+    }
     SEAL_TRY(seal_cert_to_pem(&r.cert_pem, party->cert));
     SEAL_TRY(seal_buf_set(&r.chain_pem, d->ca_pem.data, d->ca_pem.len));
     r.width_mm = r.height_mm = size_mm;

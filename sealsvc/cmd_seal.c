@@ -43,6 +43,30 @@ static const char *data_dir_or(const cli_ctx *ctx, const char *option)
 
 /* ---------------------------------------------------------------- seal list */
 
+/* The holder column: "-" for a seal without a holder, else the name and the masked
+ * resident ID. An ID that cannot be decrypted (the KEK file missing, the row altered)
+ * shows as "?" with a warning naming why, so the rest of the list still serves. */
+static int holder_column(seal_store *st, const char *id, char **out)
+{
+    char *name = NULL;
+    char masked[19];
+    int rc = seal_store_get_holder(st, id, &name, masked);
+    if (rc == SEAL_ENOTFOUND) {
+        seal_error_clear();
+        *out = g_strdup("-");
+        return 0;
+    }
+    if (rc < 0 && !name)
+        return rc;
+    if (rc < 0) {
+        fprintf(stderr, "sealsvc seal list: warning: %s\n", seal_error_last());
+        seal_error_clear();
+    }
+    *out = g_strdup_printf("%s %s", name, masked);
+    g_free(name);
+    return 0;
+}
+
 static int seal_list(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -69,12 +93,18 @@ static int seal_list(const cli_ctx *ctx, int argc, char **argv)
     for (char **id = ids; *id; id++) {
         seal_record r;
         char start[32], end[32];
+        char *holder = NULL;
         SEAL_TRY(seal_store_get_seal(st, *id, &r));
         format_time(start, r.valid_start, false);
         format_time(end, r.valid_end, false);
-        printf("%s\t%s\t%s\t%s\t%s..%s\t%s\n", r.id, r.kind, seal_key_alg_name(r.alg), r.owner,
-               start, end, r.state);
+        rc = holder_column(st, r.id, &holder);
+        if (rc == 0)
+            printf("%s\t%s\t%s\t%s\t%s\t%s..%s\t%s\n", r.id, r.kind, seal_key_alg_name(r.alg),
+                   r.owner, holder, start, end, r.state);
+        g_free(holder);
         seal_record_clear(&r);
+        if (rc < 0)
+            goto out;
     }
 out:
     g_strfreev(ids);
@@ -301,6 +331,8 @@ typedef struct make_options {
     const char *shape;
     const char *purpose;
     const char *code;
+    const char *holder_name;
+    const char *holder_id;
     double width_mm, height_mm;
     long valid_days;
 } make_options;
@@ -563,6 +595,7 @@ static int seal_make_run(const make_options *o)
     make_state m = {0};
     seal_record *r = &m.record;
     char es_code[14];
+    char masked[19];
     char *dir = g_canonicalize_filename(o->data_dir, NULL);
     json_t *entry = NULL;
 
@@ -582,6 +615,8 @@ static int seal_make_run(const make_options *o)
     r->id = g_strdup(o->id);
     r->name = g_strdup(o->name);
     r->kind = g_strdup(o->kind);
+    r->holder_name = g_strdup(o->holder_name);
+    r->holder_id = g_strdup(o->holder_id);
     SEAL_TRY(seal_cert_to_pem(&r->cert_pem, m.cert));
     for (int i = 0; i < sk_X509_num(m.chain); i++)
         SEAL_TRY(seal_cert_to_pem(&r->chain_pem, sk_X509_value(m.chain, i)));
@@ -593,12 +628,23 @@ static int seal_make_run(const make_options *o)
                       "type", r->kind, "owner", r->owner, "algorithm", seal_key_alg_name(r->alg),
                       "es_id", es_code, "image", m.png_path, "esl", m.esl_path);
     SEAL_ENSURE(entry, SEAL_ENOMEM, "out of memory");
+    if (o->holder_id) {
+        seal_resident_id_mask(o->holder_id, masked);
+        if (masked[17] == 'x') /* GB 11643-1999 7.2: the check value 10 is a capital X */
+            masked[17] = 'X';
+        SEAL_ENSURE(json_object_set_new(
+                        entry, "holder",
+                        json_pack("{s:s, s:s}", "name", o->holder_name, "id_masked", masked)) == 0,
+                    SEAL_ENOMEM, "out of memory");
+    }
     json_dumpf(entry, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
     if (new_institution)
         fprintf(stderr, "sealsvc seal: institution %s registered\n", r->owner);
     fprintf(stderr, "sealsvc seal: seal %s made (%s, %s)\n", r->id, r->kind,
             seal_key_alg_name(r->alg));
+    if (o->holder_id)
+        fprintf(stderr, "sealsvc seal: held by %s (%s)\n", o->holder_name, masked);
 out:
     json_decref(entry);
     make_state_clear(&m);
@@ -611,6 +657,8 @@ static const char make_usage[] =
     "         [--institution-name NAME] --cert CERT.pem [--chain CA.pem]\n"
     "         --key KEY.pem|KEY.p12 [--key-password P] --pin PIN --name NAME\n"
     "         [--kind official|contract|finance|personal]\n"
+    "         [--holder-name NAME --holder-id ID]  (a personal seal's holder, required\n"
+    "                                              for --kind personal; ID: resident ID)\n"
     "         (--image PNG | [--shape round|oval|square] [--purpose TEXT] [--code TEXT])\n"
     "         [--width-mm W --height-mm H] [--valid-days N]\n";
 
@@ -645,6 +693,8 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
         OPT_WIDTH,
         OPT_HEIGHT,
         OPT_DAYS,
+        OPT_HOLDER_NAME,
+        OPT_HOLDER_ID,
         OPT_HELP,
     };
     static const struct option options[] = {
@@ -666,6 +716,8 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
         {"width-mm", required_argument, NULL, OPT_WIDTH},
         {"height-mm", required_argument, NULL, OPT_HEIGHT},
         {"valid-days", required_argument, NULL, OPT_DAYS},
+        {"holder-name", required_argument, NULL, OPT_HOLDER_NAME},
+        {"holder-id", required_argument, NULL, OPT_HOLDER_ID},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -734,6 +786,12 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("seal make: --valid-days wants a number of days");
             break;
         }
+        case OPT_HOLDER_NAME:
+            o.holder_name = optarg;
+            break;
+        case OPT_HOLDER_ID:
+            o.holder_id = optarg;
+            break;
         case OPT_HELP:
             fputs(make_usage, stdout);
             return EXIT_OK;
@@ -756,6 +814,17 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
     if (!kind_known)
         return cli_usage_error("seal make: --kind must be official, contract, finance or "
                                "personal");
+    bool personal = strcmp(o.kind, "personal") == 0;
+    if (personal && (!o.holder_name || !o.holder_id))
+        return cli_usage_error("seal make: a personal seal needs --holder-name and --holder-id "
+                               "(the holder's resident ID)");
+    if (!personal && (o.holder_name || o.holder_id))
+        return cli_usage_error("seal make: --holder-name and --holder-id are for --kind personal "
+                               "only");
+    if (o.holder_id && seal_resident_id_check(o.holder_id) < 0) {
+        seal_error_wrap(SEAL_EINVAL, "--holder-id");
+        return cli_fail("seal make");
+    }
     if (o.image_path && (o.purpose || o.code))
         return cli_usage_error("seal make: --purpose and --code draw a picture; they do not "
                                "go with --image");

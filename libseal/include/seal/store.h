@@ -4,7 +4,8 @@
  * Stamp flow: resolve a seal by id, check its state and validity, unlock its key with the
  * seal PIN. A key rests encrypted (PKCS#8, AES-256, PBKDF2) under a passphrase made from
  * its seal's PIN and the key-encryption key in DATA/secrets/kek (made with the store,
- * never in the database); five wrong PINs in a row lock the seal. */
+ * never in the database); five wrong PINs in a row lock the seal. The holder of a personal
+ * seal is kept with it, the resident ID encrypted under a key derived from the same KEK. */
 #ifndef SEAL_STORE_H
 #define SEAL_STORE_H
 
@@ -53,6 +54,12 @@ typedef struct seal_record {
     time_t valid_start, valid_end;
     char *state; /* "active", "locked", "revoked" */
     int pin_failures;
+    /* The holder of a personal seal, given to seal_store_create_seal: a name and a
+     * resident identity number (GB 11643-1999), kept encrypted under the KEK. Other kinds
+     * have none. seal_store_get_seal leaves both NULL (seal_store_get_holder reads them,
+     * the number masked); seal_record_clear wipes the number. */
+    char *holder_name;
+    char *holder_id;
 } seal_record;
 
 void seal_record_clear(seal_record *r);
@@ -68,13 +75,23 @@ int seal_store_seal_code(char out[14], const char *credit_code);
  * validity into r->esl, and stores the record as "active". r->owner and r->owner_code
  * are filled in. With institution_id 0, r->owner and r->owner_code name a new
  * institution, registered (credit code checked) in the same transaction as the seal:
- * a seal that is refused registers nothing. */
+ * a seal that is refused registers nothing. A personal seal needs r->holder_name and a
+ * valid r->holder_id (SEAL_EINVAL naming the problem, never the number); another kind
+ * must have neither. */
 int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
                            const char *pin, const seal_signer *maker);
 /* SEAL_ENOTFOUND naming the id when there is no such seal. */
 int seal_store_get_seal(seal_store *st, const char *id, seal_record *out);
 /* Every seal id, in creation order (caller frees with g_strfreev). */
 int seal_store_list_seals(seal_store *st, char ***ids_out);
+
+/* The holder of personal seal `seal_id`: *name_out (caller frees with g_free) and the
+ * resident ID masked for display ("110105********002X"); the full number never leaves
+ * the store. SEAL_ENOTFOUND when the seal records no holder. When the number cannot be
+ * decrypted (the key-encryption key missing or another one, the value altered) the code
+ * says why, *name_out is still set and id_masked_out is "?". */
+int seal_store_get_holder(seal_store *st, const char *seal_id, char **name_out,
+                          char id_masked_out[19]);
 
 /* Resolves a seal for stamping: it must be active and within its validity window now;
  * the PIN must decrypt its key (a wrong PIN is SEAL_EAUTH and counts towards the lock,

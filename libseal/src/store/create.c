@@ -1,8 +1,8 @@
 /* Making a new seal and keeping it: the key is encrypted under the seal PIN (with the
  * platform's key-encryption key, seal_key.c), the seal
  * maker signs a v4 SESeal (GB/T 38540) that binds the signing certificate to the picture,
- * and the record goes into the store. Used by `sealsvc demo` and `sealsvc seal make`;
- * the stamp flow later unlocks the record (unlock.c). */
+ * and the record goes into the store, with the holder of a personal seal (holder.c). Used by
+ * `sealsvc demo` and `sealsvc seal make`; the stamp flow later unlocks the record (unlock.c). */
 #include "store/store_internal.h"
 
 #include <seal/error.h>
@@ -55,6 +55,7 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
     SEAL_TRY(seal_key_check_seal_alg(key));
     SEAL_ENSURE(r->image_png.len > 0, SEAL_EINVAL, "seal %s needs a picture",
                 r->id ? r->id : "(no id)");
+    SEAL_TRY(store_holder_check(r->id ? r->id : "(no id)", r->kind, r->holder_name, r->holder_id));
     /* One transaction: a new institution is only registered with its first seal. */
     SEAL_TRY(store_begin(st));
     in_tx = true;
@@ -100,6 +101,8 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
         r->state = g_strdup("active");
     r->pin_failures = 0;
     SEAL_TRY(seal_store_add_seal(st, r));
+    if (r->holder_id)
+        SEAL_TRY(store_holder_add_in_tx(st, r->id, r->holder_name, r->holder_id));
     in_tx = false;
     SEAL_TRY(store_commit(st));
 out:

@@ -42,6 +42,21 @@ out:
     return rc;
 }
 
+int store_kek_read(const char *data_dir, seal_buf *kek_out)
+{
+    int rc = 0;
+    char *path = g_build_filename(data_dir, "secrets", "kek", NULL);
+    SEAL_TRY(seal_buf_read_file(kek_out, path, KEK_MAX_BYTES));
+    g_strstrip((char *)kek_out->data);
+    kek_out->len = strlen((const char *)kek_out->data);
+    SEAL_ENSURE(kek_out->len > 0, SEAL_EFORMAT, "%s is empty", path);
+out:
+    if (rc < 0)
+        seal_buf_clear_secret(kek_out);
+    g_free(path);
+    return rc;
+}
+
 /* The passphrase: the lower-case hex of HMAC-SHA256 keyed with the KEK file's text (as
  * `sealsvc demo init` writes it, surrounding white space ignored) over the PIN. */
 static int passphrase(seal_store *st, const char *pin, char out[2 * 32 + 1])
@@ -50,17 +65,13 @@ static int passphrase(seal_store *st, const char *pin, char out[2 * 32 + 1])
     seal_buf kek = SEAL_BUF_INIT;
     uint8_t mac[EVP_MAX_MD_SIZE];
     unsigned mac_len = 0;
-    char *path = g_build_filename(seal_store_data_dir(st), "secrets", "kek", NULL);
-    rc = seal_buf_read_file(&kek, path, KEK_MAX_BYTES);
+    rc = store_kek_read(seal_store_data_dir(st), &kek);
     if (rc < 0) {
         seal_error_wrap(rc, "the platform's key-encryption key, without which no seal key "
                             "opens");
         goto out;
     }
-    g_strstrip((char *)kek.data);
-    size_t kek_len = strlen((const char *)kek.data);
-    SEAL_ENSURE(kek_len > 0, SEAL_EFORMAT, "%s is empty: no seal key can be opened", path);
-    SEAL_ENSURE(HMAC(EVP_sha256(), kek.data, (int)kek_len, (const uint8_t *)pin, strlen(pin), mac,
+    SEAL_ENSURE(HMAC(EVP_sha256(), kek.data, (int)kek.len, (const uint8_t *)pin, strlen(pin), mac,
                      &mac_len) != NULL &&
                     mac_len == 32,
                 SEAL_ECRYPTO, "cannot derive the seal key's passphrase");
@@ -69,7 +80,6 @@ static int passphrase(seal_store *st, const char *pin, char out[2 * 32 + 1])
 out:
     OPENSSL_cleanse(mac, sizeof mac);
     seal_buf_clear_secret(&kek);
-    g_free(path);
     return rc;
 }
 

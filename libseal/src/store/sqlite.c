@@ -1,5 +1,6 @@
 /* The embedded store engine: one SQLite database, DATA_DIR/sealsvc.db, holding the
- * institutions and their seals (certificate, chain, PIN-encrypted key, picture, SESeal).
+ * institutions and their seals (certificate, chain, PIN-encrypted key, picture, SESeal)
+ * and the holders of personal seals (written by holder.c).
  *
  * The stamp flow reads a seal here before unlocking it (unlock.c); `sealsvc demo` and
  * `sealsvc seal make` write seals here (create.c). Every statement is prepared with bound
@@ -54,7 +55,12 @@ static const char schema_sql[] =
     "  valid_end INTEGER NOT NULL,"
     "  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'locked', 'revoked')),"
     "  pin_failures INTEGER NOT NULL DEFAULT 0,"
-    "  created INTEGER NOT NULL);";
+    "  created INTEGER NOT NULL);"
+    /* The holder of a personal seal (holder.c): the resident ID only as ciphertext. */
+    "CREATE TABLE IF NOT EXISTS seal_holder ("
+    "  seal_id TEXT PRIMARY KEY REFERENCES seal(id),"
+    "  name TEXT NOT NULL,"
+    "  id_sealed BLOB NOT NULL);";
 
 static int store_fail(seal_store *st, const char *what)
 {
@@ -253,6 +259,10 @@ void seal_record_clear(seal_record *r)
     g_free(r->owner);
     g_free(r->owner_code);
     g_free(r->state);
+    g_free(r->holder_name);
+    if (r->holder_id)
+        seal_secure_zero(r->holder_id, strlen(r->holder_id));
+    g_free(r->holder_id);
     seal_buf_clear(&r->cert_pem);
     seal_buf_clear(&r->chain_pem);
     seal_buf_clear_secret(&r->key_pem);

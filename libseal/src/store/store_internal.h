@@ -20,6 +20,9 @@ int store_reset_pin_failures(seal_store *st, const char *id);
 /* Makes DATA_DIR/secrets/kek (0600, in a 0700 folder) with a random key-encryption key
  * unless it exists. */
 int store_kek_ensure(const char *data_dir);
+/* The KEK file's text, surrounding white space stripped (kek_out->len counts what is
+ * left; the buffer stays NUL-terminated). Wipe it with seal_buf_clear_secret. */
+int store_kek_read(const char *data_dir, seal_buf *kek_out);
 /* The key as PKCS#8 PEM encrypted under a passphrase made from `pin` and the platform's
  * key-encryption key. */
 int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const char *pin);
@@ -30,6 +33,27 @@ int store_seal_key_unwrap(seal_store *st, const seal_buf *pem, const char *pin, 
                           bool *pin_only);
 /* Replaces the stored key of seal `id`. */
 int store_seal_key_update(seal_store *st, const char *id, const seal_buf *pem);
+
+/* ---- a personal seal's holder (holder.c) ---- */
+
+/* `plain` (an identity number) sealed for seal `seal_id`: AES-256-GCM under a key derived
+ * with HKDF-SHA256 from `kek`, a fresh random nonce, the seal id as associated data.
+ * out = 0x01 (format) || nonce (12) || ciphertext || tag (16). */
+int store_id_encrypt(seal_buf *out, const uint8_t *kek, size_t kek_len, const char *seal_id,
+                     const char *plain);
+/* The identity number back (caller wipes and frees it with g_free); SEAL_ECRYPTO when the
+ * value was altered, was sealed for another seal or under another KEK; SEAL_EFORMAT or
+ * SEAL_EUNSUPPORTED when it is not a value store_id_encrypt made. */
+int store_id_decrypt(char **plain_out, const uint8_t *kek, size_t kek_len, const char *seal_id,
+                     const uint8_t *sealed, size_t len);
+/* A personal seal needs a holder's name and a valid resident ID (GB 11643-1999); another
+ * kind has no holder. SEAL_EINVAL naming the problem, never the number. */
+int store_holder_check(const char *seal_id, const char *kind, const char *name,
+                       const char *resident_id);
+/* Inside create's transaction: records the holder of seal `seal_id`, the number encrypted
+ * under the platform's key-encryption key. */
+int store_holder_add_in_tx(seal_store *st, const char *seal_id, const char *name,
+                           const char *resident_id);
 
 /* The name and credit code of institution `id` (caller frees both with g_free). */
 int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **code_out);
