@@ -490,7 +490,8 @@ static int make_seal(demo *d, const demo_seal *s)
     /* GB/T 38540: the seal is valid while the certificate it binds is. */
     r.valid_start = d->now - CLOCK_SKEW;
     r.valid_end = years_after(d->now, 2);
-    SEAL_TRY(seal_store_create_seal(d->store, &r, code, party->key, pin, d->maker_signer));
+    SEAL_TRY(
+        seal_store_create_seal(d->store, &r, code, party->key, pin, d->maker_signer, "demo init"));
 
     rel = g_strdup_printf("seals/%s.esl", r.id);
     SEAL_TRY(write_in(d, rel, &r.esl, 0644));

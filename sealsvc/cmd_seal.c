@@ -620,7 +620,8 @@ static int seal_make_run(const make_options *o)
     SEAL_TRY(seal_cert_to_pem(&r->cert_pem, m.cert));
     for (int i = 0; i < sk_X509_num(m.chain); i++)
         SEAL_TRY(seal_cert_to_pem(&r->chain_pem, sk_X509_value(m.chain, i)));
-    SEAL_TRY(seal_store_create_seal(m.store, r, es_code, m.key, o->pin, m.maker));
+    SEAL_TRY(
+        seal_store_create_seal(m.store, r, es_code, m.key, o->pin, m.maker, g_get_user_name()));
     SEAL_TRY(seal_buf_write_file(&r->esl, m.esl_path, 0644));
     SEAL_TRY(seal_buf_write_file(&r->image_png, m.png_path, 0644));
 

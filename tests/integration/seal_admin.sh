@@ -73,11 +73,11 @@ USER_NAME=$(id -un)
 python3 - "$WORK/audit.txt" "$USER_NAME" <<'PY' || fail "the audit trail of the seal is wrong: $(cat "$WORK/audit.txt")"
 import sys
 every = open(sys.argv[1]).read().splitlines()
-# every stamp tried is there too (stamp_audit.sh checks their wording)
+# the seal's making and every stamp tried are there too (stamp_audit.sh checks their wording)
 F, OK = "stamp-failed", "stamp"
-assert [l.split()[2] for l in every] == [F, F, F, F, "lock", F, F, "unlock", OK, F, F, F, F, OK,
+assert [l.split()[2] for l in every] == ["make", F, F, F, F, "lock", F, F, "unlock", OK, F, F, F, F, OK,
                                          "lock", F, "revoke", F], every
-lines = [l for l in every if not l.split()[2].startswith("stamp")]
+lines = [l for l in every if l.split()[2] not in ("make", F, OK)]
 assert "clerk identified by phone" in lines[1] and "(5 wrong PINs forgiven)" in lines[1], lines[1]
 assert "(by %s)" % sys.argv[2] in lines[1], lines[1]
 assert "token reported lost" in lines[2] and "institution closed" in lines[3]

@@ -116,6 +116,15 @@ make_seal qh-ec --key "$WORK/ec.enc.pem" --key-password k3y-pass --cert "$WORK/e
 [ "$("$SEALSVC" seal list --data "$DATA" | wc -l)" = $((seals_before + 4)) ] || fail "seal list misses the new seals"
 grep -q "^qh-ec	official	ecdsa	$NAME	" <("$SEALSVC" seal list --data "$DATA") ||
     fail "seal list does not show qh-ec as an ECDSA seal of $NAME"
+# each new seal is in the audit trail, made by the user, with its certificate; no credit
+# code; the refused ones are not there
+"$SEALSVC" --data "$DATA" audit list >"$WORK/audit.txt" || fail "audit list failed"
+for id in qh-p12 qh-p8 qh-der qh-ec; do
+    grep -Eq " make +seal:$id +[a-z]+ seal $id \(.*\) of $NAME, code [0-9]{13}, (rsa|ecdsa) key, certificate [0-9a-f]+, valid [0-9-]+ to [0-9-]+ \(by $(id -un)\)$" \
+        "$WORK/audit.txt" || fail "no audit record of making $id: $(grep "seal:$id" "$WORK/audit.txt")"
+done
+grep -q "$CODE" "$WORK/audit.txt" && fail "a credit code is in the audit trail"
+grep -Eq "seal:(short-pin|bad-code|probe) " "$WORK/audit.txt" && fail "a refused seal is in the audit trail"
 
 # the uploaded picture is kept byte for byte, in seals/ and inside the GB/T 38540 seal
 cmp -s "$DATA/seals/qh-p12.png" "$DATA/seals/xinghe-official.png" || fail "the uploaded PNG was changed"

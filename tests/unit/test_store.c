@@ -329,8 +329,9 @@ static void test_create_seal(void **state)
     seal_buf_clear(&r.key_pem);
     seal_buf_clear(&r.esl);
 
-    assert_int_equal(seal_store_create_seal(st, &r, NULL, test_key, "123", maker), SEAL_EINVAL);
-    assert_int_equal(seal_store_create_seal(st, &r, NULL, test_key, PIN, maker), 0);
+    assert_int_equal(seal_store_create_seal(st, &r, NULL, test_key, "123", maker, "test"),
+                     SEAL_EINVAL);
+    assert_int_equal(seal_store_create_seal(st, &r, NULL, test_key, PIN, maker, "test"), 0);
     assert_string_equal(r.owner_code, CREDIT_CODE);
     assert_non_null(strstr((const char *)r.key_pem.data, "ENCRYPTED PRIVATE KEY"));
     assert_int_equal(seal_eseal_parse(&e, r.esl.data, r.esl.len), 0);
@@ -396,7 +397,7 @@ static void test_key_needs_pin_and_kek(void **state)
     fill_record(&r, "made", inst, time(NULL) + 86400);
     seal_buf_clear(&r.key_pem);
     seal_buf_clear(&r.esl);
-    assert_int_equal(seal_store_create_seal(st, &r, NULL, test_key, PIN, maker), 0);
+    assert_int_equal(seal_store_create_seal(st, &r, NULL, test_key, PIN, maker, "test"), 0);
     seal_record_clear(&r);
 
     char *pem = stored_key_pem(st, "made");

@@ -77,9 +77,10 @@ int seal_store_seal_code(char out[14], const char *credit_code);
  * institution, registered (credit code checked) in the same transaction as the seal:
  * a seal that is refused registers nothing. A personal seal needs r->holder_name and a
  * valid r->holder_id (SEAL_EINVAL naming the problem, never the number); another kind
- * must have neither. */
+ * must have neither. The new seal is recorded in the audit trail as made by `actor`, in
+ * the same transaction. */
 int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
-                           const char *pin, const seal_signer *maker);
+                           const char *pin, const seal_signer *maker, const char *actor);
 /* SEAL_ENOTFOUND naming the id when there is no such seal. */
 int seal_store_get_seal(seal_store *st, const char *id, seal_record *out);
 /* Every seal id, in creation order (caller frees with g_strfreev). */

@@ -6,12 +6,16 @@
 #include "store/store_internal.h"
 
 #include <seal/error.h>
+#include <seal/idnum.h>
 #include <seal/ses.h>
 
 #include <glib.h>
 #include <math.h>
 #include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PIN_MIN_LEN             6
 #define PIN_MAX_LEN             64
@@ -43,8 +47,33 @@ static int check_pin(const char *pin)
     return 0;
 }
 
+/* The record of a new seal: what it is, whose, its certificate and validity; a holder's
+ * resident ID only masked, no credit code (identity numbers stay out of the trail). */
+static int audit_made(seal_store *st, const seal_record *r, X509 *cert, const char *es_id,
+                      const char *actor)
+{
+    char from[32], to[32], held[160] = "", masked[19];
+    struct tm tm;
+    strftime(from, sizeof from, "%Y-%m-%d", gmtime_r(&r->valid_start, &tm));
+    strftime(to, sizeof to, "%Y-%m-%d", gmtime_r(&r->valid_end, &tm));
+    if (r->holder_id) {
+        seal_resident_id_mask(r->holder_id, masked);
+        snprintf(held, sizeof held, ", held by %s (%s)", r->holder_name, masked);
+    }
+    char *serial = seal_cert_serial_hex(cert);
+    char *target = g_strdup_printf("seal:%s", r->id);
+    int rc = store_audit_in_tx(st, actor ? actor : "sealsvc", "make", target,
+                               "%s seal %s (%s) of %s, code %s, %s key, certificate %s, valid "
+                               "%s to %s%s",
+                               r->kind, r->id, r->name, r->owner, es_id, seal_key_alg_name(r->alg),
+                               serial ? serial : "?", from, to, held);
+    g_free(target);
+    free(serial);
+    return rc;
+}
+
 int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
-                           const char *pin, const seal_signer *maker)
+                           const char *pin, const seal_signer *maker, const char *actor)
 {
     int rc = 0;
     bool in_tx = false;
@@ -103,6 +132,7 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
     SEAL_TRY(seal_store_add_seal(st, r));
     if (r->holder_id)
         SEAL_TRY(store_holder_add_in_tx(st, r->id, r->holder_name, r->holder_id));
+    SEAL_TRY(audit_made(st, r, sk_X509_value(certs, 0), es_id, actor));
     in_tx = false;
     SEAL_TRY(store_commit(st));
 out:
