@@ -9,6 +9,8 @@
   pdftool.py sigcount FILE.pdf          -> number of /ByteRange entries
   pdftool.py flip FILE.pdf OFFSET       -> flips one byte in place
   pdftool.py cropped OUT.pdf            -> a one-page PDF whose CropBox differs from its MediaBox
+  pdftool.py geometry OUT.pdf           -> a PDF whose pages are turned and cropped in every
+                                           way a seal's position depends on (see GEOMETRY)
   pdftool.py form OUT.pdf               -> a one-page PDF with a text field "Name" (object 5,
                                            merged with its widget) whose page (object 3)
                                            inherits /MediaBox, /Resources and /Rotate 0
@@ -124,6 +126,52 @@ def cropped(out):
     open(out, 'wb').write(data)
 
 
+# The pages of `geometry`, in order: (/Rotate, /CropBox or None, where the attribute comes
+# from). MediaBox [0 0 595 842] unless the page inherits another one. The CropBox starts
+# 50 pt right of and 100 pt above the MediaBox's corner, and is not centred in it, so a
+# seal placed from the wrong corner, or turned the wrong way, lands somewhere else.
+GEOMETRY = [
+    (90, [50, 100, 545, 742], 'page'),
+    (180, [50, 100, 545, 742], 'page'),
+    (270, [50, 100, 545, 742], 'page'),
+    (-90, None, 'page'),  # the same as 270 (ISO 32000-1 7.7.3.3: a multiple of 90)
+    (90, None, 'tree'),  # /Rotate 90 and a MediaBox not at the origin, from a /Pages node
+    (90, [150, 250, 600, 900], 'tree'),  # ... with the page's own CropBox
+]
+TREE_ROTATE, TREE_MEDIA = 90, [100, 200, 712, 992]
+
+
+def geometry(out):
+    """Pages turned and cropped as GEOMETRY says. The 'tree' pages hang below an
+    intermediate /Pages node holding /Rotate TREE_ROTATE and /MediaBox TREE_MEDIA; the
+    others below the root. Each page draws a thin blue frame inside its CropBox (no red)."""
+    objs = {1: b'<< /Type /Catalog /Pages 2 0 R >>'}
+    top_kids, tree_kids, num = [], [], 4
+    for rotate, crop, source in GEOMETRY:
+        assert source == 'page' or rotate == TREE_ROTATE
+        media = TREE_MEDIA if source == 'tree' else [0, 0, 595, 842]
+        box = crop or media
+        content = b'0 0 1 RG %d %d %d %d re S' % (box[0] + 2, box[1] + 2, box[2] - box[0] - 4,
+                                                  box[3] - box[1] - 4)
+        page = b'<< /Type /Page /Parent %d 0 R /Contents %d 0 R /Resources << >>' % (
+            3 if source == 'tree' else 2, num + 1)
+        if source == 'page':
+            page += b' /MediaBox [0 0 595 842] /Rotate %d' % rotate
+        if crop:
+            page += b' /CropBox [%d %d %d %d]' % tuple(crop)
+        objs[num] = page + b' >>'
+        objs[num + 1] = b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream'
+        (tree_kids if source == 'tree' else top_kids).append(num)
+        num += 2
+    def refs(kids):
+        return b' '.join(b'%d 0 R' % k for k in kids)
+    objs[2] = b'<< /Type /Pages /Kids [%s 3 0 R] /Count %d >>' % (refs(top_kids), len(GEOMETRY))
+    objs[3] = (b'<< /Type /Pages /Parent 2 0 R /Kids [%s] /Count %d /Rotate %d '
+               b'/MediaBox [%d %d %d %d] >>' % ((refs(tree_kids), len(tree_kids), TREE_ROTATE) +
+                                                tuple(TREE_MEDIA)))
+    write_pdf(out, [objs[i] for i in sorted(objs)])
+
+
 def write_pdf(out, objs):
     data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'
     offsets = []
@@ -219,6 +267,8 @@ def main():
             f.write(bytes([byte[0] ^ 0x01]))
     elif cmd == 'cropped':
         cropped(sys.argv[2])
+    elif cmd == 'geometry':
+        geometry(sys.argv[2])
     elif cmd == 'form':
         form(sys.argv[2])
     elif cmd == 'fill':
