@@ -3,7 +3,8 @@
 # temporary one beside it), and the input left untouched: wrong PIN, unknown seal, a page
 # that does not exist, positions off the page, output = input (by another path, a symbolic
 # or a hard link), an output in a directory that does not exist, an empty file, a
-# directory, a file that is not a PDF, a truncated PDF, a missing or wrong PDF password.
+# directory, a file that is not a PDF, damaged PDFs (truncated; an object not where the
+# cross-reference says), a missing or wrong PDF password.
 # And a tampered stamped file is reported invalid.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -107,6 +108,20 @@ for i in 1 2 3 4 5; do
     expect_exit 3 "$SEALSVC" --data "$DATA" stamp "$SAMPLE" "$WORK/out.pdf" --seal "$LOCKME" --pin bad$i --at 50,50
 done
 refused 'locked' "$SAMPLE" "$WORK/out.pdf" --seal "$LOCKME" --pin "$LOCKME_PIN" --at 50,50
+
+# a sealed file whose AcroForm is not where its cross-reference says (its object number
+# changed): qpdf reads it as null only when the stamper asks for it, long after opening.
+# Stamping on it would write a new AcroForm without the first seal's field.
+cp "$WORK/ok.pdf" "$WORK/damaged.pdf"
+root=$(qpdf --show-object=trailer "$WORK/ok.pdf" | sed -n 's|.*/Root \([0-9]*\) 0 R.*|\1|p')
+acroform=$(qpdf --show-object="$root" "$WORK/ok.pdf" | sed -n 's|.*/AcroForm \([0-9]*\) 0 R.*|\1|p')
+[ -n "$acroform" ] || fail "the sealed file has no AcroForm object"
+$PDFTOOL misnumber "$WORK/damaged.pdf" "$acroform" >/dev/null
+cp "$WORK/damaged.pdf" "$WORK/in-damaged.pdf"
+SAMPLE="$WORK/in-damaged.pdf" BEFORE=$(sha "$WORK/in-damaged.pdf")
+refused "in-damaged.pdf is damaged \(expected $acroform 0 obj\); refusing to add an update to a file that only reads after repair" \
+    "$SAMPLE" "$WORK/out.pdf" --seal "$SEAL" --pin "$PIN" --at 150,50
+SAMPLE="$WORK/in.pdf" BEFORE=$(sha "$WORK/in.pdf")
 
 # tampering: one byte changed inside the signed range is invalid
 cp "$WORK/ok.pdf" "$WORK/tampered.pdf"

@@ -8,6 +8,10 @@
                                            DIR/sig.bin (the signature value) of signature N
   pdftool.py sigcount FILE.pdf          -> number of /ByteRange entries
   pdftool.py flip FILE.pdf OFFSET       -> flips one byte in place
+  pdftool.py misnumber FILE.pdf OBJ     -> in place, renumbers the last definition of object
+                                           OBJ ("N 0 obj") to another number of as many
+                                           digits: the cross-reference then points at an
+                                           object that is not OBJ; prints the byte offset
   pdftool.py cropped OUT.pdf            -> a one-page PDF whose CropBox differs from its MediaBox
   pdftool.py geometry OUT.pdf           -> a PDF whose pages are turned and cropped in every
                                            way a seal's position depends on (see GEOMETRY)
@@ -18,6 +22,9 @@
                                            field OBJ (classic cross-reference files)
   pdftool.py annotate FILE.pdf PAGEOBJ  -> appends an incremental update adding a /Text
                                            annotation to page object PAGEOBJ
+  pdftool.py add-page FILE.pdf          -> appends an incremental update adding an empty
+                                           page at the end of the root page tree node
+                                           (classic cross-reference files)
 """
 import re
 import sys
@@ -251,6 +258,32 @@ def annotate(path, page_num):
                                 b'/Contents (a comment) >>'})
 
 
+def misnumber(path, num):
+    pdf = bytearray(open(path, 'rb').read())
+    hits = list(re.finditer(rb'(?<![0-9])%d 0 obj' % num, pdf))
+    assert hits, 'object %d not found' % num
+    at = hits[-1].start()
+    other = num + 1 if len(str(num + 1)) == len(str(num)) else num - 1
+    pdf[at:at + len(str(num))] = str(other).encode()
+    open(path, 'wb').write(pdf)
+    print(at)
+
+
+def add_page(path):
+    pdf = open(path, 'rb').read()
+    trailer = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', pdf, re.S)[-1]
+    new = int(re.search(rb'/Size\s+(\d+)', trailer).group(1))
+    root = int(re.search(rb'/Root\s+(\d+) 0 R', trailer).group(1))
+    pages = int(re.search(rb'/Pages\s+(\d+) 0 R', last_object(pdf, root)).group(1))
+    tree = last_object(pdf, pages)
+    count = int(re.search(rb'/Count\s+(\d+)', tree).group(1))
+    tree = re.sub(rb'(/Kids\s*\[[^\]]*)\]', lambda m: m.group(1) + b' %d 0 R ]' % new, tree, count=1)
+    tree = re.sub(rb'/Count\s+\d+', b'/Count %d' % (count + 1), tree, count=1)
+    append_update(path, {pages: tree,
+                         new: b'<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] >>' % pages})
+    print(count + 1)
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == 'redbox':
@@ -265,6 +298,8 @@ def main():
             byte = f.read(1)
             f.seek(int(sys.argv[3]))
             f.write(bytes([byte[0] ^ 0x01]))
+    elif cmd == 'misnumber':
+        misnumber(sys.argv[2], int(sys.argv[3]))
     elif cmd == 'cropped':
         cropped(sys.argv[2])
     elif cmd == 'geometry':
@@ -273,6 +308,8 @@ def main():
         form(sys.argv[2])
     elif cmd == 'fill':
         fill(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == 'add-page':
+        add_page(sys.argv[2])
     elif cmd == 'annotate':
         annotate(sys.argv[2], sys.argv[3])
     else:
