@@ -5,7 +5,8 @@
 # valid, 1 invalid, 2 indeterminate (no trust anchor, an unrelated one, no revocation
 # evidence), 3 not a PDF. Then tampering: one byte changed at many places (the first
 # revision, each update before, inside and after /Contents, the ByteRange, the trailer)
-# is never VALID, and a page appended in a later update is reported as a modification.
+# is never VALID, a page appended in a later update is reported as a modification, and
+# bytes appended that are no update are named as such.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -195,6 +196,20 @@ for what in xref startxref %%EOF; do
     expect_exit 3 "$SEALSVC" --data "$DATA" verify "$WORK/damaged.pdf"
     grep -q 'damaged' "$WORK/err" || fail "a changed $what: $(cat "$WORK/err")"
 done
+
+# --- bytes appended after the last %%EOF that are no update: the last signature covers
+# its entire revision, not the file, and the report says what the extra bytes are
+cp "$WORK/three.pdf" "$WORK/trailing.pdf"
+printf '%% a comment after the end\n' >>"$WORK/trailing.pdf"
+"$SEALSVC" --data "$DATA" verify --json "$WORK/trailing.pdf" >"$WORK/trailing.json" ||
+    fail "trailing bytes that are no update make the seals invalid: $(cat "$WORK/trailing.json")"
+python3 - "$WORK/trailing.json" <<'PY' || fail "the report does not say what the trailing bytes are"
+import json, sys
+last = json.load(open(sys.argv[1]))["signatures"][-1]
+assert last["coverage"] == "entire revision", last["coverage"]
+changes = [c for c in last["checks"] if c["name"] == "changes"][0]
+assert changes["detail"].startswith("no later update: the 26 byte(s) after the signed revision"), changes
+PY
 
 # --- a page appended in a later incremental update ------------------------------------
 cp "$WORK/two.pdf" "$WORK/appended.pdf"
