@@ -234,22 +234,29 @@ out:
     return rc;
 }
 
+/* A decimal number of millimetres at TEXT ("150", "-2.5", "1e2"), not the hexadecimal,
+ * "inf" or "nan" forms strtod also reads; END is where it stopped (NULL: not a number). */
+static const char *parse_mm(const char *text, double *v)
+{
+    size_t len = strspn(text, "+-0123456789.eE");
+    char *end = NULL;
+    *v = strtod(text, &end);
+    return len == 0 || end != text + len || !isfinite(*v) ? NULL : end;
+}
+
 static int parse_point(const char *text, double *x, double *y)
 {
-    char *end = NULL;
-    *x = strtod(text, &end);
-    if (end == text || *end != ',')
+    const char *end = parse_mm(text, x);
+    if (!end || *end != ',')
         return -1;
-    const char *second = end + 1;
-    *y = strtod(second, &end);
-    return (end == second || *end || !isfinite(*x) || !isfinite(*y)) ? -1 : 0;
+    end = parse_mm(end + 1, y);
+    return !end || *end ? -1 : 0;
 }
 
 static int parse_number(const char *text, double *x)
 {
-    char *end = NULL;
-    *x = strtod(text, &end);
-    return (end == text || *end || !isfinite(*x)) ? -1 : 0;
+    const char *end = parse_mm(text, x);
+    return !end || *end ? -1 : 0;
 }
 
 /* "stamped OUT: seal ID (NAME) on page 2 at 120.0,150.0 mm, signer CN", or for several

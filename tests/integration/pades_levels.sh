@@ -124,6 +124,21 @@ for name in ("revocation", "tsa-revocation"):
         assert c["outcome"] == "VALID" and "CRL from DSS" in c["detail"], c
 assert [c["outcome"] for c in s["checks"] if c["name"] == "changes"] == ["VALID"]
 PY
+# a B-LT file whose /DSS is not where its cross-reference says (its object renumbered):
+# another ltv update would read it as absent and drop it; refused, nothing written
+root=$(qpdf --show-object=trailer "$WORK/lt.pdf" | sed -n 's|.*/Root \([0-9]*\) 0 R.*|\1|p')
+dss=$(qpdf --show-object="$root" "$WORK/lt.pdf" | sed -n 's|.*/DSS \([0-9]*\) 0 R.*|\1|p')
+[ -n "$dss" ] || fail "lt.pdf's catalog has no indirect /DSS"
+cp "$WORK/lt.pdf" "$WORK/lt-damaged.pdf"
+$PDFTOOL misnumber "$WORK/lt-damaged.pdf" "$dss" >/dev/null
+before=$(sha "$WORK/lt-damaged.pdf")
+expect_exit 3 "$SEALSVC" --data "$DATA" ltv "$WORK/lt-damaged.pdf" "$WORK/none.pdf" "${EVIDENCE[@]}"
+grep -q "lt-damaged.pdf is damaged (expected $dss 0 obj); refusing to add an update" "$WORK/err" ||
+    fail "a damaged DSS is not refused clearly: $(cat "$WORK/err")"
+[ ! -e "$WORK/none.pdf" ] && [ "$(sha "$WORK/lt-damaged.pdf")" = "$before" ] ||
+    fail "a refused ltv left output or changed input"
+! ls "$WORK" | grep -q '\.tmp' || fail "a refused ltv left a temporary file"
+
 # no evidence: refused, nothing written, input untouched
 before=$(sha "$WORK/bt.pdf")
 expect_exit 3 "$SEALSVC" --data "$DATA" ltv "$WORK/bt.pdf" "$WORK/none.pdf" --offline

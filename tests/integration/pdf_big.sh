@@ -2,7 +2,8 @@
 # Big documents with bounded memory: a PDF over 2 GiB (one large stream, written sparse so
 # that making it is quick) and one with 10,000 pages are stamped and verified, each run's
 # peak resident memory (getrusage, measured from outside) stays under 256 MiB, and qpdf
-# and pdfsig accept the results. The big files go to /dev/shm when it has room (what is
+# and pdfsig accept the results. A stamp of the big file killed with SIGKILL mid-copy
+# leaves no output file (only its temporary file, which a crash cannot remove). The big files go to /dev/shm when it has room (what is
 # tested is offsets and memory, not the disk's speed), else beside the other scratch
 # files; 5 GiB must be free there, or the test fails saying so.
 set -euo pipefail
@@ -108,6 +109,26 @@ assert s["verdict"] == "VALID" and s["coverage"] == "entire file", s
 br = [c for c in s["checks"] if c["name"] == "byte-range"][0]["detail"]
 assert str(int(sys.argv[2]) - int(br.split()[2])) in br, br  # offsets past 2^31 written in full
 PY
+# Killed (SIGKILL) while it copies the 2 GiB input: OUT never appears, not even short.
+# The temporary file beside it is made first; the kill comes as soon as it exists.
+"$SEALSVC" --data "$DATA" stamp "$BIG/big.in.pdf" "$BIG/killed.pdf" --seal "$SEAL" --pin "$PIN" \
+    --page 1 --at 100,100 >/dev/null 2>&1 &
+stamper=$!
+for _ in $(seq 1 3000); do
+    compgen -G "$BIG/killed.pdf.tmp*" >/dev/null && break
+    sleep 0.01
+done
+compgen -G "$BIG/killed.pdf.tmp*" >/dev/null || fail "no temporary file appeared beside killed.pdf"
+kill -KILL $stamper
+set +e
+wait $stamper
+killed=$?
+set -e
+[ $killed = 137 ] || fail "the stamp ended (exit $killed) before it could be killed: nothing was tested"
+[ ! -e "$BIG/killed.pdf" ] || fail "a killed stamp left killed.pdf behind"
+echo "killed while copying: no killed.pdf; left: $(cd "$BIG" && ls killed.pdf.tmp* | tr '\n' ' ')"
+rm -f "$BIG"/killed.pdf.tmp*
+
 pdfsig -nssdir "sql:$NSSDB" -no-ocsp "$BIG/big.pdf" >"$WORK/big.sig" 2>&1 || true
 grep -q 'Signature is Valid' "$WORK/big.sig" || fail "pdfsig rejects the 2 GiB file: $(cat "$WORK/big.sig")"
 grep -q 'Total document signed' "$WORK/big.sig" || fail "pdfsig: the 2 GiB file is not wholly signed"

@@ -2,8 +2,9 @@
  * with a certificate from a CA made by the openssl CLI (NSS database via certutil and
  * pk12util), whose CRLs `openssl ca` makes. Then: intact, tampered inside the signed
  * range, a page appended in a later incremental update, a second signature on top,
- * unsigned, and damaged files; and the signer revoked before and after it signed, or with
- * no revocation evidence at all. */
+ * unsigned, and damaged files; the signer revoked before and after it signed, or with
+ * no revocation evidence at all; and signers whose certificates had expired, or were not
+ * yet valid, at the claimed signing time (/M). */
 #include "testutil.h"
 
 #include <seal/error.h>
@@ -16,6 +17,7 @@
 
 static const char *dir;
 static char signed_pdf[512], signed_two_pdf[512], double_pdf[512], ca_pem[512];
+static char expired_pdf[512], future_pdf[512];
 
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
@@ -45,6 +47,8 @@ static int setup(void **state)
     snprintf(signed_pdf, sizeof signed_pdf, "%s/signed.pdf", dir);
     snprintf(signed_two_pdf, sizeof signed_two_pdf, "%s/signed-two.pdf", dir);
     snprintf(double_pdf, sizeof double_pdf, "%s/double.pdf", dir);
+    snprintf(expired_pdf, sizeof expired_pdf, "%s/expired.pdf", dir);
+    snprintf(future_pdf, sizeof future_pdf, "%s/future.pdf", dir);
     int rc = run(
         "set -e; cd '%s'; mkdir nss;"
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 "
@@ -75,8 +79,28 @@ static int setup(void **state)
         "openssl ca -config ca.cnf -gencrl -out revoked-later.crl 2>/dev/null;"
         "awk -F'\\t' -v OFS='\\t' '{ $3 = \"200101000000Z,keyCompromise\"; print }' index.txt "
         "  > index.new && mv index.new index.txt;"
-        "openssl ca -config ca.cnf -gencrl -out revoked-before.crl 2>/dev/null",
-        dir, corpus, corpus);
+        "openssl ca -config ca.cnf -gencrl -out revoked-before.crl 2>/dev/null;"
+        /* Signers valid only in 2000 and only in 2099, by the same CA (its own database,
+         * so the CRLs above stay as they are); pdfsig signs with either all the same. */
+        "mkdir dated dated/new; touch dated/index.txt; echo 10 > dated/serial;"
+        "printf '[ca]\\ndefault_ca = d\\n[d]\\ndatabase = dated/index.txt\\n"
+        "new_certs_dir = dated/new\\ncertificate = ca.pem\\nprivate_key = ca.key\\n"
+        "serial = dated/serial\\ndefault_md = sha256\\npolicy = p\\nx509_extensions = e\\n"
+        "[p]\\ncommonName = supplied\\n[e]\\nkeyUsage = critical,digitalSignature,"
+        "nonRepudiation\\n' > dated/ca.cnf;"
+        "for k in expired:20000101000000Z:20010101000000Z future:20990101000000Z:20991231000000Z; "
+        "do"
+        "  n=${k%%%%:*}; d=${k#*:};"
+        "  openssl req -newkey rsa:2048 -nodes -keyout dated/$n.key -out dated/$n.csr "
+        "    -subj \"/CN=$n signer\" 2>/dev/null;"
+        "  openssl ca -batch -config dated/ca.cnf -in dated/$n.csr -out dated/$n.pem "
+        "    -startdate ${d%%:*} -enddate ${d#*:} 2>/dev/null;"
+        "  openssl pkcs12 -export -inkey dated/$n.key -in dated/$n.pem -certfile ca.pem -name $n "
+        "    -out dated/$n.p12 -passout pass:pw;"
+        "  pk12util -i dated/$n.p12 -d sql:nss -W pw >/dev/null;"
+        "  pdfsig -nssdir sql:nss -add-signature -nick $n '%s/pdf/minimal.pdf' $n.pdf 2>/dev/null;"
+        "done",
+        dir, corpus, corpus, corpus);
     if (rc != 0) {
         fprintf(stderr, "could not make signed PDFs with pdfsig (exit %d)\n", rc);
         return -1;
@@ -362,6 +386,35 @@ static void test_revocation(void **state)
     verify_with(NULL, SEAL_VERDICT_INDETERMINATE, "TRY_LATER");
 }
 
+/* The certificate judged at the claimed signing time: outside its validity the signature
+ * is not valid, but only INDETERMINATE, since /M proves nothing (no timestamp). */
+static void verify_dated(const char *path, const char *reason, const char *detail)
+{
+    seal_report *r;
+    seal_trust *t = trust_ca();
+    assert_int_equal(seal_pdf_verify(&r, path, t), 0);
+    assert_int_equal(r->n_sigs, 1);
+    const seal_sig_report *s = &r->sigs[0];
+    assert_check(s, "digest", SEAL_VERDICT_VALID);
+    assert_check(s, "signature", SEAL_VERDICT_VALID);
+    assert_check(s, "chain", SEAL_VERDICT_INDETERMINATE);
+    const char *got = find_check(s, "chain")->detail;
+    if (!strstr(got, detail) || !strstr(got, "claimed signing time"))
+        fail_msg("chain detail '%s' does not say '%s' at the claimed signing time", got, detail);
+    assert_true(strstr(s->time_source, "not proven") != NULL);
+    assert_int_equal(r->verdict, SEAL_VERDICT_INDETERMINATE);
+    assert_string_equal(r->reason, reason);
+    seal_report_free(r);
+    seal_trust_free(t);
+}
+
+static void test_certificate_validity_at_claimed_time(void **state)
+{
+    (void)state;
+    verify_dated(expired_pdf, "EXPIRED", "expired");
+    verify_dated(future_pdf, "NOT_YET_VALID", "not yet valid");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_two_pages_signed),
         cmocka_unit_test(test_unsigned_and_damaged),
         cmocka_unit_test(test_revocation),
+        cmocka_unit_test(test_certificate_validity_at_claimed_time),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -276,6 +276,9 @@ int pdf_update_write(pdf_update *u, const char *out, const EVP_MD *md, pdf_conte
 {
     int rc = 0;
     seal_outfile of = SEAL_OUTFILE_INIT;
+    /* Everything the update copies has been read: an object qpdf found elsewhere than the
+     * cross-reference says (an earlier /DSS, say) was read as null and would be dropped. */
+    SEAL_TRY(pdf_qpdf_refuse_warnings(u->pdf->q, u->pdf->path, false, PDF_REFUSE_REPAIRED));
     if (u->contents_len)
         SEAL_TRY(fill_contents(u, md, fill, ctx, needed));
     SEAL_TRY(seal_outfile_open(&of, out));

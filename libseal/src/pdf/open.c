@@ -104,22 +104,6 @@ static int check_header(seal_pdf *pdf, int fd)
     return 0;
 }
 
-/* qpdf reports repairs and oddities as warnings; any of them means the objects we would
- * update are not where the file says they are. */
-static int refuse_on_warnings(seal_pdf *pdf)
-{
-    if (!qpdf_more_warnings(pdf->q))
-        return 0;
-    qpdf_error w = qpdf_next_warning(pdf->q);
-    const char *detail = qpdf_get_error_message_detail(pdf->q, w);
-    while (qpdf_more_warnings(pdf->q))
-        qpdf_next_warning(pdf->q);
-    return seal_error_set(SEAL_EFORMAT,
-                          "%s is damaged (%s); refusing to add an update to a file that only "
-                          "reads after repair",
-                          pdf->path, detail && *detail ? detail : "qpdf warning");
-}
-
 int seal_pdf_open(seal_pdf **out, const char *path)
 {
     return seal_pdf_open_password(out, path, NULL);
@@ -202,7 +186,7 @@ int pdf_open_fd(seal_pdf **out, int fd, const char *path, const char *password)
         SEAL_TRY(pdf_qpdf_error(pdf->q, "the page tree cannot be read"));
         SEAL_FAIL(SEAL_EFORMAT, "%s: the page tree cannot be read", path);
     }
-    SEAL_TRY(refuse_on_warnings(pdf));
+    SEAL_TRY(pdf_qpdf_refuse_warnings(pdf->q, pdf->path, true, PDF_REFUSE_REPAIRED));
     SEAL_ENSURE(pages > 0, SEAL_EFORMAT, "%s has no pages", path);
     pdf->page_count = pages;
     *out = pdf;

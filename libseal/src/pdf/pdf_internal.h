@@ -59,4 +59,16 @@ qpdf_data pdf_qpdf_new_strict(void);
 /* Turns a pending qpdf error into SEAL_EFORMAT ("<what>: <qpdf's text>"); 0 if none. */
 int pdf_qpdf_error(qpdf_data q, const char *what);
 
+/* SEAL_EFORMAT "PATH is damaged (<qpdf's first warning>); CONSEQUENCE" if qpdf warned
+ * about the file since the last call, else 0; the warnings are used up. qpdf resolves
+ * objects lazily, and with recovery off it reads an object that is not where the
+ * cross-reference says as null with a warning: so this is asked again after the reads a
+ * result depends on, not only after opening. Type warnings (qpdf_e_object: a key asked
+ * of a null) count only with TYPE_WARNINGS: right after opening they come from qpdf's own
+ * walk over a damaged file (an object of a broken object stream read as null), later
+ * from our lookups, which ask keys of nulls to find out that something is absent. */
+int pdf_qpdf_refuse_warnings(qpdf_data q, const char *path, bool type_warnings,
+                             const char *consequence);
+#define PDF_REFUSE_REPAIRED "refusing to add an update to a file that only reads after repair"
+
 #endif

@@ -6,6 +6,8 @@
 
 #include <seal/error.h>
 
+#include <stdio.h>
+
 qpdf_data pdf_qpdf_new_strict(void)
 {
     qpdf_data q = qpdf_init();
@@ -24,4 +26,21 @@ int pdf_qpdf_error(qpdf_data q, const char *what)
     qpdf_error e = qpdf_get_error(q);
     return seal_error_set(SEAL_EFORMAT, "%s: %s", what,
                           e ? qpdf_get_error_full_text(q, e) : "unreadable PDF structure");
+}
+
+int pdf_qpdf_refuse_warnings(qpdf_data q, const char *path, bool type_warnings,
+                             const char *consequence)
+{
+    char damage[512] = "";
+    /* The text is copied: qpdf frees it with the next warning. */
+    while (qpdf_more_warnings(q)) {
+        qpdf_error w = qpdf_next_warning(q);
+        if (!damage[0] && (type_warnings || qpdf_get_error_code(q, w) != qpdf_e_object)) {
+            const char *detail = qpdf_get_error_message_detail(q, w);
+            snprintf(damage, sizeof damage, "%s", detail && *detail ? detail : "qpdf warning");
+        }
+    }
+    if (!damage[0])
+        return 0;
+    return seal_error_set(SEAL_EFORMAT, "%s is damaged (%s); %s", path, damage, consequence);
 }

@@ -708,6 +708,9 @@ int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
         u.crypt = pdf->crypt;
         SEAL_TRY(build_update(&u, pdf, opts, &widgets, opts->qr_url ? &qr : NULL, reserve,
                               last != '\n' && last != '\r'));
+        /* Everything the update copies has been read now: an object qpdf could not find
+         * where the cross-reference says (read as null) would be silently dropped. */
+        SEAL_TRY(pdf_qpdf_refuse_warnings(pdf->q, in, false, PDF_REFUSE_REPAIRED));
         fill_byte_range(&u);
         /* Written now and synced beside while the signature is made; the signature goes
          * into its placeholder after. */

@@ -896,6 +896,14 @@ int seal_pdf_verify_password(seal_report **out, const char *path, const seal_tru
         }
     }
     seal_report_finish(r);
+    /* An object not where the cross-reference says reads as null (with a warning): a
+     * signature dictionary read so would be left out, and a later update's object would
+     * escape the change analysis. A signature already found INVALID is the better answer
+     * (a byte changed under it usually damages the structure too). */
+    if (r->verdict != SEAL_VERDICT_INVALID)
+        SEAL_TRY(pdf_qpdf_refuse_warnings(c.q, path, false,
+                                          "its signatures cannot all be found and judged in a "
+                                          "file that only reads after repair"));
     *out = r;
     r = NULL;
 out:

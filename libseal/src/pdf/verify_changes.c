@@ -467,6 +467,14 @@ int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice f
                                     "%zu later update(s) changed the document in ways a "
                                     "signature does not allow (%zu change(s) listed)",
                                     n_updates, c.n_refused));
+    } else if (n_updates == 0) {
+        /* Bytes after the signed revision's %%EOF with no cross-reference section and no
+         * startxref of their own: readers go by the last startxref and never see them. */
+        SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,
+                                    "no later update: the %zu byte(s) after the signed "
+                                    "revision are not an incremental update, and readers "
+                                    "ignore them",
+                                    file.len - signed_end));
     } else {
         SEAL_TRY(
             seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,

@@ -8,7 +8,13 @@
                                            DIR/sig.bin (the signature value) of signature N
   pdftool.py sigcount FILE.pdf          -> number of /ByteRange entries
   pdftool.py flip FILE.pdf OFFSET       -> flips one byte in place
+  pdftool.py misnumber FILE.pdf OBJ     -> in place, renumbers the last definition of object
+                                           OBJ ("N 0 obj") to another number of as many
+                                           digits: the cross-reference then points at an
+                                           object that is not OBJ; prints the byte offset
   pdftool.py cropped OUT.pdf            -> a one-page PDF whose CropBox differs from its MediaBox
+  pdftool.py geometry OUT.pdf           -> a PDF whose pages are turned and cropped in every
+                                           way a seal's position depends on (see GEOMETRY)
   pdftool.py form OUT.pdf               -> a one-page PDF with a text field "Name" (object 5,
                                            merged with its widget) whose page (object 3)
                                            inherits /MediaBox, /Resources and /Rotate 0
@@ -16,6 +22,9 @@
                                            field OBJ (classic cross-reference files)
   pdftool.py annotate FILE.pdf PAGEOBJ  -> appends an incremental update adding a /Text
                                            annotation to page object PAGEOBJ
+  pdftool.py add-page FILE.pdf          -> appends an incremental update adding an empty
+                                           page at the end of the root page tree node
+                                           (classic cross-reference files)
 """
 import re
 import sys
@@ -124,6 +133,52 @@ def cropped(out):
     open(out, 'wb').write(data)
 
 
+# The pages of `geometry`, in order: (/Rotate, /CropBox or None, where the attribute comes
+# from). MediaBox [0 0 595 842] unless the page inherits another one. The CropBox starts
+# 50 pt right of and 100 pt above the MediaBox's corner, and is not centred in it, so a
+# seal placed from the wrong corner, or turned the wrong way, lands somewhere else.
+GEOMETRY = [
+    (90, [50, 100, 545, 742], 'page'),
+    (180, [50, 100, 545, 742], 'page'),
+    (270, [50, 100, 545, 742], 'page'),
+    (-90, None, 'page'),  # the same as 270 (ISO 32000-1 7.7.3.3: a multiple of 90)
+    (90, None, 'tree'),  # /Rotate 90 and a MediaBox not at the origin, from a /Pages node
+    (90, [150, 250, 600, 900], 'tree'),  # ... with the page's own CropBox
+]
+TREE_ROTATE, TREE_MEDIA = 90, [100, 200, 712, 992]
+
+
+def geometry(out):
+    """Pages turned and cropped as GEOMETRY says. The 'tree' pages hang below an
+    intermediate /Pages node holding /Rotate TREE_ROTATE and /MediaBox TREE_MEDIA; the
+    others below the root. Each page draws a thin blue frame inside its CropBox (no red)."""
+    objs = {1: b'<< /Type /Catalog /Pages 2 0 R >>'}
+    top_kids, tree_kids, num = [], [], 4
+    for rotate, crop, source in GEOMETRY:
+        assert source == 'page' or rotate == TREE_ROTATE
+        media = TREE_MEDIA if source == 'tree' else [0, 0, 595, 842]
+        box = crop or media
+        content = b'0 0 1 RG %d %d %d %d re S' % (box[0] + 2, box[1] + 2, box[2] - box[0] - 4,
+                                                  box[3] - box[1] - 4)
+        page = b'<< /Type /Page /Parent %d 0 R /Contents %d 0 R /Resources << >>' % (
+            3 if source == 'tree' else 2, num + 1)
+        if source == 'page':
+            page += b' /MediaBox [0 0 595 842] /Rotate %d' % rotate
+        if crop:
+            page += b' /CropBox [%d %d %d %d]' % tuple(crop)
+        objs[num] = page + b' >>'
+        objs[num + 1] = b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream'
+        (tree_kids if source == 'tree' else top_kids).append(num)
+        num += 2
+    def refs(kids):
+        return b' '.join(b'%d 0 R' % k for k in kids)
+    objs[2] = b'<< /Type /Pages /Kids [%s 3 0 R] /Count %d >>' % (refs(top_kids), len(GEOMETRY))
+    objs[3] = (b'<< /Type /Pages /Parent 2 0 R /Kids [%s] /Count %d /Rotate %d '
+               b'/MediaBox [%d %d %d %d] >>' % ((refs(tree_kids), len(tree_kids), TREE_ROTATE) +
+                                                tuple(TREE_MEDIA)))
+    write_pdf(out, [objs[i] for i in sorted(objs)])
+
+
 def write_pdf(out, objs):
     data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'
     offsets = []
@@ -203,6 +258,32 @@ def annotate(path, page_num):
                                 b'/Contents (a comment) >>'})
 
 
+def misnumber(path, num):
+    pdf = bytearray(open(path, 'rb').read())
+    hits = list(re.finditer(rb'(?<![0-9])%d 0 obj' % num, pdf))
+    assert hits, 'object %d not found' % num
+    at = hits[-1].start()
+    other = num + 1 if len(str(num + 1)) == len(str(num)) else num - 1
+    pdf[at:at + len(str(num))] = str(other).encode()
+    open(path, 'wb').write(pdf)
+    print(at)
+
+
+def add_page(path):
+    pdf = open(path, 'rb').read()
+    trailer = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', pdf, re.S)[-1]
+    new = int(re.search(rb'/Size\s+(\d+)', trailer).group(1))
+    root = int(re.search(rb'/Root\s+(\d+) 0 R', trailer).group(1))
+    pages = int(re.search(rb'/Pages\s+(\d+) 0 R', last_object(pdf, root)).group(1))
+    tree = last_object(pdf, pages)
+    count = int(re.search(rb'/Count\s+(\d+)', tree).group(1))
+    tree = re.sub(rb'(/Kids\s*\[[^\]]*)\]', lambda m: m.group(1) + b' %d 0 R ]' % new, tree, count=1)
+    tree = re.sub(rb'/Count\s+\d+', b'/Count %d' % (count + 1), tree, count=1)
+    append_update(path, {pages: tree,
+                         new: b'<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] >>' % pages})
+    print(count + 1)
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == 'redbox':
@@ -217,12 +298,18 @@ def main():
             byte = f.read(1)
             f.seek(int(sys.argv[3]))
             f.write(bytes([byte[0] ^ 0x01]))
+    elif cmd == 'misnumber':
+        misnumber(sys.argv[2], int(sys.argv[3]))
     elif cmd == 'cropped':
         cropped(sys.argv[2])
+    elif cmd == 'geometry':
+        geometry(sys.argv[2])
     elif cmd == 'form':
         form(sys.argv[2])
     elif cmd == 'fill':
         fill(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == 'add-page':
+        add_page(sys.argv[2])
     elif cmd == 'annotate':
         annotate(sys.argv[2], sys.argv[3])
     else:

@@ -14,6 +14,11 @@ library only (renderings come from pdftoppm, word boxes from pdftotext -bbox):
          rightmost; top: first page lowest; bottom: first page highest) and compares the
          result with the seal picture scaled to DPI over white; prints the scores and
          exits 1 when they do not match
+  placetool.py upright SEAL.png DPI W H PAGE.ppm...
+      -> for each rendered page, compares the seal on it (W x H mm around its red pixels'
+         centre) with the picture turned by 0, 90, 180 and 270 degrees; exits 1 unless on
+         every page it is clearly most like the unturned picture (the seal stands upright
+         on the page as shown)
   placetool.py wrapped OUT.pdf
       -> a one-page PDF whose text "Please sign the contract" ends a line and "here at
          the bottom" starts the next
@@ -128,9 +133,10 @@ def read_png_rgba(path):
     return w, h, pixels
 
 
-def scaled_over_white(path, width, height):
-    """The picture box-averaged to width x height pixels and composited over white."""
-    w, h, px = read_png_rgba(path)
+def scaled_over_white(path, width, height, picture=None):
+    """The picture (read from path unless given as read_png_rgba's result) box-averaged to
+    width x height pixels and composited over white."""
+    w, h, px = picture or read_png_rgba(path)
     out = []
     for y in range(height):
         ys, ye = y * h // height, max(y * h // height + 1, (y + 1) * h // height)
@@ -160,6 +166,67 @@ def cut(path, dpi, region):
             for y in range(y0, y1)]
 
 
+def likeness(got_px, want, shift=2):
+    """(red overlap, mean difference) of a rendering and a picture of the same size, at the
+    best shift of up to `shift` pixels each way."""
+    height, width = len(want), len(want[0])
+    best = None
+    for dy in range(-shift, shift + 1):
+        for dx in range(-shift, shift + 1):
+            both = either = 0
+            diff = n = 0
+            for y in range(max(0, dy), min(height, height + dy)):
+                for x in range(max(0, dx), min(width, width + dx)):
+                    got, ref = got_px[y][x], want[y - dy][x - dx]
+                    a, b = is_red(*got), is_red(*ref)
+                    both += a and b
+                    either += a or b
+                    diff += sum(abs(g - r) for g, r in zip(got, ref)) / 3
+                    n += 1
+            score = (both / either if either else 0, diff / n)
+            if best is None or score[0] > best[0]:
+                best = score
+    return best
+
+
+def upright(seal, dpi, w, h, pages):
+    """Whether the seal on each rendered page stands as its picture does: the seal's size
+    (w x h mm) around the centre of its red pixels is cut out of the page and compared with
+    the picture turned by 0, 90, 180 and 270 degrees; it must be most like the unturned
+    one, clearly. The picture is read once for all pages (reading it is the slow part)."""
+    picture = read_png_rgba(seal)
+    wanted = {}
+    ok = True
+    for path in pages:
+        box = redbox(path, dpi)
+        if box is None:
+            print('upright: no seal on %s' % path)
+            ok = False
+            continue
+        cx, cy = box[0], box[1]
+        got = cut(path, dpi, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+        height, width = len(got), min(len(r) for r in got)
+        got = [r[:width] for r in got]
+        for size in ((width, height), (height, width)):
+            if size not in wanted:
+                wanted[size] = scaled_over_white(seal, size[0], size[1], picture)
+        scores = []
+        for turn in range(4):
+            # the picture turned clockwise by 90 degrees `turn` times
+            want = wanted[(width, height) if turn % 2 == 0 else (height, width)]
+            for _ in range(turn):
+                want = [list(r) for r in zip(*want[::-1])]
+            scores.append(likeness(got, want, 1)[0])
+        # The seal's text along its ring makes a turned picture overlap far less: about
+        # 0.45 against 0.65 to 0.99 at 100 to 200 dpi (the low end with text under the
+        # seal, which darkens some of its red).
+        good = scores[0] >= 0.5 and scores[0] >= max(scores[1:]) + 0.15
+        print('upright %s: %s; red overlap with the picture turned 0, 90, 180, 270 degrees: %s'
+              % (path, 'yes' if good else 'NO', ', '.join('%.3f' % v for v in scores)))
+        ok = ok and good
+    return ok
+
+
 def seam(seal, dpi, side, region, pages):
     pieces = [cut(p, dpi, region) for p in pages]
     if side in ('left', 'top'):
@@ -170,23 +237,7 @@ def seam(seal, dpi, side, region, pages):
     else:
         whole = [row for p in pieces for row in p]
     height, width = len(whole), min(len(r) for r in whole)
-    want = scaled_over_white(seal, width, height)
-    best = None
-    for dy in range(-2, 3):
-        for dx in range(-2, 3):
-            both = either = 0
-            diff = n = 0
-            for y in range(max(0, dy), min(height, height + dy)):
-                for x in range(max(0, dx), min(width, width + dx)):
-                    got, ref = whole[y][x], want[y - dy][x - dx]
-                    a, b = is_red(*got), is_red(*ref)
-                    both += a and b
-                    either += a or b
-                    diff += sum(abs(g - r) for g, r in zip(got, ref)) / 3
-                    n += 1
-            score = (both / either if either else 0, diff / n)
-            if best is None or score[0] > best[0]:
-                best = score
+    best = likeness(whole, scaled_over_white(seal, width, height))
     print('seam %s: %d pieces, %d x %d px, red overlap %.3f, mean difference %.1f / 255' %
           (side, len(pieces), width, height, best[0], best[1]))
     # At 200 dpi the seal's own strips overlap the picture's red by about 0.88 and differ by
@@ -252,6 +303,8 @@ def main():
         ok = seam(sys.argv[2], float(sys.argv[3]), sys.argv[4],
                   [float(v) for v in sys.argv[5:9]], sys.argv[9:])
         sys.exit(0 if ok else 1)
+    elif cmd == 'upright':
+        sys.exit(0 if upright(sys.argv[2], *map(float, sys.argv[3:6]), sys.argv[6:]) else 1)
     elif cmd == 'wrapped':
         wrapped(sys.argv[2])
     elif cmd == 'split-runs':
