@@ -488,11 +488,6 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
                                    offset_arg);
     }
     bool is_ofd = stamp_is_ofd(in);
-    /* The trail names the files as they are wherever it is read from. */
-    in_abs = g_canonicalize_filename(in, NULL);
-    out_abs = g_canonicalize_filename(out, NULL);
-    record.in = in_abs;
-    record.out = out_abs;
     if (is_ofd)
         record.format = "OFD";
     if (is_ofd && (opts.invisible || opts.reason || opts.location))
@@ -538,6 +533,11 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         goto out_fail;
     opts.password = password;
 
+    /* The trail names the files as they are wherever it is read from. */
+    in_abs = g_canonicalize_filename(in, NULL);
+    out_abs = g_canonicalize_filename(out, NULL);
+    record.in = in_abs;
+    record.out = out_abs;
     if (seal_store_open(&store, data, false) < 0)
         goto out_fail;
     /* From here on every outcome is a use of the seal, recorded in the audit trail. */
