@@ -13,6 +13,7 @@ cp "$SEAL_SOURCE_DIR/samples/contract-zh.pdf" "$WORK/in.pdf"
 cp "$SEAL_SOURCE_DIR/samples/notice-zh.ofd" "$WORK/in.ofd"
 cd "$WORK" # relative paths on the command line; the trail must name the files absolutely
 
+# (read into a file before grep -q: under pipefail, grep -q leaving early fails the pipe)
 json_records() { # ARGS...: the audit list --json records, as "action|target|actor|detail" lines
     "$SEALSVC" --data "$DATA" audit list --json "$@" >"$WORK/list.json" || fail "audit list $* failed"
     python3 -c 'import json,sys
@@ -57,19 +58,23 @@ not
 # an RSA seal on an OFD (Type=Sign, SHA-256), an invisible signature
 "$SEALSVC" --data "$DATA" stamp in.pdf sm2.pdf --seal "$SM2" --pin "$SM2_PIN" --pages 1-2 --at 60,60 >/dev/null ||
     fail "the SM2 PDF stamp failed"
-json_records --document sm2.pdf | grep -qxF "stamp|seal:$SM2|$USER_NAME|PDF $WORK/in.pdf (sm3 $(sm3 in.pdf)) -> $WORK/sm2.pdf (sm3 $(sm3 sm2.pdf)), 2 places, PAdES B-B" ||
+json_records --document sm2.pdf >"$WORK/rec.txt"
+grep -qxF "stamp|seal:$SM2|$USER_NAME|PDF $WORK/in.pdf (sm3 $(sm3 in.pdf)) -> $WORK/sm2.pdf (sm3 $(sm3 sm2.pdf)), 2 places, PAdES B-B" "$WORK/rec.txt" ||
     fail "the SM2 PDF stamp record: $(json_records --document sm2.pdf)"
 "$SEALSVC" --data "$DATA" stamp out.ofd rsa.ofd --seal "$RSA" --pin "$RSA_PIN" --page 2 --at 60,60 --mode lock >/dev/null ||
     fail "the RSA OFD stamp failed"
-json_records --document rsa.ofd | grep -qxF "stamp|seal:$RSA|$USER_NAME|OFD $WORK/out.ofd (sha256 $(sha out.ofd)) -> $WORK/rsa.ofd (sha256 $(sha rsa.ofd)), 1 place, OFD Type=Sign, document locked" ||
+json_records --document rsa.ofd >"$WORK/rec.txt"
+grep -qxF "stamp|seal:$RSA|$USER_NAME|OFD $WORK/out.ofd (sha256 $(sha out.ofd)) -> $WORK/rsa.ofd (sha256 $(sha rsa.ofd)), 1 place, OFD Type=Sign, document locked" "$WORK/rec.txt" ||
     fail "the RSA OFD stamp record: $(json_records --document rsa.ofd)"
 "$SEALSVC" --data "$DATA" stamp out.pdf inv.pdf --seal "$RSA" --pin "$RSA_PIN" --invisible --certify 2 >/dev/null 2>&1 ||
     true # a second signature cannot certify: refused, and recorded as such
 "$SEALSVC" --data "$DATA" stamp in.pdf inv.pdf --seal "$RSA" --pin "$RSA_PIN" --invisible --certify 2 >/dev/null ||
     fail "the invisible certifying stamp failed"
-json_records --document inv.pdf | grep -qxF "stamp|seal:$RSA|$USER_NAME|PDF $WORK/in.pdf (sha256 $(sha in.pdf)) -> $WORK/inv.pdf (sha256 $(sha inv.pdf)), invisible, PAdES B-B, certifying" ||
+json_records --document inv.pdf >"$WORK/rec.txt"
+grep -qxF "stamp|seal:$RSA|$USER_NAME|PDF $WORK/in.pdf (sha256 $(sha in.pdf)) -> $WORK/inv.pdf (sha256 $(sha inv.pdf)), invisible, PAdES B-B, certifying" "$WORK/rec.txt" ||
     fail "the invisible stamp record: $(json_records --document inv.pdf)"
-json_records --target "seal:$RSA" | grep -q "^stamp-failed|seal:$RSA|$USER_NAME|PDF $WORK/out.pdf -> $WORK/inv.pdf: only the first signature may certify" ||
+json_records --target "seal:$RSA" >"$WORK/rec.txt"
+grep -q "^stamp-failed|seal:$RSA|$USER_NAME|PDF $WORK/out.pdf -> $WORK/inv.pdf: only the first signature may certify" "$WORK/rec.txt" ||
     fail "the refused certification is not recorded"
 
 # --- failures are recorded with their reason, never with the PIN
