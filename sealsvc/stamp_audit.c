@@ -14,14 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static void digest_hex(char *out, size_t size, const uint8_t *d, size_t len)
-{
-    size_t at = 0;
-    for (size_t i = 0; i < len && at + 3 <= size; i++)
-        at += (size_t)snprintf(out + at, size - at, "%02x", d[i]);
-    out[at] = '\0';
-}
-
 int stamp_audit(seal_store *st, const stamp_record *r, int code)
 {
     char target[300], where[48];
@@ -44,13 +36,19 @@ int stamp_audit(seal_store *st, const stamp_record *r, int code)
         g_free(why);
         return code;
     }
-    char before[2 * EVP_MAX_MD_SIZE + 1] = "", after[2 * EVP_MAX_MD_SIZE + 1] = "";
-    digest_hex(before, sizeof before, r->digests.before, r->digests.len);
-    digest_hex(after, sizeof after, r->digests.after, r->digests.len);
+    seal_buf before = SEAL_BUF_INIT, after = SEAL_BUF_INIT;
     const char *alg = seal_digest_name(r->digests.md);
-    if (seal_store_audit(st, g_get_user_name(), "stamp", target,
-                         "%s %s (%s %s) -> %s (%s %s), %s, %s", r->format, r->in, alg, before,
-                         r->out, alg, after, where, r->how) == 0)
+    int rc = seal_hex_encode(&before, r->digests.before, r->digests.len, false);
+    if (rc == 0)
+        rc = seal_hex_encode(&after, r->digests.after, r->digests.len, false);
+    if (rc == 0)
+        rc = seal_store_audit(st, g_get_user_name(), "stamp", target,
+                              "%s %s (%s %s) -> %s (%s %s), %s, %s", r->format, r->in, alg,
+                              (const char *)before.data, r->out, alg, (const char *)after.data,
+                              where, r->how);
+    seal_buf_clear(&before);
+    seal_buf_clear(&after);
+    if (rc == 0)
         return EXIT_OK;
     unlink(r->out);
     seal_error_wrap(seal_error_last_code(),
