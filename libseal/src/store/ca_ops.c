@@ -19,7 +19,6 @@
 #include <openssl/pem.h>
 #include <string.h>
 
-#define KEK_MAX_BYTES     4096
 #define DEFAULT_CRL_HOURS 168
 #define CLOCK_SKEW        300
 #define DAY               86400
@@ -35,18 +34,6 @@ struct seal_ca {
 
 /* ---------------------------------------------------------------- loading */
 
-/* The KEK file as a NUL-terminated passphrase (seal_buf_read_file terminates it). */
-static int read_kek(seal_buf *kek, const char *data_dir)
-{
-    char *path = g_build_filename(data_dir, "secrets", "kek", NULL);
-    int rc = seal_buf_read_file(kek, path, KEK_MAX_BYTES);
-    g_free(path);
-    if (rc < 0)
-        return seal_error_wrap(rc, "the key-encryption key");
-    g_strstrip((char *)kek->data);
-    return 0;
-}
-
 /* DATA/pki/NAME.pem and DATA/pki/private/NAME.key.pem (under the KEK). */
 static int load_party(const char *data_dir, const char *name, X509 **cert, EVP_PKEY **key)
 {
@@ -55,7 +42,9 @@ static int load_party(const char *data_dir, const char *name, X509 **cert, EVP_P
     char *cert_path = g_strdup_printf("%s/pki/%s.pem", data_dir, name);
     char *key_path = g_strdup_printf("%s/pki/private/%s.key.pem", data_dir, name);
     SEAL_TRY(seal_cert_load(cert, cert_path));
-    SEAL_TRY(read_kek(&kek, data_dir));
+    rc = store_kek_read(data_dir, &kek);
+    if (rc < 0)
+        SEAL_TRY(seal_error_wrap(rc, "the key-encryption key"));
     SEAL_TRY(seal_key_load(key, NULL, NULL, key_path, (const char *)kek.data));
     SEAL_ENSURE(X509_check_private_key(*cert, *key) == 1, SEAL_EPKI, "%s does not belong to %s",
                 key_path, cert_path);
