@@ -282,6 +282,92 @@ static void test_sm2_standard_vector(void **state)
     EVP_PKEY_free(key);
 }
 
+/* GB/T 32918.5 annex A: e = SM3(Z_A || M) for the same key and message, and the
+ * standard's r, s verify over that digest alone: what an external SM2 signer is handed. */
+static void test_sm2_signed_digest_vector(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = sm2_key_from_private("3945208F7B2144B13F36E38AC6D39F9588939369"
+                                         "2860B51A42FB81EF4DF7C5B8");
+    X509 *cert = make_cert(key, "GB/T 32918 vector");
+    uint8_t rs[64], expected_e[32], e[EVP_MAX_MD_SIZE];
+    size_t e_len = 0;
+    hex_to_bytes("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3"
+                 "B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA",
+                 rs, sizeof rs);
+    hex_to_bytes("F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640", expected_e,
+                 sizeof expected_e);
+    static const char msg[] = "message digest";
+    assert_int_equal(seal_cert_signed_digest(cert, (const uint8_t *)msg, strlen(msg), e, &e_len),
+                     0);
+    assert_int_equal(e_len, 32);
+    assert_memory_equal(e, expected_e, 32);
+    assert_int_equal(seal_verify_digest_signature(cert, e, e_len, rs, sizeof rs), 0);
+    e[0] ^= 1;
+    assert_int_equal(seal_verify_digest_signature(cert, e, e_len, rs, sizeof rs), SEAL_ECRYPTO);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+
+/* Signing a digest and checking it: the signer's signature verifies over the digest and
+ * over the message; another key's does not; an external signer refuses to sign but knows
+ * its certificate and its largest signature. */
+static void digest_sign_and_check(seal_key_alg alg, const char *sig_oid)
+{
+    EVP_PKEY *key = NULL, *other_key = NULL;
+    seal_signer *signer = NULL, *other = NULL, *external = NULL;
+    seal_buf sig = SEAL_BUF_INIT, other_sig = SEAL_BUF_INIT;
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    size_t digest_len = 0;
+    static const uint8_t msg[] = "signed attributes";
+
+    assert_int_equal(seal_key_generate(&key, alg, 2048), 0);
+    assert_int_equal(seal_key_generate(&other_key, alg, 2048), 0);
+    X509 *cert = make_cert(key, "Signer");
+    X509 *other_cert = make_cert(other_key, "Other");
+    assert_int_equal(seal_signer_new_software(&signer, key, cert, NULL), 0);
+    assert_int_equal(seal_signer_new_software(&other, other_key, other_cert, NULL), 0);
+    assert_string_equal(seal_signer_kind(signer), "software");
+    assert_int_equal(seal_signer_digest(signer, msg, sizeof msg, digest, &digest_len), 0);
+    assert_int_equal(seal_signer_sign_digest(signer, &sig, digest, digest_len), 0);
+    assert_int_equal(seal_verify_digest_signature(cert, digest, digest_len, sig.data, sig.len), 0);
+    assert_int_equal(seal_verify_signature(cert, sig_oid, NULL, msg, sizeof msg, sig.data, sig.len),
+                     0);
+    assert_int_equal(seal_signer_sign_digest(other, &other_sig, digest, digest_len), 0);
+    assert_int_equal(
+        seal_verify_digest_signature(cert, digest, digest_len, other_sig.data, other_sig.len),
+        SEAL_ECRYPTO);
+    assert_int_equal(seal_verify_digest_signature(cert, digest, digest_len, sig.data, sig.len / 2),
+                     SEAL_ECRYPTO);
+    assert_int_equal(seal_signer_sign_digest(signer, &sig, digest, digest_len - 1), SEAL_EINVAL);
+
+    assert_int_equal(seal_signer_new_external(&external, cert, NULL), 0);
+    assert_string_equal(seal_signer_kind(external), "external");
+    assert_false(seal_signer_signs_here(external));
+    assert_true(seal_signer_signs_here(signer));
+    assert_int_equal(seal_signer_max_sig_len(external), seal_signer_max_sig_len(signer));
+    assert_int_equal(seal_signer_sign_digest(external, &sig, digest, digest_len),
+                     SEAL_EUNSUPPORTED);
+
+    seal_buf_clear(&sig);
+    seal_buf_clear(&other_sig);
+    seal_signer_free(signer);
+    seal_signer_free(other);
+    seal_signer_free(external);
+    X509_free(cert);
+    X509_free(other_cert);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(other_key);
+}
+
+static void test_digest_signing(void **state)
+{
+    (void)state;
+    digest_sign_and_check(SEAL_ALG_RSA, SEAL_OID_SHA256_WITH_RSA);
+    digest_sign_and_check(SEAL_ALG_ECDSA, SEAL_OID_ECDSA_WITH_SHA256);
+    digest_sign_and_check(SEAL_ALG_SM2, SEAL_OID_SM2_WITH_SM3);
+}
+
 static void test_sm3_abc(void **state)
 {
     (void)state;
@@ -501,6 +587,8 @@ int main(void)
         cmocka_unit_test(test_signer_refuses_foreign_key),
         cmocka_unit_test(test_seal_key_algorithms),
         cmocka_unit_test(test_sm2_standard_vector),
+        cmocka_unit_test(test_sm2_signed_digest_vector),
+        cmocka_unit_test(test_digest_signing),
         cmocka_unit_test(test_sm3_abc),
         cmocka_unit_test(test_sm2_key_survives_encryption),
         cmocka_unit_test(test_der_pkcs8_keys),

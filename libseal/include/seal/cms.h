@@ -26,6 +26,20 @@ size_t seal_cms_estimate_size(const seal_signer *s);
 int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *digest,
                            size_t digest_len);
 
+/* The same bound for a signer known only by its certificate, chain and largest
+ * signature (an external signer's, say). */
+size_t seal_cms_estimate_size_for(X509 *cert, STACK_OF(X509) * chain, size_t max_sig_len);
+
+/* Two-phase signing of the same detached SignedData: first the signed attributes (the
+ * DER SET OF that the signature covers, RFC 5652 5.4) for `cert` and the content digest;
+ * a signer signs them (seal_signer_sign, or outside over seal_cert_signed_digest of
+ * them); then the SignedData is assembled around that signature, with `cert` and `chain`
+ * as its certificates. seal_cms_sign_detached is both phases at once. */
+int seal_cms_signed_attrs(seal_buf *to_sign, X509 *cert, const uint8_t *digest, size_t digest_len);
+int seal_cms_assemble_detached(seal_buf *der, X509 *cert, STACK_OF(X509) * chain,
+                               const uint8_t *to_sign, size_t to_sign_len, const uint8_t *sig,
+                               size_t sig_len);
+
 /* SignedData with the content inside (RFC 5652 5.2 eContent) of type `content_type`
  * (dotted OID), signed attributes as above with content-type naming that type: what a
  * TSA signs (RFC 3161 2.4.2, id-ct-TSTInfo). The signer's digest hashes the content.

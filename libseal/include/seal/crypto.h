@@ -1,16 +1,20 @@
 /* Keys, digests and the signer interface.
  *
- * A seal_signer is anything that can produce a signature with an institution's key: a
- * software key here; a PKCS#11 token or an external two-phase signer later. Callers hand
- * it the message (not a pre-computed hash); the signer applies the algorithm's digest:
- * RSA PKCS#1 v1.5 with SHA-256, ECDSA with SHA-256, SM2 with SM3 and the user ID
- * "1234567812345678" (GB/T 32918, GM/T 0009). */
+ * A seal_signer signs with an institution's key wherever the key lives: a software key in
+ * this process, a PKCS#11 token, or outside the platform altogether (an external signer: a
+ * clerk's USB key, a remote HSM, a remote-signing client), which is handed the digest by
+ * two-phase stamping and returns the signature later. Each kind is an ops table
+ * (seal_signer_ops). What a signer signs is a digest made by seal_signer_digest(): the
+ * algorithm's hash of the message for RSA PKCS#1 v1.5 with SHA-256 and ECDSA with
+ * SHA-256, and for SM2 e = SM3(Z_A || M) with Z_A over the user ID "1234567812345678"
+ * (GB/T 32918.2 6.1, GM/T 0009). */
 #ifndef SEAL_CRYPTO_H
 #define SEAL_CRYPTO_H
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <seal/buf.h>
+#include <stdbool.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,12 +104,37 @@ typedef struct seal_stamp_digests {
 /* ---- signer ---- */
 typedef struct seal_signer seal_signer;
 
-/* A software signer over a private key and its certificate; `chain` holds the issuing
- * CA certificates (not the root), may be NULL. Takes its own references. The key must
- * match the certificate's public key (SEAL_ECRYPTO otherwise). */
+/* One kind of signer. `impl` is the kind's own state, owned by the seal_signer. */
+typedef struct seal_signer_ops {
+    const char *kind; /* "software", "pkcs11", "external" */
+    /* Signs `digest` (what seal_signer_digest made) with the key of the certificate:
+     * RSA: PKCS#1 v1.5 over DigestInfo(SHA-256, digest); ECDSA and SM2: DER
+     * SEQUENCE { r, s } over the digest as it is (for SM2 it is already e). NULL for a
+     * signer that signs elsewhere (external). */
+    int (*sign_digest)(void *impl, seal_key_alg alg, const uint8_t *digest, size_t len,
+                       seal_buf *sig);
+    /* The largest signature it makes, in bytes; NULL: the size of the certificate's key. */
+    size_t (*max_signature_len)(void *impl);
+    void (*free)(void *impl);
+} seal_signer_ops;
+
+/* A signer of kind `ops` for `cert` (and `chain`: the issuing CA certificates, not the
+ * root; may be NULL); takes its own references to both, and ownership of `impl` (freed
+ * with ops->free, also when this fails). */
+int seal_signer_new(seal_signer **out, const seal_signer_ops *ops, void *impl, X509 *cert,
+                    STACK_OF(X509) * chain);
+/* A software signer over a private key and its certificate. Takes its own references.
+ * The key must match the certificate's public key (SEAL_ECRYPTO otherwise). */
 int seal_signer_new_software(seal_signer **out, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain);
+/* A signer whose key is not here: it knows the certificate (to size placeholders and
+ * name the signer) but cannot sign (seal_signer_sign_digest is SEAL_EUNSUPPORTED); the
+ * stamp is prepared, and finished with the signature made elsewhere. */
+int seal_signer_new_external(seal_signer **out, X509 *cert, STACK_OF(X509) * chain);
 void seal_signer_free(seal_signer *s);
 
+const char *seal_signer_kind(const seal_signer *s);
+/* False for an external signer: its signatures are made outside this process. */
+bool seal_signer_signs_here(const seal_signer *s);
 seal_key_alg seal_signer_alg(const seal_signer *s);
 X509 *seal_signer_cert(const seal_signer *s);             /* borrowed */
 STACK_OF(X509) * seal_signer_chain(const seal_signer *s); /* borrowed, may be empty */
@@ -113,9 +142,25 @@ const EVP_MD *seal_signer_md(const seal_signer *s);
 /* The largest signature this signer can produce, in bytes. */
 size_t seal_signer_max_sig_len(const seal_signer *s);
 
-/* Signs `msg` (the signer hashes it). RSA and ECDSA produce their usual encodings; SM2 a
- * DER SEQUENCE { r, s }. */
+/* The digest a signature over `msg` signs, for the key of `cert`: SHA-256(msg) for RSA
+ * and ECDSA, e = SM3(Z_A || msg) for SM2. `out` holds EVP_MAX_MD_SIZE bytes. */
+int seal_cert_signed_digest(X509 *cert, const uint8_t *msg, size_t len, uint8_t *out,
+                            size_t *out_len);
+/* The same for the signer's certificate. */
+int seal_signer_digest(const seal_signer *s, const uint8_t *msg, size_t len, uint8_t *out,
+                       size_t *out_len);
+/* Signs a digest made by seal_signer_digest. */
+int seal_signer_sign_digest(const seal_signer *s, seal_buf *sig, const uint8_t *digest, size_t len);
+/* Signs `msg`: seal_signer_digest, then seal_signer_sign_digest. RSA and ECDSA produce
+ * their usual encodings; SM2 a DER SEQUENCE { r, s }. */
 int seal_signer_sign(const seal_signer *s, seal_buf *sig, const uint8_t *msg, size_t len);
+
+/* Checks that `sig` is a signature by `cert`'s key over `digest` (made by
+ * seal_cert_signed_digest): what two-phase stamping asks of a signature returned from
+ * outside before it writes anything. SM2 accepts DER and 64-byte raw r||s. 0 if valid,
+ * SEAL_ECRYPTO naming the problem if not. */
+int seal_verify_digest_signature(X509 *cert, const uint8_t *digest, size_t digest_len,
+                                 const uint8_t *sig, size_t sig_len);
 
 /* Verifies a signature over `msg` made with `cert`'s key. `alg_oid` names the signature
  * algorithm (one of the SEAL_OID_* signature OIDs, or rsaEncryption with `md`); SM2

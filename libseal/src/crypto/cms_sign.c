@@ -57,13 +57,11 @@ static int cert_der(seal_buf *out, X509 *cert)
     return i2d_buf(out, len, der);
 }
 
-size_t seal_cms_estimate_size(const seal_signer *s)
+size_t seal_cms_estimate_size_for(X509 *cert, STACK_OF(X509) * chain, size_t max_sig_len)
 {
-    X509 *cert = seal_signer_cert(s);
-    STACK_OF(X509) *chain = seal_signer_chain(s);
     /* The signer's certificate, its issuer name and serial twice (sid and ESS
      * issuerSerial), every chain certificate, and the signature. */
-    size_t total = CMS_FIXED_OVERHEAD + seal_signer_max_sig_len(s);
+    size_t total = CMS_FIXED_OVERHEAD + max_sig_len;
     total += (size_t)(i2d_X509(cert, NULL) > 0 ? i2d_X509(cert, NULL) : 0);
     int name_len = i2d_X509_NAME(X509_get_issuer_name(cert), NULL);
     int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), NULL);
@@ -74,6 +72,12 @@ size_t seal_cms_estimate_size(const seal_signer *s)
         total += len > 0 ? (size_t)len : 0;
     }
     return total;
+}
+
+size_t seal_cms_estimate_size(const seal_signer *s)
+{
+    return seal_cms_estimate_size_for(seal_signer_cert(s), seal_signer_chain(s),
+                                      seal_signer_max_sig_len(s));
 }
 
 /* AlgorithmIdentifiers per algorithm. RFC 5754 2: SHA-2 digests are written without
@@ -175,7 +179,7 @@ enum { ATTR_COUNT = 3 };
 /* The signed attributes' content (the members of the SET, sorted), RFC 5652 5.3 and
  * ETSI EN 319 122-1 5.2: content-type, message-digest, signing-certificate-v2 (which
  * RFC 5816 also asks of a TSA). */
-static int make_signed_attrs(seal_buf *content, const seal_signer *s, const char *content_type,
+static int make_signed_attrs(seal_buf *content, X509 *cert, const char *content_type,
                              const uint8_t *digest, size_t digest_len, const seal_buf *issuer,
                              const seal_buf *serial)
 {
@@ -192,7 +196,7 @@ static int make_signed_attrs(seal_buf *content, const seal_signer *s, const char
     SEAL_TRY(seal_der_finish(&w, &value));
     SEAL_TRY(make_attr(&attrs[1], OID_ATTR_MESSAGE_DIGEST, value.data, value.len));
 
-    SEAL_TRY(make_signing_cert_v2(&value, seal_signer_cert(s), issuer, serial));
+    SEAL_TRY(make_signing_cert_v2(&value, cert, issuer, serial));
     SEAL_TRY(make_attr(&attrs[2], OID_ATTR_SIGNING_CERT_V2, value.data, value.len));
 
     qsort(attrs, ATTR_COUNT, sizeof attrs[0], compare_der);
@@ -206,16 +210,15 @@ out:
     return rc;
 }
 
-static int write_certificates(seal_der_writer *w, const seal_signer *s)
+static int write_certificates(seal_der_writer *w, X509 *cert, STACK_OF(X509) * chain)
 {
     int rc = 0;
     seal_buf der = SEAL_BUF_INIT;
-    STACK_OF(X509) *chain = seal_signer_chain(s);
 
     /* SignedData certificates [0] IMPLICIT CertificateSet (RFC 5652 5.1): the signer's
      * and the chain up to, not including, the root (PDF-SIGN.md 4). */
     size_t certs = seal_der_begin(w, SEAL_DER_CONTEXT_CONS | 0);
-    SEAL_TRY(cert_der(&der, seal_signer_cert(s)));
+    SEAL_TRY(cert_der(&der, cert));
     seal_der_raw(w, der.data, der.len);
     for (int i = 0; i < sk_X509_num(chain); i++) {
         SEAL_TRY(cert_der(&der, sk_X509_value(chain, i)));
@@ -227,30 +230,58 @@ out:
     return rc;
 }
 
-/* SignedData over `digest` of the content of type `content_type`; the content itself goes
- * inside when `content` is not NULL, else the signature is detached. */
-static int sign_signed_data(seal_buf *der, const seal_signer *s, const char *content_type,
-                            const uint8_t *content, size_t content_len, bool with_certs,
-                            const uint8_t *digest, size_t digest_len)
+/* The signed attributes of a SignedData over `digest` of content of type `content_type`,
+ * as the DER SET OF that the signature covers (RFC 5652 5.4: the SET OF tag, while the
+ * SignerInfo stores them under [0] IMPLICIT). */
+static int signed_attrs(seal_buf *to_sign, X509 *cert, const char *content_type,
+                        const uint8_t *digest, size_t digest_len)
+{
+    int rc = 0;
+    seal_buf issuer = SEAL_BUF_INIT, serial = SEAL_BUF_INIT, attrs = SEAL_BUF_INIT;
+    seal_der_writer w = {SEAL_BUF_INIT, 0};
+
+    SEAL_ENSURE(cert && X509_get0_pubkey(cert), SEAL_EINVAL, "no signer certificate");
+    const EVP_MD *md = seal_digest_for_alg(seal_key_alg_of(X509_get0_pubkey(cert)));
+    SEAL_ENSURE(md, SEAL_EUNSUPPORTED, "the certificate's key is neither RSA, ECDSA nor SM2");
+    SEAL_ENSURE(digest && digest_len == (size_t)EVP_MD_get_size(md), SEAL_EINVAL,
+                "the content digest has %zu bytes; %s needs %d", digest_len, EVP_MD_get0_name(md),
+                EVP_MD_get_size(md));
+    SEAL_TRY(issuer_der(&issuer, cert));
+    SEAL_TRY(serial_der(&serial, cert));
+    SEAL_TRY(make_signed_attrs(&attrs, cert, content_type, digest, digest_len, &issuer, &serial));
+    seal_der_tlv(&w, SEAL_DER_SET, attrs.data, attrs.len);
+    SEAL_TRY(seal_der_finish(&w, to_sign));
+out:
+    seal_buf_clear(&w.out);
+    seal_buf_clear(&issuer);
+    seal_buf_clear(&serial);
+    seal_buf_clear(&attrs);
+    return rc;
+}
+
+/* The SignedData around `sig`, a signature by `cert`'s key over `to_sign` (what
+ * signed_attrs made); the content goes inside when `content` is not NULL, else the
+ * signature is detached. */
+static int assemble_signed_data(seal_buf *der, X509 *cert, STACK_OF(X509) * chain, bool with_certs,
+                                const char *content_type, const uint8_t *content,
+                                size_t content_len, const uint8_t *to_sign, size_t to_sign_len,
+                                const uint8_t *sig, size_t sig_len)
 {
     int rc = 0;
     seal_buf issuer = SEAL_BUF_INIT, serial = SEAL_BUF_INIT;
-    seal_buf attrs = SEAL_BUF_INIT, to_sign = SEAL_BUF_INIT, sig = SEAL_BUF_INIT;
     seal_der_writer w = {SEAL_BUF_INIT, 0};
-    seal_key_alg alg = seal_signer_alg(s);
+    seal_der_elem attrs;
 
-    SEAL_ENSURE(digest && digest_len == (size_t)EVP_MD_get_size(seal_signer_md(s)), SEAL_EINVAL,
-                "the content digest has %zu bytes; %s needs %d", digest_len,
-                EVP_MD_get0_name(seal_signer_md(s)), EVP_MD_get_size(seal_signer_md(s)));
-    SEAL_TRY(issuer_der(&issuer, seal_signer_cert(s)));
-    SEAL_TRY(serial_der(&serial, seal_signer_cert(s)));
-    SEAL_TRY(make_signed_attrs(&attrs, s, content_type, digest, digest_len, &issuer, &serial));
-
-    /* RFC 5652 5.4: the signature covers the DER of the attributes with the SET OF tag,
-     * while the SignerInfo stores them under [0] IMPLICIT. */
-    seal_der_tlv(&w, SEAL_DER_SET, attrs.data, attrs.len);
-    SEAL_TRY(seal_der_finish(&w, &to_sign));
-    SEAL_TRY(seal_signer_sign(s, &sig, to_sign.data, to_sign.len));
+    SEAL_ENSURE(cert && X509_get0_pubkey(cert), SEAL_EINVAL, "no signer certificate");
+    seal_key_alg alg = seal_key_alg_of(X509_get0_pubkey(cert));
+    SEAL_ENSURE(alg != SEAL_ALG_UNKNOWN, SEAL_EUNSUPPORTED,
+                "the certificate's key is neither RSA, ECDSA nor SM2");
+    SEAL_ENSURE(sig && sig_len > 0, SEAL_EINVAL, "no signature to put in the CMS");
+    seal_slice cur = seal_slice_of(to_sign, to_sign_len);
+    SEAL_TRY(seal_der_expect(&cur, SEAL_DER_SET, &attrs, "the signed attributes"));
+    SEAL_ENSURE(cur.len == 0, SEAL_EFORMAT, "bytes after the signed attributes");
+    SEAL_TRY(issuer_der(&issuer, cert));
+    SEAL_TRY(serial_der(&serial, cert));
 
     size_t content_info = seal_der_begin(&w, SEAL_DER_SEQUENCE);
     seal_der_oid(&w, OID_SIGNED_DATA);
@@ -272,7 +303,7 @@ static int sign_signed_data(seal_buf *der, const seal_signer *s, const char *con
     }
     seal_der_end(&w, encap);
     if (with_certs)
-        SEAL_TRY(write_certificates(&w, s));
+        SEAL_TRY(write_certificates(&w, cert, chain));
 
     size_t signer_infos = seal_der_begin(&w, SEAL_DER_SET);
     size_t signer_info = seal_der_begin(&w, SEAL_DER_SEQUENCE);
@@ -282,9 +313,9 @@ static int sign_signed_data(seal_buf *der, const seal_signer *s, const char *con
     seal_der_raw(&w, serial.data, serial.len);
     seal_der_end(&w, sid);
     write_digest_alg(&w, alg);
-    seal_der_tlv(&w, SEAL_DER_CONTEXT_CONS | 0, attrs.data, attrs.len);
+    seal_der_tlv(&w, SEAL_DER_CONTEXT_CONS | 0, attrs.content.data, attrs.content.len);
     write_signature_alg(&w, alg);
-    seal_der_octet_string(&w, sig.data, sig.len);
+    seal_der_octet_string(&w, sig, sig_len);
     seal_der_end(&w, signer_info);
     seal_der_end(&w, signer_infos);
 
@@ -296,10 +327,38 @@ out:
     seal_buf_clear(&w.out); /* a half-written encoding after a failure */
     seal_buf_clear(&issuer);
     seal_buf_clear(&serial);
-    seal_buf_clear(&attrs);
+    return rc;
+}
+
+/* Both phases at once, for a signer that signs here. */
+static int sign_signed_data(seal_buf *der, const seal_signer *s, const char *content_type,
+                            const uint8_t *content, size_t content_len, bool with_certs,
+                            const uint8_t *digest, size_t digest_len)
+{
+    int rc = 0;
+    seal_buf to_sign = SEAL_BUF_INIT, sig = SEAL_BUF_INIT;
+    SEAL_TRY(signed_attrs(&to_sign, seal_signer_cert(s), content_type, digest, digest_len));
+    SEAL_TRY(seal_signer_sign(s, &sig, to_sign.data, to_sign.len));
+    SEAL_TRY(assemble_signed_data(der, seal_signer_cert(s), seal_signer_chain(s), with_certs,
+                                  content_type, content, content_len, to_sign.data, to_sign.len,
+                                  sig.data, sig.len));
+out:
     seal_buf_clear(&to_sign);
     seal_buf_clear(&sig);
     return rc;
+}
+
+int seal_cms_signed_attrs(seal_buf *to_sign, X509 *cert, const uint8_t *digest, size_t digest_len)
+{
+    return signed_attrs(to_sign, cert, OID_DATA, digest, digest_len);
+}
+
+int seal_cms_assemble_detached(seal_buf *der, X509 *cert, STACK_OF(X509) * chain,
+                               const uint8_t *to_sign, size_t to_sign_len, const uint8_t *sig,
+                               size_t sig_len)
+{
+    return assemble_signed_data(der, cert, chain, true, OID_DATA, NULL, 0, to_sign, to_sign_len,
+                                sig, sig_len);
 }
 
 int seal_cms_sign_detached(seal_buf *der, const seal_signer *s, const uint8_t *digest,

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/rsa.h>
 #include <string.h>
 
 #define OID_RSA_SHA384    "1.2.840.113549.1.1.12"
@@ -126,6 +127,52 @@ int seal_verify_signature(X509 *cert, const char *alg_oid, const EVP_MD *md, con
 out:
     EVP_MD_CTX_free(mctx);
     EVP_PKEY_CTX_free(pctx);
+    EVP_PKEY_free(key);
+    seal_buf_clear(&der_sig);
+    return rc;
+}
+
+int seal_verify_digest_signature(X509 *cert, const uint8_t *digest, size_t digest_len,
+                                 const uint8_t *sig, size_t sig_len)
+{
+    int rc = 0;
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    seal_buf der_sig = SEAL_BUF_INIT;
+
+    SEAL_ENSURE(cert && X509_get0_pubkey(cert), SEAL_EINVAL,
+                "no certificate to check the signature with");
+    SEAL_ENSURE(sig && sig_len > 0 && sig_len <= 16384, SEAL_ECRYPTO,
+                "the signature is empty or implausibly long (%zu bytes)", sig_len);
+    SEAL_TRY(seal_key_normalize(&key, X509_get0_pubkey(cert)));
+    seal_key_alg alg = seal_key_alg_of(key);
+    SEAL_ENSURE(alg != SEAL_ALG_UNKNOWN, SEAL_EUNSUPPORTED,
+                "the certificate's key is neither RSA, ECDSA nor SM2");
+    if (alg == SEAL_ALG_SM2 && sig_len == 64) {
+        SEAL_TRY(sm2_raw_to_der(&der_sig, sig));
+        sig = der_sig.data;
+        sig_len = der_sig.len;
+    }
+    ctx = EVP_PKEY_CTX_new(key, NULL);
+    SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
+    bool ready = EVP_PKEY_verify_init(ctx) > 0;
+    if (ready && alg == SEAL_ALG_RSA)
+        ready = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+                EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0;
+    if (!ready) {
+        rc = seal_error_set_openssl(SEAL_ECRYPTO, "cannot check a %s signature",
+                                    seal_key_alg_name(alg));
+        goto out;
+    }
+    if (EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len) != 1) {
+        ERR_clear_error();
+        SEAL_FAIL(SEAL_ECRYPTO,
+                  "the %s signature does not verify with the certificate's key over the "
+                  "prepared data (another key, or not this digest)",
+                  seal_key_alg_name(alg));
+    }
+out:
+    EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(key);
     seal_buf_clear(&der_sig);
     return rc;
