@@ -14,6 +14,7 @@
 #include <seal/crypto.h>
 #include <seal/pki.h>
 #include <seal/place.h>
+#include <seal/render.h>
 #include <seal/report.h>
 #include <seal/tsp.h>
 #include <stdbool.h>
@@ -270,7 +271,7 @@ int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust
 #include <cairo.h>
 
 typedef struct seal_ofd_render_opts {
-    double dpi;     /* PNG only: pixels per inch; 0: SEAL_RENDER_DPI_DEFAULT (seal/pdf.h) */
+    double dpi;     /* PNG only: pixels per inch; 0: SEAL_RENDER_DPI_DEFAULT (seal/render.h) */
     bool no_stamps; /* leave out the seals that StampAnnot entries place on the page */
 } seal_ofd_render_opts;
 
@@ -279,7 +280,7 @@ typedef struct seal_ofd_render_opts {
  * annotations and, unless opts->no_stamps, the seals of StampAnnot entries are drawn;
  * nothing is painted under them. `opts` may be NULL. */
 int seal_ofd_render_page(cairo_t *cr, seal_ofd *doc, int page, const seal_ofd_render_opts *opts);
-/* The page as a PNG on white at opts->dpi, within the pixel limits of seal/pdf.h. */
+/* The page as a PNG on white at opts->dpi, within the pixel limits of seal/render.h. */
 int seal_ofd_render_page_png(seal_buf *png, seal_ofd *doc, int page,
                              const seal_ofd_render_opts *opts);
 /* The whole document as a PDF, a page per OFD page of the same size in points; text stays

@@ -12,6 +12,7 @@
 #include <seal/crypto.h>
 #include <seal/pki.h>
 #include <seal/place.h>
+#include <seal/render.h>
 #include <seal/report.h>
 #include <seal/revocation.h>
 #include <seal/tsp.h>
@@ -126,19 +127,7 @@ typedef struct seal_pdf_ltv_summary {
 int seal_pdf_ltv(const char *in, const char *out, const seal_pdf_ltv_opts *opts,
                  seal_pdf_ltv_summary *summary);
 
-/* ---- rendering pages (Poppler and Cairo; OFD rendering shares the limits) ---- */
-
-#define SEAL_RENDER_DPI_DEFAULT 150
-#define SEAL_RENDER_DPI_MIN     10
-#define SEAL_RENDER_DPI_MAX     2400
-/* A rendered page has at most this many pixels (200 MB of memory), and this many a side. */
-#define SEAL_RENDER_MAX_PIXELS 50000000u
-#define SEAL_RENDER_MAX_SIDE   30000
-
-/* The pixel size of a page of width_mm x height_mm at `dpi`: SEAL_EINVAL for a dpi out of
- * range, SEAL_EPOLICY when the image would pass the limits above. */
-int seal_render_pixel_size(int *width_px, int *height_px, double width_mm, double height_mm,
-                           double dpi);
+/* ---- rendering pages (Poppler and Cairo, within the limits of seal/render.h) ---- */
 
 /* Renders page `page` (1-based) of the PDF at `path` as Poppler shows it (rotation, crop
  * box and annotations, seals included) on white, at `dpi` (0: the default), into a PNG.

@@ -5,9 +5,9 @@
  * moved to its Boundary, clipped by it and by its Clips, then transformed by its CTM. */
 #include "ofd/ofd_internal.h" /* ofd_parse_numbers */
 #include "ofd/render_internal.h"
+#include "render/canvas.h"
 
 #include <seal/error.h>
-#include <seal/pdf.h> /* the render limits */
 
 #include <cairo-pdf.h>
 #include <errno.h>
@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MM_PER_INCH 25.4
-#define PT_PER_MM   (72.0 / MM_PER_INCH)
+#define PT_PER_MM (72.0 / SEAL_MM_PER_INCH)
 
 const char *render_attr(const xmlNode *node, const char *name)
 {
@@ -533,44 +532,21 @@ int seal_ofd_render_page(cairo_t *cr, seal_ofd *doc, int page, const seal_ofd_re
     return render_page_on(cr, doc, page, draw_stamps(opts), 0);
 }
 
-static cairo_status_t append_bytes(void *closure, const unsigned char *data, unsigned int length)
-{
-    return seal_buf_append(closure, data, length) < 0 ? CAIRO_STATUS_WRITE_ERROR
-                                                      : CAIRO_STATUS_SUCCESS;
-}
-
 int seal_ofd_render_page_png(seal_buf *png, seal_ofd *doc, int page,
                              const seal_ofd_render_opts *opts)
 {
     int rc = 0;
-    cairo_surface_t *surface = NULL;
-    cairo_t *cr = NULL;
-    double width_mm, height_mm, dpi = opts && opts->dpi > 0 ? opts->dpi : SEAL_RENDER_DPI_DEFAULT;
-    int w, h;
-    seal_buf out = SEAL_BUF_INIT;
+    seal_render_canvas canvas = {0};
+    double width_mm, height_mm;
 
     SEAL_ENSURE(png && doc, SEAL_EINVAL, "nothing to render");
     SEAL_TRY(seal_ofd_page_size_mm(doc, page, &width_mm, &height_mm));
-    SEAL_TRY(seal_render_pixel_size(&w, &h, width_mm, height_mm, dpi));
-    surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    cr = cairo_create(surface);
-    SEAL_ENSURE(cairo_status(cr) == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
-                "no memory for a %d x %d image", w, h);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_scale(cr, dpi / MM_PER_INCH, dpi / MM_PER_INCH);
-    SEAL_TRY(render_page_on(cr, doc, page, draw_stamps(opts), 0));
-    cairo_surface_flush(surface);
-    cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_bytes, &out);
-    SEAL_ENSURE(status == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM, "could not encode the page as PNG: %s",
-                cairo_status_to_string(status));
-    seal_buf_clear(png);
-    *png = out;
-    out = (seal_buf)SEAL_BUF_INIT;
+    SEAL_TRY(seal_render_canvas_new(&canvas, width_mm, height_mm, opts ? opts->dpi : 0,
+                                    SEAL_MM_PER_INCH));
+    SEAL_TRY(render_page_on(canvas.cr, doc, page, draw_stamps(opts), 0));
+    SEAL_TRY(seal_render_canvas_png(&canvas, page, png));
 out:
-    seal_buf_clear(&out);
-    cairo_destroy(cr);
-    cairo_surface_destroy(surface);
+    seal_render_canvas_free(&canvas);
     return rc;
 }
 
@@ -585,7 +561,7 @@ int seal_ofd_render_pdf(seal_buf *pdf, seal_ofd *doc, const seal_ofd_render_opts
     int pages = seal_ofd_page_count(doc);
     SEAL_ENSURE(pages > 0, SEAL_EFORMAT, "the document has no pages");
     /* Page sizes come per page; the first one is set again below. */
-    surface = cairo_pdf_surface_create_for_stream(append_bytes, &out, 595, 842);
+    surface = cairo_pdf_surface_create_for_stream(seal_render_write_buf, &out, 595, 842);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "sealsvc");
     cr = cairo_create(surface);
     SEAL_ENSURE(cairo_status(cr) == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM, "could not start a PDF: %s",

@@ -1,116 +1,96 @@
-/* Renders PDF pages through Poppler-glib onto a Cairo image surface, as a person sees them
- * (rotation, crop box, annotations with the seals' appearances), for `sealsvc render` and
- * for pictures of sealed pages. Also the pixel limits every page rendering shares. */
+/* Renders PDF pages through Poppler-glib onto a Cairo canvas (render/canvas.h), as a person
+ * sees them (rotation, crop box, annotations with the seals' appearances), for
+ * seal_doc_render_png and `sealsvc render`. Poppler reads the file as readers do: a page
+ * of a file damaged elsewhere still renders, which the strict qpdf view would refuse. */
+#include "pdf_internal.h"
+#include "render/canvas.h"
+
 #include <seal/error.h>
-#include <seal/pdf.h>
 
-#include <cairo.h>
-#include <math.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <poppler.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define MM_PER_INCH 25.4
 #define PT_PER_INCH 72.0
 
-int seal_render_pixel_size(int *width_px, int *height_px, double width_mm, double height_mm,
-                           double dpi)
-{
-    if (!(dpi >= SEAL_RENDER_DPI_MIN && dpi <= SEAL_RENDER_DPI_MAX))
-        return seal_error_set(SEAL_EINVAL, "dpi %g is out of range (%d to %d)", dpi,
-                              SEAL_RENDER_DPI_MIN, SEAL_RENDER_DPI_MAX);
-    double w = ceil(width_mm / MM_PER_INCH * dpi - 1e-6);
-    double h = ceil(height_mm / MM_PER_INCH * dpi - 1e-6);
-    if (!(w >= 1 && h >= 1))
-        return seal_error_set(SEAL_EFORMAT, "the page is %g x %g mm, which has no pixels", width_mm,
-                              height_mm);
-    if (w > SEAL_RENDER_MAX_SIDE || h > SEAL_RENDER_MAX_SIDE ||
-        w * h > (double)SEAL_RENDER_MAX_PIXELS)
-        return seal_error_set(SEAL_EPOLICY,
-                              "a %g x %g mm page at %g dpi is %.0f x %.0f pixels, more than the "
-                              "limit of %u million pixels (%d a side); use a lower dpi",
-                              width_mm, height_mm, dpi, w, h, SEAL_RENDER_MAX_PIXELS / 1000000,
-                              SEAL_RENDER_MAX_SIDE);
-    *width_px = (int)w;
-    *height_px = (int)h;
-    return 0;
-}
-
-static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
-{
-    return seal_buf_append(closure, data, length) < 0 ? CAIRO_STATUS_WRITE_ERROR
-                                                      : CAIRO_STATUS_SUCCESS;
-}
-
-static int open_document(PopplerDocument **out, const char *path)
+static int open_document(PopplerDocument **out, GBytes *bytes, const char *name,
+                         const char *password)
 {
     GError *error = NULL;
-    GFile *file = g_file_new_for_path(path);
-    *out = poppler_document_new_from_gfile(file, NULL, NULL, &error);
-    g_object_unref(file);
+    *out = poppler_document_new_from_bytes(bytes, password, &error);
     if (*out)
         return 0;
     int rc;
     if (error && error->domain == POPPLER_ERROR && error->code == POPPLER_ERROR_ENCRYPTED)
-        rc = seal_error_set(SEAL_EUNSUPPORTED, "%s is encrypted and needs a password", path);
-    else if (error && error->domain == G_IO_ERROR)
-        rc = seal_error_set(SEAL_EIO, "cannot read %s: %s", path, error->message);
+        rc = password && *password
+                 ? seal_error_set(SEAL_EAUTH, "the password given does not open %s", name)
+                 : seal_error_set(SEAL_EUNSUPPORTED, "%s is encrypted and needs a password", name);
     else
-        rc = seal_error_set(SEAL_EFORMAT, "%s is not a PDF Poppler can read (%s)", path,
+        rc = seal_error_set(SEAL_EFORMAT, "%s is not a PDF Poppler can read (%s)", name,
                             error ? error->message : "no reason given");
     g_clear_error(&error);
     return rc;
 }
 
-int seal_pdf_render_page(seal_buf *png, const char *path, int page, double dpi)
+int pdf_render_page_fd(seal_buf *png, int fd, const char *name, const char *password, int page,
+                       double dpi)
 {
     int rc = 0;
+    void *map = MAP_FAILED;
+    size_t map_len = 0;
+    GBytes *bytes = NULL;
     PopplerDocument *doc = NULL;
     PopplerPage *p = NULL;
-    cairo_surface_t *surface = NULL;
-    cairo_t *cr = NULL;
-    seal_buf out = SEAL_BUF_INIT;
+    seal_render_canvas canvas = {0};
     double width_pt, height_pt;
-    int w, h;
+    struct stat st;
 
-    SEAL_ENSURE(png && path, SEAL_EINVAL, "nothing to render");
-    if (dpi == 0)
-        dpi = SEAL_RENDER_DPI_DEFAULT;
-    SEAL_TRY(open_document(&doc, path));
+    SEAL_ENSURE(png && name, SEAL_EINVAL, "nothing to render");
+    SEAL_ENSURE(fstat(fd, &st) == 0 && S_ISREG(st.st_mode), SEAL_EIO, "%s is not a regular file",
+                name);
+    SEAL_ENSURE(st.st_size > 0, SEAL_EFORMAT, "%s is empty, not a PDF", name);
+    map_len = (size_t)st.st_size;
+    map = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+    SEAL_ENSURE(map != MAP_FAILED, SEAL_EIO, "cannot map %s: %s", name, strerror(errno));
+    bytes = g_bytes_new_static(map, map_len);
+    SEAL_TRY(open_document(&doc, bytes, name, password));
     int pages = poppler_document_get_n_pages(doc);
     SEAL_ENSURE(page >= 1 && page <= pages, SEAL_ENOTFOUND,
                 "page %d does not exist (document has %d page%s)", page, pages,
                 pages == 1 ? "" : "s");
     p = poppler_document_get_page(doc, page - 1);
-    SEAL_ENSURE(p, SEAL_EFORMAT, "page %d of %s cannot be read", page, path);
+    SEAL_ENSURE(p, SEAL_EFORMAT, "page %d of %s cannot be read", page, name);
     /* The size as shown: the crop box, turned by /Rotate. */
     poppler_page_get_size(p, &width_pt, &height_pt);
-    SEAL_TRY(seal_render_pixel_size(&w, &h, width_pt / PT_PER_INCH * MM_PER_INCH,
-                                    height_pt / PT_PER_INCH * MM_PER_INCH, dpi));
-    surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    cr = cairo_create(surface);
-    SEAL_ENSURE(cairo_status(cr) == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
-                "no memory for a %d x %d image", w, h);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_scale(cr, dpi / PT_PER_INCH, dpi / PT_PER_INCH);
-    poppler_page_render(p, cr);
-    SEAL_ENSURE(cairo_status(cr) == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM, "drawing page %d failed: %s",
-                page, cairo_status_to_string(cairo_status(cr)));
-    cairo_surface_flush(surface);
-    cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_png, &out);
-    SEAL_ENSURE(status == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM, "could not encode the page as PNG: %s",
-                cairo_status_to_string(status));
-    seal_buf_clear(png);
-    *png = out;
-    out = (seal_buf)SEAL_BUF_INIT;
+    SEAL_TRY(seal_render_canvas_new(&canvas, width_pt / PT_PER_INCH * SEAL_MM_PER_INCH,
+                                    height_pt / PT_PER_INCH * SEAL_MM_PER_INCH, dpi, PT_PER_INCH));
+    poppler_page_render(p, canvas.cr);
+    SEAL_TRY(seal_render_canvas_png(&canvas, page, png));
 out:
-    seal_buf_clear(&out);
-    if (cr)
-        cairo_destroy(cr);
-    if (surface)
-        cairo_surface_destroy(surface);
+    seal_render_canvas_free(&canvas);
     if (p)
         g_object_unref(p);
     if (doc)
         g_object_unref(doc);
+    if (bytes)
+        g_bytes_unref(bytes);
+    if (map != MAP_FAILED)
+        munmap(map, map_len);
+    return rc;
+}
+
+int seal_pdf_render_page(seal_buf *png, const char *path, int page, double dpi)
+{
+    if (!png || !path)
+        return seal_error_set(SEAL_EINVAL, "nothing to render");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return seal_error_set(SEAL_EIO, "cannot read %s: %s", path, strerror(errno));
+    int rc = pdf_render_page_fd(png, fd, path, NULL, page, dpi);
+    close(fd);
     return rc;
 }
