@@ -34,6 +34,10 @@ typedef struct seal_doc_ops {
     void (*live_free)(void *live);
 } seal_doc_ops;
 
+/* The table of the format named `name` ("PDF", "OFD"), NULL when none: who finishes a
+ * pending stamp (doc.c). */
+const seal_doc_ops *seal_doc_ops_by_name(const char *name);
+
 extern const seal_doc_ops seal_pdf_doc_ops; /* libseal/src/pdf/doc_pdf.c */
 extern const seal_doc_ops seal_ofd_doc_ops; /* libseal/src/ofd/doc_ofd.c */
 

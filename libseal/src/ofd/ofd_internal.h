@@ -56,6 +56,16 @@ ofd_entry *ofd_entry_find(const seal_ofd *doc, const char *path);
  * indices), for reading on another thread; NULL (and an error set) otherwise. */
 zip_t *ofd_package_reopen(const seal_ofd *doc);
 
+/* seal_ofd_open_mem with NAME naming the bytes in messages (package.c). */
+int ofd_package_open_mem(seal_ofd **out, const uint8_t *data, size_t len, const char *name,
+                         const seal_ofd_limits *limits);
+
+/* What a file's bytes look like to the OFD reader (package.c): a zip with an OFD.xml entry
+ * (bytes before or after the archive allowed, OFD-SEAL.md 7), a zip it cannot read, or
+ * something else (another zip, or no zip at all). */
+typedef enum ofd_package_kind { OFD_SNIFF_NO, OFD_SNIFF_YES, OFD_SNIFF_DAMAGED } ofd_package_kind;
+ofd_package_kind ofd_package_sniff(const uint8_t *data, size_t len);
+
 /* Reads the model after the package was opened (model.c). */
 int ofd_model_load(seal_ofd *doc);
 /* Reads a resource file into `table` (resources.c). */

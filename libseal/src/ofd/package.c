@@ -284,8 +284,8 @@ out:
     return rc;
 }
 
-int seal_ofd_open_mem(seal_ofd **out, const uint8_t *data, size_t len,
-                      const seal_ofd_limits *limits)
+int ofd_package_open_mem(seal_ofd **out, const uint8_t *data, size_t len, const char *name,
+                         const seal_ofd_limits *limits)
 {
     zip_error_t error;
     *out = NULL;
@@ -297,12 +297,43 @@ int seal_ofd_open_mem(seal_ofd **out, const uint8_t *data, size_t len,
     zip_error_fini(&error);
     if (!src)
         return seal_error_set(SEAL_ENOMEM, "out of memory");
-    int rc = open_source(out, src, "the data", limits);
+    int rc = open_source(out, src, name, limits);
     if (rc == 0 && len) {
         (*out)->mem = data + prefix;
         (*out)->mem_len = len - prefix;
     }
     return rc;
+}
+
+int seal_ofd_open_mem(seal_ofd **out, const uint8_t *data, size_t len,
+                      const seal_ofd_limits *limits)
+{
+    return ofd_package_open_mem(out, data, len, "the data", limits);
+}
+
+ofd_package_kind ofd_package_sniff(const uint8_t *data, size_t len)
+{
+    if (len < 22)
+        return OFD_SNIFF_NO;
+    size_t tail_len = len < EOCD_SEARCH ? len : EOCD_SEARCH;
+    uint64_t prefix = archive_prefix(data + len - tail_len, tail_len, len - tail_len);
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t *src = zip_source_buffer_create(data + prefix, len - prefix, 0, &error);
+    zip_t *zip = src ? zip_open_from_source(src, ZIP_RDONLY, &error) : NULL;
+    zip_error_fini(&error);
+    ofd_package_kind found;
+    if (zip) {
+        /* GB/T 33190 7.3: the package's entry point is OFD.xml at its root. */
+        found = zip_name_locate(zip, "OFD.xml", 0) >= 0 ? OFD_SNIFF_YES : OFD_SNIFF_NO;
+        zip_discard(zip);
+    } else {
+        zip_source_free(src);
+        /* A zip (a local file header first, APPNOTE 4.3.7) that libzip cannot read: a
+         * damaged package, whose reader says better what is wrong than "not a document". */
+        found = memcmp(data, "PK\3\4", 4) == 0 ? OFD_SNIFF_DAMAGED : OFD_SNIFF_NO;
+    }
+    return found;
 }
 
 zip_t *ofd_package_reopen(const seal_ofd *doc)

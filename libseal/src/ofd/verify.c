@@ -381,20 +381,19 @@ out:
     return rc;
 }
 
-int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust)
+int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust)
 {
     int rc = 0;
     seal_report *r = NULL;
     seal_trust *none = NULL;
-    ofd_verify_ctx c = {0};
+    ofd_verify_ctx c = {.doc = doc};
     *out = NULL;
-    SEAL_TRY(seal_ofd_open(&c.doc, path, NULL));
     if (!trust) {
         SEAL_TRY(seal_trust_new(&none));
         trust = none;
     }
     c.trust = trust;
-    SEAL_TRY(seal_report_new(&r, path, "ofd"));
+    SEAL_TRY(seal_report_new(&r, name, "ofd"));
     for (size_t i = 0; i < seal_ofd_signature_count(c.doc); i++)
         SEAL_TRY(verify_one(&c, r, i));
     seal_report_finish(r);
@@ -403,6 +402,16 @@ int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust
 out:
     seal_report_free(r);
     seal_trust_free(none);
-    seal_ofd_free(c.doc);
+    return rc;
+}
+
+int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust)
+{
+    seal_ofd *doc = NULL;
+    *out = NULL;
+    int rc = seal_ofd_open(&doc, path, NULL);
+    if (rc == 0)
+        rc = ofd_verify_doc(out, doc, path, trust);
+    seal_ofd_free(doc);
     return rc;
 }

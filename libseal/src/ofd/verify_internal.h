@@ -14,6 +14,9 @@ typedef struct ofd_verify_ctx {
     const seal_trust *trust;
 } ofd_verify_ctx;
 
+/* seal_ofd_verify over a package already open; NAME names it in the report. */
+int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust);
+
 /* Type=Seal: SignedValue.dat is an SES_Signature (OFD-SEAL.md 6, steps 3-5). */
 int ofd_verify_seal(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig);
 /* Type=Sign: SignedValue.dat is a CMS SignedData or a bare signature (step 6). */

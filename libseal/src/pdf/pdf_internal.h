@@ -71,4 +71,13 @@ int pdf_qpdf_refuse_warnings(qpdf_data q, const char *path, bool type_warnings,
                              const char *consequence);
 #define PDF_REFUSE_REPAIRED "refusing to add an update to a file that only reads after repair"
 
+/* seal_pdf_verify_password over a file the caller has open (FD is borrowed, not closed). */
+int pdf_verify_fd(seal_report **out, int fd, const char *path, const seal_trust *trust,
+                  const char *password);
+
+/* seal_pdf_render_page over a file the caller has open (FD is borrowed, read through a
+ * mapping), an encrypted one with its password; NAME names it in messages. */
+int pdf_render_page_fd(seal_buf *png, int fd, const char *name, const char *password, int page,
+                       double dpi);
+
 #endif

@@ -825,8 +825,6 @@ static int map_file(verify_ctx *c)
 {
     int rc = 0;
     struct stat st;
-    c->fd = open(c->path, O_RDONLY | O_CLOEXEC);
-    SEAL_ENSURE(c->fd >= 0, SEAL_EIO, "cannot open %s: %s", c->path, strerror(errno));
     SEAL_ENSURE(fstat(c->fd, &st) == 0, SEAL_EIO, "cannot read %s: %s", c->path, strerror(errno));
     SEAL_ENSURE(S_ISREG(st.st_mode), SEAL_EIO, "%s is not a regular file", c->path);
     SEAL_ENSURE(st.st_size > 0, SEAL_EFORMAT, "%s is empty, not a PDF", c->path);
@@ -845,9 +843,21 @@ int seal_pdf_verify(seal_report **out, const char *path, const seal_trust *trust
 int seal_pdf_verify_password(seal_report **out, const char *path, const seal_trust *trust,
                              const char *password)
 {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return seal_error_set(SEAL_EIO, "cannot open %s: %s", path, strerror(errno));
+    int rc = pdf_verify_fd(out, fd, path, trust, password);
+    close(fd);
+    return rc;
+}
+
+int pdf_verify_fd(seal_report **out, int fd, const char *path, const seal_trust *trust,
+                  const char *password)
+{
     int rc = 0;
     seal_report *r = NULL;
-    verify_ctx c = {.path = path, .fd = -1, .trust = trust, .password = password};
+    verify_ctx c = {.path = path, .fd = fd, .trust = trust, .password = password};
     *out = NULL;
     SEAL_TRY(map_file(&c));
     const uint8_t *header = memmem(c.file.data, c.file.len < 1024 ? c.file.len : 1024, "%PDF-", 5);
@@ -917,8 +927,6 @@ out:
     seal_pdf_tail_clear(&c.tail);
     if (c.file.data)
         munmap((void *)c.file.data, c.file.len);
-    if (c.fd >= 0)
-        close(c.fd);
     seal_report_free(r);
     return rc;
 }
