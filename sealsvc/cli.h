@@ -101,12 +101,6 @@ int cli_read_password(char *out, size_t size, const char *arg, const char *file)
  * zone means UTC) or "2026-05-01" (midnight UTC). SEAL_EINVAL naming the text otherwise. */
 int cli_parse_time(const char *text, time_t *out);
 
-/* The relying party's revocation context for verify and cert status: offline or not,
- * the evidence files or folders given, and with a data directory its published CRLs
- * (DATA/crl), its cache (DATA/cache/revocation) and evidence archive (DATA/evidence). */
-int cli_revocation(seal_revocation **out, const char *data_dir, bool offline,
-                   const char *const *evidence, size_t n_evidence);
-
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);
 

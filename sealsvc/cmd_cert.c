@@ -9,6 +9,7 @@
 #include <seal/error.h>
 #include <seal/pki.h>
 #include <seal/revocation.h>
+#include <seal/verify.h>
 
 #include <dirent.h>
 #include <glib.h>
@@ -264,8 +265,8 @@ static int cert_status(const cli_ctx *ctx, int argc, char **argv)
     }
     for (guint i = 0; i < trust->len; i++)
         add_candidates(pool, g_ptr_array_index(trust, i));
-    if (cli_revocation(&rv, ctx->data_dir, offline, (const char *const *)evidence->pdata,
-                       evidence->len) < 0 ||
+    if (seal_verify_revocation_new(&rv, ctx->data_dir, offline,
+                                   (const char *const *)evidence->pdata, evidence->len) < 0 ||
         find_issuer(&issuer, rv, cert, pool) < 0 ||
         seal_pki_status_at(&st, rv, cert, issuer, at) < 0)
         goto fail;

@@ -1,11 +1,11 @@
-/* sealsvc render: draws a page of a PDF or OFD document as a PNG (Poppler for PDF, our
- * OFD renderer for OFD), or turns a whole OFD document into a PDF. The input is only read;
- * the output is written atomically and never left half-written. */
+/* sealsvc render: draws a page of a PDF or OFD document as a PNG, or turns a whole OFD
+ * document into a PDF, through the document face (seal/doc.h; the format is told there).
+ * The input is only read; the output is written atomically and never left half-written. */
 #include "cli.h"
 
+#include <seal/doc.h>
 #include <seal/error.h>
-#include <seal/ofd.h>
-#include <seal/pdf.h>
+#include <seal/render.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -28,29 +28,6 @@ static const char render_usage[] =
     "  -o FILE       where to write (.png or .pdf)\n"
     "\n"
     "exit: 0 written, 3 error (nothing is written), 64 usage\n";
-
-typedef enum doc_kind { DOC_PDF, DOC_OFD } doc_kind;
-
-/* By content, as verify does: a zip local file header is an OFD package (GB/T 33190 is a
- * zip), %PDF- within the first 1024 bytes a PDF. */
-static int detect_kind(doc_kind *out, const char *path)
-{
-    uint8_t head[1024];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return seal_error_set(SEAL_EIO, "cannot open %s", path);
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    if (n >= 4 && memcmp(head, "PK\3\4", 4) == 0) {
-        *out = DOC_OFD;
-        return 0;
-    }
-    if (memmem(head, n, "%PDF-", 5)) {
-        *out = DOC_PDF;
-        return 0;
-    }
-    return seal_error_set(SEAL_EFORMAT, "%s is neither a PDF nor an OFD document", path);
-}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -75,10 +52,9 @@ int cmd_render(const cli_ctx *ctx, int argc, char **argv)
     const char *output = NULL;
     int page = 1;
     bool page_given = false, dpi_given = false;
-    seal_ofd_render_opts opts = {.dpi = SEAL_RENDER_DPI_DEFAULT};
-    seal_ofd *doc = NULL;
+    seal_doc_render_opts opts = {.dpi = SEAL_RENDER_DPI_DEFAULT};
+    seal_doc *doc = NULL;
     seal_buf bytes = SEAL_BUF_INIT;
-    doc_kind kind;
     int code = EXIT_ERROR;
     (void)ctx;
 
@@ -131,25 +107,25 @@ int cmd_render(const cli_ctx *ctx, int argc, char **argv)
     if (same_file(input, output))
         return cli_usage_error("render: the output would overwrite the input '%s'", input);
 
-    if (detect_kind(&kind, input) < 0)
+    if (seal_doc_open(&doc, input, NULL) < 0)
         goto fail;
-    if (kind == DOC_PDF) {
-        if (to_pdf)
-            return cli_usage_error("render: %s is a PDF already; -o wants a .png", input);
-        if (seal_pdf_render_page(&bytes, input, page, opts.dpi) < 0)
+    if (to_pdf) {
+        int rc = seal_doc_render_pdf(doc, &opts, &bytes);
+        /* A format that is not turned into a PDF (a PDF is one already) asks for a PNG. */
+        if (rc == SEAL_EUNSUPPORTED) {
+            code = cli_usage_error("render: %s; -o wants a .png", seal_error_last());
+            goto out;
+        }
+        if (rc < 0)
             goto fail;
-    } else {
-        if (seal_ofd_open(&doc, input, NULL) < 0)
-            goto fail;
-        if ((to_pdf ? seal_ofd_render_pdf(&bytes, doc, &opts)
-                    : seal_ofd_render_page_png(&bytes, doc, page, &opts)) < 0)
-            goto fail;
+    } else if (seal_doc_render_png(doc, page, &opts, &bytes) < 0) {
+        goto fail;
     }
     if (seal_buf_write_file(&bytes, output, 0644) < 0)
         goto fail;
     if (to_pdf)
-        printf("rendered %s: %d page%s to %s\n", input, seal_ofd_page_count(doc),
-               seal_ofd_page_count(doc) == 1 ? "" : "s", output);
+        printf("rendered %s: %d page%s to %s\n", input, seal_doc_page_count(doc),
+               seal_doc_page_count(doc) == 1 ? "" : "s", output);
     else
         printf("rendered %s: page %d at %g dpi to %s\n", input, page, opts.dpi, output);
     code = fflush(stdout) == 0 ? EXIT_OK : EXIT_ERROR;
@@ -158,6 +134,6 @@ fail:
     code = cli_fail("render");
 out:
     seal_buf_clear(&bytes);
-    seal_ofd_free(doc);
+    seal_doc_free(doc);
     return code;
 }

@@ -1,20 +1,16 @@
-/* `sealsvc verify FILE [--trust PEM|DIR]... [--offline] [--json]`: verifies every
- * signature of a PDF or OFD document, revocation included, and prints the report (text for
- * people, JSON for programs). The exit code is
- * the verdict: 0 valid, 1 invalid, 2 indeterminate, 3 the file could not be examined. */
+/* `sealsvc verify FILE [--trust PEM|DIR]... [--offline] [--json]`: parses the flags, hands
+ * the file to the verify driver (seal_verify_file: anchors, evidence, the document face)
+ * and prints the report (text for people, JSON for programs). The exit code is the
+ * verdict: 0 valid, 1 invalid, 2 indeterminate, 3 the file could not be examined. */
 #include "cli.h"
 
 #include <seal/error.h>
-#include <seal/ofd.h>
-#include <seal/pdf.h>
-#include <seal/pki.h>
 #include <seal/report.h>
-#include <seal/revocation.h>
+#include <seal/verify.h>
 
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char verify_usage[] =
     "usage: sealsvc verify FILE [--trust PEM|DIR]... [--evidence FILE|DIR]... [--offline]\n"
@@ -40,48 +36,6 @@ static const char verify_usage[] =
     "\n"
     "exit: 0 valid, 1 invalid, 2 indeterminate (or no signature), 3 error, 64 usage\n";
 
-typedef enum doc_format { FORMAT_UNKNOWN, FORMAT_PDF, FORMAT_OFD } doc_format;
-
-/* Zip's end-of-central-directory record is within this many bytes of the end. */
-#define ZIP_TAIL (22 + 65535)
-
-/* True when the end of the file holds a zip end-of-central-directory record (an OFD
- * package with bytes before it, OFD-SEAL.md 7). */
-static bool has_zip_tail(FILE *f)
-{
-    static uint8_t tail[ZIP_TAIL];
-    if (fseeko(f, 0, SEEK_END) != 0)
-        return false;
-    off_t size = ftello(f);
-    size_t n = size < 0 ? 0 : (size_t)size < sizeof tail ? (size_t)size : sizeof tail;
-    if (n < 22 || fseeko(f, size - (off_t)n, SEEK_SET) != 0 || fread(tail, 1, n, f) != n)
-        return false;
-    return memmem(tail, n, "PK\5\6", 4) != NULL;
-}
-
-/* By content, not by name: %PDF- within the first 1024 bytes (as readers accept it), or a
- * zip (an OFD package, GB/T 33190 is a zip): a local file header at the start, or the
- * zip's closing record at the end when something precedes the archive. */
-static int detect_format(doc_format *out, const char *path)
-{
-    uint8_t head[1024];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return seal_error_set(SEAL_EIO, "cannot open %s", path);
-    size_t n = fread(head, 1, sizeof head, f);
-    *out = FORMAT_UNKNOWN;
-    if (n >= 4 && memcmp(head, "PK\3\4", 4) == 0)
-        *out = FORMAT_OFD;
-    else if (memmem(head, n, "%PDF-", 5))
-        *out = FORMAT_PDF;
-    else if (has_zip_tail(f))
-        *out = FORMAT_OFD;
-    fclose(f);
-    if (*out == FORMAT_UNKNOWN)
-        return seal_error_set(SEAL_EFORMAT, "%s is neither a PDF nor an OFD document", path);
-    return 0;
-}
-
 static int exit_for(seal_verdict v)
 {
     switch (v) {
@@ -98,19 +52,14 @@ static int exit_for(seal_verdict v)
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 {
     const char *file = NULL, *password_arg = NULL, *password_file = NULL;
-    const char *data_dir = ctx->data_dir;
     char password[256] = "";
-    bool json = false, offline = false;
-    GPtrArray *evidence = g_ptr_array_new();
-    seal_revocation *rv = NULL;
+    seal_verify_file_opts opts = {.data_dir = ctx->data_dir};
+    bool json = false;
+    GPtrArray *evidence = g_ptr_array_new(), *trust = g_ptr_array_new();
     int code = EXIT_ERROR;
-    seal_trust *trust = NULL;
     seal_report *report = NULL;
     seal_buf text = SEAL_BUF_INIT;
-    doc_format format = FORMAT_UNKNOWN;
 
-    if (seal_trust_new(&trust) < 0)
-        return cli_fail(NULL);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(verify_usage, stdout);
@@ -119,13 +68,13 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
         } else if (strcmp(argv[i], "--offline") == 0) {
-            offline = true;
+            opts.offline = true;
         } else if (strcmp(argv[i], "--data") == 0) {
             if (i + 1 >= argc) {
                 code = cli_usage_error("--data needs a directory");
                 goto out;
             }
-            data_dir = argv[++i];
+            opts.data_dir = argv[++i];
         } else if (strcmp(argv[i], "--evidence") == 0) {
             if (i + 1 >= argc) {
                 code = cli_usage_error("--evidence needs a CRL or OCSP response file or folder");
@@ -138,12 +87,7 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
                 code = cli_usage_error("--trust needs a certificate file or directory");
                 goto out;
             }
-            if (!path)
-                path = argv[++i];
-            if (seal_trust_add_path(trust, path) < 0) {
-                code = cli_fail("--trust");
-                goto out;
-            }
+            g_ptr_array_add(trust, path ? (char *)path : argv[++i]);
         } else if (strcmp(argv[i], "--password") == 0 || strcmp(argv[i], "--password-file") == 0) {
             if (i + 1 >= argc) {
                 code = cli_usage_error("%s needs a value", argv[i]);
@@ -167,34 +111,16 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = cli_usage_error("verify: which file? (sealsvc verify FILE)");
         goto out;
     }
-    /* The data directory is optional here: verification is for anyone, and a bidder's
-     * machine has no platform data. When there is one, its trust anchors count. */
-    if (data_dir) {
-        char dir[4096];
-        struct stat st;
-        snprintf(dir, sizeof dir, "%s/trust", data_dir);
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && seal_trust_add_path(trust, dir) < 0) {
-            code = cli_fail("the data directory's trust anchors");
-            goto out;
-        }
-    }
-    if (cli_revocation(&rv, data_dir, offline, (const char *const *)evidence->pdata,
-                       evidence->len) < 0) {
-        code = cli_fail("revocation evidence");
-        goto out;
-    }
-    seal_trust_set_revocation(trust, rv);
-
-    if (detect_format(&format, file) < 0) {
-        code = cli_fail(NULL);
-        goto out;
-    }
     if (cli_read_password(password, sizeof password, password_arg, password_file) < 0) {
         code = cli_fail(NULL);
         goto out;
     }
-    if ((format == FORMAT_OFD ? seal_ofd_verify(&report, file, trust)
-                              : seal_pdf_verify_password(&report, file, trust, password)) < 0) {
+    opts.trust_paths = (const char *const *)trust->pdata;
+    opts.n_trust_paths = trust->len;
+    opts.evidence_paths = (const char *const *)evidence->pdata;
+    opts.n_evidence_paths = evidence->len;
+    opts.password = password;
+    if (seal_verify_file(&report, file, &opts) < 0) {
         code = cli_fail(NULL);
         goto out;
     }
@@ -208,7 +134,7 @@ out:
     seal_secure_zero(password, sizeof password);
     seal_buf_clear(&text);
     seal_report_free(report);
-    seal_trust_free(trust);
+    g_ptr_array_free(trust, TRUE);
     g_ptr_array_free(evidence, TRUE);
     return code;
 }

@@ -1,4 +1,5 @@
-/* Verification steps shared by the document verifiers (PDF today, OFD next): the
+/* Verification: the driver that takes a file to a report through the document face
+ * (seal_verify_file, below), and the steps every format's verifier shares: the
  * certificate checks of PDF-SIGN.md 5.4, the same for every format.
  *
  * Verify flow: after the signature itself checks out, a verifier hands the signer's (or
@@ -11,7 +12,9 @@
 
 #include <seal/pki.h>
 #include <seal/report.h>
+#include <seal/revocation.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -50,6 +53,41 @@ int seal_verify_chain_revocation(seal_sig_report *s, const char *check_name,
                                  const seal_trust *trust, STACK_OF(X509) * chain, time_t at,
                                  bool at_proven, seal_revocation *document_evidence,
                                  seal_verdict *worst);
+
+/* ---- the verify driver: a file in, a report out (DESIGN.md "The verify flow") ---- */
+
+/* What a relying party brings to a verification. Everything may be left empty: a bidder's
+ * machine has no platform data, and then chains are judged against no anchor. */
+typedef struct seal_verify_file_opts {
+    /* The platform's data directory, or NULL. With one: its trust anchors (DATA/trust),
+     * published CRLs (DATA/crl), revocation cache (DATA/cache/revocation), evidence
+     * archive (DATA/evidence) and CA certificates (DATA/pki, as intermediates). */
+    const char *data_dir;
+    const char *const *trust_paths; /* anchor certificate files or folders of them */
+    size_t n_trust_paths;
+    /* CRLs and OCSP responses (DER; CRLs also PEM), or folders of .crl, .der and .ocsp files */
+    const char *const *evidence_paths;
+    size_t n_evidence_paths;
+    bool offline;         /* never fetch CRLs, OCSP responses or issuers */
+    const char *password; /* an encrypted PDF's user or owner password; NULL: empty */
+} seal_verify_file_opts;
+
+/* The relying party's revocation context: the evidence given, and with a data directory
+ * its published CRLs, cache, archive and CA certificates; fetching unless `offline`. */
+int seal_verify_revocation_new(seal_revocation **out, const char *data_dir, bool offline,
+                               const char *const *evidence, size_t n_evidence);
+/* The anchors (each trust path, then DATA/trust when it exists) with the revocation
+ * context above attached: what seal_doc_verify judges chains with. */
+int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts);
+
+/* Verifies every signature of the document at `path` (PDF or OFD, told by its content)
+ * into a report. 0 when the file could be examined, whatever the verdict; an error when
+ * the anchors or evidence cannot be read or the file is no document we can read. `opts`
+ * may be NULL. */
+int seal_verify_file(seal_report **out, const char *path, const seal_verify_file_opts *opts);
+/* The same over an open file (read only, never closed here); `name` names it in the
+ * report and in messages. */
+int seal_verify_fd(seal_report **out, int fd, const char *name, const seal_verify_file_opts *opts);
 
 #ifdef __cplusplus
 }

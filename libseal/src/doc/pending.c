@@ -39,8 +39,9 @@ static void write_cert(seal_der_writer *w, X509 *cert)
     unsigned char *der = NULL;
     int len = i2d_X509(cert, &der);
     if (len <= 0) {
-        w->error =
-            w->error ? w->error : seal_error_wrap(SEAL_ECRYPTO, "a certificate cannot be encoded");
+        w->error = w->error
+                       ? w->error
+                       : seal_error_set_openssl(SEAL_ECRYPTO, "a certificate cannot be encoded");
         return;
     }
     seal_der_raw(w, der, (size_t)len);
@@ -129,7 +130,7 @@ static int read_cert(X509 **out, seal_slice *cur, const char *what)
     if (!*out || at != e.whole.data + e.whole.len) {
         X509_free(*out);
         *out = NULL;
-        return seal_error_wrap(SEAL_EFORMAT, WHAT ": %s is not a certificate", what);
+        return seal_error_set_openssl(SEAL_EFORMAT, WHAT ": %s is not a certificate", what);
     }
     return 0;
 }

@@ -1,0 +1,150 @@
+/* The verify driver (seal/verify.h): a file in, a report out. It gathers what the relying
+ * party brings (anchors, revocation evidence, the platform's data directory, whether to go
+ * online), opens the document through the document face (seal/doc.h), which tells the
+ * format by content, and asks it for the report. `sealsvc verify` is flag parsing and
+ * printing around this call; the HTTP service will be the same. */
+#include <seal/doc.h>
+#include <seal/error.h>
+#include <seal/verify.h>
+
+#include <glib.h>
+#include <openssl/x509v3.h>
+
+/* GB/T 38540 signatures carry only the signer's certificate, so the chain needs the
+ * issuing CA from elsewhere: the data directory's own CA certificates (DATA/pki/NAME.pem)
+ * that are not self-signed are offered as untrusted intermediates (RFC 5280 6.1: they
+ * count only when they chain to an anchor). */
+static int add_platform_intermediates(seal_revocation *rv, const char *data_dir)
+{
+    int rc = 0;
+    char *dir = g_build_filename(data_dir, "pki", NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    const char *name;
+    SEAL_ENSURE(certs, SEAL_ENOMEM, "out of memory");
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        X509 *cert = NULL;
+        char *path = g_build_filename(dir, name, NULL);
+        bool pem = g_str_has_suffix(name, ".pem") && g_file_test(path, G_FILE_TEST_IS_REGULAR);
+        if (pem && seal_cert_load(&cert, path) == 0 && X509_check_ca(cert) > 0 &&
+            X509_check_issued(cert, cert) != X509_V_OK && sk_X509_push(certs, cert))
+            cert = NULL;
+        seal_error_clear();
+        X509_free(cert);
+        g_free(path);
+    }
+    SEAL_TRY(seal_revocation_add_certs(rv, certs));
+out:
+    sk_X509_pop_free(certs, X509_free);
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+    return rc;
+}
+
+int seal_verify_revocation_new(seal_revocation **out, const char *data_dir, bool offline,
+                               const char *const *evidence, size_t n_evidence)
+{
+    int rc = 0;
+    char *cache = data_dir ? g_build_filename(data_dir, "cache", "revocation", NULL) : NULL;
+    char *archive = data_dir ? g_build_filename(data_dir, "evidence", NULL) : NULL;
+    char *published = data_dir ? g_build_filename(data_dir, "crl", NULL) : NULL;
+    seal_revocation_opts opts = {.cache_dir = cache, .archive_dir = archive, .offline = offline};
+    *out = NULL;
+    SEAL_TRY(seal_revocation_new(out, &opts));
+    if (published)
+        SEAL_TRY(seal_revocation_add_dir(*out, published));
+    if (data_dir)
+        SEAL_TRY(add_platform_intermediates(*out, data_dir));
+    for (size_t i = 0; i < n_evidence; i++) {
+        if (g_file_test(evidence[i], G_FILE_TEST_IS_DIR))
+            SEAL_TRY(seal_revocation_add_dir(*out, evidence[i]));
+        else
+            SEAL_TRY(seal_revocation_add_file(*out, evidence[i]));
+    }
+out:
+    if (rc < 0) {
+        seal_revocation_free(*out);
+        *out = NULL;
+    }
+    g_free(cache);
+    g_free(archive);
+    g_free(published);
+    return rc;
+}
+
+int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts)
+{
+    int rc = 0;
+    seal_trust *trust = NULL;
+    seal_revocation *rv = NULL;
+    char *dir = NULL;
+    seal_verify_file_opts none = {0};
+    if (!opts)
+        opts = &none;
+    *out = NULL;
+    SEAL_TRY(seal_trust_new(&trust));
+    for (size_t i = 0; i < opts->n_trust_paths; i++)
+        SEAL_TRY(seal_trust_add_path(trust, opts->trust_paths[i]));
+    /* The data directory is optional: verification is for anyone, and a bidder's machine
+     * has no platform data. When there is one, its trust anchors count. */
+    if (opts->data_dir) {
+        dir = g_build_filename(opts->data_dir, "trust", NULL);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR) && seal_trust_add_path(trust, dir) < 0) {
+            rc = seal_error_wrap(seal_error_last_code(), "the data directory's trust anchors");
+            goto out;
+        }
+    }
+    if (seal_verify_revocation_new(&rv, opts->data_dir, opts->offline, opts->evidence_paths,
+                                   opts->n_evidence_paths) < 0) {
+        rc = seal_error_wrap(seal_error_last_code(), "revocation evidence");
+        goto out;
+    }
+    seal_trust_set_revocation(trust, rv);
+    *out = trust;
+    trust = NULL;
+out:
+    seal_trust_free(trust);
+    g_free(dir);
+    return rc;
+}
+
+static int verify_doc(seal_report **out, seal_doc *doc, const seal_verify_file_opts *opts)
+{
+    int rc = 0;
+    seal_trust *trust = NULL;
+    SEAL_TRY(seal_verify_trust_load(&trust, opts));
+    seal_verify_opts vo = {.trust = trust};
+    SEAL_TRY(seal_doc_verify(doc, &vo, out));
+out:
+    seal_trust_free(trust);
+    return rc;
+}
+
+int seal_verify_file(seal_report **out, const char *path, const seal_verify_file_opts *opts)
+{
+    int rc = 0;
+    seal_doc *doc = NULL;
+    SEAL_ENSURE(out && path, SEAL_EINVAL, "no file to verify");
+    *out = NULL;
+    seal_doc_open_opts o = {.password = opts ? opts->password : NULL};
+    SEAL_TRY(seal_doc_open(&doc, path, &o));
+    SEAL_TRY(verify_doc(out, doc, opts));
+out:
+    seal_doc_free(doc);
+    return rc;
+}
+
+int seal_verify_fd(seal_report **out, int fd, const char *name, const seal_verify_file_opts *opts)
+{
+    int rc = 0;
+    seal_doc *doc = NULL;
+    SEAL_ENSURE(out, SEAL_EINVAL, "nowhere to put the report");
+    *out = NULL;
+    seal_doc_open_opts o = {.password = opts ? opts->password : NULL};
+    SEAL_TRY(seal_doc_open_fd(&doc, fd, name, &o));
+    SEAL_TRY(verify_doc(out, doc, opts));
+out:
+    seal_doc_free(doc);
+    return rc;
+}
