@@ -87,8 +87,14 @@ static int setup(void **state)
         "echo 'not a document' > text.txt; : > empty.pdf;"
         "cp '%s/pdf/minimal.pdf' pdf-named.ofd; cp '%s/ofd/helloworld.ofd' ofd-named.pdf;"
         "{ printf 'VENDOR-HEADER'; cat '%s/ofd/helloworld.ofd'; } > prefixed.ofd;"
-        "head -c 3000 '%s/ofd/invoice-signed.ofd' > truncated.ofd",
-        dir, corpus, corpus, corpus, corpus, corpus);
+        "head -c 3000 '%s/ofd/invoice-signed.ofd' > truncated.ofd;"
+        /* An OFD whose first entry, stored, is a PDF: "%%PDF-" in its first bytes. */
+        "python3 -c 'import sys, zipfile; src = zipfile.ZipFile(sys.argv[2]);"
+        "  z = zipfile.ZipFile(\"attached.ofd\", \"w\", zipfile.ZIP_STORED);"
+        "  z.writestr(\"Doc_0/Attachs/a.pdf\", open(sys.argv[1], \"rb\").read());"
+        "  [z.writestr(i, src.read(i)) for i in src.namelist()]; z.close()'"
+        "  '%s/pdf/minimal.pdf' '%s/ofd/helloworld.ofd'",
+        dir, corpus, corpus, corpus, corpus, corpus, corpus, corpus);
     if (rc != 0) {
         fprintf(stderr, "could not make the test files (exit %d)\n", rc);
         return -1;
@@ -128,6 +134,7 @@ static void test_sniff_by_content(void **state)
     /* The name says nothing. */
     assert_sniff(tmp_file("pdf-named.ofd"), "PDF");
     assert_sniff(tmp_file("ofd-named.pdf"), "OFD");
+    assert_sniff(tmp_file("attached.ofd"), "OFD");
     /* A vendor's header before the archive (OFD-SEAL.md 7). */
     assert_sniff(tmp_file("prefixed.ofd"), "OFD");
     /* Neither. */

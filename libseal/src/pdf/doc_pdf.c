@@ -16,10 +16,14 @@
 #include <sys/stat.h>
 
 /* ISO 32000-1 7.5.2: the header "%PDF-" is the first line; readers (and qpdf) accept it
- * anywhere in the first 1024 bytes, with whatever a writer put before it. */
+ * anywhere in the first 1024 bytes, with whatever a writer put before it. A zip's local
+ * file header first (APPNOTE 4.3.7) is a package, whatever it stores: an OFD whose first
+ * entry is a PDF attachment holds "%PDF-" there too. */
 static bool pdf_sniff(int fd, const uint8_t *head, size_t len)
 {
     (void)fd;
+    if (len >= 4 && memcmp(head, "PK\3\4", 4) == 0)
+        return false;
     return memmem(head, len, "%PDF-", 5) != NULL;
 }
 
