@@ -257,6 +257,22 @@ static void release(prepared *pr)
 /* The handed-out digest signed by openssl: RSA PKCS#1 v1.5 over DigestInfo(SHA-256) and
  * ECDSA with -pkeyopt digest:sha256; SM2 signs the digest as it is (it is already e =
  * SM3(Z_A || M), for the user ID 1234567812345678). */
+/* SM2 the other way OpenSSL 3.0 offers: over M itself (-rawin), Z_A made by openssl for
+ * the user ID 1234567812345678: the same e, so the same verification. */
+static void openssl_sign_sm2_message(fixture *f, const prepared *pr, seal_buf *sig)
+{
+    char msg_buf[512], out_buf[512];
+    const char *msg = in_dir(msg_buf, f, "to-sign.der"), *out = in_dir(out_buf, f, "sig.bin");
+    assert_int_equal(seal_buf_write_file(&pr->p.to_sign, msg, 0600), 0);
+    unlink(out);
+    assert_int_equal(run("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -digest sm3 "
+                         "-pkeyopt distid:1234567812345678 -out '%s'",
+                         f->key_pem[K_SM2], msg, out),
+                     0);
+    seal_buf_clear(sig);
+    assert_int_equal(seal_buf_read_file(sig, out, 4096), 0);
+}
+
 static void openssl_sign(fixture *f, int k, const prepared *pr, seal_buf *sig)
 {
     char digest_buf[512], out_buf[512];
@@ -405,7 +421,8 @@ static void test_ecdsa_openssl_same_process(void **state)
     seal_buf_clear(&sig);
 }
 
-/* SM2: openssl signs the handed-out e = SM3(Z_A || M) as it is, both ways of finishing. */
+/* SM2: openssl signs the handed-out e = SM3(Z_A || M) as it is, finished in the same
+ * process; then signs M itself with -rawin and the user ID, finished as another process. */
 static void test_sm2_openssl(void **state)
 {
     fixture *f = *state;
@@ -423,9 +440,12 @@ static void test_sm2_openssl(void **state)
             0);
         assert_int_equal(e_len, 32);
         assert_memory_equal(e, pr.p.digest, 32);
-        if (other)
+        if (other) {
             forget_live(&pr);
-        openssl_sign(f, K_SM2, &pr, &sig);
+            openssl_sign_sm2_message(f, &pr, &sig);
+        } else {
+            openssl_sign(f, K_SM2, &pr, &sig);
+        }
         assert_int_equal(seal_verify_digest_signature(pr.p.cert, pr.p.digest, pr.p.digest_len,
                                                       sig.data, sig.len),
                          0);
