@@ -117,15 +117,15 @@ out:
     return rc;
 }
 
-int pdf_check_may_sign(seal_pdf *pdf, const seal_pdf_stamp_opts *opts)
+int pdf_check_may_sign(seal_pdf *pdf, const seal_stamp_plan *plan)
 {
     int rc = 0;
     qpdf_data q = pdf->q;
     field_walk w = {0};
     if (pdf->crypt)
         SEAL_TRY(pdf_crypt_check_sign_allowed(pdf->crypt, pdf->path));
-    SEAL_ENSURE(opts->certify >= 0 && opts->certify <= 3, SEAL_EINVAL,
-                "the certification level must be 1, 2 or 3, not %d", opts->certify);
+    SEAL_ENSURE(plan->certify >= 0 && plan->certify <= 3, SEAL_EINVAL,
+                "the certification level must be 1, 2 or 3, not %d", plan->certify);
 
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh certifier =
@@ -142,13 +142,13 @@ int pdf_check_may_sign(seal_pdf *pdf, const seal_pdf_stamp_opts *opts)
                   0));
     SEAL_TRY(pdf_qpdf_error(q, "the form fields cannot be read"));
     /* 12.8.2.2: a certification signature is the first signature of a document. */
-    if (opts->certify) {
+    if (plan->certify) {
         SEAL_ENSURE(level == 0 && w.signed_count == 0, SEAL_EPOLICY,
                     "only the first signature may certify a document: %s %s", pdf->path,
                     level ? "is already certified" : "is already signed");
     }
-    if (opts->lock_fields && strcmp(opts->lock_fields, "all") != 0)
-        SEAL_TRY(check_lock_names(&w, opts->lock_fields));
+    if (plan->lock_fields && strcmp(plan->lock_fields, "all") != 0)
+        SEAL_TRY(check_lock_names(&w, plan->lock_fields));
 out:
     walk_clear(&w);
     return rc;
@@ -179,23 +179,23 @@ static int write_lock_action(seal_buf *out, const char *list)
     return rc < 0 ? rc : write_field_names(out, list);
 }
 
-int pdf_write_sig_references(seal_buf *out, seal_pdf *pdf, const seal_pdf_stamp_opts *opts)
+int pdf_write_sig_references(seal_buf *out, seal_pdf *pdf, const seal_stamp_plan *plan)
 {
     int rc = 0;
-    if (!opts->certify && !opts->lock_fields)
+    if (!plan->certify && !plan->lock_fields)
         return 0;
     SEAL_TRY(seal_buf_append_str(out, " /Reference ["));
-    if (opts->certify)
+    if (plan->certify)
         SEAL_TRY(seal_buf_printf(out,
                                  " << /Type /SigRef /TransformMethod /DocMDP /TransformParams "
                                  "<< /Type /TransformParams /P %d /V /1.2 >> >>",
-                                 opts->certify));
-    if (opts->lock_fields) {
+                                 plan->certify));
+    if (plan->lock_fields) {
         /* Table 253: /Data, the object the FieldMDP analysis starts from: the catalog. */
         qpdf_oh root = qpdf_get_root(pdf->q);
         SEAL_TRY(seal_buf_append_str(out, " << /Type /SigRef /TransformMethod /FieldMDP "
                                           "/TransformParams << /Type /TransformParams"));
-        SEAL_TRY(write_lock_action(out, opts->lock_fields));
+        SEAL_TRY(write_lock_action(out, plan->lock_fields));
         SEAL_TRY(seal_buf_printf(out, " /V /1.2 >> /Data %d %d R >>",
                                  qpdf_oh_get_object_id(pdf->q, root),
                                  qpdf_oh_get_generation(pdf->q, root)));
@@ -205,11 +205,11 @@ out:
     return rc;
 }
 
-int pdf_write_field_lock(seal_buf *out, const seal_pdf_stamp_opts *opts)
+int pdf_write_field_lock(seal_buf *out, const seal_stamp_plan *plan)
 {
     int rc = seal_buf_append_str(out, "<< /Type /SigFieldLock");
     if (rc == 0)
-        rc = write_lock_action(out, opts->lock_fields);
+        rc = write_lock_action(out, plan->lock_fields);
     return rc < 0 ? rc : seal_buf_append_str(out, " >>");
 }
 

@@ -8,18 +8,20 @@
 
 #include "pdf_internal.h"
 
+#include <seal/doc.h>
+
 /* Refuses (SEAL_EPOLICY, saying why) a stamp the document does not allow: encryption
  * permissions without the owner password, a certification with P=1, a second
  * certification; SEAL_EINVAL for options that make no sense (unknown field to lock). */
-int pdf_check_may_sign(seal_pdf *pdf, const seal_pdf_stamp_opts *opts);
+int pdf_check_may_sign(seal_pdf *pdf, const seal_stamp_plan *plan);
 
-/* The /Reference array of the signature dictionary (12.8.1 Table 252) for the options'
+/* The /Reference array of the signature dictionary (12.8.1 Table 252) for the plan's
  * certification and field locks, as " /Reference [...]", or nothing when neither. */
-int pdf_write_sig_references(seal_buf *out, seal_pdf *pdf, const seal_pdf_stamp_opts *opts);
+int pdf_write_sig_references(seal_buf *out, seal_pdf *pdf, const seal_stamp_plan *plan);
 
 /* The signature field lock dictionary (12.7.4.5 Table 233; an indirect object the field's
- * /Lock refers to) for opts->lock_fields. */
-int pdf_write_field_lock(seal_buf *out, const seal_pdf_stamp_opts *opts);
+ * /Lock refers to) for plan->lock_fields. */
+int pdf_write_field_lock(seal_buf *out, const seal_stamp_plan *plan);
 
 /* The catalog's /Perms with /DocMDP referring to signature dictionary `sig` (12.8.4), as
  * "/Perms <<...>>", keeping any other entry (such as /UR3) it had. */

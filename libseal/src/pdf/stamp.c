@@ -1,23 +1,21 @@
-/* Stamping a PDF: one incremental update (PDF-SIGN.md sections 1-3) that adds a signature
- * field merged with its widget, the seal's appearance, and a signature dictionary with
- * placeholders; then the ByteRange digest, the CMS, and an atomic rename.
+/* Stamping a PDF, first phase: one incremental update (PDF-SIGN.md sections 1-3) that adds
+ * a signature field merged with its widget, the seal's appearance, and a signature
+ * dictionary whose /Contents gap is sized up front; written after a copy of the input
+ * into a prepared file beside the output, with the signed attributes over the ByteRange
+ * digest for the signer. stamp_finish.c embeds the signature and renames the file.
  *
  * The input is read once (stamp_input.c): hashed on a helper thread while this one parses
- * the document, and copied by the kernel into the new output, so memory stays bounded
+ * the document, and copied by the kernel into the prepared file, so memory stays bounded
  * whatever the file's size. */
+#include "doc_pdf.h"
 #include "encrypt.h"
-#include "ltv_internal.h"
 #include "mdp.h"
 #include "qr.h"
-#include "stamp_internal.h"
 
 #include <seal/cms.h>
 #include <seal/error.h>
 #include <seal/place.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +24,10 @@
 
 /* "[0 a b c]" with each of a, b, c up to 20 digits: fits any 64-bit offset. */
 #define BYTE_RANGE_WIDTH 66
+/* Room beyond the estimates: the unsigned attribute around a timestamp token (RFC 5652
+ * 5.3: its SET, SEQUENCE and OID) and the length octets of the structures around it that
+ * grow with it. */
+#define CMS_SLACK 256
 
 typedef struct xref_entry {
     long long num;
@@ -249,12 +251,12 @@ static int unique_field_name(seal_pdf *pdf, char out[32])
     return seal_error_set(SEAL_EUNSUPPORTED, "the document has too many signature fields");
 }
 
-static int write_signature_dict(update *u, long long num, const seal_pdf_stamp_opts *opts,
+static int write_signature_dict(update *u, long long num, const seal_stamp_plan *plan,
                                 size_t contents_bytes, const seal_buf *references)
 {
     int rc = 0;
     char date[32];
-    pdf_date(date, opts->signing_time ? opts->signing_time : time(NULL));
+    pdf_date(date, plan->signing_time ? plan->signing_time : time(NULL));
     SEAL_TRY(begin_object(u, num, 0));
     SEAL_TRY(seal_buf_append_str(&u->text, "<< /Type /Sig /Filter /Adobe.PPKLite "
                                            "/SubFilter /ETSI.CAdES.detached /ByteRange "));
@@ -269,17 +271,17 @@ static int write_signature_dict(update *u, long long num, const seal_pdf_stamp_o
     SEAL_TRY(seal_buf_append_byte(&u->text, '>'));
     u->contents_len = u->text.len - u->contents_pos;
     SEAL_TRY(seal_buf_printf(&u->text, "\n/M (%s)", date));
-    if (opts->seal_name) {
+    if (plan->seal_name) {
         SEAL_TRY(seal_buf_append_str(&u->text, " /Name "));
-        SEAL_TRY(pdf_text_string(&u->text, opts->seal_name));
+        SEAL_TRY(pdf_text_string(&u->text, plan->seal_name));
     }
-    if (opts->reason) {
+    if (plan->reason) {
         SEAL_TRY(seal_buf_append_str(&u->text, " /Reason "));
-        SEAL_TRY(pdf_text_string(&u->text, opts->reason));
+        SEAL_TRY(pdf_text_string(&u->text, plan->reason));
     }
-    if (opts->location) {
+    if (plan->location) {
         SEAL_TRY(seal_buf_append_str(&u->text, " /Location "));
-        SEAL_TRY(pdf_text_string(&u->text, opts->location));
+        SEAL_TRY(pdf_text_string(&u->text, plan->location));
     }
     SEAL_TRY(seal_buf_append_str(&u->text, " /Prop_Build << /Filter << /Name /Adobe.PPKLite >> "
                                            "/App << /Name /sealsvc /REx (" SEAL_VERSION ") >> >>"));
@@ -467,7 +469,7 @@ out:
  * the field's /V: a kid without /T is another representation of the same field, with the
  * same value (12.7.3.2). Poppler (pdfsig, Evince, Okular) reads a kid with /Parent as a
  * field of its own and looks for /V there only; without it the seal shows as unsigned. */
-static int write_field(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
+static int write_field(update *u, seal_pdf *pdf, const seal_stamp_plan *plan,
                        const pdf_widgets *widgets, long long sig, long long field, long long lock,
                        const long long *widget_obj, const long long *ap_obj)
 {
@@ -480,8 +482,8 @@ static int write_field(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts
         SEAL_TRY(seal_buf_printf(&keys, " /Lock %lld 0 R", lock));
     if (widgets->count <= 1) {
         const pdf_widget *w = widgets->count ? &widgets->items[0] : NULL;
-        SEAL_TRY(write_widget(u, pdf, field, w, w ? w->page : opts->page, ap_obj[0],
-                              (const char *)keys.data, opts->seal_name));
+        SEAL_TRY(write_widget(u, pdf, field, w, w ? w->page : plan->page, ap_obj[0],
+                              (const char *)keys.data, plan->seal_name));
         goto out;
     }
     SEAL_TRY(begin_object(u, field, 0));
@@ -489,9 +491,9 @@ static int write_field(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts
     for (size_t i = 0; i < widgets->count; i++)
         SEAL_TRY(seal_buf_printf(&u->text, " %lld 0 R", widget_obj[i]));
     SEAL_TRY(seal_buf_append_str(&u->text, " ]"));
-    if (opts->seal_name) {
+    if (plan->seal_name) {
         SEAL_TRY(seal_buf_append_str(&u->text, " /TU "));
-        SEAL_TRY(pdf_text_string(&u->text, opts->seal_name));
+        SEAL_TRY(pdf_text_string(&u->text, plan->seal_name));
     }
     SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
     SEAL_TRY(end_object(u));
@@ -506,14 +508,14 @@ out:
 }
 
 /* Each page that shows widgets gains them in its /Annots, once per page. */
-static int add_widgets_to_pages(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
+static int add_widgets_to_pages(update *u, seal_pdf *pdf, const seal_stamp_plan *plan,
                                 const pdf_widgets *widgets, long long field,
                                 const long long *widget_obj)
 {
     int rc = 0;
     long long *refs = NULL;
     if (widgets->count <= 1) {
-        int page = widgets->count ? widgets->items[0].page : opts->page;
+        int page = widgets->count ? widgets->items[0].page : plan->page;
         return add_to_page(u, pdf, qpdf_get_page_n(pdf->q, (size_t)(page - 1)), &field, 1);
     }
     refs = calloc(widgets->count, sizeof *refs);
@@ -537,7 +539,7 @@ out:
 }
 
 /* Builds the whole update in memory with a /Contents gap of contents_bytes. */
-static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opts,
+static int build_update(update *u, seal_pdf *pdf, const seal_stamp_plan *plan,
                         const pdf_widgets *widgets, const pdf_qr *qr, size_t contents_bytes,
                         bool need_newline)
 {
@@ -545,7 +547,7 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
     seal_buf references = SEAL_BUF_INIT, perms = SEAL_BUF_INIT;
     long long next = pdf->next_obj;
     long long sig = next++, field = next++;
-    long long lock = opts->lock_fields ? next++ : 0, qr_img = qr ? next++ : 0;
+    long long lock = plan->lock_fields ? next++ : 0, qr_img = qr ? next++ : 0;
     /* Object numbers: per widget its annotation (the field itself when merged) and its
      * appearance; per picture shown an image and its soft mask. */
     size_t n_widgets = widgets->count ? widgets->count : 1;
@@ -561,17 +563,17 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
             picture_obj[k] = next;
             next += 2;
         }
-    SEAL_TRY(pdf_write_sig_references(&references, pdf, opts));
-    if (opts->certify)
+    SEAL_TRY(pdf_write_sig_references(&references, pdf, plan));
+    if (plan->certify)
         SEAL_TRY(pdf_write_catalog_perms(&perms, pdf, sig));
 
     if (need_newline)
         SEAL_TRY(seal_buf_append_byte(&u->text, '\n'));
-    SEAL_TRY(write_signature_dict(u, sig, opts, contents_bytes, &references));
-    SEAL_TRY(write_field(u, pdf, opts, widgets, sig, field, lock, widget_obj, ap_obj));
+    SEAL_TRY(write_signature_dict(u, sig, plan, contents_bytes, &references));
+    SEAL_TRY(write_field(u, pdf, plan, widgets, sig, field, lock, widget_obj, ap_obj));
     if (lock) {
         SEAL_TRY(begin_object(u, lock, 0));
-        SEAL_TRY(pdf_write_field_lock(&u->text, opts));
+        SEAL_TRY(pdf_write_field_lock(&u->text, plan));
         SEAL_TRY(end_object(u));
     }
     for (size_t i = 0; i < widgets->count; i++)
@@ -582,7 +584,7 @@ static int build_update(update *u, seal_pdf *pdf, const seal_pdf_stamp_opts *opt
             SEAL_TRY(write_picture(u, picture_obj[k], &widgets->pictures[k]));
     if (qr)
         SEAL_TRY(write_qr_image(u, qr_img, qr));
-    SEAL_TRY(add_widgets_to_pages(u, pdf, opts, widgets, field, widget_obj));
+    SEAL_TRY(add_widgets_to_pages(u, pdf, plan, widgets, field, widget_obj));
     SEAL_TRY(add_to_acroform(u, pdf, field, &next, &perms));
     SEAL_TRY(write_xref(u, pdf, next));
 out:
@@ -606,156 +608,171 @@ static void fill_byte_range(update *u)
     memcpy(u->text.data + u->byte_range_pos, text, (size_t)n);
 }
 
-static int check_opts(const char *in, const char *out, const seal_pdf_stamp_opts *opts)
+/* What the plan asks of a PDF that a PDF cannot do, or that makes no sense. */
+static int check_plan(const pdf_doc *d, const seal_stamp_plan *plan)
 {
-    if (!in || !out || !opts)
-        return seal_error_set(SEAL_EINVAL, "missing input, output or options");
-    if (seal_same_file(in, out))
+    struct stat in_st, out_st;
+    if (!plan->output || !plan->cert || !plan->max_signature_len)
+        return seal_error_set(SEAL_EINVAL, "missing output, signer certificate or signature size");
+    /* The prepared file is renamed onto the output: never onto the input. */
+    if (fstat(d->fd, &in_st) == 0 && stat(plan->output, &out_st) == 0 &&
+        in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino)
         return seal_error_set(SEAL_EINVAL,
                               "the output must be a new file, not the input (%s): the input is "
                               "never modified",
-                              in);
-    if (!opts->invisible) {
-        if (!opts->image_png || !opts->image_png_len)
+                              d->name);
+    if (plan->lock)
+        return seal_error_set(SEAL_EUNSUPPORTED,
+                              "a PDF has no lock mode: lock it by certifying it (no changes "
+                              "allowed) or by locking its fields");
+    if (!plan->invisible) {
+        if (!plan->image_png || !plan->image_png_len)
             return seal_error_set(SEAL_EINVAL, "a visible seal needs its image");
-        if (!(opts->width_mm > 0 && opts->height_mm > 0 && opts->width_mm <= 500 &&
-              opts->height_mm <= 500))
+        if (!(plan->width_mm > 0 && plan->height_mm > 0 && plan->width_mm <= 500 &&
+              plan->height_mm <= 500))
             return seal_error_set(SEAL_EINVAL, "seal size %.1f x %.1f mm is not sensible",
-                                  opts->width_mm, opts->height_mm);
+                                  plan->width_mm, plan->height_mm);
     }
-    if (opts->invisible && opts->qr_url)
+    if (plan->invisible && plan->qr_url)
         return seal_error_set(SEAL_EINVAL, "a QR code is drawn beside the seal: it needs a "
                                            "visible seal, not --invisible");
     return 0;
 }
 
-/* The input's digest is where its pass left off; the output's, that plus the update as
- * written (`text`, its /Contents filled). */
-static int stamp_digests(seal_stamp_digests *d, const EVP_MD_CTX *input_md, EVP_MD_CTX *md,
-                         const seal_buf *text)
+/* The input's single pass, hashing with `md`: the one open started when it hashes with
+ * that digest, else a new one (the signer's digest was not known when it was opened). */
+static int take_input_pass(pdf_input_pass **out, pdf_doc *d, const EVP_MD *md)
 {
-    unsigned before = 0, after = 0;
-    d->md = EVP_MD_CTX_get0_md(input_md);
-    if (EVP_MD_CTX_copy_ex(md, input_md) != 1 || EVP_DigestFinal_ex(md, d->before, &before) != 1 ||
-        EVP_MD_CTX_copy_ex(md, input_md) != 1 || EVP_DigestUpdate(md, text->data, text->len) != 1 ||
-        EVP_DigestFinal_ex(md, d->after, &after) != 1 || before != after)
-        return seal_error_set(SEAL_ECRYPTO, "cannot compute the documents' digests");
-    d->len = before;
-    return 0;
+    pdf_input_pass *pass = d->pass;
+    d->pass = NULL;
+    if (pass && d->md && EVP_MD_get_type(d->md) == EVP_MD_get_type(md)) {
+        *out = pass;
+        return 0;
+    }
+    if (pass)
+        pdf_input_pass_finish(pass, NULL);
+    return pdf_input_pass_start(out, d->fd, d->size, d->name, md);
 }
 
-int seal_pdf_stamp(const char *in, const char *out, const seal_signer *signer,
-                   const seal_pdf_stamp_opts *opts)
+void pdf_doc_live_free(void *live)
+{
+    pdf_stamp_live *l = live;
+    if (!l)
+        return;
+    /* Closed, not removed: the prepared file stays for a finish (or an abandon) later. */
+    free(l->of.tmp);
+    l->of.tmp = NULL;
+    seal_outfile_abort(&l->of);
+    EVP_MD_CTX_free(l->input_md);
+    seal_buf_clear(&l->update);
+    free(l);
+}
+
+/* Writes the input and the update, its /Contents gap sized up front for the largest CMS
+ * the signer can make (PDF-SIGN.md section 3: a CMS is never truncated, and the update is
+ * never rebuilt once written), beside the output; the signed attributes over the
+ * ByteRange digest are what the signer signs. */
+int pdf_doc_prepare(void *impl, const seal_stamp_plan *plan_in, seal_pending_stamp *p)
 {
     int rc = 0;
-    seal_pdf *pdf = NULL;
+    pdf_doc *d = impl;
+    seal_stamp_plan plan = *plan_in;
+    seal_pdf *pdf = d->pdf;
     pdf_widgets widgets = {NULL, 0, NULL, 0};
     pdf_qr qr = {SEAL_BUF_INIT, 0, NULL};
     update u = {.text = SEAL_BUF_INIT};
-    seal_buf cms = SEAL_BUF_INIT, hex = SEAL_BUF_INIT;
-    EVP_MD_CTX *input_md = NULL, *md = NULL;
-    int in_fd = -1;
-    seal_outfile of = SEAL_OUTFILE_INIT;
+    EVP_MD_CTX *md_ctx = NULL;
     pdf_input_pass *pass = NULL;
+    pdf_stamp_live *live = NULL;
+    pdf_stamp_state state = {0};
 
-    SEAL_TRY(check_opts(in, out, opts));
-    in_fd = open(in, O_RDONLY | O_CLOEXEC);
-    SEAL_ENSURE(in_fd >= 0, SEAL_EIO, "cannot open %s: %s", in, strerror(errno));
-    struct stat st;
-    SEAL_ENSURE(fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode), SEAL_EIO, "%s is not a regular file",
-                in);
-    /* The input is hashed on a helper thread, then copied into the output, while this one
-     * creates the output and reads the document. */
-    SEAL_TRY(pdf_input_pass_start(&pass, in_fd, (uint64_t)st.st_size, in, seal_signer_md(signer)));
-    int opened = seal_outfile_open(&of, out);
-    if (opened == 0)
-        pdf_input_pass_output(pass, &of);
-
-    if (opened == 0)
-        opened = pdf_open_fd(&pdf, in_fd, in, opts->password);
-    if (opened == 0)
-        opened = pdf_check_may_sign(pdf, opts);
-    if (opened == 0 && (opts->invisible || !opts->placements) &&
-        (opts->page < 1 || opts->page > pdf->page_count))
-        opened = seal_error_set(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)",
-                                opts->page, pdf->page_count, pdf->page_count == 1 ? "" : "s");
-    if (opened == 0)
-        opened = pdf_widgets_resolve(&widgets, pdf, opts);
-    if (opened == 0 && opts->qr_url)
-        opened = pdf_qr_prepare(&qr, opts->qr_url, pdf);
-    SEAL_TRY(opened); /* the pass is abandoned at out: this error is the one reported */
-    rc = pdf_input_pass_finish(pass, &input_md);
+    SEAL_TRY(check_plan(d, &plan));
+    if (plan.invisible && plan.page == 0)
+        plan.page = 1;
+    const EVP_MD *md = seal_digest_for_alg(seal_key_alg_of(X509_get0_pubkey(plan.cert)));
+    SEAL_ENSURE(md, SEAL_EUNSUPPORTED, "the signer's certificate has a key we cannot sign with");
+    /* The input is hashed on a helper thread (since it was opened, when it could be), then
+     * copied into the prepared file, while this one checks the plan against the document. */
+    SEAL_TRY(take_input_pass(&pass, d, md));
+    live = calloc(1, sizeof *live);
+    SEAL_ENSURE(live, SEAL_ENOMEM, "out of memory");
+    live->of = (seal_outfile)SEAL_OUTFILE_INIT;
+    int ready = seal_outfile_open(&live->of, plan.output);
+    if (ready == 0)
+        pdf_input_pass_output(pass, &live->of);
+    if (ready == 0)
+        ready = pdf_check_may_sign(pdf, &plan);
+    if (ready == 0 && plan.invisible && (plan.page < 1 || plan.page > pdf->page_count))
+        ready = seal_error_set(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)",
+                               plan.page, pdf->page_count, pdf->page_count == 1 ? "" : "s");
+    if (ready == 0)
+        ready = pdf_widgets_resolve(&widgets, pdf, &plan);
+    if (ready == 0 && plan.qr_url)
+        ready = pdf_qr_prepare(&qr, plan.qr_url, pdf);
+    SEAL_TRY(ready); /* the pass is abandoned at out: this error is the one reported */
+    rc = pdf_input_pass_finish(pass, &live->input_md);
     pass = NULL;
     SEAL_TRY(rc);
-    SEAL_ENSURE(pdf->file_size == (uint64_t)st.st_size, SEAL_EIO, "%s changed while being stamped",
-                in);
+    SEAL_ENSURE(pdf->file_size == d->size, SEAL_EIO, "%s changed while being stamped", d->name);
     uint8_t last = '\n';
-    SEAL_ENSURE(pread(in_fd, &last, 1, (off_t)(pdf->file_size - 1)) == 1, SEAL_EIO,
-                "cannot read %s", in);
+    SEAL_ENSURE(pread(d->fd, &last, 1, (off_t)(pdf->file_size - 1)) == 1, SEAL_EIO,
+                "cannot read %s", d->name);
 
-    md = EVP_MD_CTX_new();
-    SEAL_ENSURE(md, SEAL_ENOMEM, "out of memory");
+    size_t reserve = seal_cms_estimate_size_for(plan.cert, plan.chain, plan.max_signature_len) +
+                     CMS_SLACK + (plan.timestamp ? SEAL_TSP_TOKEN_ESTIMATE : 0);
+    u.base = pdf->file_size;
+    u.header = pdf->header_offset;
+    u.crypt = pdf->crypt;
+    SEAL_TRY(build_update(&u, pdf, &plan, &widgets, plan.qr_url ? &qr : NULL, reserve,
+                          last != '\n' && last != '\r'));
+    /* Everything the update copies has been read now: an object qpdf could not find where
+     * the cross-reference says (read as null) would be silently dropped. */
+    SEAL_TRY(pdf_qpdf_refuse_warnings(pdf->q, d->name, false, PDF_REFUSE_REPAIRED));
+    fill_byte_range(&u);
+    /* Written now and handed to the disk while the signature is made; finish fills the
+     * gap, and its sync has little left to wait for. */
+    SEAL_TRY(seal_outfile_write_at(&live->of, u.text.data, u.text.len, pdf->file_size));
+    seal_outfile_start_writeback(&live->of, pdf->file_size, u.text.len);
 
-    /* Sign; if the CMS outgrows the reserved gap, rebuild the update with a larger one
-     * (PDF-SIGN.md section 3: never truncate). */
-    size_t reserve =
-        seal_cms_estimate_size(signer) + 256 + (opts->tsa ? SEAL_TSP_TOKEN_ESTIMATE : 0);
-    for (int attempt = 0;; attempt++) {
-        u.text.len = 0;
-        u.n_entries = 0;
-        u.base = pdf->file_size;
-        u.header = pdf->header_offset;
-        u.crypt = pdf->crypt;
-        SEAL_TRY(build_update(&u, pdf, opts, &widgets, opts->qr_url ? &qr : NULL, reserve,
-                              last != '\n' && last != '\r'));
-        /* Everything the update copies has been read now: an object qpdf could not find
-         * where the cross-reference says (read as null) would be silently dropped. */
-        SEAL_TRY(pdf_qpdf_refuse_warnings(pdf->q, in, false, PDF_REFUSE_REPAIRED));
-        fill_byte_range(&u);
-        /* Written now and synced beside while the signature is made; the signature goes
-         * into its placeholder after. */
-        SEAL_TRY(seal_outfile_write_at(&of, u.text.data, u.text.len, pdf->file_size));
-        if (attempt == 0)
-            seal_outfile_sync_start(&of, 0644);
-        uint8_t digest[EVP_MAX_MD_SIZE];
-        unsigned digest_len = 0;
-        SEAL_ENSURE(EVP_MD_CTX_copy_ex(md, input_md) == 1 &&
-                        EVP_DigestUpdate(md, u.text.data, u.contents_pos) == 1 &&
-                        EVP_DigestUpdate(md, u.text.data + u.contents_pos + u.contents_len,
-                                         u.text.len - u.contents_pos - u.contents_len) == 1 &&
-                        EVP_DigestFinal_ex(md, digest, &digest_len) == 1,
-                    SEAL_ECRYPTO, "cannot compute the document digest");
-        cms.len = 0;
-        SEAL_TRY(seal_cms_sign_detached(&cms, signer, digest, digest_len));
-        if (opts->tsa)
-            SEAL_TRY(pdf_timestamp_signature(&cms, opts->tsa, opts->tsa_trust));
-        if (cms.len <= reserve)
-            break;
-        SEAL_ENSURE(attempt < 2, SEAL_ECRYPTO, "the signature does not fit its placeholder");
-        reserve = cms.len + 1024;
-    }
-    hex.len = 0;
-    SEAL_TRY(seal_hex_encode(&hex, cms.data, cms.len, false));
-    SEAL_TRY(seal_outfile_write_at(&of, hex.data, hex.len, pdf->file_size + u.contents_pos + 1));
-    if (opts->digests) {
-        memcpy(u.text.data + u.contents_pos + 1, hex.data, hex.len);
-        SEAL_TRY(stamp_digests(opts->digests, input_md, md, &u.text));
-    }
-    SEAL_TRY(seal_outfile_commit(&of, 0644));
+    state.size = pdf->file_size + u.text.len;
+    state.contents_at = pdf->file_size + u.contents_pos;
+    state.contents_len = u.contents_len;
+    state.md = md;
+    unsigned range_len = 0, before_len = 0;
+    md_ctx = EVP_MD_CTX_new();
+    SEAL_ENSURE(md_ctx, SEAL_ENOMEM, "out of memory");
+    SEAL_ENSURE(EVP_MD_CTX_copy_ex(md_ctx, live->input_md) == 1 &&
+                    EVP_DigestFinal_ex(md_ctx, p->digests.before, &before_len) == 1 &&
+                    EVP_MD_CTX_copy_ex(md_ctx, live->input_md) == 1 &&
+                    EVP_DigestUpdate(md_ctx, u.text.data, u.contents_pos) == 1 &&
+                    EVP_DigestUpdate(md_ctx, u.text.data + u.contents_pos + u.contents_len,
+                                     u.text.len - u.contents_pos - u.contents_len) == 1 &&
+                    EVP_DigestFinal_ex(md_ctx, state.range_digest, &range_len) == 1,
+                SEAL_ECRYPTO, "cannot compute the document digest");
+    state.range_digest_len = range_len;
+    p->digests.md = md;
+    p->digests.len = before_len;
+
+    p->to_sign.len = 0;
+    SEAL_TRY(seal_cms_signed_attrs(&p->to_sign, plan.cert, state.range_digest, range_len));
+    p->state.len = 0;
+    SEAL_TRY(pdf_stamp_state_save(&p->state, &state));
+    p->prepared = strdup(live->of.tmp);
+    SEAL_ENSURE(p->prepared, SEAL_ENOMEM, "out of memory");
+    live->update = u.text;
+    u.text = (seal_buf)SEAL_BUF_INIT;
+    p->live = live;
+    live = NULL;
 out:
     if (pass)
         pdf_input_pass_finish(pass, NULL);
-    seal_outfile_abort(&of);
-    if (in_fd >= 0)
-        close(in_fd);
-    EVP_MD_CTX_free(input_md);
-    EVP_MD_CTX_free(md);
+    if (live)
+        seal_outfile_abort(&live->of); /* removes the prepared file */
+    pdf_doc_live_free(live);
+    EVP_MD_CTX_free(md_ctx);
     seal_buf_clear(&u.text);
     free(u.entries);
-    seal_buf_clear(&cms);
-    seal_buf_clear(&hex);
     pdf_widgets_clear(&widgets);
     pdf_qr_clear(&qr);
-    seal_pdf_free(pdf);
     return rc;
 }

@@ -15,9 +15,9 @@
 #define SEAL_SIDE_MAX_MM 500.0
 
 static int resolve_one(pdf_widget *w, pdf_widgets *out, const seal_pdf *pdf,
-                       const seal_pdf_stamp_opts *opts, const seal_placement *p)
+                       const seal_stamp_plan *plan, const seal_placement *p)
 {
-    size_t n_strips = opts->strips ? opts->strips->count : 0;
+    size_t n_strips = plan->strips ? plan->strips->count : 0;
     if (p->page < 1 || p->page > pdf->page_count)
         return seal_error_set(SEAL_ENOTFOUND, "page %d does not exist (document has %d page%s)",
                               p->page, pdf->page_count, pdf->page_count == 1 ? "" : "s");
@@ -36,7 +36,7 @@ static int resolve_one(pdf_widget *w, pdf_widgets *out, const seal_pdf *pdf,
     seal_place_page page = {{geom.crop[0], geom.crop[1], geom.crop[2], geom.crop[3]}, geom.rotate};
     /* A QR code goes beside each whole seal (not beside seam strips): the appearance is
      * wider, and the seal keeps its centre at x, y. */
-    w->qr = opts->qr_url && p->strip < 0;
+    w->qr = plan->qr_url && p->strip < 0;
     double extra_mm = w->qr ? PDF_QR_GAP_MM + p->height_mm * PDF_QR_SIDE_OF_SEAL : 0;
     rc = seal_place_pdf(&w->place, &page, p->x_mm + extra_mm / 2, p->y_mm, p->width_mm + extra_mm,
                         p->height_mm);
@@ -52,36 +52,34 @@ static int resolve_one(pdf_widget *w, pdf_widgets *out, const seal_pdf *pdf,
     if (picture->width != 0)
         return 0; /* another widget shows the same picture */
     if (p->strip < 0)
-        return pdf_seal_image_prepare(picture, opts->image_png, opts->image_png_len);
-    const seal_buf *png = &opts->strips->strips[p->strip].png;
+        return pdf_seal_image_prepare(picture, plan->image_png, plan->image_png_len);
+    const seal_buf *png = &plan->strips->strips[p->strip].png;
     rc = pdf_seal_image_prepare_once(picture, png->data, png->len);
     return rc < 0 ? seal_error_wrap(rc, "seam strip %d", p->strip + 1) : 0;
 }
 
-int pdf_widgets_resolve(pdf_widgets *out, const seal_pdf *pdf, const seal_pdf_stamp_opts *opts)
+int pdf_widgets_resolve(pdf_widgets *out, const seal_pdf *pdf, const seal_stamp_plan *plan)
 {
     int rc = 0;
     pdf_widgets widgets = {NULL, 0, NULL, 0};
     memset(out, 0, sizeof *out);
-    if (opts->invisible)
+    if (plan->invisible)
         return 0;
 
-    seal_placement single = {opts->page,     opts->x_mm,      opts->y_mm,
-                             opts->width_mm, opts->height_mm, -1};
-    const seal_placement *list = opts->placements ? opts->placements : &single;
-    size_t n = opts->placements ? opts->n_placements : 1;
+    const seal_placement *list = plan->placements;
+    size_t n = plan->placements ? plan->n_placements : 0;
     SEAL_ENSURE(n > 0, SEAL_EINVAL, "a visible seal needs at least one placement");
     SEAL_ENSURE(n <= SEAL_PLACEMENTS_MAX, SEAL_EINVAL,
                 "one signature can show the seal at most %d times (asked: %zu)",
                 SEAL_PLACEMENTS_MAX, n);
 
-    widgets.n_pictures = 1 + (opts->strips ? opts->strips->count : 0);
+    widgets.n_pictures = 1 + (plan->strips ? plan->strips->count : 0);
     widgets.pictures = calloc(widgets.n_pictures, sizeof *widgets.pictures);
     widgets.items = calloc(n, sizeof *widgets.items);
     SEAL_ENSURE(widgets.pictures && widgets.items, SEAL_ENOMEM,
                 "out of memory for %zu seal placements", n);
     for (size_t i = 0; i < n; i++) {
-        SEAL_TRY(resolve_one(&widgets.items[i], &widgets, pdf, opts, &list[i]));
+        SEAL_TRY(resolve_one(&widgets.items[i], &widgets, pdf, plan, &list[i]));
         widgets.count++;
     }
     *out = widgets;
