@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <openssl/ecdsa.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,6 +505,50 @@ static void test_sm2_signed_by_openssl(void **state)
     g_free((char *)out);
 }
 
+/* A token that hands back SM2 as 64-byte r||s: stored DER all the same (GB/T 38540). */
+static void test_sm2_raw_signature_stored_as_der(void **state)
+{
+    fixture *f = *state;
+    const char *out = g_strdup(test_path(f->dir, "sm2-raw.ofd"));
+    seal_stamp_plan plan = plan_for(f, f->sm2.cert, out);
+    seal_pending_stamp p;
+    seal_buf der = SEAL_BUF_INIT, raw = SEAL_BUF_INIT, stored = SEAL_BUF_INIT;
+    seal_ses_signature *ses = NULL;
+
+    prepare(f, &plan, &p);
+    forget_live(&p);
+    sign_here(&p, f->sm2.signer, &der);
+    const unsigned char *q = der.data;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)der.len);
+    assert_non_null(es);
+    uint8_t rs[64];
+    assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), rs, 32), 32);
+    assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), rs + 32, 32), 32);
+    ECDSA_SIG_free(es);
+    assert_int_equal(seal_buf_set(&raw, rs, sizeof rs), 0);
+    finish(&p, &raw, NULL);
+    assert_verifies(out, "ses-v4");
+
+    char *cmd =
+        g_strdup_printf("unzip -p '%s' Doc_0/Signs/Sign_0/SignedValue.dat > '%s.dat'", out, out);
+    assert_int_equal(run(cmd), 0);
+    char *dat = g_strdup_printf("%s.dat", out);
+    read_bytes(dat, &stored);
+    assert_int_equal(seal_ses_signature_parse(&ses, stored.data, stored.len), 0);
+    assert_int_equal(ses->signature.data[0], 0x30);
+    assert_int_equal(ses->signature.len, der.len);
+    assert_memory_equal(ses->signature.data, der.data, der.len);
+
+    seal_ses_signature_free(ses);
+    pending_clear(&p);
+    seal_buf_clear(&der);
+    seal_buf_clear(&raw);
+    seal_buf_clear(&stored);
+    g_free(cmd);
+    g_free(dat);
+    g_free((char *)out);
+}
+
 /* RSA and ECDSA signers outside: `openssl pkeyutl -pkeyopt digest:sha256` over the digest
  * handed out. Our verifier accepts the result, and so does `openssl cms -verify` over
  * SignedValue.dat with Signature.xml as the detached content. */
@@ -600,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_rsa_from_saved_state),
         cmocka_unit_test(test_failures_keep_it_finishable),
         cmocka_unit_test(test_sm2_signed_by_openssl),
+        cmocka_unit_test(test_sm2_raw_signature_stored_as_der),
         cmocka_unit_test(test_rsa_and_ecdsa_signed_by_openssl),
         cmocka_unit_test(test_pdf_only_requests_refused),
     };

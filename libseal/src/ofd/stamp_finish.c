@@ -131,9 +131,12 @@ static int make_signed_value(seal_buf *out, const seal_pending_stamp *p, const o
                 "the stamp was prepared with a timestamp: finishing it needs a TSA");
     if (pp->type_seal) {
         SEAL_TRY(seal_buf_set(&parts.tbs, p->to_sign.data, p->to_sign.len));
-        SEAL_TRY(seal_buf_set(&parts.signature, sig, sig_len));
+        /* OFD-SEAL.md 3: written DER, also when a token handed back raw r||s; the timestamp
+         * covers the value as stored. */
+        SEAL_TRY(seal_sm2_signature_der(&parts.signature, sig, sig_len));
         if (p->timestamp)
-            SEAL_TRY(ofd_stamp_timestamp(&token, tsa, tsa_trust, sig, sig_len));
+            SEAL_TRY(ofd_stamp_timestamp(&token, tsa, tsa_trust, parts.signature.data,
+                                         parts.signature.len));
         SEAL_TRY(seal_ses_signature_encode(out, &parts, p->cert, token.len ? token.data : NULL,
                                            token.len));
     } else {
