@@ -1,7 +1,9 @@
 /* Writing a GB/T 38540 (v4) SES_Signature: the stamper (签章人) signs the seal, the time
  * and the digest of the OFD Signature.xml. Stamp flow: the OFD stamper hands the seal's
- * .esl bytes and SM3(Signature.xml); the result goes to SignedValue.dat. The encoding is
- * the one in OFD-SEAL.md sections 1-3. */
+ * .esl bytes and SM3(Signature.xml) to seal_ses_tbs_prepare when it prepares, and the
+ * TBS_Sign with the signature (made then or later, elsewhere) to seal_ses_signature_encode
+ * when it finishes; the result goes to SignedValue.dat. The encoding is the one in
+ * OFD-SEAL.md sections 1-3. */
 #include <seal/der.h>
 #include <seal/error.h>
 #include <seal/ses.h>
