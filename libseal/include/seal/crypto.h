@@ -162,6 +162,10 @@ int seal_signer_sign(const seal_signer *s, seal_buf *sig, const uint8_t *msg, si
 int seal_verify_digest_signature(X509 *cert, const uint8_t *digest, size_t digest_len,
                                  const uint8_t *sig, size_t sig_len);
 
+/* An SM2 signature as GM/T 0009 7.3 stores it (GB/T 38540, CMS): the 64-byte r||s some
+ * tokens return becomes DER SEQUENCE { r, s }; anything else is copied as it is. */
+int seal_sm2_signature_der(seal_buf *out, const uint8_t *sig, size_t len);
+
 /* Verifies a signature over `msg` made with `cert`'s key. `alg_oid` names the signature
  * algorithm (one of the SEAL_OID_* signature OIDs, or rsaEncryption with `md`); SM2
  * accepts DER and 64-byte raw r||s. 0 if valid, SEAL_ECRYPTO if not. */

@@ -131,9 +131,14 @@ typedef struct seal_ses_signed {
 
 void seal_ses_signed_clear(seal_ses_signed *s);
 
-/* Checks that the seal is a v4 SESeal (SEAL_EUNSUPPORTED otherwise) the stamper may use
- * at spec->time (seal_eseal_check_use), then encodes TBS_Sign and has the SM2 stamper
- * sign it. */
+/* The first of two phases (two-phase stamping: the signature is made elsewhere, later):
+ * checks that `stamper_cert` has an SM2 key and that the seal is a v4 SESeal
+ * (SEAL_EUNSUPPORTED otherwise) the stamper may use at spec->time (seal_eseal_check_use),
+ * then encodes TBS_Sign: the exact bytes the stamper signs. seal_ses_signature_encode is
+ * the second phase. */
+int seal_ses_tbs_prepare(seal_buf *tbs, const seal_ses_tbs_spec *spec, X509 *stamper_cert);
+
+/* Both phases' checks and TBS_Sign (seal_ses_tbs_prepare), signed by the SM2 stamper. */
 int seal_ses_sign(seal_ses_signed *out, const seal_ses_tbs_spec *spec, const seal_signer *stamper);
 
 /* SES_Signature { toSign, cert (the stamper's, DER), signatureAlgID SM2-with-SM3,

@@ -77,6 +77,13 @@ out:
     return rc;
 }
 
+int seal_sm2_signature_der(seal_buf *out, const uint8_t *sig, size_t len)
+{
+    if (!out || !sig || len == 0)
+        return seal_error_set(SEAL_EINVAL, "no SM2 signature");
+    return len == 64 ? sm2_raw_to_der(out, sig) : seal_buf_set(out, sig, len);
+}
+
 int seal_verify_signature(X509 *cert, const char *alg_oid, const EVP_MD *md, const uint8_t *msg,
                           size_t msg_len, const uint8_t *sig, size_t sig_len)
 {

@@ -4,9 +4,14 @@
  * SignedValue.dat is a CMS SignedData over Signature.xml. Both carry the seal (Seal.esl)
  * and one StampAnnot per placement, which is all a reader draws.
  *
- * Stamp flow: open (ofd-core, with limits) -> check the seal and that no signature locks
- * the document -> the new signature list (and OFD.xml when the document had none) ->
- * references over every file -> Signature.xml -> sign -> write the package atomically. */
+ * Prepare (the first of two phases, seal/doc.h): check the plan, the seal and that no
+ * signature locks the document -> the new signature list (and OFD.xml when the document
+ * had none) -> references over every file -> Signature.xml -> the bytes the signer signs
+ * (TBS_Sign, or the CMS signed attributes) -> the new package but SignedValue.dat, written
+ * beside the output. The signature is made elsewhere; stamp_finish.c completes the package.
+ * seal_ofd_stamp is both phases with a signer at hand. */
+#include "doc_ofd.h"
+#include "ofd_internal.h"
 #include "stamp_internal.h"
 
 #include <seal/cms.h>
@@ -29,14 +34,13 @@
  * caller's mistake, not rounding. */
 #define SIZE_TOLERANCE_MM 0.01
 
-/* Everything one stamp builds before writing; freed in one place. */
+/* Everything prepare builds; freed in one place. */
 typedef struct stamp_job {
-    const uint8_t *input; /* the input file, mapped read-only */
-    size_t input_len;
-    seal_ofd *doc;
+    seal_ofd *doc; /* the open input (the caller's) */
+    const seal_stamp_plan *plan;
     seal_eseal *seal; /* its der, the bytes given, is also what Seal.esl holds */
-    const seal_ofd_stamp_opts *opts;
     time_t when;
+    seal_key_alg alg;
     bool type_seal; /* Type=Seal (SM2, SES) or Type=Sign (CMS) */
 
     char *list_path; /* Signatures.xml */
@@ -50,7 +54,7 @@ typedef struct stamp_job {
     ofd_sig_annot *annots;
     size_t n_annots;
 
-    seal_buf list_xml, ofd_xml, signature_xml, signed_value;
+    seal_buf list_xml, ofd_xml, signature_xml;
     bool ofd_xml_changed;
     ofd_sig_ref *refs;
     size_t n_refs;
@@ -58,9 +62,6 @@ typedef struct stamp_job {
 
 static void job_clear(stamp_job *j)
 {
-    seal_ofd_free(j->doc);
-    if (j->input)
-        munmap((void *)j->input, j->input_len);
     seal_eseal_free(j->seal);
     g_free(j->list_path);
     g_free(j->sig_dir);
@@ -72,14 +73,13 @@ static void job_clear(stamp_job *j)
     seal_buf_clear(&j->list_xml);
     seal_buf_clear(&j->ofd_xml);
     seal_buf_clear(&j->signature_xml);
-    seal_buf_clear(&j->signed_value);
     g_free(j->refs);
 }
 
-/* The input is mapped once and everything reads it from there: the package reader, the
- * digests and the copy of unchanged entries all see the same bytes, without a system call
- * per entry. */
-static int map_input(stamp_job *j, const char *in)
+/* The one-phase stamp maps the input once and everything reads it from there: the package
+ * reader, the digests and the copy of unchanged entries all see the same bytes, without a
+ * system call per entry. */
+static int map_input(ofd_doc *d, const char *in)
 {
     int rc = 0;
     struct stat st;
@@ -91,8 +91,8 @@ static int map_input(stamp_job *j, const char *in)
     SEAL_ENSURE((uint64_t)st.st_size <= SIZE_MAX, SEAL_EUNSUPPORTED, "%s is too large", in);
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     SEAL_ENSURE(map != MAP_FAILED, SEAL_EIO, "cannot read %s: %s", in, strerror(errno));
-    j->input = map;
-    j->input_len = (size_t)st.st_size;
+    d->map = map;
+    d->map_len = (size_t)st.st_size;
 out:
     if (fd >= 0)
         close(fd);
@@ -113,9 +113,44 @@ static int check_args(const char *in, const char *out, const seal_signer *signer
                               in);
     if (opts->mode != SEAL_OFD_STAMP_CONTINUE && opts->mode != SEAL_OFD_STAMP_LOCK)
         return seal_error_set(SEAL_EINVAL, "unknown stamp mode %d", (int)opts->mode);
-    if (!opts->placements || opts->n_placements == 0)
+    return 0;
+}
+
+/* True when `path` is the file open at `fd`. */
+static bool is_open_file(int fd, const char *path)
+{
+    struct stat a, b;
+    return fd >= 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+/* What an OFD signature can be asked for. The PDF signature dictionary and MDP have no
+ * place in GB/T 33190 18: a Signature.xml names no reason or location, and the only lock is
+ * a signature over the signature list (plan->lock, OFD-SEAL.md 5). */
+static int check_plan(const ofd_doc *d, const seal_stamp_plan *plan)
+{
+    if (!plan || !plan->output || !plan->cert)
+        return seal_error_set(SEAL_EINVAL, "missing output or signing certificate");
+    if (plan->invisible || plan->reason || plan->location)
+        return seal_error_set(SEAL_EUNSUPPORTED, "an OFD seal is always shown and OFD "
+                                                 "signatures record no reason or location");
+    if (plan->certify || plan->lock_fields)
+        return seal_error_set(SEAL_EUNSUPPORTED,
+                              "certification and form-field locks are PDF signatures' (DocMDP, "
+                              "FieldMDP); an OFD signature can lock the signature list instead");
+    if (plan->qr_url)
+        return seal_error_set(SEAL_EUNSUPPORTED, "a QR code beside the seal is drawn on PDF pages "
+                                                 "only; an OFD seal shows its own picture");
+    if (!plan->esl || plan->esl_len == 0)
+        return seal_error_set(SEAL_EINVAL, "no seal (.esl) to stamp with");
+    if (is_open_file(d->fd, plan->output))
+        return seal_error_set(SEAL_EINVAL,
+                              "the output must be a new file, not the input (%s): the input is "
+                              "never modified",
+                              d->name);
+    if (!plan->placements || plan->n_placements == 0)
         return seal_error_set(SEAL_EINVAL, "say where the seal goes: no placement given");
-    if (opts->n_placements > SEAL_PLACEMENTS_MAX)
+    if (plan->n_placements > SEAL_PLACEMENTS_MAX)
         return seal_error_set(SEAL_EINVAL, "one signature can show the seal at most %d times",
                               SEAL_PLACEMENTS_MAX);
     return 0;
@@ -205,7 +240,7 @@ static int make_annot(stamp_job *j, const seal_placement *p, ofd_sig_annot *a)
     int rc = 0;
     const seal_ofd_page *page = NULL;
     double seal_w = (double)j->seal->width_mm, seal_h = (double)j->seal->height_mm;
-    const seal_seam_strips *strips = j->opts->strips;
+    const seal_seam_strips *strips = j->plan->strips;
 
     SEAL_TRY(seal_ofd_page_get(j->doc, p->page, &page));
     const seal_ofd_box *box = &page->physical_box;
@@ -258,13 +293,13 @@ out:
 static int make_annots(stamp_job *j)
 {
     int rc = 0;
-    size_t n = j->opts->n_placements;
+    size_t n = j->plan->n_placements;
     j->annots = g_new0(ofd_sig_annot, n);
     j->annot_ids = g_malloc0_n(n, sizeof *j->annot_ids);
     ofd_ids_init(&j->ids, j->doc);
     SEAL_TRY(ofd_ids_take(&j->ids, j->sig_id));
     for (size_t i = 0; i < n; i++) {
-        SEAL_TRY(make_annot(j, &j->opts->placements[i], &j->annots[i]));
+        SEAL_TRY(make_annot(j, &j->plan->placements[i], &j->annots[i]));
         SEAL_TRY(ofd_ids_take(&j->ids, j->annot_ids[i]));
         j->annots[i].id = j->annot_ids[i];
         j->n_annots++;
@@ -283,14 +318,14 @@ static int make_list_and_ofd_xml(stamp_job *j)
     seal_slice old, ofd_xml;
 
     if (j->list_is_new) {
-        SEAL_TRY(ofd_signatures_xml_add(&j->list_xml, NULL, &entry, j->opts->limits));
+        SEAL_TRY(ofd_signatures_xml_add(&j->list_xml, NULL, &entry, &j->doc->limits));
         /* GB/T 33190 7.3 (OFD.xml): the document body names its signature list. */
         SEAL_TRY(seal_ofd_entry_read(j->doc, "OFD.xml", &ofd_xml));
-        SEAL_TRY(ofd_ofd_xml_add_signatures(&j->ofd_xml, ofd_xml, list_loc, j->opts->limits));
+        SEAL_TRY(ofd_ofd_xml_add_signatures(&j->ofd_xml, ofd_xml, list_loc, &j->doc->limits));
         j->ofd_xml_changed = true;
     } else {
         SEAL_TRY(seal_ofd_entry_read(j->doc, j->list_path, &old));
-        SEAL_TRY(ofd_signatures_xml_add(&j->list_xml, &old, &entry, j->opts->limits));
+        SEAL_TRY(ofd_signatures_xml_add(&j->list_xml, &old, &entry, &j->doc->limits));
     }
 out:
     g_free(base_loc);
@@ -311,7 +346,7 @@ static int digest_of(ofd_sig_ref *ref, const seal_buf *bytes)
 static int make_references(stamp_job *j)
 {
     int rc = 0;
-    bool cover_list = j->opts->mode == SEAL_OFD_STAMP_LOCK;
+    bool cover_list = j->plan->lock;
     size_t n_entries = seal_ofd_entry_count(j->doc);
     j->refs = g_new0(ofd_sig_ref, n_entries + 2);
     for (size_t i = 0; i < n_entries; i++) {
@@ -352,11 +387,11 @@ static const char *signature_method(seal_key_alg alg)
     }
 }
 
-static int make_signature_xml(stamp_job *j, const seal_signer *signer)
+static int make_signature_xml(stamp_job *j)
 {
     ofd_sig_info info = {.provider_name = "sealsvc",
                          .provider_version = SEAL_VERSION,
-                         .signature_method = signature_method(seal_signer_alg(signer)),
+                         .signature_method = signature_method(j->alg),
                          .time = j->when,
                          .check_method = SEAL_OID_SM3,
                          .refs = j->refs,
@@ -368,58 +403,48 @@ static int make_signature_xml(stamp_job *j, const seal_signer *signer)
     return ofd_signature_xml_write(&j->signature_xml, &info);
 }
 
-/* Type=Seal (OFD-SEAL.md 2): dataHash = SM3(Signature.xml), the stamper signs TBS_Sign.
- * With a TSA, GB/T 38540's timeStamp field holds an RFC 3161 token over the signature
- * value: the content of the signature BIT STRING (OFD-SEAL.md 1). */
-static int sign_seal(stamp_job *j, const seal_signer *signer)
+/* What the signer signs. Type=Seal (OFD-SEAL.md 2): DER(TBS_Sign) whose dataHash is
+ * SM3(Signature.xml). Type=Sign (OFD-SEAL.md 4): the signed attributes of a CMS whose
+ * message-digest is the digest of Signature.xml with the signer's algorithm (SHA-256 for
+ * RSA and ECDSA). */
+static int make_to_sign(stamp_job *j, seal_buf *to_sign)
 {
     int rc = 0;
-    seal_ses_signed parts = {SEAL_BUF_INIT, SEAL_BUF_INIT};
-    seal_buf token = SEAL_BUF_INIT;
     uint8_t hash[EVP_MAX_MD_SIZE];
     size_t hash_len = 0;
-    char *property = g_strconcat("/", j->sig_xml_path, NULL);
+    char *property = NULL;
 
-    SEAL_TRY(seal_digest(EVP_sm3(), j->signature_xml.data, j->signature_xml.len, hash, &hash_len));
-    seal_ses_tbs_spec spec = {.seal = j->seal,
-                              .time = j->when,
-                              .data_hash = hash,
-                              .data_hash_len = hash_len,
-                              .property_info = property};
-    SEAL_TRY(seal_ses_sign(&parts, &spec, signer));
-    if (j->opts->tsa)
-        SEAL_TRY(ofd_stamp_timestamp(&token, j->opts->tsa, j->opts->tsa_trust, parts.signature.data,
-                                     parts.signature.len));
-    SEAL_TRY(seal_ses_signature_encode(&j->signed_value, &parts, seal_signer_cert(signer),
-                                       token.len ? token.data : NULL, token.len));
+    if (j->type_seal) {
+        SEAL_TRY(
+            seal_digest(EVP_sm3(), j->signature_xml.data, j->signature_xml.len, hash, &hash_len));
+        property = g_strconcat("/", j->sig_xml_path, NULL);
+        seal_ses_tbs_spec spec = {.seal = j->seal,
+                                  .time = j->when,
+                                  .data_hash = hash,
+                                  .data_hash_len = hash_len,
+                                  .property_info = property};
+        SEAL_TRY(seal_ses_tbs_prepare(to_sign, &spec, j->plan->cert));
+    } else {
+        SEAL_TRY(seal_digest(seal_digest_for_alg(j->alg), j->signature_xml.data,
+                             j->signature_xml.len, hash, &hash_len));
+        SEAL_TRY(seal_cms_signed_attrs(to_sign, j->plan->cert, hash, hash_len));
+    }
 out:
-    seal_buf_clear(&token);
-    seal_ses_signed_clear(&parts);
     g_free(property);
     return rc;
 }
 
-/* Type=Sign (OFD-SEAL.md 4): the signer's native CMS whose message-digest attribute is the
- * digest of Signature.xml with the signer's algorithm (SHA-256 for RSA and ECDSA); with a
- * TSA, a signature-time-stamp as PAdES B-T has. */
-static int sign_cms(stamp_job *j, const seal_signer *signer)
+/* The new package but SignedValue.dat, in a new file beside the output (mode 0600, the
+ * output's temporary name), and what stamp_finish.c needs to complete it: its central
+ * directory and the digest of everything before it. */
+static int write_prepared(stamp_job *j, seal_outfile *of, ofd_prepared *pp, const EVP_MD *md)
 {
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    size_t digest_len = 0;
     int rc = 0;
-    SEAL_TRY(seal_digest(seal_signer_md(signer), j->signature_xml.data, j->signature_xml.len,
-                         digest, &digest_len));
-    SEAL_TRY(seal_cms_sign_detached(&j->signed_value, signer, digest, digest_len));
-    if (j->opts->tsa)
-        SEAL_TRY(ofd_stamp_timestamp_cms(&j->signed_value, j->opts->tsa, j->opts->tsa_trust));
-out:
-    return rc;
-}
-
-static int write_output(stamp_job *j, const char *out)
-{
-    ofd_new_file replaced[2], added[4];
+    ofd_new_file replaced[2], added[3];
     size_t n_replaced = 0, n_added = 0;
+    void *map = MAP_FAILED;
+    struct stat st;
+
     if (j->ofd_xml_changed)
         replaced[n_replaced++] = (ofd_new_file){"OFD.xml", &j->ofd_xml, true};
     if (j->list_is_new)
@@ -428,23 +453,73 @@ static int write_output(stamp_job *j, const char *out)
         replaced[n_replaced++] = (ofd_new_file){j->list_path, &j->list_xml, true};
     added[n_added++] = (ofd_new_file){j->seal_path, &j->seal->der, false};
     added[n_added++] = (ofd_new_file){j->sig_xml_path, &j->signature_xml, true};
-    added[n_added++] = (ofd_new_file){j->signed_value_path, &j->signed_value, false};
-    return ofd_stamp_write_package(j->doc, out, replaced, n_replaced, added, n_added, j->when);
+    SEAL_TRY(seal_outfile_open(of, j->plan->output));
+    SEAL_TRY(ofd_stamp_write_zip(j->doc, of, replaced, n_replaced, added, n_added, j->when));
+
+    SEAL_ENSURE(fstat(of->fd, &st) == 0 && st.st_size > 0, SEAL_EIO, "cannot read back %s: %s",
+                of->tmp, strerror(errno));
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, of->fd, 0);
+    SEAL_ENSURE(map != MAP_FAILED, SEAL_EIO, "cannot read back %s: %s", of->tmp, strerror(errno));
+    SEAL_TRY(ofd_tail_read(pp, map, (size_t)st.st_size, j->seal_path));
+    pp->type_seal = j->type_seal;
+    pp->signed_value_path = g_strdup(j->signed_value_path);
+    pp->prefix_md = EVP_MD_CTX_new();
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    bool hashed = pp->prefix_md && copy && EVP_DigestInit_ex(pp->prefix_md, md, NULL) &&
+                  EVP_DigestUpdate(pp->prefix_md, map, pp->cd_offset) &&
+                  EVP_MD_CTX_copy_ex(copy, pp->prefix_md) &&
+                  EVP_DigestFinal_ex(copy, pp->prefix_digest, &len);
+    EVP_MD_CTX_free(copy);
+    SEAL_ENSURE(hashed, SEAL_ECRYPTO, "cannot hash the prepared package");
+    pp->prefix_digest_len = len;
+out:
+    if (map != MAP_FAILED)
+        munmap(map, (size_t)st.st_size);
+    return rc;
 }
 
-/* The package as it was read (mapped) and as it was written (read back); when that fails
- * the new package is removed, as if it had never been written. */
-static int output_digests(seal_stamp_digests *d, const EVP_MD *md, const stamp_job *j,
-                          const char *out)
+int ofd_doc_prepare(void *impl, const seal_stamp_plan *plan, seal_pending_stamp *p)
 {
-    size_t before = 0, after = 0;
-    d->md = md;
-    int rc = seal_digest(md, j->input, j->input_len, d->before, &before);
-    if (rc == 0)
-        rc = seal_digest_file(md, out, d->after, &after);
-    if (rc < 0)
-        unlink(out);
-    d->len = before;
+    int rc = 0;
+    ofd_doc *d = impl;
+    stamp_job j = {.doc = d->ofd, .plan = plan};
+    seal_outfile of = SEAL_OUTFILE_INIT;
+    ofd_prepared *pp = g_new0(ofd_prepared, 1);
+
+    SEAL_TRY(check_plan(d, plan));
+    j.when = plan->signing_time ? plan->signing_time : time(NULL);
+    j.alg = seal_key_alg_of(X509_get0_pubkey(plan->cert));
+    j.type_seal = j.alg == SEAL_ALG_SM2;
+    SEAL_TRY(seal_eseal_parse(&j.seal, plan->esl, plan->esl_len));
+    SEAL_ENSURE(j.seal->width_mm > 0 && j.seal->height_mm > 0, SEAL_EFORMAT,
+                "the seal's picture has no size (%ld x %ld mm)", j.seal->width_mm,
+                j.seal->height_mm);
+    SEAL_TRY(seal_eseal_check_use(j.seal, plan->cert, j.when));
+
+    SEAL_TRY(choose_paths(&j));
+    SEAL_TRY(check_not_locked(&j));
+    SEAL_TRY(make_annots(&j));
+    SEAL_TRY(make_list_and_ofd_xml(&j));
+    SEAL_TRY(make_references(&j));
+    SEAL_TRY(make_signature_xml(&j));
+    SEAL_TRY(make_to_sign(&j, &p->to_sign));
+
+    /* The record a platform keeps (DESIGN.md "The stamp flow"): the input as it was read,
+     * with the signature's own digest. */
+    p->digests.md = seal_digest_for_alg(j.alg);
+    SEAL_TRY(seal_digest(p->digests.md, d->map, d->map_len, p->digests.before, &p->digests.len));
+    SEAL_TRY(write_prepared(&j, &of, pp, p->digests.md));
+    SEAL_TRY(ofd_prepared_encode(&p->state, pp));
+    p->prepared = g_strdup(of.tmp);
+    free(of.tmp);
+    of.tmp = NULL; /* kept: finish completes it */
+    p->live = pp;
+    pp = NULL;
+out:
+    seal_outfile_abort(&of);
+    ofd_prepared_free(pp);
+    job_clear(&j);
     return rc;
 }
 
@@ -452,37 +527,50 @@ int seal_ofd_stamp(const char *in, const char *out, const seal_signer *signer, c
                    size_t seal_len, const seal_ofd_stamp_opts *opts)
 {
     int rc = 0;
-    stamp_job j = {.opts = opts};
+    ofd_doc d = {.fd = -1, .name = (char *)in};
+    seal_pending_stamp p = {0};
+    seal_buf sig = SEAL_BUF_INIT;
 
     SEAL_TRY(check_args(in, out, signer, seal, seal_len, opts));
-    j.when = opts->signing_time ? opts->signing_time : time(NULL);
-    j.type_seal = seal_signer_alg(signer) == SEAL_ALG_SM2;
-
-    SEAL_TRY(seal_eseal_parse(&j.seal, seal, seal_len));
-    SEAL_ENSURE(j.seal->width_mm > 0 && j.seal->height_mm > 0, SEAL_EFORMAT,
-                "the seal's picture has no size (%ld x %ld mm)", j.seal->width_mm,
-                j.seal->height_mm);
-    SEAL_TRY(seal_eseal_check_use(j.seal, seal_signer_cert(signer), j.when));
-
-    SEAL_TRY(map_input(&j, in));
-    rc = seal_ofd_open_mem(&j.doc, j.input, j.input_len, opts->limits);
+    SEAL_TRY(map_input(&d, in));
+    rc = seal_ofd_open_mem(&d.ofd, d.map, d.map_len, opts->limits);
     if (rc < 0)
         SEAL_TRY(seal_error_wrap(rc, "%s", in));
-    SEAL_TRY(choose_paths(&j));
-    SEAL_TRY(check_not_locked(&j));
-    SEAL_TRY(make_annots(&j));
-    SEAL_TRY(make_list_and_ofd_xml(&j));
-    SEAL_TRY(make_references(&j));
-    SEAL_TRY(make_signature_xml(&j, signer));
-    if (j.type_seal)
-        SEAL_TRY(sign_seal(&j, signer));
-    else
-        SEAL_TRY(sign_cms(&j, signer));
-    SEAL_TRY(write_output(&j, out));
-    if (opts->digests)
-        SEAL_TRY(output_digests(opts->digests, seal_signer_md(signer), &j, out));
+
+    seal_stamp_plan plan = {.placements = opts->placements,
+                            .n_placements = opts->n_placements,
+                            .strips = opts->strips,
+                            .esl = seal,
+                            .esl_len = seal_len,
+                            .lock = opts->mode == SEAL_OFD_STAMP_LOCK,
+                            .signing_time = opts->signing_time,
+                            .cert = seal_signer_cert(signer),
+                            .chain = seal_signer_chain(signer),
+                            .max_signature_len = seal_signer_max_sig_len(signer),
+                            .timestamp = opts->tsa != NULL,
+                            .output = out};
+    p.output = g_strdup(out);
+    p.alg = seal_signer_alg(signer);
+    p.cert = plan.cert;
+    p.chain = plan.chain;
+    p.timestamp = plan.timestamp;
+    SEAL_TRY(ofd_doc_prepare(&d, &plan, &p));
+    SEAL_TRY(seal_signer_digest(signer, p.to_sign.data, p.to_sign.len, p.digest, &p.digest_len));
+    SEAL_TRY(seal_signer_sign_digest(signer, &sig, p.digest, p.digest_len));
+    seal_stamp_finish_opts finish = {.tsa = opts->tsa, .tsa_trust = opts->tsa_trust};
+    SEAL_TRY(ofd_doc_finish(&p, sig.data, sig.len, &finish, opts->digests));
 out:
-    job_clear(&j);
+    if (rc < 0)
+        ofd_doc_abandon(&p);
+    ofd_doc_live_free(p.live);
+    g_free(p.output);
+    g_free(p.prepared);
+    seal_buf_clear(&p.to_sign);
+    seal_buf_clear(&p.state);
+    seal_buf_clear(&sig);
+    seal_ofd_free(d.ofd);
+    if (d.map)
+        munmap((void *)d.map, d.map_len);
     return rc;
 }
 

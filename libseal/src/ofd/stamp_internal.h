@@ -87,11 +87,42 @@ typedef struct ofd_new_file {
 /* SM3 of the stored (uncompressed) bytes of each entry refs[i].path names, streamed from
  * the package; references that already have a digest are left as they are. */
 int ofd_stamp_digest_entries(seal_ofd *doc, ofd_sig_ref *refs, size_t n);
-/* Writes `out` atomically: every entry of the package in its order, copied as stored
- * unless `replaced` has new bytes for it, then the `added` files. */
-int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,
-                            size_t n_replaced, const ofd_new_file *added, size_t n_added,
-                            time_t mtime);
+/* Writes a zip archive into `of` (open, not committed): every entry of the package in its
+ * order, copied as stored unless `replaced` has new bytes for it, then the `added` files. */
+int ofd_stamp_write_zip(seal_ofd *doc, seal_outfile *of, const ofd_new_file *replaced,
+                        size_t n_replaced, const ofd_new_file *added, size_t n_added, time_t mtime);
+
+/* ---- two-phase stamping: what prepare (stamp.c) leaves for finish (stamp_finish.c) ---- */
+
+/* APPNOTE 4.3.12: a central directory header before its name, extra field and comment. */
+#define OFD_CENTRAL_LEN 46
+
+/* The prepared package (every file of the new package but SignedValue.dat, written at
+ * p->prepared) and how to complete it: p->state holds it encoded, p->live decoded. */
+typedef struct ofd_prepared {
+    bool type_seal;          /* SignedValue.dat is an SES_Signature (else a CMS) */
+    char *signed_value_path; /* its package path */
+    uint64_t cd_offset;      /* where the prepared package's central directory starts */
+    uint16_t n_entries;
+    seal_buf central;                        /* that directory, as written */
+    uint8_t entry_template[OFD_CENTRAL_LEN]; /* Seal.esl's header in it */
+    /* The pending stamp's digest (digests.md) of the bytes before cd_offset, which finish
+     * keeps: a changed prepared file is refused rather than completed. */
+    uint8_t prefix_digest[EVP_MAX_MD_SIZE];
+    size_t prefix_digest_len;
+    EVP_MD_CTX *prefix_md; /* live only: that digest still open, so finish reads nothing */
+} ofd_prepared;
+
+void ofd_prepared_free(ofd_prepared *pp);
+int ofd_prepared_encode(seal_buf *state, const ofd_prepared *pp);
+int ofd_prepared_decode(ofd_prepared **out, const uint8_t *state, size_t len);
+
+/* From the prepared package `file` just written: its central directory, and the header
+ * of the entry `template_path` (Seal.esl) that SignedValue.dat's will copy. */
+int ofd_tail_read(ofd_prepared *pp, const uint8_t *file, size_t len, const char *template_path);
+/* What goes at pp->cd_offset to complete the package: SignedValue.dat's local header and
+ * bytes, the central directory with its entry added, and the end record. */
+int ofd_tail_make(seal_buf *tail, const ofd_prepared *pp, const seal_buf *signed_value);
 
 /* Trusted time for a new signature (stamp_time.c): a token from `tsa` over `value` (the
  * signature value), its TSA chained at genTime when `trust` is given. *out receives the

@@ -1,7 +1,8 @@
-/* The stamper's output package. Every entry the stamp does not change is copied as its
- * compressed bytes, with its compression method, CRC and time, so it stays byte-identical;
- * changed and new entries follow; the file appears only complete (seal_outfile: a
- * temporary file, fsync, rename). Reads through the package handle ofd-core opened; writes through
+/* The stamper's package. Every entry the stamp does not change is copied as its compressed
+ * bytes, with its compression method, CRC and time, so it stays byte-identical; changed and
+ * new entries follow. Written into the prepared file of a two-phase stamp (stamp.c), which
+ * finish completes with SignedValue.dat and renames (stamp_finish.c), so the output appears
+ * only complete. Reads through the package handle ofd-core opened; writes through
  * stamp_sink.c. */
 #include "ofd_internal.h"
 #include "stamp_internal.h"
@@ -70,18 +71,14 @@ static int copy_entry(zip_t *dst, zip_t *src_zip, zip_uint64_t index, const char
     return 0;
 }
 
-int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *replaced,
-                            size_t n_replaced, const ofd_new_file *added, size_t n_added,
-                            time_t mtime)
+int ofd_stamp_write_zip(seal_ofd *doc, seal_outfile *of, const ofd_new_file *replaced,
+                        size_t n_replaced, const ofd_new_file *added, size_t n_added, time_t mtime)
 {
     int rc = 0;
     zip_t *dst = NULL;
     ofd_sink sink = {.fd = -1};
-    seal_outfile of = SEAL_OUTFILE_INIT;
 
-    SEAL_TRY(seal_outfile_open(&of, out));
-    SEAL_TRY(ofd_sink_open(&sink, &of, &dst));
-
+    SEAL_TRY(ofd_sink_open(&sink, of, &dst));
     zip_int64_t count = zip_get_num_entries(doc->zip, 0);
     for (zip_uint64_t i = 0; count > 0 && i < (zip_uint64_t)count; i++) {
         const char *name = zip_get_name(doc->zip, i, ZIP_FL_ENC_RAW);
@@ -98,13 +95,11 @@ int ofd_stamp_write_package(seal_ofd *doc, const char *out, const ofd_new_file *
         SEAL_TRY(add_bytes(dst, &added[i], mtime));
     }
     if (zip_close(dst) < 0)
-        SEAL_FAIL(SEAL_EIO, "cannot write the output %s: %s", out, zip_strerror(dst));
+        SEAL_FAIL(SEAL_EIO, "cannot write the output %s: %s", of->path, zip_strerror(dst));
     dst = NULL;
-    SEAL_TRY(seal_outfile_commit(&of, 0644));
 out:
     if (dst)
         zip_discard(dst);
     ofd_sink_clear(&sink);
-    seal_outfile_abort(&of);
     return rc;
 }

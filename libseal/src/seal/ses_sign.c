@@ -1,7 +1,9 @@
 /* Writing a GB/T 38540 (v4) SES_Signature: the stamper (签章人) signs the seal, the time
  * and the digest of the OFD Signature.xml. Stamp flow: the OFD stamper hands the seal's
- * .esl bytes and SM3(Signature.xml); the result goes to SignedValue.dat. The encoding is
- * the one in OFD-SEAL.md sections 1-3. */
+ * .esl bytes and SM3(Signature.xml) to seal_ses_tbs_prepare when it prepares, and the
+ * TBS_Sign with the signature (made then or later, elsewhere) to seal_ses_signature_encode
+ * when it finishes; the result goes to SignedValue.dat. The encoding is the one in
+ * OFD-SEAL.md sections 1-3. */
 #include <seal/der.h>
 #include <seal/error.h>
 #include <seal/ses.h>
@@ -92,25 +94,37 @@ int seal_eseal_check_use(const seal_eseal *e, X509 *cert, time_t when)
     return 0;
 }
 
-int seal_ses_sign(seal_ses_signed *out, const seal_ses_tbs_spec *spec, const seal_signer *stamper)
+int seal_ses_tbs_prepare(seal_buf *tbs, const seal_ses_tbs_spec *spec, X509 *stamper_cert)
 {
     int rc = 0;
-    seal_ses_signed s = {SEAL_BUF_INIT, SEAL_BUF_INIT};
+    EVP_PKEY *key = stamper_cert ? X509_get0_pubkey(stamper_cert) : NULL;
+    seal_key_alg alg = key ? seal_key_alg_of(key) : SEAL_ALG_UNKNOWN;
 
-    SEAL_ENSURE(out && spec && spec->seal && stamper, SEAL_EINVAL, "nothing to sign");
+    SEAL_ENSURE(tbs && spec && spec->seal && stamper_cert, SEAL_EINVAL, "nothing to sign");
     /* GB/T 38540: with SM2 the digest is SM3 and signatureAlgID SM2-with-SM3; the v4
      * structure we write names that algorithm (OFD-SEAL.md 1, 3). */
-    SEAL_ENSURE(seal_signer_alg(stamper) == SEAL_ALG_SM2, SEAL_EUNSUPPORTED,
+    SEAL_ENSURE(alg == SEAL_ALG_SM2, SEAL_EUNSUPPORTED,
                 "a GB/T 38540 signature is made with an SM2 key; this key is %s",
-                seal_key_alg_name(seal_signer_alg(stamper)));
+                seal_key_alg_name(alg));
     SEAL_ENSURE(spec->seal->version == 4, SEAL_EUNSUPPORTED,
                 "the seal is a v%d SESeal; stamping writes v4 signatures, which need a v4 seal "
                 "(GB/T 38540)",
                 spec->seal->version);
     /* The checks a verifier makes (OFD-SEAL.md 6, step 5), made before signing so that we
      * never produce a signature the verifier must reject. */
-    SEAL_TRY(seal_eseal_check_use(spec->seal, seal_signer_cert(stamper), spec->time));
-    SEAL_TRY(seal_ses_tbs_encode(&s.tbs, spec));
+    SEAL_TRY(seal_eseal_check_use(spec->seal, stamper_cert, spec->time));
+    SEAL_TRY(seal_ses_tbs_encode(tbs, spec));
+out:
+    return rc;
+}
+
+int seal_ses_sign(seal_ses_signed *out, const seal_ses_tbs_spec *spec, const seal_signer *stamper)
+{
+    int rc = 0;
+    seal_ses_signed s = {SEAL_BUF_INIT, SEAL_BUF_INIT};
+
+    SEAL_ENSURE(out && spec && spec->seal && stamper, SEAL_EINVAL, "nothing to sign");
+    SEAL_TRY(seal_ses_tbs_prepare(&s.tbs, spec, seal_signer_cert(stamper)));
     /* OFD-SEAL.md 2: the stamper signs DER(TBS_Sign) as stored, tag and length included. */
     SEAL_TRY(seal_signer_sign(stamper, &s.signature, s.tbs.data, s.tbs.len));
     seal_ses_signed_clear(out);
