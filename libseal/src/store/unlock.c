@@ -61,15 +61,20 @@ static int wrong_pin(seal_store *st, const char *id, const char *token_says)
         if (rc < 0)
             return rc;
     }
-    char whose[300] = "";
+    if (token_says && left <= 0)
+        return seal_error_set(SEAL_EAUTH,
+                              "%s; seal %s is now locked after %d wrong PINs and an "
+                              "administrator must unlock it",
+                              token_says, id, SEAL_STORE_MAX_PIN_FAILURES);
     if (token_says)
-        snprintf(whose, sizeof whose, " (%s)", token_says);
+        return seal_error_set(SEAL_EAUTH, "%s (seal %s: %d %s left)", token_says, id, left,
+                              left == 1 ? "try" : "tries");
     if (left <= 0)
         return seal_error_set(SEAL_EAUTH,
-                              "wrong PIN for seal %s%s; it is now locked after %d wrong PINs and "
+                              "wrong PIN for seal %s; it is now locked after %d wrong PINs and "
                               "an administrator must unlock it",
-                              id, whose, SEAL_STORE_MAX_PIN_FAILURES);
-    return seal_error_set(SEAL_EAUTH, "wrong PIN for seal %s%s (%d %s left)", id, whose, left,
+                              id, SEAL_STORE_MAX_PIN_FAILURES);
+    return seal_error_set(SEAL_EAUTH, "wrong PIN for seal %s (%d %s left)", id, left,
                           left == 1 ? "try" : "tries");
 }
 
