@@ -190,6 +190,18 @@ grep -q "token SealToken holds no private key labelled seal-ec" "$LOGS/no-key.er
 sqlite3 "$DATA/sealsvc.db" "SELECT count(*) FROM seal WHERE id IN ('tk-sm2', 'tk-pin', 'tk-x')" | grep -qx 0 ||
     fail "a refused seal make stored a seal"
 
+# --- a database of schema version 1 (before key_uri) is brought up to 2 when opened, and
+# its seals still stamp
+cp -r "$DATA" "$WORK/v1"
+sqlite3 "$WORK/v1/sealsvc.db" "DELETE FROM seal WHERE key_uri IS NOT NULL; ALTER TABLE seal DROP COLUMN key_uri;
+    DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (1);"
+V1_SEAL=$(seal_of rsa id official); V1_PIN=$(seal_of rsa pin official)
+"$SEALSVC" --data "$WORK/v1" stamp "$PDF" "$WORK/v1.pdf" --seal "$V1_SEAL" --pin "$V1_PIN" --page 1 --at 100,100 \
+    >/dev/null 2>"$WORK/v1.err" || fail "a stamp on a version 1 database: $(cat "$WORK/v1.err")"
+[ "$(sqlite3 "$WORK/v1/sealsvc.db" "SELECT max(version) FROM schema_version")" = 2 ] || fail "the version 1 database was not migrated"
+[ "$(sqlite3 "$WORK/v1/sealsvc.db" "SELECT count(*) FROM pragma_table_info('seal') WHERE name = 'key_uri'")" = 1 ] ||
+    fail "the migrated database has no key_uri"
+
 # --- no PIN anywhere: outputs, logs, the audit trail, the database, the token's config
 "$SEALSVC" --data "$DATA" audit list >"$LOGS/audit.txt"
 for pin in "$PIN" "$WRONG" "$SO_PIN"; do
