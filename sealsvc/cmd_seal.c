@@ -1,12 +1,14 @@
-/* `sealsvc seal`: make a GB/T 38540 seal for an institution (`make`), list the seals of a
- * data directory (`list`), and show what a .esl file holds and whether its maker
- * signature verifies (`show`). Seals made here are what `sealsvc stamp` later unlocks
- * with their PIN. */
+/* `sealsvc seal`: make a GB/T 38540 seal for an institution (`make`, with a key from a
+ * file or on a PKCS#11 token), list the seals of a data directory (`list`), and show what
+ * a .esl file holds and whether its maker signature verifies (`show`). Seals made here
+ * are what `sealsvc stamp` later unlocks with their PIN. */
 #include "cli.h"
 
+#include <seal/ca.h>
 #include <seal/error.h>
 #include <seal/idnum.h>
 #include <seal/image.h>
+#include <seal/pki.h>
 #include <seal/ses.h>
 #include <seal/store.h>
 
@@ -24,6 +26,8 @@
 #define PNG_MAX_BYTES   (8u * 1024 * 1024)
 #define KEK_MAX_BYTES   4096
 #define SECONDS_PER_DAY 86400
+#define CLOCK_SKEW      300 /* seconds certificates start in the past, for slow clocks */
+#define TOKEN_CERT_DAYS 730 /* a token seal's certificate: 2 years, as the demo's signers */
 
 static void format_time(char out[32], time_t t, bool with_clock)
 {
@@ -333,6 +337,8 @@ typedef struct make_options {
     const char *code;
     const char *holder_name;
     const char *holder_id;
+    const char *pkcs11_uri;
+    const char *key_type;
     double width_mm, height_mm;
     long valid_days;
 } make_options;
@@ -350,6 +356,9 @@ typedef struct make_state {
     seal_record record;
     char *esl_path;
     char *png_path;
+    X509 *ca_cert; /* the issuing CA, for a key on a token */
+    EVP_PKEY *ca_key;
+    bool key_generated;
 } make_state;
 
 static void make_state_clear(make_state *m)
@@ -365,6 +374,8 @@ static void make_state_clear(make_state *m)
     seal_record_clear(&m->record);
     g_free(m->esl_path);
     g_free(m->png_path);
+    X509_free(m->ca_cert);
+    EVP_PKEY_free(m->ca_key);
 }
 
 static time_t asn1_to_time(const ASN1_TIME *t)
@@ -442,6 +453,79 @@ out:
     sk_X509_pop_free(bundled_chain, X509_free);
     sk_X509_pop_free(ca, X509_free);
     g_free(ca_path);
+    return rc;
+}
+
+/* The first URI of a certificate's CRL distribution point (RFC 5280 4.2.1.13); caller
+ * frees with g_free. NULL when there is none. */
+static char *crl_url_of(X509 *cert)
+{
+    char *url = NULL;
+    STACK_OF(DIST_POINT) *points = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+    for (int i = 0; !url && i < sk_DIST_POINT_num(points); i++) {
+        DIST_POINT_NAME *name = sk_DIST_POINT_value(points, i)->distpoint;
+        for (int j = 0;
+             !url && name && name->type == 0 && j < sk_GENERAL_NAME_num(name->name.fullname); j++) {
+            GENERAL_NAME *g = sk_GENERAL_NAME_value(name->name.fullname, j);
+            if (g->type == GEN_URI)
+                url = g_strndup((const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+                                (gsize)ASN1_STRING_length(g->d.uniformResourceIdentifier));
+        }
+    }
+    sk_DIST_POINT_pop_free(points, DIST_POINT_free);
+    return url;
+}
+
+/* A key on a PKCS#11 token: found, or generated there (--key-type), then certified by the
+ * data directory's issuing CA as the demo certifies institutions: the institution's name
+ * and credit code in the subject, the CRL and OCSP addresses the CA's other certificates
+ * name (the seal maker's). The token's PIN is the seal PIN. */
+static int certify_token_key(make_state *m, const make_options *o)
+{
+    int rc = 0;
+    EVP_PKEY *pub = NULL;
+    char *owner = NULL, *crl_url = NULL;
+    STACK_OF(OPENSSL_STRING) *ocsp = NULL;
+    seal_key_alg alg = SEAL_ALG_RSA;
+    if (o->key_type)
+        SEAL_TRY(seal_key_alg_parse(&alg, o->key_type));
+    SEAL_TRY(seal_pkcs11_key_ensure(&pub, &m->key_generated, o->pkcs11_uri, o->pin, alg, 2048));
+    SEAL_TRY(seal_ca_load_party(m->store, "issuing-ca", &m->ca_cert, &m->ca_key));
+    if (o->institution_name) {
+        owner = g_strdup(o->institution_name);
+    } else if (seal_store_find_institution(m->store, o->institution_code, NULL, &owner) < 0) {
+        seal_error_clear();
+        owner = NULL;
+    }
+    SEAL_ENSURE(owner, SEAL_ENOTFOUND,
+                "no institution with this credit code is registered; add --institution-name "
+                "NAME to register it");
+    crl_url = crl_url_of(m->maker_cert);
+    ocsp = X509_get1_ocsp(m->maker_cert);
+    time_t now = time(NULL);
+    seal_cert_spec spec = {
+        .role = SEAL_CERT_SIGNER,
+        .country = "CN",
+        .organization = owner,
+        .common_name = owner,
+        .org_identifier = o->institution_code,
+        .not_before = now - CLOCK_SKEW,
+        .not_after = now + (time_t)TOKEN_CERT_DAYS * SECONDS_PER_DAY,
+        .crl_url = crl_url,
+        .ocsp_url = sk_OPENSSL_STRING_num(ocsp) > 0 ? sk_OPENSSL_STRING_value(ocsp, 0) : NULL,
+    };
+    SEAL_TRY(seal_cert_issue(&m->cert, &spec, pub, m->ca_cert, m->ca_key));
+    m->chain = sk_X509_new_null();
+    SEAL_ENSURE(m->chain && X509_up_ref(m->ca_cert), SEAL_ENOMEM, "out of memory");
+    if (sk_X509_push(m->chain, m->ca_cert) <= 0) {
+        X509_free(m->ca_cert);
+        SEAL_FAIL(SEAL_ENOMEM, "out of memory");
+    }
+out:
+    EVP_PKEY_free(pub);
+    g_free(owner);
+    g_free(crl_url);
+    X509_email_free(ocsp);
     return rc;
 }
 
@@ -603,9 +687,14 @@ static int seal_make_run(const make_options *o)
     m.esl_path = g_strdup_printf("%s/seals/%s.esl", dir, o->id);
     m.png_path = g_strdup_printf("%s/seals/%s.png", dir, o->id);
     SEAL_TRY(refuse_existing_seal(&m, o->id));
-    SEAL_TRY(load_signing_key(&m, o));
-    SEAL_TRY(set_validity(r, m.cert, o->valid_days));
     SEAL_TRY(load_maker(&m, dir));
+    if (o->pkcs11_uri) {
+        SEAL_TRY(certify_token_key(&m, o));
+        r->key_uri = g_strdup(o->pkcs11_uri);
+    } else {
+        SEAL_TRY(load_signing_key(&m, o));
+    }
+    SEAL_TRY(set_validity(r, m.cert, o->valid_days));
     SEAL_TRY(find_institution(&m, o));
     SEAL_TRY(check_cert_institution(m.cert, o->institution_code));
     bool new_institution = r->institution_id == 0;
@@ -622,6 +711,9 @@ static int seal_make_run(const make_options *o)
         SEAL_TRY(seal_cert_to_pem(&r->chain_pem, sk_X509_value(m.chain, i)));
     SEAL_TRY(
         seal_store_create_seal(m.store, r, es_code, m.key, o->pin, m.maker, g_get_user_name()));
+    /* The CA database knows every certificate the platform's CA issued (revocation, OCSP). */
+    if (m.ca_cert)
+        SEAL_TRY(seal_store_ca_add(m.store, m.cert, m.ca_cert, "signer", g_get_user_name()));
     SEAL_TRY(seal_buf_write_file(&r->esl, m.esl_path, 0644));
     SEAL_TRY(seal_buf_write_file(&r->image_png, m.png_path, 0644));
 
@@ -629,6 +721,9 @@ static int seal_make_run(const make_options *o)
                       "type", r->kind, "owner", r->owner, "algorithm", seal_key_alg_name(r->alg),
                       "es_id", es_code, "image", m.png_path, "esl", m.esl_path);
     SEAL_ENSURE(entry, SEAL_ENOMEM, "out of memory");
+    if (r->key_uri)
+        SEAL_ENSURE(json_object_set_new(entry, "pkcs11_uri", json_string(r->key_uri)) == 0,
+                    SEAL_ENOMEM, "out of memory");
     if (o->holder_id) {
         seal_resident_id_mask(o->holder_id, masked);
         if (masked[17] == 'x') /* GB 11643-1999 7.2: the check value 10 is a capital X */
@@ -642,6 +737,9 @@ static int seal_make_run(const make_options *o)
     fputc('\n', stdout);
     if (new_institution)
         fprintf(stderr, "sealsvc seal: institution %s registered\n", r->owner);
+    if (r->key_uri)
+        fprintf(stderr, "sealsvc seal: %s key %s on the token\n", seal_key_alg_name(r->alg),
+                m.key_generated ? "generated" : "found");
     fprintf(stderr, "sealsvc seal: seal %s made (%s, %s)\n", r->id, r->kind,
             seal_key_alg_name(r->alg));
     if (o->holder_id)
@@ -655,13 +753,22 @@ out:
 
 static const char make_usage[] =
     "usage: sealsvc seal make --data DIR --id ID --institution-code CODE\n"
-    "         [--institution-name NAME] --cert CERT.pem [--chain CA.pem]\n"
-    "         --key KEY.pem|KEY.p12 [--key-password P] --pin PIN --name NAME\n"
+    "         [--institution-name NAME]\n"
+    "         (--key KEY.pem|KEY.p12 [--key-password P] [--cert CERT.pem] [--chain CA.pem]\n"
+    "          | --pkcs11-uri 'pkcs11:token=T;object=O' [--key-type rsa|ecdsa])\n"
+    "         --pin PIN --name NAME\n"
     "         [--kind official|contract|finance|personal]\n"
     "         [--holder-name NAME --holder-id ID]  (a personal seal's holder, required\n"
     "                                              for --kind personal; ID: resident ID)\n"
     "         (--image PNG | [--shape round|oval|square] [--purpose TEXT] [--code TEXT])\n"
-    "         [--width-mm W --height-mm H] [--valid-days N]\n";
+    "         [--width-mm W --height-mm H] [--valid-days N]\n"
+    "\n"
+    "  --pkcs11-uri URI  the key lives on a PKCS#11 token (RFC 7512 URI, no PIN in it):\n"
+    "                    used when it exists, else generated there (--key-type rsa:\n"
+    "                    RSA-2048, the default, or ecdsa: P-256; no SM2 on tokens);\n"
+    "                    the platform's issuing CA certifies it; --pin is the token's\n"
+    "                    user PIN. Module: the URI's module-path, $SEAL_PKCS11_MODULE,\n"
+    "                    else " SEAL_PKCS11_DEFAULT_MODULE "\n";
 
 static bool parse_positive(const char *text, double *out)
 {
@@ -696,6 +803,8 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
         OPT_DAYS,
         OPT_HOLDER_NAME,
         OPT_HOLDER_ID,
+        OPT_PKCS11_URI,
+        OPT_KEY_TYPE,
         OPT_HELP,
     };
     static const struct option options[] = {
@@ -719,6 +828,8 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
         {"valid-days", required_argument, NULL, OPT_DAYS},
         {"holder-name", required_argument, NULL, OPT_HOLDER_NAME},
         {"holder-id", required_argument, NULL, OPT_HOLDER_ID},
+        {"pkcs11-uri", required_argument, NULL, OPT_PKCS11_URI},
+        {"key-type", required_argument, NULL, OPT_KEY_TYPE},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -793,6 +904,12 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
         case OPT_HOLDER_ID:
             o.holder_id = optarg;
             break;
+        case OPT_PKCS11_URI:
+            o.pkcs11_uri = optarg;
+            break;
+        case OPT_KEY_TYPE:
+            o.key_type = optarg;
+            break;
         case OPT_HELP:
             fputs(make_usage, stdout);
             return EXIT_OK;
@@ -805,9 +922,19 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
     o.data_dir = data_dir_or(ctx, o.data_dir);
     if (!o.data_dir)
         return cli_usage_error("seal make needs --data DIR (or $SEALSVC_DATA)");
-    if (!o.id || !o.institution_code || !o.key_path || !o.pin || !o.name)
-        return cli_usage_error("seal make needs --id, --institution-code, --key, --pin and "
-                               "--name");
+    if (!o.id || !o.institution_code || !(o.key_path || o.pkcs11_uri) || !o.pin || !o.name)
+        return cli_usage_error("seal make needs --id, --institution-code, --key (or "
+                               "--pkcs11-uri), --pin and --name");
+    if (o.pkcs11_uri && (o.key_path || o.cert_path || o.chain_path || o.key_password))
+        return cli_usage_error("seal make: --pkcs11-uri takes the key from a token and has the "
+                               "platform's CA certify it; it does not go with --key, --cert, "
+                               "--chain or --key-password");
+    if (o.key_type && !o.pkcs11_uri)
+        return cli_usage_error("seal make: --key-type chooses the key generated on a token; it "
+                               "goes with --pkcs11-uri");
+    if (o.key_type && strcmp(o.key_type, "rsa") != 0 && strcmp(o.key_type, "ecdsa") != 0 &&
+        strcmp(o.key_type, "sm2") != 0)
+        return cli_usage_error("seal make: --key-type must be rsa (2048 bits) or ecdsa (P-256)");
     static const char *const kinds[] = {"official", "contract", "finance", "personal"};
     bool kind_known = false;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

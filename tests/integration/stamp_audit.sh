@@ -4,8 +4,11 @@
 # and openssl, not our code), the files, how, and failures with their reason but never
 # the PIN. `audit list --document FILE` finds the stamp that read or wrote FILE. A stamp
 # whose record cannot be written is undone: no output, exit 3. The chain stays intact.
+# A seal whose key is on a PKCS#11 token (SoftHSM2) is recorded the same way, its wrong
+# token PIN too, and its PIN is nowhere in the trail either.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/softhsm.sh"
 make_demo
 RSA=$(seal_of rsa id official); RSA_PIN=$(seal_of rsa pin official)
 SM2=$(seal_of sm2 id); SM2_PIN=$(seal_of sm2 pin)
@@ -94,6 +97,28 @@ sqlite3 "$DATA/sealsvc.db" "SELECT * FROM audit" | grep -q "918273" && fail "a P
 n_before=$(grep -c . "$WORK/all.txt")
 expect_exit 64 "$SEALSVC" --data "$DATA" stamp in.pdf no.pdf --seal "$RSA" --pin "$RSA_PIN"
 [ "$(json_records | grep -c .)" = "$n_before" ] || fail "a usage error was recorded"
+
+# --- a seal on a PKCS#11 token: its PIN (the seal PIN) and a wrong one stay out of the trail
+make_token AuditToken 31415926 27182818
+CODE=$(sqlite3 "$DATA/sealsvc.db" "SELECT credit_code FROM institution ORDER BY id LIMIT 1")
+"$SEALSVC" --data "$DATA" seal make --id tk-audit --institution-code "$CODE" --name "Token seal" \
+    --pkcs11-uri "pkcs11:token=AuditToken;object=audit" --key-type ecdsa --pin 27182818 \
+    >"$WORK/tk-make.out" 2>"$WORK/tk-make.err" || fail "seal make on the token: $(cat "$WORK/tk-make.err")"
+"$SEALSVC" --data "$DATA" stamp in.pdf tk.pdf --seal tk-audit --pin 27182818 --page 1 --at 100,100 \
+    >"$WORK/tk-stamp.out" 2>"$WORK/tk-stamp.err" || fail "the token stamp failed: $(cat "$WORK/tk-stamp.err")"
+expect_exit 3 "$SEALSVC" --data "$DATA" stamp in.pdf no.pdf --seal tk-audit --pin 16180339 --page 1 --at 100,100
+cp "$WORK/err" "$WORK/tk-wrong.err"
+json_records --target "seal:tk-audit" >"$WORK/tk.txt"
+grep -q "^stamp|seal:tk-audit|$USER_NAME|PDF $WORK/in.pdf (sha256 $(sha in.pdf)) -> $WORK/tk.pdf (sha256 $(sha tk.pdf)), 1 place, PAdES B-B" "$WORK/tk.txt" ||
+    fail "the token stamp's record: $(cat "$WORK/tk.txt")"
+grep -q "^stamp-failed|seal:tk-audit|$USER_NAME|PDF $WORK/in.pdf -> $WORK/no.pdf: wrong PIN for token AuditToken (seal tk-audit: 4 tries left)$" "$WORK/tk.txt" ||
+    fail "the wrong token PIN is not recorded: $(cat "$WORK/tk.txt")"
+for pin in 27182818 16180339 31415926; do
+    grep -a -q -- "$pin" "$WORK/tk.txt" "$WORK/tk-make.out" "$WORK/tk-make.err" "$WORK/tk-stamp.out" \
+        "$WORK/tk-stamp.err" "$WORK/tk-wrong.err" && fail "a token PIN is in the trail or an output"
+    sqlite3 "$DATA/sealsvc.db" "SELECT * FROM audit" | grep -q -- "$pin" && fail "a token PIN is in the audit table"
+    grep -a -q -- "$pin" "$DATA/sealsvc.db" && fail "a token PIN is in sealsvc.db"
+done
 
 # --- a stamp that cannot be recorded is undone
 python3 - "$DATA/sealsvc.db" <<'PY'

@@ -132,6 +132,35 @@ int seal_signer_new_software(seal_signer **out, EVP_PKEY *key, X509 *cert, STACK
 int seal_signer_new_external(seal_signer **out, X509 *cert, STACK_OF(X509) * chain);
 void seal_signer_free(seal_signer *s);
 
+/* ---- PKCS#11 tokens (signer_pkcs11.c, through libp11) ----
+ * A key on a token is named by an RFC 7512 URI: token= (the token's label) with object=
+ * (the key's label) and/or id= (its CKA_ID, percent-encoded), optionally serial= and
+ * type=private, and the module in the query (?module-path=/path/to/module.so). Without
+ * module-path the module is $SEAL_PKCS11_MODULE, else SEAL_PKCS11_DEFAULT_MODULE (Debian's
+ * SoftHSM2). A URI with pin-value or pin-source is refused: seals store their URI, and
+ * the token PIN is the seal PIN, given at each use. SM2 is refused (SoftHSM2 and libp11
+ * have no SM2). Errors: a wrong PIN is SEAL_EAUTH ("wrong PIN for token T"), a locked
+ * token PIN SEAL_EPOLICY ("the PIN of token T is locked"), a missing module, token or key
+ * SEAL_ENOTFOUND naming it. */
+#define SEAL_PKCS11_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
+
+/* 0 when `uri` is a PKCS#11 URI this signer can use and store (SEAL_EINVAL naming what
+ * is wrong otherwise). Does not touch the token. */
+int seal_pkcs11_uri_check(const char *uri);
+/* Logs in to the token with `pin` and finds the private key `uri` names; when there is
+ * none, generates a key pair on the token (`alg` SEAL_ALG_RSA with `bits` 2048 or 3072,
+ * or SEAL_ALG_ECDSA on P-256), the private key sensitive and not extractable, labelled
+ * with object= and with id= (or a random id). *pub_out receives its public key (RSA of
+ * at least 2048 bits or ECDSA P-256, else SEAL_EUNSUPPORTED), *generated_out whether it
+ * was made now. */
+int seal_pkcs11_key_ensure(EVP_PKEY **pub_out, bool *generated_out, const char *uri,
+                           const char *pin, seal_key_alg alg, int bits);
+/* A signer whose key stays on the token: logs in with `pin`, finds the key `uri` names
+ * and checks it is `cert`'s. Takes its own references to `cert` and `chain`. Signers on
+ * one module share its loaded library; it is unloaded with the last of them. */
+int seal_signer_new_pkcs11(seal_signer **out, const char *uri, const char *pin, X509 *cert,
+                           STACK_OF(X509) * chain);
+
 const char *seal_signer_kind(const seal_signer *s);
 /* False for an external signer: its signatures are made outside this process. */
 bool seal_signer_signs_here(const seal_signer *s);

@@ -4,8 +4,10 @@
  * Stamp flow: resolve a seal by id, check its state and validity, unlock its key with the
  * seal PIN. A key rests encrypted (PKCS#8, AES-256, PBKDF2) under a passphrase made from
  * its seal's PIN and the key-encryption key in DATA/secrets/kek (made with the store,
- * never in the database); five wrong PINs in a row lock the seal. The holder of a personal
- * seal is kept with it, the resident ID encrypted under a key derived from the same KEK. */
+ * never in the database), or lives on a PKCS#11 token, the store keeping only its URI and
+ * the token PIN being the seal PIN; five wrong PINs in a row lock the seal. The holder of a
+ * personal seal is kept with it, the resident ID encrypted under a key derived from the same KEK.
+ */
 #ifndef SEAL_STORE_H
 #define SEAL_STORE_H
 
@@ -47,7 +49,9 @@ typedef struct seal_record {
     seal_key_alg alg;
     seal_buf cert_pem;  /* the signing certificate */
     seal_buf chain_pem; /* its issuing CA certificates */
-    seal_buf key_pem;   /* the private key, encrypted under the seal PIN and the KEK */
+    seal_buf key_pem;   /* the private key, encrypted under the seal PIN and the KEK; empty
+                           when the key lives on a PKCS#11 token */
+    char *key_uri;      /* the RFC 7512 URI of the key on its token (no PIN), or NULL */
     seal_buf image_png;
     double width_mm, height_mm;
     seal_buf esl; /* the GB/T 38540 SESeal, DER */
@@ -78,7 +82,10 @@ int seal_store_seal_code(char out[14], const char *credit_code);
  * a seal that is refused registers nothing. A personal seal needs r->holder_name and a
  * valid r->holder_id (SEAL_EINVAL naming the problem, never the number); another kind
  * must have neither. The new seal is recorded in the audit trail as made by `actor`, in
- * the same transaction. */
+ * the same transaction. With `key` NULL and r->key_uri set, the key lives on a PKCS#11
+ * token: nothing of it is stored but the URI (checked by seal_pkcs11_uri_check), and
+ * `pin`, the token's PIN, must open the token and the key must be the certificate's
+ * (seal_signer_new_pkcs11 is tried with them). */
 int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EVP_PKEY *key,
                            const char *pin, const seal_signer *maker, const char *actor);
 /* SEAL_ENOTFOUND naming the id when there is no such seal. */
@@ -97,7 +104,10 @@ int seal_store_get_holder(seal_store *st, const char *seal_id, char **name_out,
 /* Resolves a seal for stamping: it must be active and within its validity window now;
  * the PIN must decrypt its key (a wrong PIN is SEAL_EAUTH and counts towards the lock,
  * a right one resets the count). On success *signer_out signs with the seal's
- * certificate and chain, and *record_out (may be NULL) receives the record. */
+ * certificate and chain, and *record_out (may be NULL) receives the record. For a seal
+ * whose key is on a PKCS#11 token the PIN is the token's and *signer_out is a PKCS#11
+ * signer: a PIN the token refuses counts the same way, a locked token PIN is
+ * SEAL_EPOLICY saying so (and counts nothing). */
 int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
                            seal_signer **signer_out, seal_record *record_out);
 

@@ -574,6 +574,14 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
     bool in_tx = false, revoke_old = false;
     SEAL_ENSURE(ca && out && seal_id, SEAL_EINVAL, "no seal to re-key");
     SEAL_ENSURE(days >= 0 && days <= 3660, SEAL_EINVAL, "--days must be between 1 and 3660");
+    /* A key on a PKCS#11 token is not replaced by one made here: refused before the PIN
+     * is tried, so that it spends no try. */
+    SEAL_TRY(seal_store_get_seal(ca->st, seal_id, &r));
+    SEAL_ENSURE(!r.key_uri, SEAL_EUNSUPPORTED,
+                "seal %s has its key on a PKCS#11 token; re-key it there: a new key on the "
+                "token and a new seal ('sealsvc seal make --pkcs11-uri')",
+                r.id);
+    seal_record_clear(&r);
     /* The PIN must open the current key: a wrong one counts towards the seal's lock. */
     SEAL_TRY(seal_store_unlock_seal(ca->st, seal_id, pin, &unlocked, &r));
     SEAL_TRY(seal_cert_load_mem(&old, r.cert_pem.data, r.cert_pem.len));

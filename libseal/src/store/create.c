@@ -1,5 +1,6 @@
 /* Making a new seal and keeping it: the key is encrypted under the seal PIN (with the
- * platform's key-encryption key, seal_key.c), the seal
+ * platform's key-encryption key, seal_key.c), or stays on its PKCS#11 token and only
+ * its URI is kept; the seal
  * maker signs a v4 SESeal (GB/T 38540) that binds the signing certificate to the picture,
  * and the record goes into the store, with the holder of a personal seal (holder.c). Used by
  * `sealsvc demo` and `sealsvc seal make`; the stamp flow later unlocks the record (unlock.c). */
@@ -47,6 +48,28 @@ static int check_pin(const char *pin)
     return 0;
 }
 
+/* A seal whose key is on a token: the URI may be stored (no PIN in it), and the PIN opens
+ * the token's key, which is the certificate's. A signer is opened and dropped: the
+ * store keeps nothing of it. */
+static int check_token_key(const seal_record *r, const char *pin)
+{
+    int rc = 0;
+    X509 *cert = NULL;
+    seal_signer *signer = NULL;
+    const char *id = r->id ? r->id : "(no id)";
+    SEAL_ENSURE(r->key_uri && r->key_pem.len == 0, SEAL_EINVAL,
+                "seal %s needs its key or the PKCS#11 URI of its key on a token", id);
+    SEAL_TRY(seal_pkcs11_uri_check(r->key_uri));
+    SEAL_ENSURE(r->cert_pem.len > 0, SEAL_EINVAL, "seal %s needs its certificate", id);
+    SEAL_TRY(seal_cert_load_mem(&cert, r->cert_pem.data, r->cert_pem.len));
+    SEAL_TRY(seal_key_check_seal_alg(X509_get0_pubkey(cert)));
+    SEAL_TRY(seal_signer_new_pkcs11(&signer, r->key_uri, pin, cert, NULL));
+out:
+    seal_signer_free(signer);
+    X509_free(cert);
+    return rc;
+}
+
 /* The record of a new seal: what it is, whose, its certificate and validity; a holder's
  * resident ID only masked, no credit code (identity numbers stay out of the trail). */
 static int audit_made(seal_store *st, const seal_record *r, X509 *cert, const char *es_id,
@@ -63,10 +86,11 @@ static int audit_made(seal_store *st, const seal_record *r, X509 *cert, const ch
     char *serial = seal_cert_serial_hex(cert);
     char *target = g_strdup_printf("seal:%s", r->id);
     int rc = store_audit_in_tx(st, actor ? actor : "sealsvc", "make", target,
-                               "%s seal %s (%s) of %s, code %s, %s key, certificate %s, valid "
+                               "%s seal %s (%s) of %s, code %s, %s key%s, certificate %s, valid "
                                "%s to %s%s",
                                r->kind, r->id, r->name, r->owner, es_id, seal_key_alg_name(r->alg),
-                               serial ? serial : "?", from, to, held);
+                               r->key_uri ? " on a PKCS#11 token" : "", serial ? serial : "?", from,
+                               to, held);
     g_free(target);
     free(serial);
     return rc;
@@ -81,7 +105,10 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
     STACK_OF(X509) *certs = NULL;
     char new_code[14];
     SEAL_TRY(check_pin(pin));
-    SEAL_TRY(seal_key_check_seal_alg(key));
+    if (key)
+        SEAL_TRY(seal_key_check_seal_alg(key));
+    else
+        SEAL_TRY(check_token_key(r, pin));
     SEAL_ENSURE(r->image_png.len > 0, SEAL_EINVAL, "seal %s needs a picture",
                 r->id ? r->id : "(no id)");
     SEAL_TRY(store_holder_check(r->id ? r->id : "(no id)", r->kind, r->holder_name, r->holder_id));
@@ -99,10 +126,14 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
     r->owner = r->owner_code = NULL;
     SEAL_TRY(store_institution_by_id(st, r->institution_id, &r->owner, &r->owner_code));
     SEAL_TRY(seal_cert_load_mem(&cert, r->cert_pem.data, r->cert_pem.len));
-    SEAL_ENSURE(X509_check_private_key(cert, key) == 1, SEAL_EINVAL,
-                "the private key given for seal %s does not belong to its certificate", r->id);
-    r->alg = seal_key_alg_of(key);
-    SEAL_TRY(store_seal_key_wrap(st, &r->key_pem, key, pin));
+    if (key) {
+        SEAL_ENSURE(X509_check_private_key(cert, key) == 1, SEAL_EINVAL,
+                    "the private key given for seal %s does not belong to its certificate", r->id);
+        r->alg = seal_key_alg_of(key);
+        SEAL_TRY(store_seal_key_wrap(st, &r->key_pem, key, pin));
+    } else {
+        r->alg = seal_key_alg_of(X509_get0_pubkey(cert));
+    }
     if (!es_id) {
         SEAL_TRY(seal_store_seal_code(new_code, r->owner_code));
         es_id = new_code;

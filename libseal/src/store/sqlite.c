@@ -1,6 +1,6 @@
 /* The embedded store engine: one SQLite database, DATA_DIR/sealsvc.db, holding the
- * institutions and their seals (certificate, chain, PIN-encrypted key, picture, SESeal)
- * and the holders of personal seals (written by holder.c).
+ * institutions and their seals (certificate, chain, PIN-encrypted key or the PKCS#11 URI
+ * of a key on a token, picture, SESeal) and the holders of personal seals (written by holder.c).
  *
  * The stamp flow reads a seal here before unlocking it (unlock.c); `sealsvc demo` and
  * `sealsvc seal make` write seals here (create.c). Every statement is prepared with bound
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION  1
+#define SCHEMA_VERSION  2
 #define BUSY_TIMEOUT_MS 5000
 #define SEAL_ID_MAX     64
 
@@ -47,6 +47,7 @@ static const char schema_sql[] =
     "  cert_pem TEXT NOT NULL,"
     "  chain_pem TEXT NOT NULL,"
     "  key_pem TEXT NOT NULL,"
+    "  key_uri TEXT,"
     "  image_png BLOB NOT NULL,"
     "  width_mm REAL NOT NULL,"
     "  height_mm REAL NOT NULL,"
@@ -74,7 +75,27 @@ static int prepare(seal_store *st, sqlite3_stmt **stmt, const char *sql)
     return 0;
 }
 
-/* Creates the tables and records the schema version, or checks the recorded one. */
+/* Version 2: a seal's key may live on a PKCS#11 token; the seal then keeps the key's
+ * RFC 7512 URI (key_uri, never with a PIN) and an empty key_pem. Seals of version 1
+ * all have their key in key_pem and no URI. */
+static const char migrate_to_2_sql[] = "ALTER TABLE seal ADD COLUMN key_uri TEXT;";
+
+static int record_version(seal_store *st, int version)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = prepare(st, &stmt, "INSERT INTO schema_version (version) VALUES (?1)");
+    if (rc == 0) {
+        sqlite3_bind_int(stmt, 1, version);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            rc = seal_error_set(SEAL_ESTORE, "cannot record the schema version: %s",
+                                sqlite3_errmsg(st->db));
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Creates the tables and records the schema version, or checks the recorded one and
+ * brings an older database up to this one, in the same transaction. */
 static int ensure_schema(seal_store *st)
 {
     int rc = 0;
@@ -87,17 +108,21 @@ static int ensure_schema(seal_store *st)
     if (sqlite3_step(stmt) != SQLITE_ROW)
         SEAL_FAIL(SEAL_ESTORE, "cannot read the schema version: %s", sqlite3_errmsg(st->db));
     if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
-        sqlite3_finalize(stmt);
-        SEAL_TRY(prepare(st, &stmt, "INSERT INTO schema_version (version) VALUES (?1)"));
-        sqlite3_bind_int(stmt, 1, SCHEMA_VERSION);
-        if (sqlite3_step(stmt) != SQLITE_DONE)
-            SEAL_FAIL(SEAL_ESTORE, "cannot record the schema version: %s", sqlite3_errmsg(st->db));
+        SEAL_TRY(record_version(st, SCHEMA_VERSION));
     } else {
         int version = sqlite3_column_int(stmt, 0);
         SEAL_ENSURE(version <= SCHEMA_VERSION, SEAL_EUNSUPPORTED,
                     "the database has schema version %d, newer than this sealsvc knows (%d); "
                     "use a newer sealsvc",
                     version, SCHEMA_VERSION);
+        if (version < 2) {
+            if (sqlite3_exec(st->db, migrate_to_2_sql, NULL, NULL, NULL) != SQLITE_OK)
+                SEAL_FAIL(SEAL_ESTORE,
+                          "cannot bring the database from schema version %d to 2 (seal keys on "
+                          "PKCS#11 tokens): %s",
+                          version, sqlite3_errmsg(st->db));
+            SEAL_TRY(record_version(st, 2));
+        }
     }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         SEAL_FAIL(SEAL_ESTORE, "cannot commit the schema: %s", sqlite3_errmsg(st->db));
@@ -260,6 +285,7 @@ void seal_record_clear(seal_record *r)
     g_free(r->owner_code);
     g_free(r->state);
     g_free(r->holder_name);
+    g_free(r->key_uri);
     if (r->holder_id)
         seal_secure_zero(r->holder_id, strlen(r->holder_id));
     g_free(r->holder_id);
@@ -303,9 +329,15 @@ static int check_record(const seal_record *r)
         return seal_error_set(SEAL_EINVAL, "seal %s needs a kind and a shape", r->id);
     if (r->alg == SEAL_ALG_UNKNOWN)
         return seal_error_set(SEAL_EINVAL, "seal %s has no key algorithm", r->id);
-    if (r->cert_pem.len == 0 || r->key_pem.len == 0 || r->esl.len == 0 || r->image_png.len == 0)
+    if (r->cert_pem.len == 0 || r->esl.len == 0 || r->image_png.len == 0)
         return seal_error_set(SEAL_EINVAL,
                               "seal %s needs a certificate, a key, a picture and a SESeal", r->id);
+    /* The key is here (encrypted) or on a token (its URI), never both, never neither. */
+    if ((r->key_pem.len > 0) == (r->key_uri != NULL))
+        return seal_error_set(SEAL_EINVAL,
+                              "seal %s needs either its key (encrypted) or the PKCS#11 URI of its "
+                              "key on a token",
+                              r->id);
     if (!(r->width_mm > 0 && r->height_mm > 0))
         return seal_error_set(SEAL_EINVAL, "seal %s needs a positive size in millimetres", r->id);
     if (r->valid_end <= r->valid_start)
@@ -331,11 +363,12 @@ int seal_store_add_seal(seal_store *st, const seal_record *r)
     int rc = 0;
     sqlite3_stmt *stmt = NULL;
     SEAL_TRY(check_record(r));
-    SEAL_TRY(prepare(st, &stmt,
-                     "INSERT INTO seal (id, name, kind, shape, institution_id, alg, cert_pem, "
-                     "chain_pem, key_pem, image_png, width_mm, height_mm, esl, valid_start, "
-                     "valid_end, state, pin_failures, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                     "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
+    SEAL_TRY(
+        prepare(st, &stmt,
+                "INSERT INTO seal (id, name, kind, shape, institution_id, alg, cert_pem, "
+                "chain_pem, key_pem, image_png, width_mm, height_mm, esl, valid_start, "
+                "valid_end, state, pin_failures, created, key_uri) VALUES (?1, ?2, ?3, ?4, ?5, "
+                "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
     sqlite3_bind_text(stmt, 1, r->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, r->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, r->kind, -1, SQLITE_STATIC);
@@ -354,6 +387,10 @@ int seal_store_add_seal(seal_store *st, const seal_record *r)
     sqlite3_bind_text(stmt, 16, r->state ? r->state : "active", -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 17, r->pin_failures);
     sqlite3_bind_int64(stmt, 18, (sqlite3_int64)time(NULL));
+    if (r->key_uri)
+        sqlite3_bind_text(stmt, 19, r->key_uri, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, 19);
     int step = sqlite3_step(stmt);
     SEAL_ENSURE(step != SQLITE_CONSTRAINT_PRIMARYKEY, SEAL_EEXISTS,
                 "a seal with id %s already exists", r->id);
@@ -386,12 +423,13 @@ int seal_store_get_seal(seal_store *st, const char *id, seal_record *out)
     int rc = 0;
     sqlite3_stmt *stmt = NULL;
     seal_record r = {0};
-    SEAL_TRY(prepare(st, &stmt,
-                     "SELECT s.id, s.name, s.kind, s.shape, s.institution_id, i.name, "
-                     "i.credit_code, s.alg, s.cert_pem, s.chain_pem, s.key_pem, s.image_png, "
-                     "s.width_mm, s.height_mm, s.esl, s.valid_start, s.valid_end, s.state, "
-                     "s.pin_failures FROM seal s JOIN institution i ON i.id = s.institution_id "
-                     "WHERE s.id = ?1"));
+    SEAL_TRY(prepare(
+        st, &stmt,
+        "SELECT s.id, s.name, s.kind, s.shape, s.institution_id, i.name, "
+        "i.credit_code, s.alg, s.cert_pem, s.chain_pem, s.key_pem, s.image_png, "
+        "s.width_mm, s.height_mm, s.esl, s.valid_start, s.valid_end, s.state, "
+        "s.pin_failures, s.key_uri FROM seal s JOIN institution i ON i.id = s.institution_id "
+        "WHERE s.id = ?1"));
     sqlite3_bind_text(stmt, 1, id ? id : "", -1, SQLITE_STATIC);
     int step = sqlite3_step(stmt);
     SEAL_ENSURE(step != SQLITE_DONE, SEAL_ENOTFOUND,
@@ -419,6 +457,8 @@ int seal_store_get_seal(seal_store *st, const char *id, seal_record *out)
     r.valid_end = (time_t)sqlite3_column_int64(stmt, 16);
     r.state = column_str(stmt, 17);
     r.pin_failures = sqlite3_column_int(stmt, 18);
+    if (sqlite3_column_type(stmt, 19) != SQLITE_NULL)
+        r.key_uri = column_str(stmt, 19);
     *out = r;
     memset(&r, 0, sizeof r);
 out:

@@ -1,12 +1,14 @@
 /* Unlocking a seal for the stamp flow: the seal must be active and within its validity
  * window, and the PIN must decrypt its key (with the platform's key-encryption key,
- * seal_key.c). Wrong PINs are counted in the database and lock the seal at
+ * seal_key.c) or, for a key on a PKCS#11 token, log in to the token (a PKCS#11 signer).
+ * Wrong PINs, ours or the token's, are counted in the database and lock the seal at
  * SEAL_STORE_MAX_PIN_FAILURES; a right PIN resets the count. The PIN is never part of a
  * message. */
 #include "store/store_internal.h"
 
 #include <seal/error.h>
 
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +43,9 @@ static int check_usable(const seal_record *r, time_t now)
     return 0;
 }
 
-static int wrong_pin(seal_store *st, const char *id)
+/* `token_says`: what the token's signer said when it refused the PIN ("wrong PIN for
+ * token T"), NULL for a key stored here. */
+static int wrong_pin(seal_store *st, const char *id, const char *token_says)
 {
     int failures = 0;
     int rc = store_count_pin_failure(st, id, &failures);
@@ -57,6 +61,14 @@ static int wrong_pin(seal_store *st, const char *id)
         if (rc < 0)
             return rc;
     }
+    if (token_says && left <= 0)
+        return seal_error_set(SEAL_EAUTH,
+                              "%s; seal %s is now locked after %d wrong PINs and an "
+                              "administrator must unlock it",
+                              token_says, id, SEAL_STORE_MAX_PIN_FAILURES);
+    if (token_says)
+        return seal_error_set(SEAL_EAUTH, "%s (seal %s: %d %s left)", token_says, id, left,
+                              left == 1 ? "try" : "tries");
     if (left <= 0)
         return seal_error_set(SEAL_EAUTH,
                               "wrong PIN for seal %s; it is now locked after %d wrong PINs and "
@@ -64,6 +76,24 @@ static int wrong_pin(seal_store *st, const char *id)
                               id, SEAL_STORE_MAX_PIN_FAILURES);
     return seal_error_set(SEAL_EAUTH, "wrong PIN for seal %s (%d %s left)", id, left,
                           left == 1 ? "try" : "tries");
+}
+
+/* The PKCS#11 signer of a seal whose key is on a token. A PIN the token refuses counts
+ * like a wrong PIN for a key stored here; anything else (the token's PIN locked, the
+ * token or key missing) is the token's problem and counts nothing. */
+static int unlock_on_token(seal_store *st, const seal_record *r, const char *pin, X509 *cert,
+                           STACK_OF(X509) * chain, seal_signer **signer_out)
+{
+    int rc = seal_signer_new_pkcs11(signer_out, r->key_uri, pin, cert, chain);
+    if (rc == SEAL_EAUTH) {
+        char *token_says = g_strdup(seal_error_last());
+        rc = wrong_pin(st, r->id, token_says);
+        g_free(token_says);
+        return rc;
+    }
+    if (rc < 0)
+        return seal_error_wrap(rc, "seal %s", r->id);
+    return store_reset_pin_failures(st, r->id);
 }
 
 /* A key an earlier sealsvc stored under the PIN alone is stored again under the PIN and
@@ -95,10 +125,22 @@ int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
     SEAL_TRY(seal_store_get_seal(st, id, &r));
     SEAL_TRY(check_usable(&r, time(NULL)));
     SEAL_ENSURE(pin && *pin, SEAL_EAUTH, "no PIN was given for seal %s", r.id);
+    if (r.key_uri) {
+        SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
+        SEAL_TRY(store_certs_from_pem(&chain, &r.chain_pem));
+        rc = unlock_on_token(st, &r, pin, cert, chain, signer_out);
+        if (rc < 0) {
+            seal_signer_free(*signer_out);
+            *signer_out = NULL;
+            goto out;
+        }
+        r.pin_failures = 0;
+        goto done;
+    }
     bool pin_only = false;
     int key_rc = store_seal_key_unwrap(st, &r.key_pem, pin, &key, &pin_only);
     if (key_rc == SEAL_EAUTH) {
-        rc = wrong_pin(st, r.id);
+        rc = wrong_pin(st, r.id, NULL);
         goto out;
     }
     SEAL_TRY(key_rc); /* no key-encryption key, out of memory: not the PIN's fault */
@@ -109,6 +151,7 @@ int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
     SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
     SEAL_TRY(store_certs_from_pem(&chain, &r.chain_pem));
     SEAL_TRY(seal_signer_new_software(signer_out, key, cert, chain));
+done:
     if (record_out) {
         *record_out = r;
         memset(&r, 0, sizeof r);

@@ -1,0 +1,20 @@
+# A SoftHSM2 token of the test's own: its token directory and configuration under $WORK
+# (SOFTHSM2_CONF points there, so no system token is touched), one token initialised with
+# softhsm2-util. Sourced after common.sh.
+# make_token LABEL SO_PIN USER_PIN
+make_token() {
+    command -v softhsm2-util >/dev/null || fail "softhsm2-util is missing (tests/install-deps.sh installs softhsm2)"
+    P11_MODULE=/usr/lib/softhsm/libsofthsm2.so
+    [ -e "$P11_MODULE" ] || fail "$P11_MODULE is missing (tests/install-deps.sh installs softhsm2)"
+    mkdir -p "$WORK/softhsm/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+        "$WORK/softhsm/tokens" >"$WORK/softhsm/softhsm2.conf"
+    export SOFTHSM2_CONF="$WORK/softhsm/softhsm2.conf"
+    softhsm2-util --init-token --free --label "$1" --so-pin "$2" --pin "$3" >"$WORK/softhsm/init.log" 2>&1 ||
+        fail "softhsm2-util --init-token failed: $(cat "$WORK/softhsm/init.log")"
+}
+
+# p11tool ARGS...: pkcs11-tool (OpenSC) on the test's SoftHSM2 module.
+p11tool() {
+    pkcs11-tool --module "$P11_MODULE" "$@"
+}
