@@ -100,6 +100,12 @@ int seal_store_get_holder(seal_store *st, const char *seal_id, char **name_out,
  * certificate and chain, and *record_out (may be NULL) receives the record. */
 int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
                            seal_signer **signer_out, seal_record *record_out);
+/* The same for a seal record already read (by seal_store_get_seal; the key rewrapped for
+ * a key stored by an earlier sealsvc is updated in `r`). With `pin` NULL the signature is
+ * made elsewhere: the seal must be usable, and *signer_out is an external signer
+ * (seal_signer_new_external) that knows the certificate and chain. */
+int seal_store_seal_signer(seal_store *st, seal_record *r, const char *pin,
+                           seal_signer **signer_out);
 
 /* An administrator's change of a seal's state, in one transaction with an audit record
  * ("seal:ID", by `actor`, `why` in the detail; never put a PIN there): "unlock" (locked ->
