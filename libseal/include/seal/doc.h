@@ -18,6 +18,7 @@
 #include <seal/pki.h>
 #include <seal/place.h>
 #include <seal/report.h>
+#include <seal/revocation.h>
 #include <seal/tsp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -85,6 +86,9 @@ int seal_doc_verify(seal_doc *doc, const seal_verify_opts *opts, seal_report **o
 
 /* ---- stamping, two phases ---- */
 
+/* The format of the document read from `fd` (pread only), as seal_doc_sniff. */
+int seal_doc_sniff_fd(int fd, const char **format_out);
+
 /* Everything a format needs to prepare one signature. What a format cannot do is refused
  * by its adapter with a message that says so (an OFD signature has no /Reason; a PDF has
  * no lock mode but certification). */
@@ -114,9 +118,41 @@ typedef struct seal_stamp_plan {
     X509 *cert;
     STACK_OF(X509) * chain;
     size_t max_signature_len;
-    bool timestamp;     /* room for a signature timestamp token (finish asks the TSA) */
-    const char *output; /* where finish writes; the prepared file (if any) goes beside */
+    bool timestamp;       /* room for a signature timestamp token (finish asks the TSA) */
+    bool validation_data; /* B-LT and above: validation data is added after finish */
+    const char *output;   /* where finish writes; the prepared file (if any) goes beside */
 } seal_stamp_plan;
+
+/* SEAL_EINVAL naming what to drop when a stamp as `plan` asks (its options; placements
+ * and signer need not be set yet) cannot be made on a document of `format` (an OFD
+ * signature records no reason; lock mode is OFD's; B-LT is a PAdES level). Called before
+ * a seal is touched. */
+int seal_doc_check_plan(const char *format, const seal_stamp_plan *plan);
+/* How a stamp of `plan` by a key of `alg` at `level` ("B-T") is named in the audit trail
+ * and to the user: "PAdES B-T, certifying", "OFD Type=Seal, timestamped". */
+void seal_doc_describe(const char *format, const seal_stamp_plan *plan, seal_key_alg alg,
+                       const char *level, char *out, size_t size);
+/* True when the format shows a seal by the picture and size its GB/T 38540 data records
+ * (OFD readers draw the SESeal's own picture), false when by the seal record's. */
+bool seal_doc_shows_seal_data_picture(const seal_doc *doc);
+
+typedef struct seal_doc_extend_opts {
+    const seal_trust *trust;            /* the anchors every chain is built to */
+    seal_revocation *revocation;        /* where CRLs and OCSP responses come from */
+    const seal_tsp_client *archive_tsa; /* a document timestamp over it (B-LTA); NULL: B-LT */
+} seal_doc_extend_opts;
+
+typedef struct seal_doc_extend_summary {
+    size_t signatures, timestamps; /* covered */
+    size_t certs, crls, ocsps;     /* held afterwards */
+    bool archived;                 /* a document timestamp was added */
+} seal_doc_extend_summary;
+
+/* Adds validation data for every signature of the signed document `in` into `out`
+ * (B-LT; B-LTA with opts->archive_tsa). SEAL_EUNSUPPORTED naming the format when it has
+ * no such thing. */
+int seal_doc_extend(const char *in, const char *out, const seal_doc_extend_opts *opts,
+                    seal_doc_extend_summary *summary);
 
 /* A prepared stamp waiting for its signature. */
 typedef struct seal_pending_stamp {

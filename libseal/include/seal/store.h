@@ -110,6 +110,12 @@ int seal_store_get_holder(seal_store *st, const char *seal_id, char **name_out,
  * SEAL_EPOLICY saying so (and counts nothing). */
 int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
                            seal_signer **signer_out, seal_record *record_out);
+/* The same for a seal record already read (by seal_store_get_seal; the key rewrapped for
+ * a key stored by an earlier sealsvc is updated in `r`). With `pin` NULL the signature is
+ * made elsewhere: the seal must be usable, and *signer_out is an external signer
+ * (seal_signer_new_external) that knows the certificate and chain. */
+int seal_store_seal_signer(seal_store *st, seal_record *r, const char *pin,
+                           seal_signer **signer_out);
 
 /* An administrator's change of a seal's state, in one transaction with an audit record
  * ("seal:ID", by `actor`, `why` in the detail; never put a PIN there): "unlock" (locked ->
@@ -118,6 +124,50 @@ int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
  * state is refused (SEAL_EPOLICY) naming its state; an unknown id is SEAL_ENOTFOUND. */
 int seal_store_seal_action(seal_store *st, const char *id, const char *action, const char *actor,
                            const char *why);
+
+/* ---- pending stamps (store/pending.c) ----
+ * A two-phase stamp waiting for its signature (DESIGN.md "Two-phase stamping"): prepared by
+ * one process, finished by the same or another one sharing the store. The store keeps the
+ * prepared stamp (seal_pending_stamp_save's bytes) and what the driver must know to
+ * finish it; the prepared file it names stays on disk beside the output until the stamp
+ * is finished, abandoned or expired. */
+typedef struct seal_pending_record {
+    char id[33]; /* 32 hex digits, chosen by seal_store_pending_put */
+    char *seal_id, *actor;
+    char *format, *input, *output;         /* "PDF" / "OFD", the paths as given */
+    char *how;                             /* the audit record's "how" ("PAdES B-T, certifying") */
+    size_t places;                         /* 0: invisible */
+    int level;                             /* seal_stamp_level */
+    char *tsa_url, *tsa_hash, *tsa_policy; /* with a timestamp; NULL otherwise */
+    char *alg;                             /* the signature algorithm the signer must use */
+    time_t created, expires;
+    bool finishing; /* claimed by a finish that is running (or died, see _claim) */
+    seal_buf stamp; /* seal_pending_stamp_save() */
+} seal_pending_record;
+
+void seal_pending_record_clear(seal_pending_record *r);
+void seal_pending_records_free(seal_pending_record *r, size_t n);
+
+/* Keeps `r` (its id is chosen here, written into r->id). */
+int seal_store_pending_put(seal_store *st, seal_pending_record *r);
+/* Takes pending stamp `id` for finishing at `now`, so that no other process finishes it at
+ * the same time, and reads it into *out. SEAL_ENOTFOUND when there is none (finished,
+ * expired and removed, or never prepared); SEAL_EPOLICY when it expired (it is then
+ * removed: *out still receives it, so the caller can abandon its prepared file) or another
+ * finish holds it. A claim older than SEAL_PENDING_CLAIM_STALE seconds is taken over: its
+ * process died. */
+#define SEAL_PENDING_CLAIM_STALE 600
+int seal_store_pending_claim(seal_store *st, const char *id, time_t now, seal_pending_record *out);
+/* Gives a claimed stamp back (its finish failed; it may be finished again). */
+int seal_store_pending_release(seal_store *st, const char *id);
+/* Removes it (finished or abandoned). */
+int seal_store_pending_remove(seal_store *st, const char *id);
+/* Every pending stamp, oldest first, without their prepared data (r->stamp empty). */
+int seal_store_pending_list(seal_store *st, seal_pending_record **out, size_t *n);
+/* Removes every stamp that expired before `now` and hands them to the caller (with their
+ * data), to abandon what they left on disk. */
+int seal_store_pending_take_expired(seal_store *st, time_t now, seal_pending_record **out,
+                                    size_t *n);
 
 #ifdef __cplusplus
 }

@@ -113,53 +113,64 @@ static int rewrap(seal_store *st, seal_record *r, EVP_PKEY *key, const char *pin
     return rc;
 }
 
-int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
-                           seal_signer **signer_out, seal_record *record_out)
+int seal_store_seal_signer(seal_store *st, seal_record *r, const char *pin,
+                           seal_signer **signer_out)
 {
     int rc = 0;
-    seal_record r = {0};
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     STACK_OF(X509) *chain = NULL;
     *signer_out = NULL;
-    SEAL_TRY(seal_store_get_seal(st, id, &r));
-    SEAL_TRY(check_usable(&r, time(NULL)));
-    SEAL_ENSURE(pin && *pin, SEAL_EAUTH, "no PIN was given for seal %s", r.id);
-    if (r.key_uri) {
-        SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
-        SEAL_TRY(store_certs_from_pem(&chain, &r.chain_pem));
-        rc = unlock_on_token(st, &r, pin, cert, chain, signer_out);
+    SEAL_TRY(check_usable(r, time(NULL)));
+    SEAL_TRY(seal_cert_load_mem(&cert, r->cert_pem.data, r->cert_pem.len));
+    SEAL_TRY(store_certs_from_pem(&chain, &r->chain_pem));
+    if (!pin) {
+        SEAL_TRY(seal_signer_new_external(signer_out, cert, chain));
+        goto out;
+    }
+    SEAL_ENSURE(*pin, SEAL_EAUTH, "no PIN was given for seal %s", r->id);
+    if (r->key_uri) {
+        rc = unlock_on_token(st, r, pin, cert, chain, signer_out);
         if (rc < 0) {
             seal_signer_free(*signer_out);
             *signer_out = NULL;
             goto out;
         }
-        r.pin_failures = 0;
-        goto done;
+        r->pin_failures = 0;
+        goto out;
     }
     bool pin_only = false;
-    int key_rc = store_seal_key_unwrap(st, &r.key_pem, pin, &key, &pin_only);
+    int key_rc = store_seal_key_unwrap(st, &r->key_pem, pin, &key, &pin_only);
     if (key_rc == SEAL_EAUTH) {
-        rc = wrong_pin(st, r.id, NULL);
+        rc = wrong_pin(st, r->id, NULL);
         goto out;
     }
     SEAL_TRY(key_rc); /* no key-encryption key, out of memory: not the PIN's fault */
-    SEAL_TRY(store_reset_pin_failures(st, r.id));
+    SEAL_TRY(store_reset_pin_failures(st, r->id));
     if (pin_only)
-        SEAL_TRY(rewrap(st, &r, key, pin));
-    r.pin_failures = 0;
-    SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
-    SEAL_TRY(store_certs_from_pem(&chain, &r.chain_pem));
+        SEAL_TRY(rewrap(st, r, key, pin));
+    r->pin_failures = 0;
     SEAL_TRY(seal_signer_new_software(signer_out, key, cert, chain));
-done:
+out:
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    sk_X509_pop_free(chain, X509_free);
+    return rc;
+}
+
+int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
+                           seal_signer **signer_out, seal_record *record_out)
+{
+    int rc = 0;
+    seal_record r = {0};
+    *signer_out = NULL;
+    SEAL_TRY(seal_store_get_seal(st, id, &r));
+    SEAL_TRY(seal_store_seal_signer(st, &r, pin ? pin : "", signer_out));
     if (record_out) {
         *record_out = r;
         memset(&r, 0, sizeof r);
     }
 out:
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    sk_X509_pop_free(chain, X509_free);
     seal_record_clear(&r);
     return rc;
 }

@@ -1,0 +1,149 @@
+/* The stamp flow as one library call (DESIGN.md "The stamp driver"): a request in, a
+ * result out. The command line (`sealsvc stamp`), the HTTP service and the desk call
+ * these and nothing below them; no face knows PDF from OFD.
+ *
+ * seal_stamp() does, in this order: resolve the seal and check its state; check its
+ * certificate (expired, not yet valid, revoked or frozen refuses; within 30 days of expiry
+ * warns); unlock the signer (a software key with its PIN, a PKCS#11 token with its PIN)
+ * or, for an external signer, take the seal's certificate; open the document once; plan
+ * the placements; prepare; sign; timestamp; finish; add validation data (B-LT, B-LTA);
+ * audit. With an external signer it stops after prepare and keeps a pending stamp in the
+ * store; seal_stamp_finish() completes it with a signature made elsewhere, in this
+ * process or another one.
+ *
+ * Every outcome that touched a seal is in the audit trail, by the request's actor: a
+ * stamp whose record cannot be written is undone. */
+#ifndef SEAL_STAMP_H
+#define SEAL_STAMP_H
+
+#include <seal/crypto.h>
+#include <seal/pki.h>
+#include <seal/place.h>
+#include <seal/revocation.h>
+#include <seal/store.h>
+#include <seal/tsp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum seal_stamp_level {
+    SEAL_LEVEL_B_B,  /* a signature */
+    SEAL_LEVEL_B_T,  /* and a signature timestamp */
+    SEAL_LEVEL_B_LT, /* and validation data (PAdES only) */
+    SEAL_LEVEL_B_LTA /* and a document timestamp over it (PAdES only) */
+} seal_stamp_level;
+
+/* "B-B" ... "B-LTA". */
+const char *seal_stamp_level_name(seal_stamp_level level);
+
+/* Seconds an external signer has to sign a prepared stamp when the request does not say. */
+#define SEAL_PENDING_TTL_DEFAULT 3600
+#define SEAL_PENDING_TTL_MAX     (7 * 86400)
+
+typedef struct seal_stamp_request {
+    /* The document: a path, or an open descriptor (`input` then names it). Never
+     * written. */
+    const char *input;
+    bool input_is_fd;
+    int input_fd;
+    const char *output;   /* written atomically; must not be the input */
+    const char *password; /* an encrypted document's password; NULL: none */
+
+    /* The seal and who asks. */
+    const char *seal_id;
+    const char *pin;   /* unlocks a software key or a token; not used when `external` */
+    bool external;     /* the signature is made elsewhere: stop after prepare */
+    long pending_ttl;  /* external: seconds to finish in; 0: SEAL_PENDING_TTL_DEFAULT */
+    const char *actor; /* for the audit trail: "user:li", "apikey:portal-3"; NULL: "unknown" */
+
+    /* Where the seal is shown: each request is planned over the document, all the
+     * pictures belong to one signature. None with `invisible`. */
+    const seal_place_request *places;
+    size_t n_places;
+    bool invisible;
+    int page; /* an invisible signature's page; 0: the first */
+
+    /* The signature. */
+    seal_stamp_level level;
+    const seal_tsp_client *tsa;  /* B-T and above */
+    const seal_trust *trust;     /* anchors for the TSA and, at B-LT, every chain */
+    seal_revocation *revocation; /* B-LT: where CRLs and OCSP responses come from */
+    const char *reason, *location;
+    int certify;             /* 1, 2, 3: a certifying signature (PDF DocMDP) */
+    const char *lock_fields; /* "all" or "NAME,NAME" (PDF FieldMDP) */
+    bool lock;               /* OFD: no later signature (the signature list is covered) */
+    const char *qr_url;      /* a QR code beside the seal; {sha256}: the input's digest */
+} seal_stamp_request;
+
+typedef struct seal_stamp_result {
+    /* Filled as far as the flow got, also on failure. */
+    char *seal_id, *seal_name;
+    seal_key_alg alg;
+    char *format;    /* "PDF", "OFD" */
+    bool usage;      /* the request cannot be done on this document (an OFD has no /Reason...):
+                        nothing was touched or recorded; the message says what to drop */
+    char **warnings; /* NULL-terminated (may be NULL): near expiry, status unknown... */
+
+    /* A finished stamp. */
+    char *output;
+    char *how;    /* "PAdES B-T, certifying", "OFD Type=Seal, document locked" */
+    char *signer; /* the signer certificate's subject CN */
+    seal_placement *placements;
+    size_t n_placements;
+    seal_stamp_digests digests; /* the input's and the output's */
+    /* B-LT and B-LTA: what the validation data holds. */
+    bool ltv;
+    size_t ltv_signatures, ltv_timestamps, ltv_certs, ltv_crls, ltv_ocsps;
+    bool ltv_archived;
+
+    /* A pending stamp (request->external): what the signer signs. */
+    char pending_id[33];
+    uint8_t digest[EVP_MAX_MD_SIZE]; /* the hash of the signed data, for SM2 e = SM3(Z_A||M) */
+    size_t digest_len;
+    const char *signature_alg; /* "RSA-SHA256", "ECDSA-SHA256", "SM2-SM3" */
+    bool digest_is_sm2_e;      /* the digest is e (Z_A with ID 1234567812345678 included) */
+    seal_buf to_sign;          /* M itself, for signers that hash on their own */
+    time_t expires;
+} seal_stamp_result;
+
+void seal_stamp_result_clear(seal_stamp_result *r);
+
+/* Runs the flow. 0 when stamped (or, external, prepared and kept); a negative code with
+ * the error set otherwise, `result` filled as far as it got. */
+int seal_stamp(seal_stamp_result *result, seal_store *store, const seal_stamp_request *request);
+
+typedef struct seal_stamp_finish_request {
+    const char *pending_id;
+    const uint8_t *signature; /* over the result's digest, by the seal's key */
+    size_t signature_len;
+    /* The signer's certificate, PEM, when the platform may not know it yet: it must be the
+     * seal's own. NULL: the seal's. */
+    const uint8_t *certificate_pem;
+    size_t certificate_pem_len;
+    const char *actor;
+    /* B-T and above: the TSA's anchors (the TSA itself is the one the stamp was prepared
+     * with); B-LT: where CRLs and OCSP responses come from. */
+    const seal_trust *trust;
+    seal_revocation *revocation;
+} seal_stamp_finish_request;
+
+/* Completes a pending stamp: claims it (one finisher at a time; an expired one is
+ * refused and removed), checks the signature against the prepared data before writing
+ * anything, embeds it and writes the output atomically. A refused signature leaves no
+ * output and the stamp pending. Audited like seal_stamp(). */
+int seal_stamp_finish(seal_stamp_result *result, seal_store *store,
+                      const seal_stamp_finish_request *request);
+
+/* Removes the pending stamps that expired (and what they left on disk), recording each in
+ * the audit trail. Called by seal_stamp() and seal_stamp_finish(); *removed (may be
+ * NULL) counts them. */
+int seal_stamp_expire(seal_store *store, size_t *removed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

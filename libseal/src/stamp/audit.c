@@ -1,0 +1,54 @@
+/* The audit record of every use of a seal: a seal used without a trace is what a platform
+ * must never allow, so a stamp whose record cannot be written is undone (its output
+ * removed). Records carry the actor the request names, paths, digests and the error's
+ * wording, never a PIN, a key or a signature. */
+#include "stamp/stamp_internal.h"
+
+#include <seal/ca.h>
+#include <seal/error.h>
+
+#include <stdio.h>
+#include <unistd.h>
+
+int stamp_audit(seal_store *st, const stamp_audit_info *a, const seal_stamp_digests *d, int rc)
+{
+    char target[300], where[48];
+    const char *actor = a->actor && *a->actor ? a->actor : "unknown";
+    snprintf(target, sizeof target, "seal:%s", a->seal_id);
+    if (a->places)
+        snprintf(where, sizeof where, "%zu place%s", a->places, a->places == 1 ? "" : "s");
+    else
+        snprintf(where, sizeof where, "invisible");
+    if (rc < 0) {
+        /* The stamp's own error is what the caller reads; a record that fails too is
+         * appended to it. */
+        int err = seal_error_last_code();
+        char *why = g_strdup(seal_error_last());
+        if (seal_store_audit(st, actor, "stamp-failed", target, "%s %s -> %s: %s",
+                             a->format ? a->format : "?", a->input, a->output, why) < 0)
+            seal_error_set(err, "%s (and the failure could not be recorded in the audit trail: %s)",
+                           why, seal_error_last());
+        else
+            seal_error_set(err, "%s", why);
+        g_free(why);
+        return rc;
+    }
+    seal_buf before = SEAL_BUF_INIT, after = SEAL_BUF_INIT;
+    const char *alg = seal_digest_name(d->md);
+    rc = seal_hex_encode(&before, d->before, d->len, false);
+    if (rc == 0)
+        rc = seal_hex_encode(&after, d->after, d->len, false);
+    if (rc == 0)
+        rc = seal_store_audit(st, actor, "stamp", target, "%s %s (%s %s) -> %s (%s %s), %s, %s%s%s",
+                              a->format, a->input, alg, (const char *)before.data, a->output, alg,
+                              (const char *)after.data, where, a->how, a->note ? ", " : "",
+                              a->note ? a->note : "");
+    seal_buf_clear(&before);
+    seal_buf_clear(&after);
+    if (rc == 0)
+        return 0;
+    unlink(a->output);
+    return seal_error_wrap(seal_error_last_code(),
+                           "the stamp could not be recorded in the audit trail, so %s was removed",
+                           a->output);
+}

@@ -1,0 +1,57 @@
+/* What the stamp driver's files share (driver.c, finish.c, policy.c, audit.c). Not part
+ * of the public API. */
+#ifndef SEAL_STAMP_INTERNAL_H
+#define SEAL_STAMP_INTERNAL_H
+
+#include <seal/doc.h>
+#include <seal/stamp.h>
+
+#include <glib.h>
+
+/* Adds a warning (printf-style) to the result's list. */
+void stamp_warn(seal_stamp_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The stamp policy for seal record `rec`: an expired, not yet valid, revoked or frozen
+ * certificate refuses the stamp (SEAL_EPOLICY) before any PIN is tried; one within the
+ * renewal window, or whose published status cannot be had, adds a warning. */
+int stamp_check_certificate(seal_stamp_result *res, seal_store *st, const seal_record *rec);
+
+/* What the audit record of a stamp says. */
+typedef struct stamp_audit_info {
+    const char *actor, *seal_id, *format, *input, *output, *how;
+    size_t places;    /* 0: invisible */
+    const char *note; /* appended to a success ("external signature, pending ID"), or NULL */
+} stamp_audit_info;
+
+/* Records a stamp in the trail: "stamp" with the digests when rc == 0, else
+ * "stamp-failed" with the error's wording (the error itself is kept for the caller). A
+ * success whose record cannot be written is undone: the output removed, the error says
+ * why, and the return is negative. */
+int stamp_audit(seal_store *st, const stamp_audit_info *a, const seal_stamp_digests *digests,
+                int rc);
+
+/* "RSA-SHA256", "ECDSA-SHA256", "SM2-SM3": what an external signer must make. */
+const char *stamp_signature_alg_name(seal_key_alg alg);
+
+/* The result's account of a stamp (`output` NULL: nothing written yet). */
+void stamp_result_done(seal_stamp_result *res, const char *output, const char *how,
+                       X509 *signer_cert, const seal_placement *placements, size_t n);
+
+/* What the last steps of a stamp need beyond the pending stamp. */
+typedef struct stamp_finish_ctx {
+    const char *output; /* the user's output (p->output is a file beside it at B-LT) */
+    seal_stamp_level level;
+    const seal_tsp_client *tsa;
+    const seal_trust *trust;
+    seal_revocation *revocation;
+} stamp_finish_ctx;
+
+/* The last steps of a stamp, shared by seal_stamp and seal_stamp_finish: finish (the
+ * signature checked first, the timestamp) and, at B-LT and above, validation data into
+ * ctx->output. res->digests and the ltv figures are filled. Nothing is left at the
+ * output on failure; *signed_out says whether the signature was embedded (after which
+ * the prepared stamp is spent), else it stays for the caller to abandon or retry. */
+int stamp_complete(seal_stamp_result *res, seal_pending_stamp *p, const uint8_t *sig,
+                   size_t sig_len, const stamp_finish_ctx *ctx, bool *signed_out);
+
+#endif
