@@ -292,10 +292,6 @@ int seal_ofd_render_pdf(seal_buf *pdf, seal_ofd *doc, const seal_ofd_render_opts
  * seal_ofd_place_doc() (positions in mm from the top-left corner of each page's
  * PhysicalBox), then seal_ofd_stamp() writes a new package with one more signature. */
 
-/* True when the file is a zip archive with an OFD.xml entry (how the CLI tells OFD from
- * PDF by content). */
-bool seal_ofd_is_package(const char *path);
-
 /* The planner's view of an open OFD: its page count, each page's PhysicalBox size, and
  * keyword search (seal_ofd_find_text), with hits in mm from the PhysicalBox's top-left
  * corner. Valid while `doc` is open. */

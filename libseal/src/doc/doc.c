@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* In sniffing order. A third format is one more line. */
@@ -41,7 +43,11 @@ static int sniff_fd(const seal_doc_ops **out, int fd, const char *name)
 {
     uint8_t head[SNIFF_HEAD];
     size_t n = 0;
+    struct stat st;
     *out = NULL;
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+        return seal_error_set(SEAL_EFORMAT,
+                              "%s is not a regular file: neither a PDF nor an OFD document", name);
     while (n < sizeof head) {
         ssize_t got = pread(fd, head + n, sizeof head - n, (off_t)n);
         if (got < 0 && errno == EINTR)
@@ -59,6 +65,8 @@ static int sniff_fd(const seal_doc_ops **out, int fd, const char *name)
             return 0;
         }
     }
+    if (n == 0)
+        return seal_error_set(SEAL_EFORMAT, "%s is empty: neither a PDF nor an OFD document", name);
     return seal_error_set(SEAL_EFORMAT, "%s is neither a PDF nor an OFD document", name);
 }
 
@@ -72,6 +80,17 @@ int seal_doc_sniff(const char *path, const char **format_out)
     const seal_doc_ops *ops;
     int rc = sniff_fd(&ops, fd, path);
     close(fd);
+    if (rc == 0)
+        *format_out = ops->name;
+    return rc;
+}
+
+int seal_doc_sniff_fd(int fd, const char **format_out)
+{
+    if (fd < 0 || !format_out)
+        return seal_error_set(SEAL_EINVAL, "no document to sniff");
+    const seal_doc_ops *ops;
+    int rc = sniff_fd(&ops, fd, "the document");
     if (rc == 0)
         *format_out = ops->name;
     return rc;
@@ -217,11 +236,49 @@ out:
 
 /* ---- stamping, two phases ---- */
 
-static int refuse_stamping(const seal_doc_ops *ops)
+static int unknown_format(const char *format)
 {
-    return seal_error_set(SEAL_EUNSUPPORTED,
-                          "stamping %s documents through the document face is not available",
-                          ops->name);
+    return seal_error_set(SEAL_EFORMAT, "\"%s\" is no document format this version knows",
+                          format ? format : "");
+}
+
+int seal_doc_check_plan(const char *format, const seal_stamp_plan *plan)
+{
+    const seal_doc_ops *ops = seal_doc_ops_by_name(format);
+    if (!ops)
+        return unknown_format(format);
+    return ops->check_plan(plan);
+}
+
+void seal_doc_describe(const char *format, const seal_stamp_plan *plan, seal_key_alg alg,
+                       const char *level, char *out, size_t size)
+{
+    const seal_doc_ops *ops = seal_doc_ops_by_name(format);
+    if (ops)
+        ops->describe(plan, alg, level, out, size);
+    else
+        snprintf(out, size, "%s", format ? format : "?");
+}
+
+bool seal_doc_shows_seal_data_picture(const seal_doc *doc)
+{
+    return doc->ops->shows_seal_data_picture;
+}
+
+int seal_doc_extend(const char *in, const char *out, const seal_doc_extend_opts *opts,
+                    seal_doc_extend_summary *summary)
+{
+    const char *format = NULL;
+    int rc = seal_doc_sniff(in, &format);
+    if (rc < 0)
+        return rc;
+    const seal_doc_ops *ops = seal_doc_ops_by_name(format);
+    if (!ops->extend)
+        return seal_error_set(SEAL_EUNSUPPORTED,
+                              "%s documents take no validation data (B-LT and B-LTA are PAdES "
+                              "levels)",
+                              format);
+    return ops->extend(in, out, opts, summary);
 }
 
 int seal_doc_prepare(seal_doc *doc, const seal_stamp_plan *plan, seal_pending_stamp **out)
@@ -231,8 +288,6 @@ int seal_doc_prepare(seal_doc *doc, const seal_stamp_plan *plan, seal_pending_st
     seal_pending_stamp *p = NULL;
     SEAL_ENSURE(doc && plan && out, SEAL_EINVAL, "nothing to prepare");
     *out = NULL;
-    if (!doc->ops->prepare)
-        return refuse_stamping(doc->ops);
     SEAL_ENSURE(plan->output && *plan->output, SEAL_EINVAL, "the stamp has no output file");
     SEAL_ENSURE(plan->cert, SEAL_EINVAL, "the stamp has no signing certificate");
     p = calloc(1, sizeof *p);
@@ -274,8 +329,6 @@ int seal_doc_finish(seal_pending_stamp *p, const uint8_t *sig, size_t sig_len,
                               "the pending stamp is for \"%s\" documents, a format "
                               "this version does not know",
                               p->format ? p->format : "");
-    if (!ops->finish)
-        return refuse_stamping(ops);
     if (!p->cert)
         return seal_error_set(SEAL_EINVAL,
                               "the pending stamp names no certificate to check the signature with");
@@ -292,7 +345,15 @@ int seal_doc_finish(seal_pending_stamp *p, const uint8_t *sig, size_t sig_len,
         g_free(why);
         return rc;
     }
-    return ops->finish(p, sig, sig_len, opts, digests);
+    /* GM/T 0009 7.3: an SM2 signature is stored DER, whatever form a token hands back (some
+     * return the 64-byte r||s). */
+    seal_buf der = SEAL_BUF_INIT;
+    int rc = p->alg == SEAL_ALG_SM2 ? seal_sm2_signature_der(&der, sig, sig_len) : 0;
+    if (rc == 0)
+        rc = der.len ? ops->finish(p, der.data, der.len, opts, digests)
+                     : ops->finish(p, sig, sig_len, opts, digests);
+    seal_buf_clear(&der);
+    return rc;
 }
 
 void seal_doc_abandon(seal_pending_stamp *p)

@@ -32,6 +32,16 @@ typedef struct seal_doc_ops {
                   const seal_stamp_finish_opts *opts, seal_stamp_digests *digests);
     void (*abandon)(seal_pending_stamp *p); /* removes p->prepared and anything else */
     void (*live_free)(void *live);
+    /* What the plan's options ask that this format cannot do: SEAL_EINVAL naming what to
+     * drop (seal_doc_check_plan). Looks at the options only, not at a document. */
+    int (*check_plan)(const seal_stamp_plan *plan);
+    /* The stamp's name in the audit trail (seal_doc_describe). */
+    void (*describe)(const seal_stamp_plan *plan, seal_key_alg alg, const char *level, char *out,
+                     size_t size);
+    bool shows_seal_data_picture; /* seal_doc_shows_seal_data_picture */
+    /* Validation data for a signed document (seal_doc_extend), or NULL. */
+    int (*extend)(const char *in, const char *out, const seal_doc_extend_opts *opts,
+                  seal_doc_extend_summary *summary);
 } seal_doc_ops;
 
 /* The table of the format named `name` ("PDF", "OFD"), NULL when none: who finishes a

@@ -11,6 +11,7 @@
 #include <seal/error.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -118,8 +119,18 @@ static int ofd_verify(void *impl, const seal_verify_opts *opts, seal_report **ou
     return ofd_verify_doc(out, d->ofd, d->name, opts ? opts->trust : NULL);
 }
 
-/* prepare, finish, abandon and live_free are stamp.c's (ofd_doc_prepare...), wired in
- * when they land; until then doc.c refuses to stamp an OFD through the face. */
+/* "OFD Type=Seal, timestamped, document locked": GB/T 38540 calls an SM2 seal's signature
+ * Type=Seal, any other Type=Sign. */
+static void ofd_describe(const seal_stamp_plan *plan, seal_key_alg alg, const char *level,
+                         char *out, size_t size)
+{
+    (void)level;
+    snprintf(out, size, "OFD Type=%s%s%s", alg == SEAL_ALG_SM2 ? "Seal" : "Sign",
+             plan->timestamp ? ", timestamped" : "", plan->lock ? ", document locked" : "");
+}
+
+/* The two phases are stamp.c's; an OFD takes no validation data (.extend NULL). GB/T
+ * 38540 readers draw the SESeal's own picture at the size it records. */
 const seal_doc_ops seal_ofd_doc_ops = {
     .name = "OFD",
     .sniff = ofd_sniff,
@@ -131,4 +142,12 @@ const seal_doc_ops seal_ofd_doc_ops = {
     .render_png = ofd_render_png,
     .render_pdf = ofd_render_pdf,
     .verify = ofd_verify,
+    .prepare = ofd_doc_prepare,
+    .finish = ofd_doc_finish,
+    .abandon = ofd_doc_abandon,
+    .live_free = ofd_doc_live_free,
+    .check_plan = ofd_stamp_check_options,
+    .describe = ofd_describe,
+    .shows_seal_data_picture = true,
+    .extend = NULL,
 };

@@ -126,21 +126,34 @@ static bool is_open_file(int fd, const char *path)
 
 /* What an OFD signature can be asked for. The PDF signature dictionary and MDP have no
  * place in GB/T 33190 18: a Signature.xml names no reason or location, and the only lock is
- * a signature over the signature list (plan->lock, OFD-SEAL.md 5). */
+ * a signature over the signature list (plan->lock, OFD-SEAL.md 5). Validation data (a DSS)
+ * is PAdES's; an OFD signature carries its timestamp in the SES_Signature. */
+int ofd_stamp_check_options(const seal_stamp_plan *plan)
+{
+    if (plan->invisible || plan->reason || plan->location)
+        return seal_error_set(SEAL_EINVAL, "an OFD seal is always shown and OFD "
+                                           "signatures record no reason or location");
+    if (plan->certify || plan->lock_fields)
+        return seal_error_set(SEAL_EINVAL,
+                              "certification and form-field locks are PDF signatures' (DocMDP, "
+                              "FieldMDP); an OFD signature can lock the signature list instead");
+    if (plan->qr_url)
+        return seal_error_set(SEAL_EINVAL, "a QR code beside the seal is drawn on PDF pages "
+                                           "only; an OFD seal shows its own picture");
+    if (plan->validation_data)
+        return seal_error_set(SEAL_EINVAL,
+                              "B-LT and B-LTA are PAdES levels; an OFD signature takes a "
+                              "timestamp (B-T) and nothing more");
+    return 0;
+}
+
 static int check_plan(const ofd_doc *d, const seal_stamp_plan *plan)
 {
     if (!plan || !plan->output || !plan->cert)
         return seal_error_set(SEAL_EINVAL, "missing output or signing certificate");
-    if (plan->invisible || plan->reason || plan->location)
-        return seal_error_set(SEAL_EUNSUPPORTED, "an OFD seal is always shown and OFD "
-                                                 "signatures record no reason or location");
-    if (plan->certify || plan->lock_fields)
-        return seal_error_set(SEAL_EUNSUPPORTED,
-                              "certification and form-field locks are PDF signatures' (DocMDP, "
-                              "FieldMDP); an OFD signature can lock the signature list instead");
-    if (plan->qr_url)
-        return seal_error_set(SEAL_EUNSUPPORTED, "a QR code beside the seal is drawn on PDF pages "
-                                                 "only; an OFD seal shows its own picture");
+    int rc = ofd_stamp_check_options(plan);
+    if (rc < 0)
+        return rc;
     if (!plan->esl || plan->esl_len == 0)
         return seal_error_set(SEAL_EINVAL, "no seal (.esl) to stamp with");
     if (is_open_file(d->fd, plan->output))
@@ -572,15 +585,4 @@ out:
     if (d.map)
         munmap((void *)d.map, d.map_len);
     return rc;
-}
-
-bool seal_ofd_is_package(const char *path)
-{
-    int err = 0;
-    zip_t *zip = path ? zip_open(path, ZIP_RDONLY, &err) : NULL;
-    if (!zip)
-        return false;
-    bool found = zip_name_locate(zip, "OFD.xml", 0) >= 0;
-    zip_discard(zip);
-    return found;
 }

@@ -8,6 +8,8 @@
 #include <seal/cms.h>
 #include <seal/error.h>
 
+#include <openssl/evp.h>
+
 static int check_tsa_chain(const seal_tst *tst, const seal_trust *trust)
 {
     int rc = 0;
@@ -30,7 +32,12 @@ int ofd_stamp_timestamp(seal_buf *out, const seal_tsp_client *tsa, const seal_tr
 {
     int rc = 0;
     seal_tst *tst = NULL;
-    SEAL_TRY(seal_tsp_timestamp_data(&tst, tsa, value, len));
+    /* GB/T 38540 signatures are SM2 with SM3: their tokens hash with SM3 unless the caller
+     * chose. */
+    seal_tsp_client client = *tsa;
+    if (!client.md)
+        client.md = EVP_sm3();
+    SEAL_TRY(seal_tsp_timestamp_data(&tst, &client, value, len));
     SEAL_TRY(check_tsa_chain(tst, trust));
     seal_slice token = seal_tst_der(tst);
     SEAL_TRY(seal_buf_set(out, token.data, token.len));

@@ -9,8 +9,10 @@
 #include "doc/doc_internal.h"
 
 #include <seal/error.h>
+#include <seal/pdf.h>
 
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,8 +45,7 @@ static void pdf_close(void *impl)
     free(d);
 }
 
-/* The strict qpdf view (open.c), made once. */
-static int pdf_structure(pdf_doc *d)
+int pdf_doc_structure(pdf_doc *d)
 {
     return d->pdf ? 0 : pdf_open_fd(&d->pdf, d->fd, d->name, d->password);
 }
@@ -69,7 +70,7 @@ static int pdf_open(void **impl, int fd, const char *name, const seal_doc_open_o
         /* The input is hashed on a helper thread while this one reads its structure. */
         d->md = opts->stamp_md;
         SEAL_TRY(pdf_input_pass_start(&d->pass, fd, d->size, d->name, d->md));
-        SEAL_TRY(pdf_structure(d));
+        SEAL_TRY(pdf_doc_structure(d));
     }
     *impl = d;
     d = NULL;
@@ -81,7 +82,7 @@ out:
 static int pdf_page_count(void *impl)
 {
     pdf_doc *d = impl;
-    int rc = pdf_structure(d);
+    int rc = pdf_doc_structure(d);
     return rc < 0 ? rc : seal_pdf_page_count(d->pdf);
 }
 
@@ -89,7 +90,7 @@ static int pdf_page_size(void *impl, int page, double *width_mm, double *height_
 {
     pdf_doc *d = impl;
     seal_pdf_page_geom geom;
-    int rc = pdf_structure(d);
+    int rc = pdf_doc_structure(d);
     if (rc == 0)
         rc = seal_pdf_page_geometry(d->pdf, page, &geom);
     if (rc < 0)
@@ -102,7 +103,7 @@ static int pdf_page_size(void *impl, int page, double *width_mm, double *height_
 static int pdf_find_text(void *impl, const char *text, seal_text_hits *hits)
 {
     pdf_doc *d = impl;
-    int rc = pdf_structure(d);
+    int rc = pdf_doc_structure(d);
     return rc < 0 ? rc : seal_pdf_find_text(hits, d->pdf, text);
 }
 
@@ -121,6 +122,32 @@ static int pdf_verify(void *impl, const seal_verify_opts *opts, seal_report **ou
 
 /* prepare, finish, abandon and live_free are stamp.c's (pdf_doc_prepare...), wired in
  * when they land; until then doc.c refuses to stamp a PDF through the face. */
+/* "PAdES B-T, certifying". */
+static void pdf_describe(const seal_stamp_plan *plan, seal_key_alg alg, const char *level,
+                         char *out, size_t size)
+{
+    (void)alg;
+    snprintf(out, size, "PAdES %s%s", level, plan->certify ? ", certifying" : "");
+}
+
+/* B-LT, B-LTA: a DSS (and a document timestamp) in later updates (ltv.c). */
+static int pdf_extend(const char *in, const char *out, const seal_doc_extend_opts *opts,
+                      seal_doc_extend_summary *summary)
+{
+    seal_pdf_ltv_opts lopts = {
+        .trust = opts->trust, .revocation = opts->revocation, .archive_tsa = opts->archive_tsa};
+    seal_pdf_ltv_summary s = {0};
+    int rc = seal_pdf_ltv(in, out, &lopts, &s);
+    if (rc == 0 && summary)
+        *summary = (seal_doc_extend_summary){.signatures = s.signatures,
+                                             .timestamps = s.timestamps,
+                                             .certs = s.certs,
+                                             .crls = s.crls,
+                                             .ocsps = s.ocsps,
+                                             .archived = s.archived};
+    return rc;
+}
+
 const seal_doc_ops seal_pdf_doc_ops = {
     .name = "PDF",
     .sniff = pdf_sniff,
@@ -132,4 +159,12 @@ const seal_doc_ops seal_pdf_doc_ops = {
     .render_png = pdf_render_png,
     .render_pdf = NULL,
     .verify = pdf_verify,
+    .prepare = pdf_doc_prepare,
+    .finish = pdf_doc_finish,
+    .abandon = pdf_doc_abandon,
+    .live_free = pdf_doc_live_free,
+    .check_plan = pdf_stamp_check_options,
+    .describe = pdf_describe,
+    .shows_seal_data_picture = false,
+    .extend = pdf_extend,
 };

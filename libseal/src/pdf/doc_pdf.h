@@ -17,6 +17,12 @@ typedef struct pdf_doc {
     pdf_input_pass *pass; /* started at open when `md` is set; prepare takes it over */
 } pdf_doc;
 
+/* The strict qpdf view of the document (open.c), made on first need (doc_pdf.c). */
+int pdf_doc_structure(pdf_doc *d);
+/* SEAL_EINVAL naming what a PDF signature cannot be asked for (a lock mode; a QR code
+ * beside no seal). */
+int pdf_stamp_check_options(const seal_stamp_plan *plan);
+
 /* The two phases (stamp.c), for seal_pdf_doc_ops. */
 int pdf_doc_prepare(void *impl, const seal_stamp_plan *plan, seal_pending_stamp *p);
 int pdf_doc_finish(seal_pending_stamp *p, const uint8_t *sig, size_t sig_len,

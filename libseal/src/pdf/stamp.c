@@ -608,6 +608,15 @@ static void fill_byte_range(update *u)
     memcpy(u->text.data + u->byte_range_pos, text, (size_t)n);
 }
 
+int pdf_stamp_check_options(const seal_stamp_plan *plan)
+{
+    if (plan->lock)
+        return seal_error_set(SEAL_EINVAL,
+                              "lock mode is for OFD documents; a PDF is locked by certifying it "
+                              "(no changes allowed) or by locking its fields");
+    return 0;
+}
+
 /* What the plan asks of a PDF that a PDF cannot do, or that makes no sense. */
 static int check_plan(const pdf_doc *d, const seal_stamp_plan *plan)
 {
@@ -621,10 +630,12 @@ static int check_plan(const pdf_doc *d, const seal_stamp_plan *plan)
                               "the output must be a new file, not the input (%s): the input is "
                               "never modified",
                               d->name);
-    if (plan->lock)
-        return seal_error_set(SEAL_EUNSUPPORTED,
-                              "a PDF has no lock mode: lock it by certifying it (no changes "
-                              "allowed) or by locking its fields");
+    int rc = pdf_stamp_check_options(plan);
+    if (rc < 0)
+        return rc;
+    if (plan->invisible && plan->qr_url)
+        return seal_error_set(SEAL_EINVAL, "a QR code is drawn beside the seal: it needs a "
+                                           "visible seal, not --invisible");
     if (!plan->invisible) {
         if (!plan->image_png || !plan->image_png_len)
             return seal_error_set(SEAL_EINVAL, "a visible seal needs its image");
@@ -633,9 +644,6 @@ static int check_plan(const pdf_doc *d, const seal_stamp_plan *plan)
             return seal_error_set(SEAL_EINVAL, "seal size %.1f x %.1f mm is not sensible",
                                   plan->width_mm, plan->height_mm);
     }
-    if (plan->invisible && plan->qr_url)
-        return seal_error_set(SEAL_EINVAL, "a QR code is drawn beside the seal: it needs a "
-                                           "visible seal, not --invisible");
     return 0;
 }
 
@@ -677,7 +685,7 @@ int pdf_doc_prepare(void *impl, const seal_stamp_plan *plan_in, seal_pending_sta
     int rc = 0;
     pdf_doc *d = impl;
     seal_stamp_plan plan = *plan_in;
-    seal_pdf *pdf = d->pdf;
+    seal_pdf *pdf = NULL;
     pdf_widgets widgets = {NULL, 0, NULL, 0};
     pdf_qr qr = {SEAL_BUF_INIT, 0, NULL};
     update u = {.text = SEAL_BUF_INIT};
@@ -687,6 +695,8 @@ int pdf_doc_prepare(void *impl, const seal_stamp_plan *plan_in, seal_pending_sta
     pdf_stamp_state state = {0};
 
     SEAL_TRY(check_plan(d, &plan));
+    SEAL_TRY(pdf_doc_structure(d));
+    pdf = d->pdf;
     if (plan.invisible && plan.page == 0)
         plan.page = 1;
     const EVP_MD *md = seal_digest_for_alg(seal_key_alg_of(X509_get0_pubkey(plan.cert)));

@@ -69,8 +69,6 @@ static int check_request(seal_stamp_result *res, const seal_stamp_request *rq)
     SEAL_ENSURE(rq->pending_ttl >= 0 && rq->pending_ttl <= SEAL_PENDING_TTL_MAX, SEAL_EINVAL,
                 "a pending stamp lives between 1 s and %d s, not %ld s", SEAL_PENDING_TTL_MAX,
                 rq->pending_ttl);
-    SEAL_ENSURE(rq->input_is_fd || strcmp(rq->input, rq->output) != 0, SEAL_EINVAL,
-                "the output must not be the input (%s)", rq->input);
 out:
     res->usage = rc < 0;
     return rc;
