@@ -143,7 +143,9 @@ int cli_time_prepare(cli_time *t, const cli_ctx *ctx, const char *command)
         return cli_usage_error("%s: --tsa with --level B-B: the timestamp would not be used",
                                command);
     t->client.url = t->tsa_url;
-    t->client.md = t->tsa_hash && strcasecmp(t->tsa_hash, "sm3") == 0 ? EVP_sm3() : EVP_sha256();
+    /* No --tsa-hash: the format's own (SHA-256 for PAdES, SM3 for GB/T 38540). */
+    if (t->tsa_hash)
+        t->client.md = strcasecmp(t->tsa_hash, "sm3") == 0 ? EVP_sm3() : EVP_sha256();
     t->client.policy = t->tsa_policy;
     if (load_trust(t, ctx) < 0 || (t->level >= CLI_LEVEL_B_LT && load_revocation(t, ctx) < 0))
         return cli_fail(command);

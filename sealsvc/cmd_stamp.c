@@ -1,32 +1,27 @@
-/* sealsvc stamp: the stamp flow on the command line. Resolves the seal in the store,
- * checks its certificate (expired, revoked or frozen refuses; near expiry warns), unlocks
- * its key with the PIN, plans where the seal goes (a point on one or more pages, a
- * keyword's hits, a seam across pages) and stamps the document with one signature; with
- * --level B-T and above a TSA timestamps the signature, and B-LT/B-LTA add validation data
- * in a second update (cmd_ltv.c). */
+/* sealsvc stamp: the stamp flow's command-line face. It parses the flags into a
+ * seal_stamp_request, calls the driver (seal/stamp.h: seal, policy, signer, plan, prepare,
+ * sign, finish, audit, all in libseal) and prints the result. With --external the driver
+ * stops after prepare and this prints what the signer must sign; `stamp finish` hands the
+ * signature back and `stamp pending` lists what waits. Nothing here knows PDF from OFD. */
 #include "cli.h"
-#include "stamp_ofd.h"
 
-#include <seal/ca.h>
 #include <seal/error.h>
-#include <seal/image.h>
-#include <seal/pdf.h>
 #include <seal/place.h>
-#include <seal/revocation.h>
+#include <seal/stamp.h>
 #include <seal/store.h>
 
 #include <getopt.h>
 #include <glib.h>
+#include <jansson.h>
 #include <math.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char stamp_usage[] =
-    "usage: sealsvc --data DIR stamp IN.pdf|IN.ofd OUT --seal ID (--pin PIN | --pin-file F)\n"
+    "usage: sealsvc --data DIR stamp IN.pdf|IN.ofd OUT --seal ID (--pin PIN | --pin-file F\n"
+    "                 | --external [--expires SECONDS])\n"
     "                 (--at X,Y [--page N | --pages RANGE]\n"
     "                  | --keyword TEXT [--occurrence N|all] [--offset DX,DY] [--pages RANGE]\n"
     "                  | --seam right|left|top|bottom [--offset MM] [--pages RANGE]\n"
@@ -73,10 +68,23 @@ static const char stamp_usage[] =
     "                   --qr 'https://verify.example/{sha256}'\n"
     "  --mode MODE      OFD: continue (default) lets later signatures be added; lock covers\n"
     "                   the signature list too, so any later stamp is refused\n"
+    "  --external       the seal's key signs elsewhere (a USB key, an HSM, a remote signer):\n"
+    "                   prepare the stamp, print what to sign as JSON (id, digest, algorithm,\n"
+    "                   expiry) and exit without writing OUT; --expires SECONDS (default\n"
+    "                   3600) is how long the signer has\n"
+    "\n"
+    "       sealsvc --data DIR stamp finish ID --signature FILE [--certificate PEM]\n"
+    "                 [--trust PEM|DIR]... [--evidence FILE|DIR]... [--offline]\n"
+    "  completes pending stamp ID with the signature in FILE (DER or raw, over the digest\n"
+    "  handed out; SM2 also as 64-byte r||s); --certificate: the signer's certificate, which\n"
+    "  must be the seal's. The signature is checked before anything is written.\n"
+    "\n"
+    "       sealsvc --data DIR stamp pending [--json]\n"
+    "  lists the stamps waiting for a signature (expired ones are removed first).\n"
     "\n"
     "All the pictures belong to one signature. The input is never modified; OUT is written\n"
-    "atomically. Exit 0 when stamped, 3 on an error (the message says what to fix), 64 on a\n"
-    "usage error.\n";
+    "atomically. Exit 0 when stamped (or prepared), 3 on an error (the message says what to\n"
+    "fix), 64 on a usage error.\n";
 
 static int read_pin_file(const char *path, char *pin, size_t size)
 {
@@ -89,149 +97,6 @@ static int read_pin_file(const char *path, char *pin, size_t size)
         return seal_error_set(SEAL_EINVAL, "the PIN file %s is empty", path);
     pin[strcspn(pin, "\r\n")] = 0;
     return 0;
-}
-
-#define RENEW_WARNING_DAYS SEAL_CA_RENEW_WINDOW_DAYS
-#define STATUS_TIMEOUT_MS  5000
-#define SECONDS_PER_DAY    86400
-
-static void utc(char out[32], time_t t)
-{
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        strcpy(out, "?");
-}
-
-static time_t cert_time(const ASN1_TIME *t)
-{
-    struct tm tm;
-    return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
-}
-
-/* The platform's own word on the certificate: the CA database (CA agreements: a frozen
- * or revoked certificate may not be used). */
-static int check_ca_database(seal_store *store, const char *id, X509 *cert)
-{
-    seal_ca_record c = {0};
-    char since[32];
-    char *serial = seal_cert_serial_hex(cert);
-    int rc = seal_store_ca_find(store, serial, NULL, &c);
-    g_free(serial);
-    if (rc == SEAL_ENOTFOUND) {
-        seal_error_clear();
-        return 0; /* a certificate from another CA: OCSP and CRLs speak for it */
-    }
-    if (rc < 0)
-        return rc;
-    utc(since, c.revoked_at);
-    const char *reason = seal_crl_reason_name(c.reason);
-    if (c.state == SEAL_CA_REVOKED)
-        rc = seal_error_set(SEAL_EPOLICY,
-                            "seal %s cannot be used: its certificate %s is revoked since %s (%s)",
-                            id, c.serial, since, reason ? reason : "no reason given");
-    else if (c.state == SEAL_CA_HOLD)
-        rc = seal_error_set(SEAL_EPOLICY,
-                            "seal %s cannot be used: its certificate %s is frozen "
-                            "(certificateHold) since %s; 'sealsvc ca unfreeze' releases it",
-                            id, c.serial, since);
-    seal_ca_record_clear(&c);
-    return rc;
-}
-
-/* OCSP or CRL, when reachable: what relying parties will see. An answer that cannot be
- * had does not stop the stamp (the CA database above is authoritative for the platform's
- * own certificates); it is said on stderr. */
-static int check_published_status(const char *data, const char *id, X509 *cert,
-                                  STACK_OF(X509) * chain)
-{
-    int rc = 0;
-    seal_revocation *rv = NULL;
-    seal_cert_status st = {0};
-    X509 *issuer = NULL;
-    char since[32];
-    char *cache = g_build_filename(data, "cache", "revocation", NULL);
-    char *archive = g_build_filename(data, "evidence", NULL);
-    char *published = g_build_filename(data, "crl", NULL);
-    seal_revocation_opts opts = {
-        .cache_dir = cache, .archive_dir = archive, .timeout_ms = STATUS_TIMEOUT_MS};
-    for (int i = 0; chain && i < sk_X509_num(chain) && !issuer; i++)
-        if (X509_check_issued(sk_X509_value(chain, i), cert) == X509_V_OK)
-            issuer = sk_X509_value(chain, i);
-    if (!issuer)
-        goto out;
-    SEAL_TRY(seal_revocation_new(&rv, &opts));
-    SEAL_TRY(seal_revocation_add_dir(rv, published));
-    SEAL_TRY(seal_pki_status_at(&st, rv, cert, issuer, time(NULL)));
-    utc(since, st.revoked_at);
-    const char *reason = seal_crl_reason_name(st.reason);
-    if (st.state == SEAL_CERT_REVOKED)
-        SEAL_FAIL(SEAL_EPOLICY,
-                  "seal %s cannot be used: its certificate is revoked since %s (%s), says %s", id,
-                  since, reason ? reason : "no reason given", st.evidence.source);
-    if (st.state == SEAL_CERT_SUSPENDED)
-        SEAL_FAIL(SEAL_EPOLICY,
-                  "seal %s cannot be used: its certificate is frozen (certificateHold) since %s, "
-                  "says %s",
-                  id, since, st.evidence.source);
-    if (st.state == SEAL_CERT_UNKNOWN)
-        fprintf(stderr,
-                "sealsvc: warning: the revocation status of seal %s's certificate could not be "
-                "checked: %s\n",
-                id, st.detail);
-out:
-    seal_cert_status_clear(&st);
-    seal_revocation_free(rv);
-    g_free(cache);
-    g_free(archive);
-    g_free(published);
-    return rc;
-}
-
-/* Stamp policy: an expired, not yet valid, revoked or frozen certificate refuses the
- * stamp before any PIN is tried; one within 30 days of expiry warns (renewal window). */
-static int check_seal_certificate(seal_store *store, const char *data, const char *id)
-{
-    int rc = 0;
-    seal_record r = {0};
-    X509 *cert = NULL;
-    STACK_OF(X509) *chain = NULL;
-    char end[32];
-    SEAL_TRY(seal_store_get_seal(store, id, &r));
-    SEAL_TRY(seal_cert_load_mem(&cert, r.cert_pem.data, r.cert_pem.len));
-    time_t now = time(NULL);
-    time_t not_before = cert_time(X509_get0_notBefore(cert));
-    time_t not_after = cert_time(X509_get0_notAfter(cert));
-    utc(end, not_after);
-    SEAL_ENSURE(now <= not_after, SEAL_EPOLICY,
-                "seal %s cannot be used: its certificate expired on %s", id, end);
-    if (now < not_before) {
-        char start[32];
-        utc(start, not_before);
-        SEAL_FAIL(SEAL_EPOLICY, "seal %s cannot be used: its certificate is not valid before %s",
-                  id, start);
-    }
-    SEAL_TRY(check_ca_database(store, id, cert));
-    if (r.chain_pem.len > 0) {
-        chain = sk_X509_new_null();
-        BIO *bio = BIO_new_mem_buf(r.chain_pem.data, (int)r.chain_pem.len);
-        X509 *c;
-        while (chain && bio && (c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-            if (!sk_X509_push(chain, c))
-                X509_free(c);
-        BIO_free(bio);
-        ERR_clear_error();
-    }
-    SEAL_TRY(check_published_status(data, id, cert, chain));
-    if (not_after - now <= RENEW_WARNING_DAYS * SECONDS_PER_DAY)
-        fprintf(stderr,
-                "sealsvc: warning: the certificate of seal %s expires on %s (in %ld days); "
-                "renew it ('sealsvc ca renew')\n",
-                id, end, (long)((not_after - now) / SECONDS_PER_DAY));
-out:
-    X509_free(cert);
-    sk_X509_pop_free(chain, X509_free);
-    seal_record_clear(&r);
-    return rc;
 }
 
 /* A decimal number of millimetres at TEXT ("150", "-2.5", "1e2"), not the hexadecimal,
@@ -259,48 +124,75 @@ static int parse_number(const char *text, double *x)
     return !end || *end ? -1 : 0;
 }
 
-/* "stamped OUT: seal ID (NAME) on page 2 at 120.0,150.0 mm, signer CN", or for several
- * pictures "... in 3 places: page 1 at ...; page 2 at ..., signer CN". */
-static void print_stamped(const char *out, const seal_record *rec, const seal_pdf_stamp_opts *opts,
-                          const char *signer_cn)
+static void print_warnings(const seal_stamp_result *res)
 {
-    if (opts->invisible) {
-        printf("stamped %s: invisible signature with seal %s (%s), signer %s\n", out, rec->id,
-               rec->name, signer_cn);
-        return;
-    }
-    if (opts->n_placements == 1) {
-        const seal_placement *p = &opts->placements[0];
-        printf("stamped %s: seal %s (%s) on page %d at %.1f,%.1f mm, signer %s\n", out, rec->id,
-               rec->name, p->page, p->x_mm, p->y_mm, signer_cn);
-        return;
-    }
-    printf("stamped %s: seal %s (%s) in %zu places:", out, rec->id, rec->name, opts->n_placements);
-    for (size_t i = 0; i < opts->n_placements; i++) {
-        const seal_placement *p = &opts->placements[i];
-        printf("%s page %d at %.1f,%.1f mm", i ? ";" : "", p->page, p->x_mm, p->y_mm);
-        if (p->strip >= 0)
-            printf(" (strip %d, %.1f x %.1f mm)", p->strip + 1, p->width_mm, p->height_mm);
-    }
-    printf(", signer %s\n", signer_cn);
+    for (size_t i = 0; res->warnings && res->warnings[i]; i++)
+        fprintf(stderr, "sealsvc: warning: %s\n", res->warnings[i]);
 }
 
-/* Opens the document only to plan: page count, page sizes, text search. */
-static int plan_places(seal_place_plan *plan, const char *in, const char *password,
-                       const seal_place_request *req)
+/* "stamped OUT: seal ID (NAME) on page 2 at 120.0,150.0 mm, signer CN (HOW)", or for
+ * several pictures "... in 3 places: page 1 at ...; page 2 at ..., signer CN (HOW)". */
+static int print_stamped(const seal_stamp_result *r, const char *out)
 {
-    seal_pdf *pdf = NULL;
-    int rc = seal_pdf_open_password(&pdf, in, password);
-    if (rc == 0) {
-        seal_place_doc doc;
-        seal_pdf_place_doc(&doc, pdf);
-        rc = seal_place_plan_make(plan, req, &doc);
+    if (r->n_placements == 0) {
+        printf("stamped %s: invisible signature with seal %s (%s), signer %s (%s)\n", out,
+               r->seal_id, r->seal_name, r->signer, r->how);
+    } else if (r->n_placements == 1) {
+        const seal_placement *p = &r->placements[0];
+        printf("stamped %s: seal %s (%s) on page %d at %.1f,%.1f mm, signer %s (%s)\n", out,
+               r->seal_id, r->seal_name, p->page, p->x_mm, p->y_mm, r->signer, r->how);
+    } else {
+        printf("stamped %s: seal %s (%s) in %zu places:", out, r->seal_id, r->seal_name,
+               r->n_placements);
+        for (size_t i = 0; i < r->n_placements; i++) {
+            const seal_placement *p = &r->placements[i];
+            printf("%s page %d at %.1f,%.1f mm", i ? ";" : "", p->page, p->x_mm, p->y_mm);
+            if (p->strip >= 0)
+                printf(" (strip %d, %.1f x %.1f mm)", p->strip + 1, p->width_mm, p->height_mm);
+        }
+        printf(", signer %s (%s)\n", r->signer, r->how);
     }
-    seal_pdf_free(pdf);
-    return rc;
+    if (r->ltv)
+        printf("%s: validation data for %zu signature(s) and %zu timestamp(s): %zu "
+               "certificate(s), %zu CRL(s), %zu OCSP response(s)%s\n",
+               out, r->ltv_signatures, r->ltv_timestamps, r->ltv_certs, r->ltv_crls, r->ltv_ocsps,
+               r->ltv_archived ? "; document timestamp added (B-LTA)" : " (B-LT)");
+    return EXIT_OK;
 }
 
-int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
+static char *utc_text(time_t t)
+{
+    GDateTime *dt = g_date_time_new_from_unix_utc(t);
+    char *text = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
+    if (dt)
+        g_date_time_unref(dt);
+    return text;
+}
+
+/* What an external signer needs, as one JSON object on stdout. */
+static int print_prepared(const seal_stamp_result *r, const char *out)
+{
+    char *digest = g_base64_encode(r->digest, r->digest_len);
+    char *to_sign = g_base64_encode(r->to_sign.data, r->to_sign.len);
+    char *expires = utc_text(r->expires);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:I, s:s, s:s}", "id",
+                          r->pending_id, "seal", r->seal_id, "format", r->format, "algorithm",
+                          r->signature_alg, "digest", digest, "digest_is_sm2_e", r->digest_is_sm2_e,
+                          "to_sign", to_sign, "expires", expires, "expires_at",
+                          (json_int_t)r->expires, "output", out, "signer", r->signer);
+    int code = EXIT_ERROR;
+    if (j && json_dumpf(j, stdout, JSON_INDENT(2)) == 0) {
+        fputc('\n', stdout);
+        code = EXIT_OK;
+    }
+    json_decref(j);
+    g_free(digest);
+    g_free(to_sign);
+    g_free(expires);
+    return code;
+}
+
+static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
         {"seal", required_argument, NULL, 's'},
@@ -322,6 +214,8 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         {"lock-fields", required_argument, NULL, 'L'},
         {"qr", required_argument, NULL, 'q'},
         {"mode", required_argument, NULL, 'm'},
+        {"external", no_argument, NULL, 'x'},
+        {"expires", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         CLI_TIME_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -329,21 +223,17 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     const char *seal_id = NULL, *pin_arg = NULL, *pin_file = NULL;
     const char *password_arg = NULL, *password_file = NULL;
     char password[256] = "";
-    seal_pdf_stamp_opts opts = {.page = 1};
+    seal_stamp_request rq = {.page = 0};
     seal_place_request req = {.mode = SEAL_PLACE_AT};
-    seal_place_plan plan = {NULL, 0, {NULL, 0}};
+    int page = 1;
     const char *page_arg = NULL, *offset_arg = NULL, *occurrence_arg = NULL, *seam_arg = NULL;
-    const char *mode_arg = NULL;
-    seal_ofd_stamp_mode ofd_mode = SEAL_OFD_STAMP_CONTINUE;
+    const char *mode_arg = NULL, *expires_arg = NULL;
     bool have_at = false;
     char pin[256] = "";
     int code = EXIT_ERROR;
     seal_store *store = NULL;
-    seal_signer *signer = NULL;
-    seal_record rec = {0};
+    seal_stamp_result res = {0};
     cli_time time = {0};
-    char *signed_tmp = NULL;
-    stamp_record record = {.format = "PDF"};
     char *in_abs = NULL, *out_abs = NULL;
 
     optind = 0;
@@ -364,7 +254,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             long n = strtol(optarg, &end, 10);
             if (end == optarg || *end || n < 1 || n > 10000000)
                 return cli_usage_error("--page wants a page number (1 = first), not '%s'", optarg);
-            opts.page = (int)n;
+            page = (int)n;
             page_arg = optarg;
             break;
         }
@@ -387,19 +277,25 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             mode_arg = optarg;
             break;
         case 'a':
-            if (parse_point(optarg, &opts.x_mm, &opts.y_mm) < 0)
+            if (parse_point(optarg, &req.x_mm, &req.y_mm) < 0)
                 return cli_usage_error("--at wants X,Y in millimetres (e.g. 150,240), not '%s'",
                                        optarg);
             have_at = true;
             break;
         case 'i':
-            opts.invisible = true;
+            rq.invisible = true;
             break;
         case 'r':
-            opts.reason = optarg;
+            rq.reason = optarg;
             break;
         case 'l':
-            opts.location = optarg;
+            rq.location = optarg;
+            break;
+        case 'x':
+            rq.external = true;
+            break;
+        case 'e':
+            expires_arg = optarg;
             break;
         case 'w':
             password_arg = optarg;
@@ -410,10 +306,10 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         case 'c':
             if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3')
                 return cli_usage_error("--certify wants 1, 2 or 3, not '%s'", optarg);
-            opts.certify = optarg[0] - '0';
+            rq.certify = optarg[0] - '0';
             break;
         case 'q':
-            opts.qr_url = optarg;
+            rq.qr_url = optarg;
             break;
         case 'L':
             if (!*optarg || optarg[0] == ',' || optarg[strlen(optarg) - 1] == ',' ||
@@ -421,7 +317,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("--lock-fields wants 'all' or field names separated by "
                                        "commas, not '%s'",
                                        optarg);
-            opts.lock_fields = optarg;
+            rq.lock_fields = optarg;
             break;
         case 'h':
             fputs(stamp_usage, stdout);
@@ -440,7 +336,7 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
     const char *in = argv[optind], *out = argv[optind + 1];
     if (!seal_id)
         return cli_usage_error("stamp: --seal ID is required");
-    int modes = have_at + opts.invisible + (req.keyword != NULL) + (seam_arg != NULL);
+    int modes = have_at + rq.invisible + (req.keyword != NULL) + (seam_arg != NULL);
     if (modes == 0)
         return cli_usage_error("stamp: say where the seal goes with --at X,Y, --keyword TEXT or "
                                "--seam SIDE (or --invisible)");
@@ -450,15 +346,13 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("stamp: --page and --pages exclude each other");
     if (page_arg && (req.keyword || seam_arg))
         return cli_usage_error("stamp: --keyword and --seam take --pages RANGE, not --page");
-    if (req.pages && opts.invisible)
+    if (req.pages && rq.invisible)
         return cli_usage_error("stamp: an invisible signature has no pages to show; drop --pages");
     if (occurrence_arg && !req.keyword)
         return cli_usage_error("stamp: --occurrence goes with --keyword");
     if (offset_arg && !req.keyword && !seam_arg)
         return cli_usage_error("stamp: --offset goes with --keyword or --seam");
     if (have_at) {
-        req.x_mm = opts.x_mm;
-        req.y_mm = opts.y_mm;
         if (page_arg)
             req.pages = page_arg;
     }
@@ -487,36 +381,37 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
             return cli_usage_error("--offset with --seam wants millimetres (e.g. -40), not '%s'",
                                    offset_arg);
     }
-    bool is_ofd = stamp_is_ofd(in);
-    if (is_ofd)
-        record.format = "OFD";
-    if (is_ofd && (opts.invisible || opts.reason || opts.location))
-        return cli_usage_error("stamp: an OFD seal is always shown and OFD signatures record no "
-                               "reason or location; drop --invisible, --reason, --location");
-    if (is_ofd && stamp_ofd_mode_parse(mode_arg, &ofd_mode) < 0)
+    if (mode_arg && strcmp(mode_arg, "continue") != 0 && strcmp(mode_arg, "lock") != 0)
         return cli_usage_error("--mode wants continue or lock, not '%s'", mode_arg);
-    if (!is_ofd && mode_arg)
-        return cli_usage_error("stamp: --mode is for OFD documents");
+    rq.lock = mode_arg && strcmp(mode_arg, "lock") == 0;
+    if (expires_arg && !rq.external)
+        return cli_usage_error("stamp: --expires goes with --external");
+    if (expires_arg) {
+        char *end = NULL;
+        long n = strtol(expires_arg, &end, 10);
+        if (end == expires_arg || *end || n < 1 || n > SEAL_PENDING_TTL_MAX)
+            return cli_usage_error("--expires wants seconds from 1 to %d, not '%s'",
+                                   SEAL_PENDING_TTL_MAX, expires_arg);
+        rq.pending_ttl = n;
+    }
+    if (rq.external && (pin_arg || pin_file))
+        return cli_usage_error("stamp: --external signs elsewhere; drop --pin and --pin-file");
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
-    if (is_ofd && time.level_given && time.level >= CLI_LEVEL_B_LT)
-        return cli_usage_error("stamp: %s is a PAdES level; an OFD signature takes --tsa URL "
-                               "for a timestamp, and nothing more",
-                               time.level == CLI_LEVEL_B_LT ? "B-LT" : "B-LTA");
     code = cli_time_prepare(&time, ctx, "stamp");
     if (code != EXIT_OK)
         goto out;
-    /* GB/T 38540 signatures are SM2 with SM3; their timestamps hash with SM3 unless told. */
-    if (is_ofd && !time.tsa_hash)
-        time.client.md = EVP_sm3();
     code = EXIT_ERROR;
-    if (time.level >= CLI_LEVEL_B_T) {
-        opts.tsa = &time.client;
-        opts.tsa_trust = time.trust;
-    }
+    rq.level = (seal_stamp_level)time.level;
+    if (time.level >= CLI_LEVEL_B_T)
+        rq.tsa = &time.client;
+    rq.trust = time.trust;
+    rq.revocation = time.revocation;
 
-    if (pin_file) {
+    if (rq.external) {
+        /* no PIN: the key is not here */
+    } else if (pin_file) {
         if (read_pin_file(pin_file, pin, sizeof pin) < 0)
             goto out_fail;
     } else if (pin_arg) {
@@ -525,98 +420,210 @@ int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
         snprintf(pin, sizeof pin, "%s", getenv("SEALSVC_PIN"));
     } else {
         code = cli_usage_error("stamp: the seal's PIN is required (--pin, --pin-file or "
-                               "$SEALSVC_PIN)");
+                               "$SEALSVC_PIN), or --external");
         goto out;
     }
-
     if (cli_read_password(password, sizeof password, password_arg, password_file) < 0)
         goto out_fail;
-    opts.password = password;
 
-    /* The trail names the files as they are wherever it is read from. */
+    /* The trail names the files as they are wherever it is read from, and a pending stamp
+     * is finished from any folder. */
     in_abs = g_canonicalize_filename(in, NULL);
     out_abs = g_canonicalize_filename(out, NULL);
-    record.in = in_abs;
-    record.out = out_abs;
+    rq.input = in_abs;
+    rq.output = out_abs;
+    rq.password = password;
+    rq.seal_id = seal_id;
+    rq.pin = rq.external ? NULL : pin;
+    rq.actor = g_get_user_name();
+    if (rq.invisible)
+        rq.page = page;
+    else {
+        rq.places = &req;
+        rq.n_places = 1;
+    }
     if (seal_store_open(&store, data, false) < 0)
         goto out_fail;
-    /* From here on every outcome is a use of the seal, recorded in the audit trail. */
-    record.seal_id = seal_id;
-    if (check_seal_certificate(store, data, seal_id) < 0 ||
-        seal_store_unlock_seal(store, seal_id, pin, &signer, &rec) < 0)
-        goto out_fail;
+    int rc = seal_stamp(&res, store, &rq);
     seal_secure_zero(pin, sizeof pin);
-    if (is_ofd) {
-        code = stamp_ofd(in, out, signer, &rec, &req, ofd_mode, opts.tsa, opts.tsa_trust, &plan,
-                         &record);
-        code = stamp_audit(store, &record, code);
-        if (code == EXIT_OK) {
-            char *cn = seal_cert_subject_cn(seal_signer_cert(signer));
-            stamp_ofd_print(out, &rec, &plan, ofd_mode, opts.tsa != NULL, cn ? cn : "?");
-            free(cn);
-        }
+    print_warnings(&res);
+    if (rc < 0) {
+        code = res.usage ? cli_usage_error("stamp: %s", seal_error_last()) : cli_fail("stamp");
         goto out;
     }
-
-    opts.image_png = rec.image_png.data;
-    opts.image_png_len = rec.image_png.len;
-    opts.width_mm = rec.width_mm;
-    opts.height_mm = rec.height_mm;
-    opts.seal_name = rec.name;
-    if (!opts.invisible) {
-        req.image_png = rec.image_png.data;
-        req.image_png_len = rec.image_png.len;
-        req.width_mm = rec.width_mm;
-        req.height_mm = rec.height_mm;
-        if (plan_places(&plan, in, password, &req) < 0)
-            goto out_fail;
-        opts.placements = plan.items;
-        opts.n_placements = plan.count;
-        opts.strips = &plan.strips;
-    }
-    static const char *const levels[] = {"B-B", "B-T", "B-LT", "B-LTA"};
-    snprintf(record.how, sizeof record.how, "PAdES %s%s", levels[time.level],
-             opts.certify ? ", certifying" : "");
-    record.places = opts.invisible ? 0 : plan.count;
-    opts.digests = &record.digests;
-    if (time.level >= CLI_LEVEL_B_LT) {
-        /* B-LT: the validation data goes into a later update of the signed file. */
-        signed_tmp = g_strdup_printf("%s.signed-%d", out, (int)getpid());
-        if (seal_pdf_stamp(in, signed_tmp, signer, &opts) < 0 ||
-            cli_time_ltv(&time, signed_tmp, out) < 0)
-            goto out_fail;
-        size_t len = 0;
-        if (seal_digest_file(record.digests.md, out, record.digests.after, &len) < 0) {
-            unlink(out);
-            goto out_fail;
-        }
-    } else if (seal_pdf_stamp(in, out, signer, &opts) < 0) {
-        goto out_fail;
-    }
-
-    code = stamp_audit(store, &record, EXIT_OK);
-    if (code != EXIT_OK)
-        goto out;
-    char *signer_cn = seal_cert_subject_cn(seal_signer_cert(signer));
-    print_stamped(out, &rec, &opts, signer_cn ? signer_cn : "?");
-    free(signer_cn);
+    if (rq.external)
+        code = print_prepared(&res, out);
+    else
+        code = print_stamped(&res, out);
     goto out;
 out_fail:
     code = cli_fail("stamp");
-    if (record.seal_id)
-        code = stamp_audit(store, &record, code);
 out:
-    if (signed_tmp)
-        unlink(signed_tmp);
-    g_free(signed_tmp);
     g_free(in_abs);
     g_free(out_abs);
     cli_time_clear(&time);
     seal_secure_zero(pin, sizeof pin);
-    seal_place_plan_clear(&plan);
     seal_secure_zero(password, sizeof password);
-    seal_record_clear(&rec);
-    seal_signer_free(signer);
+    seal_stamp_result_clear(&res);
     seal_store_close(store);
     return code;
+}
+
+/* sealsvc stamp finish ID --signature FILE [--certificate PEM] [trusted-time options] */
+static int stamp_finish(const cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"signature", required_argument, NULL, 'S'},
+        {"certificate", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_TIME_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    const char *sig_path = NULL, *cert_path = NULL;
+    cli_time time = {0};
+    seal_buf sig = SEAL_BUF_INIT, cert = SEAL_BUF_INIT;
+    seal_store *store = NULL;
+    seal_stamp_result res = {0};
+    int code = EXIT_ERROR;
+
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c == 'S') {
+            sig_path = optarg;
+        } else if (c == 'C') {
+            cert_path = optarg;
+        } else if (c == 'h') {
+            fputs(stamp_usage, stdout);
+            return EXIT_OK;
+        } else if (c == CLI_OPT_LEVEL || c == CLI_OPT_TSA || c == CLI_OPT_TSA_HASH ||
+                   c == CLI_OPT_TSA_POLICY) {
+            return cli_usage_error("stamp finish: the level and the TSA are the prepared "
+                                   "stamp's; give only --trust, --evidence, --offline");
+        } else {
+            int taken = c == '?' ? 0 : cli_time_option(&time, c, optarg);
+            if (taken == EXIT_USAGE)
+                return EXIT_USAGE;
+            if (!taken)
+                return cli_usage_error("stamp finish: unknown option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("stamp finish wants the pending stamp's id");
+    if (!sig_path)
+        return cli_usage_error("stamp finish: --signature FILE is required");
+    const char *data = cli_data_dir(ctx);
+    if (!data)
+        return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
+    /* Anchors and evidence for whatever level the stamp was prepared at. */
+    time.level = CLI_LEVEL_B_LT;
+    time.existing_signatures = true;
+    code = cli_time_prepare(&time, ctx, "stamp finish");
+    if (code != EXIT_OK)
+        goto out;
+    code = EXIT_ERROR;
+    if (seal_buf_read_file(&sig, sig_path, 64 * 1024) < 0 ||
+        (cert_path && seal_buf_read_file(&cert, cert_path, 1024 * 1024) < 0) ||
+        seal_store_open(&store, data, false) < 0)
+        goto fail;
+    seal_stamp_finish_request rq = {.pending_id = argv[optind],
+                                    .signature = sig.data,
+                                    .signature_len = sig.len,
+                                    .certificate_pem = cert_path ? cert.data : NULL,
+                                    .certificate_pem_len = cert.len,
+                                    .actor = g_get_user_name(),
+                                    .trust = time.trust,
+                                    .revocation = time.revocation};
+    int rc = seal_stamp_finish(&res, store, &rq);
+    print_warnings(&res);
+    if (rc < 0)
+        goto fail;
+    printf("stamped %s: seal %s (%s), signer %s (%s), external signature\n", res.output,
+           res.seal_id, res.seal_name, res.signer, res.how);
+    if (res.ltv)
+        printf("%s: validation data for %zu signature(s) and %zu timestamp(s) (%s)\n", res.output,
+               res.ltv_signatures, res.ltv_timestamps, res.ltv_archived ? "B-LTA" : "B-LT");
+    code = EXIT_OK;
+    goto out;
+fail:
+    code = cli_fail("stamp finish");
+out:
+    cli_time_clear(&time);
+    seal_buf_clear(&sig);
+    seal_buf_clear(&cert);
+    seal_stamp_result_clear(&res);
+    seal_store_close(store);
+    return code;
+}
+
+/* sealsvc stamp pending [--json] */
+static int stamp_pending(const cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool as_json = false;
+    seal_store *store = NULL;
+    seal_pending_record *list = NULL;
+    size_t n = 0;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c == 'j')
+            as_json = true;
+        else if (c == 'h') {
+            fputs(stamp_usage, stdout);
+            return EXIT_OK;
+        } else
+            return cli_usage_error("stamp pending: unknown option");
+    }
+    if (argc != optind)
+        return cli_usage_error("stamp pending takes no arguments");
+    const char *data = cli_data_dir(ctx);
+    if (!data)
+        return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
+    if (seal_store_open(&store, data, false) < 0 || seal_stamp_expire(store, NULL) < 0 ||
+        seal_store_pending_list(store, &list, &n) < 0) {
+        seal_store_close(store);
+        return cli_fail("stamp pending");
+    }
+    json_t *arr = as_json ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const seal_pending_record *r = &list[i];
+        char *created = utc_text(r->created), *expires = utc_text(r->expires);
+        if (arr)
+            json_array_append_new(
+                arr,
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id", r->id,
+                          "seal", r->seal_id, "actor", r->actor, "format", r->format, "input",
+                          r->input, "output", r->output, "how", r->how, "algorithm", r->alg,
+                          "created", created, "expires", expires, "finishing", r->finishing));
+        else
+            printf("%s  seal %s  %s -> %s  %s  %s  by %s, expires %s%s\n", r->id, r->seal_id,
+                   r->input, r->output, r->how, r->alg, r->actor, expires,
+                   r->finishing ? "  (being finished)" : "");
+        g_free(created);
+        g_free(expires);
+    }
+    if (arr) {
+        json_dumpf(arr, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(arr);
+    } else if (n == 0) {
+        printf("no pending stamps\n");
+    }
+    seal_pending_records_free(list, n);
+    seal_store_close(store);
+    return EXIT_OK;
+}
+
+int cmd_stamp(const cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "finish") == 0)
+        return stamp_finish(ctx, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "pending") == 0)
+        return stamp_pending(ctx, argc - 1, argv + 1);
+    return stamp_one(ctx, argc, argv);
 }

@@ -393,7 +393,7 @@ refused() { # WANT IN ARGS...
     [ "$(sha "$in")" = "$before" ] || fail "the input changed"
 }
 printf 'this is not a zip archive\n' >"$WORK/garbage.ofd"
-refused 'not a (readable OFD package|zip)' "$WORK/garbage.ofd" --at 50,50
+refused 'neither a PDF nor an OFD document' "$WORK/garbage.ofd" --at 50,50
 $CHECK hostile "$WORK/traversal.ofd" traversal
 refused '\.\.' "$WORK/traversal.ofd" --at 50,50
 $CHECK hostile "$WORK/bomb.ofd" bomb

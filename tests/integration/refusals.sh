@@ -89,7 +89,7 @@ head -c 3000 "$SAMPLE" >"$WORK/truncated.pdf"
 refused 'startxref|truncated|damaged' "$WORK/truncated.pdf" "$WORK/out.pdf" --seal "$SEAL" \
     --pin "$PIN" --at 50,50
 printf 'this is not a pdf\n' >"$WORK/garbage.pdf"
-refused 'garbage.pdf has no PDF header \(%PDF-\) in its first 1024 bytes' "$WORK/garbage.pdf" \
+refused 'garbage.pdf is neither a PDF nor an OFD document' "$WORK/garbage.pdf" \
     "$WORK/out.pdf" --seal "$SEAL" --pin "$PIN" --at 50,50
 qpdf --encrypt user owner 256 -- "$SAMPLE" "$WORK/locked.pdf"
 refused 'protected by a password: give it with --password' "$WORK/locked.pdf" "$WORK/out.pdf" \

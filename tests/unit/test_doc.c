@@ -119,7 +119,7 @@ static void assert_sniff(const char *path, const char *want)
         assert_string_equal(format, want);
     } else {
         assert_int_equal(rc, SEAL_EFORMAT);
-        assert_non_null(strstr(seal_error_last(), "is neither a PDF nor an OFD document"));
+        assert_non_null(strstr(seal_error_last(), "neither a PDF nor an OFD document"));
         assert_non_null(strstr(seal_error_last(), path));
     }
 }
@@ -364,19 +364,31 @@ static void test_verify_pdf(void **state)
 
 /* ---- two phases: what this build refuses ---- */
 
-static void test_stamp_refused_until_wired(void **state)
+/* What a format cannot be asked for is refused by name before anything is prepared. */
+static void test_check_plan(void **state)
 {
     (void)state;
-    seal_doc *doc = NULL;
-    seal_pending_stamp *p = NULL;
-    seal_stamp_plan plan = {.output = tmp_file("never.pdf")};
-    assert_int_equal(seal_doc_open(&doc, corpus_file("pdf/minimal.pdf"), NULL), 0);
-    assert_int_equal(seal_doc_prepare(doc, &plan, &p), SEAL_EUNSUPPORTED);
-    assert_string_equal(seal_error_last(),
-                        "stamping PDF documents through the document face is not available");
-    assert_null(p);
-    assert_int_equal(access(plan.output, F_OK), -1);
-    seal_doc_free(doc);
+    seal_stamp_plan plan = {.reason = "approved"};
+    assert_int_equal(seal_doc_check_plan("PDF", &plan), 0);
+    assert_int_equal(seal_doc_check_plan("OFD", &plan), SEAL_EINVAL);
+    assert_non_null(strstr(seal_error_last(), "no reason or location"));
+    plan = (seal_stamp_plan){.validation_data = true};
+    assert_int_equal(seal_doc_check_plan("PDF", &plan), 0);
+    assert_int_equal(seal_doc_check_plan("OFD", &plan), SEAL_EINVAL);
+    assert_non_null(strstr(seal_error_last(), "PAdES levels"));
+    plan = (seal_stamp_plan){.lock = true};
+    assert_int_equal(seal_doc_check_plan("OFD", &plan), 0);
+    assert_int_equal(seal_doc_check_plan("PDF", &plan), SEAL_EINVAL);
+    assert_non_null(strstr(seal_error_last(), "for OFD documents"));
+    assert_int_equal(seal_doc_check_plan("DOCX", &plan), SEAL_EFORMAT);
+
+    char how[64];
+    plan = (seal_stamp_plan){.certify = 2, .timestamp = true};
+    seal_doc_describe("PDF", &plan, SEAL_ALG_RSA, "B-T", how, sizeof how);
+    assert_string_equal(how, "PAdES B-T, certifying");
+    plan = (seal_stamp_plan){.lock = true, .timestamp = true};
+    seal_doc_describe("OFD", &plan, SEAL_ALG_SM2, "B-T", how, sizeof how);
+    assert_string_equal(how, "OFD Type=Seal, timestamped, document locked");
 }
 
 /* ---- pending stamps as bytes ---- */
@@ -585,7 +597,7 @@ int main(void)
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_verify_ofd),
         cmocka_unit_test(test_verify_pdf),
-        cmocka_unit_test(test_stamp_refused_until_wired),
+        cmocka_unit_test(test_check_plan),
         cmocka_unit_test(test_pending_round_trip),
         cmocka_unit_test(test_pending_hostile),
     };
