@@ -207,7 +207,7 @@ out:
     return rc;
 }
 
-static char *column_str(sqlite3_stmt *stmt, int col)
+char *store_column_text(sqlite3_stmt *stmt, int col)
 {
     const unsigned char *t = sqlite3_column_text(stmt, col);
     return t ? g_strdup((const char *)t) : NULL;
@@ -220,11 +220,11 @@ static char *column_str(sqlite3_stmt *stmt, int col)
 static int read_record(sqlite3_stmt *stmt, seal_ca_record *c)
 {
     memset(c, 0, sizeof *c);
-    c->serial = column_str(stmt, 0);
-    c->issuer_key_id = column_str(stmt, 1);
-    c->issuer = column_str(stmt, 2);
-    c->subject = column_str(stmt, 3);
-    c->role = column_str(stmt, 4);
+    c->serial = store_column_text(stmt, 0);
+    c->issuer_key_id = store_column_text(stmt, 1);
+    c->issuer = store_column_text(stmt, 2);
+    c->subject = store_column_text(stmt, 3);
+    c->role = store_column_text(stmt, 4);
     c->not_before = (time_t)sqlite3_column_int64(stmt, 5);
     c->not_after = (time_t)sqlite3_column_int64(stmt, 6);
     c->issued_at = (time_t)sqlite3_column_int64(stmt, 7);
@@ -232,7 +232,7 @@ static int read_record(sqlite3_stmt *stmt, seal_ca_record *c)
     c->revoked_at = (time_t)sqlite3_column_int64(stmt, 9);
     c->reason = sqlite3_column_type(stmt, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 10);
     c->invalidity_date = (time_t)sqlite3_column_int64(stmt, 11);
-    c->replaced_by = column_str(stmt, 12);
+    c->replaced_by = store_column_text(stmt, 12);
     const void *der = sqlite3_column_blob(stmt, 13);
     return seal_buf_set(&c->der, der, der ? (size_t)sqlite3_column_bytes(stmt, 13) : 0);
 }
@@ -511,10 +511,10 @@ int seal_store_audit_find(seal_store *st, const char *target, const char *text,
         seal_audit_record r = {
             .id = sqlite3_column_int64(stmt, 0),
             .at = (time_t)sqlite3_column_int64(stmt, 1),
-            .actor = column_str(stmt, 2),
-            .action = column_str(stmt, 3),
-            .target = column_str(stmt, 4),
-            .detail = column_str(stmt, 5),
+            .actor = store_column_text(stmt, 2),
+            .action = store_column_text(stmt, 3),
+            .target = store_column_text(stmt, 4),
+            .detail = store_column_text(stmt, 5),
         };
         g_array_append_val(list, r);
     }

@@ -51,12 +51,6 @@ static int prepare(seal_store *st, sqlite3_stmt **stmt, const char *sql)
     return 0;
 }
 
-static char *column_str(sqlite3_stmt *stmt, int col)
-{
-    const unsigned char *t = sqlite3_column_text(stmt, col);
-    return t ? g_strdup((const char *)t) : NULL;
-}
-
 static void bind_opt(sqlite3_stmt *stmt, int col, const char *text)
 {
     if (text)
@@ -71,18 +65,18 @@ static int read_row(sqlite3_stmt *stmt, seal_pending_record *r, bool with_stamp)
     memset(r, 0, sizeof *r);
     const unsigned char *id = sqlite3_column_text(stmt, 0);
     g_strlcpy(r->id, id ? (const char *)id : "", sizeof r->id);
-    r->seal_id = column_str(stmt, 1);
-    r->actor = column_str(stmt, 2);
-    r->format = column_str(stmt, 3);
-    r->input = column_str(stmt, 4);
-    r->output = column_str(stmt, 5);
-    r->how = column_str(stmt, 6);
+    r->seal_id = store_column_text(stmt, 1);
+    r->actor = store_column_text(stmt, 2);
+    r->format = store_column_text(stmt, 3);
+    r->input = store_column_text(stmt, 4);
+    r->output = store_column_text(stmt, 5);
+    r->how = store_column_text(stmt, 6);
     r->places = (size_t)sqlite3_column_int64(stmt, 7);
     r->level = sqlite3_column_int(stmt, 8);
-    r->tsa_url = column_str(stmt, 9);
-    r->tsa_hash = column_str(stmt, 10);
-    r->tsa_policy = column_str(stmt, 11);
-    r->alg = column_str(stmt, 12);
+    r->tsa_url = store_column_text(stmt, 9);
+    r->tsa_hash = store_column_text(stmt, 10);
+    r->tsa_policy = store_column_text(stmt, 11);
+    r->alg = store_column_text(stmt, 12);
     r->created = (time_t)sqlite3_column_int64(stmt, 13);
     r->expires = (time_t)sqlite3_column_int64(stmt, 14);
     r->finishing = sqlite3_column_type(stmt, 15) != SQLITE_NULL;

@@ -61,6 +61,9 @@ int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **
 /* Every certificate in PEM text (an empty text gives an empty stack). */
 int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
 
+/* A text column as a new string (g_free), NULL for SQL NULL. */
+char *store_column_text(sqlite3_stmt *stmt, int col);
+
 /* The SQLite connection, for the store's other tables (ca_db.c). */
 sqlite3 *store_sqlite(seal_store *st);
 
