@@ -21,17 +21,6 @@
 static const char *corpus, *dir;
 static char ca_pem[512], signed_pdf[512], good_crl[512], signer_pem[512];
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static const char *corpus_file(const char *name)
 {
     static char path[4][512];
@@ -51,7 +40,7 @@ static int setup(void **state)
         fprintf(stderr, "SEAL_CORPUS is not set or missing: skipping the document face tests\n");
         exit(77);
     }
-    if (run("command -v pdfsig certutil pk12util openssl python3 >/dev/null") != 0) {
+    if (test_run("command -v pdfsig certutil pk12util openssl python3 >/dev/null") != 0) {
         fprintf(stderr, "pdfsig, certutil, pk12util, openssl or python3 missing: skipping\n");
         exit(77);
     }
@@ -60,41 +49,27 @@ static int setup(void **state)
     snprintf(signer_pem, sizeof signer_pem, "%s/s.pem", dir);
     snprintf(signed_pdf, sizeof signed_pdf, "%s/signed.pdf", dir);
     snprintf(good_crl, sizeof good_crl, "%s/good.crl", dir);
-    int rc = run(
-        "set -e; cd '%s'; mkdir nss;"
-        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 "
-        "  -subj '/CN=Doc Test CA' -addext 'basicConstraints=critical,CA:TRUE' "
-        "  -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null;"
-        "openssl req -newkey rsa:2048 -nodes -keyout s.key -out s.csr "
-        "  -subj '/O=Doc Org/CN=Doc Signer' 2>/dev/null;"
-        "printf 'keyUsage=critical,digitalSignature,nonRepudiation\\n' > ext.cnf;"
-        "openssl x509 -req -in s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out s.pem "
-        "  -days 365 -extfile ext.cnf 2>/dev/null;"
-        "openssl pkcs12 -export -inkey s.key -in s.pem -certfile ca.pem -name signer "
-        "  -out s.p12 -passout pass:pw;"
-        "certutil -N --empty-password -d sql:nss; pk12util -i s.p12 -d sql:nss -W pw >/dev/null;"
-        "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name First "
-        "  '%s/pdf/minimal-two-pages.pdf' signed.pdf 2>/dev/null;"
-        "mkdir newcerts; touch index.txt; echo 01 > crlnumber;"
-        "printf '[ca]\\ndefault_ca = d\\n[d]\\ndatabase = index.txt\\n"
-        "new_certs_dir = newcerts\\ncertificate = ca.pem\\nprivate_key = ca.key\\n"
-        "crlnumber = crlnumber\\ndefault_md = sha256\\ndefault_crl_days = 7\\n' > ca.cnf;"
-        "openssl ca -config ca.cnf -gencrl -out good.crl 2>/dev/null;"
-        /* Files to sniff: a zip that is no OFD, text, nothing, renamed documents, a
-         * vendor's header before a package, a package cut short. */
-        "python3 -c 'import zipfile; z = zipfile.ZipFile(\"plain.zip\", \"w\");"
-        "  z.writestr(\"word/document.xml\", \"<w/>\"); z.close()';"
-        "echo 'not a document' > text.txt; : > empty.pdf;"
-        "cp '%s/pdf/minimal.pdf' pdf-named.ofd; cp '%s/ofd/helloworld.ofd' ofd-named.pdf;"
-        "{ printf 'VENDOR-HEADER'; cat '%s/ofd/helloworld.ofd'; } > prefixed.ofd;"
-        "head -c 3000 '%s/ofd/invoice-signed.ofd' > truncated.ofd;"
-        /* An OFD whose first entry, stored, is a PDF: "%%PDF-" in its first bytes. */
-        "python3 -c 'import sys, zipfile; src = zipfile.ZipFile(sys.argv[2]);"
-        "  z = zipfile.ZipFile(\"attached.ofd\", \"w\", zipfile.ZIP_STORED);"
-        "  z.writestr(\"Doc_0/Attachs/a.pdf\", open(sys.argv[1], \"rb\").read());"
-        "  [z.writestr(i, src.read(i)) for i in src.namelist()]; z.close()'"
-        "  '%s/pdf/minimal.pdf' '%s/ofd/helloworld.ofd'",
-        dir, corpus, corpus, corpus, corpus, corpus, corpus, corpus);
+    int rc = test_make_nss_signer(dir, "Doc");
+    if (rc == 0)
+        rc = test_run(
+            "set -e; cd '%s';"
+            "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name First "
+            "  '%s/pdf/minimal-two-pages.pdf' signed.pdf 2>/dev/null;"
+            /* Files to sniff: a zip that is no OFD, text, nothing, renamed documents, a
+             * vendor's header before a package, a package cut short. */
+            "python3 -c 'import zipfile; z = zipfile.ZipFile(\"plain.zip\", \"w\");"
+            "  z.writestr(\"word/document.xml\", \"<w/>\"); z.close()';"
+            "echo 'not a document' > text.txt; : > empty.pdf;"
+            "cp '%s/pdf/minimal.pdf' pdf-named.ofd; cp '%s/ofd/helloworld.ofd' ofd-named.pdf;"
+            "{ printf 'VENDOR-HEADER'; cat '%s/ofd/helloworld.ofd'; } > prefixed.ofd;"
+            "head -c 3000 '%s/ofd/invoice-signed.ofd' > truncated.ofd;"
+            /* An OFD whose first entry, stored, is a PDF: "%%PDF-" in its first bytes. */
+            "python3 -c 'import sys, zipfile; src = zipfile.ZipFile(sys.argv[2]);"
+            "  z = zipfile.ZipFile(\"attached.ofd\", \"w\", zipfile.ZIP_STORED);"
+            "  z.writestr(\"Doc_0/Attachs/a.pdf\", open(sys.argv[1], \"rb\").read());"
+            "  [z.writestr(i, src.read(i)) for i in src.namelist()]; z.close()'"
+            "  '%s/pdf/minimal.pdf' '%s/ofd/helloworld.ofd'",
+            dir, corpus, corpus, corpus, corpus, corpus, corpus, corpus);
     if (rc != 0) {
         fprintf(stderr, "could not make the test files (exit %d)\n", rc);
         return -1;

@@ -51,17 +51,6 @@ typedef struct prepared {
     seal_pending_stamp p;
 } prepared;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static X509 *issue(fixture *f, seal_cert_role role, const char *cn, EVP_PKEY *key)
 {
     time_t now = time(NULL);
@@ -86,7 +75,7 @@ static int setup(void **state)
         fprintf(stderr, "SEAL_CORPUS is not set or missing: skipping the two-phase tests\n");
         exit(77);
     }
-    if (run("command -v openssl qpdf pdfsig >/dev/null") != 0) {
+    if (test_run("command -v openssl qpdf pdfsig >/dev/null") != 0) {
         fprintf(stderr, "openssl, qpdf or pdfsig missing: skipping\n");
         exit(77);
     }
@@ -265,9 +254,9 @@ static void openssl_sign_sm2_message(fixture *f, const prepared *pr, seal_buf *s
     const char *msg = in_dir(msg_buf, f, "to-sign.der"), *out = in_dir(out_buf, f, "sig.bin");
     assert_int_equal(seal_buf_write_file(&pr->p.to_sign, msg, 0600), 0);
     unlink(out);
-    assert_int_equal(run("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -digest sm3 "
-                         "-pkeyopt distid:1234567812345678 -out '%s'",
-                         f->key_pem[K_SM2], msg, out),
+    assert_int_equal(test_run("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -digest sm3 "
+                              "-pkeyopt distid:1234567812345678 -out '%s'",
+                              f->key_pem[K_SM2], msg, out),
                      0);
     seal_buf_clear(sig);
     assert_int_equal(seal_buf_read_file(sig, out, 4096), 0);
@@ -282,8 +271,9 @@ static void openssl_sign(fixture *f, int k, const prepared *pr, seal_buf *sig)
     assert_int_equal(seal_buf_write_file(&d, digest, 0600), 0);
     seal_buf_clear(&d);
     unlink(out);
-    assert_int_equal(run("openssl pkeyutl -sign -inkey '%s' -in '%s' -out '%s' %s", f->key_pem[k],
-                         digest, out, k == K_SM2 ? "" : "-pkeyopt digest:sha256"),
+    assert_int_equal(test_run("openssl pkeyutl -sign -inkey '%s' -in '%s' -out '%s' %s",
+                              f->key_pem[k], digest, out,
+                              k == K_SM2 ? "" : "-pkeyopt digest:sha256"),
                      0);
     seal_buf_clear(sig);
     assert_int_equal(seal_buf_read_file(sig, out, 4096), 0);
@@ -369,19 +359,19 @@ static void check_output(fixture *f, int k, const char *out)
     assert_true(s->visible);
     seal_report_free(r);
 
-    assert_int_equal(run("qpdf --check '%s' >/dev/null", out), 0);
+    assert_int_equal(test_run("qpdf --check '%s' >/dev/null", out), 0);
     if (k == K_SM2)
         return; /* neither NSS nor OpenSSL 3.0's CMS verifies SM2 */
     char log_buf[512], cms_buf[512], content_buf[512];
     const char *log = in_dir(log_buf, f, "pdfsig.txt");
-    assert_int_equal(run("pdfsig '%s' > '%s' 2>&1", out, log), 0);
-    assert_int_equal(run("grep -q 'Signature Validation: Signature is Valid' '%s'", log), 0);
+    assert_int_equal(test_run("pdfsig '%s' > '%s' 2>&1", out, log), 0);
+    assert_int_equal(test_run("grep -q 'Signature Validation: Signature is Valid' '%s'", log), 0);
     const char *cms = in_dir(cms_buf, f, "cms.der"),
                *content = in_dir(content_buf, f, "content.bin");
     extract(out, cms, content);
-    assert_int_equal(run("openssl cms -verify -binary -inform DER -in '%s' -content '%s' "
-                         "-noverify -out /dev/null 2>/dev/null",
-                         cms, content),
+    assert_int_equal(test_run("openssl cms -verify -binary -inform DER -in '%s' -content '%s' "
+                              "-noverify -out /dev/null 2>/dev/null",
+                              cms, content),
                      0);
 }
 

@@ -19,17 +19,6 @@ static const char *dir;
 static char signed_pdf[512], signed_two_pdf[512], double_pdf[512], ca_pem[512];
 static char expired_pdf[512], future_pdf[512];
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -38,7 +27,7 @@ static int setup(void **state)
         fprintf(stderr, "SEAL_CORPUS is not set or missing: skipping the PDF verify tests\n");
         exit(77);
     }
-    if (run("command -v pdfsig certutil pk12util openssl >/dev/null") != 0) {
+    if (test_run("command -v pdfsig certutil pk12util openssl >/dev/null") != 0) {
         fprintf(stderr, "pdfsig, certutil, pk12util or openssl missing: skipping\n");
         exit(77);
     }
@@ -49,58 +38,48 @@ static int setup(void **state)
     snprintf(double_pdf, sizeof double_pdf, "%s/double.pdf", dir);
     snprintf(expired_pdf, sizeof expired_pdf, "%s/expired.pdf", dir);
     snprintf(future_pdf, sizeof future_pdf, "%s/future.pdf", dir);
-    int rc = run(
-        "set -e; cd '%s'; mkdir nss;"
-        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 "
-        "  -subj '/CN=Verify Test CA' -addext 'basicConstraints=critical,CA:TRUE' "
-        "  -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null;"
-        "openssl req -newkey rsa:2048 -nodes -keyout s.key -out s.csr "
-        "  -subj '/O=Verify Org/CN=Verify Signer' 2>/dev/null;"
-        "printf 'keyUsage=critical,digitalSignature,nonRepudiation\\n' > ext.cnf;"
-        "openssl x509 -req -in s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out s.pem "
-        "  -days 365 -extfile ext.cnf 2>/dev/null;"
-        "openssl pkcs12 -export -inkey s.key -in s.pem -certfile ca.pem -name signer "
-        "  -out s.p12 -passout pass:pw;"
-        "certutil -N --empty-password -d sql:nss; pk12util -i s.p12 -d sql:nss -W pw >/dev/null;"
-        "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name First "
-        "  '%s/pdf/minimal.pdf' signed.pdf 2>/dev/null;"
-        "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name First "
-        "  '%s/pdf/minimal-two-pages.pdf' signed-two.pdf 2>/dev/null;"
-        "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name Second "
-        "  signed.pdf double.pdf 2>/dev/null;"
-        /* CRLs by openssl ca: none revoked; the signer revoked a second after it signed;
-         * the same entry dated 2020, before it signed. */
-        "mkdir newcerts; touch index.txt; echo 01 > crlnumber;"
-        "printf '[ca]\\ndefault_ca = d\\n[d]\\ndatabase = index.txt\\n"
-        "new_certs_dir = newcerts\\ncertificate = ca.pem\\nprivate_key = ca.key\\n"
-        "crlnumber = crlnumber\\ndefault_md = sha256\\ndefault_crl_days = 7\\n' > ca.cnf;"
-        "openssl ca -config ca.cnf -gencrl -out good.crl 2>/dev/null;"
-        "sleep 1; openssl ca -config ca.cnf -revoke s.pem -crl_reason keyCompromise 2>/dev/null;"
-        "openssl ca -config ca.cnf -gencrl -out revoked-later.crl 2>/dev/null;"
-        "awk -F'\\t' -v OFS='\\t' '{ $3 = \"200101000000Z,keyCompromise\"; print }' index.txt "
-        "  > index.new && mv index.new index.txt;"
-        "openssl ca -config ca.cnf -gencrl -out revoked-before.crl 2>/dev/null;"
-        /* Signers valid only in 2000 and only in 2099, by the same CA (its own database,
-         * so the CRLs above stay as they are); pdfsig signs with either all the same. */
-        "mkdir dated dated/new; touch dated/index.txt; echo 10 > dated/serial;"
-        "printf '[ca]\\ndefault_ca = d\\n[d]\\ndatabase = dated/index.txt\\n"
-        "new_certs_dir = dated/new\\ncertificate = ca.pem\\nprivate_key = ca.key\\n"
-        "serial = dated/serial\\ndefault_md = sha256\\npolicy = p\\nx509_extensions = e\\n"
-        "[p]\\ncommonName = supplied\\n[e]\\nkeyUsage = critical,digitalSignature,"
-        "nonRepudiation\\n' > dated/ca.cnf;"
-        "for k in expired:20000101000000Z:20010101000000Z future:20990101000000Z:20991231000000Z; "
-        "do"
-        "  n=${k%%%%:*}; d=${k#*:};"
-        "  openssl req -newkey rsa:2048 -nodes -keyout dated/$n.key -out dated/$n.csr "
-        "    -subj \"/CN=$n signer\" 2>/dev/null;"
-        "  openssl ca -batch -config dated/ca.cnf -in dated/$n.csr -out dated/$n.pem "
-        "    -startdate ${d%%:*} -enddate ${d#*:} 2>/dev/null;"
-        "  openssl pkcs12 -export -inkey dated/$n.key -in dated/$n.pem -certfile ca.pem -name $n "
-        "    -out dated/$n.p12 -passout pass:pw;"
-        "  pk12util -i dated/$n.p12 -d sql:nss -W pw >/dev/null;"
-        "  pdfsig -nssdir sql:nss -add-signature -nick $n '%s/pdf/minimal.pdf' $n.pdf 2>/dev/null;"
-        "done",
-        dir, corpus, corpus, corpus);
+    int rc = test_make_nss_signer(dir, "Verify");
+    if (rc == 0)
+        rc = test_run(
+            "set -e; cd '%s';"
+            "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name First "
+            "  '%s/pdf/minimal.pdf' signed.pdf 2>/dev/null;"
+            "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name First "
+            "  '%s/pdf/minimal-two-pages.pdf' signed-two.pdf 2>/dev/null;"
+            "pdfsig -nssdir sql:nss -add-signature -nick signer -new-signature-field-name Second "
+            "  signed.pdf double.pdf 2>/dev/null;"
+            /* CRLs by openssl ca: none revoked; the signer revoked a second after it signed;
+             * the same entry dated 2020, before it signed. */
+            "sleep 1; openssl ca -config ca.cnf -revoke s.pem -crl_reason keyCompromise "
+            "2>/dev/null;"
+            "openssl ca -config ca.cnf -gencrl -out revoked-later.crl 2>/dev/null;"
+            "awk -F'\\t' -v OFS='\\t' '{ $3 = \"200101000000Z,keyCompromise\"; print }' index.txt "
+            "  > index.new && mv index.new index.txt;"
+            "openssl ca -config ca.cnf -gencrl -out revoked-before.crl 2>/dev/null;"
+            /* Signers valid only in 2000 and only in 2099, by the same CA (its own database,
+             * so the CRLs above stay as they are); pdfsig signs with either all the same. */
+            "mkdir dated dated/new; touch dated/index.txt; echo 10 > dated/serial;"
+            "printf '[ca]\\ndefault_ca = d\\n[d]\\ndatabase = dated/index.txt\\n"
+            "new_certs_dir = dated/new\\ncertificate = ca.pem\\nprivate_key = ca.key\\n"
+            "serial = dated/serial\\ndefault_md = sha256\\npolicy = p\\nx509_extensions = e\\n"
+            "[p]\\ncommonName = supplied\\n[e]\\nkeyUsage = critical,digitalSignature,"
+            "nonRepudiation\\n' > dated/ca.cnf;"
+            "for k in expired:20000101000000Z:20010101000000Z "
+            "future:20990101000000Z:20991231000000Z; "
+            "do"
+            "  n=${k%%%%:*}; d=${k#*:};"
+            "  openssl req -newkey rsa:2048 -nodes -keyout dated/$n.key -out dated/$n.csr "
+            "    -subj \"/CN=$n signer\" 2>/dev/null;"
+            "  openssl ca -batch -config dated/ca.cnf -in dated/$n.csr -out dated/$n.pem "
+            "    -startdate ${d%%:*} -enddate ${d#*:} 2>/dev/null;"
+            "  openssl pkcs12 -export -inkey dated/$n.key -in dated/$n.pem -certfile ca.pem -name "
+            "$n "
+            "    -out dated/$n.p12 -passout pass:pw;"
+            "  pk12util -i dated/$n.p12 -d sql:nss -W pw >/dev/null;"
+            "  pdfsig -nssdir sql:nss -add-signature -nick $n '%s/pdf/minimal.pdf' $n.pdf "
+            "2>/dev/null;"
+            "done",
+            dir, corpus, corpus, corpus);
     if (rc != 0) {
         fprintf(stderr, "could not make signed PDFs with pdfsig (exit %d)\n", rc);
         return -1;
@@ -148,7 +127,7 @@ static seal_trust *trust_ca(void)
 
 static void copy_file(const char *from, const char *to)
 {
-    assert_int_equal(run("cp '%s' '%s' && chmod u+w '%s'", from, to, to), 0);
+    assert_int_equal(test_run("cp '%s' '%s' && chmod u+w '%s'", from, to, to), 0);
 }
 
 static void test_intact_signature(void **state)
@@ -259,7 +238,7 @@ static void test_page_appended_after_signing(void **state)
     const char *path = test_path(dir, "appended.pdf");
     copy_file(signed_pdf, path);
     append_page(path);
-    assert_int_equal(run("qpdf --check '%s' >/dev/null", path), 0);
+    assert_int_equal(test_run("qpdf --check '%s' >/dev/null", path), 0);
 
     seal_report *r;
     seal_trust *t = trust_ca();

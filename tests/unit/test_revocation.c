@@ -21,17 +21,6 @@ static const char *dir;
 static int port;
 static char base_url[64];
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static X509 *load(const char *name)
 {
     FILE *f = fopen(test_path(dir, name), "r");
@@ -73,7 +62,7 @@ static const char ca_conf[] =
 static int setup(void **state)
 {
     (void)state;
-    if (run("command -v openssl python3 >/dev/null") != 0) {
+    if (test_run("command -v openssl python3 >/dev/null") != 0) {
         fprintf(stderr, "openssl or python3 missing: skipping\n");
         exit(77);
     }
@@ -87,7 +76,7 @@ static int setup(void **state)
         return -1;
     fprintf(f, ca_conf, base_url);
     fclose(f);
-    int rc = run(
+    int rc = test_run(
         "set -e; cd '%s'; mkdir newcerts www archive cache; touch index.txt; echo 1000 > serial;"
         "echo 01 > crlnumber;"
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 "
@@ -138,7 +127,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return run("kill $(cat '%s/http.pid') 2>/dev/null; true", dir) == 0 ? 0 : -1;
+    return test_run("kill $(cat '%s/http.pid') 2>/dev/null; true", dir) == 0 ? 0 : -1;
 }
 
 static seal_revocation *ctx_with(const char *const *files, bool offline)
@@ -281,9 +270,9 @@ static void test_fetch(void **state)
     assert_non_null(crl);
     assert_true(der.len > 0);
     X509_CRL_free(crl);
-    assert_int_equal(run("ls '%s'/archive/*/*/*/*-crl-*.der '%s'/archive/*/*/*/*-crl-*.json "
-                         ">/dev/null && grep -q '\"url\": \"%s\"' '%s'/archive/*/*/*/*.json",
-                         dir, dir, url, dir),
+    assert_int_equal(test_run("ls '%s'/archive/*/*/*/*-crl-*.der '%s'/archive/*/*/*/*-crl-*.json "
+                              ">/dev/null && grep -q '\"url\": \"%s\"' '%s'/archive/*/*/*/*.json",
+                              dir, dir, url, dir),
                      0);
 
     snprintf(url, sizeof url, "%s/big.crl", base_url);

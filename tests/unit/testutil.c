@@ -1,6 +1,7 @@
 /* Shared helpers for the cmocka unit tests: corpus location and scratch directories. */
 #include "testutil.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,4 +48,37 @@ const char *test_path(const char *dir, const char *name)
     char *b = bufs[next++ % 8];
     snprintf(b, sizeof bufs[0], "%s/%s", dir, name);
     return b;
+}
+
+int test_run(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+int test_make_nss_signer(const char *dir, const char *org)
+{
+    return test_run(
+        "set -e; cd '%s'; mkdir nss;"
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 "
+        "  -subj '/CN=%s Test CA' -addext 'basicConstraints=critical,CA:TRUE' "
+        "  -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null;"
+        "openssl req -newkey rsa:2048 -nodes -keyout s.key -out s.csr "
+        "  -subj '/O=%s Org/CN=%s Signer' 2>/dev/null;"
+        "printf 'keyUsage=critical,digitalSignature,nonRepudiation\\n' > ext.cnf;"
+        "openssl x509 -req -in s.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out s.pem "
+        "  -days 365 -extfile ext.cnf 2>/dev/null;"
+        "openssl pkcs12 -export -inkey s.key -in s.pem -certfile ca.pem -name signer "
+        "  -out s.p12 -passout pass:pw;"
+        "certutil -N --empty-password -d sql:nss; pk12util -i s.p12 -d sql:nss -W pw >/dev/null;"
+        "mkdir newcerts; touch index.txt; echo 01 > crlnumber;"
+        "printf '[ca]\\ndefault_ca = d\\n[d]\\ndatabase = index.txt\\n"
+        "new_certs_dir = newcerts\\ncertificate = ca.pem\\nprivate_key = ca.key\\n"
+        "crlnumber = crlnumber\\ndefault_md = sha256\\ndefault_crl_days = 7\\n' > ca.cnf;"
+        "openssl ca -config ca.cnf -gencrl -out good.crl 2>/dev/null",
+        dir, org, org, org);
 }

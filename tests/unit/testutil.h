@@ -16,4 +16,11 @@ const char *test_tmpdir(void);
 /* Path join into a static rotating buffer. */
 const char *test_path(const char *dir, const char *name);
 
+/* Runs a shell command made printf-style (up to 4 KiB); system()'s status. */
+int test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* In `dir`, with the openssl CLI: a CA (ca.pem, ca.key, an `openssl ca` config ca.cnf with
+ * its database, good.crl listing nothing), a signer it certified (s.key, s.pem, subject
+ * /O=ORG/CN=ORG Signer) and an NSS database nss/ holding the signer as "signer", for
+ * pdfsig -add-signature: signatures that are not ours. 0 on success. */
+int test_make_nss_signer(const char *dir, const char *org);
 #endif
