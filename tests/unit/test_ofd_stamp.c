@@ -179,24 +179,6 @@ static const char *make_ofd(fixture *f, const char *name, int pages)
     return path;
 }
 
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static int leftovers(const char *dir)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (strstr(e->d_name, ".tmp"))
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static uint8_t *slurp(const char *path, size_t *len)
 {
     gchar *data = NULL;
@@ -443,8 +425,8 @@ static void test_lock_refuses_later_stamps(void **state)
     assert_int_equal(seal_ofd_stamp(locked, again, f->rsa, f->seal.data, f->seal.len, &o),
                      SEAL_EPOLICY);
     assert_non_null(strstr(seal_error_last(), "locked"));
-    assert_false(exists(again));
-    assert_int_equal(leftovers(f->dir), 0);
+    assert_false(test_exists(again));
+    assert_int_equal(test_temp_files(f->dir), 0);
 }
 
 static void test_seam_strips_get_clips(void **state)
@@ -497,12 +479,12 @@ static void refused(fixture *f, const char *in, const seal_signer *signer,
 {
     const char *out = test_path(f->dir, "refused.ofd");
     size_t before_len = 0, after_len = 0;
-    uint8_t *before = exists(in) ? slurp(in, &before_len) : NULL;
+    uint8_t *before = test_exists(in) ? slurp(in, &before_len) : NULL;
     int rc = seal_ofd_stamp(in, out, signer, f->seal.data, f->seal.len, o);
     if (rc != code || !strstr(seal_error_last(), words))
         fail_msg("got %d '%s', wanted %d with '%s'", rc, seal_error_last(), code, words);
-    assert_false(exists(out));
-    assert_int_equal(leftovers(f->dir), 0);
+    assert_false(test_exists(out));
+    assert_int_equal(test_temp_files(f->dir), 0);
     if (before) {
         uint8_t *after = slurp(in, &after_len);
         assert_int_equal(before_len, after_len);
@@ -554,7 +536,7 @@ static void test_refusals(void **state)
     const char *dir_out = test_path(f->dir, "a-directory.ofd");
     assert_int_equal(mkdir(dir_out, 0755), 0);
     assert_int_equal(seal_ofd_stamp(in, dir_out, f->sm2, f->seal.data, f->seal.len, &o), SEAL_EIO);
-    assert_int_equal(leftovers(f->dir), 0);
+    assert_int_equal(test_temp_files(f->dir), 0);
     rmdir(dir_out);
 }
 

@@ -242,24 +242,6 @@ static void forget_live(seal_pending_stamp *p)
     p->live = NULL;
 }
 
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static int temp_files(const char *dir)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (strstr(e->d_name, ".tmp"))
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static void sign_here(const seal_pending_stamp *p, const seal_signer *s, seal_buf *sig)
 {
     assert_int_equal(seal_signer_sign_digest(s, sig, p->digest, p->digest_len), 0);
@@ -344,7 +326,7 @@ static void test_sm2_in_process(void **state)
     prepare(f, &plan, &p);
     /* M is DER(TBS_Sign); nothing at the output yet, the prepared file private */
     assert_int_equal(p.to_sign.data[0], 0x30);
-    assert_false(exists(out));
+    assert_false(test_exists(out));
     struct stat st;
     assert_int_equal(stat(p.prepared, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
@@ -354,10 +336,10 @@ static void test_sm2_in_process(void **state)
     sign_here(&p, f->sm2.signer, &sig);
     char *prepared = g_strdup(p.prepared);
     finish(&p, &sig, &d);
-    assert_false(exists(prepared));
+    assert_false(test_exists(prepared));
     assert_int_equal(stat(out, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0644);
-    assert_int_equal(temp_files(f->dir), 0);
+    assert_int_equal(test_temp_files(f->dir), 0);
     assert_verifies(out, "ses-v4");
     assert_file_digest(EVP_sm3(), f->input, d.before, d.len);
     assert_file_digest(EVP_sm3(), out, d.after, d.len);
@@ -432,21 +414,21 @@ static void test_failures_keep_it_finishable(void **state)
     assert_int_equal(
         seal_verify_digest_signature(p.cert, p.digest, p.digest_len, wrong.data, wrong.len),
         SEAL_ECRYPTO);
-    assert_false(exists(out));
-    assert_true(exists(p.prepared));
+    assert_false(test_exists(out));
+    assert_true(test_exists(p.prepared));
     sign_here(&p, f->sm2.signer, &sig);
 
     p.timestamp = true;
     assert_int_equal(ofd_doc_finish(&p, sig.data, sig.len, NULL, NULL), SEAL_EINVAL);
     assert_non_null(strstr(seal_error_last(), "needs a TSA"));
     p.timestamp = false;
-    assert_false(exists(out));
+    assert_false(test_exists(out));
 
     assert_int_equal(mkdir(out, 0755), 0);
     assert_int_equal(ofd_doc_finish(&p, sig.data, sig.len, NULL, NULL), SEAL_EIO);
-    assert_true(exists(p.prepared));
+    assert_true(test_exists(p.prepared));
     assert_int_equal(rmdir(out), 0);
-    assert_false(exists(out));
+    assert_false(test_exists(out));
 
     /* a byte of the prepared package changed on disk: refused, and put back, finished */
     int fd = open(p.prepared, O_RDWR);
@@ -456,13 +438,13 @@ static void test_failures_keep_it_finishable(void **state)
     assert_int_equal(pwrite(fd, &flipped, 1, 40), 1);
     assert_int_equal(ofd_doc_finish(&p, sig.data, sig.len, NULL, NULL), SEAL_EFORMAT);
     assert_non_null(strstr(seal_error_last(), "has changed since it was prepared"));
-    assert_false(exists(out));
+    assert_false(test_exists(out));
     assert_int_equal(pwrite(fd, &byte, 1, 40), 1);
     close(fd);
 
     finish(&p, &sig, NULL);
     assert_verifies(out, "ses-v4");
-    assert_int_equal(temp_files(f->dir), 0);
+    assert_int_equal(test_temp_files(f->dir), 0);
 
     pending_clear(&p);
     seal_buf_clear(&wrong);
@@ -632,8 +614,8 @@ static void test_pdf_only_requests_refused(void **state)
         assert_null(p.prepared);
         pending_clear(&p);
     }
-    assert_false(exists(out));
-    assert_int_equal(temp_files(f->dir), 0);
+    assert_false(test_exists(out));
+    assert_int_equal(test_temp_files(f->dir), 0);
     doc_close(&d);
     g_free((char *)out);
 }

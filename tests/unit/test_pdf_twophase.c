@@ -147,11 +147,6 @@ static const char *in_dir(char *buf, const fixture *f, const char *name)
     return buf;
 }
 
-static bool exists(const char *path)
-{
-    return access(path, F_OK) == 0;
-}
-
 /* Opens `in` as the document face would (its hashing started at once when `early_pass`)
  * and prepares a visible stamp with key `k` into `out`. */
 static void prepare(fixture *f, int k, const char *out, bool early_pass, prepared *pr)
@@ -197,7 +192,7 @@ static void prepare(fixture *f, int k, const char *out, bool early_pass, prepare
     assert_null(pr->doc.pass); /* taken over by prepare */
 
     /* Nothing at the output yet; the prepared file is private and holds a zero gap. */
-    assert_false(exists(out));
+    assert_false(test_exists(out));
     assert_non_null(pr->p.prepared);
     assert_int_equal(stat(pr->p.prepared, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
@@ -285,8 +280,8 @@ static void finish_ok(prepared *pr, const seal_buf *sig, const char *out)
     char *prepared_path = strdup(pr->p.prepared);
     if (pdf_doc_finish(&pr->p, sig->data, sig->len, NULL, &digests) != 0)
         fail_msg("finish: %s", seal_error_last());
-    assert_true(exists(out));
-    assert_false(exists(prepared_path));
+    assert_true(test_exists(out));
+    assert_false(test_exists(prepared_path));
     free(prepared_path);
     assert_null(pr->p.prepared);
     struct stat st;
@@ -499,7 +494,7 @@ static void test_failures_then_retry(void **state)
         assert_int_equal(seal_verify_digest_signature(pr.p.cert, pr.p.digest, pr.p.digest_len,
                                                       wrong.data, wrong.len),
                          SEAL_ECRYPTO);
-        assert_false(exists(out));
+        assert_false(test_exists(out));
         assert_prepared_unchanged(&pr, prepared_digest);
 
         /* A signature larger than the signer announced: its CMS does not fit the gap. */
@@ -514,7 +509,7 @@ static void test_failures_then_retry(void **state)
         snprintf(room_text, sizeof room_text, "%zu bytes reserved", room);
         if (!strstr(seal_error_last(), room_text) || !strstr(seal_error_last(), "needs"))
             fail_msg("unexpected message: %s", seal_error_last());
-        assert_false(exists(out));
+        assert_false(test_exists(out));
         assert_prepared_unchanged(&pr, prepared_digest);
 
         /* A stamp prepared with a timestamp cannot be finished without a TSA. */
@@ -522,7 +517,7 @@ static void test_failures_then_retry(void **state)
         assert_int_equal(pdf_doc_finish(&pr.p, wrong.data, wrong.len, NULL, NULL), SEAL_EINVAL);
         assert_non_null(strstr(seal_error_last(), "needs a TSA"));
         pr.p.timestamp = false;
-        assert_false(exists(out));
+        assert_false(test_exists(out));
 
         if (other) {
             /* The prepared file changed in between (a byte of the signed range). */
@@ -536,7 +531,7 @@ static void test_failures_then_retry(void **state)
                 seal_signer_sign_digest(f->signers[K_RSA], &sig, pr.p.digest, pr.p.digest_len), 0);
             assert_int_equal(pdf_doc_finish(&pr.p, sig.data, sig.len, NULL, NULL), SEAL_EFORMAT);
             assert_non_null(strstr(seal_error_last(), "no longer holds the bytes"));
-            assert_false(exists(out));
+            assert_false(test_exists(out));
             assert_int_equal(pwrite(fd, &byte, 1, 100), 1);
             close(fd);
             assert_prepared_unchanged(&pr, prepared_digest);
@@ -570,7 +565,7 @@ static void test_abandon(void **state)
         seal_signer_sign_digest(f->signers[K_ECDSA], &sig, pr.p.digest, pr.p.digest_len), 0);
     assert_int_equal(pdf_doc_finish(&pr.p, sig.data, sig.len, NULL, NULL), SEAL_EIO);
     assert_non_null(strstr(seal_error_last(), "finished or abandoned"));
-    assert_false(exists(out));
+    assert_false(test_exists(out));
     release(&pr);
     seal_buf_clear(&sig);
 
@@ -578,11 +573,11 @@ static void test_abandon(void **state)
     free(path);
     path = strdup(pr.p.prepared);
     pdf_doc_abandon(&pr.p);
-    assert_false(exists(path));
+    assert_false(test_exists(path));
     assert_null(pr.p.prepared);
     assert_int_equal(pdf_doc_finish(&pr.p, sig.data, sig.len, NULL, NULL), SEAL_EINVAL);
     assert_non_null(strstr(seal_error_last(), "finished or abandoned"));
-    assert_false(exists(out));
+    assert_false(test_exists(out));
     release(&pr);
     free(path);
     seal_buf_clear(&sig);

@@ -1,7 +1,9 @@
 /* Shared helpers for the cmocka unit tests: corpus location and scratch directories. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +83,22 @@ int test_make_nss_signer(const char *dir, const char *org)
         "crlnumber = crlnumber\\ndefault_md = sha256\\ndefault_crl_days = 7\\n' > ca.cnf;"
         "openssl ca -config ca.cnf -gencrl -out good.crl 2>/dev/null",
         dir, org, org, org);
+}
+
+bool test_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int test_temp_files(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strstr(e->d_name, ".tmp"))
+            n++;
+    if (d)
+        closedir(d);
+    return n;
 }

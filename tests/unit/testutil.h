@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,4 +24,8 @@ int test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * /O=ORG/CN=ORG Signer) and an NSS database nss/ holding the signer as "signer", for
  * pdfsig -add-signature: signatures that are not ours. 0 on success. */
 int test_make_nss_signer(const char *dir, const char *org);
+/* True when `path` exists. */
+bool test_exists(const char *path);
+/* How many files in `dir` have ".tmp" in their names: what a failed write left behind. */
+int test_temp_files(const char *dir);
 #endif
