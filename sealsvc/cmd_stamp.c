@@ -452,7 +452,7 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (rq.external)
-        code = print_prepared(&res, out);
+        code = print_prepared(&res, out_abs);
     else
         code = print_stamped(&res, out);
     goto out;
