@@ -149,6 +149,7 @@ finish "$ID" "signer/sig-$ID.der"
 pdf_checks bt.pdf
 PADES="python3 $SEAL_SOURCE_DIR/tests/integration/lib/pades.py"
 $PADES token "$WORK/cms-bt.pdf/cms.der" "$WORK/bt-token.der"
+# shellcheck disable=SC2046
 openssl ts -verify -token_in -in "$WORK/bt-token.der" \
     -digest "$(openssl dgst -sha256 -hex "$WORK/cms-bt.pdf/sig.bin" | sed 's/.*= //')" $(ts_verify_args) \
     >"$WORK/ts.txt" 2>&1 || fail "openssl ts -verify: the token is not over the signature value: $(cat "$WORK/ts.txt")"
