@@ -452,7 +452,7 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (rq.external)
-        code = print_prepared(&res, out);
+        code = print_prepared(&res, out_abs);
     else
         code = print_stamped(&res, out);
     goto out;
@@ -515,8 +515,10 @@ static int stamp_finish(const cli_ctx *ctx, int argc, char **argv)
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
-    /* Anchors and evidence for whatever level the stamp was prepared at. */
+    /* Anchors and evidence for whatever level the stamp was prepared at (level_given, or
+     * cli_time_prepare would take B-B for want of --tsa and load no evidence). */
     time.level = CLI_LEVEL_B_LT;
+    time.level_given = true;
     time.existing_signatures = true;
     code = cli_time_prepare(&time, ctx, "stamp finish");
     if (code != EXIT_OK)

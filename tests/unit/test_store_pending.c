@@ -1,6 +1,6 @@
 /* Pending stamps in the store: kept, listed, claimed by one finisher only (also when two
  * processes race for the same id), given back after a failed finish, expired and handed
- * back for their prepared files to be removed. */
+ * back for their prepared files to be removed (not while a finish holds them). */
 #include "testutil.h"
 
 #include <seal/error.h>
@@ -128,8 +128,24 @@ static void test_expiry(void **state)
     assert_int_equal(n, 0);
     seal_pending_records_free(gone, n);
 
+    /* A stamp claimed just before its expiry is its finisher's: the sweep leaves it (the
+     * finish is writing from its prepared file) until the claim is stale. */
+    seal_pending_record c;
+    put(st, &c, 1000, 10000);
+    assert_int_equal(seal_store_pending_claim(st, c.id, 10000, &got), 0);
+    seal_pending_record_clear(&got);
+    assert_int_equal(seal_store_pending_take_expired(st, 10001, &gone, &n), 0);
+    assert_int_equal(n, 0);
+    seal_pending_records_free(gone, n);
+    assert_int_equal(
+        seal_store_pending_take_expired(st, 10001 + SEAL_PENDING_CLAIM_STALE, &gone, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(gone[0].id, c.id);
+    seal_pending_records_free(gone, n);
+
     seal_pending_record_clear(&a);
     seal_pending_record_clear(&b);
+    seal_pending_record_clear(&c);
     seal_store_close(st);
 }
 

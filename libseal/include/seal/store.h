@@ -165,7 +165,8 @@ int seal_store_pending_remove(seal_store *st, const char *id);
 /* Every pending stamp, oldest first, without their prepared data (r->stamp empty). */
 int seal_store_pending_list(seal_store *st, seal_pending_record **out, size_t *n);
 /* Removes every stamp that expired before `now` and hands them to the caller (with their
- * data), to abandon what they left on disk. */
+ * data), to abandon what they left on disk; not one a finish holds (unless its claim is
+ * stale): that finish is using its prepared file. */
 int seal_store_pending_take_expired(seal_store *st, time_t now, seal_pending_record **out,
                                     size_t *n);
 

@@ -336,12 +336,13 @@ int seal_doc_finish(seal_pending_stamp *p, const uint8_t *sig, size_t sig_len,
      * must leave no output behind, and the stamp can be finished again with a good one. */
     if (seal_verify_digest_signature(p->cert, p->digest, p->digest_len, sig, sig_len) < 0) {
         char *why = g_strdup(seal_error_last());
-        char name[256];
-        X509_NAME_oneline(X509_get_subject_name(p->cert), name, sizeof name);
+        /* The CN as UTF-8: X509_NAME_oneline would print a Chinese name as \xE5... escapes. */
+        char *name = seal_cert_subject_cn(p->cert);
         int rc = seal_error_set(SEAL_ECRYPTO,
                                 "the signature does not verify with the seal's certificate (%s): "
                                 "%s; nothing was written",
-                                name, why);
+                                name ? name : "?", why);
+        free(name);
         g_free(why);
         return rc;
     }

@@ -88,10 +88,12 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
     memset(res, 0, sizeof *res);
     SEAL_ENSURE(rq->pending_id && rq->signature && rq->signature_len > 0, SEAL_EINVAL,
                 "finishing a stamp needs its pending id and a signature");
+    /* This id is claimed before the sweep of expired stamps: had the sweep removed it, the
+     * finisher would be told there is no such stamp instead of that it expired, and the
+     * refused attempt would not be recorded against its seal. */
+    rc = seal_store_pending_claim(st, rq->pending_id, time(NULL), &rec);
     if (seal_stamp_expire(st, NULL) < 0)
         stamp_warn(res, "expired pending stamps could not be removed: %s", seal_error_last());
-
-    rc = seal_store_pending_claim(st, rq->pending_id, time(NULL), &rec);
     if (rc < 0 && !rec.seal_id)
         goto out; /* no such stamp: nothing to record it against */
     audit = (stamp_audit_info){.actor = rq->actor ? rq->actor : "unknown",
@@ -150,7 +152,9 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
         g_clear_pointer(&res->output, g_free);
     goto out;
 fail:
-    rc = seal_error_wrap(seal_error_last_code(), "pending stamp %s", rec.id);
+    /* The claim's own refusals (expired, being finished) already name the pending stamp. */
+    rc = claimed ? seal_error_wrap(seal_error_last_code(), "pending stamp %s", rec.id)
+                 : seal_error_last_code();
     if (claimed) {
         /* A spent stamp cannot be tried again; a refused signature can. */
         if (spent)

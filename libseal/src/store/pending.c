@@ -285,8 +285,13 @@ int seal_store_pending_take_expired(seal_store *st, time_t now, seal_pending_rec
     *out = NULL;
     *n = 0;
     SEAL_TRY(store_begin(st));
-    rc = read_rows(st, "SELECT " COLUMNS ", stamp FROM pending_stamp WHERE expires < ?1", &now,
-                   true, out, n);
+    /* A stamp being finished is left to its finisher (it may have claimed it a moment
+     * before its expiry, and is writing from its prepared file), unless the claim is stale. */
+    rc = read_rows(
+        st,
+        "SELECT " COLUMNS ", stamp FROM pending_stamp WHERE expires < ?1 AND "
+        "(claimed_at IS NULL OR claimed_at < ?1 - " G_STRINGIFY(SEAL_PENDING_CLAIM_STALE) ")",
+        &now, true, out, n);
     for (size_t i = 0; rc == 0 && i < *n; i++)
         rc = seal_store_pending_remove(st, (*out)[i].id);
     if (rc == 0)
