@@ -264,23 +264,26 @@ static int module_get(p11_module **out, const char *path)
     *out = m;
     m = NULL;
 out:
-    g_mutex_unlock(&modules_lock);
     if (m)
         module_unload(m);
+    g_mutex_unlock(&modules_lock);
     return rc;
 }
 
+/* The last user unloads the module under modules_lock: a module_get on another thread
+ * must not C_Initialize the same library while this one is still in C_Finalize, which
+ * would end the new user's sessions (PKCS#11 v2.40 5.4: C_Finalize is the whole
+ * application's). */
 static void module_put(p11_module *m)
 {
     if (!m)
         return;
     g_mutex_lock(&modules_lock);
-    bool last = --m->refs == 0;
-    if (last)
+    if (--m->refs == 0) {
         g_hash_table_remove(modules, m->path);
-    g_mutex_unlock(&modules_lock);
-    if (last)
         module_unload(m);
+    }
+    g_mutex_unlock(&modules_lock);
 }
 
 /* The PKCS#11 return value behind libp11's last error (libp11 queues CK_RV as the reason
@@ -576,7 +579,13 @@ static void p11_signer_free(void *impl)
     p11_signer *s = impl;
     if (!s)
         return;
-    EVP_PKEY_free(s->key);
+    if (s->key) {
+        /* libp11's key belongs to the token's object list, which other signers on the
+         * module read and change under the module's lock. */
+        g_mutex_lock(&s->module->lock);
+        EVP_PKEY_free(s->key);
+        g_mutex_unlock(&s->module->lock);
+    }
     module_put(s->module);
     g_free(s->token);
     g_free(s);
