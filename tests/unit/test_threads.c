@@ -63,7 +63,7 @@ static struct {
 
 typedef struct worker {
     int index;
-    char failure[1024]; /* empty when everything checked out */
+    char failure[4096]; /* empty when everything checked out */
 } worker;
 
 static int sh(const char *fmt, ...)
