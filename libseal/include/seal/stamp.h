@@ -12,7 +12,19 @@
  * process or another one.
  *
  * Every outcome that touched a seal is in the audit trail, by the request's actor: a
- * stamp whose record cannot be written is undone. */
+ * stamp whose record cannot be written is undone.
+ *
+ * Threads: one process may stamp and verify from many threads at once, the same or
+ * different documents with the same or different seals (and PKCS#11 tokens). The one rule:
+ * a seal_store handle belongs to one thread at a time (seal/store.h); open one per thread
+ * on the same data directory. Requests, results, signers and reports are the caller's and
+ * are not shared by the library. Everything else is safe: errors (seal/error.h) are kept
+ * per thread; libraries with a process-wide start (libxml2, libcurl, FreeType, OpenSSL's
+ * legacy provider) are started once; a PKCS#11 module is loaded once per process and its
+ * token operations take turns, since a token's login is the whole process's. A call may
+ * run a helper thread beside itself (hashing, syncing the output); at most one helper per
+ * CPU the process may run on exists at a time in the whole process, and a call that finds
+ * none free does that work on its own thread. */
 #ifndef SEAL_STAMP_H
 #define SEAL_STAMP_H
 

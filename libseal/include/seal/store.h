@@ -7,6 +7,11 @@
  * never in the database), or lives on a PKCS#11 token, the store keeping only its URI and
  * the token PIN being the seal PIN; five wrong PINs in a row lock the seal. The holder of a
  * personal seal is kept with it, the resident ID encrypted under a key derived from the same KEK.
+ *
+ * Threads: a seal_store handle (one SQLite connection) belongs to one thread at a time.
+ * Threads that work at once each open their own handle on the same data directory; the
+ * database serialises their writes (several processes may share it the same way). The
+ * rest of libseal may be called from any thread (seal/stamp.h).
  */
 #ifndef SEAL_STORE_H
 #define SEAL_STORE_H

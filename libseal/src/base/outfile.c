@@ -103,7 +103,7 @@ static bool sync_join(seal_outfile *f, int *err, const char **what)
     struct seal_outfile_sync *s = f->sync;
     if (!s)
         return false;
-    pthread_join(s->thread, NULL);
+    seal_thread_join(s->thread);
     f->sync = NULL;
     *err = s->err;
     *what = s->what;

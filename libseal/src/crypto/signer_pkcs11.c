@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <p11-kit/pkcs11.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,12 +195,14 @@ typedef struct p11_module {
     PKCS11_SLOT *slots;
     unsigned int nslots;
     int refs;
-    GMutex lock;      /* one token operation at a time */
-    GHashTable *pins; /* token label -> HMAC of the PIN that logged in (32 bytes) */
+    pthread_mutex_t lock; /* one token operation at a time */
+    GHashTable *pins;     /* token label -> HMAC of the PIN that logged in (32 bytes) */
     uint8_t pin_key[32];
 } p11_module;
 
-static GMutex modules_lock;
+/* POSIX mutexes, not GLib's: GLib's are futexes inside an uninstrumented library, which
+ * ThreadSanitizer cannot see, so it would report every use of what they guard. */
+static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable *modules; /* path -> p11_module */
 
 static void module_unload(p11_module *m)
@@ -213,7 +216,7 @@ static void module_unload(p11_module *m)
     if (m->pins)
         g_hash_table_destroy(m->pins);
     OPENSSL_cleanse(m->pin_key, sizeof m->pin_key);
-    g_mutex_clear(&m->lock);
+    pthread_mutex_destroy(&m->lock);
     g_free(m->path);
     g_free(m);
 }
@@ -228,7 +231,7 @@ static int module_get(p11_module **out, const char *path)
 {
     int rc = 0;
     p11_module *m = NULL;
-    g_mutex_lock(&modules_lock);
+    pthread_mutex_lock(&modules_lock);
     if (!modules)
         modules = g_hash_table_new(g_str_hash, g_str_equal);
     m = g_hash_table_lookup(modules, path);
@@ -239,7 +242,7 @@ static int module_get(p11_module **out, const char *path)
         goto out;
     }
     m = g_new0(p11_module, 1);
-    g_mutex_init(&m->lock);
+    pthread_mutex_init(&m->lock, NULL);
     m->path = g_strdup(path);
     m->pins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, pin_mac_free);
     SEAL_ENSURE(RAND_bytes(m->pin_key, sizeof m->pin_key) == 1, SEAL_ECRYPTO,
@@ -264,23 +267,26 @@ static int module_get(p11_module **out, const char *path)
     *out = m;
     m = NULL;
 out:
-    g_mutex_unlock(&modules_lock);
     if (m)
         module_unload(m);
+    pthread_mutex_unlock(&modules_lock);
     return rc;
 }
 
+/* The last user unloads the module under modules_lock: a module_get on another thread
+ * must not C_Initialize the same library while this one is still in C_Finalize, which
+ * would end the new user's sessions (PKCS#11 v2.40 5.4: C_Finalize is the whole
+ * application's). */
 static void module_put(p11_module *m)
 {
     if (!m)
         return;
-    g_mutex_lock(&modules_lock);
-    bool last = --m->refs == 0;
-    if (last)
+    pthread_mutex_lock(&modules_lock);
+    if (--m->refs == 0) {
         g_hash_table_remove(modules, m->path);
-    g_mutex_unlock(&modules_lock);
-    if (last)
         module_unload(m);
+    }
+    pthread_mutex_unlock(&modules_lock);
 }
 
 /* The PKCS#11 return value behind libp11's last error (libp11 queues CK_RV as the reason
@@ -530,7 +536,7 @@ int seal_pkcs11_key_ensure(EVP_PKEY **pub_out, bool *generated_out, const char *
                 "an RSA key on a token has 2048 or 3072 bits, not %d", bits);
     SEAL_TRY(uri_parse(&u, uri));
     SEAL_TRY(module_get(&m, module_path_of(&u)));
-    g_mutex_lock(&m->lock);
+    pthread_mutex_lock(&m->lock);
     locked = true;
     SEAL_TRY(open_token(m, &u, pin, &slot));
     rc = find_key(slot, &u, &key);
@@ -556,7 +562,7 @@ int seal_pkcs11_key_ensure(EVP_PKEY **pub_out, bool *generated_out, const char *
     }
 out:
     if (locked)
-        g_mutex_unlock(&m->lock);
+        pthread_mutex_unlock(&m->lock);
     module_put(m);
     uri_clear(&u);
     return rc;
@@ -576,7 +582,13 @@ static void p11_signer_free(void *impl)
     p11_signer *s = impl;
     if (!s)
         return;
-    EVP_PKEY_free(s->key);
+    if (s->key) {
+        /* libp11's key belongs to the token's object list, which other signers on the
+         * module read and change under the module's lock. */
+        pthread_mutex_lock(&s->module->lock);
+        EVP_PKEY_free(s->key);
+        pthread_mutex_unlock(&s->module->lock);
+    }
     module_put(s->module);
     g_free(s->token);
     g_free(s);
@@ -592,7 +604,7 @@ static int p11_sign_digest(void *impl, seal_key_alg alg, const uint8_t *digest, 
     int rc = 0;
     p11_signer *s = impl;
     size_t sig_len = 0;
-    g_mutex_lock(&s->module->lock);
+    pthread_mutex_lock(&s->module->lock);
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(s->key, NULL);
     SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
     bool ok = EVP_PKEY_sign_init(ctx) > 0;
@@ -614,7 +626,7 @@ static int p11_sign_digest(void *impl, seal_key_alg alg, const uint8_t *digest, 
     sig->len = sig_len;
 out:
     EVP_PKEY_CTX_free(ctx);
-    g_mutex_unlock(&s->module->lock);
+    pthread_mutex_unlock(&s->module->lock);
     return rc;
 }
 
@@ -659,7 +671,7 @@ int seal_signer_new_pkcs11(seal_signer **out, const char *uri, const char *pin, 
     s = g_new0(p11_signer, 1);
     s->token = g_strdup(u.token);
     SEAL_TRY(module_get(&s->module, module_path_of(&u)));
-    g_mutex_lock(&s->module->lock);
+    pthread_mutex_lock(&s->module->lock);
     locked = true;
     SEAL_TRY(open_token(s->module, &u, pin, &slot));
     SEAL_TRY(find_key(slot, &u, &key));
@@ -674,13 +686,13 @@ int seal_signer_new_pkcs11(seal_signer **out, const char *uri, const char *pin, 
     }
     int size = EVP_PKEY_get_size(pub);
     s->max_len = size > 0 ? (size_t)size : 0;
-    g_mutex_unlock(&s->module->lock);
+    pthread_mutex_unlock(&s->module->lock);
     locked = false;
     rc = seal_signer_new(out, &pkcs11_ops, s, cert, chain);
     s = NULL; /* owned (or freed) by the signer now */
 out:
     if (locked)
-        g_mutex_unlock(&s->module->lock);
+        pthread_mutex_unlock(&s->module->lock);
     p11_signer_free(s);
     EVP_PKEY_free(pub);
     uri_clear(&u);

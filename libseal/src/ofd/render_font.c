@@ -13,6 +13,7 @@
 #include FT_FREETYPE_H
 #include <glib.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ struct render_font {
  * threads). */
 static FT_Library library;
 static FT_Error library_error;
-static GMutex library_lock;
+static pthread_mutex_t library_lock = PTHREAD_MUTEX_INITIALIZER;
 static const cairo_user_data_key_t embedded_key;
 
 typedef struct embedded_face {
@@ -38,21 +39,24 @@ typedef struct embedded_face {
     uint8_t *bytes;
 } embedded_face;
 
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void start_library(void)
+{
+    library_error = FT_Init_FreeType(&library);
+}
+
 static void init_library(void)
 {
-    static gsize done;
-    if (g_once_init_enter(&done)) {
-        library_error = FT_Init_FreeType(&library);
-        g_once_init_leave(&done, 1);
-    }
+    pthread_once(&library_once, start_library);
 }
 
 static void done_embedded(void *data)
 {
     embedded_face *e = data;
-    g_mutex_lock(&library_lock);
+    pthread_mutex_lock(&library_lock);
     FT_Done_Face(e->ft_face);
-    g_mutex_unlock(&library_lock);
+    pthread_mutex_unlock(&library_lock);
     free(e->bytes);
     free(e);
 }
@@ -78,9 +82,9 @@ int render_font_open_embedded(render_font **out, const uint8_t *data, size_t len
     SEAL_ENSURE(e->bytes, SEAL_ENOMEM, "out of memory");
     memcpy(e->bytes, data, len);
 
-    g_mutex_lock(&library_lock);
+    pthread_mutex_lock(&library_lock);
     FT_Error err = FT_New_Memory_Face(library, e->bytes, (FT_Long)len, 0, &ft_face);
-    g_mutex_unlock(&library_lock);
+    pthread_mutex_unlock(&library_lock);
     SEAL_ENSURE(err == 0, SEAL_EFORMAT, "%s is not a font FreeType can read (error %d)", what,
                 (int)err);
     SEAL_ENSURE(FT_IS_SCALABLE(ft_face), SEAL_EFORMAT, "%s is a bitmap font", what);
@@ -103,9 +107,9 @@ int render_font_open_embedded(render_font **out, const uint8_t *data, size_t len
 out:
     if (e) {
         if (ft_face) {
-            g_mutex_lock(&library_lock);
+            pthread_mutex_lock(&library_lock);
             FT_Done_Face(ft_face);
-            g_mutex_unlock(&library_lock);
+            pthread_mutex_unlock(&library_lock);
         }
         free(e->bytes);
         free(e);

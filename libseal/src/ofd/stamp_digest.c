@@ -124,7 +124,7 @@ int ofd_stamp_digest_entries(seal_ofd *doc, ofd_sig_ref *refs, size_t n)
         helped = seal_thread_start_beside(&helper, digest_helper, &job);
     rc = digest_some(&job, doc->zip);
     if (helped) {
-        pthread_join(helper, NULL);
+        seal_thread_join(helper);
         if (rc == 0 && job.rc < 0)
             rc = seal_error_set(job.rc, "%s", job.message);
     }

@@ -3,6 +3,7 @@
  * CheckMethod as OIDs, SignatureDateTime as YYYYMMDDhhmmssZ, absolute package paths.
  * Stamp flow: stamp.c fills in the references and stamp annotations, hashes these bytes
  * for the SES dataHash (or the CMS) and stores them as they are. */
+#include "ofd_internal.h"
 #include "stamp_internal.h"
 
 #include <seal/error.h>
@@ -122,6 +123,7 @@ static void write_stamp_annots(writer *x, const ofd_sig_info *info)
 int ofd_signature_xml_write(seal_buf *out, const ofd_sig_info *info)
 {
     int rc = 0;
+    ofd_xml_init();
     xmlBufferPtr buf = xmlBufferCreate();
     writer x = {NULL, 0};
     char when[32];

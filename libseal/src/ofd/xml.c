@@ -10,8 +10,16 @@
 
 #include <libxml/parser.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+void ofd_xml_init(void)
+{
+    pthread_once(&xml_once, xmlInitParser);
+}
 
 static int check_depth(const xmlDoc *xml, unsigned max_depth, const char *what)
 {
@@ -59,7 +67,7 @@ int seal_ofd_xml_parse(xmlDoc **out, const uint8_t *data, size_t len, const char
                               "%s has a document type declaration; OFD XML has none, and one is "
                               "refused so that no entity can be expanded or fetched",
                               what);
-    xmlInitParser();
+    ofd_xml_init();
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return seal_error_set(SEAL_ENOMEM, "out of memory");

@@ -186,7 +186,7 @@ int pdf_input_pass_finish(pdf_input_pass *p, EVP_MD_CTX **digest)
         /* Abandoned: the caller's error stands, whatever the pass would have found. */
         hand_over(p, p->of, true);
         if (p->worker_running)
-            pthread_join(p->worker, NULL);
+            seal_thread_join(p->worker);
         goto done;
     }
     if (p->worker_running) {
@@ -195,7 +195,7 @@ int pdf_input_pass_finish(pdf_input_pass *p, EVP_MD_CTX **digest)
             if (rc < 0)
                 atomic_store(&p->stop, true);
         }
-        pthread_join(p->worker, NULL);
+        seal_thread_join(p->worker);
         if (rc == 0 && p->rc < 0)
             rc = seal_error_set(p->rc, "%s", p->message);
     } else {

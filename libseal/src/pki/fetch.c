@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,15 +22,20 @@
 #define OCSP_NONCE_BYTES   16
 #define MAX_CHAIN_DEPTH    16
 
-static gsize curl_ready;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+
+static void curl_start(void)
+{
+    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static int curl_init_once(void)
 {
-    if (g_once_init_enter(&curl_ready)) {
-        CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
-        g_once_init_leave(&curl_ready, c == CURLE_OK ? 1 : 2);
-    }
-    return curl_ready == 1 ? 0 : seal_error_set(SEAL_EIO, "the HTTP client could not start");
+    pthread_once(&curl_once, curl_start);
+    return curl_init_result == CURLE_OK
+               ? 0
+               : seal_error_set(SEAL_EIO, "the HTTP client could not start");
 }
 
 typedef struct sink {

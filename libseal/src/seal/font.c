@@ -12,6 +12,7 @@
 #include FT_FREETYPE_H
 #include FT_TRUETYPE_TABLES_H
 #include <glib.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -42,23 +43,26 @@ struct seal_font {
  * those two calls take library_lock. */
 static FT_Library library;
 static FT_Error library_error;
-static GMutex library_lock;
+static pthread_mutex_t library_lock = PTHREAD_MUTEX_INITIALIZER;
 static const cairo_user_data_key_t ft_face_key;
+
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void start_library(void)
+{
+    library_error = FT_Init_FreeType(&library);
+}
 
 static void init_library(void)
 {
-    static gsize done;
-    if (g_once_init_enter(&done)) {
-        library_error = FT_Init_FreeType(&library);
-        g_once_init_leave(&done, 1);
-    }
+    pthread_once(&library_once, start_library);
 }
 
 static void done_ft_face(void *data)
 {
-    g_mutex_lock(&library_lock);
+    pthread_mutex_lock(&library_lock);
     FT_Done_Face(data);
-    g_mutex_unlock(&library_lock);
+    pthread_mutex_unlock(&library_lock);
 }
 
 static char *font_in(const char *dir)
@@ -88,22 +92,25 @@ static char *font_beside_library(void)
     return path;
 }
 
+static char *found_path;
+static pthread_once_t found_once = PTHREAD_ONCE_INIT;
+
+static void find_font(void)
+{
+    found_path = font_in(getenv("SEAL_FONT_DIR"));
+    if (!found_path)
+        found_path = font_beside_library();
+    if (!found_path)
+        found_path = font_in(SEAL_FONT_DIR_SOURCE);
+    if (!found_path)
+        found_path = font_in(SEAL_FONT_DIR_INSTALL);
+}
+
 const char *seal_font_path(void)
 {
     /* Looked up once: the answer must stay valid for callers that keep the pointer. */
-    static gsize found;
-    if (g_once_init_enter(&found)) {
-        char *path = font_in(getenv("SEAL_FONT_DIR"));
-        if (!path)
-            path = font_beside_library();
-        if (!path)
-            path = font_in(SEAL_FONT_DIR_SOURCE);
-        if (!path)
-            path = font_in(SEAL_FONT_DIR_INSTALL);
-        /* g_once_init_leave wants a non-zero value; (gsize)1 stands for "not found". */
-        g_once_init_leave(&found, path ? (gsize)path : 1);
-    }
-    return found == 1 ? NULL : (const char *)found;
+    pthread_once(&found_once, find_font);
+    return found_path;
 }
 
 int seal_font_open(seal_font **out, const char *path)
@@ -119,9 +126,9 @@ int seal_font_open(seal_font **out, const char *path)
                 (int)library_error);
     SEAL_ENSURE(access(path, R_OK) == 0, SEAL_EIO, "font %s cannot be read", path);
 
-    g_mutex_lock(&library_lock);
+    pthread_mutex_lock(&library_lock);
     FT_Error err = FT_New_Face(library, path, 0, &ft_face);
-    g_mutex_unlock(&library_lock);
+    pthread_mutex_unlock(&library_lock);
     SEAL_ENSURE(err == 0, SEAL_EFORMAT,
                 "font %s is not a font FreeType can read (error %d); give an OpenType or "
                 "TrueType file",
