@@ -1,6 +1,13 @@
 # A SoftHSM2 token of the test's own: its token directory and configuration under $WORK
 # (SOFTHSM2_CONF points there, so no system token is touched), one token initialised with
 # softhsm2-util. Sourced after common.sh.
+# Under AddressSanitizer, libp11's own leaks (tests/lsan.supp says which and why) are let go
+# in the sealsvc processes that use a token; nothing of ours is.
+if [ "${SEAL_SANITIZE:-0}" = 1 ]; then
+    export LSAN_OPTIONS="suppressions=$SEAL_SOURCE_DIR/tests/lsan.supp"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+fi
+
 # make_token LABEL SO_PIN USER_PIN
 make_token() {
     command -v softhsm2-util >/dev/null || fail "softhsm2-util is missing (tests/install-deps.sh installs softhsm2)"
