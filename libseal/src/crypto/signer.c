@@ -247,17 +247,12 @@ out:
     return rc;
 }
 
-/* EVP_PKEY_sign over the digest: RSA with PKCS#1 v1.5 padding and the DigestInfo of
- * SHA-256; ECDSA and SM2 sign the digest as given (for SM2 it is e, Z_A folded in). */
-static int software_sign_digest(void *impl, seal_key_alg alg, const uint8_t *digest, size_t len,
-                                seal_buf *sig)
+int crypto_pkey_sign_digest(EVP_PKEY *key, seal_key_alg alg, const uint8_t *digest, size_t len,
+                            seal_buf *sig)
 {
-    int rc = 0;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new((EVP_PKEY *)impl, NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
     size_t sig_len = 0;
-
-    SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
-    bool ok = EVP_PKEY_sign_init(ctx) > 0;
+    bool ok = ctx && EVP_PKEY_sign_init(ctx) > 0;
     if (ok && alg == SEAL_ALG_RSA)
         ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
              EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0;
@@ -265,18 +260,22 @@ static int software_sign_digest(void *impl, seal_key_alg alg, const uint8_t *dig
         ok = EVP_PKEY_sign(ctx, NULL, &sig_len, digest, len) > 0;
     if (ok) {
         seal_buf_clear(sig);
-        SEAL_TRY(seal_buf_reserve(sig, sig_len));
-        ok = EVP_PKEY_sign(ctx, sig->data, &sig_len, digest, len) > 0;
+        ok = seal_buf_reserve(sig, sig_len) == 0 &&
+             EVP_PKEY_sign(ctx, sig->data, &sig_len, digest, len) > 0;
     }
-    if (!ok) {
-        rc = seal_error_set_openssl(SEAL_ECRYPTO, "the %s signature could not be made",
-                                    seal_key_alg_name(alg));
-        goto out;
-    }
-    sig->len = sig_len;
-out:
+    if (ok)
+        sig->len = sig_len;
     EVP_PKEY_CTX_free(ctx);
-    return rc;
+    return ok ? 0 : -1;
+}
+
+static int software_sign_digest(void *impl, seal_key_alg alg, const uint8_t *digest, size_t len,
+                                seal_buf *sig)
+{
+    if (crypto_pkey_sign_digest((EVP_PKEY *)impl, alg, digest, len, sig) < 0)
+        return seal_error_set_openssl(SEAL_ECRYPTO, "the %s signature could not be made",
+                                      seal_key_alg_name(alg));
+    return 0;
 }
 
 static size_t software_max_signature_len(void *impl)

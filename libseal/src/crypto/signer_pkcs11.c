@@ -603,29 +603,13 @@ static int p11_sign_digest(void *impl, seal_key_alg alg, const uint8_t *digest, 
 {
     int rc = 0;
     p11_signer *s = impl;
-    size_t sig_len = 0;
     pthread_mutex_lock(&s->module->lock);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(s->key, NULL);
-    SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
-    bool ok = EVP_PKEY_sign_init(ctx) > 0;
-    if (ok && alg == SEAL_ALG_RSA)
-        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-             EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0;
-    if (ok)
-        ok = EVP_PKEY_sign(ctx, NULL, &sig_len, digest, len) > 0;
-    if (ok) {
-        seal_buf_clear(sig);
-        SEAL_TRY(seal_buf_reserve(sig, sig_len));
-        ok = EVP_PKEY_sign(ctx, sig->data, &sig_len, digest, len) > 0;
-    }
-    if (!ok) {
+    if (crypto_pkey_sign_digest(s->key, alg, digest, len, sig) < 0) {
         unsigned long ckr = last_ckr();
-        SEAL_FAIL(SEAL_ECRYPTO, "token %s could not make the %s signature (PKCS#11 error 0x%lx)",
-                  s->token, seal_key_alg_name(alg), ckr);
+        rc = seal_error_set(SEAL_ECRYPTO,
+                            "token %s could not make the %s signature (PKCS#11 error 0x%lx)",
+                            s->token, seal_key_alg_name(alg), ckr);
     }
-    sig->len = sig_len;
-out:
-    EVP_PKEY_CTX_free(ctx);
     pthread_mutex_unlock(&s->module->lock);
     return rc;
 }
