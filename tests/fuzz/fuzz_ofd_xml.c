@@ -4,6 +4,8 @@
  * never crash, leak or read out of bounds, whatever the XML holds (entities, deep nesting,
  * odd numbers, "g" delta lists, paths that try to leave the package).
  * Seeds: tests/fuzz/seeds/fuzz_ofd_xml/. */
+#include "ofd/ofd_xml.h"
+
 #include <seal/error.h>
 #include <seal/ofd.h>
 

@@ -4,6 +4,8 @@
  * (expected values read by hand from the files' XML). */
 #include "testutil.h"
 
+#include "ofd/ofd_xml.h"
+
 #include <seal/error.h>
 #include <seal/ofd.h>
 

@@ -5,6 +5,8 @@
  * problem; path resolution follows GB/T 33190 and never leaves the root. */
 #include "testutil.h"
 
+#include "ofd/ofd_xml.h"
+
 #include <seal/error.h>
 #include <seal/ofd.h>
 

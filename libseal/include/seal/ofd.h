@@ -9,7 +9,6 @@
 #ifndef SEAL_OFD_H
 #define SEAL_OFD_H
 
-#include <libxml/tree.h>
 #include <seal/buf.h>
 #include <seal/crypto.h>
 #include <seal/pki.h>
@@ -76,28 +75,6 @@ int seal_ofd_resolve(char **out, const char *base_file, const char *ref);
  * (*out still holds the standard reading). */
 int seal_ofd_locate(const seal_ofd *doc, char **out, const char *base_file, const char *ref);
 
-/* ---- XML ----
- * libxml2 without entity substitution, DTD loading or network access; a document with a
- * DTD at all is refused. Elements are matched by local name in any namespace (ofd: prefix,
- * default namespace, or none), so documents from writers that vary the prefix or the
- * namespace URI read the same. */
-
-/* Parses bytes that came from outside; `what` names them in messages. */
-int seal_ofd_xml_parse(xmlDoc **out, const uint8_t *data, size_t len, const char *what,
-                       const seal_ofd_limits *limits);
-/* Parses a package entry (once; the tree is kept by `doc`, borrowed by the caller). */
-int seal_ofd_entry_xml(seal_ofd *doc, const char *path, xmlDoc **out);
-
-/* True when `node` is an element named `local_name`. */
-bool seal_ofd_xml_is(const xmlNode *node, const char *local_name);
-/* The first child element / the next sibling element named `local_name` (any, when NULL). */
-xmlNode *seal_ofd_xml_child(const xmlNode *parent, const char *local_name);
-xmlNode *seal_ofd_xml_next(const xmlNode *node, const char *local_name);
-/* An attribute's value (malloc'd; the caller frees), NULL when absent. */
-char *seal_ofd_xml_attr(const xmlNode *node, const char *name);
-/* The element's text with surrounding white space removed (malloc'd; "" when empty). */
-char *seal_ofd_xml_text(const xmlNode *node);
-
 /* ---- numbers and boxes (GB/T 33190 Table 2: ST_Box "x y w h", ST_Array) ---- */
 typedef struct seal_ofd_box {
     double x, y, w, h; /* mm; y grows downwards from the top of the page */
@@ -160,38 +137,12 @@ int seal_ofd_page_count(const seal_ofd *doc);
 int seal_ofd_page_get(seal_ofd *doc, int number, const seal_ofd_page **out);
 /* Width and height of the page's PhysicalBox, in mm. */
 int seal_ofd_page_size_mm(seal_ofd *doc, int number, double *width_mm, double *height_mm);
-/* The page's Content.xml tree (borrowed, kept by `doc`). */
-int seal_ofd_page_xml(seal_ofd *doc, int number, xmlDoc **out);
 /* The 1-based number of the page whose ID is `id`, 0 when none. */
 int seal_ofd_page_by_id(const seal_ofd *doc, const char *id);
 
 /* Templates of the document. */
 size_t seal_ofd_template_count(const seal_ofd *doc);
 const seal_ofd_template *seal_ofd_template_at(const seal_ofd *doc, size_t index);
-
-/* Resources (GB/T 33190 7.9): PublicRes and DocumentRes files, and a page's PageRes. */
-typedef enum seal_ofd_res_kind {
-    SEAL_OFD_RES_FONT,
-    SEAL_OFD_RES_MULTIMEDIA, /* images, audio, video */
-    SEAL_OFD_RES_COLORSPACE,
-    SEAL_OFD_RES_DRAWPARAM,
-    SEAL_OFD_RES_COMPOSITE, /* CompositeGraphicUnit */
-} seal_ofd_res_kind;
-
-typedef struct seal_ofd_resource {
-    seal_ofd_res_kind kind;
-    const char *id;
-    const char *file_path;   /* FontFile / MediaFile resolved against the Res BaseLoc,
-                                NULL when the resource names no file (system fonts) */
-    const char *name;        /* FontName, or MultiMedia Type ("Image") */
-    const char *family_name; /* FamilyName, or MultiMedia Format ("PNG", "GBIG2") */
-    bool bold, italic, serif, fixed_width;
-    const xmlNode *node; /* the element itself, for everything else (borrowed) */
-} seal_ofd_resource;
-
-/* The resource with this ID: a page's own PageRes first (page > 0), then DocumentRes and
- * PublicRes. SEAL_ENOTFOUND when no resource has it. */
-int seal_ofd_resource_find(seal_ofd *doc, int page, const char *id, const seal_ofd_resource **out);
 
 /* ---- signatures (GB/T 33190 18) ---- */
 
@@ -268,18 +219,11 @@ int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust
 
 /* ---- rendering (GB/T 33190 pages drawn with Cairo) ---- */
 
-#include <cairo.h>
-
 typedef struct seal_ofd_render_opts {
     double dpi;     /* PNG only: pixels per inch; 0: SEAL_RENDER_DPI_DEFAULT (seal/render.h) */
     bool no_stamps; /* leave out the seals that StampAnnot entries place on the page */
 } seal_ofd_render_opts;
 
-/* Draws page `page` (1-based) on `cr`, whose user space must be the page's millimetres
- * from its top-left corner (scale it for pixels or points first). Templates, layers,
- * annotations and, unless opts->no_stamps, the seals of StampAnnot entries are drawn;
- * nothing is painted under them. `opts` may be NULL. */
-int seal_ofd_render_page(cairo_t *cr, seal_ofd *doc, int page, const seal_ofd_render_opts *opts);
 /* The page as a PNG on white at opts->dpi, within the pixel limits of seal/render.h. */
 int seal_ofd_render_page_png(seal_buf *png, seal_ofd *doc, int page,
                              const seal_ofd_render_opts *opts);

@@ -3,6 +3,8 @@
 #ifndef SEAL_OFD_INTERNAL_H
 #define SEAL_OFD_INTERNAL_H
 
+#include "ofd/ofd_xml.h"
+
 #include <seal/ofd.h>
 
 #include <glib.h>

@@ -4,6 +4,8 @@
 #ifndef SEAL_OFD_RENDER_INTERNAL_H
 #define SEAL_OFD_RENDER_INTERNAL_H
 
+#include "ofd/ofd_xml.h"
+
 #include <seal/buf.h>
 #include <seal/ofd.h>
 
@@ -138,6 +140,13 @@ int render_font_fallback(render_ctx *r, render_font **out);
 int render_stamps(render_ctx *r);
 
 /* ---- render_page.c ---- */
+
+/* Draws page `page` (1-based) on `cr`, whose user space must be the page's millimetres
+ * from its top-left corner (scale it for pixels or points first). Templates, layers,
+ * annotations and, unless opts->no_stamps, the seals of StampAnnot entries are drawn;
+ * nothing is painted under them. `opts` may be NULL. The PNG and PDF forms are public
+ * (seal/ofd.h); this one stays here because its argument is a Cairo type. */
+int seal_ofd_render_page(cairo_t *cr, seal_ofd *doc, int page, const seal_ofd_render_opts *opts);
 
 /* Draws page `page` of `doc` on cr, whose user space is the page's millimetres with the
  * PhysicalBox corner at (0, 0); nothing is painted under the content. */

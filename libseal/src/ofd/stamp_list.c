@@ -3,6 +3,7 @@
  * ofd:Signatures element when the document had no list yet), and the next free IDs of the
  * counter that signatures and StampAnnots share (OFD-SEAL.md 4). Stamp flow: stamp.c asks
  * for these bytes before it computes the references that cover them. */
+#include "ofd_xml.h"
 #include "stamp_internal.h"
 
 #include <seal/error.h>
