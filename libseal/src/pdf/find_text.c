@@ -4,12 +4,12 @@
  * CropBox applied; qpdf has already refused damaged files when the document was opened.
  * Hits go to the place module in mm from the displayed top-left, like --at positions. */
 #include "pdf_internal.h"
+#include "poppler_lazy.h"
 
 #include <seal/error.h>
 #include <seal/place.h>
 
 #include <glib.h>
-#include <poppler.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -34,14 +34,15 @@ static void grow_box(double box[4], const double part[4])
     box[3] = part[3] > box[3] ? part[3] : box[3];
 }
 
-static int find_on_page(seal_text_hits *hits, PopplerPage *page, int number, const char *text)
+static int find_on_page(const pdf_poppler *pp, seal_text_hits *hits, PopplerPage *page, int number,
+                        const char *text)
 {
     int rc = 0;
     double width_pt, height_pt;
-    poppler_page_get_size(page, &width_pt, &height_pt);
+    pp->page_get_size(page, &width_pt, &height_pt);
     /* MULTILINE (Poppler 21.05): a keyword broken at the end of a line still matches, as
      * two rectangles, the first marked as continued. */
-    GList *found = poppler_page_find_text_with_options(
+    GList *found = pp->page_find_text_with_options(
         page, text, POPPLER_FIND_CASE_SENSITIVE | POPPLER_FIND_MULTILINE);
     double box[4];
     bool open = false;
@@ -55,7 +56,7 @@ static int find_on_page(seal_text_hits *hits, PopplerPage *page, int number, con
             memcpy(box, part, sizeof box);
             open = true;
         }
-        if (!poppler_rectangle_find_get_match_continued(r)) {
+        if (!pp->rectangle_find_get_match_continued(r)) {
             SEAL_TRY(seal_text_hits_add(hits, number, box));
             open = false;
         }
@@ -63,7 +64,7 @@ static int find_on_page(seal_text_hits *hits, PopplerPage *page, int number, con
     if (open)
         SEAL_TRY(seal_text_hits_add(hits, number, box));
 out:
-    g_list_free_full(found, (GDestroyNotify)poppler_rectangle_free);
+    g_list_free_full(found, (GDestroyNotify)pp->rectangle_free);
     return rc;
 }
 
@@ -74,24 +75,26 @@ int seal_pdf_find_text(seal_text_hits *hits, const seal_pdf *pdf, const char *te
     GBytes *bytes = NULL;
     PopplerDocument *doc = NULL;
     seal_text_hits found = {NULL, 0};
+    const pdf_poppler *pp = NULL;
 
     hits->hits = NULL;
     hits->count = 0;
     SEAL_ENSURE(text && *text, SEAL_EINVAL, "the text to find is empty");
     SEAL_ENSURE(g_utf8_validate(text, -1, NULL), SEAL_EINVAL, "the text to find is not UTF-8");
+    SEAL_TRY(pdf_poppler_get(&pp));
     bytes = g_bytes_new_static(pdf->map, pdf->map_len);
-    doc = poppler_document_new_from_bytes(bytes, pdf->password, &error);
+    doc = pp->document_new_from_bytes(bytes, pdf->password, &error);
     SEAL_ENSURE(doc, SEAL_EFORMAT, "%s: Poppler cannot lay out its text: %s", pdf->path,
                 error ? error->message : "unknown error");
-    int pages = poppler_document_get_n_pages(doc);
+    int pages = pp->document_get_n_pages(doc);
     SEAL_ENSURE(pages == pdf->page_count, SEAL_EFORMAT,
                 "%s: Poppler sees %d pages where the page tree has %d; refusing to guess "
                 "where the text is",
                 pdf->path, pages, pdf->page_count);
     for (int i = 0; i < pages; i++) {
-        PopplerPage *page = poppler_document_get_page(doc, i);
+        PopplerPage *page = pp->document_get_page(doc, i);
         SEAL_ENSURE(page, SEAL_EFORMAT, "%s: Poppler cannot read page %d", pdf->path, i + 1);
-        rc = find_on_page(&found, page, i + 1, text);
+        rc = find_on_page(pp, &found, page, i + 1, text);
         g_object_unref(page);
         SEAL_TRY(rc);
     }

@@ -6,17 +6,15 @@
 #define SEAL_PDF_STAMP_INTERNAL_H
 
 #include "pdf_internal.h"
+#include "seal/pdf_picture.h"
 
 #include <seal/doc.h>
 #include <seal/place.h>
 
 #include <openssl/evp.h>
 
-typedef struct pdf_seal_image {
-    seal_buf rgb_z;   /* Flate-compressed 8-bit RGB samples */
-    seal_buf alpha_z; /* Flate-compressed 8-bit alpha samples, for the /SMask */
-    int width, height;
-} pdf_seal_image;
+/* The picture's image and /SMask streams (seal/pdf_picture.h). */
+typedef seal_pdf_picture pdf_seal_image;
 
 int pdf_seal_image_prepare(pdf_seal_image *out, const uint8_t *png, size_t len);
 /* The same without the cache, for pictures used once (seam strips): the cache keeps the

@@ -161,6 +161,7 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
         r->state = g_strdup("active");
     r->pin_failures = 0;
     SEAL_TRY(seal_store_add_seal(st, r));
+    SEAL_TRY(store_pdf_picture_keep(st, &r->image_png));
     if (r->holder_id)
         SEAL_TRY(store_holder_add_in_tx(st, r->id, r->holder_name, r->holder_id));
     SEAL_TRY(audit_made(st, r, sk_X509_value(certs, 0), es_id, actor));

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION  2
+#define SCHEMA_VERSION  3
 #define BUSY_TIMEOUT_MS 5000
 #define SEAL_ID_MAX     64
 
@@ -61,7 +61,14 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS seal_holder ("
     "  seal_id TEXT PRIMARY KEY REFERENCES seal(id),"
     "  name TEXT NOT NULL,"
-    "  id_sealed BLOB NOT NULL);";
+    "  id_sealed BLOB NOT NULL);"
+    /* The seal pictures as PDF image and /SMask streams, by the PNG's SHA-256 (picture.c). */
+    "CREATE TABLE IF NOT EXISTS pdf_picture ("
+    "  png_sha256 BLOB PRIMARY KEY,"
+    "  width INTEGER NOT NULL,"
+    "  height INTEGER NOT NULL,"
+    "  rgb_z BLOB NOT NULL,"
+    "  alpha_z BLOB NOT NULL);";
 
 static int store_fail(seal_store *st, const char *what)
 {
@@ -123,6 +130,11 @@ static int ensure_schema(seal_store *st)
                           version, sqlite3_errmsg(st->db));
             SEAL_TRY(record_version(st, 2));
         }
+        /* Version 3: the seal pictures' PDF streams (table pdf_picture, created above with
+         * the other tables). The seals of an older store have none yet; each gets its
+         * streams the first time it is read (picture.c), not all here at once. */
+        if (version < 3)
+            SEAL_TRY(record_version(st, 3));
     }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         SEAL_FAIL(SEAL_ESTORE, "cannot commit the schema: %s", sqlite3_errmsg(st->db));
@@ -459,6 +471,7 @@ int seal_store_get_seal(seal_store *st, const char *id, seal_record *out)
     r.pin_failures = sqlite3_column_int(stmt, 18);
     if (sqlite3_column_type(stmt, 19) != SQLITE_NULL)
         r.key_uri = column_str(stmt, 19);
+    store_pdf_picture_load(st, &r.image_png);
     *out = r;
     memset(&r, 0, sizeof r);
 out:

@@ -34,6 +34,16 @@ int store_seal_key_unwrap(seal_store *st, const seal_buf *pem, const char *pin, 
 /* Replaces the stored key of seal `id`. */
 int store_seal_key_update(seal_store *st, const char *id, const seal_buf *pem);
 
+/* ---- the seal pictures' PDF streams (picture.c) ---- */
+
+/* Makes the PDF image and mask streams of a new seal's picture and keeps them (inside
+ * create's transaction) and in the process-wide cache. */
+int store_pdf_picture_keep(seal_store *st, const seal_buf *png);
+/* Hands the stored streams of a seal's picture to the process-wide cache; for a seal made
+ * before the store kept them, makes and stores them first. Never fails: without them the
+ * stamper makes the streams itself. */
+void store_pdf_picture_load(seal_store *st, const seal_buf *png);
+
 /* ---- a personal seal's holder (holder.c) ---- */
 
 /* `plain` (an identity number) sealed for seal `seal_id`: AES-256-GCM under a key derived
