@@ -52,17 +52,7 @@ typedef struct fixture {
 
 static X509 *issue(fixture *f, seal_cert_role role, const char *cn, EVP_PKEY *key)
 {
-    seal_cert_spec s = {.role = role,
-                        .country = "CN",
-                        .organization = "测试单位",
-                        .common_name = cn,
-                        .not_before = WHEN - DAY,
-                        .not_after = WHEN + 365 * DAY};
-    X509 *cert = NULL;
-    int rc = role == SEAL_CERT_ROOT_CA ? seal_cert_issue(&cert, &s, key, NULL, NULL)
-                                       : seal_cert_issue(&cert, &s, key, f->root, f->root_key);
-    assert_int_equal(rc, 0);
-    return cert;
+    return test_issue_cert(role, "测试单位", cn, key, f->root, f->root_key, WHEN);
 }
 
 static void make_signer(fixture *f, signer_keys *k, seal_key_alg alg, const char *cn)

@@ -35,18 +35,7 @@ typedef struct pki {
 
 static X509 *issue(pki *p, seal_cert_role role, const char *cn, EVP_PKEY *key)
 {
-    seal_cert_spec s = {.role = role,
-                        .country = "CN",
-                        .organization = "测试单位",
-                        .common_name = cn,
-                        .not_before = p->now - DAY,
-                        .not_after = p->now + 365 * DAY};
-    X509 *cert = NULL;
-    if (role == SEAL_CERT_ROOT_CA)
-        assert_int_equal(seal_cert_issue(&cert, &s, key, NULL, NULL), 0);
-    else
-        assert_int_equal(seal_cert_issue(&cert, &s, key, p->root, p->root_key), 0);
-    return cert;
+    return test_issue_cert(role, "测试单位", cn, key, p->root, p->root_key, p->now);
 }
 
 /* The root's CRL, revoking nobody, as offline evidence: with it the chains' revocation

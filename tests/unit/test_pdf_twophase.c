@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DAY (24 * 3600)
 
 enum { K_RSA, K_ECDSA, K_SM2, N_KEYS };
 static const char *const KEY_NAMES[N_KEYS] = {"rsa", "ecdsa", "sm2"};
@@ -53,19 +52,7 @@ typedef struct prepared {
 
 static X509 *issue(fixture *f, seal_cert_role role, const char *cn, EVP_PKEY *key)
 {
-    time_t now = time(NULL);
-    seal_cert_spec s = {.role = role,
-                        .country = "CN",
-                        .organization = "两阶段测试单位",
-                        .common_name = cn,
-                        .not_before = now - DAY,
-                        .not_after = now + 365 * DAY};
-    X509 *cert = NULL;
-    if (role == SEAL_CERT_ROOT_CA)
-        assert_int_equal(seal_cert_issue(&cert, &s, key, NULL, NULL), 0);
-    else
-        assert_int_equal(seal_cert_issue(&cert, &s, key, f->root, f->root_key), 0);
-    return cert;
+    return test_issue_cert(role, "两阶段测试单位", cn, key, f->root, f->root_key, time(NULL));
 }
 
 static int setup(void **state)

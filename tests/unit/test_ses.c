@@ -27,18 +27,7 @@ typedef struct ses_fixture {
 
 static X509 *issue(ses_fixture *f, seal_cert_role role, const char *cn, EVP_PKEY *key)
 {
-    seal_cert_spec s = {.role = role,
-                        .country = "CN",
-                        .organization = "测试单位",
-                        .common_name = cn,
-                        .not_before = f->now - DAY,
-                        .not_after = f->now + 365 * DAY};
-    X509 *cert = NULL;
-    if (role == SEAL_CERT_ROOT_CA)
-        assert_int_equal(seal_cert_issue(&cert, &s, key, NULL, NULL), 0);
-    else
-        assert_int_equal(seal_cert_issue(&cert, &s, key, f->root, f->root_key), 0);
-    return cert;
+    return test_issue_cert(role, "测试单位", cn, key, f->root, f->root_key, f->now);
 }
 
 static int setup(void **state)

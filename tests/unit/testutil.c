@@ -102,3 +102,20 @@ int test_temp_files(const char *dir)
         closedir(d);
     return n;
 }
+
+X509 *test_issue_cert(seal_cert_role role, const char *org, const char *cn, EVP_PKEY *key,
+                      X509 *issuer, EVP_PKEY *issuer_key, time_t now)
+{
+    const time_t day = 86400;
+    seal_cert_spec s = {.role = role,
+                        .country = "CN",
+                        .organization = org,
+                        .common_name = cn,
+                        .not_before = now - day,
+                        .not_after = now + 365 * day};
+    X509 *cert = NULL;
+    bool root = role == SEAL_CERT_ROOT_CA;
+    assert_int_equal(
+        seal_cert_issue(&cert, &s, key, root ? NULL : issuer, root ? NULL : issuer_key), 0);
+    return cert;
+}

@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include <seal/pki.h>
 
 #include <cmocka.h>
 
@@ -28,4 +31,9 @@ int test_make_nss_signer(const char *dir, const char *org);
 bool test_exists(const char *path);
 /* How many files in `dir` have ".tmp" in their names: what a failed write left behind. */
 int test_temp_files(const char *dir);
+/* A certificate for the tests' own PKI: `role` for `cn` (organisation `org`), valid from a
+ * day before `now` for a year, over `key`; self-signed for SEAL_CERT_ROOT_CA, else issued
+ * by `issuer` with `issuer_key`. Fails the test when it cannot be made. */
+X509 *test_issue_cert(seal_cert_role role, const char *org, const char *cn, EVP_PKEY *key,
+                      X509 *issuer, EVP_PKEY *issuer_key, time_t now);
 #endif
