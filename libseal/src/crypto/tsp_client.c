@@ -2,12 +2,12 @@
  * (3.4: POST application/timestamp-query, answer application/timestamp-reply) with
  * libcurl. Stamp flow: the PDF stamper asks for a token over a signature value (B-T) or a
  * ByteRange (a document timestamp); every answer is checked before it is used. */
+#include "base/curl_lazy.h"
 #include "crypto_int.h"
 #include "tsp_internal.h"
 
 #include <seal/error.h>
 
-#include <curl/curl.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -134,14 +134,6 @@ out:
 
 /* ---- HTTP ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result = CURLE_FAILED_INIT;
-
-static void curl_init(void)
-{
-    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 typedef struct sink {
     seal_buf *body;
     size_t max;
@@ -165,23 +157,24 @@ static size_t on_data(char *data, size_t size, size_t count, void *arg)
 }
 
 /* The URL for messages: scheme, host, port and path, never user name or password. */
-static void url_for_messages(const char *url, char *out, size_t size)
+static void url_for_messages(const seal_curl *cu, const char *url, char *out, size_t size)
 {
-    CURLU *u = curl_url();
+    CURLU *u = cu->url();
     char *clean = NULL;
     snprintf(out, size, "the TSA");
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &clean, 0) == CURLUE_OK)
+    if (u && cu->url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        cu->url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+        cu->url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+        cu->url_get(u, CURLUPART_URL, &clean, 0) == CURLUE_OK)
         snprintf(out, size, "%s", clean);
-    curl_free(clean);
-    curl_url_cleanup(u);
+    cu->free(clean);
+    cu->url_cleanup(u);
 }
 
 static int post_request(seal_buf *reply, const seal_tsp_client *c, const seal_buf *query)
 {
     int rc = 0;
+    const seal_curl *cu = NULL;
     CURL *curl = NULL;
     struct curl_slist *headers = NULL;
     char where[512];
@@ -189,48 +182,49 @@ static int post_request(seal_buf *reply, const seal_tsp_client *c, const seal_bu
     long timeout = c->timeout_s > 0 ? c->timeout_s : DEFAULT_TIMEOUT_S;
     sink k = {reply, c->max_response ? c->max_response : DEFAULT_MAX_RESPONSE, false, false};
 
-    url_for_messages(c->url, where, sizeof where);
-    pthread_once(&curl_once, curl_init);
-    SEAL_ENSURE(curl_init_result == CURLE_OK, SEAL_EIO, "the HTTP client could not start");
-    curl = curl_easy_init();
+    SEAL_TRY(seal_curl_get(&cu));
+    url_for_messages(cu, c->url, where, sizeof where);
+    curl = cu->easy_init();
     SEAL_ENSURE(curl, SEAL_ENOMEM, "out of memory");
-    headers = curl_slist_append(NULL, "Content-Type: application/timestamp-query");
+    headers = cu->slist_append(NULL, "Content-Type: application/timestamp-query");
     SEAL_ENSURE(headers, SEAL_ENOMEM, "out of memory");
-    struct curl_slist *more = curl_slist_append(headers, "Accept: " REPLY_CONTENT_TYPE);
+    struct curl_slist *more = cu->slist_append(headers, "Accept: " REPLY_CONTENT_TYPE);
     SEAL_ENSURE(more, SEAL_ENOMEM, "out of memory");
     headers = more;
-    if (curl_easy_setopt(curl, CURLOPT_URL, c->url) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, query->data) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)query->len) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
-                         timeout < CONNECT_TIMEOUT_S ? timeout : CONNECT_TIMEOUT_S) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k.max) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &k) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error) != CURLE_OK)
+    if (cu->easy_setopt(curl, CURLOPT_URL, c->url) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_POSTFIELDS, query->data) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)query->len) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_TIMEOUT, timeout) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                        timeout < CONNECT_TIMEOUT_S ? timeout : CONNECT_TIMEOUT_S) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k.max) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_WRITEDATA, &k) != CURLE_OK ||
+        cu->easy_setopt(curl, CURLOPT_ERRORBUFFER, error) != CURLE_OK)
         SEAL_FAIL(SEAL_EINVAL, "%s is not a URL this client can use (http or https)", where);
 
-    CURLcode res = curl_easy_perform(curl);
+    CURLcode res = cu->easy_perform(curl);
     SEAL_ENSURE(!k.too_large && res != CURLE_FILESIZE_EXCEEDED, SEAL_EFORMAT,
                 "%s sent an answer larger than %zu bytes; refusing it", where, k.max);
     SEAL_ENSURE(!k.no_memory, SEAL_ENOMEM, "out of memory reading the TSA's answer");
     SEAL_ENSURE(res == CURLE_OK, SEAL_EIO, "cannot reach %s: %s", where,
-                error[0] ? error : curl_easy_strerror(res));
+                error[0] ? error : cu->easy_strerror(res));
     long code = 0;
     char *type = NULL;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+    cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    cu->easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
     SEAL_ENSURE(code == 200, SEAL_EIO, "%s answered HTTP %ld instead of a timestamp", where, code);
     SEAL_ENSURE(type && strncasecmp(type, REPLY_CONTENT_TYPE, strlen(REPLY_CONTENT_TYPE)) == 0,
                 SEAL_EFORMAT, "%s answered with content of type %s, not " REPLY_CONTENT_TYPE, where,
                 type ? type : "(none)");
 out:
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    if (cu) {
+        cu->slist_free_all(headers);
+        cu->easy_cleanup(curl);
+    }
     return rc;
 }
 
@@ -259,9 +253,12 @@ int seal_tsp_timestamp(seal_tst **out, const seal_tsp_client *c, const uint8_t *
     char where[512];
     const EVP_MD *md = c && c->md ? c->md : EVP_sha256();
 
+    const seal_curl *cu = NULL;
+
     *out = NULL;
     SEAL_ENSURE(c && c->url && *c->url, SEAL_EINVAL, "no TSA URL was given");
-    url_for_messages(c->url, where, sizeof where);
+    SEAL_TRY(seal_curl_get(&cu));
+    url_for_messages(cu, c->url, where, sizeof where);
     /* RFC 3161 2.4.1: a large random nonce ties the answer to this request. Positive and
      * without a leading zero octet, so both sides encode it the same way. */
     SEAL_ENSURE(RAND_bytes(nonce, sizeof nonce) == 1, SEAL_ECRYPTO, "no random bytes for a nonce");

@@ -3,12 +3,12 @@
  * 4.1, A.1), issuers from AIA caIssuers (RFC 5280 4.2.2.1). Verify flow: called by
  * status.c when the cache holds nothing acceptable, and by chain building. Every answer
  * is bounded in size and time and archived before it is judged. */
+#include "base/curl_lazy.h"
 #include "pki/status_internal.h"
 #include "pki/trust_internal.h"
 
 #include <seal/error.h>
 
-#include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
@@ -21,22 +21,6 @@
 #define MAX_REDIRECTS      3L
 #define OCSP_NONCE_BYTES   16
 #define MAX_CHAIN_DEPTH    16
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result = CURLE_FAILED_INIT;
-
-static void curl_start(void)
-{
-    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static int curl_init_once(void)
-{
-    pthread_once(&curl_once, curl_start);
-    return curl_init_result == CURLE_OK
-               ? 0
-               : seal_error_set(SEAL_EIO, "the HTTP client could not start");
-}
 
 typedef struct sink {
     seal_buf *buf;
@@ -65,6 +49,7 @@ int rev_http(seal_buf *out, const seal_revocation *rv, const char *url, const ch
              const seal_buf *body, size_t max_bytes)
 {
     int rc = 0;
+    const seal_curl *cu = NULL;
     CURL *curl = NULL;
     struct curl_slist *headers = NULL;
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -73,48 +58,50 @@ int rev_http(seal_buf *out, const seal_revocation *rv, const char *url, const ch
 
     SEAL_ENSURE(!rv->offline, SEAL_EPOLICY, "%s: not fetched: working offline", url);
     SEAL_ENSURE(http_url(url), SEAL_EUNSUPPORTED, "%s: only http and https URLs are fetched", url);
-    SEAL_TRY(curl_init_once());
-    curl = curl_easy_init();
+    SEAL_TRY(seal_curl_get(&cu));
+    curl = cu->easy_init();
     SEAL_ENSURE(curl, SEAL_ENOMEM, "out of memory");
     seal_buf_clear(out);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     rv->timeout_ms < CONNECT_TIMEOUT_MS ? rv->timeout_ms : CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, rv->timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "sealsvc/" SEAL_VERSION);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &s);
+    cu->easy_setopt(curl, CURLOPT_URL, url);
+    cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    cu->easy_setopt(curl, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+    cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    cu->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                    rv->timeout_ms < CONNECT_TIMEOUT_MS ? rv->timeout_ms : CONNECT_TIMEOUT_MS);
+    cu->easy_setopt(curl, CURLOPT_TIMEOUT_MS, rv->timeout_ms);
+    cu->easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
+    cu->easy_setopt(curl, CURLOPT_USERAGENT, "sealsvc/" SEAL_VERSION);
+    cu->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+    cu->easy_setopt(curl, CURLOPT_WRITEDATA, &s);
     /* No proxy from the environment: evidence comes from the URL the certificate names. */
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    cu->easy_setopt(curl, CURLOPT_PROXY, "");
     if (post_type) {
         header = g_strdup_printf("Content-Type: %s", post_type);
-        headers = curl_slist_append(headers, header);
+        headers = cu->slist_append(headers, header);
         SEAL_ENSURE(headers, SEAL_ENOMEM, "out of memory");
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+        cu->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        cu->easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
+        cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
     }
-    CURLcode c = curl_easy_perform(curl);
+    CURLcode c = cu->easy_perform(curl);
     if (s.too_large || c == CURLE_FILESIZE_EXCEEDED)
         SEAL_FAIL(SEAL_EFORMAT, "%s: the answer is larger than %zu bytes", url, max_bytes);
     if (c != CURLE_OK)
-        SEAL_FAIL(SEAL_EIO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(c));
+        SEAL_FAIL(SEAL_EIO, "%s: %s", url, errbuf[0] ? errbuf : cu->easy_strerror(c));
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     SEAL_ENSURE(status == 200, SEAL_EIO, "%s: the server answered HTTP %ld", url, status);
     SEAL_ENSURE(out->len > 0, SEAL_EFORMAT, "%s: the answer is empty", url);
 out:
-    curl_slist_free_all(headers);
+    if (cu) {
+        cu->slist_free_all(headers);
+        if (curl)
+            cu->easy_cleanup(curl);
+    }
     g_free(header);
-    if (curl)
-        curl_easy_cleanup(curl);
     if (rc < 0)
         seal_buf_clear(out);
     return rc;
