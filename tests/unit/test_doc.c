@@ -11,6 +11,7 @@
 #include <seal/error.h>
 #include <seal/verify.h>
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -562,6 +563,30 @@ static void test_pending_hostile(void **state)
     seal_buf_clear(&der);
 }
 
+/* Cairo 1.16 leaves one 192-byte array behind when a PDF surface with embedded font subsets
+ * is finished after other renders in the same process (seal_doc_render_pdf after
+ * seal_doc_render_png here; a single `sealsvc render -o x.pdf` leaks nothing, which the
+ * integration tests check under AddressSanitizer). It is let go in this test alone. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libcairo.so.2\n";
+}
+
+/* Rendering loads fontconfig's configuration (Poppler looks fonts up through it), kept for
+ * the process's life; it is given back here so that LeakSanitizer sees only what the
+ * library itself leaks. FcFini is looked up rather than linked: fontconfig comes with
+ * Cairo and Poppler, not as a dependency of ours. */
+static int teardown(void **state)
+{
+    (void)state;
+    void (*fc_fini)(void) = NULL;
+    *(void **)&fc_fini = dlsym(RTLD_DEFAULT, "FcFini");
+    if (fc_fini)
+        fc_fini();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,5 +601,5 @@ int main(void)
         cmocka_unit_test(test_pending_round_trip),
         cmocka_unit_test(test_pending_hostile),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
