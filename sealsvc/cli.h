@@ -84,8 +84,6 @@ int cli_time_option(cli_time *t, int code, const char *arg);
  * EXIT_USAGE / EXIT_ERROR after printing why. */
 int cli_time_prepare(cli_time *t, const cli_ctx *ctx, const char *command);
 void cli_time_clear(cli_time *t);
-/* B-LT (and B-LTA at that level) for a signed PDF: `in` to `out`. 0 or a libseal error. */
-int cli_time_ltv(cli_time *t, const char *in, const char *out);
 int cmd_render(const cli_ctx *ctx, int argc, char **argv);
 
 /* Prints "sealsvc: <class> error: <message of the last libseal failure>" to stderr and

@@ -4,8 +4,8 @@
  * comes from (given files, the data directory's cache, the network). */
 #include "cli.h"
 
+#include <seal/doc.h>
 #include <seal/error.h>
-#include <seal/pdf.h>
 
 #include <glib.h>
 #include <stdio.h>
@@ -160,15 +160,17 @@ void cli_time_clear(cli_time *t)
     t->revocation = NULL;
 }
 
-int cli_time_ltv(cli_time *t, const char *in, const char *out)
+/* B-LT (and B-LTA at that level) for a signed document, through the document face: `in` to
+ * `out`. 0 or a libseal error. */
+static int ltv_run(cli_time *t, const char *in, const char *out)
 {
-    seal_pdf_ltv_summary summary = {0};
-    seal_pdf_ltv_opts opts = {
+    seal_doc_extend_summary summary = {0};
+    seal_doc_extend_opts opts = {
         .trust = t->trust,
         .revocation = t->revocation,
         .archive_tsa = t->level == CLI_LEVEL_B_LTA ? &t->client : NULL,
     };
-    int rc = seal_pdf_ltv(in, out, &opts, &summary);
+    int rc = seal_doc_extend(in, out, &opts, &summary);
     if (rc == 0)
         printf("%s: validation data for %zu signature(s) and %zu timestamp(s): %zu "
                "certificate(s), %zu CRL(s), %zu OCSP response(s)%s\n",
@@ -215,7 +217,7 @@ int cmd_ltv(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("ltv: --tsa is for --archive (a document timestamp)");
     code = cli_time_prepare(&time, ctx, "ltv");
     if (code == EXIT_OK) {
-        code = cli_time_ltv(&time, argv[optind], argv[optind + 1]) < 0 ? cli_fail("ltv") : EXIT_OK;
+        code = ltv_run(&time, argv[optind], argv[optind + 1]) < 0 ? cli_fail("ltv") : EXIT_OK;
     }
     cli_time_clear(&time);
     return code;

@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 enum { K_RSA, K_ECDSA, K_SM2, N_KEYS };
 static const char *const KEY_NAMES[N_KEYS] = {"rsa", "ecdsa", "sm2"};
 
