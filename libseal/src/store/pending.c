@@ -282,8 +282,19 @@ int seal_store_pending_take_expired(seal_store *st, time_t now, seal_pending_rec
                                     size_t *n)
 {
     int rc = 0;
+    sqlite3_stmt *any = NULL;
     *out = NULL;
     *n = 0;
+    /* Every stamp calls this: a read without a lock first, so that the common case (nothing
+     * expired) takes no write lock from the other instances. */
+    SEAL_TRY(prepare(st, &any, "SELECT 1 FROM pending_stamp WHERE expires < ?1 LIMIT 1"));
+    sqlite3_bind_int64(any, 1, (sqlite3_int64)now);
+    int step = sqlite3_step(any);
+    sqlite3_finalize(any);
+    SEAL_ENSURE(step == SQLITE_ROW || step == SQLITE_DONE, SEAL_ESTORE,
+                "cannot read the pending stamps: %s", sqlite3_errmsg(store_sqlite(st)));
+    if (step == SQLITE_DONE)
+        return 0;
     SEAL_TRY(store_begin(st));
     /* A stamp being finished is left to its finisher (it may have claimed it a moment
      * before its expiry, and is writing from its prepared file), unless the claim is stale. */
