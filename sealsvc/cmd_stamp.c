@@ -484,6 +484,7 @@ static int stamp_finish(const cli_ctx *ctx, int argc, char **argv)
     seal_buf sig = SEAL_BUF_INIT, cert = SEAL_BUF_INIT;
     seal_store *store = NULL;
     seal_stamp_result res = {0};
+    seal_pending_record pending = {0};
     int code = EXIT_ERROR;
 
     optind = 0;
@@ -515,19 +516,22 @@ static int stamp_finish(const cli_ctx *ctx, int argc, char **argv)
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
-    /* Anchors and evidence for whatever level the stamp was prepared at (level_given, or
-     * cli_time_prepare would take B-B for want of --tsa and load no evidence). */
-    time.level = CLI_LEVEL_B_LT;
+    if (seal_buf_read_file(&sig, sig_path, 64 * 1024) < 0 ||
+        (cert_path && seal_buf_read_file(&cert, cert_path, 1024 * 1024) < 0) ||
+        seal_store_open(&store, data, false) < 0 ||
+        seal_store_pending_get(store, argv[optind], &pending) < 0)
+        goto fail;
+    /* Anchors and evidence for the level the stamp was prepared at: B-T wants the TSA's
+     * anchors, B-LT and B-LTA the evidence too (level_given, or cli_time_prepare would take
+     * B-B for want of --tsa; existing_signatures and at most B-LT, as the TSA is the
+     * prepared stamp's, not one given here). */
+    time.level = pending.level >= SEAL_LEVEL_B_LT ? CLI_LEVEL_B_LT : (cli_level)pending.level;
     time.level_given = true;
     time.existing_signatures = true;
     code = cli_time_prepare(&time, ctx, "stamp finish");
     if (code != EXIT_OK)
         goto out;
     code = EXIT_ERROR;
-    if (seal_buf_read_file(&sig, sig_path, 64 * 1024) < 0 ||
-        (cert_path && seal_buf_read_file(&cert, cert_path, 1024 * 1024) < 0) ||
-        seal_store_open(&store, data, false) < 0)
-        goto fail;
     seal_stamp_finish_request rq = {.pending_id = argv[optind],
                                     .signature = sig.data,
                                     .signature_len = sig.len,
@@ -551,6 +555,7 @@ fail:
     code = cli_fail("stamp finish");
 out:
     cli_time_clear(&time);
+    seal_pending_record_clear(&pending);
     seal_buf_clear(&sig);
     seal_buf_clear(&cert);
     seal_stamp_result_clear(&res);

@@ -65,6 +65,17 @@ static void test_put_list_claim_remove(void **state)
     assert_int_equal(list[0].stamp.len, 0);
     seal_pending_records_free(list, n);
 
+    /* Read without claiming (a finish learns the level first) and without the data. */
+    assert_int_equal(seal_store_pending_get(st, b.id, &got), 0);
+    assert_string_equal(got.id, b.id);
+    assert_int_equal(got.level, 1);
+    assert_false(got.finishing);
+    assert_int_equal(got.stamp.len, 0);
+    seal_pending_record_clear(&got);
+    assert_int_equal(seal_store_pending_get(st, "0123456789abcdef0123456789abcdef", &got),
+                     SEAL_ENOTFOUND);
+    assert_null(got.seal_id);
+
     assert_int_equal(seal_store_pending_claim(st, a.id, 3000, &got), 0);
     assert_true(got.finishing);
     assert_int_equal(got.stamp.len, 14);

@@ -167,6 +167,10 @@ int seal_store_pending_claim(seal_store *st, const char *id, time_t now, seal_pe
 int seal_store_pending_release(seal_store *st, const char *id);
 /* Removes it (finished or abandoned). */
 int seal_store_pending_remove(seal_store *st, const char *id);
+/* Pending stamp `id` as it is, without its prepared data (out->stamp empty) and without
+ * claiming it: what a finish will need (its level) before it starts. SEAL_ENOTFOUND when
+ * there is none. */
+int seal_store_pending_get(seal_store *st, const char *id, seal_pending_record *out);
 /* Every pending stamp, oldest first, without their prepared data (r->stamp empty). */
 int seal_store_pending_list(seal_store *st, seal_pending_record **out, size_t *n);
 /* Removes every stamp that expired before `now` and hands them to the caller (with their

@@ -174,16 +174,18 @@ out:
     return rc;
 }
 
-static int read_one(seal_store *st, const char *id, seal_pending_record *out)
+static int read_one(seal_store *st, const char *id, bool with_stamp, seal_pending_record *out)
 {
     int rc = 0;
     sqlite3_stmt *stmt = NULL;
-    SEAL_TRY(prepare(st, &stmt, "SELECT " COLUMNS ", stamp FROM pending_stamp WHERE id = ?1"));
+    SEAL_TRY(prepare(st, &stmt,
+                     with_stamp ? "SELECT " COLUMNS ", stamp FROM pending_stamp WHERE id = ?1"
+                                : "SELECT " COLUMNS " FROM pending_stamp WHERE id = ?1"));
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     int step = sqlite3_step(stmt);
     SEAL_ENSURE(step == SQLITE_ROW, step == SQLITE_DONE ? SEAL_ENOTFOUND : SEAL_ESTORE,
                 "there is no pending stamp %s (finished, expired, or never prepared)", id);
-    SEAL_ENSURE(read_row(stmt, out, true) == 0, SEAL_ENOMEM, "out of memory");
+    SEAL_ENSURE(read_row(stmt, out, with_stamp) == 0, SEAL_ENOMEM, "out of memory");
 out:
     sqlite3_finalize(stmt);
     return rc;
@@ -198,7 +200,7 @@ int seal_store_pending_claim(seal_store *st, const char *id, time_t now, seal_pe
                 "there is no pending stamp '%s' (an id is 32 hexadecimal digits)", id ? id : "");
     SEAL_TRY(store_begin(st));
     in_tx = true;
-    SEAL_TRY(read_one(st, id, out));
+    SEAL_TRY(read_one(st, id, true, out));
     if (out->expires < now) {
         SEAL_TRY(change(st, "DELETE FROM pending_stamp WHERE id = ?1", id, NULL, NULL));
         SEAL_TRY(store_commit(st));
@@ -270,6 +272,15 @@ out:
     *n = rows->len;
     *out = (seal_pending_record *)(void *)g_array_free(rows, FALSE);
     return 0;
+}
+
+int seal_store_pending_get(seal_store *st, const char *id, seal_pending_record *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = read_one(st, id ? id : "", false, out);
+    if (rc < 0)
+        seal_pending_record_clear(out);
+    return rc;
 }
 
 int seal_store_pending_list(seal_store *st, seal_pending_record **out, size_t *n)
