@@ -10,7 +10,7 @@
 
 http_mhd_table http_mhd;
 
-/* # and ## take the list's words as written: mhd_lazy.h's macros do not apply to them. */
+/* The list's words lack the MHD_ prefix: mhd_lazy.h's macros do not apply to them. */
 #define MHD_SYMBOL(name) {"MHD_" #name, &http_mhd.name},
 static const seal_lazy_symbol symbols[] = {HTTP_MHD_FUNCTIONS(MHD_SYMBOL)};
 

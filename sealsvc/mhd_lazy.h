@@ -1,12 +1,12 @@
 /* libmicrohttpd, loaded on first use through libseal's lazy loader (base/lazy.h). Only the
- * responders (`sealsvc tsa serve`, `sealsvc ocsp serve`) serve HTTP; linking it made every
- * sealsvc command load and relocate it with GnuTLS and its nine libraries at start-up,
- * about a third of the dynamic loader's work in `sealsvc --version`. So sealsvc is not
- * linked with it.
+ * responders (`sealsvc tsa`, `sealsvc ocsp`) serve HTTP; linking it made every sealsvc
+ * command load and relocate it with GnuTLS and what GnuTLS needs (nine libraries in all)
+ * at start-up, about a third of the dynamic loader's work in `sealsvc --version`. So
+ * sealsvc is not linked with it.
  *
  * Files that serve HTTP include this header instead of <microhttpd.h> and call
- * libmicrohttpd by its own names: each name below is defined onto the table (a macro does
- * not expand inside its own expansion, so `MHD_stop_daemon(d)` becomes
+ * libmicrohttpd by its own names: each name below is defined onto the table's field of the
+ * same name without the MHD_ prefix (`MHD_stop_daemon(d)` becomes
  * `(http_mhd.stop_daemon)(d)`). http_mhd_load() must have succeeded before the first call
  * (http_serve_run calls it before it starts a daemon). To use another MHD function, add it
  * to HTTP_MHD_FUNCTIONS and define its name below; one left out fails sealsvc's link. */

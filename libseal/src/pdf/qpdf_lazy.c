@@ -9,7 +9,7 @@
 
 pdf_qpdf_table pdf_qpdf;
 
-/* # and ## take the list's words as written: qpdf_lazy.h's macros do not apply to them. */
+/* The list's words lack the qpdf_ prefix: qpdf_lazy.h's macros do not apply to them. */
 #define QPDF_SYMBOL(name) {"qpdf_" #name, &pdf_qpdf.name},
 static const seal_lazy_symbol symbols[] = {PDF_QPDF_FUNCTIONS(QPDF_SYMBOL)};
 

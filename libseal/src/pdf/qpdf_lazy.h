@@ -5,8 +5,8 @@
  * dynamic loader's work in `sealsvc --version`. So libseal is not linked with it.
  *
  * Files of src/pdf include this header instead of <qpdf/qpdf-c.h> and call qpdf by its own
- * names: each name below is defined onto the table (a macro does not expand inside its
- * own expansion, so `qpdf_get_root(q)` becomes `(pdf_qpdf.get_root)(q)`). A qpdf session
+ * names: each name below is defined onto the table's field of the same name without the
+ * qpdf_ prefix (`qpdf_get_root(q)` becomes `(pdf_qpdf.get_root)(q)`). A qpdf session
  * is only begun by pdf_qpdf_new_strict (qpdf_session.c), which loads the library first, so
  * whoever holds a qpdf_data may call the table. A qpdf function used without being listed
  * here fails libseal's link (--no-undefined): add it to PDF_QPDF_FUNCTIONS and define its
