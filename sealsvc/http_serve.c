@@ -4,9 +4,10 @@
  * SIGTERM and then stops the daemon, letting requests in flight finish. */
 #include "http_serve.h"
 
+#include "mhd_lazy.h"
+
 #include <seal/error.h>
 
-#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -214,6 +215,7 @@ int http_serve_run(const http_serve_opts *opts)
     server srv = {opts, opts->max_body ? opts->max_body : DEFAULT_MAX_BODY};
 
     SEAL_ENSURE(opts->handler && opts->name, SEAL_EINVAL, "the server has no handler");
+    SEAL_TRY(http_mhd_load());
     SEAL_TRY(resolve_listen(&addr, opts->listen));
 
     /* The workers inherit this mask: only this thread takes the stop signals. */

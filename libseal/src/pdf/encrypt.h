@@ -7,7 +7,7 @@
 
 #include <seal/buf.h>
 
-#include <qpdf/qpdf-c.h>
+#include "qpdf_lazy.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

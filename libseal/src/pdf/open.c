@@ -152,8 +152,7 @@ int pdf_open_fd(seal_pdf **out, int fd, const char *path, const char *password)
     SEAL_TRY(check_header(pdf, fd));
     SEAL_TRY(read_tail(pdf, fd));
 
-    pdf->q = pdf_qpdf_new_strict();
-    SEAL_ENSURE(pdf->q, SEAL_ENOMEM, "out of memory");
+    SEAL_TRY(pdf_qpdf_new_strict(&pdf->q, path));
     /* qpdf reads objects with a seek and a small read each; from a mapping of the file
      * that costs page faults on what it touches instead of thousands of system calls.
      * The mapping is not a copy: memory does not grow with the file. */

@@ -6,7 +6,7 @@
 #include <seal/buf.h>
 #include <seal/pdf.h>
 
-#include <qpdf/qpdf-c.h>
+#include "qpdf_lazy.h"
 #include <stdint.h>
 
 struct pdf_crypt;
@@ -53,8 +53,10 @@ int pdf_text_string(seal_buf *out, const char *utf8);
 /* D:YYYYMMDDHHmmSS+08'00' in China Standard Time, the local time of our users. */
 void pdf_date(char out[32], time_t t);
 
-/* A qpdf session that keeps errors and warnings for us and never repairs. */
-qpdf_data pdf_qpdf_new_strict(void);
+/* A qpdf session that keeps errors and warnings for us and never repairs, into *OUT. The
+ * one place a session begins: it loads libqpdf first (qpdf_lazy.h), SEAL_EUNSUPPORTED
+ * when it cannot be loaded; SEAL_ENOMEM naming WHAT when qpdf cannot start a session. */
+int pdf_qpdf_new_strict(qpdf_data *out, const char *what);
 
 /* Turns a pending qpdf error into SEAL_EFORMAT ("<what>: <qpdf's text>"); 0 if none. */
 int pdf_qpdf_error(qpdf_data q, const char *what);

@@ -1,53 +1,37 @@
-/* Loads Poppler-glib on first use (see poppler_lazy.h). The library's name is the soname
- * found at configure time (SEAL_POPPLER_GLIB_SONAME), so the version loaded is the one
- * the headers were compiled against. */
+/* Loads Poppler-glib on first use (see poppler_lazy.h) through the lazy loader
+ * (base/lazy.h). The library's name is the soname found at configure time
+ * (SEAL_POPPLER_GLIB_SONAME), so the version loaded is the one the headers were compiled
+ * against. It is never unloaded: GObject types it registers must outlive every document. */
 #include "poppler_lazy.h"
+
+#include "base/lazy.h"
 
 #include <seal/error.h>
 
-#include <dlfcn.h>
-#include <pthread.h>
-
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static pdf_poppler fns;
-static const char *load_error; /* NULL once loaded */
 
-#define LOAD(field, name)                                                                          \
-    do {                                                                                           \
-        *(void **)&fns.field = dlsym(lib, name);                                                   \
-        if (!fns.field) {                                                                          \
-            load_error = "a Poppler function is missing (" name ")";                               \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
+/* pdf_poppler's fields, each the name of a Poppler function without its poppler_ prefix. */
+#define POPPLER_FUNCTIONS(X)                                                                       \
+    X(error_quark)                                                                                 \
+    X(document_new_from_bytes)                                                                     \
+    X(document_get_n_pages)                                                                        \
+    X(document_get_page)                                                                           \
+    X(page_get_size)                                                                               \
+    X(page_render)                                                                                 \
+    X(page_find_text_with_options)                                                                 \
+    X(rectangle_find_get_match_continued)                                                          \
+    X(rectangle_free)
+#define POPPLER_SYMBOL(name) {"poppler_" #name, &fns.name},
+static const seal_lazy_symbol symbols[] = {POPPLER_FUNCTIONS(POPPLER_SYMBOL)};
+SEAL_LAZY_COVERS(symbols, fns);
 
-static void load(void)
-{
-    load_error = "it cannot be loaded";
-    /* Never unloaded: GObject types it registers must outlive every document. */
-    void *lib = dlopen(SEAL_POPPLER_GLIB_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!lib)
-        return;
-    LOAD(error_quark, "poppler_error_quark");
-    LOAD(document_new_from_bytes, "poppler_document_new_from_bytes");
-    LOAD(document_get_n_pages, "poppler_document_get_n_pages");
-    LOAD(document_get_page, "poppler_document_get_page");
-    LOAD(page_get_size, "poppler_page_get_size");
-    LOAD(page_render, "poppler_page_render");
-    LOAD(page_find_text_with_options, "poppler_page_find_text_with_options");
-    LOAD(rectangle_find_get_match_continued, "poppler_rectangle_find_get_match_continued");
-    LOAD(rectangle_free, "poppler_rectangle_free");
-    load_error = NULL;
-}
+static seal_lazy library =
+    SEAL_LAZY_LIBRARY(SEAL_POPPLER_GLIB_SONAME, "Poppler-glib", "laying out or drawing a PDF page",
+                      SEAL_EUNSUPPORTED, symbols, NULL);
 
 int pdf_poppler_get(const pdf_poppler **out)
 {
-    pthread_once(&load_once, load);
-    *out = load_error ? NULL : &fns;
-    if (load_error)
-        return seal_error_set(SEAL_EUNSUPPORTED,
-                              "Poppler (%s) is needed to lay out or draw a PDF page, and %s; "
-                              "install Poppler-glib",
-                              SEAL_POPPLER_GLIB_SONAME, load_error);
-    return 0;
+    int rc = seal_lazy_load(&library);
+    *out = rc < 0 ? NULL : &fns;
+    return rc;
 }

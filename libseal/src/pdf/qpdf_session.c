@@ -1,22 +1,27 @@
-/* The one way libseal opens a qpdf session, for stamping and verifying alike: errors
- * and warnings kept for us to read rather than printed, and no recovery, because an
- * update written on top of a repaired cross-reference, or a verdict given on one, would
- * concern objects that are not where the file says they are (PDF-SIGN.md section 1). */
+/* The one way libseal opens a qpdf session, for stamping and verifying alike: libqpdf
+ * loaded by the first (qpdf_lazy.h), errors and warnings kept for us to read rather than
+ * printed, and no recovery, because an update written on top of a repaired
+ * cross-reference, or a verdict given on one, would concern objects that are not where
+ * the file says they are (PDF-SIGN.md section 1). */
 #include "pdf_internal.h"
 
 #include <seal/error.h>
 
 #include <stdio.h>
 
-qpdf_data pdf_qpdf_new_strict(void)
+int pdf_qpdf_new_strict(qpdf_data *out, const char *what)
 {
+    int rc = 0;
+    *out = NULL;
+    SEAL_TRY(pdf_qpdf_load());
     qpdf_data q = qpdf_init();
-    if (q) {
-        qpdf_silence_errors(q);
-        qpdf_set_suppress_warnings(q, QPDF_TRUE);
-        qpdf_set_attempt_recovery(q, QPDF_FALSE);
-    }
-    return q;
+    SEAL_ENSURE(q, SEAL_ENOMEM, "out of memory opening %s", what);
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    qpdf_set_attempt_recovery(q, QPDF_FALSE);
+    *out = q;
+out:
+    return rc;
 }
 
 int pdf_qpdf_error(qpdf_data q, const char *what)

@@ -874,8 +874,7 @@ int pdf_verify_fd(seal_report **out, int fd, const char *path, const seal_trust 
 
     /* A verifier must judge the bytes as written: a repaired cross-reference could show
      * objects the signed revision never had. */
-    c.q = pdf_qpdf_new_strict();
-    SEAL_ENSURE(c.q, SEAL_ENOMEM, "out of memory opening %s", path);
+    SEAL_TRY(pdf_qpdf_new_strict(&c.q, path));
     if (qpdf_read_memory(c.q, path, (const char *)c.file.data, c.file.len, password) &
         QPDF_ERRORS) {
         const char *detail = qpdf_get_error_message_detail(c.q, qpdf_get_error(c.q));

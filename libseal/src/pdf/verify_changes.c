@@ -423,8 +423,7 @@ int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice f
     int rc = 0;
     changes_ctx c = {.new_doc = final_doc, .s = s, .policy = policy};
     size_t n_updates = 0;
-    c.old_doc = pdf_qpdf_new_strict();
-    SEAL_ENSURE(c.old_doc, SEAL_ENOMEM, "out of memory opening the signed revision");
+    SEAL_TRY(pdf_qpdf_new_strict(&c.old_doc, "the signed revision"));
     if (qpdf_read_memory(c.old_doc, "the signed revision", (const char *)file.data, signed_end,
                          password) &
         QPDF_ERRORS) {

@@ -6,7 +6,7 @@
 #include "pdf_internal.h"
 #include "verify_tail.h"
 
-#include <qpdf/qpdf-c.h>
+#include "qpdf_lazy.h"
 #include <seal/report.h>
 
 /* True when `oh` is a signature field, or a widget whose field (itself or its /Parent)
