@@ -29,6 +29,7 @@
 static const char *pg_base; /* SEAL_TEST_POSTGRES_URL */
 static seal_db_engine engine;
 static char case_url[2048];
+static char case_schema[64]; /* PostgreSQL: the case's schema */
 static int case_number;
 
 /* ---------------------------------------------------------------- helpers */
@@ -42,8 +43,22 @@ static seal_db *open_case(void)
     return db;
 }
 
+/* Runs SQL on the PostgreSQL database as a whole (making and dropping the cases'
+ * schemas). */
+static int on_pg_base(const char *sql)
+{
+    seal_db *admin = NULL;
+    int rc = seal_db_open(&admin, pg_base, 0);
+    if (rc == 0)
+        rc = seal_db_exec(admin, "managing the test schemas", sql);
+    if (rc < 0)
+        fprintf(stderr, "%s: %s\n", pg_base, seal_error_last());
+    seal_db_close(admin);
+    return rc;
+}
+
 /* Each case gets its own database: a new SQLite file, or a new PostgreSQL schema that the
- * case's connections find first on their search_path. */
+ * case's connections find first on their search_path, dropped after the case. */
 static int setup_case(void **state)
 {
     (void)state;
@@ -52,19 +67,26 @@ static int setup_case(void **state)
         snprintf(case_url, sizeof case_url, "sqlite:%s/case-%d.db", test_tmpdir(), case_number);
         return 0;
     }
-    char schema[64], sql[256];
-    snprintf(schema, sizeof schema, "case_%d_%d", (int)getpid(), case_number);
-    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
-    seal_db *admin = NULL;
-    if (seal_db_open(&admin, pg_base, 0) < 0 || seal_db_exec(admin, "making a schema", sql) < 0) {
-        fprintf(stderr, "cannot prepare %s: %s\n", pg_base, seal_error_last());
-        seal_db_close(admin);
+    char sql[256];
+    snprintf(case_schema, sizeof case_schema, "case_%d_%d", (int)getpid(), case_number);
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", case_schema,
+             case_schema);
+    if (on_pg_base(sql) < 0)
         return -1;
-    }
-    seal_db_close(admin);
     snprintf(case_url, sizeof case_url, "%s%coptions=-csearch_path%%3D%s", pg_base,
-             strchr(pg_base, '?') ? '&' : '?', schema);
+             strchr(pg_base, '?') ? '&' : '?', case_schema);
     return 0;
+}
+
+static int teardown_case(void **state)
+{
+    (void)state;
+    if (engine == SEAL_DB_SQLITE || !case_schema[0])
+        return 0;
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", case_schema);
+    case_schema[0] = '\0';
+    return on_pg_base(sql) < 0 ? -1 : 0;
 }
 
 static void make_tables(seal_db *db, const char *ddl)
@@ -735,8 +757,10 @@ static void test_migrate_old_table(void **state)
 {
     (void)state;
     for (int fresh = 0; fresh < 2; fresh++) {
-        if (fresh)
-            setup_case(NULL);
+        if (fresh) {
+            assert_int_equal(teardown_case(NULL), 0);
+            assert_int_equal(setup_case(NULL), 0);
+        }
         seal_db *db = open_case();
         exec_ok(db, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
                     "CREATE TABLE applied (tag TEXT NOT NULL)");
@@ -1160,20 +1184,20 @@ int main(void)
     /* test_threads_open first: on PostgreSQL it must be the process's first connection. */
     const struct CMUnitTest cases[] = {
         cmocka_unit_test(test_threads_open),
-        cmocka_unit_test_setup(test_types, setup_case),
-        cmocka_unit_test_setup(test_placeholders, setup_case),
+        cmocka_unit_test_setup_teardown(test_types, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_placeholders, setup_case, teardown_case),
         cmocka_unit_test(test_sql_text),
-        cmocka_unit_test_setup(test_changes_returning, setup_case),
-        cmocka_unit_test_setup(test_constraints, setup_case),
-        cmocka_unit_test_setup(test_transactions, setup_case),
-        cmocka_unit_test_setup(test_migrate, setup_case),
-        cmocka_unit_test_setup(test_migrate_failure, setup_case),
-        cmocka_unit_test_setup(test_migrate_old_table, setup_case),
-        cmocka_unit_test_setup(test_migrate_racing, setup_case),
-        cmocka_unit_test_setup(test_urls, setup_case),
-        cmocka_unit_test_setup(test_racing_writers, setup_case),
-        cmocka_unit_test_setup(test_lock_timeout, setup_case),
-        cmocka_unit_test_setup(test_deadlock_retried, setup_case),
+        cmocka_unit_test_setup_teardown(test_changes_returning, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_constraints, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_transactions, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_migrate, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_migrate_failure, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_migrate_old_table, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_migrate_racing, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_urls, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_racing_writers, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_lock_timeout, setup_case, teardown_case),
+        cmocka_unit_test_setup_teardown(test_deadlock_retried, setup_case, teardown_case),
     };
     int failed = 0;
     pg_base = getenv("SEAL_TEST_POSTGRES_URL");
