@@ -108,13 +108,7 @@ int seal_db_open(seal_db **out, const char *url, unsigned flags)
     *out = db;
     db = NULL;
 out:
-    if (db && db->conn)
-        seal_db_close(db);
-    else if (db) {
-        g_free(db->url);
-        g_strfreev(db->secrets);
-        g_free(db);
-    }
+    seal_db_close(db);
     return rc;
 }
 
@@ -124,7 +118,8 @@ void seal_db_close(seal_db *db)
         return;
     if (db->in_tx)
         seal_db_rollback(db);
-    db->ops->close(db);
+    if (db->conn) /* not when open failed before the engine had one */
+        db->ops->close(db);
     g_free(db->url);
     for (char **s = db->secrets; s && *s; s++)
         seal_secure_zero(*s, strlen(*s));
