@@ -96,7 +96,9 @@ seal_db_engine seal_db_engine_of(const seal_db *db);
 /* The URL as given, without a password: for messages and logs. */
 const char *seal_db_url(const seal_db *db);
 
-/* Runs parameterless SQL, several statements allowed ("creating the tables"). */
+/* Runs parameterless SQL, several statements allowed; `what` as for seal_db_prepare.
+ * Outside a transaction SQLite commits each statement by itself, PostgreSQL all of them
+ * together: run several inside one. */
 int seal_db_exec(seal_db *db, const char *what, const char *sql);
 
 /* A statement; `what` says what it is for, in the words of "database error while WHAT".
