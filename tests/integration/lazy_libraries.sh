@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Libraries loaded on first use (libseal/src/base/lazy.h): neither libseal nor sealsvc is
-# linked with libqpdf, libmicrohttpd, libcurl or Poppler-glib, so a command that does not
-# need one never loads it; one that does and cannot load it says so in one error, with no
-# crash, no output file and the input unchanged. A system library cannot be hidden with
-# LD_LIBRARY_PATH, so each is hidden in a mount namespace of the test's own (unshare
+# linked with libqpdf, libmicrohttpd, libcurl, Poppler-glib or libpq, so a command that
+# does not need one never loads it; one that does and cannot load it says so in one error,
+# with no crash, no output file and the input unchanged. A system library cannot be hidden
+# with LD_LIBRARY_PATH, so each is hidden in a mount namespace of the test's own (unshare
 # --user --map-root-user --mount) under an empty file bind-mounted over it; where user
 # namespaces are not allowed, those checks are skipped (exit 77 at the end).
 #   - libqpdf hidden: `sealsvc --version` and `stamp finish` of a prepared PDF work (pdfsig,
@@ -29,10 +29,10 @@ MHD_SONAME=$(soname "$MHD_FILE")
 LIBSEAL=$(ldd "$SEALSVC" | sed -n 's/^\s*libseal\.so\.[0-9]* => \(\S*\).*/\1/p')
 [ -n "$LIBSEAL" ] || fail "ldd does not show the libseal sealsvc loads"
 ldd "$SEALSVC" >"$WORK/ldd.txt"
-for lib in libqpdf libmicrohttpd libcurl libpoppler libgnutls; do
+for lib in libqpdf libmicrohttpd libcurl libpoppler libgnutls libpq; do
     grep -q "$lib\.so" "$WORK/ldd.txt" && fail "sealsvc loads $lib at start-up: $(grep "$lib" "$WORK/ldd.txt")"
 done
-readelf -d "$LIBSEAL" "$SEALSVC" | grep NEEDED | grep -E 'qpdf|microhttpd|curl|poppler' &&
+readelf -d "$LIBSEAL" "$SEALSVC" | grep NEEDED | grep -E 'qpdf|microhttpd|curl|poppler|libpq' &&
     fail "libseal or sealsvc is linked with a library it should load on first use"
 
 if ! unshare --user --map-root-user --mount true 2>/dev/null; then
