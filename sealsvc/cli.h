@@ -4,6 +4,7 @@
 
 #include <seal/pki.h>
 #include <seal/revocation.h>
+#include <seal/store.h>
 #include <seal/tsp.h>
 
 #include <getopt.h>
@@ -16,6 +17,7 @@ enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_INDETERMINATE = 2, EXIT_ERROR = 3, EX
 
 typedef struct cli_ctx {
     const char *data_dir; /* --data DIR, or $SEALSVC_DATA; NULL when neither */
+    const char *db_url;   /* --db URL, or $SEALSVC_DB; NULL: DATA_DIR/sealsvc.db */
     const char *prog;     /* "sealsvc" */
 } cli_ctx;
 
@@ -101,5 +103,8 @@ int cli_parse_time(const char *text, time_t *out);
 
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);
+/* The platform's store: the database --db names (or DATA_DIR/sealsvc.db), with the data
+ * directory for what stays outside it. */
+int cli_store_open(const cli_ctx *ctx, const char *data_dir, bool create, seal_store **out);
 
 #endif

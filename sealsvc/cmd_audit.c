@@ -206,7 +206,7 @@ int cmd_audit(const cli_ctx *ctx, int argc, char **argv)
     if (!data)
         return cli_usage_error("audit needs the data directory: --data DIR or $SEALSVC_DATA");
     seal_store *st = NULL;
-    if (seal_store_open(&st, data, false) < 0)
+    if (cli_store_open(ctx, data, false, &st) < 0)
         return cli_fail("audit");
     int code = verify ? audit_verify(st, anchor, json) : audit_list(st, target, document, json);
     if (code == EXIT_OK && fflush(stdout) != 0)

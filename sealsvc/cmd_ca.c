@@ -469,7 +469,7 @@ int cmd_ca(const cli_ctx *ctx, int argc, char **argv)
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("ca needs the data directory: --data DIR or $SEALSVC_DATA");
-    if (seal_store_open(&st, data, false) < 0)
+    if (cli_store_open(ctx, data, false, &st) < 0)
         return cli_fail("ca");
     int rc;
     if (strcmp(cmd, "renew") == 0)

@@ -579,7 +579,7 @@ static int print_manifest(const demo *d)
     return 0;
 }
 
-static int demo_init(const char *dir_arg, int ocsp_port, int crl_port)
+static int demo_init(const cli_ctx *ctx, const char *dir_arg, int ocsp_port, int crl_port)
 {
     int rc = 0;
     demo d = {0};
@@ -595,7 +595,7 @@ static int demo_init(const char *dir_arg, int ocsp_port, int crl_port)
     SEAL_TRY(make_dirs(&d));
     SEAL_TRY(make_kek(&d));
     SEAL_TRY(make_pki(&d));
-    SEAL_TRY(seal_store_open(&d.store, d.dir, true));
+    SEAL_TRY(cli_store_open(ctx, d.dir, true, &d.store));
     SEAL_TRY(make_institutions(&d));
     for (size_t i = 0; i < sizeof demo_seals / sizeof demo_seals[0]; i++)
         SEAL_TRY(make_seal(&d, &demo_seals[i]));
@@ -665,7 +665,7 @@ int cmd_demo(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("demo init: unexpected argument '%s'", argv[optind + 1]);
     if (!dir || !*dir)
         return cli_usage_error("demo init needs --dir DIR");
-    if (demo_init(dir, ports[0], ports[1]) < 0)
+    if (demo_init(ctx, dir, ports[0], ports[1]) < 0)
         return cli_fail("demo init");
     return EXIT_OK;
 }

@@ -231,7 +231,8 @@ int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("ocsp needs the data directory: --data DIR or $SEALSVC_DATA");
 
     g_mutex_init(&svc.publish_lock);
-    if (seal_store_open(&svc.st, data, false) < 0 || seal_ca_open(&svc.ca, svc.st, ca_name) < 0 ||
+    if (cli_store_open(ctx, data, false, &svc.st) < 0 ||
+        seal_ca_open(&svc.ca, svc.st, ca_name) < 0 ||
         seal_ca_load_party(svc.st, signer, &svc.responder.signer, &svc.responder.signer_key) < 0) {
         code = cli_fail("ocsp");
         goto out;

@@ -92,7 +92,7 @@ static int seal_list(const cli_ctx *ctx, int argc, char **argv)
     int rc = 0;
     seal_store *st = NULL;
     char **ids = NULL;
-    SEAL_TRY(seal_store_open(&st, dir, false));
+    SEAL_TRY(cli_store_open(ctx, dir, false, &st));
     SEAL_TRY(seal_store_list_seals(st, &ids));
     for (char **id = ids; *id; id++) {
         seal_record r;
@@ -147,7 +147,7 @@ static int seal_action(const cli_ctx *ctx, const char *action, int argc, char **
     int rc = 0;
     seal_store *st = NULL;
     seal_record before = {0}, after = {0};
-    SEAL_TRY(seal_store_open(&st, dir, false));
+    SEAL_TRY(cli_store_open(ctx, dir, false, &st));
     SEAL_TRY(seal_store_get_seal(st, id, &before));
     SEAL_TRY(seal_store_seal_action(st, id, action, g_get_user_name(), reason));
     SEAL_TRY(seal_store_get_seal(st, id, &after));
@@ -673,7 +673,7 @@ static int refuse_existing_seal(make_state *m, const char *id)
     return 0;
 }
 
-static int seal_make_run(const make_options *o)
+static int seal_make_run(const cli_ctx *ctx, const make_options *o)
 {
     int rc = 0;
     make_state m = {0};
@@ -683,7 +683,7 @@ static int seal_make_run(const make_options *o)
     char *dir = g_canonicalize_filename(o->data_dir, NULL);
     json_t *entry = NULL;
 
-    SEAL_TRY(seal_store_open(&m.store, dir, false));
+    SEAL_TRY(cli_store_open(ctx, dir, false, &m.store));
     m.esl_path = g_strdup_printf("%s/seals/%s.esl", dir, o->id);
     m.png_path = g_strdup_printf("%s/seals/%s.png", dir, o->id);
     SEAL_TRY(refuse_existing_seal(&m, o->id));
@@ -956,7 +956,7 @@ static int seal_make(const cli_ctx *ctx, int argc, char **argv)
     if (o.image_path && (o.purpose || o.code))
         return cli_usage_error("seal make: --purpose and --code draw a picture; they do not "
                                "go with --image");
-    if (seal_make_run(&o) < 0)
+    if (seal_make_run(ctx, &o) < 0)
         return cli_fail("seal make");
     return EXIT_OK;
 }

@@ -442,7 +442,7 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         rq.places = &req;
         rq.n_places = 1;
     }
-    if (seal_store_open(&store, data, false) < 0)
+    if (cli_store_open(ctx, data, false, &store) < 0)
         goto out_fail;
     int rc = seal_stamp(&res, store, &rq);
     seal_secure_zero(pin, sizeof pin);
@@ -518,7 +518,7 @@ static int stamp_finish(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
     if (seal_buf_read_file(&sig, sig_path, 64 * 1024) < 0 ||
         (cert_path && seal_buf_read_file(&cert, cert_path, 1024 * 1024) < 0) ||
-        seal_store_open(&store, data, false) < 0 ||
+        cli_store_open(ctx, data, false, &store) < 0 ||
         seal_store_pending_get(store, argv[optind], &pending) < 0)
         goto fail;
     /* Anchors and evidence for the level the stamp was prepared at: B-T wants the TSA's
@@ -591,7 +591,7 @@ static int stamp_pending(const cli_ctx *ctx, int argc, char **argv)
     const char *data = cli_data_dir(ctx);
     if (!data)
         return cli_usage_error("stamp needs the data directory: --data DIR or $SEALSVC_DATA");
-    if (seal_store_open(&store, data, false) < 0 || seal_stamp_expire(store, NULL) < 0 ||
+    if (cli_store_open(ctx, data, false, &store) < 0 || seal_stamp_expire(store, NULL) < 0 ||
         seal_store_pending_list(store, &list, &n) < 0) {
         seal_store_close(store);
         return cli_fail("stamp pending");

@@ -37,6 +37,8 @@ static const char usage_text[] =
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
+    "  --db URL     the database: sqlite:PATH or postgresql://... (default: $SEALSVC_DB,\n"
+    "               else DIR/sealsvc.db); see docs/database.md\n"
     "  --help       this text; COMMAND --help for a command's own\n"
     "  --version    the version\n";
 
@@ -66,13 +68,19 @@ const char *cli_data_dir(const cli_ctx *ctx)
     return ctx->data_dir;
 }
 
+int cli_store_open(const cli_ctx *ctx, const char *data_dir, bool create, seal_store **out)
+{
+    return seal_store_open_db(out, ctx->db_url, data_dir, create);
+}
+
 int main(int argc, char **argv)
 {
     /* The system's zone, named once: with TZ unset, glibc looks at /etc/localtime again on
      * every mktime (libzip converts each entry's time of a package that way), a system
      * call per entry. Same zone, no per-call look-ups. */
     setenv("TZ", ":/etc/localtime", 0);
-    cli_ctx ctx = {.data_dir = getenv("SEALSVC_DATA"), .prog = "sealsvc"};
+    cli_ctx ctx = {
+        .data_dir = getenv("SEALSVC_DATA"), .db_url = getenv("SEALSVC_DB"), .prog = "sealsvc"};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -85,6 +93,10 @@ int main(int argc, char **argv)
             ctx.data_dir = argv[++i];
         } else if (strncmp(argv[i], "--data=", 7) == 0) {
             ctx.data_dir = argv[i] + 7;
+        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            ctx.db_url = argv[++i];
+        } else if (strncmp(argv[i], "--db=", 5) == 0) {
+            ctx.db_url = argv[i] + 5;
         } else {
             return cli_usage_error("unknown global option '%s'", argv[i]);
         }

@@ -29,8 +29,14 @@ extern "C" {
 
 typedef struct seal_store seal_store;
 
-/* Opens DATA_DIR/sealsvc.db; `create` makes the directory, the schema and the
- * key-encryption key (DATA_DIR/secrets/kek) when missing. */
+/* Opens the platform's store: the database at `db_url` (`sqlite:PATH`, or
+ * `postgresql://...`, docs/database.md), or with `db_url` NULL the embedded default,
+ * DATA_DIR/sealsvc.db. The data directory keeps what stays outside the database (the
+ * key-encryption key, DATA_DIR/secrets/kek). The schema is brought up to this sealsvc's
+ * on open. `create` makes the directory, the key-encryption key and, for the embedded
+ * default, the database file when missing. */
+int seal_store_open_db(seal_store **out, const char *db_url, const char *data_dir, bool create);
+/* seal_store_open_db(out, NULL, data_dir, create). */
 int seal_store_open(seal_store **out, const char *data_dir, bool create);
 void seal_store_close(seal_store *st);
 const char *seal_store_data_dir(const seal_store *st);

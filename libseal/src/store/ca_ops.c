@@ -94,7 +94,6 @@ int seal_ca_open(seal_ca **out, seal_store *st, const char *name)
     SEAL_ENSURE(X509_check_ca(ca->cert) > 0, SEAL_EPKI, "DATA/pki/%s.pem is not a CA certificate",
                 name);
     SEAL_TRY(seal_cert_key_id(ca->key_id, ca->cert));
-    SEAL_TRY(store_ca_schema(st));
     *out = ca;
     ca = NULL;
 out:
@@ -431,25 +430,24 @@ out:
 static int update_seal_row(seal_store *st, const seal_record *r, bool with_key)
 {
     int rc = 0;
-    sqlite3 *db = store_sqlite(st);
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
-                           "valid_end = ?5, key_pem = CASE WHEN ?6 THEN ?7 ELSE key_pem END "
-                           "WHERE id = ?1",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        SEAL_FAIL(SEAL_ESTORE, "cannot update seal %s: %s", r->id, sqlite3_errmsg(db));
-    sqlite3_bind_text(stmt, 1, r->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, (const char *)r->cert_pem.data, (int)r->cert_pem.len, SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 3, r->esl.data, (int)r->esl.len, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, (sqlite3_int64)r->valid_start);
-    sqlite3_bind_int64(stmt, 5, (sqlite3_int64)r->valid_end);
-    sqlite3_bind_int(stmt, 6, with_key);
-    sqlite3_bind_text(stmt, 7, (const char *)r->key_pem.data, (int)r->key_pem.len, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE || sqlite3_changes(db) != 1)
-        SEAL_FAIL(SEAL_ESTORE, "cannot update seal %s: %s", r->id, sqlite3_errmsg(db));
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "updating a seal",
+                           with_key ? "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
+                                      "valid_end = ?5, key_pem = ?6 WHERE id = ?1"
+                                    : "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
+                                      "valid_end = ?5 WHERE id = ?1"));
+    seal_db_bind_text(stmt, 1, r->id);
+    store_bind_buf_text(stmt, 2, &r->cert_pem);
+    seal_db_bind_blob(stmt, 3, r->esl.data, r->esl.len);
+    seal_db_bind_int64(stmt, 4, (int64_t)r->valid_start);
+    seal_db_bind_int64(stmt, 5, (int64_t)r->valid_end);
+    if (with_key)
+        store_bind_buf_text(stmt, 6, &r->key_pem);
+    SEAL_TRY(seal_db_step(stmt));
+    SEAL_ENSURE(seal_db_changes(stmt) == 1, SEAL_ENOTFOUND, "seal %s is no longer in the store",
+                r->id);
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }
 

@@ -160,8 +160,7 @@ int store_holder_add_in_tx(seal_store *st, const char *seal_id, const char *name
     int rc = 0;
     seal_buf kek = SEAL_BUF_INIT;
     seal_buf sealed = SEAL_BUF_INIT;
-    sqlite3_stmt *stmt = NULL;
-    sqlite3 *db = store_sqlite(st);
+    seal_db_stmt *stmt = NULL;
     char id[19];
     /* GB 11643-1999 7.2 writes the check value 10 as a capital X. */
     g_strlcpy(id, resident_id, sizeof id);
@@ -169,19 +168,15 @@ int store_holder_add_in_tx(seal_store *st, const char *seal_id, const char *name
         id[17] = 'X';
     SEAL_TRY(store_kek_read(seal_store_data_dir(st), &kek));
     SEAL_TRY(store_id_encrypt(&sealed, kek.data, kek.len, seal_id, id));
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO seal_holder (seal_id, name, id_sealed) VALUES (?1, ?2, ?3)",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        SEAL_FAIL(SEAL_ESTORE, "cannot prepare the holder of seal %s: %s", seal_id,
-                  sqlite3_errmsg(db));
-    sqlite3_bind_text(stmt, 1, seal_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 3, sealed.data, (int)sealed.len, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        SEAL_FAIL(SEAL_ESTORE, "cannot store the holder of seal %s: %s", seal_id,
-                  sqlite3_errmsg(db));
+    SEAL_TRY(
+        store_prepare(st, &stmt, "storing a seal's holder",
+                      "INSERT INTO seal_holder (seal_id, name, id_sealed) VALUES (?1, ?2, ?3)"));
+    seal_db_bind_text(stmt, 1, seal_id);
+    seal_db_bind_text(stmt, 2, name);
+    seal_db_bind_blob(stmt, 3, sealed.data, sealed.len);
+    SEAL_TRY(seal_db_step(stmt));
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     seal_buf_clear_secret(&kek);
     seal_buf_clear(&sealed);
     OPENSSL_cleanse(id, sizeof id);
@@ -193,22 +188,20 @@ int seal_store_get_holder(seal_store *st, const char *seal_id, char **name_out,
 {
     int rc = 0;
     seal_buf kek = SEAL_BUF_INIT;
-    sqlite3_stmt *stmt = NULL;
-    sqlite3 *db = store_sqlite(st);
+    seal_db_stmt *stmt = NULL;
     char *plain = NULL;
+    const uint8_t *sealed = NULL;
+    size_t sealed_len = 0;
     *name_out = NULL;
     strcpy(id_masked_out, "?");
-    if (sqlite3_prepare_v2(db, "SELECT name, id_sealed FROM seal_holder WHERE seal_id = ?1", -1,
-                           &stmt, NULL) != SQLITE_OK)
-        SEAL_FAIL(SEAL_ESTORE, "cannot prepare the holder look-up of seal %s: %s", seal_id,
-                  sqlite3_errmsg(db));
-    sqlite3_bind_text(stmt, 1, seal_id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(stmt);
-    SEAL_ENSURE(step != SQLITE_DONE, SEAL_ENOTFOUND, "seal %s records no holder", seal_id);
-    if (step != SQLITE_ROW)
-        SEAL_FAIL(SEAL_ESTORE, "cannot read the holder of seal %s: %s", seal_id,
-                  sqlite3_errmsg(db));
-    *name_out = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+    SEAL_TRY(store_prepare(st, &stmt, "reading a seal's holder",
+                           "SELECT name, id_sealed FROM seal_holder WHERE seal_id = ?1"));
+    seal_db_bind_text(stmt, 1, seal_id);
+    int step = seal_db_step(stmt);
+    SEAL_TRY(step);
+    SEAL_ENSURE(step == SEAL_DB_ROW, SEAL_ENOTFOUND, "seal %s records no holder", seal_id);
+    *name_out = store_column_text(stmt, 0);
+    SEAL_TRY(seal_db_column_blob(stmt, 1, &sealed, &sealed_len));
     rc = store_kek_read(seal_store_data_dir(st), &kek);
     if (rc < 0) {
         seal_error_wrap(rc,
@@ -217,14 +210,13 @@ int seal_store_get_holder(seal_store *st, const char *seal_id, char **name_out,
                         seal_id);
         goto out;
     }
-    SEAL_TRY(store_id_decrypt(&plain, kek.data, kek.len, seal_id, sqlite3_column_blob(stmt, 1),
-                              (size_t)sqlite3_column_bytes(stmt, 1)));
+    SEAL_TRY(store_id_decrypt(&plain, kek.data, kek.len, seal_id, sealed, sealed_len));
     seal_resident_id_mask(plain, id_masked_out);
 out:
     if (plain)
         OPENSSL_cleanse(plain, strlen(plain));
     g_free(plain);
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     seal_buf_clear_secret(&kek);
     return rc;
 }

@@ -4,7 +4,7 @@
  * claim is one UPDATE guarded by the row's state, two processes finishing the same id
  * cannot both win, and a finish that died is taken over once its claim is stale.
  *
- * The table is made on first use, as the CA tables are (ca_db.c). */
+ * The table is version 4 of the store's schema (schema.c). */
 #include "store/store_internal.h"
 
 #include <seal/error.h>
@@ -13,79 +13,34 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-static const char pending_schema_sql[] = "CREATE TABLE IF NOT EXISTS pending_stamp ("
-                                         "  id TEXT PRIMARY KEY,"
-                                         "  seal_id TEXT NOT NULL,"
-                                         "  actor TEXT NOT NULL,"
-                                         "  format TEXT NOT NULL,"
-                                         "  input TEXT NOT NULL,"
-                                         "  output TEXT NOT NULL,"
-                                         "  how TEXT NOT NULL,"
-                                         "  places INTEGER NOT NULL,"
-                                         "  level INTEGER NOT NULL,"
-                                         "  tsa_url TEXT,"
-                                         "  tsa_hash TEXT,"
-                                         "  tsa_policy TEXT,"
-                                         "  alg TEXT NOT NULL,"
-                                         "  created INTEGER NOT NULL,"
-                                         "  expires INTEGER NOT NULL,"
-                                         "  claimed_at INTEGER,"
-                                         "  stamp BLOB NOT NULL);";
-
 #define COLUMNS                                                                                    \
     "id, seal_id, actor, format, input, output, how, places, level, tsa_url, tsa_hash, "           \
     "tsa_policy, alg, created, expires, claimed_at"
 
-static int db_fail(sqlite3 *db, const char *what)
-{
-    return seal_error_set(SEAL_ESTORE, "database error while %s: %s", what, sqlite3_errmsg(db));
-}
-
-static int prepare(seal_store *st, sqlite3_stmt **stmt, const char *sql)
-{
-    sqlite3 *db = store_sqlite(st);
-    if (sqlite3_exec(db, pending_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(db, "creating the pending stamp table");
-    if (sqlite3_prepare_v2(db, sql, -1, stmt, NULL) != SQLITE_OK)
-        return db_fail(db, "preparing a statement");
-    return 0;
-}
-
-static void bind_opt(sqlite3_stmt *stmt, int col, const char *text)
-{
-    if (text)
-        sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(stmt, col);
-}
-
 /* One row of COLUMNS (and the stamp at column 16 when `with_stamp`). */
-static int read_row(sqlite3_stmt *stmt, seal_pending_record *r, bool with_stamp)
+static int read_row(seal_db_stmt *stmt, seal_pending_record *r, bool with_stamp)
 {
     memset(r, 0, sizeof *r);
-    const unsigned char *id = sqlite3_column_text(stmt, 0);
-    g_strlcpy(r->id, id ? (const char *)id : "", sizeof r->id);
+    char *id = store_column_text(stmt, 0);
+    g_strlcpy(r->id, id ? id : "", sizeof r->id);
+    g_free(id);
     r->seal_id = store_column_text(stmt, 1);
     r->actor = store_column_text(stmt, 2);
     r->format = store_column_text(stmt, 3);
     r->input = store_column_text(stmt, 4);
     r->output = store_column_text(stmt, 5);
     r->how = store_column_text(stmt, 6);
-    r->places = (size_t)sqlite3_column_int64(stmt, 7);
-    r->level = sqlite3_column_int(stmt, 8);
+    r->places = (size_t)store_column_int64(stmt, 7);
+    r->level = (int)store_column_int64(stmt, 8);
     r->tsa_url = store_column_text(stmt, 9);
     r->tsa_hash = store_column_text(stmt, 10);
     r->tsa_policy = store_column_text(stmt, 11);
     r->alg = store_column_text(stmt, 12);
-    r->created = (time_t)sqlite3_column_int64(stmt, 13);
-    r->expires = (time_t)sqlite3_column_int64(stmt, 14);
-    r->finishing = sqlite3_column_type(stmt, 15) != SQLITE_NULL;
-    if (with_stamp) {
-        const void *blob = sqlite3_column_blob(stmt, 16);
-        int len = sqlite3_column_bytes(stmt, 16);
-        if (len > 0 && seal_buf_append(&r->stamp, blob, (size_t)len) < 0)
-            return -1;
-    }
+    r->created = (time_t)store_column_int64(stmt, 13);
+    r->expires = (time_t)store_column_int64(stmt, 14);
+    r->finishing = !seal_db_column_is_null(stmt, 15);
+    if (with_stamp && store_column_buf(stmt, 16, &r->stamp) < 0)
+        return -1;
     return 0;
 }
 
@@ -117,7 +72,7 @@ void seal_pending_records_free(seal_pending_record *r, size_t n)
 int seal_store_pending_put(seal_store *st, seal_pending_record *r)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
+    seal_db_stmt *stmt = NULL;
     uint8_t raw[16];
     SEAL_ENSURE(r && r->seal_id && r->actor && r->format && r->input && r->output && r->how &&
                     r->alg && r->stamp.len > 0,
@@ -126,32 +81,31 @@ int seal_store_pending_put(seal_store *st, seal_pending_record *r)
                 "no randomness for a pending stamp's id");
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(r->id + 2 * i, 3, "%02x", raw[i]);
-    SEAL_TRY(prepare(st, &stmt,
-                     "INSERT INTO pending_stamp (id, seal_id, actor, format, input, output, how, "
-                     "places, level, tsa_url, tsa_hash, tsa_policy, alg, created, expires, stamp) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                     "?16)"));
-    sqlite3_bind_text(stmt, 1, r->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, r->seal_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, r->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, r->format, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 5, r->input, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 6, r->output, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 7, r->how, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 8, (sqlite3_int64)r->places);
-    sqlite3_bind_int(stmt, 9, r->level);
-    bind_opt(stmt, 10, r->tsa_url);
-    bind_opt(stmt, 11, r->tsa_hash);
-    bind_opt(stmt, 12, r->tsa_policy);
-    sqlite3_bind_text(stmt, 13, r->alg, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 14, (sqlite3_int64)r->created);
-    sqlite3_bind_int64(stmt, 15, (sqlite3_int64)r->expires);
-    sqlite3_bind_blob(stmt, 16, r->stamp.data, (int)r->stamp.len, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        SEAL_FAIL(SEAL_ESTORE, "cannot keep the pending stamp: %s",
-                  sqlite3_errmsg(store_sqlite(st)));
+    SEAL_TRY(
+        store_prepare(st, &stmt, "keeping a pending stamp",
+                      "INSERT INTO pending_stamp (id, seal_id, actor, format, input, output, how, "
+                      "places, level, tsa_url, tsa_hash, tsa_policy, alg, created, expires, stamp) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                      "?16)"));
+    seal_db_bind_text(stmt, 1, r->id);
+    seal_db_bind_text(stmt, 2, r->seal_id);
+    seal_db_bind_text(stmt, 3, r->actor);
+    seal_db_bind_text(stmt, 4, r->format);
+    seal_db_bind_text(stmt, 5, r->input);
+    seal_db_bind_text(stmt, 6, r->output);
+    seal_db_bind_text(stmt, 7, r->how);
+    seal_db_bind_int64(stmt, 8, (int64_t)r->places);
+    seal_db_bind_int64(stmt, 9, r->level);
+    seal_db_bind_text(stmt, 10, r->tsa_url);
+    seal_db_bind_text(stmt, 11, r->tsa_hash);
+    seal_db_bind_text(stmt, 12, r->tsa_policy);
+    seal_db_bind_text(stmt, 13, r->alg);
+    seal_db_bind_int64(stmt, 14, (int64_t)r->created);
+    seal_db_bind_int64(stmt, 15, (int64_t)r->expires);
+    seal_db_bind_blob(stmt, 16, r->stamp.data, r->stamp.len);
+    SEAL_TRY(seal_db_step(stmt));
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }
 
@@ -159,35 +113,34 @@ out:
 static int change(seal_store *st, const char *sql, const char *id, const time_t *now, int *changed)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    SEAL_TRY(prepare(st, &stmt, sql));
-    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "changing a pending stamp", sql));
+    seal_db_bind_text(stmt, 1, id);
     if (now)
-        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)*now);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        SEAL_FAIL(SEAL_ESTORE, "cannot update pending stamp %s: %s", id,
-                  sqlite3_errmsg(store_sqlite(st)));
+        seal_db_bind_int64(stmt, 2, (int64_t)*now);
+    SEAL_TRY(seal_db_step(stmt));
     if (changed)
-        *changed = sqlite3_changes(store_sqlite(st));
+        *changed = (int)seal_db_changes(stmt);
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }
 
 static int read_one(seal_store *st, const char *id, bool with_stamp, seal_pending_record *out)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    SEAL_TRY(prepare(st, &stmt,
-                     with_stamp ? "SELECT " COLUMNS ", stamp FROM pending_stamp WHERE id = ?1"
-                                : "SELECT " COLUMNS " FROM pending_stamp WHERE id = ?1"));
-    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(stmt);
-    SEAL_ENSURE(step == SQLITE_ROW, step == SQLITE_DONE ? SEAL_ENOTFOUND : SEAL_ESTORE,
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "reading a pending stamp",
+                           with_stamp ? "SELECT " COLUMNS ", stamp FROM pending_stamp WHERE id = ?1"
+                                      : "SELECT " COLUMNS " FROM pending_stamp WHERE id = ?1"));
+    seal_db_bind_text(stmt, 1, id);
+    int step = seal_db_step(stmt);
+    SEAL_TRY(step);
+    SEAL_ENSURE(step == SEAL_DB_ROW, SEAL_ENOTFOUND,
                 "there is no pending stamp %s (finished, expired, or never prepared)", id);
     SEAL_ENSURE(read_row(stmt, out, with_stamp) == 0, SEAL_ENOMEM, "out of memory");
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }
 
@@ -246,24 +199,23 @@ static int read_rows(seal_store *st, const char *sql, const time_t *now, bool wi
                      seal_pending_record **out, size_t *n)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
+    seal_db_stmt *stmt = NULL;
     GArray *rows = g_array_new(FALSE, TRUE, sizeof(seal_pending_record));
     *out = NULL;
     *n = 0;
-    SEAL_TRY(prepare(st, &stmt, sql));
+    SEAL_TRY(store_prepare(st, &stmt, "reading the pending stamps", sql));
     if (now)
-        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)*now);
+        seal_db_bind_int64(stmt, 1, (int64_t)*now);
     int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
         seal_pending_record r;
         int read = read_row(stmt, &r, with_stamp);
         g_array_append_val(rows, r);
         SEAL_ENSURE(read == 0, SEAL_ENOMEM, "out of memory");
     }
-    SEAL_ENSURE(step == SQLITE_DONE, SEAL_ESTORE, "cannot read the pending stamps: %s",
-                sqlite3_errmsg(store_sqlite(st)));
+    SEAL_TRY(step);
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     if (rc < 0) {
         seal_pending_records_free((seal_pending_record *)(void *)rows->data, rows->len);
         g_array_free(rows, FALSE);
@@ -293,18 +245,18 @@ int seal_store_pending_take_expired(seal_store *st, time_t now, seal_pending_rec
                                     size_t *n)
 {
     int rc = 0;
-    sqlite3_stmt *any = NULL;
+    seal_db_stmt *any = NULL;
     *out = NULL;
     *n = 0;
     /* Every stamp calls this: a read without a lock first, so that the common case (nothing
      * expired) takes no write lock from the other instances. */
-    SEAL_TRY(prepare(st, &any, "SELECT 1 FROM pending_stamp WHERE expires < ?1 LIMIT 1"));
-    sqlite3_bind_int64(any, 1, (sqlite3_int64)now);
-    int step = sqlite3_step(any);
-    sqlite3_finalize(any);
-    SEAL_ENSURE(step == SQLITE_ROW || step == SQLITE_DONE, SEAL_ESTORE,
-                "cannot read the pending stamps: %s", sqlite3_errmsg(store_sqlite(st)));
-    if (step == SQLITE_DONE)
+    SEAL_TRY(store_prepare(st, &any, "looking for expired pending stamps",
+                           "SELECT 1 FROM pending_stamp WHERE expires < ?1 LIMIT 1"));
+    seal_db_bind_int64(any, 1, (int64_t)now);
+    int step = seal_db_step(any);
+    seal_db_finalize(any);
+    SEAL_TRY(step);
+    if (step == SEAL_DB_DONE)
         return 0;
     SEAL_TRY(store_begin(st));
     /* A stamp being finished is left to its finisher (it may have claimed it a moment

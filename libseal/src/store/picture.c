@@ -12,31 +12,22 @@
 
 #include <string.h>
 
-static int store_fail(seal_store *st, const char *what)
-{
-    return seal_error_set(SEAL_ESTORE, "database error while %s: %s", what,
-                          sqlite3_errmsg(store_sqlite(st)));
-}
-
 static int save(seal_store *st, const uint8_t key[SEAL_PDF_PICTURE_KEY_LEN],
                 const seal_pdf_picture *p)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(store_sqlite(st),
-                           "INSERT OR IGNORE INTO pdf_picture (png_sha256, width, height, "
-                           "rgb_z, alpha_z) VALUES (?1, ?2, ?3, ?4, ?5)",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        SEAL_TRY(store_fail(st, "preparing to keep a seal picture"));
-    sqlite3_bind_blob(stmt, 1, key, SEAL_PDF_PICTURE_KEY_LEN, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 2, p->width);
-    sqlite3_bind_int(stmt, 3, p->height);
-    sqlite3_bind_blob(stmt, 4, p->rgb_z.data, (int)p->rgb_z.len, SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 5, p->alpha_z.data, (int)p->alpha_z.len, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        SEAL_TRY(store_fail(st, "keeping a seal picture's PDF streams"));
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "keeping a seal picture's PDF streams",
+                           "INSERT INTO pdf_picture (png_sha256, width, height, rgb_z, alpha_z) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING"));
+    seal_db_bind_blob(stmt, 1, key, SEAL_PDF_PICTURE_KEY_LEN);
+    seal_db_bind_int64(stmt, 2, p->width);
+    seal_db_bind_int64(stmt, 3, p->height);
+    seal_db_bind_blob(stmt, 4, p->rgb_z.data, p->rgb_z.len);
+    seal_db_bind_blob(stmt, 5, p->alpha_z.data, p->alpha_z.len);
+    SEAL_TRY(seal_db_step(stmt));
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }
 
@@ -44,29 +35,24 @@ out:
 static int load(seal_store *st, const uint8_t key[SEAL_PDF_PICTURE_KEY_LEN], seal_pdf_picture *p)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(store_sqlite(st),
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "reading a seal picture's PDF streams",
                            "SELECT width, height, rgb_z, alpha_z FROM pdf_picture "
-                           "WHERE png_sha256 = ?1",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        SEAL_TRY(store_fail(st, "preparing to read a seal picture"));
-    sqlite3_bind_blob(stmt, 1, key, SEAL_PDF_PICTURE_KEY_LEN, SQLITE_STATIC);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_DONE)
+                           "WHERE png_sha256 = ?1"));
+    seal_db_bind_blob(stmt, 1, key, SEAL_PDF_PICTURE_KEY_LEN);
+    int step = seal_db_step(stmt);
+    SEAL_TRY(step);
+    if (step == SEAL_DB_DONE)
         goto out;
-    if (step != SQLITE_ROW)
-        SEAL_TRY(store_fail(st, "reading a seal picture's PDF streams"));
-    p->width = sqlite3_column_int(stmt, 0);
-    p->height = sqlite3_column_int(stmt, 1);
-    SEAL_TRY(seal_buf_set(&p->rgb_z, sqlite3_column_blob(stmt, 2),
-                          (size_t)sqlite3_column_bytes(stmt, 2)));
-    SEAL_TRY(seal_buf_set(&p->alpha_z, sqlite3_column_blob(stmt, 3),
-                          (size_t)sqlite3_column_bytes(stmt, 3)));
+    p->width = (int)store_column_int64(stmt, 0);
+    p->height = (int)store_column_int64(stmt, 1);
+    SEAL_TRY(store_column_buf(stmt, 2, &p->rgb_z));
+    SEAL_TRY(store_column_buf(stmt, 3, &p->alpha_z));
     SEAL_ENSURE(p->width > 0 && p->height > 0 && p->rgb_z.len > 0 && p->alpha_z.len > 0,
                 SEAL_ESTORE, "a seal picture's stored PDF streams are damaged");
     rc = 1;
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     if (rc <= 0)
         seal_pdf_picture_clear(p);
     return rc;

@@ -120,17 +120,13 @@ int store_seal_key_unwrap(seal_store *st, const seal_buf *pem, const char *pin, 
 int store_seal_key_update(seal_store *st, const char *id, const seal_buf *pem)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    sqlite3 *db = store_sqlite(st);
-    if (sqlite3_prepare_v2(db, "UPDATE seal SET key_pem = ?1 WHERE id = ?2", -1, &stmt, NULL) !=
-        SQLITE_OK)
-        SEAL_FAIL(SEAL_ESTORE, "cannot prepare the key update of seal %s: %s", id,
-                  sqlite3_errmsg(db));
-    sqlite3_bind_text(stmt, 1, (const char *)pem->data, (int)pem->len, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        SEAL_FAIL(SEAL_ESTORE, "cannot store the key of seal %s: %s", id, sqlite3_errmsg(db));
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "storing a seal's key",
+                           "UPDATE seal SET key_pem = ?1 WHERE id = ?2"));
+    store_bind_buf_text(stmt, 1, pem);
+    seal_db_bind_text(stmt, 2, id);
+    SEAL_TRY(seal_db_step(stmt));
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }

@@ -21,39 +21,38 @@ static const transition transitions[] = {
     {"revoke", {"active", "locked"}, "revoked"},
 };
 
-static int read_state(sqlite3 *db, const char *id, char state[16], int *failures)
+static int read_state(seal_store *st, const char *id, char state[16], int *failures)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT state, pin_failures FROM seal WHERE id = ?1", -1, &stmt,
-                           NULL) != SQLITE_OK)
-        SEAL_FAIL(SEAL_ESTORE, "cannot read seal %s: %s", id, sqlite3_errmsg(db));
-    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(stmt);
-    SEAL_ENSURE(step != SQLITE_DONE, SEAL_ENOTFOUND, "there is no seal with id %s", id);
-    SEAL_ENSURE(step == SQLITE_ROW, SEAL_ESTORE, "cannot read seal %s: %s", id, sqlite3_errmsg(db));
-    const char *s = (const char *)sqlite3_column_text(stmt, 0);
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "reading a seal's state",
+                           "SELECT state, pin_failures FROM seal WHERE id = ?1"));
+    seal_db_bind_text(stmt, 1, id);
+    int step = seal_db_step(stmt);
+    SEAL_TRY(step);
+    SEAL_ENSURE(step == SEAL_DB_ROW, SEAL_ENOTFOUND, "there is no seal with id %s", id);
+    char *s = store_column_text(stmt, 0);
     snprintf(state, 16, "%s", s ? s : "?");
-    *failures = sqlite3_column_int(stmt, 1);
+    g_free(s);
+    *failures = (int)store_column_int64(stmt, 1);
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }
 
-static int write_state(sqlite3 *db, const char *id, const char *state, bool reset_failures)
+static int write_state(seal_store *st, const char *id, const char *state, bool reset_failures)
 {
     int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    const char *sql = reset_failures ? "UPDATE seal SET state = ?2, pin_failures = 0 WHERE id = ?1"
-                                     : "UPDATE seal SET state = ?2 WHERE id = ?1";
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        SEAL_FAIL(SEAL_ESTORE, "cannot change seal %s: %s", id, sqlite3_errmsg(db));
-    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, state, -1, SQLITE_STATIC);
-    SEAL_ENSURE(sqlite3_step(stmt) == SQLITE_DONE, SEAL_ESTORE, "cannot change seal %s: %s", id,
-                sqlite3_errmsg(db));
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "changing a seal's state",
+                           reset_failures
+                               ? "UPDATE seal SET state = ?2, pin_failures = 0 WHERE id = ?1"
+                               : "UPDATE seal SET state = ?2 WHERE id = ?1"));
+    seal_db_bind_text(stmt, 1, id);
+    seal_db_bind_text(stmt, 2, state);
+    SEAL_TRY(seal_db_step(stmt));
 out:
-    sqlite3_finalize(stmt);
+    seal_db_finalize(stmt);
     return rc;
 }
 
@@ -73,7 +72,7 @@ int seal_store_seal_action(seal_store *st, const char *id, const char *action, c
     SEAL_TRY(store_begin(st));
     char state[16];
     int failures = 0;
-    rc = read_state(store_sqlite(st), id, state, &failures);
+    rc = read_state(st, id, state, &failures);
     if (rc == 0 && strcmp(state, t->from[0]) != 0 &&
         !(t->from[1] && strcmp(state, t->from[1]) == 0))
         rc = seal_error_set(SEAL_EPOLICY, "seal %s is %s: it cannot be %s", id, state,
@@ -81,7 +80,7 @@ int seal_store_seal_action(seal_store *st, const char *id, const char *action, c
                             : strcmp(t->action, "lock") == 0 ? "locked"
                                                              : "revoked");
     if (rc == 0)
-        rc = write_state(store_sqlite(st), id, t->to, strcmp(t->action, "unlock") == 0);
+        rc = write_state(st, id, t->to, strcmp(t->action, "unlock") == 0);
     if (rc == 0) {
         char *target = g_strdup_printf("seal:%s", id);
         char wrong[48] = "";

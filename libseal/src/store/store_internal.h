@@ -1,11 +1,12 @@
-/* What the store's files share beyond store.h: the PIN-failure bookkeeping that unlock.c
- * needs from the SQLite engine, and small PEM helpers. Not part of the public API. */
+/* What the store's files share beyond store.h: the connection and small helpers over the
+ * database layer (db/db.h), the PIN-failure bookkeeping unlock.c needs, and small PEM
+ * helpers. Not part of the public API. */
 #ifndef SEAL_STORE_INTERNAL_H
 #define SEAL_STORE_INTERNAL_H
 
+#include "db/db.h"
 #include <seal/ca.h>
 #include <seal/store.h>
-#include <sqlite3.h>
 
 /* Counts one wrong PIN for seal `id` (locking it at SEAL_STORE_MAX_PIN_FAILURES) in one
  * statement, so concurrent stampers cannot lose a count; *failures_out is the new count. */
@@ -71,17 +72,29 @@ int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **
 /* Every certificate in PEM text (an empty text gives an empty stack). */
 int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
 
-/* A text column as a new string (g_free), NULL for SQL NULL. */
-char *store_column_text(sqlite3_stmt *stmt, int col);
+/* ---- the database (store.c) ---- */
 
-/* The SQLite connection, for the store's other tables (ca_db.c). */
-sqlite3 *store_sqlite(seal_store *st);
+/* The store's connection. */
+seal_db *store_db(seal_store *st);
+/* Brings the database's schema up to this sealsvc's (schema.c). */
+int store_migrate(seal_db *db);
+/* seal_db_prepare on the store's connection. */
+int store_prepare(seal_store *st, seal_db_stmt **stmt, const char *what, const char *sql);
+/* Readers of the store's own columns, whose types its schema fixes: a column that does not
+ * read as its type (a bug in the SQL, not in the data) reads as NULL, 0 or empty. A text
+ * column as a new string (g_free), NULL for SQL NULL. */
+char *store_column_text(seal_db_stmt *stmt, int col);
+int64_t store_column_int64(seal_db_stmt *stmt, int col);
+double store_column_double(seal_db_stmt *stmt, int col);
+/* A blob or text column into `out` (emptied for NULL); SEAL_ENOMEM. */
+int store_column_buf(seal_db_stmt *stmt, int col, seal_buf *out);
+/* Text to bind from a buffer that holds it without its NUL (PEM). */
+int store_bind_buf_text(seal_db_stmt *stmt, int index, const seal_buf *b);
 
 /* ---- the CA database and audit trail (ca_db.c) ---- */
 
-/* Creates the CA and audit tables when missing. */
-int store_ca_schema(seal_store *st);
-/* BEGIN IMMEDIATE (after store_ca_schema), COMMIT (rolls back when it fails), ROLLBACK. */
+/* A write transaction on the store's connection (seal_db_begin: one writer at a time on
+ * SQLite), its commit (rolled back when it fails) and rollback. */
 int store_begin(seal_store *st);
 int store_commit(seal_store *st);
 void store_rollback(seal_store *st);

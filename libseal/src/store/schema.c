@@ -1,0 +1,124 @@
+/* The store's schema as numbered migrations (db.h seal_db_migrate), one list for SQLite and
+ * PostgreSQL, applied when a store opens. Versions 1-3 are the schema the SQLite-only
+ * store had (its databases open as they are: their schema_version rows say 1-3); version 4
+ * makes the tables that store used to create on first use (the holders of personal seals,
+ * CA certificates, CRL numbers, the audit trail, pending stamps), with IF NOT EXISTS
+ * because an older database may hold them already.
+ *
+ * Every integer column is BIGINT (PostgreSQL's INTEGER is 32-bit: times would end in
+ * 2038), row ids are {id} and blobs {blob} (docs/database.md). The audit table numbers its
+ * records itself (each record's hash covers its id), so its id is a plain BIGINT key. */
+#include "store/store_internal.h"
+
+static const char v1_sql[] =
+    "CREATE TABLE IF NOT EXISTS institution ("
+    "  id {id},"
+    "  name TEXT NOT NULL,"
+    "  credit_code TEXT NOT NULL UNIQUE,"
+    "  created BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS seal ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  shape TEXT NOT NULL,"
+    "  institution_id BIGINT NOT NULL REFERENCES institution(id),"
+    "  alg TEXT NOT NULL,"
+    "  cert_pem TEXT NOT NULL,"
+    "  chain_pem TEXT NOT NULL,"
+    "  key_pem TEXT NOT NULL,"
+    "  image_png {blob} NOT NULL,"
+    "  width_mm {real} NOT NULL,"
+    "  height_mm {real} NOT NULL,"
+    "  esl {blob} NOT NULL,"
+    "  valid_start BIGINT NOT NULL,"
+    "  valid_end BIGINT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'locked', 'revoked')),"
+    "  pin_failures BIGINT NOT NULL DEFAULT 0,"
+    "  created BIGINT NOT NULL);"
+    /* The holder of a personal seal (holder.c): the resident ID only as ciphertext. */
+    "CREATE TABLE IF NOT EXISTS seal_holder ("
+    "  seal_id TEXT PRIMARY KEY REFERENCES seal(id),"
+    "  name TEXT NOT NULL,"
+    "  id_sealed {blob} NOT NULL);";
+
+/* A seal's key may live on a PKCS#11 token: the key's RFC 7512 URI (never with a PIN) and
+ * an empty key_pem. Seals of version 1 all have their key in key_pem. */
+static const char v2_sql[] = "ALTER TABLE seal ADD COLUMN key_uri TEXT;";
+
+/* The seal pictures as PDF image and /SMask streams, by the PNG's SHA-256 (picture.c).
+ * Seals made before have none yet: each gets its streams the first time it is read. */
+static const char v3_sql[] = "CREATE TABLE IF NOT EXISTS pdf_picture ("
+                             "  png_sha256 {blob} PRIMARY KEY,"
+                             "  width BIGINT NOT NULL,"
+                             "  height BIGINT NOT NULL,"
+                             "  rgb_z {blob} NOT NULL,"
+                             "  alpha_z {blob} NOT NULL);";
+
+static const char v4_sql[] =
+    /* Databases of version 1 or 2 made before the holders' table existed got it on open. */
+    "CREATE TABLE IF NOT EXISTS seal_holder ("
+    "  seal_id TEXT PRIMARY KEY REFERENCES seal(id),"
+    "  name TEXT NOT NULL,"
+    "  id_sealed {blob} NOT NULL);"
+    /* Every certificate the platform's CAs issued, with its state (ca_db.c). */
+    "CREATE TABLE IF NOT EXISTS ca_cert ("
+    "  serial TEXT NOT NULL,"
+    "  issuer_key_id TEXT NOT NULL,"
+    "  issuer TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  not_before BIGINT NOT NULL,"
+    "  not_after BIGINT NOT NULL,"
+    "  cert_der {blob} NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'good' CHECK (state IN ('good', 'revoked', 'hold')),"
+    "  revoked_at BIGINT,"
+    "  reason BIGINT,"
+    "  invalidity_date BIGINT,"
+    "  replaced_by TEXT,"
+    "  issued_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (issuer_key_id, serial));"
+    "CREATE INDEX IF NOT EXISTS ca_cert_serial ON ca_cert (serial);"
+    "CREATE TABLE IF NOT EXISTS ca_crl_number ("
+    "  issuer_key_id TEXT PRIMARY KEY,"
+    "  last BIGINT NOT NULL);"
+    /* One record per operation, each hash chained to the one before (ca_db.c). */
+    "CREATE TABLE IF NOT EXISTS audit ("
+    "  id BIGINT PRIMARY KEY,"
+    "  at BIGINT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL);"
+    /* Two-phase stamps waiting for their signature (pending.c). */
+    "CREATE TABLE IF NOT EXISTS pending_stamp ("
+    "  id TEXT PRIMARY KEY,"
+    "  seal_id TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  format TEXT NOT NULL,"
+    "  input TEXT NOT NULL,"
+    "  output TEXT NOT NULL,"
+    "  how TEXT NOT NULL,"
+    "  places BIGINT NOT NULL,"
+    "  level BIGINT NOT NULL,"
+    "  tsa_url TEXT,"
+    "  tsa_hash TEXT,"
+    "  tsa_policy TEXT,"
+    "  alg TEXT NOT NULL,"
+    "  created BIGINT NOT NULL,"
+    "  expires BIGINT NOT NULL,"
+    "  claimed_at BIGINT,"
+    "  stamp {blob} NOT NULL);";
+
+static const seal_db_migration migrations[] = {
+    {1, "institutions, seals and their holders", v1_sql, NULL},
+    {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
+    {3, "the seal pictures' PDF streams", v3_sql, NULL},
+    {4, "the CA's certificates, the audit trail and pending stamps in the schema", v4_sql, NULL},
+};
+
+int store_migrate(seal_db *db)
+{
+    return seal_db_migrate(db, migrations, sizeof migrations / sizeof migrations[0], NULL);
+}
