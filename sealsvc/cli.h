@@ -29,6 +29,8 @@ int cmd_audit(const cli_ctx *ctx, int argc, char **argv);
 int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_cert(const cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);
+int cmd_apikey(const cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(const cli_ctx *ctx, int argc, char **argv);
 
 int cmd_ltv(const cli_ctx *ctx, int argc, char **argv);
 
