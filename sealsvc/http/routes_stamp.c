@@ -400,8 +400,7 @@ static int stamp_common(call *c, bool external)
     int stamped = seal_stamp(&res, c->store, &rq);
     if (pin)
         seal_secure_zero(pin, strlen(pin));
-    metrics_stamp(c->svc->metrics, res.format,
-                  res.signature_alg ? res.signature_alg : seal_key_alg_name(seal.alg),
+    metrics_stamp(c->svc->metrics, res.format, seal_key_alg_name(seal.alg),
                   stamped < 0 ? "refused"
                   : external  ? "prepared"
                               : "stamped");
@@ -525,7 +524,7 @@ int route_stamp_finish(call *c)
         .revocation = revocation,
     };
     int finished = seal_stamp_finish(&res, c->store, &rq);
-    metrics_stamp(c->svc->metrics, pending.format, pending.alg,
+    metrics_stamp(c->svc->metrics, pending.format, seal_key_alg_name(seal.alg),
                   finished < 0 ? "refused" : "stamped");
     if (finished < 0) {
         rc = http_problem_from_error(c->resp, c->req, finished);
