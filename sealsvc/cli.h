@@ -101,6 +101,9 @@ int cli_read_password(char *out, size_t size, const char *arg, const char *file)
  * zone means UTC) or "2026-05-01" (midnight UTC). SEAL_EINVAL naming the text otherwise. */
 int cli_parse_time(const char *text, time_t *out);
 
+/* `t` as UTC in ISO 8601 ("2026-05-01T08:00:00Z"), for JSON and people; g_free it. */
+char *cli_time_text(time_t t);
+
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);
 

@@ -26,17 +26,6 @@ static const char apikey_usage[] =
     "or clerk key with --institution stamps only with that institution's seals; admin may do\n"
     "everything; auditor only reads. --expires takes 2026-12-31 or 2026-12-31T18:00:00Z.\n";
 
-static char *utc_text(time_t t)
-{
-    if (!t)
-        return g_strdup("");
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *text = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-    if (dt)
-        g_date_time_unref(dt);
-    return text;
-}
-
 static int apikey_create(seal_store *st, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -102,8 +91,8 @@ static int apikey_list(seal_store *st, int argc, char **argv)
     json_t *arr = json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         const seal_apikey_record *r = &list[i];
-        char *created = utc_text(r->created), *expires = utc_text(r->expires),
-             *revoked = utc_text(r->revoked);
+        char *created = cli_time_text(r->created), *expires = cli_time_text(r->expires),
+             *revoked = cli_time_text(r->revoked);
         const char *state = r->revoked                               ? "revoked"
                             : r->expires && r->expires <= time(NULL) ? "expired"
                                                                      : "active";

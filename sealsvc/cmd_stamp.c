@@ -135,15 +135,6 @@ static int print_stamped(const seal_stamp_result *r, const char *out)
     return EXIT_OK;
 }
 
-static char *utc_text(time_t t)
-{
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *text = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-    if (dt)
-        g_date_time_unref(dt);
-    return text;
-}
-
 /* What an external signer needs, as one JSON object on stdout. */
 static int print_prepared(const seal_stamp_result *r, const char *out)
 {
@@ -483,7 +474,7 @@ static int stamp_pending(const cli_ctx *ctx, int argc, char **argv)
     json_t *arr = as_json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         const seal_pending_record *r = &list[i];
-        char *created = utc_text(r->created), *expires = utc_text(r->expires);
+        char *created = cli_time_text(r->created), *expires = cli_time_text(r->expires);
         if (arr)
             json_array_append_new(
                 arr,

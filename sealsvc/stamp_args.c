@@ -4,6 +4,8 @@
  * problem document. */
 #include "stamp_args.h"
 
+#include "cli.h"
+
 #include <seal/error.h>
 
 #include <glib.h>
@@ -173,20 +175,11 @@ int stamp_args_level(const char *text, const char *prefix, seal_stamp_level *lev
                           prefix ? prefix : "", text);
 }
 
-static char *utc_text(time_t t)
-{
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *text = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-    if (dt)
-        g_date_time_unref(dt);
-    return text;
-}
-
 json_t *stamp_prepared_json(const seal_stamp_result *r, const char *output)
 {
     char *digest = g_base64_encode(r->digest, r->digest_len);
     char *to_sign = g_base64_encode(r->to_sign.data, r->to_sign.len);
-    char *expires = utc_text(r->expires);
+    char *expires = cli_time_text(r->expires);
     json_t *j =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:I, s:s}", "id", r->pending_id, "seal",
                   r->seal_id, "format", r->format, "algorithm", r->signature_alg, "digest", digest,

@@ -3,22 +3,15 @@
  * pick a seal. A key that acts for an institution sees only that institution's seals. */
 #include "service.h"
 
+#include "cli.h"
+
 #include <seal/error.h>
 
 #include <string.h>
 
-static char *utc_text(time_t t)
-{
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *text = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-    if (dt)
-        g_date_time_unref(dt);
-    return text;
-}
-
 static json_t *seal_json(const seal_record *r)
 {
-    char *from = utc_text(r->valid_start), *until = utc_text(r->valid_end);
+    char *from = cli_time_text(r->valid_start), *until = cli_time_text(r->valid_end);
     char *picture = g_strdup_printf("/api/v1/seals/%s/picture", r->id);
     json_t *j =
         json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "id",
