@@ -2,8 +2,9 @@
 # The demo: installs what is needed, builds sealsvc, makes a demo platform (SQLite store,
 # demo PKI, five seals) in demo/, stamps the sample contract (PDF) with two institutions'
 # seals and the sample notice (OFD) with an SM2 and an RSA seal, verifies the results, and
-# renders the sealed pages to PNG (and the sealed OFD to PDF). Run it again to stamp again
-# with the same platform.
+# renders the sealed pages to PNG (and the sealed OFD to PDF), then serves the HTTP API
+# (`sealsvc serve` on 127.0.0.1:8080, or $SEALSVC_DEMO_PORT) with curl lines to try, until
+# Ctrl-C. Run it again to stamp again with the same platform.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/install-deps.sh
@@ -81,3 +82,22 @@ Try:  $SEALSVC verify $OUT --json
       $SEALSVC --data $DEMO/platform audit list --document $OUT   (which stamp made it)
       $SEALSVC --data $DEMO/platform audit verify                 (the trail is intact)
 TXT
+
+# The HTTP API on the same platform, with the demo's API key (in the manifest).
+PORT=${SEALSVC_DEMO_PORT:-8080}
+KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("api_key", {}).get("key", ""))' \
+    "$DEMO/manifest.json")
+if [ -z "$KEY" ]; then # a platform made before the demo made a key
+    KEY=$("$SEALSVC" apikey create --role admin --label demo 2>/dev/null)
+fi
+URL=http://127.0.0.1:$PORT
+cat <<TXT
+
+Now the HTTP API (docs/api.md), on $URL with the demo's API key; in another terminal:
+  curl -s -H 'Authorization: Bearer $KEY' $URL/api/v1/seals
+  curl -s -o /tmp/sealed.pdf -H 'Authorization: Bearer $KEY' -F file=@$PWD/$IN \\
+       -F seal=$(field rsa official id) -F pin=$(field rsa official pin) -F keyword=甲方（盖章） $URL/api/v1/stamp
+  curl -s -F file=@/tmp/sealed.pdf $URL/api/v1/verify
+Ctrl-C stops it.
+TXT
+exec "$SEALSVC" serve --listen "127.0.0.1:$PORT"

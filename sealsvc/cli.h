@@ -31,6 +31,8 @@ int cmd_audit(const cli_ctx *ctx, int argc, char **argv);
 int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_cert(const cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);
+int cmd_apikey(const cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(const cli_ctx *ctx, int argc, char **argv);
 
 int cmd_ltv(const cli_ctx *ctx, int argc, char **argv);
 
@@ -100,6 +102,9 @@ int cli_read_password(char *out, size_t size, const char *arg, const char *file)
 /* A time on the command line: "now", "@SECONDS", "2026-05-01T08:00:00Z" (ISO 8601; no
  * zone means UTC) or "2026-05-01" (midnight UTC). SEAL_EINVAL naming the text otherwise. */
 int cli_parse_time(const char *text, time_t *out);
+
+/* `t` as UTC in ISO 8601 ("2026-05-01T08:00:00Z"), for JSON and people; g_free it. */
+char *cli_time_text(time_t t);
 
 /* The data directory or a usage error when neither --data nor $SEALSVC_DATA is set. */
 const char *cli_data_dir(const cli_ctx *ctx);

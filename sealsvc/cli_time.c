@@ -41,3 +41,12 @@ int cli_parse_time(const char *text, time_t *out)
     g_time_zone_unref(utc);
     return rc;
 }
+
+char *cli_time_text(time_t t)
+{
+    GDateTime *dt = g_date_time_new_from_unix_utc(t);
+    char *text = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
+    if (dt)
+        g_date_time_unref(dt);
+    return text;
+}

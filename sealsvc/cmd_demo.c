@@ -1,8 +1,9 @@
 /* `sealsvc demo init --dir DIR`: a complete demo platform in one command, so that a new
  * user can stamp and verify at once. It makes a PKI (root and issuing CA, seal maker, TSA
  * and OCSP signer), three institutions with RSA, ECDSA and SM2 signing certificates, five
- * seals signed by the seal maker, and prints a JSON manifest (with the seal PINs) on
- * stdout. It never touches a directory that already holds a platform. */
+ * seals signed by the seal maker, an admin API key for `sealsvc serve`, and prints a JSON
+ * manifest (with the seal PINs and the key, shown this once) on stdout. It never touches
+ * a directory that already holds a platform. */
 #include "cli.h"
 
 #include <seal/ca.h>
@@ -99,6 +100,7 @@ typedef struct demo {
     seal_store *store;
     seal_signer *maker_signer;
     json_t *seals;
+    json_t *api_key; /* the demo's API key for `sealsvc serve`, shown once in the manifest */
 } demo;
 
 static void log_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -562,13 +564,28 @@ static void demo_clear(demo *d)
     g_free(d->ocsp_url);
     g_free(d->crl_url);
     g_free(d->root_crl_url);
+    json_decref(d->api_key);
+}
+
+/* An admin API key for the HTTP service, so the demo's curl lines work at once. */
+static int make_api_key(demo *d)
+{
+    seal_apikey_record r = {.role = "admin", .label = "demo"};
+    char *key = NULL;
+    int rc = seal_store_apikey_create(d->store, &r, &key, "demo init");
+    if (rc < 0)
+        return rc;
+    d->api_key = json_pack("{s:s, s:s, s:s}", "id", r.id, "key", key, "role", r.role);
+    OPENSSL_cleanse(key, strlen(key));
+    g_free(key);
+    return d->api_key ? 0 : seal_error_set(SEAL_ENOMEM, "out of memory");
 }
 
 static int print_manifest(const demo *d)
 {
     char *anchor = g_build_filename(d->dir, "trust", "root-ca.pem", NULL);
-    json_t *manifest = json_pack("{s:s, s:[s], s:O}", "data_dir", d->dir, "trust_anchors", anchor,
-                                 "seals", d->seals);
+    json_t *manifest = json_pack("{s:s, s:[s], s:O, s:O}", "data_dir", d->dir, "trust_anchors",
+                                 anchor, "seals", d->seals, "api_key", d->api_key);
     g_free(anchor);
     if (!manifest)
         return seal_error_set(SEAL_ENOMEM, "out of memory");
@@ -600,6 +617,7 @@ static int demo_init(const cli_ctx *ctx, const char *dir_arg, int ocsp_port, int
     for (size_t i = 0; i < sizeof demo_seals / sizeof demo_seals[0]; i++)
         SEAL_TRY(make_seal(&d, &demo_seals[i]));
     SEAL_TRY(register_certs(&d));
+    SEAL_TRY(make_api_key(&d));
     SEAL_TRY(print_manifest(&d));
     log_step("done: %zu seals; their PINs are in the manifest on standard output",
              json_array_size(d.seals));

@@ -5,7 +5,8 @@
  * an hour of its nextUpdate. Every listener serves both, so the demo's two ports (8088
  * for OCSP, 8089 for CRLs) are two `sealsvc ocsp` processes. */
 #include "cli.h"
-#include "http_serve.h"
+#include "http/server.h"
+#include "responders.h"
 
 #include <seal/ca.h>
 #include <seal/error.h>
@@ -43,18 +44,21 @@ static const char ocsp_usage[] =
     "  --validity MINUTES  nextUpdate - thisUpdate of each answer (default 60)\n"
     "  --threads N         worker threads (default 4)\n";
 
-typedef struct ocsp_service {
-    seal_store *st;
+struct ocsp_service {
+    seal_store *st; /* one handle for all the worker threads: used under store_lock */
+    GMutex store_lock;
     seal_ca *ca;
     seal_ocsp_responder responder;
     GMutex publish_lock;
-} ocsp_service;
+};
 
 static int lookup(void *ctx, const char *serial, seal_ocsp_answer *out)
 {
     ocsp_service *svc = ctx;
     seal_ca_record c = {0};
+    g_mutex_lock(&svc->store_lock);
     int rc = seal_store_ca_find(svc->st, serial, seal_ca_key_id(svc->ca), &c);
+    g_mutex_unlock(&svc->store_lock);
     /* A serial the CA never issued, or one no CA could (negative): RFC 6960 2.2 unknown. */
     if (rc == SEAL_ENOTFOUND || rc == SEAL_EINVAL) {
         seal_error_clear();
@@ -110,6 +114,7 @@ static int serve_crl(ocsp_service *svc, const char *name, http_response *resp)
     char *ca_name = g_strndup(name, strlen(name) - 4);
     time_t tu = 0, nu = 0;
     g_mutex_lock(&svc->publish_lock);
+    g_mutex_lock(&svc->store_lock);
     bool have =
         seal_buf_read_file(&der, path, CRL_MAX_BYTES) == 0 && crl_times(&der, &tu, &nu) == 0;
     /* Only the data directory's own CAs publish here; a CRL close to its nextUpdate is
@@ -120,6 +125,7 @@ static int serve_crl(ocsp_service *svc, const char *name, http_response *resp)
         rc = seal_ca_publish_crl(ca, hours, &der, "ocsp responder");
         have = rc == 0;
     }
+    g_mutex_unlock(&svc->store_lock);
     g_mutex_unlock(&svc->publish_lock);
     if (rc < 0)
         goto out;
@@ -134,7 +140,7 @@ out:
     return rc;
 }
 
-static int handle(void *ctx, const http_request *req, http_response *resp)
+int ocsp_handle(void *ctx, const http_request *req, http_response *resp)
 {
     ocsp_service *svc = ctx;
     int rc = 0;
@@ -177,6 +183,41 @@ static int handle(void *ctx, const http_request *req, http_response *resp)
     return rc;
 }
 
+int ocsp_service_open(ocsp_service **out, const char *db_url, const char *data, const char *ca_name,
+                      const char *signer, int validity_minutes)
+{
+    int rc = 0;
+    ocsp_service *svc = g_new0(ocsp_service, 1);
+    g_mutex_init(&svc->publish_lock);
+    g_mutex_init(&svc->store_lock);
+    SEAL_TRY(seal_store_open_db(&svc->st, db_url, data, false));
+    SEAL_TRY(seal_ca_open(&svc->ca, svc->st, ca_name ? ca_name : "issuing-ca"));
+    SEAL_TRY(seal_ca_load_party(svc->st, signer ? signer : "ocsp", &svc->responder.signer,
+                                &svc->responder.signer_key));
+    svc->responder.issuer = seal_ca_cert(svc->ca);
+    svc->responder.validity_minutes = validity_minutes;
+    svc->responder.lookup = lookup;
+    svc->responder.lookup_ctx = svc;
+    *out = svc;
+    svc = NULL;
+out:
+    ocsp_service_free(svc);
+    return rc;
+}
+
+void ocsp_service_free(ocsp_service *svc)
+{
+    if (!svc)
+        return;
+    X509_free(svc->responder.signer);
+    EVP_PKEY_free(svc->responder.signer_key);
+    seal_ca_free(svc->ca);
+    seal_store_close(svc->st);
+    g_mutex_clear(&svc->publish_lock);
+    g_mutex_clear(&svc->store_lock);
+    g_free(svc);
+}
+
 int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -187,7 +228,6 @@ int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv)
     };
     const char *listen = NULL, *data = cli_data_dir(ctx), *ca_name = "issuing-ca", *signer = "ocsp";
     long validity = 60, threads = 4;
-    ocsp_service svc = {0};
     int code = EXIT_OK;
     optind = 0;
     int opt;
@@ -230,32 +270,19 @@ int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv)
     if (!data)
         return cli_usage_error("ocsp needs the data directory: --data DIR or $SEALSVC_DATA");
 
-    g_mutex_init(&svc.publish_lock);
-    if (cli_store_open(ctx, data, false, &svc.st) < 0 ||
-        seal_ca_open(&svc.ca, svc.st, ca_name) < 0 ||
-        seal_ca_load_party(svc.st, signer, &svc.responder.signer, &svc.responder.signer_key) < 0) {
-        code = cli_fail("ocsp");
-        goto out;
-    }
-    svc.responder.issuer = seal_ca_cert(svc.ca);
-    svc.responder.validity_minutes = (int)validity;
-    svc.responder.lookup = lookup;
-    svc.responder.lookup_ctx = &svc;
+    ocsp_service *svc = NULL;
+    if (ocsp_service_open(&svc, ctx->db_url, data, ca_name, signer, (int)validity) < 0)
+        return cli_fail("ocsp");
     http_serve_opts serve = {
         .listen = listen,
         .name = "ocsp",
         .max_body = MAX_REQUEST_BYTES,
         .threads = (unsigned)threads,
-        .handler = handle,
-        .ctx = &svc,
+        .handler = ocsp_handle,
+        .ctx = svc,
     };
     if (http_serve_run(&serve) < 0)
         code = cli_fail("ocsp");
-out:
-    X509_free(svc.responder.signer);
-    EVP_PKEY_free(svc.responder.signer_key);
-    seal_ca_free(svc.ca);
-    seal_store_close(svc.st);
-    g_mutex_clear(&svc.publish_lock);
+    ocsp_service_free(svc);
     return code;
 }

@@ -4,6 +4,7 @@
  * stops after prepare and this prints what the signer must sign; `stamp finish` hands the
  * signature back and `stamp pending` lists what waits. Nothing here knows PDF from OFD. */
 #include "cli.h"
+#include "stamp_args.h"
 
 #include <seal/error.h>
 #include <seal/place.h>
@@ -13,7 +14,6 @@
 #include <getopt.h>
 #include <glib.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,31 +99,6 @@ static int read_pin_file(const char *path, char *pin, size_t size)
     return 0;
 }
 
-/* A decimal number of millimetres at TEXT ("150", "-2.5", "1e2"), not the hexadecimal,
- * "inf" or "nan" forms strtod also reads; END is where it stopped (NULL: not a number). */
-static const char *parse_mm(const char *text, double *v)
-{
-    size_t len = strspn(text, "+-0123456789.eE");
-    char *end = NULL;
-    *v = strtod(text, &end);
-    return len == 0 || end != text + len || !isfinite(*v) ? NULL : end;
-}
-
-static int parse_point(const char *text, double *x, double *y)
-{
-    const char *end = parse_mm(text, x);
-    if (!end || *end != ',')
-        return -1;
-    end = parse_mm(end + 1, y);
-    return !end || *end ? -1 : 0;
-}
-
-static int parse_number(const char *text, double *x)
-{
-    const char *end = parse_mm(text, x);
-    return !end || *end ? -1 : 0;
-}
-
 static void print_warnings(const seal_stamp_result *res)
 {
     for (size_t i = 0; res->warnings && res->warnings[i]; i++)
@@ -160,35 +135,16 @@ static int print_stamped(const seal_stamp_result *r, const char *out)
     return EXIT_OK;
 }
 
-static char *utc_text(time_t t)
-{
-    GDateTime *dt = g_date_time_new_from_unix_utc(t);
-    char *text = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-    if (dt)
-        g_date_time_unref(dt);
-    return text;
-}
-
 /* What an external signer needs, as one JSON object on stdout. */
 static int print_prepared(const seal_stamp_result *r, const char *out)
 {
-    char *digest = g_base64_encode(r->digest, r->digest_len);
-    char *to_sign = g_base64_encode(r->to_sign.data, r->to_sign.len);
-    char *expires = utc_text(r->expires);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:I, s:s, s:s}", "id",
-                          r->pending_id, "seal", r->seal_id, "format", r->format, "algorithm",
-                          r->signature_alg, "digest", digest, "digest_is_sm2_e", r->digest_is_sm2_e,
-                          "to_sign", to_sign, "expires", expires, "expires_at",
-                          (json_int_t)r->expires, "output", out, "signer", r->signer);
+    json_t *j = stamp_prepared_json(r, out);
     int code = EXIT_ERROR;
     if (j && json_dumpf(j, stdout, JSON_INDENT(2)) == 0) {
         fputc('\n', stdout);
         code = EXIT_OK;
     }
     json_decref(j);
-    g_free(digest);
-    g_free(to_sign);
-    g_free(expires);
     return code;
 }
 
@@ -223,12 +179,9 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
     const char *seal_id = NULL, *pin_arg = NULL, *pin_file = NULL;
     const char *password_arg = NULL, *password_file = NULL;
     char password[256] = "";
+    stamp_args args = {.prefix = "--"};
     seal_stamp_request rq = {.page = 0};
     seal_place_request req = {.mode = SEAL_PLACE_AT};
-    int page = 1;
-    const char *page_arg = NULL, *offset_arg = NULL, *occurrence_arg = NULL, *seam_arg = NULL;
-    const char *mode_arg = NULL, *expires_arg = NULL;
-    bool have_at = false;
     char pin[256] = "";
     int code = EXIT_ERROR;
     seal_store *store = NULL;
@@ -249,53 +202,44 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         case 'f':
             pin_file = optarg;
             break;
-        case 'n': {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end || n < 1 || n > 10000000)
-                return cli_usage_error("--page wants a page number (1 = first), not '%s'", optarg);
-            page = (int)n;
-            page_arg = optarg;
+        case 'n':
+            args.page = optarg;
             break;
-        }
         case 'P':
-            req.pages = optarg;
+            args.pages = optarg;
             break;
         case 'k':
-            req.keyword = optarg;
+            args.keyword = optarg;
             break;
         case 'o':
-            occurrence_arg = optarg;
+            args.occurrence = optarg;
             break;
         case 'O':
-            offset_arg = optarg;
+            args.offset = optarg;
             break;
         case 'S':
-            seam_arg = optarg;
+            args.seam = optarg;
             break;
         case 'm':
-            mode_arg = optarg;
+            args.mode = optarg;
             break;
         case 'a':
-            if (parse_point(optarg, &req.x_mm, &req.y_mm) < 0)
-                return cli_usage_error("--at wants X,Y in millimetres (e.g. 150,240), not '%s'",
-                                       optarg);
-            have_at = true;
+            args.at = optarg;
             break;
         case 'i':
-            rq.invisible = true;
+            args.invisible = true;
             break;
         case 'r':
-            rq.reason = optarg;
+            args.reason = optarg;
             break;
         case 'l':
-            rq.location = optarg;
+            args.location = optarg;
             break;
         case 'x':
-            rq.external = true;
+            args.external = true;
             break;
         case 'e':
-            expires_arg = optarg;
+            args.expires = optarg;
             break;
         case 'w':
             password_arg = optarg;
@@ -304,20 +248,13 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
             password_file = optarg;
             break;
         case 'c':
-            if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3')
-                return cli_usage_error("--certify wants 1, 2 or 3, not '%s'", optarg);
-            rq.certify = optarg[0] - '0';
+            args.certify = optarg;
             break;
         case 'q':
-            rq.qr_url = optarg;
+            args.qr = optarg;
             break;
         case 'L':
-            if (!*optarg || optarg[0] == ',' || optarg[strlen(optarg) - 1] == ',' ||
-                strstr(optarg, ",,"))
-                return cli_usage_error("--lock-fields wants 'all' or field names separated by "
-                                       "commas, not '%s'",
-                                       optarg);
-            rq.lock_fields = optarg;
+            args.lock_fields = optarg;
             break;
         case 'h':
             fputs(stamp_usage, stdout);
@@ -336,64 +273,8 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
     const char *in = argv[optind], *out = argv[optind + 1];
     if (!seal_id)
         return cli_usage_error("stamp: --seal ID is required");
-    int modes = have_at + rq.invisible + (req.keyword != NULL) + (seam_arg != NULL);
-    if (modes == 0)
-        return cli_usage_error("stamp: say where the seal goes with --at X,Y, --keyword TEXT or "
-                               "--seam SIDE (or --invisible)");
-    if (modes > 1)
-        return cli_usage_error("stamp: --at, --keyword, --seam and --invisible exclude each other");
-    if (page_arg && req.pages)
-        return cli_usage_error("stamp: --page and --pages exclude each other");
-    if (page_arg && (req.keyword || seam_arg))
-        return cli_usage_error("stamp: --keyword and --seam take --pages RANGE, not --page");
-    if (req.pages && rq.invisible)
-        return cli_usage_error("stamp: an invisible signature has no pages to show; drop --pages");
-    if (occurrence_arg && !req.keyword)
-        return cli_usage_error("stamp: --occurrence goes with --keyword");
-    if (offset_arg && !req.keyword && !seam_arg)
-        return cli_usage_error("stamp: --offset goes with --keyword or --seam");
-    if (have_at) {
-        if (page_arg)
-            req.pages = page_arg;
-    }
-    if (req.keyword) {
-        req.mode = SEAL_PLACE_KEYWORD;
-        if (!*req.keyword)
-            return cli_usage_error("stamp: --keyword wants the text to find, not ''");
-        if (occurrence_arg && strcmp(occurrence_arg, "all") != 0) {
-            char *end = NULL;
-            long n = strtol(occurrence_arg, &end, 10);
-            if (end == occurrence_arg || *end || n < 1 || n > 1000000)
-                return cli_usage_error("--occurrence wants N (1 = first) or all, not '%s'",
-                                       occurrence_arg);
-            req.occurrence = (int)n;
-        }
-        if (offset_arg && parse_point(offset_arg, &req.dx_mm, &req.dy_mm) < 0)
-            return cli_usage_error("--offset with --keyword wants DX,DY in millimetres (e.g. "
-                                   "0,-10), not '%s'",
-                                   offset_arg);
-    }
-    if (seam_arg) {
-        req.mode = SEAL_PLACE_SEAM;
-        if (seal_seam_side_parse(&req.side, seam_arg) < 0)
-            return cli_usage_error("--seam wants right, left, top or bottom, not '%s'", seam_arg);
-        if (offset_arg && parse_number(offset_arg, &req.offset_mm) < 0)
-            return cli_usage_error("--offset with --seam wants millimetres (e.g. -40), not '%s'",
-                                   offset_arg);
-    }
-    if (mode_arg && strcmp(mode_arg, "continue") != 0 && strcmp(mode_arg, "lock") != 0)
-        return cli_usage_error("--mode wants continue or lock, not '%s'", mode_arg);
-    rq.lock = mode_arg && strcmp(mode_arg, "lock") == 0;
-    if (expires_arg && !rq.external)
-        return cli_usage_error("stamp: --expires goes with --external");
-    if (expires_arg) {
-        char *end = NULL;
-        long n = strtol(expires_arg, &end, 10);
-        if (end == expires_arg || *end || n < 1 || n > SEAL_PENDING_TTL_MAX)
-            return cli_usage_error("--expires wants seconds from 1 to %d, not '%s'",
-                                   SEAL_PENDING_TTL_MAX, expires_arg);
-        rq.pending_ttl = n;
-    }
+    if (stamp_args_build(&args, &rq, &req) < 0)
+        return cli_usage_error("stamp: %s", seal_error_last());
     if (rq.external && (pin_arg || pin_file))
         return cli_usage_error("stamp: --external signs elsewhere; drop --pin and --pin-file");
     const char *data = cli_data_dir(ctx);
@@ -436,12 +317,6 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
     rq.seal_id = seal_id;
     rq.pin = rq.external ? NULL : pin;
     rq.actor = g_get_user_name();
-    if (rq.invisible)
-        rq.page = page;
-    else {
-        rq.places = &req;
-        rq.n_places = 1;
-    }
     if (cli_store_open(ctx, data, false, &store) < 0)
         goto out_fail;
     int rc = seal_stamp(&res, store, &rq);
@@ -599,7 +474,7 @@ static int stamp_pending(const cli_ctx *ctx, int argc, char **argv)
     json_t *arr = as_json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         const seal_pending_record *r = &list[i];
-        char *created = utc_text(r->created), *expires = utc_text(r->expires);
+        char *created = cli_time_text(r->created), *expires = cli_time_text(r->expires);
         if (arr)
             json_array_append_new(
                 arr,

@@ -1,9 +1,10 @@
 /* `sealsvc tsa --listen HOST:PORT`: the platform's own RFC 3161 time-stamping authority
  * over HTTP (RFC 3161 3.4). The demo TSA's key (DATA/pki/private/tsa.key.pem, under the
  * key-encryption key DATA/secrets/kek) signs; libseal's responder does the protocol;
- * http_serve does the HTTP. Serial numbers persist in DATA/tsa/serial. */
+ * http/server.c does the HTTP. Serial numbers persist in DATA/tsa/serial. */
 #include "cli.h"
-#include "http_serve.h"
+#include "http/server.h"
+#include "responders.h"
 
 #include <seal/error.h>
 #include <seal/tsp.h>
@@ -38,9 +39,11 @@ static const char tsa_usage[] =
     "  --accuracy-ms N     the accuracy stated in tokens (default 1000; 0: none)\n"
     "  --threads N         worker threads (default 4)\n";
 
-typedef struct tsa_service {
+struct tsa_service {
     seal_tsa *tsa;
-} tsa_service;
+    seal_signer *signer;
+    char *serial_path;
+};
 
 /* The media type without parameters, compared case-insensitively (RFC 9110 8.3.1). */
 static bool is_query_type(const char *type)
@@ -50,7 +53,7 @@ static bool is_query_type(const char *type)
            (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
 }
 
-static int handle(void *ctx, const http_request *req, http_response *resp)
+int tsa_handle(void *ctx, const http_request *req, http_response *resp)
 {
     tsa_service *svc = ctx;
     if (strcmp(req->path, "/tsa") != 0 && strcmp(req->path, "/") != 0)
@@ -113,6 +116,40 @@ static int parse_count(const char *text, long max, long *out)
     return 0;
 }
 
+int tsa_service_open(tsa_service **out, const char *data, const char *policy, long accuracy_ms)
+{
+    int rc = 0;
+    tsa_service *svc = g_new0(tsa_service, 1);
+    char *tsa_dir = g_build_filename(data, "tsa", NULL);
+    svc->serial_path = g_build_filename(tsa_dir, "serial", NULL);
+    SEAL_ENSURE(g_mkdir_with_parents(tsa_dir, 0700) == 0, SEAL_EIO, "cannot create %s: %s", tsa_dir,
+                strerror(errno));
+    SEAL_TRY(load_tsa_signer(&svc->signer, data));
+    seal_tsa_config config = {svc->signer, policy ? policy : SEAL_TSA_DEMO_POLICY, svc->serial_path,
+                              (unsigned)accuracy_ms};
+    SEAL_TRY(seal_tsa_new(&svc->tsa, &config));
+    char *name = seal_cert_subject_cn(seal_signer_cert(svc->signer));
+    fprintf(stderr, "tsa: %s, policy %s, serial numbers kept in %s\n", name ? name : "TSA",
+            config.policy, svc->serial_path);
+    free(name);
+    *out = svc;
+    svc = NULL;
+out:
+    tsa_service_free(svc);
+    g_free(tsa_dir);
+    return rc;
+}
+
+void tsa_service_free(tsa_service *svc)
+{
+    if (!svc)
+        return;
+    seal_tsa_free(svc->tsa);
+    seal_signer_free(svc->signer);
+    g_free(svc->serial_path);
+    g_free(svc);
+}
+
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -126,9 +163,6 @@ int cmd_tsa(const cli_ctx *ctx, int argc, char **argv)
     };
     const char *listen = NULL, *data = cli_data_dir(ctx), *policy = SEAL_TSA_DEMO_POLICY;
     long accuracy = DEFAULT_ACCURACY, threads = 0;
-    seal_signer *signer = NULL;
-    seal_tsa *tsa = NULL;
-    char *tsa_dir = NULL, *serial_path = NULL;
     int code = EXIT_ERROR;
 
     optind = 0;
@@ -166,41 +200,18 @@ int cmd_tsa(const cli_ctx *ctx, int argc, char **argv)
     if (!data)
         return cli_usage_error("tsa needs the data directory: --data DIR or $SEALSVC_DATA");
 
-    tsa_dir = g_build_filename(data, "tsa", NULL);
-    serial_path = g_build_filename(tsa_dir, "serial", NULL);
-    if (g_mkdir_with_parents(tsa_dir, 0700) != 0) {
-        seal_error_set(SEAL_EIO, "cannot create %s: %s", tsa_dir, strerror(errno));
-        goto fail;
-    }
-    if (load_tsa_signer(&signer, data) < 0)
-        goto fail;
-    seal_tsa_config config = {signer, policy, serial_path, (unsigned)accuracy};
-    if (seal_tsa_new(&tsa, &config) < 0)
-        goto fail;
-    char *name = seal_cert_subject_cn(seal_signer_cert(signer));
-    fprintf(stderr, "tsa: %s, policy %s, serial numbers kept in %s\n", name ? name : "TSA", policy,
-            serial_path);
-    free(name);
-
-    tsa_service svc = {tsa};
+    tsa_service *svc = NULL;
+    if (tsa_service_open(&svc, data, policy, accuracy) < 0)
+        return cli_fail("tsa");
     http_serve_opts serve = {
         .listen = listen,
         .name = "tsa",
         .max_body = MAX_REQUEST_BYTES,
         .threads = (unsigned)threads,
-        .handler = handle,
-        .ctx = &svc,
+        .handler = tsa_handle,
+        .ctx = svc,
     };
-    if (http_serve_run(&serve) < 0)
-        goto fail;
-    code = EXIT_OK;
-    goto out;
-fail:
-    code = cli_fail("tsa");
-out:
-    seal_tsa_free(tsa);
-    seal_signer_free(signer);
-    g_free(tsa_dir);
-    g_free(serial_path);
+    code = http_serve_run(&serve) < 0 ? cli_fail("tsa") : EXIT_OK;
+    tsa_service_free(svc);
     return code;
 }

@@ -34,6 +34,10 @@ static const char usage_text[] =
     "  ocsp --listen HOST:PORT       OCSP responder and CRLs of the platform's CA\n"
     "  cert status CERT [--at TIME] [--offline] [--json]\n"
     "                                revocation status of a certificate at a time\n"
+    "  serve --listen HOST:PORT [--config FILE]\n"
+    "                                the HTTP API: stamp, verify, seals, TSA, OCSP\n"
+    "  apikey create --role R | apikey list | apikey revoke ID\n"
+    "                                the HTTP API's keys\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -109,9 +113,10 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo}, {"seal", cmd_seal},     {"stamp", cmd_stamp}, {"verify", cmd_verify},
-        {"tsa", cmd_tsa},   {"ltv", cmd_ltv},       {"ca", cmd_ca},       {"ocsp", cmd_ocsp},
-        {"cert", cmd_cert}, {"render", cmd_render}, {"audit", cmd_audit},
+        {"demo", cmd_demo},   {"seal", cmd_seal},     {"stamp", cmd_stamp}, {"verify", cmd_verify},
+        {"tsa", cmd_tsa},     {"ltv", cmd_ltv},       {"ca", cmd_ca},       {"ocsp", cmd_ocsp},
+        {"cert", cmd_cert},   {"render", cmd_render}, {"audit", cmd_audit}, {"apikey", cmd_apikey},
+        {"serve", cmd_serve},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

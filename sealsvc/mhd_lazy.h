@@ -1,15 +1,16 @@
 /* libmicrohttpd, loaded on first use through libseal's lazy loader (base/lazy.h). Only the
- * responders (`sealsvc tsa`, `sealsvc ocsp`) serve HTTP; linking it made every sealsvc
- * command load and relocate it with GnuTLS and what GnuTLS needs (nine libraries in all)
- * at start-up, about a third of the dynamic loader's work in `sealsvc --version`. So
- * sealsvc is not linked with it.
+ * responders (`sealsvc tsa`, `sealsvc ocsp`) and the service (`sealsvc serve`) serve
+ * HTTP; linking it made every sealsvc command load and relocate it with GnuTLS and what GnuTLS
+ * needs (nine libraries in all) at start-up, about a third of the dynamic loader's work in `sealsvc
+ * --version`. So sealsvc is not linked with it.
  *
  * Files that serve HTTP include this header instead of <microhttpd.h> and call
  * libmicrohttpd by its own names: each name below is defined onto the table's field of the
  * same name without the MHD_ prefix (`MHD_stop_daemon(d)` becomes
  * `(http_mhd.stop_daemon)(d)`). http_mhd_load() must have succeeded before the first call
- * (http_serve_run calls it before it starts a daemon). To use another MHD function, add it
- * to HTTP_MHD_FUNCTIONS and define its name below; one left out fails sealsvc's link. */
+ * (http_serve_run, in http/server.c, calls it before it starts a daemon). To use another MHD
+ * function, add it to HTTP_MHD_FUNCTIONS and define its name below; one left out fails sealsvc's
+ * link. */
 #ifndef SEALSVC_MHD_LAZY_H
 #define SEALSVC_MHD_LAZY_H
 
@@ -23,6 +24,8 @@
     X(get_connection_info)                                                                         \
     X(lookup_connection_value)                                                                     \
     X(create_response_from_buffer)                                                                 \
+    X(create_response_from_fd)                                                                     \
+    X(quiesce_daemon)                                                                              \
     X(add_response_header)                                                                         \
     X(queue_response)                                                                              \
     X(destroy_response)
@@ -47,6 +50,8 @@ int http_mhd_load(void);
 #define MHD_get_connection_info         (http_mhd.get_connection_info)
 #define MHD_lookup_connection_value     (http_mhd.lookup_connection_value)
 #define MHD_create_response_from_buffer (http_mhd.create_response_from_buffer)
+#define MHD_create_response_from_fd     (http_mhd.create_response_from_fd)
+#define MHD_quiesce_daemon              (http_mhd.quiesce_daemon)
 #define MHD_add_response_header         (http_mhd.add_response_header)
 #define MHD_queue_response              (http_mhd.queue_response)
 #define MHD_destroy_response            (http_mhd.destroy_response)

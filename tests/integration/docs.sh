@@ -78,6 +78,12 @@ for line in pieces.splitlines():
         current = m.group(1)
     if line.startswith("sealsvc"):
         current = "sealsvc"
+    # a folder of the program ("  http/   ..."): the lines below it, more indented, are its
+    sub = re.match(r"  ([a-z]+)/ ", line)
+    if current and current.startswith("sealsvc") and sub:
+        current = "sealsvc/" + sub.group(1)
+    elif current and current.startswith("sealsvc/") and re.match(r"  \S", line):
+        current = "sealsvc"
     if current:
         modules.setdefault(current, []).extend(re.findall(r"[\w*]+\.c\b", line))
 problems = []
@@ -88,11 +94,12 @@ for path in glob.glob(os.path.join(src, "libseal", "src", "*", "*.c")):
     module = os.path.basename(os.path.dirname(path))
     if not named(module, os.path.basename(path)):
         problems.append(f"libseal/src/{module}/{os.path.basename(path)} is not under '{module}'")
-for path in glob.glob(os.path.join(src, "sealsvc", "*.c")):
-    if not named("sealsvc", os.path.basename(path)):
-        problems.append(f"sealsvc/{os.path.basename(path)} is not named")
+for path in glob.glob(os.path.join(src, "sealsvc", "*.c")) + glob.glob(os.path.join(src, "sealsvc", "*", "*.c")):
+    folder = os.path.relpath(os.path.dirname(path), src)
+    if not named(folder, os.path.basename(path)):
+        problems.append(f"{folder}/{os.path.basename(path)} is not named")
 for module, names in modules.items():
-    folder = os.path.join(src, "sealsvc") if module == "sealsvc" else os.path.join(src, "libseal", "src", module)
+    folder = os.path.join(src, module) if module.startswith("sealsvc") else os.path.join(src, "libseal", "src", module)
     for n in names:
         if not glob.glob(os.path.join(folder, n)):
             problems.append(f"docs/architecture.md names {module}/{n}, which does not exist")

@@ -41,17 +41,19 @@ run_engine() {
     before=$("${S[@]}" audit list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 
     # --- PROCS processes x EACH stamps at once
-    local p i
+    local p i pids=()
     for p in $(seq "$procs"); do
         (
             for i in $(seq "$each"); do
                 "${S[@]}" stamp "$WORK/in.pdf" "$dir/c-$p-$i.pdf" --seal "$rsa" --pin "$pin" \
-                    --page 1 --at 100,100 >/dev/null 2>"$dir/c-$p-$i.err" || exit 1
+                    --page 1 --at 100,100 >/dev/null 2>"$dir/c-$p-$i.err" ||
+                    { echo "stamp $p-$i exited $?" >>"$dir/c-$p-$i.err"; exit 1; }
             done
         ) &
+        pids+=($!)
     done
     local failed=0
-    for p in $(seq "$procs"); do wait -n || failed=$((failed + 1)); done
+    for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
     [ "$failed" = 0 ] || fail "$name: $failed stamping processes failed: $(cat "$dir"/c-*.err | sort | uniq -c | head -5)"
     local after stamps
     after=$("${S[@]}" audit list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')

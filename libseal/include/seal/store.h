@@ -185,6 +185,42 @@ int seal_store_pending_list(seal_store *st, seal_pending_record **out, size_t *n
 int seal_store_pending_take_expired(seal_store *st, time_t now, seal_pending_record **out,
                                     size_t *n);
 
+/* ---- API keys (store/apikey.c) ----
+ * Who may call the HTTP service. A key is shown once when made; the store keeps only a
+ * MAC of it (HMAC-SHA256 under a key derived from the key-encryption key). Roles: "admin"
+ * (everything), "portal" and "clerk" (stamp with their institution's seals), "auditor"
+ * (reads only). A key with an institution (its credit code) acts for that institution
+ * only. */
+typedef struct seal_apikey_record {
+    char id[17];       /* "key-" and 12 hex digits, chosen by seal_store_apikey_create */
+    char *role;        /* "admin", "portal", "clerk", "auditor" */
+    char *institution; /* a credit code, or NULL: the whole platform */
+    char *label;       /* what it is for ("portal of the X bureau"), or NULL */
+    time_t created;
+    time_t expires; /* 0: never */
+    time_t revoked; /* 0: not revoked */
+} seal_apikey_record;
+
+void seal_apikey_record_clear(seal_apikey_record *r);
+void seal_apikey_records_free(seal_apikey_record *r, size_t n);
+
+/* SEAL_EINVAL naming the role unless it is one of the four. */
+int seal_apikey_role_check(const char *role);
+/* Makes a key with r's role, institution (must exist; not for admin), label and expiry;
+ * fills r->id and r->created, and hands the key's text (the only time it exists; wipe and
+ * g_free it) in *key_out. Audited ("apikey-create") as by `actor`. */
+int seal_store_apikey_create(seal_store *st, seal_apikey_record *r, char **key_out,
+                             const char *actor);
+/* The key whose text is `key`, when it may be used at `now`: SEAL_EAUTH for a text that
+ * is no key of this platform, a revoked or an expired key (the message says which, and
+ * for these two *out is still filled); never names the text. */
+int seal_store_apikey_check(seal_store *st, const char *key, time_t now, seal_apikey_record *out);
+/* Every key (revoked ones too), oldest first. */
+int seal_store_apikey_list(seal_store *st, seal_apikey_record **out, size_t *n);
+/* Revokes key `id` for good, audited ("apikey-revoke") as by `actor`. SEAL_ENOTFOUND when
+ * there is no such key or it is revoked already. */
+int seal_store_apikey_revoke(seal_store *st, const char *id, const char *actor);
+
 #ifdef __cplusplus
 }
 #endif

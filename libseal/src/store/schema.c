@@ -111,11 +111,23 @@ static const char v4_sql[] =
     "  claimed_at BIGINT,"
     "  stamp {blob} NOT NULL);";
 
+/* The HTTP API's keys (apikey.c): only a MAC of each key is kept. */
+static const char v5_sql[] = "CREATE TABLE IF NOT EXISTS api_key ("
+                             "  id TEXT PRIMARY KEY,"
+                             "  mac TEXT NOT NULL UNIQUE,"
+                             "  role TEXT NOT NULL,"
+                             "  institution TEXT,"
+                             "  label TEXT,"
+                             "  created BIGINT NOT NULL,"
+                             "  expires BIGINT,"
+                             "  revoked BIGINT);";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
     {3, "the seal pictures' PDF streams", v3_sql, NULL},
     {4, "the CA's certificates, the audit trail and pending stamps in the schema", v4_sql, NULL},
+    {5, "API keys", v5_sql, NULL},
 };
 
 int store_migrate(seal_db *db)

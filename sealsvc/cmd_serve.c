@@ -1,0 +1,317 @@
+/* `sealsvc serve --listen HOST:PORT [--config FILE]`: the HTTP API (docs/serve.md). It
+ * reads the settings (the config file, a GLib key file; then SEALSVC_* environment
+ * variables; then the command line), makes the service's shared state (metrics, the
+ * verify rate limit, the work folder, the responders) and runs the server core
+ * (http/server.h) with the router (http/router.c) as its handler until SIGTERM or SIGINT.
+ * `--routes` prints the route table, which the tests hold docs/openapi.json against. */
+#include "cli.h"
+#include "http/service.h"
+
+#include <seal/error.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char serve_usage[] =
+    "usage: sealsvc [--data DIR] serve --listen HOST:PORT [--config FILE] [--threads N]\n"
+    "       sealsvc serve --routes\n"
+    "\n"
+    "Serves the HTTP API (stamp, two-phase stamp, verify, seals; /healthz, /readyz,\n"
+    "/metrics, /api/v1/openapi.json) and the data directory's TSA and OCSP responder,\n"
+    "until SIGTERM or SIGINT (requests in flight finish first). Every setting can be given\n"
+    "in the config file (a key file, see docs/serve.md) or as an environment variable; the\n"
+    "command line wins, then the environment, then the file.\n"
+    "\n"
+    "  --listen HOST:PORT  where to listen (port 0: a free port, printed on stderr)\n"
+    "  --config FILE       the config file\n"
+    "  --threads N         worker threads (default: the number of CPUs)\n"
+    "  --routes            print the routes (METHOD PATH) and exit\n";
+
+typedef enum setting_type { T_TEXT, T_UINT, T_SIZE, T_BOOL } setting_type;
+
+typedef struct setting {
+    const char *group, *key, *env;
+    setting_type type;
+    size_t offset;
+} setting;
+
+#define AT(field) offsetof(serve_config, field)
+static const setting settings[] = {
+    {"server", "listen", "SEALSVC_LISTEN", T_TEXT, AT(listen)},
+    {"server", "data", "SEALSVC_DATA", T_TEXT, AT(data_dir)},
+    {"server", "tmp_dir", "SEALSVC_TMP_DIR", T_TEXT, AT(tmp_dir)},
+    {"server", "threads", "SEALSVC_THREADS", T_UINT, AT(threads)},
+    {"server", "max_body", "SEALSVC_MAX_BODY", T_SIZE, AT(max_body)},
+    {"server", "connections", "SEALSVC_CONNECTIONS", T_UINT, AT(connections)},
+    {"server", "per_client_connections", "SEALSVC_PER_CLIENT_CONNECTIONS", T_UINT, AT(per_client)},
+    {"server", "idle_timeout", "SEALSVC_IDLE_TIMEOUT", T_UINT, AT(idle_timeout)},
+    {"server", "shutdown_grace", "SEALSVC_SHUTDOWN_GRACE", T_UINT, AT(shutdown_grace)},
+    {"server", "responders", "SEALSVC_RESPONDERS", T_BOOL, AT(responders)},
+    {"verify", "per_minute", "SEALSVC_VERIFY_PER_MINUTE", T_UINT, AT(verify_per_minute)},
+    {"verify", "offline", "SEALSVC_VERIFY_OFFLINE", T_BOOL, AT(verify_offline)},
+    {"stamp", "tsa_url", "SEALSVC_TSA_URL", T_TEXT, AT(tsa_url)},
+    {"server", "db", "SEALSVC_DB", T_TEXT, AT(db_url)},
+};
+
+/* "200M", "64K", "1G", "1048576": bytes (K, M, G are powers of 1024). */
+static int parse_size(const char *text, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    guint64 n = g_ascii_strtoull(text, &end, 10);
+    if (errno || end == text)
+        return -1;
+    uint64_t unit = 1;
+    if (*end == 'K' || *end == 'k')
+        unit = 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        unit = 1024 * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        unit = 1024 * 1024 * 1024, end++;
+    if (*end || n > UINT64_MAX / unit)
+        return -1;
+    *out = n * unit;
+    return 0;
+}
+
+/* One setting's text into the config; `from` names where it came from, for the message. */
+static int apply(serve_config *cfg, const setting *s, const char *text, const char *from)
+{
+    void *field = (char *)cfg + s->offset;
+    switch (s->type) {
+    case T_TEXT:
+        g_free(*(char **)field);
+        *(char **)field = g_strdup(text);
+        return 0;
+    case T_UINT: {
+        char *end = NULL;
+        errno = 0;
+        guint64 n = g_ascii_strtoull(text, &end, 10);
+        if (errno || end == text || *end || n > 1000000)
+            return seal_error_set(SEAL_EINVAL, "%s: %s wants a whole number, not '%s'", from,
+                                  s->key, text);
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+    }
+    case T_SIZE:
+        if (parse_size(text, (uint64_t *)field) < 0)
+            return seal_error_set(SEAL_EINVAL, "%s: %s wants bytes (e.g. 200M), not '%s'", from,
+                                  s->key, text);
+        return 0;
+    case T_BOOL:
+        if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcmp(text, "yes") == 0)
+            *(bool *)field = true;
+        else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0 || strcmp(text, "no") == 0)
+            *(bool *)field = false;
+        else
+            return seal_error_set(SEAL_EINVAL, "%s: %s wants true or false, not '%s'", from, s->key,
+                                  text);
+        return 0;
+    }
+    return 0;
+}
+
+static int load_config(serve_config *cfg, const char *path)
+{
+    int rc = 0;
+    GError *err = NULL;
+    GKeyFile *kf = g_key_file_new();
+    char **groups = NULL;
+    if (path) {
+        SEAL_ENSURE(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err), SEAL_EINVAL,
+                    "cannot read the config file %s: %s", path, err->message);
+        /* A key we do not know is a typo that would silently keep a default. */
+        groups = g_key_file_get_groups(kf, NULL);
+        for (char **g = groups; *g; g++) {
+            char **keys = g_key_file_get_keys(kf, *g, NULL, NULL);
+            for (char **k = keys; k && *k && rc == 0; k++) {
+                bool known = false;
+                for (size_t i = 0; i < G_N_ELEMENTS(settings); i++)
+                    known |= strcmp(settings[i].group, *g) == 0 && strcmp(settings[i].key, *k) == 0;
+                if (!known)
+                    rc = seal_error_set(SEAL_EINVAL,
+                                        "%s: unknown setting [%s] %s (docs/serve.md "
+                                        "lists them)",
+                                        path, *g, *k);
+            }
+            g_strfreev(keys);
+            if (rc < 0)
+                goto out;
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(settings); i++) {
+            char *v = g_key_file_get_string(kf, settings[i].group, settings[i].key, NULL);
+            if (v)
+                rc = apply(cfg, &settings[i], g_strstrip(v), path);
+            g_free(v);
+            if (rc < 0)
+                goto out;
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(settings); i++) {
+        const char *v = getenv(settings[i].env);
+        if (v && *v)
+            SEAL_TRY(apply(cfg, &settings[i], v, settings[i].env));
+    }
+out:
+    if (err)
+        g_error_free(err);
+    g_strfreev(groups);
+    g_key_file_free(kf);
+    return rc;
+}
+
+static void config_clear(serve_config *cfg)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(settings); i++)
+        if (settings[i].type == T_TEXT)
+            g_free(*(char **)((char *)cfg + settings[i].offset));
+}
+
+/* Stamp outputs a crash left in the work folder: never a pending stamp's prepared file. */
+static void sweep_work_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (g_str_has_prefix(e->d_name, "out-")) {
+            char *path = g_build_filename(dir, e->d_name, NULL);
+            unlink(path);
+            g_free(path);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
+int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"config", required_argument, NULL, 'c'},
+        {"threads", required_argument, NULL, 't'},
+        {"data", required_argument, NULL, 'd'},
+        {"routes", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *listen = NULL, *config = NULL, *threads = NULL, *data = NULL;
+    serve_config cfg = {
+        .max_body = 200u * 1024u * 1024u,
+        .connections = 256,
+        .per_client = 32,
+        .idle_timeout = 30,
+        .shutdown_grace = 60,
+        .verify_per_minute = 60,
+        .responders = true,
+    };
+    service svc = {.cfg = &cfg};
+    int code = EXIT_ERROR;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            listen = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        case 't':
+            threads = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'r':
+            for (size_t i = 0; i < serve_route_count; i++)
+                printf("%s %s\n", serve_routes[i].method, serve_routes[i].pattern);
+            return EXIT_OK;
+        case 'h':
+            fputs(serve_usage, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("serve: unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("serve: unexpected argument '%s'", argv[optind]);
+    if (load_config(&cfg, config) < 0) {
+        code = cli_usage_error("serve: %s", seal_error_last());
+        goto out;
+    }
+    const setting *listen_setting = &settings[0], *threads_setting = &settings[3];
+    if ((listen && apply(&cfg, listen_setting, listen, "--listen") < 0) ||
+        (threads && apply(&cfg, threads_setting, threads, "--threads") < 0)) {
+        code = cli_usage_error("serve: %s", seal_error_last());
+        goto out;
+    }
+    if (data || (!cfg.data_dir && cli_data_dir(ctx))) {
+        g_free(cfg.data_dir);
+        cfg.data_dir = g_strdup(data ? data : cli_data_dir(ctx));
+    }
+    if (ctx->db_url) {
+        g_free(cfg.db_url);
+        cfg.db_url = g_strdup(ctx->db_url);
+    }
+    if (!cfg.listen) {
+        code = cli_usage_error("serve needs --listen HOST:PORT (or listen in the config, or "
+                               "$SEALSVC_LISTEN)");
+        goto out;
+    }
+    if (!cfg.data_dir) {
+        code = cli_usage_error("serve needs the data directory: --data DIR or $SEALSVC_DATA");
+        goto out;
+    }
+    if (!cfg.threads)
+        cfg.threads = g_get_num_processors();
+
+    /* The store must open now: a service that cannot stamp should not look healthy. */
+    seal_store *st = NULL;
+    if (seal_store_open_db(&st, cfg.db_url, cfg.data_dir, false) < 0) {
+        code = cli_fail("serve");
+        goto out;
+    }
+    seal_store_close(st);
+    svc.work_dir = g_build_filename(cfg.data_dir, "serve", NULL);
+    if (g_mkdir_with_parents(svc.work_dir, 0700) != 0) {
+        seal_error_set(SEAL_EIO, "cannot create %s: %s", svc.work_dir, strerror(errno));
+        code = cli_fail("serve");
+        goto out;
+    }
+    sweep_work_dir(svc.work_dir);
+    metrics_new(&svc.metrics);
+    rate_limit_new(&svc.verify_limit, cfg.verify_per_minute);
+    if (cfg.responders)
+        responders_open(&svc.responders, cfg.db_url, cfg.data_dir);
+
+    http_serve_opts serve = {
+        .listen = cfg.listen,
+        .name = "serve",
+        .max_body = cfg.max_body,
+        .spool_above = 64u * 1024u,
+        .tmp_dir = cfg.tmp_dir,
+        .threads = cfg.threads,
+        .connection_limit = cfg.connections,
+        .per_client_limit = cfg.per_client,
+        .idle_timeout = cfg.idle_timeout,
+        .shutdown_grace = cfg.shutdown_grace,
+        .handler = serve_dispatch,
+        .ctx = &svc,
+        .observer = metrics_observe,
+    };
+    code = http_serve_run(&serve) < 0 ? cli_fail("serve") : EXIT_OK;
+out:
+    responders_free(svc.responders);
+    rate_limit_free(svc.verify_limit);
+    metrics_free(svc.metrics);
+    g_free(svc.work_dir);
+    config_clear(&cfg);
+    return code;
+}

@@ -1,0 +1,545 @@
+/* The stamp routes: POST /api/v1/stamp (the sealed document back), POST
+ * /api/v1/stamp/prepare (two-phase: what an external signer signs, as JSON) and POST
+ * /api/v1/stamp/{id}/finish (the signature in, the sealed document back). The parameters
+ * come from the query or from multipart fields and mean what `sealsvc stamp`'s flags mean
+ * (stamp_args.h, shared with the command line); the library's stamp driver does the rest
+ * (seal/stamp.h), so the document is the one the command line makes. The output is written
+ * in the service's work folder, opened, unlinked and streamed from its descriptor, so no
+ * file stays behind whatever the client does. */
+#include "service.h"
+
+#include "stamp_args.h"
+
+#include <seal/error.h>
+#include <seal/stamp.h>
+#include <seal/verify.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define FINISH_BODY_LIMIT (64u * 1024u)
+#define MAX_PLACEMENTS    32
+
+const char *call_param(const call *c, const char *name)
+{
+    const char *v = http_request_field(c->req, name);
+    return v ? v : http_request_query(c->req, name);
+}
+
+int call_json(call *c, unsigned status, json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return seal_error_set(SEAL_ENOMEM, "out of memory for an answer");
+    int rc = http_response_set(c->resp, status, "application/json", text, strlen(text));
+    free(text);
+    return rc;
+}
+
+const char *serve_media_type(const char *format)
+{
+    static const struct {
+        const char *format, *type;
+    } types[] = {{"PDF", "application/pdf"}, {"OFD", "application/ofd"}};
+    for (size_t i = 0; format && i < G_N_ELEMENTS(types); i++)
+        if (strcmp(format, types[i].format) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+/* The media type without parameters, case-insensitive (RFC 9110 8.3.1). */
+static bool type_is(const char *header, const char *type)
+{
+    size_t n = strlen(type);
+    return header && strncasecmp(header, type, n) == 0 &&
+           (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
+}
+
+int call_document(call *c, int *fd_out, const char **name_out)
+{
+    const http_request *req = c->req;
+    if (type_is(req->content_type, "multipart/form-data")) {
+        const http_file *f = http_request_file(req, "file");
+        if (!f || f->size == 0) {
+            http_problem(c->resp, req, 400, "document-missing", NULL,
+                         "the multipart body has no document: send it as the file part 'file' "
+                         "(with a filename)");
+            return 1;
+        }
+        *name_out = f->filename && *f->filename ? f->filename : "upload";
+        return http_file_open(f, fd_out);
+    }
+    if (!type_is(req->content_type, "application/pdf") &&
+        !type_is(req->content_type, "application/ofd") &&
+        !type_is(req->content_type, "application/octet-stream")) {
+        http_problem(c->resp, req, 415, "unsupported-media-type", NULL,
+                     "send the document as the body with Content-Type application/pdf, "
+                     "application/ofd or application/octet-stream, or as multipart/form-data "
+                     "(not %s)",
+                     req->content_type ? req->content_type : "no Content-Type");
+        return 1;
+    }
+    if (req->body_size == 0) {
+        http_problem(c->resp, req, 400, "document-missing", NULL, "the request body is empty");
+        return 1;
+    }
+    *name_out = "upload";
+    return http_request_body_fd(req, fd_out);
+}
+
+/* The placements: `placements`, a JSON array of objects with the flat parameters' names
+ * (page, pages, at, keyword, occurrence, offset, seam), or the flat parameters for one. */
+typedef struct stamp_input {
+    stamp_args args;
+    seal_place_request places[MAX_PLACEMENTS];
+    size_t n_places;
+    json_t *placements; /* kept: the requests point into its strings */
+    seal_stamp_level level;
+    seal_tsp_client tsa;
+    seal_trust *trust;
+    seal_revocation *revocation;
+} stamp_input;
+
+static void stamp_input_clear(stamp_input *in)
+{
+    json_decref(in->placements);
+    seal_trust_free(in->trust);
+    seal_revocation_free(in->revocation);
+}
+
+/* A member of a placement object as text: a string as it is, a number printed; another
+ * type is an error. */
+static int member_text(call *c, json_t *obj, size_t index, const char *name, const char **out)
+{
+    json_t *v = json_object_get(obj, name);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (json_is_string(v)) {
+        *out = json_string_value(v);
+        return 0;
+    }
+    if (json_is_integer(v)) {
+        /* kept in the object, so that it lives as long as the request */
+        char *text = g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        json_object_set_new(obj, name, json_string(text));
+        g_free(text);
+        *out = json_string_value(json_object_get(obj, name));
+        return 0;
+    }
+    http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                 "placements[%zu].%s must be a string or a whole number", index, name);
+    return 1;
+}
+
+static int read_placements(call *c, stamp_input *in, const char *text)
+{
+    static const char *const names[] = {"page",       "pages",  "at",  "keyword",
+                                        "occurrence", "offset", "seam"};
+    json_error_t err;
+    in->placements = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    if (!in->placements || !json_is_array(in->placements) || json_array_size(in->placements) == 0 ||
+        json_array_size(in->placements) > MAX_PLACEMENTS) {
+        http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                     "placements must be a JSON array of 1 to %d objects%s%s", MAX_PLACEMENTS,
+                     in->placements ? "" : ": ", in->placements ? "" : err.text);
+        return 1;
+    }
+    for (size_t i = 0; i < json_array_size(in->placements); i++) {
+        json_t *obj = json_array_get(in->placements, i);
+        if (!json_is_object(obj)) {
+            http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                         "placements[%zu] must be an object", i);
+            return 1;
+        }
+        const char *key;
+        json_t *value;
+        json_object_foreach(obj, key, value)
+        {
+            bool known = false;
+            for (size_t n = 0; n < G_N_ELEMENTS(names); n++)
+                known |= strcmp(key, names[n]) == 0;
+            if (!known) {
+                http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                             "placements[%zu] has an unknown member '%s' (page, pages, at, "
+                             "keyword, occurrence, offset, seam)",
+                             i, key);
+                return 1;
+            }
+        }
+        stamp_args a = {.prefix = ""};
+        const char **fields[] = {&a.page,       &a.pages,  &a.at,  &a.keyword,
+                                 &a.occurrence, &a.offset, &a.seam};
+        for (size_t n = 0; n < G_N_ELEMENTS(names); n++)
+            if (member_text(c, obj, i, names[n], fields[n]))
+                return 1;
+        if (stamp_args_place(&a, &in->places[i]) < 0) {
+            http_problem(c->resp, c->req, 400, "invalid-request", NULL, "placements[%zu]: %s", i,
+                         seal_error_last());
+            return 1;
+        }
+    }
+    in->n_places = json_array_size(in->placements);
+    return 0;
+}
+
+/* Everything of a stamp request but the document, the output and the PIN: 0, or 1 when it
+ * answered (400), or an error. */
+static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bool external)
+{
+    const char *data = c->svc->cfg->data_dir;
+    stamp_args *a = &in->args;
+    *a = (stamp_args){
+        .prefix = "",
+        .page = call_param(c, "page"),
+        .pages = call_param(c, "pages"),
+        .at = call_param(c, "at"),
+        .keyword = call_param(c, "keyword"),
+        .occurrence = call_param(c, "occurrence"),
+        .offset = call_param(c, "offset"),
+        .seam = call_param(c, "seam"),
+        .reason = call_param(c, "reason"),
+        .location = call_param(c, "location"),
+        .mode = call_param(c, "mode"),
+        .certify = call_param(c, "certify"),
+        .lock_fields = call_param(c, "lock-fields"),
+        .qr = call_param(c, "qr"),
+        .external = external,
+        .expires = external ? call_param(c, "expires") : NULL,
+    };
+    const char *invisible = call_param(c, "invisible");
+    a->invisible = invisible && (strcmp(invisible, "true") == 0 || strcmp(invisible, "1") == 0);
+    const char *placements = call_param(c, "placements");
+    if (placements && (a->at || a->keyword || a->seam || a->page || a->pages || a->invisible)) {
+        http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                     "give the placements either as the placements array or as the flat "
+                     "parameters (at, keyword, seam...), not both");
+        return 1;
+    }
+    if (placements) {
+        /* the flat parameters' checks, with a placement that passes them */
+        stamp_args flat = *a;
+        flat.at = "0,0";
+        if (stamp_args_build(&flat, rq, &in->places[0]) < 0 ||
+            read_placements(c, in, placements) != 0) {
+            if (!c->resp->body.len)
+                http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s",
+                             seal_error_last());
+            return 1;
+        }
+        rq->places = in->places;
+        rq->n_places = in->n_places;
+    } else if (stamp_args_build(a, rq, &in->places[0]) < 0) {
+        http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+        return 1;
+    }
+    const char *level = call_param(c, "level"), *tsa = call_param(c, "tsa");
+    tsa = tsa ? tsa : c->svc->cfg->tsa_url;
+    in->level = tsa && call_param(c, "tsa") ? SEAL_LEVEL_B_T : SEAL_LEVEL_B_B;
+    if (level && stamp_args_level(level, "", &in->level) < 0) {
+        http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+        return 1;
+    }
+    if (in->level >= SEAL_LEVEL_B_T && !tsa) {
+        http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                     "level %s needs a TSA: the tsa parameter (or the service's tsa_url)",
+                     seal_stamp_level_name(in->level));
+        return 1;
+    }
+    rq->level = in->level;
+    if (in->level >= SEAL_LEVEL_B_T) {
+        const char *hash = call_param(c, "tsa-hash");
+        in->tsa = (seal_tsp_client){.url = tsa,
+                                    .md = hash && strcasecmp(hash, "sm3") == 0 ? EVP_sm3() : NULL,
+                                    .policy = call_param(c, "tsa-policy")};
+        rq->tsa = &in->tsa;
+        seal_verify_file_opts opts = {.data_dir = data};
+        int rc = seal_verify_trust_load(&in->trust, &opts);
+        if (rc < 0)
+            return rc;
+        rq->trust = in->trust;
+    }
+    if (in->level >= SEAL_LEVEL_B_LT) {
+        int rc = seal_verify_revocation_new(&in->revocation, data, false, NULL, 0);
+        if (rc < 0)
+            return rc;
+        rq->revocation = in->revocation;
+    }
+    return 0;
+}
+
+/* A refused stamp: a wrong PIN says how many tries are left (and 423 once the seal locked);
+ * a request the document cannot take is 400; the rest by the error's class. */
+static int stamp_refused(call *c, const seal_stamp_result *res, const char *seal_id, int err)
+{
+    if (res->usage)
+        return http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+    if (err == SEAL_EAUTH) {
+        char *why = g_strdup(seal_error_last());
+        seal_record r = {0};
+        int left = -1;
+        bool locked = false;
+        if (seal_store_get_seal(c->store, seal_id, &r) == 0) {
+            left = SEAL_STORE_MAX_PIN_FAILURES - r.pin_failures;
+            left = left < 0 ? 0 : left;
+            locked = r.state && strcmp(r.state, "locked") == 0;
+        }
+        seal_record_clear(&r);
+        json_t *extra = left >= 0 ? json_pack("{s:i}", "tries_left", left) : NULL;
+        int rc = http_problem(c->resp, c->req, locked ? 423 : 403,
+                              locked ? "seal-locked" : "pin-refused", extra, "%s%s", why,
+                              locked ? "; the seal is now locked until an administrator unlocks it"
+                                     : "");
+        g_free(why);
+        return rc;
+    }
+    return http_problem_from_error(c->resp, c->req, err);
+}
+
+/* A finished stamp's document, streamed from its file (unlinked first: it is the
+ * answer's now), with what the stamp did in headers (JSON, non-ASCII escaped, since header
+ * values are not UTF-8: RFC 9110 5.5). */
+static int answer_document(call *c, const seal_stamp_result *res)
+{
+    int fd = open(res->output, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return seal_error_set(SEAL_EIO, "cannot open the sealed document: %s", strerror(errno));
+    unlink(res->output);
+    http_response_file(c->resp, 200, serve_media_type(res->format), fd);
+    seal_buf before = SEAL_BUF_INIT, after = SEAL_BUF_INIT;
+    seal_hex_encode(&before, res->digests.before, res->digests.len, false);
+    seal_hex_encode(&after, res->digests.after, res->digests.len, false);
+    json_t *places = json_array();
+    for (size_t i = 0; i < res->n_placements; i++)
+        json_array_append_new(places,
+                              json_pack("{s:i, s:f, s:f}", "page", res->placements[i].page, "x_mm",
+                                        res->placements[i].x_mm, "y_mm", res->placements[i].y_mm));
+    json_t *summary = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "seal", res->seal_id, "format", res->format,
+        "how", res->how ? res->how : "", "signer", res->signer ? res->signer : "", "placements",
+        places, "digest_algorithm", res->digests.md ? seal_digest_name(res->digests.md) : "",
+        "input_digest", before.len ? (const char *)before.data : "", "output_digest",
+        after.len ? (const char *)after.data : "");
+    char *text = summary ? json_dumps(summary, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    if (text)
+        http_response_header(c->resp, "X-Seal-Stamp", "%s", text);
+    free(text);
+    json_decref(summary);
+    if (res->warnings && res->warnings[0]) {
+        json_t *w = json_array();
+        for (size_t i = 0; res->warnings[i]; i++)
+            json_array_append_new(w, json_string(res->warnings[i]));
+        char *wtext = json_dumps(w, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (wtext)
+            http_response_header(c->resp, "X-Seal-Warnings", "%s", wtext);
+        free(wtext);
+        json_decref(w);
+    }
+    seal_buf_clear(&before);
+    seal_buf_clear(&after);
+    c->resp->outcome = "stamped";
+    return 0;
+}
+
+static int stamp_common(call *c, bool external)
+{
+    int rc = 0, fd = -1;
+    const char *name = NULL;
+    seal_record seal = {0};
+    stamp_input in = {0};
+    seal_stamp_request rq = {0};
+    seal_stamp_result res = {0};
+    char *pin = NULL, *actor = NULL, *output = NULL;
+    const char *seal_id = call_param(c, "seal");
+    if (!seal_id || !*seal_id) {
+        rc = http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                          "which seal? give the seal parameter (GET /api/v1/seals lists yours)");
+        goto out;
+    }
+    if ((rc = auth_seal(c, seal_id, &seal)) != 0)
+        goto out;
+    if (seal.state && strcmp(seal.state, "locked") == 0) {
+        rc = http_problem(c->resp, c->req, 423, "seal-locked", NULL,
+                          "seal %s is locked (too many wrong PINs, or by an administrator); an "
+                          "administrator must unlock it",
+                          seal_id);
+        goto out;
+    }
+    const char *pin_param = call_param(c, "pin");
+    if (!external && (!pin_param || !*pin_param)) {
+        rc = http_problem(c->resp, c->req, 400, "pin-required", NULL,
+                          "the seal's PIN is required (the pin field); or prepare the stamp for "
+                          "an external signer at /api/v1/stamp/prepare");
+        goto out;
+    }
+    if (external && pin_param) {
+        rc = http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                          "a prepared stamp is signed elsewhere: send no PIN");
+        goto out;
+    }
+    if ((rc = read_stamp_input(c, &in, &rq, external)) != 0)
+        goto out;
+    if ((rc = call_document(c, &fd, &name)) != 0)
+        goto out;
+    pin = external ? NULL : g_strdup(pin_param);
+    actor = auth_actor(c);
+    output = g_strdup_printf("%s/%s-%s", c->svc->work_dir, external ? "prepared" : "out",
+                             c->req->request_id);
+    rq.input = name;
+    rq.input_is_fd = true;
+    rq.input_fd = fd;
+    rq.output = output;
+    rq.password = call_param(c, "password");
+    rq.seal_id = seal_id;
+    rq.pin = pin;
+    rq.actor = actor;
+    int stamped = seal_stamp(&res, c->store, &rq);
+    if (pin)
+        seal_secure_zero(pin, strlen(pin));
+    metrics_stamp(c->svc->metrics, res.format, seal_key_alg_name(seal.alg),
+                  stamped < 0 ? "refused"
+                  : external  ? "prepared"
+                              : "stamped");
+    if (stamped < 0) {
+        rc = stamp_refused(c, &res, seal_id, stamped);
+        unlink(output); /* a refused stamp writes nothing; this is only in case */
+        goto out;
+    }
+    if (external) {
+        rc = call_json(c, 200, stamp_prepared_json(&res, NULL));
+        c->resp->outcome = "prepared";
+    } else {
+        rc = answer_document(c, &res);
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    g_free(pin);
+    g_free(actor);
+    g_free(output);
+    seal_record_clear(&seal);
+    stamp_input_clear(&in);
+    seal_stamp_result_clear(&res);
+    return rc < 0 ? rc : 0;
+}
+
+int route_stamp(call *c)
+{
+    return stamp_common(c, false);
+}
+
+int route_stamp_prepare(call *c)
+{
+    return stamp_common(c, true);
+}
+
+/* {"signature": BASE64, "certificate": PEM (optional)} */
+int route_stamp_finish(call *c)
+{
+    int rc = 0;
+    json_t *body = NULL;
+    json_error_t err;
+    seal_pending_record pending = {0};
+    seal_record seal = {0};
+    seal_stamp_result res = {0};
+    seal_trust *trust = NULL;
+    seal_revocation *revocation = NULL;
+    guchar *signature = NULL;
+    gsize signature_len = 0;
+    char *actor = NULL, *prefix = NULL;
+    if (!type_is(c->req->content_type, "application/json")) {
+        rc = http_problem(c->resp, c->req, 415, "unsupported-media-type", NULL,
+                          "finish takes application/json: {\"signature\": BASE64, "
+                          "\"certificate\": PEM}");
+        goto out;
+    }
+    if (c->req->body_fd >= 0 || c->req->body_len > FINISH_BODY_LIMIT) {
+        rc = http_problem(c->resp, c->req, 413, "body-too-large", NULL,
+                          "a finish request is at most 64 KiB");
+        goto out;
+    }
+    body = json_loadb((const char *)c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES, &err);
+    if (!body) {
+        rc = http_problem(c->resp, c->req, 400, "malformed-json", NULL,
+                          "the body is not JSON: %s (line %d, column %d)", err.text, err.line,
+                          err.column);
+        goto out;
+    }
+    json_t *sig = json_object_get(body, "signature"), *cert = json_object_get(body, "certificate");
+    if (!json_is_object(body) || !json_is_string(sig) || (cert && !json_is_string(cert))) {
+        rc = http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                          "the body must be an object with signature (a base64 string) and "
+                          "optionally certificate (a PEM string)");
+        goto out;
+    }
+    const char *sig_text = json_string_value(sig);
+    if (!*sig_text ||
+        strspn(sig_text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789+/=") != strlen(sig_text) ||
+        !(signature = g_base64_decode(sig_text, &signature_len)) || signature_len == 0) {
+        rc = http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                          "signature must be the signature's bytes in base64");
+        goto out;
+    }
+    rc = seal_store_pending_get(c->store, c->id, &pending);
+    if (rc == SEAL_ENOTFOUND) {
+        rc = http_problem(c->resp, c->req, 404, "pending-not-found", NULL,
+                          "there is no pending stamp %s (finished, expired or never prepared)",
+                          c->id);
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    if ((rc = auth_seal(c, pending.seal_id, &seal)) != 0)
+        goto out;
+    /* Only stamps this service prepared: their output is its to stream and remove. */
+    prefix = g_strdup_printf("%s/prepared-", c->svc->work_dir);
+    if (!g_str_has_prefix(pending.output, prefix)) {
+        rc = http_problem(c->resp, c->req, 409, "pending-not-ours", NULL,
+                          "pending stamp %s was prepared on the command line; finish it there",
+                          c->id);
+        goto out;
+    }
+    if (pending.level >= SEAL_LEVEL_B_T) {
+        seal_verify_file_opts opts = {.data_dir = c->svc->cfg->data_dir};
+        if ((rc = seal_verify_trust_load(&trust, &opts)) < 0)
+            goto out;
+    }
+    if (pending.level >= SEAL_LEVEL_B_LT &&
+        (rc = seal_verify_revocation_new(&revocation, c->svc->cfg->data_dir, false, NULL, 0)) < 0)
+        goto out;
+    actor = auth_actor(c);
+    seal_stamp_finish_request rq = {
+        .pending_id = c->id,
+        .signature = signature,
+        .signature_len = signature_len,
+        .certificate_pem = cert ? (const uint8_t *)json_string_value(cert) : NULL,
+        .certificate_pem_len = cert ? strlen(json_string_value(cert)) : 0,
+        .actor = actor,
+        .trust = trust,
+        .revocation = revocation,
+    };
+    int finished = seal_stamp_finish(&res, c->store, &rq);
+    metrics_stamp(c->svc->metrics, pending.format, seal_key_alg_name(seal.alg),
+                  finished < 0 ? "refused" : "stamped");
+    if (finished < 0) {
+        rc = http_problem_from_error(c->resp, c->req, finished);
+        goto out;
+    }
+    rc = answer_document(c, &res);
+out:
+    json_decref(body);
+    g_free(signature);
+    g_free(actor);
+    g_free(prefix);
+    seal_trust_free(trust);
+    seal_revocation_free(revocation);
+    seal_pending_record_clear(&pending);
+    seal_record_clear(&seal);
+    seal_stamp_result_clear(&res);
+    return rc < 0 ? rc : 0;
+}

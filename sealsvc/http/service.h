@@ -1,0 +1,150 @@
+/* `sealsvc serve`, the HTTP API: what its parts share. The server core (server.h) hands
+ * every request to the router (router.c), which finds the route in the one route table
+ * (the table the OpenAPI document is checked against), checks the caller's API key and
+ * role (auth.c), opens the request's own store handle and calls the route's handler with
+ * a `call`. The handlers (routes_*.c) fill a seal_stamp_request or a verify call from the
+ * request and answer with the library's result; errors are problem documents
+ * (problem.h); metrics.c counts. */
+#ifndef SEALSVC_HTTP_SERVICE_H
+#define SEALSVC_HTTP_SERVICE_H
+
+#include "problem.h"
+#include "server.h"
+
+#include <seal/pki.h>
+#include <seal/store.h>
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The service's settings: the config file, then SEALSVC_* environment variables, then the
+ * command line (docs/serve.md). */
+typedef struct serve_config {
+    char *listen;
+    char *data_dir;
+    char *db_url;               /* the database; NULL: DATA_DIR/sealsvc.db */
+    char *tmp_dir;              /* request bodies and answers on their way; NULL: $TMPDIR */
+    uint64_t max_body;          /* bytes */
+    unsigned threads;           /* 0: the number of CPUs */
+    unsigned connections;       /* at once */
+    unsigned per_client;        /* connections from one address at once */
+    unsigned idle_timeout;      /* seconds */
+    unsigned shutdown_grace;    /* seconds */
+    unsigned verify_per_minute; /* verify requests one client address may make a minute */
+    bool verify_offline;        /* verify without fetching CRLs or OCSP answers */
+    char *tsa_url;              /* the TSA for level B-T and above when a request names none */
+    bool responders;            /* serve /tsa, /ocsp and /crl from the data directory */
+} serve_config;
+
+typedef struct metrics metrics;
+typedef struct rate_limit rate_limit;
+typedef struct responders responders;
+
+typedef struct service {
+    const serve_config *cfg;
+    char *work_dir; /* DATA/serve: stamp outputs and the prepared files of pending stamps */
+    metrics *metrics;
+    rate_limit *verify_limit;
+    responders *responders; /* NULL when not served */
+} service;
+
+/* Who may call a route. */
+enum {
+    ROLE_ADMIN = 1 << 0,
+    ROLE_PORTAL = 1 << 1,
+    ROLE_CLERK = 1 << 2,
+    ROLE_AUDITOR = 1 << 3,
+    ROLES_ANY = ROLE_ADMIN | ROLE_PORTAL | ROLE_CLERK | ROLE_AUDITOR,
+    ROLES_STAMP = ROLE_ADMIN | ROLE_PORTAL | ROLE_CLERK,
+    ROUTE_PUBLIC = 0
+};
+
+/* One request on its way through a route. */
+typedef struct call {
+    service *svc;
+    const http_request *req;
+    http_response *resp;
+    seal_store *store;      /* opened for routes that use it */
+    seal_apikey_record key; /* the caller, for routes with a key */
+    bool has_key;
+    const char *id; /* the {id} of the route's path, when it has one */
+} call;
+
+typedef struct serve_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/seals/{id}/picture": {id} is one path segment */
+    unsigned roles;      /* ROUTE_PUBLIC or the roles whose keys may call it */
+    bool store;          /* the handler gets call->store */
+    int (*handler)(call *c);
+} serve_route;
+
+/* The route table (router.c) and its size. */
+extern const serve_route serve_routes[];
+extern const size_t serve_route_count;
+
+/* The server core's handler for the service (ctx: the service). */
+int serve_dispatch(void *ctx, const http_request *req, http_response *resp);
+
+/* ---- auth.c ---- */
+/* Checks `Authorization: Bearer KEY` against the store and the route's roles: 0 with
+ * c->key filled, or 1 when it answered (401, 403) itself, or an error. */
+int auth_check(call *c, unsigned roles);
+/* Whether the caller may see and use seal `r` (admin: any; a key with an institution:
+ * that institution's). */
+bool auth_may_use_seal(const call *c, const seal_record *r);
+/* Reads seal `id` for the caller: 0 with *r filled; 1 when it answered (404 unknown, 403
+ * another institution's); or an error. */
+int auth_seal(call *c, const char *id, seal_record *r);
+/* The audit trail's actor for the caller: "apikey:ID" (g_free). */
+char *auth_actor(const call *c);
+
+/* ---- metrics.c ---- */
+int metrics_new(metrics **out);
+void metrics_free(metrics *m);
+/* The server core's observer: counts the answer by route and status, and its latency. */
+void metrics_observe(void *ctx, const http_request *req, const http_response *resp, double seconds);
+void metrics_stamp(metrics *m, const char *format, const char *algorithm, const char *outcome);
+/* The Prometheus text exposition (version 0.0.4); `pending` is the pending stamps' count,
+ * -1 when unknown. */
+int metrics_render(metrics *m, long pending, seal_buf *out);
+
+/* ---- rate limits (metrics.c) ---- */
+int rate_limit_new(rate_limit **out, unsigned per_minute);
+void rate_limit_free(rate_limit *r);
+/* 0 when `who` may go on; else the seconds until it may. */
+unsigned rate_limit_take(rate_limit *r, const char *who);
+
+/* ---- the routes' helpers (routes_stamp.c) ---- */
+/* A request parameter: a multipart field, else a query parameter; NULL when absent. */
+const char *call_param(const call *c, const char *name);
+/* The document of a request: the multipart part "file", or the raw body (PDF, OFD or
+ * octet-stream). 0 with a new descriptor; 1 when it answered (400, 415). */
+int call_document(call *c, int *fd_out, const char **name_out);
+/* Answers with the JSON `j` (taken over). */
+int call_json(call *c, unsigned status, json_t *j);
+/* The media type of a document format ("PDF" -> application/pdf). */
+const char *serve_media_type(const char *format);
+
+/* ---- routes_responders.c ---- */
+/* The TSA and the OCSP responder of the data directory, each when it has one. */
+int responders_open(responders **out, const char *db_url, const char *data_dir);
+void responders_free(responders *r);
+
+/* ---- route handlers ---- */
+int route_healthz(call *c);
+int route_readyz(call *c);
+int route_metrics(call *c);
+int route_openapi(call *c);
+int route_stamp(call *c);
+int route_stamp_prepare(call *c);
+int route_stamp_finish(call *c);
+int route_verify(call *c);
+int route_seals(call *c);
+int route_seal(call *c);
+int route_seal_picture(call *c);
+int route_tsa(call *c);
+int route_ocsp(call *c);
+int route_crl(call *c);
+
+#endif
