@@ -32,6 +32,7 @@ int cmd_ocsp(const cli_ctx *ctx, int argc, char **argv);
 int cmd_cert(const cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);
 int cmd_apikey(const cli_ctx *ctx, int argc, char **argv);
+int cmd_db(const cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(const cli_ctx *ctx, int argc, char **argv);
 
 int cmd_ltv(const cli_ctx *ctx, int argc, char **argv);

@@ -86,7 +86,7 @@ for id in tk-rsa tk-ec tk-ec2; do
     sqlite3 "$DATA/sealsvc.db" "SELECT key_uri FROM seal WHERE id = '$id'" | grep -q '^pkcs11:token=SealToken;object=seal-' ||
         fail "seal $id does not keep its key's URI"
 done
-[ "$(sqlite3 "$DATA/sealsvc.db" "SELECT max(version) FROM schema_version")" = 5 ] || fail "the schema is not version 5"
+[ "$(sqlite3 "$DATA/sealsvc.db" "SELECT max(version) FROM schema_version")" = "$(schema_known "$DATA")" ] || fail "the schema is not the current version"
 p11tool --token-label SealToken --login --pin "$PIN" --list-objects --type privkey >"$WORK/objects.txt" 2>&1 ||
     fail "pkcs11-tool --list-objects failed: $(cat "$WORK/objects.txt")"
 python3 - "$WORK/objects.txt" <<'PY' || fail "the private keys on the token: $(cat "$WORK/objects.txt")"
@@ -198,7 +198,7 @@ sqlite3 "$WORK/v1/sealsvc.db" "DELETE FROM seal WHERE key_uri IS NOT NULL; ALTER
 V1_SEAL=$(seal_of rsa id official); V1_PIN=$(seal_of rsa pin official)
 "$SEALSVC" --data "$WORK/v1" stamp "$PDF" "$WORK/v1.pdf" --seal "$V1_SEAL" --pin "$V1_PIN" --page 1 --at 100,100 \
     >/dev/null 2>"$WORK/v1.err" || fail "a stamp on a version 1 database: $(cat "$WORK/v1.err")"
-[ "$(sqlite3 "$WORK/v1/sealsvc.db" "SELECT max(version) FROM schema_version")" = 5 ] || fail "the version 1 database was not migrated"
+[ "$(sqlite3 "$WORK/v1/sealsvc.db" "SELECT max(version) FROM schema_version")" = "$(schema_known "$WORK/v1")" ] || fail "the version 1 database was not migrated"
 [ "$(sqlite3 "$WORK/v1/sealsvc.db" "SELECT count(*) FROM pragma_table_info('seal') WHERE name = 'key_uri'")" = 1 ] ||
     fail "the migrated database has no key_uri"
 

@@ -27,6 +27,17 @@ run_engine() {
     ec=$(python3 -c 'import json,sys; print([s["id"] for s in json.load(open(sys.argv[1]))["seals"] if s["algorithm"] == "ecdsa"][0])' "$dir/manifest.json")
     ec_pin=$(python3 -c 'import json,sys; print([s["pin"] for s in json.load(open(sys.argv[1]))["seals"] if s["id"] == sys.argv[2]][0])' "$dir/manifest.json" "$ec")
 
+    # --- the schema: up to date after demo init; a newer database is refused by name
+    "${S[@]}" db migrate >"$dir/migrate.txt" 2>&1 || fail "$name: db migrate: $(cat "$dir/migrate.txt")"
+    grep -q "up to date" "$dir/migrate.txt" || fail "$name: db migrate says: $(cat "$dir/migrate.txt")"
+    grep -q "password\|:secret@" "$dir/migrate.txt" && fail "$name: the URL shown carries a password"
+    local sql_newer="INSERT INTO schema_version (version) VALUES (999)"
+    local sql_back="DELETE FROM schema_version WHERE version = 999"
+    if [ $# -gt 0 ]; then psql -X -q -d "$PG_URL" -c "$sql_newer"; else sqlite3 "$data/sealsvc.db" "$sql_newer"; fi
+    expect_exit 3 "${S[@]}" db status
+    grep -q "schema version 999; this sealsvc knows up to" "$WORK/err" || fail "$name: a newer database: $(cat "$WORK/err")"
+    if [ $# -gt 0 ]; then psql -X -q -d "$PG_URL" -c "$sql_back"; else sqlite3 "$data/sealsvc.db" "$sql_back"; fi
+
     # --- one stamp of each format, verified
     "${S[@]}" stamp "$WORK/in.pdf" "$dir/one.pdf" --seal "$rsa" --pin "$pin" --page 1 --at 100,100 \
         >/dev/null 2>"$dir/err" || fail "$name: PDF stamp: $(cat "$dir/err")"

@@ -39,6 +39,9 @@ int seal_store_open_db(seal_store **out, const char *db_url, const char *data_di
 /* seal_store_open_db(out, NULL, data_dir, create). */
 int seal_store_open(seal_store **out, const char *data_dir, bool create);
 void seal_store_close(seal_store *st);
+/* The schema version the database had when it was opened, the one it has now (this
+ * sealsvc's: opening migrates), and the database's URL without any password. */
+void seal_store_schema(const seal_store *st, int *found, int *current, const char **db_url);
 const char *seal_store_data_dir(const seal_store *st);
 
 /* Institutions. The credit code is checked (GB 32100). */

@@ -130,7 +130,12 @@ static const seal_db_migration migrations[] = {
     {5, "API keys", v5_sql, NULL},
 };
 
-int store_migrate(seal_db *db)
+int store_migrate(seal_db *db, int *found_out, int *current_out)
 {
-    return seal_db_migrate(db, migrations, sizeof migrations / sizeof migrations[0], NULL);
+    int rc = seal_db_schema_version(db, found_out);
+    if (rc == 0)
+        rc = seal_db_migrate(db, migrations, sizeof migrations / sizeof migrations[0], NULL);
+    if (rc == 0)
+        rc = seal_db_schema_version(db, current_out);
+    return rc;
 }

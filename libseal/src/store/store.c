@@ -22,6 +22,7 @@
 struct seal_store {
     seal_db *db;
     char *data_dir;
+    int schema_found, schema_current; /* at open, before and after migrating */
 };
 
 int seal_store_open_db(seal_store **out, const char *db_url, const char *data_dir, bool create)
@@ -49,7 +50,7 @@ int seal_store_open_db(seal_store **out, const char *db_url, const char *data_di
     st = g_new0(seal_store, 1);
     st->data_dir = g_strdup(data_dir);
     SEAL_TRY(seal_db_open(&st->db, db_url ? db_url : url, create ? SEAL_DB_CREATE : 0));
-    SEAL_TRY(store_migrate(st->db));
+    SEAL_TRY(store_migrate(st->db, &st->schema_found, &st->schema_current));
     *out = st;
     st = NULL;
 out:
@@ -75,6 +76,13 @@ void seal_store_close(seal_store *st)
 const char *seal_store_data_dir(const seal_store *st)
 {
     return st->data_dir;
+}
+
+void seal_store_schema(const seal_store *st, int *found, int *current, const char **db_url)
+{
+    *found = st->schema_found;
+    *current = st->schema_current;
+    *db_url = seal_db_url(st->db);
 }
 
 seal_db *store_db(seal_store *st)

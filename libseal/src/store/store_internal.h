@@ -76,8 +76,9 @@ int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
 
 /* The store's connection. */
 seal_db *store_db(seal_store *st);
-/* Brings the database's schema up to this sealsvc's (schema.c). */
-int store_migrate(seal_db *db);
+/* Brings the database's schema up to this sealsvc's (schema.c): the version it had and
+ * the version it has now. */
+int store_migrate(seal_db *db, int *found_out, int *current_out);
 /* seal_db_prepare on the store's connection. */
 int store_prepare(seal_store *st, seal_db_stmt **stmt, const char *what, const char *sql);
 /* Readers of the store's own columns, whose types its schema fixes: a column that does not

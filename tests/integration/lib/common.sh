@@ -56,3 +56,8 @@ make_nssdb() {
 sha() {
     sha256sum "$1" | cut -d' ' -f1
 }
+
+# The schema version this sealsvc makes (what `db status` reports once the store is open).
+schema_known() {
+    "$SEALSVC" --data "$1" db status | sed -n 's/.*schema version \([0-9]*\).*/\1/p'
+}
