@@ -11,7 +11,6 @@
 
 #include <cairo.h>
 #include <glib.h>
-#include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
