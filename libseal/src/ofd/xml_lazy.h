@@ -1,8 +1,8 @@
 /* libxml2, loaded on first use (base/lazy.h). Only OFD work reads or writes XML, yet
  * linking libxml2 made every process load and relocate it at start-up with what it pulls
- * in (ICU's libicuuc and libicudata, and libstdc++ for ICU): about 4,700 symbol
- * relocations, the largest share of the dynamic loader's work in `sealsvc --version`
- * (docs/performance.md). So libseal is not linked with it.
+ * in (ICU's libicuuc and libicudata, libstdc++ for ICU, liblzma): about a quarter of the
+ * dynamic loader's work in `sealsvc --version` (2,128 of 9,202 symbol relocations,
+ * docs/performance.md). So libseal is not linked with it.
  *
  * Files of src/ofd include this header instead of libxml2's and call libxml2 by its own
  * names: each name below is defined onto the table's field of the same name without the

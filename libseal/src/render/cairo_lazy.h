@@ -2,9 +2,9 @@
  * picture (seal/image.c, font.c), decoding a PNG or cutting seam strips (image_png.c,
  * image_slice.c), rendering a page (render/canvas.c, ofd/render_*.c). Linking Cairo made
  * every process load and relocate it at start-up with pixman, fontconfig, FreeType,
- * libpng, X11, xcb and Xrender: about 1,300 symbol relocations (docs/performance.md),
- * while a PDF stamp copies the seal's picture streams the store keeps and draws nothing.
- * So libseal is linked with neither.
+ * libpng, X11, xcb and Xrender (18 libraries, 1,256 symbol relocations:
+ * docs/performance.md), while a PDF stamp copies the seal's picture streams the store
+ * keeps and draws nothing. So libseal is linked with neither.
  *
  * Files that draw include this header instead of Cairo's and FreeType's and call both by
  * their own names: each name below is defined onto its table's field of the same name
