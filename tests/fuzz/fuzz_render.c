@@ -57,6 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint8_t jbig2[8] = {0x97, 'J', 'B', '2', '\r', '\n', 0x1A, '\n'};
     if (size == 0)
         return 0;
+    /* The renderer's pieces are driven directly, with surfaces made through libseal's
+     * Cairo table: Cairo is loaded first, as rendering a page would. */
+    if (render_cairo_load() < 0)
+        abort();
     uint8_t mode = data[0] % 5;
     data++;
     size--;

@@ -2,14 +2,17 @@
  * once however many threads ask at once; a library that cannot be opened, lacks a function
  * or cannot be started gives one error naming what needs it, the library, its soname and
  * what is missing, the same every time it is asked again; and every table libseal fills
- * this way (libqpdf, Poppler-glib, libcurl) names functions the installed libraries have,
- * which otherwise only the first command to need one would find out. */
+ * this way (libqpdf, Poppler-glib, libcurl, libxml2, Cairo, FreeType) names functions the
+ * installed libraries have, which otherwise only the first command to need one would find
+ * out. */
 #include "testutil.h"
 
 #include "base/curl_lazy.h"
 #include "base/lazy.h"
+#include "ofd/xml_lazy.h"
 #include "pdf/poppler_lazy.h"
 #include "pdf/qpdf_lazy.h"
+#include "render/cairo_lazy.h"
 
 #include <seal/error.h>
 
@@ -133,6 +136,39 @@ static void test_libseal_tables(void **state)
     assert_false(qpdf_has_error(q));
     qpdf_cleanup(&q);
     assert_null(q);
+
+    assert_int_equal(ofd_libxml2_load(), 0);
+    assert_non_null(ofd_libxml2.AddChild);
+    assert_non_null(ofd_libxml2.TextWriterWriteString);
+    /* A tree through the table, and its text freed with libxml2's deallocator, the variable
+     * xmlFree reached through its address. */
+    xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
+    assert_non_null(doc);
+    xmlNode *root = xmlNewDocNode(doc, NULL, BAD_CAST "Signatures", NULL);
+    assert_non_null(root);
+    xmlDocSetRootElement(doc, root);
+    xmlNodeAddContent(root, BAD_CAST "7");
+    xmlChar *text = xmlNodeGetContent(xmlDocGetRootElement(doc));
+    assert_string_equal((const char *)text, "7");
+    xmlFree(text);
+    xmlFreeDoc(doc);
+
+    assert_int_equal(render_cairo_load(), 0);
+    assert_non_null(render_cairo.append_path);
+    assert_non_null(render_cairo.translate);
+    assert_non_null(render_freetype.Done_Face);
+    assert_non_null(render_freetype.New_Memory_Face);
+    /* A pixel drawn through the table. */
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 0, 0);
+    cairo_paint(cr);
+    assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+    cairo_surface_flush(surface);
+    assert_int_equal(*(const uint32_t *)(const void *)cairo_image_surface_get_data(surface),
+                     0xFFFF0000u);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
 }
 
 int main(void)

@@ -1,9 +1,10 @@
 /* Libraries loaded on first use. A few of our dependencies serve a few commands only
  * (libqpdf reads a PDF's structure, Poppler lays out and draws pages, libcurl fetches,
- * libmicrohttpd serves); linked, each would be loaded and relocated by every process at
- * start-up, with everything it pulls in (docs/performance.md). Instead the first call that
- * needs one opens it with dlopen, once per process, and fills a table of pointers to the
- * functions we call; a library that cannot be loaded is one libseal error, never a crash.
+ * libmicrohttpd serves, libxml2 reads and writes OFD's XML, Cairo and FreeType draw);
+ * linked, each would be loaded and relocated by every process at start-up, with
+ * everything it pulls in (docs/performance.md). Instead the first call that needs one
+ * opens it with dlopen, once per process, and fills a table of pointers to the functions
+ * we call; a library that cannot be loaded is one libseal error, never a crash.
  *
  * To load a library this way (libpq, say):
  *   1. CMakeLists.txt: seal_soname(SEAL_PQ_SONAME libpq pq), pass SEAL_PQ_SONAME as a
@@ -25,7 +26,8 @@
 #include <stddef.h>
 
 /* One function to resolve: its name in the library, and the function pointer it goes to
- * (`&table.field`). */
+ * (`&table.field`). A variable of the library's (libxml2's xmlFree) resolves the same way,
+ * into a pointer to it. */
 typedef struct seal_lazy_symbol {
     const char *name;
     void *slot;

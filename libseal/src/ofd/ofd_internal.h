@@ -76,9 +76,6 @@ int ofd_resources_load(seal_ofd *doc, GHashTable *table, const char *res_path);
 int ofd_signatures_load(seal_ofd *doc);
 
 /* An attribute or child element's text, pooled; NULL when absent. */
-/* Starts libxml2 once in the process (xml.c); every use of libxml2 comes after it. libxml2
- * 2.9's xmlInitParser is not safe to run from two threads at once. */
-void ofd_xml_init(void);
 const char *ofd_attr(seal_ofd *doc, const xmlNode *node, const char *name);
 const char *ofd_child_text(seal_ofd *doc, const xmlNode *parent, const char *local_name);
 

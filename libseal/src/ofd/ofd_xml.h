@@ -6,9 +6,10 @@
 #ifndef SEAL_OFD_XML_H
 #define SEAL_OFD_XML_H
 
+#include "ofd/xml_lazy.h"
+
 #include <seal/ofd.h>
 
-#include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -200,6 +200,8 @@ static int open_common(seal_ofd **out, zip_t *zip, const seal_ofd_limits *limits
     doc->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     doc->owned = g_ptr_array_new_with_free_func(g_free);
     SEAL_TRY(scan_entries(doc));
+    /* Every seal_ofd holds XML trees, so one that exists has libxml2 loaded (xml_lazy.h). */
+    SEAL_TRY(ofd_libxml2_load());
     SEAL_TRY(ofd_model_load(doc));
     *out = doc;
     doc = NULL;

@@ -8,9 +8,6 @@
 #include <seal/error.h>
 #include <seal/image.h>
 
-#include <cairo-ft.h>
-#include <ft2build.h>
-#include FT_FREETYPE_H
 #include <glib.h>
 #include <limits.h>
 #include <pthread.h>

@@ -5,13 +5,12 @@
 #define SEAL_OFD_RENDER_INTERNAL_H
 
 #include "ofd/ofd_xml.h"
+#include "render/cairo_lazy.h"
 
 #include <seal/buf.h>
 #include <seal/ofd.h>
 
-#include <cairo.h>
 #include <glib.h>
-#include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

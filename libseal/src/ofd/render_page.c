@@ -9,7 +9,6 @@
 
 #include <seal/error.h>
 
-#include <cairo-pdf.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -529,6 +528,10 @@ int seal_ofd_render_page(cairo_t *cr, seal_ofd *doc, int page, const seal_ofd_re
 {
     if (!cr || !doc)
         return seal_error_set(SEAL_EINVAL, "nothing to render");
+    /* The caller made cr with Cairo, but perhaps not through libseal's table. */
+    int rc = render_cairo_load();
+    if (rc < 0)
+        return rc;
     return render_page_on(cr, doc, page, draw_stamps(opts), 0);
 }
 
@@ -560,6 +563,7 @@ int seal_ofd_render_pdf(seal_buf *pdf, seal_ofd *doc, const seal_ofd_render_opts
     SEAL_ENSURE(pdf && doc, SEAL_EINVAL, "nothing to render");
     int pages = seal_ofd_page_count(doc);
     SEAL_ENSURE(pages > 0, SEAL_EFORMAT, "the document has no pages");
+    SEAL_TRY(render_cairo_load());
     /* Page sizes come per page; the first one is set again below. */
     surface = cairo_pdf_surface_create_for_stream(seal_render_write_buf, &out, 595, 842);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "sealsvc");

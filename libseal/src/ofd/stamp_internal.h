@@ -7,7 +7,6 @@
 #include <seal/buf.h>
 #include <seal/ofd.h>
 
-#include <libxml/tree.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <time.h>

@@ -9,7 +9,6 @@
 #include <seal/error.h>
 
 #include <glib.h>
-#include <libxml/xmlwriter.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,8 +121,9 @@ static void write_stamp_annots(writer *x, const ofd_sig_info *info)
 
 int ofd_signature_xml_write(seal_buf *out, const ofd_sig_info *info)
 {
-    int rc = 0;
-    ofd_xml_init();
+    int rc = ofd_libxml2_load();
+    if (rc < 0)
+        return rc;
     xmlBufferPtr buf = xmlBufferCreate();
     writer x = {NULL, 0};
     char when[32];

@@ -8,18 +8,9 @@
 
 #include <seal/error.h>
 
-#include <libxml/parser.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-void ofd_xml_init(void)
-{
-    pthread_once(&xml_once, xmlInitParser);
-}
 
 static int check_depth(const xmlDoc *xml, unsigned max_depth, const char *what)
 {
@@ -67,13 +58,14 @@ int seal_ofd_xml_parse(xmlDoc **out, const uint8_t *data, size_t len, const char
                               "%s has a document type declaration; OFD XML has none, and one is "
                               "refused so that no entity can be expanded or fetched",
                               what);
-    ofd_xml_init();
+    int rc = ofd_libxml2_load();
+    if (rc < 0)
+        return rc;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return seal_error_set(SEAL_ENOMEM, "out of memory");
     xmlDoc *xml = xmlCtxtReadMemory(ctxt, (const char *)data, (int)len, NULL, NULL,
                                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    int rc = 0;
     if (!xml) {
         const xmlError *err = xmlCtxtGetLastError(ctxt);
         char *msg = g_strstrip(g_strdup(err && err->message ? err->message : "not well-formed"));

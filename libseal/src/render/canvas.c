@@ -44,6 +44,7 @@ int seal_render_canvas_new(seal_render_canvas *out, double width_mm, double heig
     if (dpi == 0)
         dpi = SEAL_RENDER_DPI_DEFAULT;
     SEAL_TRY(seal_render_pixel_size(&out->width_px, &out->height_px, width_mm, height_mm, dpi));
+    SEAL_TRY(render_cairo_load());
     /* Opaque RGB: a page is shown on white paper, and PNGs without alpha are smaller. */
     out->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, out->width_px, out->height_px);
     out->cr = cairo_create(out->surface);

@@ -5,10 +5,10 @@
 #ifndef SEAL_RENDER_CANVAS_H
 #define SEAL_RENDER_CANVAS_H
 
+#include "render/cairo_lazy.h"
+
 #include <seal/buf.h>
 #include <seal/render.h>
-
-#include <cairo.h>
 
 #define SEAL_MM_PER_INCH 25.4
 

@@ -6,11 +6,7 @@
 #include <seal/error.h>
 #include <seal/image.h>
 
-#include <cairo-ft.h>
 #include <dlfcn.h>
-#include <ft2build.h>
-#include FT_FREETYPE_H
-#include FT_TRUETYPE_TABLES_H
 #include <glib.h>
 #include <pthread.h>
 #include <stdlib.h>

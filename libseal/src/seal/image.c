@@ -608,6 +608,7 @@ int seal_image_draw(seal_buf *png, const seal_drawing *d)
     int width_px = 0, height_px = 0;
     SEAL_TRY(side_px(&width_px, width_mm, dpi, "wide"));
     SEAL_TRY(side_px(&height_px, height_mm, dpi, "high"));
+    SEAL_TRY(render_cairo_load());
 
     const char *font_path = d->font_path ? d->font_path : seal_font_path();
     SEAL_ENSURE(font_path, SEAL_ENOTFOUND,

@@ -4,7 +4,8 @@
 #ifndef SEAL_IMAGE_INTERNAL_H
 #define SEAL_IMAGE_INTERNAL_H
 
-#include <cairo.h>
+#include "render/cairo_lazy.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -5,7 +5,6 @@
 #include <seal/error.h>
 #include <seal/image.h>
 
-#include <cairo.h>
 #include <string.h>
 
 #define SIDE_MAX_PX 8000
@@ -62,6 +61,7 @@ int seal_image_png_surface(cairo_surface_t **out, const uint8_t *png, size_t len
 
     *out = NULL;
     SEAL_TRY(png_header_size(png, len, &width, &height));
+    SEAL_TRY(render_cairo_load());
     seal_slice input = seal_slice_of(png, len);
     decoded = cairo_image_surface_create_from_png_stream(read_slice, &input);
     SEAL_ENSURE(cairo_surface_status(decoded) == CAIRO_STATUS_SUCCESS, SEAL_EFORMAT,

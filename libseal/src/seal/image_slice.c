@@ -7,7 +7,6 @@
 #include <seal/error.h>
 #include <seal/image.h>
 
-#include <cairo.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
