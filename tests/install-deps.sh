@@ -16,6 +16,8 @@ SEAL_PACKAGES=(
     softhsm2 opensc
     # the PostgreSQL engine's tests: a private cluster (tests/integration/lib/postgres.sh)
     postgresql
+    # several `sealsvc serve` instances behind a load balancer (serve_cluster.sh)
+    nginx-light
     # the seal font's source and subsetter, to check fonts/make-subset.sh reproduces it
     fonts-noto-cjk python3-fonttools
 )
