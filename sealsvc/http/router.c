@@ -23,12 +23,14 @@ const serve_route serve_routes[] = {
     {"GET", "/api/v1/seals/{id}/picture", ROLES_ANY, true, route_seal_picture},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
-    {"GET", "/ocsp/{id}", ROUTE_PUBLIC, false, route_ocsp},
+    {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/crl/{id}", ROUTE_PUBLIC, false, route_crl},
 };
 const size_t serve_route_count = sizeof serve_routes / sizeof serve_routes[0];
 
-/* Whether `path` fits `pattern`; the {id} segment's text goes to *id (into `buf`). */
+/* Whether `path` fits `pattern`; the {id} segment's text goes to *id (into `buf`). A last
+ * segment {rest} takes the remainder of the path as it is, slashes and empty segments
+ * included: RFC 6960 A.1's GET /ocsp/{base64 of the request}, whose alphabet has '/'. */
 static bool match(const char *pattern, const char *path, char *buf, size_t size, const char **id)
 {
     *id = NULL;
@@ -37,6 +39,14 @@ static bool match(const char *pattern, const char *path, char *buf, size_t size,
             return false;
         pattern++;
         path++;
+        if (strcmp(pattern, "{rest}") == 0) {
+            size_t len = strlen(path);
+            if (len == 0 || len >= size)
+                return false;
+            memcpy(buf, path, len + 1);
+            *id = buf;
+            return true;
+        }
         size_t seg = strcspn(path, "/");
         if (strncmp(pattern, "{id}", 4) == 0 && (pattern[4] == '/' || !pattern[4])) {
             if (seg == 0 || seg >= size)
@@ -56,15 +66,22 @@ static bool match(const char *pattern, const char *path, char *buf, size_t size,
     return !*pattern && !*path;
 }
 
-/* A "." or ".." segment, an empty one ("//"), or a control character: no route has them,
- * and a path that has them is refused as such rather than as unknown. */
-static bool path_is_clean(const char *path)
+/* A control character or a backslash: no path has them. */
+static bool path_has_controls(const char *path)
+{
+    for (const char *p = path; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+            return true;
+    return false;
+}
+
+/* Not starting with '/', or with a "." or ".." segment or an empty one ("//"): no route
+ * names a resource that way, and such a path is refused as such rather than as unknown
+ * (but for a {rest} route, whose remainder is data, not a name). */
+static bool path_segments_clean(const char *path)
 {
     if (path[0] != '/')
         return false;
-    for (const char *p = path; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
-            return false;
     for (const char *s = path; s; s = strchr(s + 1, '/')) {
         size_t n = strcspn(s + 1, "/");
         if ((n == 1 && s[1] == '.') || (n == 2 && s[1] == '.' && s[2] == '.') ||
@@ -83,17 +100,15 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
     const serve_route *found = NULL;
     GString *allow = g_string_new(NULL);
     call c = {.svc = svc, .req = req, .resp = resp};
-    if (!path_is_clean(req->path)) {
-        resp->route = "(invalid path)";
-        rc = http_problem(resp, req, 400, "invalid-path", NULL,
-                          "the path has an empty, '.' or '..' segment or a control character; no "
-                          "resource is named that way");
-        goto out;
-    }
+    bool clean = !path_has_controls(req->path) && path_segments_clean(req->path);
     for (size_t i = 0; i < serve_route_count; i++) {
         const serve_route *r = &serve_routes[i];
         const char *got = NULL;
-        if (!match(r->pattern, req->path, id_buf, sizeof id_buf, &got))
+        /* Only a {rest} route may take a path with odd segments (its remainder names no
+         * resource, it is data), and none one with control characters. */
+        if ((!clean &&
+             (path_has_controls(req->path) || !g_str_has_suffix(r->pattern, "/{rest}"))) ||
+            !match(r->pattern, req->path, id_buf, sizeof id_buf, &got))
             continue;
         bool head = strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0;
         if (strcmp(r->method, req->method) == 0 || head) {
@@ -102,6 +117,13 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
             break;
         }
         g_string_append_printf(allow, "%s%s", allow->len ? ", " : "", r->method);
+    }
+    if (!found && !clean) {
+        resp->route = "(invalid path)";
+        rc = http_problem(resp, req, 400, "invalid-path", NULL,
+                          "the path has an empty, '.' or '..' segment or a control character; no "
+                          "resource is named that way");
+        goto out;
     }
     if (!found && allow->len) {
         resp->route = "(method not allowed)";
