@@ -32,3 +32,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The OpenAPI document's checkers (tests/openapi/package.json, pinned by its lock file):
+# node and npm from Debian unless the machine has them already (from another source).
+if ! command -v npm >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if [ ! -d "$(dirname "${BASH_SOURCE[0]}")/openapi/node_modules/ajv" ]; then
+    (cd "$(dirname "${BASH_SOURCE[0]}")/openapi" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

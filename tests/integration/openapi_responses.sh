@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# docs/openapi.json against tools that are not ours and against the real service: a
+# `sealsvc serve` on a free loopback port answers every route of the document, good
+# requests and refused ones, and tests/openapi/validate.mjs (@readme/openapi-parser for
+# the document, Ajv for the bodies) checks that the document is valid OpenAPI 3.1, that
+# every answer's status and media type are ones the document gives for that route, that
+# every JSON body matches the schema given for it, and that every operation was answered
+# with success at least once.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+make_demo
+. "$(dirname "$0")/lib/serve.sh"
+CHECKS="$SEAL_SOURCE_DIR/tests/openapi"
+[ -d "$CHECKS/node_modules/@readme/openapi-parser" ] && [ -d "$CHECKS/node_modules/ajv" ] ||
+    fail "the OpenAPI checkers are not installed: tests/install-deps.sh runs npm ci in tests/openapi"
+command -v node >/dev/null || fail "node is needed (tests/install-deps.sh installs it)"
+
+KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"]["key"])' "$WORK/manifest.json")
+RSA=$(seal_of rsa id official)
+RSA_PIN=$(seal_of rsa pin official)
+cp "$SEAL_SOURCE_DIR/samples/contract-zh.pdf" "$WORK/in.pdf"
+start_serve "$WORK/serve.log"
+OUT="$WORK/responses"
+mkdir -p "$OUT"
+
+# capture NAME METHOD PATH [CURL ARGS...]: the answer into $OUT, its status printed
+capture() {
+    local name=$1 method=$2 path=$3 code type
+    shift 3
+    code=$(curl -s -X "$method" -o "$OUT/$name.body" -D "$OUT/$name.h" -w '%{http_code}' "$@" \
+        "$SERVE_URL$path")
+    type=$(sed -n 's/^[Cc]ontent-[Tt]ype: *\([^\r]*\)\r*$/\1/p' "$OUT/$name.h" | tail -1)
+    python3 -c 'import json,sys; print(json.dumps({"method": sys.argv[1], "path": sys.argv[2], "status": int(sys.argv[3]), "content_type": sys.argv[4]}))' \
+        "$method" "$path" "$code" "$type" >"$OUT/$name.meta.json"
+    echo "$code"
+}
+want() { # STATUS NAME METHOD PATH [CURL ARGS...]: capture, and the status must be STATUS
+    local status=$1 got
+    shift
+    got=$(capture "$@")
+    [ "$got" = "$status" ] || fail "$2 $3 answered $got, not $status: $(head -c 400 "$OUT/$1.body")"
+}
+AUTH=(-H "Authorization: Bearer $KEY")
+PDF=(-H "Content-Type: application/pdf" --data-binary "@$WORK/in.pdf")
+Q="seal=$RSA&page=1&at=100,100"
+
+want 200 healthz GET /healthz
+want 200 readyz GET /readyz
+want 200 openapi GET /api/v1/openapi.json
+want 200 stamp POST "/api/v1/stamp?$Q&pin=$RSA_PIN" "${AUTH[@]}" "${PDF[@]}"
+cp "$OUT/stamp.body" "$WORK/sealed.pdf"
+want 401 stamp-nokey POST "/api/v1/stamp?$Q&pin=$RSA_PIN" "${PDF[@]}"
+want 404 stamp-noseal POST "/api/v1/stamp?seal=no-such-seal&page=1&at=100,100&pin=1" "${AUTH[@]}" "${PDF[@]}"
+want 415 stamp-type POST "/api/v1/stamp?$Q&pin=$RSA_PIN" "${AUTH[@]}" -H "Content-Type: text/plain" --data-binary "hello"
+printf '%%PDF-1.7\nnot really\n' >"$WORK/broken.pdf"
+code=$(capture stamp-broken POST "/api/v1/stamp?$Q&pin=$RSA_PIN" "${AUTH[@]}" -H "Content-Type: application/pdf" --data-binary "@$WORK/broken.pdf")
+case "$code" in 400 | 422) ;; *) fail "a broken PDF answered $code" ;; esac
+want 403 stamp-pin POST "/api/v1/stamp?$Q&pin=wrong-pin" "${AUTH[@]}" "${PDF[@]}"
+want 200 prepare POST "/api/v1/stamp/prepare?$Q" "${AUTH[@]}" "${PDF[@]}"
+ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/prepare.body")
+python3 -c 'import json,sys,base64; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["digest"]))' \
+    "$OUT/prepare.body" "$WORK/digest.bin"
+pass=$(printf %s "$RSA_PIN" | openssl dgst -sha256 -hmac "$(tr -d ' \n' <"$DATA/secrets/kek")" -r | cut -d' ' -f1)
+sqlite3 "$DATA/sealsvc.db" "SELECT key_pem FROM seal WHERE id = '$RSA'" |
+    openssl pkey -passin "pass:$pass" -out "$WORK/key.pem" || fail "cannot open the seal's key"
+openssl pkeyutl -sign -inkey "$WORK/key.pem" -pkeyopt digest:sha256 -in "$WORK/digest.bin" -out "$WORK/sig.bin"
+python3 -c 'import json,sys,base64; print(json.dumps({"signature": base64.b64encode(open(sys.argv[1],"rb").read()).decode()}))' \
+    "$WORK/sig.bin" >"$WORK/finish.json"
+FIN=(-H "Content-Type: application/json" --data-binary "@$WORK/finish.json")
+want 200 finish POST "/api/v1/stamp/$ID/finish" "${AUTH[@]}" "${FIN[@]}"
+want 404 finish-again POST "/api/v1/stamp/$ID/finish" "${AUTH[@]}" "${FIN[@]}"
+want 200 verify POST /api/v1/verify -H "Content-Type: application/pdf" --data-binary "@$WORK/sealed.pdf"
+want 415 verify-type POST /api/v1/verify -H "Content-Type: text/plain" --data-binary "hello"
+want 200 seals GET /api/v1/seals "${AUTH[@]}"
+want 401 seals-nokey GET /api/v1/seals
+want 200 seal GET "/api/v1/seals/$RSA" "${AUTH[@]}"
+want 404 seal-none GET /api/v1/seals/no-such-seal "${AUTH[@]}"
+want 200 picture GET "/api/v1/seals/$RSA/picture" "${AUTH[@]}"
+openssl ts -query -data "$WORK/in.pdf" -sha256 -cert -out "$WORK/q.tsq" 2>/dev/null
+want 200 tsa POST /tsa -H "Content-Type: application/timestamp-query" --data-binary "@$WORK/q.tsq"
+sqlite3 "$DATA/sealsvc.db" "SELECT cert_pem FROM seal WHERE id = '$RSA'" >"$WORK/seal.pem"
+openssl ocsp -issuer "$DATA/pki/issuing-ca.pem" -cert "$WORK/seal.pem" -reqout "$WORK/ocsp.req" -no_nonce >/dev/null 2>&1 ||
+    fail "openssl ocsp cannot make a request"
+want 200 ocsp POST /ocsp -H "Content-Type: application/ocsp-request" --data-binary "@$WORK/ocsp.req"
+B64=$(base64 -w0 "$WORK/ocsp.req" | python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.stdin.read().strip(), safe=""))')
+want 200 ocsp-get GET "/ocsp/$B64"
+want 200 crl GET /crl/issuing-ca.crl
+want 404 crl-none GET /crl/no-such-ca.crl
+# metrics last: it has counted the requests above
+want 200 metrics GET /metrics
+
+node "$CHECKS/validate.mjs" "$SEAL_SOURCE_DIR/docs/openapi.json" "$OUT" >"$WORK/check.txt" 2>&1 ||
+    fail "the service and its OpenAPI document disagree:
+$(cat "$WORK/check.txt")"
+cat "$WORK/check.txt"
+
+# --- the checker can fail: a body that breaks its schema, a status the document lacks
+cp "$OUT/seals.meta.json" "$OUT/zz-bad.meta.json"
+echo '{"seals": 7}' >"$OUT/zz-bad.body"
+python3 -c 'import json,sys; print(json.dumps({"method": "GET", "path": "/healthz", "status": 418, "content_type": "text/plain"}))' >"$OUT/zz-teapot.meta.json"
+echo tea >"$OUT/zz-teapot.body"
+if node "$CHECKS/validate.mjs" "$SEAL_SOURCE_DIR/docs/openapi.json" "$OUT" >"$WORK/bad.txt" 2>&1; then
+    fail "the checker passed a body that breaks its schema"
+fi
+grep -q "zz-bad: GET /api/v1/seals -> 200: the body does not match the schema" "$WORK/bad.txt" &&
+    grep -q "zz-teapot: GET /healthz -> 418: the document lists no 418 answer" "$WORK/bad.txt" ||
+    fail "the checker did not name the planted problems: $(cat "$WORK/bad.txt")"
+echo "PASS"
