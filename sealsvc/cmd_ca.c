@@ -1,7 +1,7 @@
 /* `sealsvc ca`: the platform CA's operations under the CA service agreements: revoke,
  * freeze and unfreeze (certificateHold), renew, re-key, publish a CRL, and show a
  * certificate's state and history. Every operation is audited in the store and followed
- * by a fresh CRL in DATA/crl/, which `sealsvc ocsp` serves and `verify --data` reads. */
+ * by a fresh CRL in the database, which `sealsvc ocsp` serves and `verify --data` reads. */
 #include "cli.h"
 
 #include <seal/ca.h>
@@ -33,7 +33,8 @@ static const char ca_usage[] =
     "  rekey (CERT.pem|SERIAL|--seal ID) (--pin PIN|--pin-file F) [--days N] [-o OUT.pem]\n"
     "                      new key pair and certificate for a seal, the key under its PIN\n"
     "  crl [--ca NAME] [--hours N] [-o FILE] [--pem]\n"
-    "                      publish a CRL (DATA/crl/NAME.crl; NAME default issuing-ca)\n"
+    "                      publish a CRL in the database (NAME default issuing-ca),\n"
+    "                      served as /crl/NAME.crl; -o FILE writes a copy too\n"
     "  show SERIAL|CERT.pem [--json]   state and history of a certificate\n"
     "\n"
     "Each change is audited and publishes a new CRL. The PIN may also come from\n"
@@ -242,14 +243,12 @@ static int cmd_state(seal_store *st, const char *cmd, const ca_args *a)
         SEAL_TRY(seal_ca_freeze(ca, t.record.serial, actor()));
     else
         SEAL_TRY(seal_ca_unfreeze(ca, t.record.serial, actor()));
-    char *crl = seal_ca_crl_path(ca);
-    printf("%s %s (%s)%s%s; CRL published: %s\n",
+    printf("%s %s (%s)%s%s; CRL published: %s.crl\n",
            strcmp(cmd, "revoke") == 0   ? "revoked"
            : strcmp(cmd, "freeze") == 0 ? "frozen"
                                         : "unfrozen",
            t.record.serial, t.record.subject, strcmp(cmd, "revoke") == 0 ? ": " : "",
-           strcmp(cmd, "revoke") == 0 ? seal_crl_reason_name(reason) : "", crl);
-    g_free(crl);
+           strcmp(cmd, "revoke") == 0 ? seal_crl_reason_name(reason) : "", seal_ca_name(ca));
 out:
     seal_ca_free(ca);
     target_clear(&t);
@@ -352,9 +351,7 @@ static int cmd_crl(seal_store *st, const ca_args *a)
     SEAL_ENSURE(!a->what, SEAL_EINVAL, "ca crl takes no certificate");
     SEAL_TRY(seal_ca_open(&ca, st, a->ca_name ? a->ca_name : "issuing-ca"));
     SEAL_TRY(seal_ca_publish_crl(ca, a->hours, &der, actor()));
-    char *path = seal_ca_crl_path(ca);
-    fprintf(stderr, "sealsvc ca: CRL published: %s\n", path);
-    g_free(path);
+    fprintf(stderr, "sealsvc ca: CRL published: %s.crl\n", seal_ca_name(ca));
     if (a->out) {
         if (a->pem) {
             const unsigned char *p = der.data;
