@@ -35,6 +35,8 @@ static const char ca_usage[] =
     "  crl [--ca NAME] [--hours N] [-o FILE] [--pem]\n"
     "                      publish a CRL in the database (NAME default issuing-ca),\n"
     "                      served as /crl/NAME.crl; -o FILE writes a copy too\n"
+    "  crl [--ca NAME] --current -o FILE [--pem]\n"
+    "                      a copy of the CRL as last published; nothing new is issued\n"
     "  show SERIAL|CERT.pem [--json]   state and history of a certificate\n"
     "\n"
     "Each change is audited and publishes a new CRL. The PIN may also come from\n"
@@ -125,7 +127,7 @@ typedef struct ca_args {
     const char *what; /* SERIAL or CERT.pem */
     const char *reason, *invalidity, *ca_name, *out, *seal_id, *pin, *pin_file;
     int days, hours;
-    bool force, json, pem;
+    bool force, json, pem, current;
 } ca_args;
 
 /* The commands and the options (by their letters below) each takes: an option of another
@@ -133,8 +135,8 @@ typedef struct ca_args {
 static const struct {
     const char *cmd, *takes;
 } ca_commands[] = {
-    {"revoke", "ri"},   {"freeze", ""},  {"unfreeze", ""}, {"renew", "fdo"},
-    {"rekey", "spPdo"}, {"crl", "cHom"}, {"show", "j"},
+    {"revoke", "ri"},   {"freeze", ""},   {"unfreeze", ""}, {"renew", "fdo"},
+    {"rekey", "spPdo"}, {"crl", "cHomC"}, {"show", "j"},
 };
 
 static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, char **argv)
@@ -152,6 +154,7 @@ static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, 
         {"json", no_argument, NULL, 'j'},
         {"pem", no_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
+        {"current", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -203,6 +206,9 @@ static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, 
             break;
         case 'o':
             a->out = optarg;
+            break;
+        case 'C':
+            a->current = true;
             break;
         default:
             return cli_usage_error("ca %s: unknown option", cmd);
@@ -348,10 +354,18 @@ static int cmd_crl(seal_store *st, const ca_args *a)
     seal_buf der = SEAL_BUF_INIT, pem = SEAL_BUF_INIT;
     X509_CRL *crl = NULL;
     BIO *bio = NULL;
+    const char *name = a->ca_name ? a->ca_name : "issuing-ca";
     SEAL_ENSURE(!a->what, SEAL_EINVAL, "ca crl takes no certificate");
-    SEAL_TRY(seal_ca_open(&ca, st, a->ca_name ? a->ca_name : "issuing-ca"));
-    SEAL_TRY(seal_ca_publish_crl(ca, a->hours, &der, actor()));
-    fprintf(stderr, "sealsvc ca: CRL published: %s.crl\n", seal_ca_name(ca));
+    SEAL_ENSURE(!a->current || (a->out && !a->hours), SEAL_EINVAL,
+                "ca crl --current writes the CRL as published: it wants -o FILE and no --hours");
+    if (a->current) {
+        /* A copy of what relying parties are served, from the database; nothing issued. */
+        SEAL_TRY(seal_store_crl_get(st, name, &der, NULL, NULL));
+    } else {
+        SEAL_TRY(seal_ca_open(&ca, st, name));
+        SEAL_TRY(seal_ca_publish_crl(ca, a->hours, &der, actor()));
+        fprintf(stderr, "sealsvc ca: CRL published: %s.crl\n", seal_ca_name(ca));
+    }
     if (a->out) {
         if (a->pem) {
             const unsigned char *p = der.data;
