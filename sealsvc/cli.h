@@ -58,6 +58,7 @@ typedef struct cli_time {
     seal_tsp_client client;
     seal_trust *trust;
     seal_revocation *revocation;
+    seal_store *store; /* the platform's, for the anchors and evidence; NULL without one */
 } cli_time;
 
 enum {
@@ -85,8 +86,8 @@ enum {
  * after printing what is wrong with `arg`. */
 int cli_time_option(cli_time *t, int code, const char *arg);
 /* Checks the combination (B-T and above need --tsa...), loads anchors (each --trust, and
- * DATA/trust with a data directory) and evidence, and makes the TSA client. EXIT_OK, or
- * EXIT_USAGE / EXIT_ERROR after printing why. */
+ * the platform's roots when there is a platform) and evidence, and makes the TSA client. EXIT_OK,
+ * or EXIT_USAGE / EXIT_ERROR after printing why. */
 int cli_time_prepare(cli_time *t, const cli_ctx *ctx, const char *command);
 void cli_time_clear(cli_time *t);
 int cmd_render(const cli_ctx *ctx, int argc, char **argv);
@@ -112,5 +113,9 @@ const char *cli_data_dir(const cli_ctx *ctx);
 /* The platform's store: the database --db names (or DATA_DIR/sealsvc.db), with the data
  * directory for what stays outside it. */
 int cli_store_open(const cli_ctx *ctx, const char *data_dir, bool create, seal_store **out);
+/* The platform a relying party's command may use (verify, cert status, B-LT): the store of
+ * --db, or of `data_dir` when it holds one. 0 with *out NULL when there is none: no --db,
+ * and no data directory or one without sealsvc.db (a folder of trust/, crl/... then). */
+int cli_store_open_optional(const cli_ctx *ctx, const char *data_dir, seal_store **out);
 
 #endif

@@ -1,7 +1,7 @@
 /* `sealsvc ca`: the platform CA's operations under the CA service agreements: revoke,
  * freeze and unfreeze (certificateHold), renew, re-key, publish a CRL, and show a
  * certificate's state and history. Every operation is audited in the store and followed
- * by a fresh CRL in DATA/crl/, which `sealsvc ocsp` serves and `verify --data` reads. */
+ * by a fresh CRL in the database, which `sealsvc ocsp` serves and `verify --data` reads. */
 #include "cli.h"
 
 #include <seal/ca.h>
@@ -33,7 +33,10 @@ static const char ca_usage[] =
     "  rekey (CERT.pem|SERIAL|--seal ID) (--pin PIN|--pin-file F) [--days N] [-o OUT.pem]\n"
     "                      new key pair and certificate for a seal, the key under its PIN\n"
     "  crl [--ca NAME] [--hours N] [-o FILE] [--pem]\n"
-    "                      publish a CRL (DATA/crl/NAME.crl; NAME default issuing-ca)\n"
+    "                      publish a CRL in the database (NAME default issuing-ca),\n"
+    "                      served as /crl/NAME.crl; -o FILE writes a copy too\n"
+    "  crl [--ca NAME] --current -o FILE [--pem]\n"
+    "                      a copy of the CRL as last published; nothing new is issued\n"
     "  show SERIAL|CERT.pem [--json]   state and history of a certificate\n"
     "\n"
     "Each change is audited and publishes a new CRL. The PIN may also come from\n"
@@ -124,7 +127,7 @@ typedef struct ca_args {
     const char *what; /* SERIAL or CERT.pem */
     const char *reason, *invalidity, *ca_name, *out, *seal_id, *pin, *pin_file;
     int days, hours;
-    bool force, json, pem;
+    bool force, json, pem, current;
 } ca_args;
 
 /* The commands and the options (by their letters below) each takes: an option of another
@@ -132,8 +135,8 @@ typedef struct ca_args {
 static const struct {
     const char *cmd, *takes;
 } ca_commands[] = {
-    {"revoke", "ri"},   {"freeze", ""},  {"unfreeze", ""}, {"renew", "fdo"},
-    {"rekey", "spPdo"}, {"crl", "cHom"}, {"show", "j"},
+    {"revoke", "ri"},   {"freeze", ""},   {"unfreeze", ""}, {"renew", "fdo"},
+    {"rekey", "spPdo"}, {"crl", "cHomC"}, {"show", "j"},
 };
 
 static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, char **argv)
@@ -151,6 +154,7 @@ static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, 
         {"json", no_argument, NULL, 'j'},
         {"pem", no_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
+        {"current", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -203,6 +207,9 @@ static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, 
         case 'o':
             a->out = optarg;
             break;
+        case 'C':
+            a->current = true;
+            break;
         default:
             return cli_usage_error("ca %s: unknown option", cmd);
         }
@@ -242,14 +249,12 @@ static int cmd_state(seal_store *st, const char *cmd, const ca_args *a)
         SEAL_TRY(seal_ca_freeze(ca, t.record.serial, actor()));
     else
         SEAL_TRY(seal_ca_unfreeze(ca, t.record.serial, actor()));
-    char *crl = seal_ca_crl_path(ca);
-    printf("%s %s (%s)%s%s; CRL published: %s\n",
+    printf("%s %s (%s)%s%s; CRL published: %s.crl\n",
            strcmp(cmd, "revoke") == 0   ? "revoked"
            : strcmp(cmd, "freeze") == 0 ? "frozen"
                                         : "unfrozen",
            t.record.serial, t.record.subject, strcmp(cmd, "revoke") == 0 ? ": " : "",
-           strcmp(cmd, "revoke") == 0 ? seal_crl_reason_name(reason) : "", crl);
-    g_free(crl);
+           strcmp(cmd, "revoke") == 0 ? seal_crl_reason_name(reason) : "", seal_ca_name(ca));
 out:
     seal_ca_free(ca);
     target_clear(&t);
@@ -349,12 +354,18 @@ static int cmd_crl(seal_store *st, const ca_args *a)
     seal_buf der = SEAL_BUF_INIT, pem = SEAL_BUF_INIT;
     X509_CRL *crl = NULL;
     BIO *bio = NULL;
+    const char *name = a->ca_name ? a->ca_name : "issuing-ca";
     SEAL_ENSURE(!a->what, SEAL_EINVAL, "ca crl takes no certificate");
-    SEAL_TRY(seal_ca_open(&ca, st, a->ca_name ? a->ca_name : "issuing-ca"));
-    SEAL_TRY(seal_ca_publish_crl(ca, a->hours, &der, actor()));
-    char *path = seal_ca_crl_path(ca);
-    fprintf(stderr, "sealsvc ca: CRL published: %s\n", path);
-    g_free(path);
+    SEAL_ENSURE(!a->current || (a->out && !a->hours), SEAL_EINVAL,
+                "ca crl --current writes the CRL as published: it wants -o FILE and no --hours");
+    if (a->current) {
+        /* A copy of what relying parties are served, from the database; nothing issued. */
+        SEAL_TRY(seal_store_crl_get(st, name, &der, NULL, NULL));
+    } else {
+        SEAL_TRY(seal_ca_open(&ca, st, name));
+        SEAL_TRY(seal_ca_publish_crl(ca, a->hours, &der, actor()));
+        fprintf(stderr, "sealsvc ca: CRL published: %s.crl\n", seal_ca_name(ca));
+    }
     if (a->out) {
         if (a->pem) {
             const unsigned char *p = der.data;

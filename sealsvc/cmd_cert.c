@@ -202,6 +202,7 @@ static int cert_status(const cli_ctx *ctx, int argc, char **argv)
     STACK_OF(X509) *pool = sk_X509_new_null();
     X509 *cert = NULL, *issuer = NULL;
     seal_revocation *rv = NULL;
+    seal_store *platform = NULL;
     seal_cert_status st = {0};
     int code = EXIT_ERROR;
     time_t at = time(NULL);
@@ -255,7 +256,17 @@ static int cert_status(const cli_ctx *ctx, int argc, char **argv)
         sk_X509_push(pool, sk_X509_shift(chain));
     if (issuer_path)
         add_candidates(pool, issuer_path);
-    if (ctx->data_dir) {
+    if (cli_store_open_optional(ctx, ctx->data_dir, &platform) < 0)
+        goto fail;
+    if (platform) {
+        /* The platform's own certificates, from the database, as issuer candidates. */
+        STACK_OF(X509) *own = NULL;
+        if (seal_store_party_list(platform, NULL, &own) < 0)
+            goto fail;
+        while (sk_X509_num(own) > 0)
+            sk_X509_push(pool, sk_X509_shift(own));
+        sk_X509_free(own);
+    } else if (ctx->data_dir) {
         char *pki = g_build_filename(ctx->data_dir, "pki", NULL);
         char *anchors = g_build_filename(ctx->data_dir, "trust", NULL);
         add_candidates(pool, pki);
@@ -265,7 +276,7 @@ static int cert_status(const cli_ctx *ctx, int argc, char **argv)
     }
     for (guint i = 0; i < trust->len; i++)
         add_candidates(pool, g_ptr_array_index(trust, i));
-    if (seal_verify_revocation_new(&rv, ctx->data_dir, offline,
+    if (seal_verify_revocation_new(&rv, platform, ctx->data_dir, offline,
                                    (const char *const *)evidence->pdata, evidence->len) < 0 ||
         find_issuer(&issuer, rv, cert, pool) < 0 ||
         seal_pki_status_at(&st, rv, cert, issuer, at) < 0)
@@ -287,6 +298,7 @@ fail:
 out:
     seal_cert_status_clear(&st);
     seal_revocation_free(rv);
+    seal_store_close(platform);
     X509_free(cert);
     X509_free(issuer);
     sk_X509_pop_free(chain, X509_free);

@@ -89,7 +89,7 @@ typedef struct demo_party {
 typedef struct demo {
     char *dir; /* absolute */
     char *ocsp_url, *crl_url, *root_crl_url;
-    char kek[2 * KEK_BYTES + 1];
+    char *kek; /* the key-encryption key's text */
     time_t now;
     demo_party root, ca, maker, tsa, ocsp;
     demo_party institutions[INSTITUTION_COUNT];
@@ -185,18 +185,23 @@ static int make_dirs(const demo *d)
     return 0;
 }
 
-/* The key-encryption passphrase for the platform's own keys (CA, TSA, OCSP, seal maker):
- * random, kept in secrets/kek beside the database and never in it. */
+/* The key-encryption key, never in the database: SEALSVC_KEK when it is set (nothing is
+ * written then), else a random one kept in secrets/kek beside the database. The store
+ * derives from it the keys the platform's own keys rest under. */
 static int make_kek(demo *d)
 {
     int rc = 0;
     uint8_t raw[KEK_BYTES];
     seal_buf hex = SEAL_BUF_INIT;
+    const char *env = getenv("SEALSVC_KEK");
+    if (env && *env) {
+        d->kek = g_strstrip(g_strdup(env));
+        goto out;
+    }
     SEAL_ENSURE(RAND_bytes(raw, sizeof raw) == 1, SEAL_ECRYPTO,
                 "no random bytes for the key-encryption key");
     SEAL_TRY(seal_hex_encode(&hex, raw, sizeof raw, false));
-    memcpy(d->kek, hex.data, sizeof d->kek - 1);
-    d->kek[sizeof d->kek - 1] = '\0';
+    d->kek = g_strndup((const char *)hex.data, hex.len);
     SEAL_TRY(write_in(d, "secrets/kek", &hex, 0600));
 out:
     OPENSSL_cleanse(raw, sizeof raw);
@@ -216,12 +221,16 @@ static int issue(demo_party *p, seal_key_alg alg, int bits, const seal_cert_spec
                            issuer ? issuer->key : NULL);
 }
 
-/* pki/NAME.pem and pki/private/NAME.key.pem (encrypted under the platform KEK). */
+/* Into the database, where the platform reads it; and, for the user's own tools (openssl
+ * issuing a test certificate, pdfsig's anchors), exported as pki/NAME.pem and
+ * pki/private/NAME.key.pem (encrypted under the KEK's text), which nothing of sealsvc
+ * reads. */
 static int save_party(const demo *d, const demo_party *p, const char *name)
 {
     int rc = 0;
     seal_buf pem = SEAL_BUF_INIT;
     char *rel = NULL;
+    SEAL_TRY(seal_store_party_put(d->store, name, p->cert, p->key));
     SEAL_TRY(seal_cert_to_pem(&pem, p->cert));
     rel = g_strdup_printf("pki/%s.pem", name);
     SEAL_TRY(write_in(d, rel, &pem, 0644));
@@ -517,7 +526,7 @@ out:
 
 /* Every certificate the demo CAs issued goes into the CA database (so that `sealsvc ca`
  * can revoke or freeze it and the OCSP responder can answer for it), and both CAs
- * publish their first CRL in crl/. */
+ * publish their first CRL (in the database). */
 static int register_certs(demo *d)
 {
     int rc = 0;
@@ -559,7 +568,9 @@ static void demo_clear(demo *d)
     seal_store_close(d->store);
     seal_buf_clear(&d->ca_pem);
     json_decref(d->seals);
-    OPENSSL_cleanse(d->kek, sizeof d->kek);
+    if (d->kek)
+        OPENSSL_cleanse(d->kek, strlen(d->kek));
+    g_free(d->kek);
     g_free(d->dir);
     g_free(d->ocsp_url);
     g_free(d->crl_url);
@@ -611,8 +622,8 @@ static int demo_init(const cli_ctx *ctx, const char *dir_arg, int ocsp_port, int
     log_step("creating a demo platform in %s", d.dir);
     SEAL_TRY(make_dirs(&d));
     SEAL_TRY(make_kek(&d));
-    SEAL_TRY(make_pki(&d));
     SEAL_TRY(cli_store_open(ctx, d.dir, true, &d.store));
+    SEAL_TRY(make_pki(&d));
     SEAL_TRY(make_institutions(&d));
     for (size_t i = 0; i < sizeof demo_seals / sizeof demo_seals[0]; i++)
         SEAL_TRY(make_seal(&d, &demo_seals[i]));

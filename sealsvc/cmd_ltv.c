@@ -4,8 +4,10 @@
  * comes from (given files, the data directory's cache, the network). */
 #include "cli.h"
 
+#include <seal/ca.h>
 #include <seal/doc.h>
 #include <seal/error.h>
+#include <seal/verify.h>
 
 #include <glib.h>
 #include <stdio.h>
@@ -89,7 +91,13 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Anchors: each --trust, and the data directory's trust/ folder. */
+/* The platform, when there is one: its roots, published CRLs and evidence storage. */
+static int open_platform(cli_time *t, const cli_ctx *ctx)
+{
+    return t->store || !ctx->data_dir ? 0 : cli_store_open_optional(ctx, ctx->data_dir, &t->store);
+}
+
+/* Anchors: each --trust, and the platform's roots (or a data folder's trust/). */
 static int load_trust(cli_time *t, const cli_ctx *ctx)
 {
     int rc = 0;
@@ -97,7 +105,10 @@ static int load_trust(cli_time *t, const cli_ctx *ctx)
     SEAL_TRY(seal_trust_new(&t->trust));
     for (int i = 0; i < t->n_trust; i++)
         SEAL_TRY(seal_trust_add_path(t->trust, t->trust_paths[i]));
-    if (ctx->data_dir) {
+    SEAL_TRY(open_platform(t, ctx));
+    if (t->store) {
+        SEAL_TRY(seal_store_trust_add(t->store, t->trust));
+    } else if (ctx->data_dir) {
         dir = g_build_filename(ctx->data_dir, "trust", NULL);
         if (is_dir(dir))
             SEAL_TRY(seal_trust_add_path(t->trust, dir));
@@ -107,16 +118,14 @@ out:
     return rc;
 }
 
-/* Evidence: the given files, with the data directory's cache and archive when there is one
- * (the revocation module's layout: DATA/cache/revocation, DATA/evidence). */
+/* Evidence: the given files, with the platform's published CRLs, cache and archive when
+ * there is one (the database), or a data folder's cache/revocation and evidence/. */
 static int load_revocation(cli_time *t, const cli_ctx *ctx)
 {
     int rc = 0;
-    char *cache =
-        ctx->data_dir ? g_build_filename(ctx->data_dir, "cache", "revocation", NULL) : NULL;
-    char *archive = ctx->data_dir ? g_build_filename(ctx->data_dir, "evidence", NULL) : NULL;
-    seal_revocation_opts opts = {.cache_dir = cache, .archive_dir = archive, .offline = t->offline};
-    SEAL_TRY(seal_revocation_new(&t->revocation, &opts));
+    SEAL_TRY(open_platform(t, ctx));
+    SEAL_TRY(
+        seal_verify_revocation_new(&t->revocation, t->store, ctx->data_dir, t->offline, NULL, 0));
     for (int i = 0; i < t->n_evidence; i++) {
         const char *path = t->evidence_paths[i];
         rc = is_dir(path) ? seal_revocation_add_dir(t->revocation, path)
@@ -125,8 +134,6 @@ static int load_revocation(cli_time *t, const cli_ctx *ctx)
             SEAL_TRY(seal_error_wrap(rc, "--evidence %s", path));
     }
 out:
-    g_free(cache);
-    g_free(archive);
     return rc;
 }
 
@@ -159,8 +166,10 @@ void cli_time_clear(cli_time *t)
 {
     seal_trust_free(t->trust);
     seal_revocation_free(t->revocation);
+    seal_store_close(t->store);
     t->trust = NULL;
     t->revocation = NULL;
+    t->store = NULL;
 }
 
 /* B-LT (and B-LTA at that level) for a signed document, through the document face: `in` to

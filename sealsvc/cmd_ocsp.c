@@ -1,9 +1,9 @@
 /* `sealsvc ocsp --listen HOST:PORT`: the platform's OCSP responder (RFC 6960) and CRL
  * publication point over HTTP. OCSP requests (POST to / or /ocsp, or GET /ocsp/BASE64,
  * RFC 6960 A.1) are answered from the CA database, signed by the demo OCSP-signing
- * certificate; GET /crl/NAME.crl serves DATA/crl/NAME.crl, re-published when it is within
- * an hour of its nextUpdate. Every listener serves both, so the demo's two ports (8088
- * for OCSP, 8089 for CRLs) are two `sealsvc ocsp` processes. */
+ * certificate; GET /crl/NAME.crl serves the CRL CA NAME published last (in the database),
+ * re-published when it is within an hour of its nextUpdate. Every listener serves both, so the
+ * demo's two ports (8088 for OCSP, 8089 for CRLs) are two `sealsvc ocsp` processes. */
 #include "cli.h"
 #include "http/server.h"
 #include "responders.h"
@@ -21,7 +21,6 @@
 #include <strings.h>
 
 #define MAX_REQUEST_BYTES  (16u * 1024u)
-#define CRL_MAX_BYTES      (64u * 1024u * 1024u)
 #define CRL_REFRESH_MARGIN 3600 /* re-publish a CRL this close to its nextUpdate */
 #define RESPONSE_TYPE      "application/ocsp-response"
 #define CRL_TYPE           "application/pkix-crl"
@@ -32,15 +31,16 @@ static const char ocsp_usage[] =
     "\n"
     "Answers OCSP requests (POST application/ocsp-request to / or /ocsp, or GET\n"
     "/ocsp/BASE64) for the certificates of the CA NAME (default issuing-ca) from the\n"
-    "CA database, and serves GET /crl/NAME.crl (the CRLs in DATA/crl/, re-published\n"
+    "CA database, and serves GET /crl/NAME.crl (the CRLs in the database, re-published\n"
     "before they go stale), until SIGINT or SIGTERM. The demo's certificates name\n"
     "127.0.0.1:8088 for OCSP and 127.0.0.1:8089 for CRLs: run one responder on each.\n"
     "\n"
     "  --listen HOST:PORT  where to listen (port 0: a free port, printed on stderr)\n"
     "  --data DIR          the data directory (also a global option)\n"
-    "  --ca NAME           the CA answered for (DATA/pki/NAME.pem)\n"
-    "  --signer NAME       who signs responses: DATA/pki/NAME.pem with its key (default\n"
-    "                      ocsp, the delegated responder; or the CA's own name)\n"
+    "  --ca NAME           the CA answered for (default issuing-ca)\n"
+    "  --signer NAME       which of the platform's certificates signs responses, with\n"
+    "                      its key (default ocsp, the delegated responder; or the CA's\n"
+    "                      own name)\n"
     "  --validity MINUTES  nextUpdate - thisUpdate of each answer (default 60)\n"
     "  --threads N         worker threads (default 4)\n";
 
@@ -88,37 +88,18 @@ static bool valid_crl_name(const char *name)
     return true;
 }
 
-/* The CRL's own validity, so a re-published one lasts as long as the last. */
-static int crl_times(const seal_buf *der, time_t *this_update, time_t *next_update)
-{
-    const unsigned char *p = der->data;
-    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)der->len);
-    struct tm tm;
-    *this_update = *next_update = 0;
-    if (!crl)
-        return -1;
-    if (ASN1_TIME_to_tm(X509_CRL_get0_lastUpdate(crl), &tm))
-        *this_update = timegm(&tm);
-    if (X509_CRL_get0_nextUpdate(crl) && ASN1_TIME_to_tm(X509_CRL_get0_nextUpdate(crl), &tm))
-        *next_update = timegm(&tm);
-    X509_CRL_free(crl);
-    return 0;
-}
-
 static int serve_crl(ocsp_service *svc, const char *name, http_response *resp)
 {
     int rc = 0;
     seal_buf der = SEAL_BUF_INIT;
     seal_ca *ca = NULL;
-    char *path = g_strdup_printf("%s/crl/%s", seal_store_data_dir(svc->st), name);
     char *ca_name = g_strndup(name, strlen(name) - 4);
     time_t tu = 0, nu = 0;
     g_mutex_lock(&svc->publish_lock);
     g_mutex_lock(&svc->store_lock);
-    bool have =
-        seal_buf_read_file(&der, path, CRL_MAX_BYTES) == 0 && crl_times(&der, &tu, &nu) == 0;
-    /* Only the data directory's own CAs publish here; a CRL close to its nextUpdate is
-     * replaced by a new one valid as long as it was. */
+    bool have = seal_store_crl_get(svc->st, ca_name, &der, &tu, &nu) == 0;
+    /* Only the platform's own CAs publish here; a CRL close to its nextUpdate is replaced
+     * by a new one valid as long as it was. */
     if ((!have || (nu && nu - time(NULL) < CRL_REFRESH_MARGIN)) &&
         seal_ca_open(&ca, svc->st, ca_name) == 0) {
         int hours = nu > tu ? (int)((nu - tu + 3599) / 3600) : 0;
@@ -135,7 +116,6 @@ static int serve_crl(ocsp_service *svc, const char *name, http_response *resp)
 out:
     seal_ca_free(ca);
     seal_buf_clear(&der);
-    g_free(path);
     g_free(ca_name);
     return rc;
 }

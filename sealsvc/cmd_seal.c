@@ -24,7 +24,6 @@
 
 #define ESL_MAX_BYTES   (16u * 1024 * 1024)
 #define PNG_MAX_BYTES   (8u * 1024 * 1024)
-#define KEK_MAX_BYTES   4096
 #define SECONDS_PER_DAY 86400
 #define CLOCK_SKEW      300 /* seconds certificates start in the past, for slow clocks */
 #define TOKEN_CERT_DAYS 730 /* a token seal's certificate: 2 years, as the demo's signers */
@@ -349,9 +348,7 @@ typedef struct make_state {
     EVP_PKEY *key;
     X509 *cert;
     STACK_OF(X509) * chain;
-    EVP_PKEY *maker_key;
     X509 *maker_cert;
-    STACK_OF(X509) * maker_chain;
     seal_signer *maker;
     seal_record record;
     char *esl_path;
@@ -367,9 +364,7 @@ static void make_state_clear(make_state *m)
     EVP_PKEY_free(m->key);
     X509_free(m->cert);
     sk_X509_pop_free(m->chain, X509_free);
-    EVP_PKEY_free(m->maker_key);
     X509_free(m->maker_cert);
-    sk_X509_pop_free(m->maker_chain, X509_free);
     seal_signer_free(m->maker);
     seal_record_clear(&m->record);
     g_free(m->esl_path);
@@ -386,41 +381,26 @@ static time_t asn1_to_time(const ASN1_TIME *t)
     return timegm(&tm);
 }
 
-/* The data directory's seal maker: its key rests under the platform key-encryption key
- * (secrets/kek), written by `sealsvc demo init`. */
-static int load_maker(make_state *m, const char *dir)
+/* The platform's seal maker, from the database (its key under the key-encryption key). */
+static int load_maker(make_state *m)
 {
     int rc = 0;
-    seal_buf kek = SEAL_BUF_INIT;
-    char *kek_path = g_build_filename(dir, "secrets", "kek", NULL);
-    char *key_path = g_build_filename(dir, "pki", "private", "seal-maker.key.pem", NULL);
-    char *cert_path = g_build_filename(dir, "pki", "seal-maker.pem", NULL);
-    char *ca_path = g_build_filename(dir, "pki", "issuing-ca.pem", NULL);
-    SEAL_TRY(seal_buf_read_file(&kek, kek_path, KEK_MAX_BYTES));
-    g_strstrip((char *)kek.data);
-    SEAL_TRY(seal_key_load(&m->maker_key, NULL, NULL, key_path, (const char *)kek.data));
-    SEAL_TRY(seal_cert_load(&m->maker_cert, cert_path));
-    SEAL_TRY(seal_certs_load(&m->maker_chain, ca_path));
-    SEAL_TRY(seal_signer_new_software(&m->maker, m->maker_key, m->maker_cert, m->maker_chain));
+    SEAL_TRY(seal_store_maker_signer(&m->maker, m->store));
+    m->maker_cert = seal_signer_cert(m->maker);
+    SEAL_ENSURE(m->maker_cert && X509_up_ref(m->maker_cert), SEAL_ENOMEM, "out of memory");
 out:
-    seal_buf_clear_secret(&kek);
-    g_free(kek_path);
-    g_free(key_path);
-    g_free(cert_path);
-    g_free(ca_path);
     return rc;
 }
 
 /* The signing key and certificate: a PEM/DER key with --cert, or a PKCS#12 file that may
- * carry both. Without --chain, the data directory's issuing CA is used when it issued
+ * carry both. Without --chain, the platform's issuing CA is used when it issued
  * the certificate. */
 static int load_signing_key(make_state *m, const make_options *o)
 {
     int rc = 0;
     X509 *bundled_cert = NULL;
     STACK_OF(X509) *bundled_chain = NULL;
-    char *ca_path = NULL;
-    STACK_OF(X509) *ca = NULL;
+    X509 *ca = NULL;
     SEAL_TRY(seal_key_load(&m->key, &bundled_cert, &bundled_chain, o->key_path, o->key_password));
     if (o->cert_path) {
         SEAL_TRY(seal_cert_load(&m->cert, o->cert_path));
@@ -437,22 +417,19 @@ static int load_signing_key(make_state *m, const make_options *o)
         m->chain = bundled_chain;
         bundled_chain = NULL;
     } else {
-        ca_path = g_build_filename(o->data_dir, "pki", "issuing-ca.pem", NULL);
-        if (seal_certs_load(&ca, ca_path) == 0 &&
-            X509_check_issued(sk_X509_value(ca, 0), m->cert) == X509_V_OK) {
-            m->chain = ca;
+        m->chain = sk_X509_new_null();
+        SEAL_ENSURE(m->chain, SEAL_ENOMEM, "out of memory");
+        if (seal_store_party_cert(m->store, "issuing-ca", &ca) == 0 &&
+            X509_check_issued(ca, m->cert) == X509_V_OK) {
+            SEAL_ENSURE(sk_X509_push(m->chain, ca), SEAL_ENOMEM, "out of memory");
             ca = NULL;
-        } else {
-            m->chain = sk_X509_new_null();
-            SEAL_ENSURE(m->chain, SEAL_ENOMEM, "out of memory");
         }
         seal_error_clear();
     }
 out:
     X509_free(bundled_cert);
     sk_X509_pop_free(bundled_chain, X509_free);
-    sk_X509_pop_free(ca, X509_free);
-    g_free(ca_path);
+    X509_free(ca);
     return rc;
 }
 
@@ -687,7 +664,7 @@ static int seal_make_run(const cli_ctx *ctx, const make_options *o)
     m.esl_path = g_strdup_printf("%s/seals/%s.esl", dir, o->id);
     m.png_path = g_strdup_printf("%s/seals/%s.png", dir, o->id);
     SEAL_TRY(refuse_existing_seal(&m, o->id));
-    SEAL_TRY(load_maker(&m, dir));
+    SEAL_TRY(load_maker(&m));
     if (o->pkcs11_uri) {
         SEAL_TRY(certify_token_key(&m, o));
         r->key_uri = g_strdup(o->pkcs11_uri);

@@ -1,12 +1,15 @@
 /* `sealsvc tsa --listen HOST:PORT`: the platform's own RFC 3161 time-stamping authority
- * over HTTP (RFC 3161 3.4). The demo TSA's key (DATA/pki/private/tsa.key.pem, under the
- * key-encryption key DATA/secrets/kek) signs; libseal's responder does the protocol;
- * http/server.c does the HTTP. Serial numbers persist in DATA/tsa/serial. */
+ * over HTTP (RFC 3161 3.4). The platform's TSA key (in the database, under the
+ * key-encryption key) signs; libseal's responder does the protocol; http/server.c does the
+ * HTTP. Serial numbers come from the database's counter "tsa-serial", so that several
+ * instances on one database never issue the same one. */
 #include "cli.h"
 #include "http/server.h"
 #include "responders.h"
 
+#include <seal/ca.h>
 #include <seal/error.h>
+#include <seal/store.h>
 #include <seal/tsp.h>
 
 #include <errno.h>
@@ -19,18 +22,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define KEK_MAX_BYTES      4096
+#define SERIAL_COUNTER     "tsa-serial"
 #define MAX_REQUEST_BYTES  (16u * 1024u) /* a TimeStampReq is a few hundred bytes */
 #define DEFAULT_ACCURACY   1000
 #define QUERY_CONTENT_TYPE "application/timestamp-query"
 #define REPLY_CONTENT_TYPE "application/timestamp-reply"
 
 static const char tsa_usage[] =
-    "usage: sealsvc [--data DIR] tsa --listen HOST:PORT [--policy OID] [--accuracy-ms N]\n"
+    "usage: sealsvc [--data DIR] [--db URL] tsa --listen HOST:PORT [--policy OID]\n"
+    "                                [--accuracy-ms N]\n"
     "                                [--threads N]\n"
     "\n"
     "Serves RFC 3161 timestamps over HTTP (POST " QUERY_CONTENT_TYPE " to /tsa or /),\n"
-    "signed with the data directory's TSA certificate, until SIGINT or SIGTERM.\n"
+    "signed with the platform's TSA certificate, until SIGINT or SIGTERM.\n"
     "\n"
     "  --listen HOST:PORT  where to listen (port 0: a free port, printed on stderr)\n"
     "  --data DIR          the data directory (also a global option)\n"
@@ -42,7 +46,7 @@ static const char tsa_usage[] =
 struct tsa_service {
     seal_tsa *tsa;
     seal_signer *signer;
-    char *serial_path;
+    seal_store *st; /* for the serial counter: used under the TSA's own lock only */
 };
 
 /* The media type without parameters, compared case-insensitively (RFC 9110 8.3.1). */
@@ -74,35 +78,31 @@ int tsa_handle(void *ctx, const http_request *req, http_response *resp)
     return 0;
 }
 
-/* The TSA's key (under the platform key-encryption key), certificate and issuing CA. */
-static int load_tsa_signer(seal_signer **out, const char *dir)
+/* The TSA's key and certificate, and its issuing CA, from the database. */
+static int load_tsa_signer(seal_signer **out, seal_store *st)
 {
     int rc = 0;
-    seal_buf kek = SEAL_BUF_INIT;
     EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    STACK_OF(X509) *chain = NULL;
-    char *kek_path = g_build_filename(dir, "secrets", "kek", NULL);
-    char *key_path = g_build_filename(dir, "pki", "private", "tsa.key.pem", NULL);
-    char *cert_path = g_build_filename(dir, "pki", "tsa.pem", NULL);
-    char *ca_path = g_build_filename(dir, "pki", "issuing-ca.pem", NULL);
-    SEAL_TRY(seal_buf_read_file(&kek, kek_path, KEK_MAX_BYTES));
-    SEAL_TRY(seal_buf_append_byte(&kek, 0));
-    g_strstrip((char *)kek.data);
-    SEAL_TRY(seal_key_load(&key, NULL, NULL, key_path, (const char *)kek.data));
-    SEAL_TRY(seal_cert_load(&cert, cert_path));
-    SEAL_TRY(seal_certs_load(&chain, ca_path));
+    X509 *cert = NULL, *ca = NULL;
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    SEAL_ENSURE(chain, SEAL_ENOMEM, "out of memory");
+    SEAL_TRY(seal_ca_load_party(st, "tsa", &cert, &key));
+    SEAL_TRY(seal_store_party_cert(st, "issuing-ca", &ca));
+    SEAL_ENSURE(sk_X509_push(chain, ca), SEAL_ENOMEM, "out of memory");
+    ca = NULL;
     SEAL_TRY(seal_signer_new_software(out, key, cert, chain));
 out:
-    seal_buf_clear_secret(&kek);
     EVP_PKEY_free(key);
     X509_free(cert);
+    X509_free(ca);
     sk_X509_pop_free(chain, X509_free);
-    g_free(kek_path);
-    g_free(key_path);
-    g_free(cert_path);
-    g_free(ca_path);
     return rc;
+}
+
+static int reserve_serials(void *ctx, uint64_t count, uint64_t *first)
+{
+    tsa_service *svc = ctx;
+    return seal_store_counter_reserve(svc->st, SERIAL_COUNTER, count, first);
 }
 
 static int parse_count(const char *text, long max, long *out)
@@ -116,27 +116,29 @@ static int parse_count(const char *text, long max, long *out)
     return 0;
 }
 
-int tsa_service_open(tsa_service **out, const char *data, const char *policy, long accuracy_ms)
+int tsa_service_open(tsa_service **out, const char *db_url, const char *data, const char *policy,
+                     long accuracy_ms)
 {
     int rc = 0;
     tsa_service *svc = g_new0(tsa_service, 1);
-    char *tsa_dir = g_build_filename(data, "tsa", NULL);
-    svc->serial_path = g_build_filename(tsa_dir, "serial", NULL);
-    SEAL_ENSURE(g_mkdir_with_parents(tsa_dir, 0700) == 0, SEAL_EIO, "cannot create %s: %s", tsa_dir,
-                strerror(errno));
-    SEAL_TRY(load_tsa_signer(&svc->signer, data));
-    seal_tsa_config config = {svc->signer, policy ? policy : SEAL_TSA_DEMO_POLICY, svc->serial_path,
-                              (unsigned)accuracy_ms};
+    SEAL_TRY(seal_store_open_db(&svc->st, db_url, data, false));
+    SEAL_TRY(load_tsa_signer(&svc->signer, svc->st));
+    seal_tsa_config config = {
+        .signer = svc->signer,
+        .policy = policy ? policy : SEAL_TSA_DEMO_POLICY,
+        .accuracy_ms = (unsigned)accuracy_ms,
+        .reserve = reserve_serials,
+        .reserve_ctx = svc,
+    };
     SEAL_TRY(seal_tsa_new(&svc->tsa, &config));
     char *name = seal_cert_subject_cn(seal_signer_cert(svc->signer));
-    fprintf(stderr, "tsa: %s, policy %s, serial numbers kept in %s\n", name ? name : "TSA",
-            config.policy, svc->serial_path);
+    fprintf(stderr, "tsa: %s, policy %s, serial numbers from the database\n", name ? name : "TSA",
+            config.policy);
     free(name);
     *out = svc;
     svc = NULL;
 out:
     tsa_service_free(svc);
-    g_free(tsa_dir);
     return rc;
 }
 
@@ -146,7 +148,7 @@ void tsa_service_free(tsa_service *svc)
         return;
     seal_tsa_free(svc->tsa);
     seal_signer_free(svc->signer);
-    g_free(svc->serial_path);
+    seal_store_close(svc->st);
     g_free(svc);
 }
 
@@ -201,7 +203,7 @@ int cmd_tsa(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("tsa needs the data directory: --data DIR or $SEALSVC_DATA");
 
     tsa_service *svc = NULL;
-    if (tsa_service_open(&svc, data, policy, accuracy) < 0)
+    if (tsa_service_open(&svc, ctx->db_url, data, policy, accuracy) < 0)
         return cli_fail("tsa");
     http_serve_opts serve = {
         .listen = listen,

@@ -23,14 +23,16 @@ static const char verify_usage[] =
     "timestamp, else claimed), and what changed after.\n"
     "\n"
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
-    "                    (repeatable; DATA/trust is added when a data directory is set)\n"
+    "                    (repeatable; the platform's roots are added when there is one)\n"
     "  --json            print the report as JSON instead of text\n"
     "  --evidence F|DIR  a CRL or OCSP response (DER; CRLs also PEM), or a folder of\n"
     "                    *.crl/*.der/*.ocsp files, to judge revocation by (repeatable;\n"
-    "                    DATA/crl is added when a data directory is set)\n"
-    "  --data DIR        the data directory (also a global option)\n"
-    "  --offline         never fetch: only the document's DSS, evidence given, CRLs\n"
-    "                    published in DATA/crl, or cached in DATA/cache/revocation\n"
+    "                    the platform's published CRLs are added when there is one)\n"
+    "  --data DIR        the data directory (also a global option); with its database\n"
+    "                    (or --db) the platform's anchors, CRLs and evidence count; a\n"
+    "                    folder without one lends its trust/ and crl/ folders\n"
+    "  --offline         never fetch: only the document's DSS, evidence given, and the\n"
+    "                    platform's published and cached CRLs and OCSP answers\n"
     "  --password PW     an encrypted PDF's user password (or $SEALSVC_PDF_PASSWORD, or\n"
     "                    --password-file F); not needed for an empty user password\n"
     "\n"
@@ -120,7 +122,11 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     opts.evidence_paths = (const char *const *)evidence->pdata;
     opts.n_evidence_paths = evidence->len;
     opts.password = password;
-    if (seal_verify_file(&report, file, &opts) < 0) {
+    /* A data directory that holds a platform (or --db) brings the platform's anchors,
+     * published CRLs and evidence from the database; a folder without one, its trust/ and
+     * crl/ folders. */
+    if (cli_store_open_optional(ctx, opts.data_dir, &opts.store) < 0 ||
+        seal_verify_file(&report, file, &opts) < 0) {
         code = cli_fail(NULL);
         goto out;
     }
@@ -134,6 +140,7 @@ out:
     seal_secure_zero(password, sizeof password);
     seal_buf_clear(&text);
     seal_report_free(report);
+    seal_store_close(opts.store);
     g_ptr_array_free(trust, TRUE);
     g_ptr_array_free(evidence, TRUE);
     return code;

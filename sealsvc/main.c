@@ -78,6 +78,19 @@ int cli_store_open(const cli_ctx *ctx, const char *data_dir, bool create, seal_s
     return seal_store_open_db(out, ctx->db_url, data_dir, create);
 }
 
+int cli_store_open_optional(const cli_ctx *ctx, const char *data_dir, seal_store **out)
+{
+    *out = NULL;
+    if (!data_dir)
+        return 0;
+    int rc = seal_store_open_db(out, ctx->db_url, data_dir, false);
+    if (rc == SEAL_ENOTFOUND && !ctx->db_url) {
+        seal_error_clear();
+        return 0;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* The system's zone, named once: with TZ unset, glibc looks at /etc/localtime again on

@@ -8,18 +8,19 @@
 #include "http/server.h"
 
 typedef struct tsa_service tsa_service;
-/* The data directory's TSA (DATA/pki/tsa.pem, its key under the KEK), serial numbers in
- * DATA/tsa/serial; `policy` NULL: the demo policy. */
-int tsa_service_open(tsa_service **out, const char *data, const char *policy, long accuracy_ms);
+/* The platform's TSA (its certificate and key in the database at `db_url`, NULL: the data
+ * directory's), serial numbers from the database; `policy` NULL: the demo policy. */
+int tsa_service_open(tsa_service **out, const char *db_url, const char *data, const char *policy,
+                     long accuracy_ms);
 void tsa_service_free(tsa_service *svc);
 /* POST application/timestamp-query to /tsa or / (ctx: the tsa_service). */
 int tsa_handle(void *ctx, const http_request *req, http_response *resp);
 
 typedef struct ocsp_service ocsp_service;
 /* OCSP answers for CA `ca_name` (NULL: issuing-ca) signed by `signer` (NULL: ocsp), and
- * the CRLs of DATA/crl. */
-int ocsp_service_open(ocsp_service **out, const char *db_url, const char *data, const char *ca_name, const char *signer,
-                      int validity_minutes);
+ * the CRLs published in the database. */
+int ocsp_service_open(ocsp_service **out, const char *db_url, const char *data, const char *ca_name,
+                      const char *signer, int validity_minutes);
 void ocsp_service_free(ocsp_service *svc);
 /* POST to /ocsp or /, GET /ocsp/BASE64, GET /crl/NAME.crl (ctx: the ocsp_service). */
 int ocsp_handle(void *ctx, const http_request *req, http_response *resp);

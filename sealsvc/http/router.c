@@ -17,7 +17,7 @@ const serve_route serve_routes[] = {
     {"POST", "/api/v1/stamp", ROLES_STAMP, true, route_stamp},
     {"POST", "/api/v1/stamp/prepare", ROLES_STAMP, true, route_stamp_prepare},
     {"POST", "/api/v1/stamp/{id}/finish", ROLES_STAMP, true, route_stamp_finish},
-    {"POST", "/api/v1/verify", ROUTE_PUBLIC, false, route_verify},
+    {"POST", "/api/v1/verify", ROUTE_PUBLIC, true, route_verify},
     {"GET", "/api/v1/seals", ROLES_ANY, true, route_seals},
     {"GET", "/api/v1/seals/{id}", ROLES_ANY, true, route_seal},
     {"GET", "/api/v1/seals/{id}/picture", ROLES_ANY, true, route_seal_picture},

@@ -16,7 +16,7 @@ struct responders {
 int responders_open(responders **out, const char *db_url, const char *data_dir)
 {
     responders *r = g_new0(responders, 1);
-    if (tsa_service_open(&r->tsa, data_dir, NULL, 1000) < 0)
+    if (tsa_service_open(&r->tsa, db_url, data_dir, NULL, 1000) < 0)
         http_log("warning", NULL, "serve: no TSA at /tsa: %s", seal_error_last());
     if (ocsp_service_open(&r->ocsp, db_url, data_dir, NULL, NULL, 60) < 0)
         http_log("warning", NULL, "serve: no OCSP responder at /ocsp: %s", seal_error_last());

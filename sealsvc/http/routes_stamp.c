@@ -191,7 +191,6 @@ static int read_placements(call *c, stamp_input *in, const char *text)
  * answered (400), or an error. */
 static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bool external)
 {
-    const char *data = c->svc->cfg->data_dir;
     stamp_args *a = &in->args;
     *a = (stamp_args){
         .prefix = "",
@@ -257,14 +256,14 @@ static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bo
                                     .md = hash && strcasecmp(hash, "sm3") == 0 ? EVP_sm3() : NULL,
                                     .policy = call_param(c, "tsa-policy")};
         rq->tsa = &in->tsa;
-        seal_verify_file_opts opts = {.data_dir = data};
+        seal_verify_file_opts opts = {.store = c->store};
         int rc = seal_verify_trust_load(&in->trust, &opts);
         if (rc < 0)
             return rc;
         rq->trust = in->trust;
     }
     if (in->level >= SEAL_LEVEL_B_LT) {
-        int rc = seal_verify_revocation_new(&in->revocation, data, false, NULL, 0);
+        int rc = seal_verify_revocation_new(&in->revocation, c->store, NULL, false, NULL, 0);
         if (rc < 0)
             return rc;
         rq->revocation = in->revocation;
@@ -505,12 +504,12 @@ int route_stamp_finish(call *c)
         goto out;
     }
     if (pending.level >= SEAL_LEVEL_B_T) {
-        seal_verify_file_opts opts = {.data_dir = c->svc->cfg->data_dir};
+        seal_verify_file_opts opts = {.store = c->store};
         if ((rc = seal_verify_trust_load(&trust, &opts)) < 0)
             goto out;
     }
     if (pending.level >= SEAL_LEVEL_B_LT &&
-        (rc = seal_verify_revocation_new(&revocation, c->svc->cfg->data_dir, false, NULL, 0)) < 0)
+        (rc = seal_verify_revocation_new(&revocation, c->store, NULL, false, NULL, 0)) < 0)
         goto out;
     actor = auth_actor(c);
     seal_stamp_finish_request rq = {

@@ -26,7 +26,7 @@ int route_verify(call *c)
     if ((rc = call_document(c, &fd, &name)) != 0)
         goto out;
     seal_verify_file_opts opts = {
-        .data_dir = c->svc->cfg->data_dir,
+        .store = c->store,
         .offline = c->svc->cfg->verify_offline,
         .password = call_param(c, "password"),
     };

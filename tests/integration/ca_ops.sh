@@ -9,18 +9,24 @@ set -euo pipefail
 
 make_demo
 CA="$DATA/pki/issuing-ca.pem"
-CRL="$DATA/crl/issuing-ca.crl"
+# The CRLs are published in the database; `ca crl --current` writes a copy of one.
+CRL="$WORK/issuing-ca.crl"
+published() {
+    "$SEALSVC" --data "$DATA" ca crl --current --ca "$1" -o "$WORK/$1.crl" ||
+        fail "ca crl --current --ca $1 failed"
+}
 SAMPLE="$SEAL_SOURCE_DIR/samples/contract-zh.pdf"
 pin_of() {
     python3 -c 'import json,sys; print([s["pin"] for s in json.load(open(sys.argv[1]))["seals"] if s["id"] == sys.argv[2]][0])' \
         "$WORK/manifest.json" "$1"
 }
-crl_text() { openssl crl -inform DER -in "$CRL" -noout -text; }
+crl_text() { published issuing-ca && openssl crl -inform DER -in "$CRL" -noout -text; }
 crl_number() { crl_text | grep -A1 "CRL Number" | tail -1 | tr -d ' '; }
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
 cat "$CA" "$ROOT_PEM" >"$WORK/chain.pem"
 
 # --- the first CRL: signed by the issuing CA, number 1, its authority key identifier
+published issuing-ca
 openssl crl -inform DER -in "$CRL" -CAfile "$CA" -noout 2>&1 | grep -q "verify OK" ||
     fail "openssl does not verify the first CRL"
 [ "$(crl_number)" = 1 ] || fail "the first CRL is not number 1"
@@ -32,7 +38,7 @@ crl_text | grep -q "No Revoked Certificates" || fail "the first CRL lists certif
 # --- revoke with a reason and an invalidity date
 "$SEALSVC" --data "$DATA" ca revoke "$DATA/certs/pujiang.pem" --reason keyCompromise \
     --invalidity-date 2026-01-02T03:04:05Z >"$WORK/out" || fail "ca revoke failed"
-grep -q "CRL published: $CRL" "$WORK/out" || fail "ca revoke did not say where the CRL went"
+grep -q "CRL published: issuing-ca.crl" "$WORK/out" || fail "ca revoke did not say which CRL it published"
 [ "$(crl_number)" = 2 ] || fail "the CRL number did not grow"
 crl_text >"$WORK/crl.txt"
 grep -q "Serial Number: $(serial_of "$DATA/certs/pujiang.pem")" "$WORK/crl.txt" ||
@@ -40,7 +46,8 @@ grep -q "Serial Number: $(serial_of "$DATA/certs/pujiang.pem")" "$WORK/crl.txt" 
 grep -q "Key Compromise" "$WORK/crl.txt" || fail "no reason code on the CRL"
 grep -q "Jan  2 03:04:05 2026 GMT" "$WORK/crl.txt" || fail "no invalidity date on the CRL"
 openssl crl -inform DER -in "$CRL" -out "$WORK/issuing.crl.pem"
-openssl crl -inform DER -in "$DATA/crl/root-ca.crl" -out "$WORK/root.crl.pem"
+published root-ca
+openssl crl -inform DER -in "$WORK/root-ca.crl" -out "$WORK/root.crl.pem"
 cat "$WORK/issuing.crl.pem" "$WORK/root.crl.pem" >"$WORK/crls.pem"
 set +e
 openssl verify -crl_check_all -CAfile "$WORK/chain.pem" -CRLfile "$WORK/crls.pem" \
@@ -154,6 +161,9 @@ grep -q "2 seals bind this certificate" "$WORK/err" || fail "$(cat "$WORK/err")"
 # --- an explicit CRL, PEM, and the root's
 "$SEALSVC" --data "$DATA" ca crl --hours 48 -o "$WORK/now.pem" --pem 2>/dev/null
 openssl crl -in "$WORK/now.pem" -noout -lastupdate -nextupdate >"$WORK/times.txt"
+published issuing-ca
+openssl crl -in "$WORK/now.pem" -outform DER | cmp -s - "$CRL" ||
+    fail "the CRL the database serves is not the one ca crl -o wrote"
 python3 - "$WORK/times.txt" <<'PY' || fail "ca crl --hours 48: $(cat "$WORK/times.txt")"
 import sys, datetime
 t = dict(l.strip().split("=", 1) for l in open(sys.argv[1]))

@@ -139,9 +139,10 @@ grep -q "lt-damaged.pdf is damaged (expected $dss 0 obj); refusing to add an upd
     fail "a refused ltv left output or changed input"
 ! ls "$WORK" | grep -q '\.tmp' || fail "a refused ltv left a temporary file"
 
-# no evidence: refused, nothing written, input untouched
+# no evidence (a relying party without the platform, whose published CRLs are evidence):
+# refused, nothing written, input untouched
 before=$(sha "$WORK/bt.pdf")
-expect_exit 3 "$SEALSVC" --data "$DATA" ltv "$WORK/bt.pdf" "$WORK/none.pdf" --offline
+expect_exit 3 "$SEALSVC" ltv "$WORK/bt.pdf" "$WORK/none.pdf" --offline --trust "$ROOT_PEM"
 grep -q 'no revocation evidence for' "$WORK/err" || fail "missing evidence not named: $(cat "$WORK/err")"
 [ ! -e "$WORK/none.pdf" ] && [ "$(sha "$WORK/bt.pdf")" = "$before" ] || fail "a refused ltv left output or changed input"
 

@@ -167,7 +167,7 @@ stop_peer crl
 verify "$WORK/nanyue.pdf"
 expect_verdict INDETERMINATE TRY_LATER 2 "connect"
 verify "$WORK/nanyue.pdf" --data "$DATA" --offline
-expect_verdict VALID "" 0 "CRL from $DATA/crl/issuing-ca.crl"
+expect_verdict VALID "" 0 "CRL from published CRL issuing-ca.crl (database)"
 
 # --- stamp policy: near expiry warns, expired refuses
 "$SEALSVC" --data "$DATA" ca renew "$DATA/certs/nanyue.pem" --force --days 10 -o "$WORK/short.pem" \

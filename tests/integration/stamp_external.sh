@@ -15,6 +15,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib/tsa.sh"
 
 make_demo
+# The published CRLs as a relying party gets them: files (ca crl --current).
+mkdir -p "$WORK/crl"
+for ca in root-ca issuing-ca; do
+    "$SEALSVC" --data "$DATA" ca crl --current --ca "$ca" -o "$WORK/crl/$ca.crl" || fail "ca crl --current --ca $ca"
+done
 make_nssdb
 start_our_tsa
 RSA=$(seal_of rsa id official)
@@ -158,7 +163,7 @@ grep -q 'proven by timestamp (sealsvc Demo TSA)' "$WORK/verify.txt" || fail "bt.
 # --- B-LT, ECDSA: validation data from the demo's published CRLs
 prepare in.pdf lt.pdf "$EC" --page 1 --at 100,100 --tsa "$OUR_TSA_URL" --level B-LT
 sign_digest "signer/$EC.key" "signer/sig-$ID.der"
-finish "$ID" "signer/sig-$ID.der" --evidence "$DATA/crl" --offline
+finish "$ID" "signer/sig-$ID.der" --evidence "$WORK/crl" --offline
 grep -q "validation data for 1 signature" "$WORK/log/finish-$ID.out" ||
     fail "the B-LT finish added no validation data: $(cat "$WORK/log/finish-$ID.out")"
 pdf_checks lt.pdf

@@ -11,6 +11,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 make_demo
+# The published CRLs as a relying party gets them: files (ca crl --current).
+mkdir -p "$WORK/crl"
+for ca in root-ca issuing-ca; do
+    "$SEALSVC" --data "$DATA" ca crl --current --ca "$ca" -o "$WORK/crl/$ca.crl" || fail "ca crl --current --ca $ca"
+done
 SAMPLE="$SEAL_SOURCE_DIR/samples/contract-zh.pdf"
 RSA=$(seal_of rsa id official); RSA_PIN=$(seal_of rsa pin official)
 EC=$(seal_of ecdsa id official); EC_PIN=$(seal_of ecdsa pin official)
@@ -99,12 +104,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
 # No anchor at all (no --data, no --trust), or only an unrelated one: indeterminate.
 verdict 2 "INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND" "$WORK/two.pdf" --offline
 verdict 2 "INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND" "$WORK/two.pdf" --offline \
-    --trust "$WORK/other-root.pem" --evidence "$DATA/crl"
+    --trust "$WORK/other-root.pem" --evidence "$WORK/crl"
 # --trust given twice, the demo root second or first: both are anchors.
 verdict 0 "VALID None" "$WORK/two.pdf" --offline --trust "$WORK/other-root.pem" \
-    --trust "$ROOT_PEM" --evidence "$DATA/crl"
+    --trust "$ROOT_PEM" --evidence "$WORK/crl"
 verdict 0 "VALID None" "$WORK/two.pdf" --offline --trust "$ROOT_PEM" \
-    --trust "$WORK/other-root.pem" --evidence "$DATA/crl"
+    --trust "$WORK/other-root.pem" --evidence "$WORK/crl"
 # The right anchor but no revocation evidence offline: indeterminate, never valid.
 verdict 2 "INDETERMINATE TRY_LATER" "$WORK/two.pdf" --offline --trust "$ROOT_PEM"
 # Not a PDF: exit 3 with the reason.

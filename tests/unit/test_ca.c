@@ -227,6 +227,25 @@ static void test_ocsp_responder(void **state)
     g_free(serial);
 }
 
+/* Runs `sql` on the database of data directory `dir` behind the store's back: sqlite3 on
+ * the embedded file, psql on the case's PostgreSQL schema (the db layer is private to
+ * libseal). */
+static void tamper(const char *dir, const char *sql)
+{
+    if (test_store_on_postgres()) {
+        assert_int_equal(test_run("psql -X -q -v ON_ERROR_STOP=1 -d '%s' -c \"%s\" >/dev/null",
+                                  test_store_url(dir), sql),
+                         0);
+        return;
+    }
+    sqlite3 *db;
+    char *db_path = g_build_filename(dir, "sealsvc.db", NULL);
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    g_free(db_path);
+}
+
 static void test_audit_chain(void **state)
 {
     (void)state;
@@ -234,7 +253,7 @@ static void test_audit_chain(void **state)
     seal_store *st;
     size_t n = 0;
     seal_audit_record *records = NULL;
-    assert_int_equal(seal_store_open(&st, dir, true), 0);
+    assert_int_equal(test_store_open(&st, dir, true), 0);
     assert_int_equal(seal_store_audit(st, "alice", "freeze", "cert:01", "frozen"), 0);
     assert_int_equal(seal_store_audit(st, "bob", "unfreeze", "cert:01", "released"), 0);
     assert_int_equal(seal_store_audit(st, "bob", "revoke", "cert:02", "keyCompromise"), 0);
@@ -248,28 +267,18 @@ static void test_audit_chain(void **state)
     seal_store_close(st);
 
     /* Someone edits a record behind the store's back: the chain shows it. */
-    sqlite3 *db;
-    char *db_path = g_build_filename(dir, "sealsvc.db", NULL);
-    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_exec(db, "UPDATE audit SET detail = 'nothing' WHERE id = 2", NULL, NULL, NULL),
-        SQLITE_OK);
-    sqlite3_close(db);
-    assert_int_equal(seal_store_open(&st, dir, false), 0);
+    tamper(dir, "UPDATE audit SET detail = 'nothing' WHERE id = 2");
+    assert_int_equal(test_store_open(&st, dir, false), 0);
     assert_int_equal(seal_store_audit_check(st, &n), SEAL_ESTORE);
     assert_non_null(strstr(seal_error_last(), "record 2 was changed"));
     seal_store_close(st);
 
     /* ... or deletes one. */
-    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DELETE FROM audit WHERE id = 2", NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
-    assert_int_equal(seal_store_open(&st, dir, false), 0);
+    tamper(dir, "DELETE FROM audit WHERE id = 2");
+    assert_int_equal(test_store_open(&st, dir, false), 0);
     assert_int_equal(seal_store_audit_check(st, &n), SEAL_ESTORE);
     assert_non_null(strstr(seal_error_last(), "record 2 is missing"));
     seal_store_close(st);
-    g_free(db_path);
 }
 
 int main(void)

@@ -3,6 +3,7 @@
  * or locked seal refused). */
 #include "testutil.h"
 
+#include <seal/ca.h>
 #include <seal/error.h>
 #include <seal/ses.h>
 #include <seal/store.h>
@@ -73,7 +74,7 @@ static const char *fresh_dir(void)
 static seal_store *open_store_with_institution(int64_t *inst)
 {
     seal_store *st = NULL;
-    assert_int_equal(seal_store_open(&st, fresh_dir(), true), 0);
+    assert_int_equal(test_store_open(&st, fresh_dir(), true), 0);
     assert_int_equal(seal_store_add_institution(st, "北京市测试有限公司", CREDIT_CODE, inst), 0);
     return st;
 }
@@ -133,7 +134,7 @@ static void test_institution_credit_code(void **state)
     seal_store *st = NULL;
     int64_t id = 0, found = 0;
     char *name = NULL;
-    assert_int_equal(seal_store_open(&st, fresh_dir(), true), 0);
+    assert_int_equal(test_store_open(&st, fresh_dir(), true), 0);
     /* last character changed: the check character no longer matches */
     assert_int_equal(seal_store_add_institution(st, "坏代码公司", "91110108551234567A", &id),
                      SEAL_EINVAL);
@@ -460,6 +461,61 @@ static void test_pin_only_key_is_rewrapped(void **state)
     seal_store_close(st);
 }
 
+/* What several instances share lives in the database: the platform's own certificate and
+ * key (the key opens with the KEK only), the CRLs as published, the counters. */
+static void test_platform_state(void **state)
+{
+    (void)state;
+    seal_store *st = NULL;
+    seal_ca *ca = NULL;
+    EVP_PKEY *key = NULL, *got_key = NULL;
+    X509 *got = NULL;
+    seal_buf der = SEAL_BUF_INIT, published = SEAL_BUF_INIT;
+    uint64_t first = 0;
+    assert_int_equal(test_store_open(&st, fresh_dir(), true), 0);
+    assert_int_equal(seal_key_generate(&key, SEAL_ALG_ECDSA, 0), 0);
+    X509 *root =
+        test_issue_cert(SEAL_CERT_ROOT_CA, "Org", "Test Root", key, NULL, NULL, time(NULL));
+    assert_int_equal(seal_store_party_put(st, "root-ca", root, key), 0);
+    assert_int_equal(seal_ca_load_party(st, "root-ca", &got, &got_key), 0);
+    assert_int_equal(X509_cmp(got, root), 0);
+    assert_int_equal(EVP_PKEY_eq(got_key, key), 1);
+    X509_free(got);
+    EVP_PKEY_free(got_key);
+    assert_int_equal(seal_ca_load_party(st, "nobody", &got, &got_key), SEAL_ENOTFOUND);
+    assert_int_equal(seal_ca_load_party(st, "../x", &got, &got_key), SEAL_EINVAL);
+    /* Another KEK: the key stays shut, and says why. */
+    setenv("SEALSVC_KEK", "not the platform's key", 1);
+    assert_int_equal(seal_ca_load_party(st, "root-ca", &got, &got_key), SEAL_ECRYPTO);
+    assert_non_null(strstr(seal_error_last(), "key-encryption key"));
+    assert_null(got);
+    unsetenv("SEALSVC_KEK");
+
+    /* A CRL published is the CRL served; a stale publication never replaces a newer one. */
+    assert_int_equal(seal_store_crl_get(st, "root-ca", &published, NULL, NULL), SEAL_ENOTFOUND);
+    assert_int_equal(seal_ca_open(&ca, st, "root-ca"), 0);
+    assert_int_equal(seal_ca_publish_crl(ca, 0, &der, "test"), 0);
+    assert_int_equal(seal_ca_publish_crl(ca, 0, &der, "test"), 0);
+    assert_int_equal(seal_store_crl_get(st, "root-ca", &published, NULL, NULL), 0);
+    assert_int_equal(published.len, der.len);
+    assert_memory_equal(published.data, der.data, der.len);
+
+    /* Counters hand out each number once. */
+    assert_int_equal(seal_store_counter_reserve(st, "tsa-serial", 64, &first), 0);
+    assert_int_equal(first, 1);
+    assert_int_equal(seal_store_counter_reserve(st, "tsa-serial", 64, &first), 0);
+    assert_int_equal(first, 65);
+    assert_int_equal(seal_store_counter_reserve(st, "other", 1, &first), 0);
+    assert_int_equal(first, 1);
+
+    seal_ca_free(ca);
+    seal_buf_clear(&der);
+    seal_buf_clear(&published);
+    X509_free(root);
+    EVP_PKEY_free(key);
+    seal_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_create_seal),
         cmocka_unit_test(test_key_needs_pin_and_kek),
         cmocka_unit_test(test_pin_only_key_is_rewrapped),
+        cmocka_unit_test(test_platform_state),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -80,8 +80,10 @@ static void sha256_of(const char *text, uint8_t out[32])
 static seal_tsa *new_tsa(const char *serial_file)
 {
     seal_tsa *tsa = NULL;
-    seal_tsa_config cfg = {pki.tsa_signer, SEAL_TSA_DEMO_POLICY,
-                           test_path(test_tmpdir(), serial_file), 1500};
+    seal_tsa_config cfg = {.signer = pki.tsa_signer,
+                           .policy = SEAL_TSA_DEMO_POLICY,
+                           .serial_path = test_path(test_tmpdir(), serial_file),
+                           .accuracy_ms = 1500};
     assert_int_equal(seal_tsa_new(&tsa, &cfg), 0);
     return tsa;
 }
@@ -351,7 +353,8 @@ static void test_damaged_counter_refused(void **state)
     fputs("12x\n", f);
     fclose(f);
     seal_tsa *tsa = NULL;
-    seal_tsa_config cfg = {pki.tsa_signer, SEAL_TSA_DEMO_POLICY, path, 0};
+    seal_tsa_config cfg = {
+        .signer = pki.tsa_signer, .policy = SEAL_TSA_DEMO_POLICY, .serial_path = path};
     assert_int_equal(seal_tsa_new(&tsa, &cfg), SEAL_ESTORE);
     assert_non_null(strstr(seal_error_last(), "damaged"));
     assert_null(tsa);
@@ -361,8 +364,9 @@ static void test_tsa_needs_timestamping_eku(void **state)
 {
     (void)state;
     seal_tsa *tsa = NULL;
-    seal_tsa_config cfg = {pki.doc_signer, SEAL_TSA_DEMO_POLICY,
-                           test_path(test_tmpdir(), "eku.serial"), 0};
+    seal_tsa_config cfg = {.signer = pki.doc_signer,
+                           .policy = SEAL_TSA_DEMO_POLICY,
+                           .serial_path = test_path(test_tmpdir(), "eku.serial")};
     assert_int_equal(seal_tsa_new(&tsa, &cfg), SEAL_EPKI);
     assert_non_null(strstr(seal_error_last(), "extendedKeyUsage"));
 }

@@ -2,6 +2,8 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <glib.h>
+#include <seal/store.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -118,4 +120,53 @@ X509 *test_issue_cert(seal_cert_role role, const char *org, const char *cn, EVP_
     assert_int_equal(
         seal_cert_issue(&cert, &s, key, root ? NULL : issuer, root ? NULL : issuer_key), 0);
     return cert;
+}
+
+/* ---- the store's suites on both engines ---- */
+
+static GHashTable *store_urls;   /* data directory -> its PostgreSQL URL */
+static GPtrArray *store_schemas; /* to drop at exit */
+
+bool test_store_on_postgres(void)
+{
+    const char *base = getenv("SEAL_TEST_POSTGRES_URL");
+    return base && *base;
+}
+
+static void drop_store_schemas(void)
+{
+    const char *base = getenv("SEAL_TEST_POSTGRES_URL");
+    for (guint i = 0; store_schemas && i < store_schemas->len; i++)
+        test_run("psql -X -q -d '%s' -c 'DROP SCHEMA IF EXISTS %s CASCADE' >/dev/null 2>&1", base,
+                 (const char *)g_ptr_array_index(store_schemas, i));
+}
+
+const char *test_store_url(const char *dir)
+{
+    if (!test_store_on_postgres())
+        return NULL;
+    const char *base = getenv("SEAL_TEST_POSTGRES_URL");
+    if (!store_urls) {
+        store_urls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        store_schemas = g_ptr_array_new_with_free_func(g_free);
+        atexit(drop_store_schemas);
+    }
+    const char *url = g_hash_table_lookup(store_urls, dir);
+    if (url)
+        return url;
+    char *schema = g_strdup_printf("store_%d_%u", (int)getpid(), store_schemas->len + 1);
+    if (test_run("psql -X -q -d '%s' -c 'DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s' "
+                 ">/dev/null",
+                 base, schema, schema) != 0)
+        fail_msg("cannot make the schema %s in %s (is psql installed?)", schema, base);
+    char *made = g_strdup_printf("%s%coptions=-csearch_path%%3D%s", base,
+                                 strchr(base, '?') ? '&' : '?', schema);
+    g_ptr_array_add(store_schemas, schema);
+    g_hash_table_insert(store_urls, g_strdup(dir), made);
+    return made;
+}
+
+int test_store_open(seal_store **out, const char *dir, bool create)
+{
+    return seal_store_open_db(out, test_store_url(dir), dir, create);
 }

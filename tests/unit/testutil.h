@@ -36,4 +36,19 @@ int test_temp_files(const char *dir);
  * by `issuer` with `issuer_key`. Fails the test when it cannot be made. */
 X509 *test_issue_cert(seal_cert_role role, const char *org, const char *cn, EVP_PKEY *key,
                       X509 *issuer, EVP_PKEY *issuer_key, time_t now);
+
+
+/* ---- the store's suites on both engines ----
+ * Run alone, the store suites use SQLite: the embedded default, DIR/sealsvc.db. With
+ * SEAL_TEST_POSTGRES_URL set (tests/integration/lib/postgres.sh sets it; integration.
+ * store_unit_postgres runs them so), each data directory gets its own PostgreSQL schema,
+ * made on first use and dropped at exit, so every case starts from an empty database. */
+typedef struct seal_store seal_store;
+/* True when the suites run on PostgreSQL. */
+bool test_store_on_postgres(void);
+/* The database URL for data directory `dir`: NULL (the embedded SQLite file) or its
+ * schema's PostgreSQL URL. */
+const char *test_store_url(const char *dir);
+/* seal_store_open_db(out, test_store_url(dir), dir, create). */
+int test_store_open(seal_store **out, const char *dir, bool create);
 #endif

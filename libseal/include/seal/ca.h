@@ -3,15 +3,18 @@
  * and audit trail it keeps in the store, and the CRLs it publishes (RFC 5280 5).
  *
  * Two layers: CRL making and re-issuing certificates are pure PKI (src/pki/ca_*.c); the
- * operations on the platform's CAs, their database and the seals bound to their
- * certificates live in the store (src/store/ca_*.c), since they read the store's seals
- * and the data directory's keys. `sealsvc ca` and the OCSP responder drive them. */
+ * operations on the platform's CAs, their database, their keys and published CRLs and the
+ * seals bound to their certificates live in the store (src/store/ca_*.c, platform.c),
+ * since they read the store's seals and keys. `sealsvc ca` and the OCSP responder drive
+ * them. */
 #ifndef SEAL_CA_H
 #define SEAL_CA_H
 
 #include <openssl/x509.h>
 #include <seal/buf.h>
 #include <seal/crypto.h>
+#include <seal/pki.h>
+#include <seal/revocation.h>
 #include <seal/store.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -162,36 +165,70 @@ typedef struct seal_audit_summary {
  * longer in the audit trail"). SEAL_ESTORE only when the database cannot be read. */
 int seal_store_audit_verify(seal_store *st, const char *anchor, seal_audit_summary *out);
 
+/* ---- the platform's own certificates and keys, its CRLs as published, and the relying
+ * party's view of them (src/store/platform.c) ---- */
+
+/* Keeps the platform's certificate `name` ("root-ca", "issuing-ca", "seal-maker", "tsa",
+ * "ocsp": letters, digits, '-' and '_') in the database with its key (NULL: none), the key
+ * encrypted under a passphrase derived from the key-encryption key. Replaces an earlier
+ * one of that name. */
+int seal_store_party_put(seal_store *st, const char *name, X509 *cert, EVP_PKEY *key);
+/* One of them with its key: SEAL_ENOTFOUND when there is none of that name, SEAL_ECRYPTO
+ * when the key does not open with this key-encryption key. */
+int seal_ca_load_party(seal_store *st, const char *name, X509 **cert, EVP_PKEY **key);
+/* Its certificate alone. */
+int seal_store_party_cert(seal_store *st, const char *name, X509 **out);
+/* The seal maker ("seal-maker", its chain the issuing CA "issuing-ca"), who signs SESeals
+ * (GB/T 38540 7.2). */
+int seal_store_maker_signer(seal_signer **out, seal_store *st);
+/* Every one, oldest first: names (NULL-terminated, g_strfreev; `names_out` may be NULL)
+ * and certificates (sk_X509_pop_free), in the same order. */
+int seal_store_party_list(seal_store *st, char ***names_out, STACK_OF(X509) * *certs_out);
+/* The platform's roots (its self-signed CA certificates) as trust anchors. */
+int seal_store_trust_add(seal_store *st, seal_trust *trust);
+
+/* Reserves `count` numbers of the platform's counter `name` ("tsa-serial") and hands
+ * back the first: each number once, whichever instance asks. */
+int seal_store_counter_reserve(seal_store *st, const char *name, uint64_t count, uint64_t *first);
+
+/* The CRL that CA `ca_name` published last (DER), with its thisUpdate and nextUpdate (may
+ * be NULL). SEAL_ENOTFOUND when it published none. */
+int seal_store_crl_get(seal_store *st, const char *ca_name, seal_buf *der, time_t *this_update,
+                       time_t *next_update);
+
+/* A relying party's revocation context on the platform: the store as its cache and
+ * evidence archive (shared by every instance on the database), every CRL the platform
+ * published, and the platform's intermediate CA certificates for chain building; the rest
+ * as `opts` says (may be NULL; its storage and folders are not used). `st` must outlive
+ * the context, which uses it from the calling thread only. */
+int seal_store_revocation_new(seal_revocation **out, seal_store *st,
+                              const seal_revocation_opts *opts);
+
 /* ---- the operations (src/store/ca_ops.c) ---- */
 
 typedef struct seal_ca seal_ca;
 
-/* One of the data directory's CAs by name ("issuing-ca", "root-ca": DATA/pki/NAME.pem
- * and its key DATA/pki/private/NAME.key.pem under the key-encryption key
- * DATA/secrets/kek). */
+/* One of the platform's CAs by name ("issuing-ca", "root-ca"), its key from the database
+ * (seal_ca_load_party). */
 int seal_ca_open(seal_ca **out, seal_store *st, const char *name);
-/* The data directory's CA that issued `cert` (SEAL_ENOTFOUND when none did). */
+/* The platform's CA that issued `cert` (SEAL_ENOTFOUND when none did). */
 int seal_ca_open_issuer_of(seal_ca **out, seal_store *st, X509 *cert);
 void seal_ca_free(seal_ca *ca);
-/* Any of the data directory's own certificates with its key (DATA/pki/NAME.pem and
- * DATA/pki/private/NAME.key.pem under the KEK): "ocsp", "tsa", "seal-maker"... */
-int seal_ca_load_party(seal_store *st, const char *name, X509 **cert, EVP_PKEY **key);
 X509 *seal_ca_cert(const seal_ca *ca); /* borrowed */
 const char *seal_ca_name(const seal_ca *ca);
 const char *seal_ca_key_id(const seal_ca *ca);
 
 /* Each of these changes the database, records an audit entry by `actor`, and publishes
- * a new CRL (DATA/crl/NAME.crl). `serial` as for seal_store_ca_find. */
+ * a new CRL (in the database: seal_store_crl_get). `serial` as for seal_store_ca_find. */
 int seal_ca_revoke(seal_ca *ca, const char *serial, int reason, time_t invalidity_date,
                    const char *actor);
 int seal_ca_freeze(seal_ca *ca, const char *serial, const char *actor);
 int seal_ca_unfreeze(seal_ca *ca, const char *serial, const char *actor);
 
-/* Issues and publishes a CRL valid for `hours` (0: 168) as DATA/crl/NAME.crl; `der_out`
- * (may be NULL) receives it. */
+/* Issues and publishes a CRL valid for `hours` (0: 168) in the database, where the OCSP
+ * responder serves it as /crl/NAME.crl and verifiers read it; `der_out` (may be NULL)
+ * receives it. Of two publications racing, the one with the higher CRL number stays. */
 int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor);
-/* The path of the CA's published CRL (caller frees with g_free). */
-char *seal_ca_crl_path(const seal_ca *ca);
 
 #define SEAL_CA_RENEW_WINDOW_DAYS 30
 

@@ -1,5 +1,6 @@
-/* Revocation: CRLs and OCSP responses fetched over HTTP, kept in an on-disk cache and an
- * evidence archive, and the status of a certificate at a time T.
+/* Revocation: CRLs and OCSP responses fetched over HTTP, kept in a cache and an evidence
+ * archive (the caller's storage: the platform's database, or folders), and the status of a
+ * certificate at a time T.
  *
  * Verify flow: for every certificate of a chain but the anchor, the verifiers ask
  * seal_pki_status_at() whether it was good, revoked or suspended at the (proven) signing
@@ -23,12 +24,53 @@ extern "C" {
 
 typedef struct seal_revocation seal_revocation;
 
+typedef enum seal_evidence_kind {
+    SEAL_EVIDENCE_NONE = 0,
+    SEAL_EVIDENCE_CRL,
+    SEAL_EVIDENCE_OCSP
+} seal_evidence_kind;
+
+/* One CRL or OCSP response as a storage keeps it. */
+typedef struct seal_evidence_entry {
+    seal_evidence_kind kind;
+    const char *url; /* where it was fetched from */
+    time_t fetched_at;
+    time_t this_update, next_update; /* what it says of itself; 0: not given */
+    const char *sha256;              /* lower-case hex of `der` */
+    const uint8_t *der;              /* the CRL or the OCSPResponse, as received */
+    size_t len;
+} seal_evidence_entry;
+
+/* Called by a storage for each entry it holds; a negative return stops the walk. */
+typedef int (*seal_evidence_visit)(void *visit_ctx, const seal_evidence_entry *e);
+
+/* Where a revocation context keeps what it fetches between runs. This module never
+ * reaches a database itself (it sits below the store): the platform plugs its store in
+ * (seal_store_revocation_new, seal/ca.h), a library user without one names folders
+ * (cache_dir, archive_dir below). Any operation may be NULL: nothing is kept that way. */
+typedef struct seal_revocation_storage {
+    /* The cache, by issuer (the hex SHA-256 of its public key) and a name that says what
+     * the entry answers ("crl-<hash of URL>", "ocsp-<serial>"): put replaces the entry of
+     * that name; each hands every entry of the issuer to `visit`. */
+    int (*cache_put)(void *ctx, const char *issuer_key_id, const char *name,
+                     const seal_evidence_entry *e);
+    int (*cache_each)(void *ctx, const char *issuer_key_id, seal_evidence_visit visit,
+                      void *visit_ctx);
+    /* The archive: every fetched answer, judged good or not, kept for good so that a
+     * dispute can show what was known when. *where_out (g_free) names where it went. */
+    int (*archive_put)(void *ctx, const seal_evidence_entry *e, char **where_out);
+    void *ctx;
+} seal_revocation_storage;
+
 typedef struct seal_revocation_opts {
-    /* Where fetched CRLs and OCSP responses are kept between runs, one folder per issuer
-     * (named by the SHA-256 of its public key); NULL: in memory only. */
+    /* The cache and archive; when given, cache_dir and archive_dir are not used. Copied:
+     * its ctx must outlive the context. */
+    const seal_revocation_storage *storage;
+    /* Without a storage: where fetched CRLs and OCSP responses are kept between runs, one
+     * folder per issuer (named by the SHA-256 of its public key); NULL: in memory only. */
     const char *cache_dir;
-    /* Where every fetched CRL and OCSP response is archived with its fetch time (the
-     * platform's DATA/evidence); NULL: not archived. */
+    /* Without a storage: where every fetched CRL and OCSP response is archived with its
+     * fetch time, by day; NULL: not archived. */
     const char *archive_dir;
     bool offline;          /* never use the network: embedded, local and cached evidence */
     long timeout_ms;       /* per HTTP request, connection included; 0: 10 s */
@@ -114,12 +156,6 @@ const char *seal_cert_state_name(seal_cert_state s); /* "good", "revoked"... */
 const char *seal_crl_reason_name(int reason);
 /* SEAL_EINVAL listing the names when `name` is none of them. */
 int seal_crl_reason_parse(int *out, const char *name);
-
-typedef enum seal_evidence_kind {
-    SEAL_EVIDENCE_NONE = 0,
-    SEAL_EVIDENCE_CRL,
-    SEAL_EVIDENCE_OCSP
-} seal_evidence_kind;
 
 typedef struct seal_evidence {
     seal_evidence_kind kind;

@@ -156,6 +156,11 @@ typedef struct seal_tsa_config {
     const char *policy;        /* TSAPolicyId of every token (dotted) */
     const char *serial_path;   /* the serial counter file (made when missing) */
     unsigned accuracy_ms;      /* Accuracy of genTime; 0: none stated */
+    /* Instead of the file: reserves `count` serial numbers for this TSA and hands back the
+     * first, never the same twice, across processes and restarts (the platform's
+     * database: seal_store_counter_reserve). Called under the TSA's own lock. */
+    int (*reserve)(void *ctx, uint64_t count, uint64_t *first);
+    void *reserve_ctx;
 } seal_tsa_config;
 
 /* The demo TSA's policy: the UUID 32348fc3-73c6-46d6-b090-584ba319ed74 as an OID under
@@ -170,8 +175,8 @@ void seal_tsa_free(seal_tsa *t);
  * unacceptedExtension, systemFailure); *status tells which. Returns 0, or after an
  * internal failure (the serial counter, signing) a negative code whose message is for
  * the server's log, while *resp still holds the systemFailure rejection to send. Thread-
- * safe: serial numbers come from a counter reserved in blocks under a file lock, so they
- * never repeat across threads, processes or restarts. */
+ * safe: serial numbers come from a counter reserved in blocks (under a file lock, or from
+ * the reserve callback), so they never repeat across threads, processes or restarts. */
 int seal_tsa_respond(seal_tsa *t, seal_buf *resp, seal_tsp_status *status, const uint8_t *req,
                      size_t len, time_t now);
 

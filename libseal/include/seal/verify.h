@@ -13,6 +13,7 @@
 #include <seal/pki.h>
 #include <seal/report.h>
 #include <seal/revocation.h>
+#include <seal/store.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -59,9 +60,13 @@ int seal_verify_chain_revocation(seal_sig_report *s, const char *check_name,
 /* What a relying party brings to a verification. Everything may be left empty: a bidder's
  * machine has no platform data, and then chains are judged against no anchor. */
 typedef struct seal_verify_file_opts {
-    /* The platform's data directory, or NULL. With one: its trust anchors (DATA/trust),
-     * published CRLs (DATA/crl), revocation cache (DATA/cache/revocation), evidence
-     * archive (DATA/evidence) and CA certificates (DATA/pki, as intermediates). */
+    /* The platform's store, or NULL. With one: its roots as trust anchors, its published
+     * CRLs, its CA certificates as intermediates, and its revocation cache and evidence
+     * archive (seal_store_revocation_new, seal/ca.h). Used from the calling thread. */
+    seal_store *store;
+    /* Without a store: a folder laid out as a data directory, or NULL. With one: its
+     * trust anchors (DIR/trust), CRLs (DIR/crl), revocation cache (DIR/cache/revocation),
+     * evidence archive (DIR/evidence) and CA certificates (DIR/pki, as intermediates). */
     const char *data_dir;
     const char *const *trust_paths; /* anchor certificate files or folders of them */
     size_t n_trust_paths;
@@ -72,12 +77,13 @@ typedef struct seal_verify_file_opts {
     const char *password; /* an encrypted PDF's user or owner password; NULL: empty */
 } seal_verify_file_opts;
 
-/* The relying party's revocation context: the evidence given, and with a data directory
- * its published CRLs, cache, archive and CA certificates; fetching unless `offline`. */
-int seal_verify_revocation_new(seal_revocation **out, const char *data_dir, bool offline,
-                               const char *const *evidence, size_t n_evidence);
-/* The anchors (each trust path, then DATA/trust when it exists) with the revocation
- * context above attached: what seal_doc_verify judges chains with. */
+/* The relying party's revocation context: the evidence given, and with a store (or else a
+ * data directory) its published CRLs, cache, archive and CA certificates; fetching unless
+ * `offline`. */
+int seal_verify_revocation_new(seal_revocation **out, seal_store *store, const char *data_dir,
+                               bool offline, const char *const *evidence, size_t n_evidence);
+/* The anchors (each trust path, then the store's roots, or DIR/trust when it exists) with
+ * the revocation context above attached: what seal_doc_verify judges chains with. */
 int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts);
 
 /* Verifies every signature of the document at `path` (PDF or OFD, told by its content)

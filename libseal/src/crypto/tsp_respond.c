@@ -3,9 +3,10 @@
  * (2.4.2) with the TSA's key: policy, the request's imprint as sent, a serial number that
  * never repeats, genTime, accuracy, the request's nonce, and the TSA's name.
  *
- * Serial numbers come from a counter file reserved in blocks under an exclusive lock and
- * made durable before any number of a block is used: a restart, a crash or a second
- * process skips ahead, never back. */
+ * Serial numbers come from a counter reserved in blocks, made durable before any number of
+ * a block is used: a restart, a crash or a second process skips ahead, never back. The
+ * counter is the caller's (the platform's database, shared by its instances) or a file
+ * under an exclusive lock. */
 #include "crypto_int.h"
 #include "tsp_internal.h"
 
@@ -32,6 +33,8 @@ struct seal_tsa {
     const seal_signer *signer;
     char *policy;
     char *serial_path;
+    int (*reserve)(void *ctx, uint64_t count, uint64_t *first);
+    void *reserve_ctx;
     unsigned accuracy_ms;
     seal_buf name_der; /* the TSA certificate's subject, DER */
     pthread_mutex_t lock;
@@ -63,6 +66,17 @@ static int reserve_serials(seal_tsa *t)
     char *lock_path = NULL;
     seal_buf text = SEAL_BUF_INIT;
     uint64_t first = 1;
+
+    if (t->reserve) {
+        SEAL_TRY(t->reserve(t->reserve_ctx, SERIAL_BLOCK, &first));
+        SEAL_ENSURE(first >= 1 && first < UINT64_MAX - SERIAL_BLOCK, SEAL_ESTORE,
+                    "the serial number counter handed out %" PRIu64 "; refusing to issue "
+                    "timestamps that could repeat a serial number",
+                    first);
+        t->next_serial = first;
+        t->serial_limit = first + SERIAL_BLOCK;
+        goto out;
+    }
 
     SEAL_ENSURE(asprintf(&lock_path, "%s.lock", t->serial_path) > 0, SEAL_ENOMEM, "out of memory");
     lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -123,8 +137,8 @@ int seal_tsa_new(seal_tsa **out, const seal_tsa_config *cfg)
     seal_buf policy = SEAL_BUF_INIT;
 
     *out = NULL;
-    SEAL_ENSURE(cfg && cfg->signer && cfg->policy && cfg->serial_path, SEAL_EINVAL,
-                "the TSA needs a key, a policy and a serial number file");
+    SEAL_ENSURE(cfg && cfg->signer && cfg->policy && (cfg->serial_path || cfg->reserve),
+                SEAL_EINVAL, "the TSA needs a key, a policy and a serial number counter");
     SEAL_TRY(tsp_check_tsa_eku(seal_signer_cert(cfg->signer)));
     tsp_oid_write(&w, cfg->policy); /* refuses a policy that is not an OID */
     SEAL_TRY(seal_der_finish(&w, &policy));
@@ -134,8 +148,10 @@ int seal_tsa_new(seal_tsa **out, const seal_tsa_config *cfg)
     t->signer = cfg->signer;
     t->accuracy_ms = cfg->accuracy_ms;
     t->policy = strdup(cfg->policy);
-    t->serial_path = strdup(cfg->serial_path);
-    SEAL_ENSURE(t->policy && t->serial_path, SEAL_ENOMEM, "out of memory");
+    t->serial_path = cfg->serial_path ? strdup(cfg->serial_path) : NULL;
+    t->reserve = cfg->reserve;
+    t->reserve_ctx = cfg->reserve_ctx;
+    SEAL_ENSURE(t->policy && (t->serial_path || !cfg->serial_path), SEAL_ENOMEM, "out of memory");
     int n = i2d_X509_NAME(X509_get_subject_name(seal_signer_cert(cfg->signer)), &der);
     SEAL_ENSURE(n > 0, SEAL_ECRYPTO, "the TSA certificate's name cannot be encoded");
     SEAL_TRY(seal_buf_set(&t->name_der, der, (size_t)n));

@@ -153,8 +153,13 @@ int seal_revocation_new(seal_revocation **out, const seal_revocation_opts *opts)
     if (!opts)
         opts = &none;
     seal_revocation *rv = g_new0(seal_revocation, 1);
-    rv->cache_dir = g_strdup(opts->cache_dir);
-    rv->archive_dir = g_strdup(opts->archive_dir);
+    if (opts->storage) {
+        rv->storage = *opts->storage;
+    } else {
+        rv->cache_dir = g_strdup(opts->cache_dir);
+        rv->archive_dir = g_strdup(opts->archive_dir);
+        rev_dir_storage(rv);
+    }
     rv->offline = opts->offline;
     rv->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
     rv->max_crl_bytes = opts->max_crl_bytes ? opts->max_crl_bytes : DEFAULT_MAX_CRL;

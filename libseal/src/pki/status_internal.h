@@ -1,5 +1,5 @@
 /* What the revocation files of pki/ share: the context (evidence gathered so far, the
- * cache and archive folders), one piece of evidence, the HTTP exchange, and the cache.
+ * cache and archive storage), one piece of evidence, the HTTP exchange, and the cache.
  * Internal to src/pki. */
 #ifndef SEAL_PKI_STATUS_INTERNAL_H
 #define SEAL_PKI_STATUS_INTERNAL_H
@@ -22,7 +22,8 @@ typedef struct rev_item {
 } rev_item;
 
 struct seal_revocation {
-    char *cache_dir;
+    seal_revocation_storage storage; /* the caller's, or the folders' (fetch_cache.c) */
+    char *cache_dir;                 /* the folders, without a storage */
     char *archive_dir;
     bool offline;
     long timeout_ms;
@@ -48,9 +49,11 @@ int rev_http(seal_buf *out, const seal_revocation *rv, const char *url, const ch
 int rev_fetch_crl(rev_item **out, seal_revocation *rv, const char *url);
 int rev_fetch_ocsp(rev_item **out, seal_revocation *rv, X509 *cert, X509 *issuer, const char *url);
 
-/* The folder name of an issuer in the cache: hex SHA-256 of its public key. */
+/* How an issuer is named in the cache: hex SHA-256 of its public key. */
 int rev_issuer_key_id(char out[65], X509 *issuer);
-/* Reads the cache folder of `issuer` into the context, once per issuer. */
+/* The storage over rv->cache_dir and rv->archive_dir (either may be NULL). */
+void rev_dir_storage(seal_revocation *rv);
+/* Reads the cache of `issuer` into the context, once per issuer. */
 int rev_cache_load(seal_revocation *rv, X509 *issuer);
 /* Keeps `it` in the cache under `name` ("crl-<hash of URL>", "ocsp-<serial>"). */
 int rev_cache_store(seal_revocation *rv, X509 *issuer, const rev_item *it, const char *name,

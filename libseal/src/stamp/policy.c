@@ -77,7 +77,7 @@ static int check_ca_database(seal_store *store, const char *id, X509 *cert)
 
 /* OCSP or CRL, when reachable: what relying parties will see. An answer that cannot be
  * had does not stop the stamp; it is a warning. */
-static int check_published_status(seal_stamp_result *res, const char *data, const char *id,
+static int check_published_status(seal_stamp_result *res, seal_store *store, const char *id,
                                   X509 *cert, STACK_OF(X509) * chain)
 {
     int rc = 0;
@@ -85,18 +85,14 @@ static int check_published_status(seal_stamp_result *res, const char *data, cons
     seal_cert_status st = {0};
     X509 *issuer = NULL;
     char since[32];
-    char *cache = g_build_filename(data, "cache", "revocation", NULL);
-    char *archive = g_build_filename(data, "evidence", NULL);
-    char *published = g_build_filename(data, "crl", NULL);
-    seal_revocation_opts opts = {
-        .cache_dir = cache, .archive_dir = archive, .timeout_ms = STATUS_TIMEOUT_MS};
+    seal_revocation_opts opts = {.timeout_ms = STATUS_TIMEOUT_MS};
     for (int i = 0; chain && i < sk_X509_num(chain) && !issuer; i++)
         if (X509_check_issued(sk_X509_value(chain, i), cert) == X509_V_OK)
             issuer = sk_X509_value(chain, i);
     if (!issuer)
         goto out;
-    SEAL_TRY(seal_revocation_new(&rv, &opts));
-    SEAL_TRY(seal_revocation_add_dir(rv, published));
+    /* The platform's published CRLs, its cache and archive: the database's. */
+    SEAL_TRY(seal_store_revocation_new(&rv, store, &opts));
     SEAL_TRY(seal_pki_status_at(&st, rv, cert, issuer, time(NULL)));
     utc(since, st.revoked_at);
     const char *reason = seal_crl_reason_name(st.reason);
@@ -115,9 +111,6 @@ static int check_published_status(seal_stamp_result *res, const char *data, cons
 out:
     seal_cert_status_clear(&st);
     seal_revocation_free(rv);
-    g_free(cache);
-    g_free(archive);
-    g_free(published);
     return rc;
 }
 
@@ -152,7 +145,7 @@ int stamp_check_certificate(seal_stamp_result *res, seal_store *st, const seal_r
         BIO_free(bio);
         ERR_clear_error();
     }
-    SEAL_TRY(check_published_status(res, seal_store_data_dir(st), id, cert, chain));
+    SEAL_TRY(check_published_status(res, st, id, cert, chain));
     if (not_after - now <= RENEW_WARNING_DAYS * SECONDS_PER_DAY)
         stamp_warn(res,
                    "the certificate of seal %s expires on %s (in %ld days); renew it ('sealsvc "

@@ -1,9 +1,9 @@
 /* The platform CA's operations under the CA service agreements (DESIGN.md): revoke, freeze
  * (certificateHold) and unfreeze, renew (same key, within 30 days of expiry), re-key (new
  * key under the seal's PIN), and publishing CRLs. Each one changes the certificate
- * database and writes an audit record in one transaction, then publishes a fresh CRL to
- * DATA/crl/NAME.crl, which the OCSP responder serves and verify reads. CA keys rest under
- * the key-encryption key in DATA/secrets/kek. */
+ * database and writes an audit record in one transaction, then publishes a fresh CRL in the
+ * database, which the OCSP responder serves and verify reads. The CAs' keys rest in the
+ * database under the key-encryption key (platform.c). */
 #include "store/store_internal.h"
 
 #include <seal/ca.h>
@@ -34,27 +34,6 @@ struct seal_ca {
 
 /* ---------------------------------------------------------------- loading */
 
-/* DATA/pki/NAME.pem and DATA/pki/private/NAME.key.pem (under the KEK). */
-static int load_party(const char *data_dir, const char *name, X509 **cert, EVP_PKEY **key)
-{
-    int rc = 0;
-    seal_buf kek = SEAL_BUF_INIT;
-    char *cert_path = g_strdup_printf("%s/pki/%s.pem", data_dir, name);
-    char *key_path = g_strdup_printf("%s/pki/private/%s.key.pem", data_dir, name);
-    SEAL_TRY(seal_cert_load(cert, cert_path));
-    rc = store_kek_read(data_dir, &kek);
-    if (rc < 0)
-        SEAL_TRY(seal_error_wrap(rc, "the key-encryption key"));
-    SEAL_TRY(seal_key_load(key, NULL, NULL, key_path, (const char *)kek.data));
-    SEAL_ENSURE(X509_check_private_key(*cert, *key) == 1, SEAL_EPKI, "%s does not belong to %s",
-                key_path, cert_path);
-out:
-    seal_buf_clear_secret(&kek);
-    g_free(cert_path);
-    g_free(key_path);
-    return rc;
-}
-
 static bool valid_name(const char *name)
 {
     if (!name || !*name || name[0] == '.' || strlen(name) > 64)
@@ -65,34 +44,20 @@ static bool valid_name(const char *name)
     return true;
 }
 
-int seal_ca_load_party(seal_store *st, const char *name, X509 **cert, EVP_PKEY **key)
-{
-    if (!st || !cert || !key || !valid_name(name))
-        return seal_error_set(SEAL_EINVAL, "'%s' is not a name in DATA/pki", name ? name : "");
-    int rc = load_party(seal_store_data_dir(st), name, cert, key);
-    if (rc < 0) {
-        X509_free(*cert);
-        EVP_PKEY_free(*key);
-        *cert = NULL;
-        *key = NULL;
-    }
-    return rc;
-}
-
 int seal_ca_open(seal_ca **out, seal_store *st, const char *name)
 {
     int rc = 0;
     seal_ca *ca = NULL;
     SEAL_ENSURE(out && st, SEAL_EINVAL, "no CA to open");
     SEAL_ENSURE(valid_name(name), SEAL_EINVAL,
-                "'%s' is not a CA name (letters, digits, '-' and '_', as in DATA/pki/NAME.pem)",
+                "'%s' is not a CA name (letters, digits, '-' and '_': root-ca, issuing-ca)",
                 name ? name : "");
     ca = g_new0(seal_ca, 1);
     ca->st = st;
     ca->name = g_strdup(name);
-    SEAL_TRY(load_party(seal_store_data_dir(st), name, &ca->cert, &ca->key));
-    SEAL_ENSURE(X509_check_ca(ca->cert) > 0, SEAL_EPKI, "DATA/pki/%s.pem is not a CA certificate",
-                name);
+    SEAL_TRY(seal_ca_load_party(st, name, &ca->cert, &ca->key));
+    SEAL_ENSURE(X509_check_ca(ca->cert) > 0, SEAL_EPKI,
+                "the platform's certificate %s is not a CA certificate", name);
     SEAL_TRY(seal_cert_key_id(ca->key_id, ca->cert));
     *out = ca;
     ca = NULL;
@@ -103,31 +68,21 @@ out:
 
 int seal_ca_open_issuer_of(seal_ca **out, seal_store *st, X509 *cert)
 {
-    int rc = SEAL_ENOTFOUND;
-    struct dirent **names = NULL;
-    char *dir = g_build_filename(seal_store_data_dir(st), "pki", NULL);
-    int n = scandir(dir, &names, NULL, alphasort);
-    for (int i = 0; i < n; i++) {
-        const char *file = names[i]->d_name;
-        size_t len = strlen(file);
-        X509 *candidate = NULL;
-        char *path = g_build_filename(dir, file, NULL);
-        if (rc == SEAL_ENOTFOUND && len > 4 && strcmp(file + len - 4, ".pem") == 0 &&
-            seal_cert_load(&candidate, path) == 0 && X509_check_ca(candidate) > 0 &&
-            X509_check_issued(candidate, cert) == X509_V_OK) {
-            char *name = g_strndup(file, len - 4);
-            rc = seal_ca_open(out, st, name);
-            g_free(name);
-        }
-        X509_free(candidate);
-        g_free(path);
-        free(names[i]);
+    char **names = NULL;
+    STACK_OF(X509) *certs = NULL;
+    int rc = seal_store_party_list(st, &names, &certs);
+    if (rc < 0)
+        return rc;
+    rc = SEAL_ENOTFOUND;
+    for (int i = 0; rc == SEAL_ENOTFOUND && i < sk_X509_num(certs); i++) {
+        X509 *candidate = sk_X509_value(certs, i);
+        if (X509_check_ca(candidate) > 0 && X509_check_issued(candidate, cert) == X509_V_OK)
+            rc = seal_ca_open(out, st, names[i]);
     }
-    free(names);
-    g_free(dir);
+    g_strfreev(names);
+    sk_X509_pop_free(certs, X509_free);
     if (rc == SEAL_ENOTFOUND)
-        return seal_error_set(SEAL_ENOTFOUND,
-                              "no CA of this data directory issued the certificate");
+        return seal_error_set(SEAL_ENOTFOUND, "no CA of this platform issued the certificate");
     return rc;
 }
 
@@ -156,11 +111,6 @@ const char *seal_ca_key_id(const seal_ca *ca)
     return ca->key_id;
 }
 
-char *seal_ca_crl_path(const seal_ca *ca)
-{
-    return g_strdup_printf("%s/crl/%s.crl", seal_store_data_dir(ca->st), ca->name);
-}
-
 /* ---------------------------------------------------------------- CRLs */
 
 int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor)
@@ -173,8 +123,6 @@ int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *a
     X509_CRL *crl = NULL;
     unsigned char *der = NULL;
     seal_buf out = SEAL_BUF_INIT;
-    char *path = seal_ca_crl_path(ca);
-    char *dir = g_path_get_dirname(path);
     time_t now = time(NULL);
     SEAL_ENSURE(hours >= 0 && hours <= 24 * 366, SEAL_EINVAL,
                 "a CRL is valid between 1 hour and a year, not %d hours", hours);
@@ -212,9 +160,8 @@ int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *a
     int len = i2d_X509_CRL(crl, &der);
     SEAL_ENSURE(len > 0, SEAL_ECRYPTO, "the CRL cannot be encoded");
     SEAL_TRY(seal_buf_set(&out, der, (size_t)len));
-    SEAL_ENSURE(g_mkdir_with_parents(dir, 0755) == 0, SEAL_EIO, "cannot create %s: %s", dir,
-                strerror(errno));
-    SEAL_TRY(seal_buf_write_file(&out, path, 0644));
+    SEAL_TRY(store_crl_put(ca->st, ca->name, ca->key_id, number, spec.this_update, spec.next_update,
+                           &out));
     if (der_out)
         SEAL_TRY(seal_buf_set(der_out, out.data, out.len));
 out:
@@ -225,8 +172,6 @@ out:
     X509_CRL_free(crl);
     OPENSSL_free(der);
     seal_buf_clear(&out);
-    g_free(path);
-    g_free(dir);
     return rc;
 }
 
@@ -356,32 +301,20 @@ static int seals_binding(seal_store *st, X509 *cert, GPtrArray *ids)
     return rc;
 }
 
+/* The seal maker, who signs the new SESeal of a seal whose certificate changes. */
 typedef struct maker {
-    X509 *cert;
-    EVP_PKEY *key;
-    STACK_OF(X509) * chain;
     seal_signer *signer;
 } maker;
 
 static void maker_clear(maker *m)
 {
-    X509_free(m->cert);
-    EVP_PKEY_free(m->key);
-    sk_X509_pop_free(m->chain, X509_free);
     seal_signer_free(m->signer);
-    memset(m, 0, sizeof *m);
+    m->signer = NULL;
 }
 
-static int load_maker(maker *m, const char *data_dir)
+static int load_maker(maker *m, seal_store *st)
 {
-    int rc = 0;
-    char *ca_path = g_strdup_printf("%s/pki/issuing-ca.pem", data_dir);
-    SEAL_TRY(load_party(data_dir, "seal-maker", &m->cert, &m->key));
-    SEAL_TRY(seal_certs_load(&m->chain, ca_path));
-    SEAL_TRY(seal_signer_new_software(&m->signer, m->key, m->cert, m->chain));
-out:
-    g_free(ca_path);
-    return rc;
+    return seal_store_maker_signer(&m->signer, st);
 }
 
 /* GB/T 38540: the seal binds its certificate, so a new certificate needs a new SESeal,
@@ -515,7 +448,7 @@ int seal_ca_renew(seal_ca *ca, X509 **out, X509 *old, bool force, int days, cons
     SEAL_TRY(seals_binding(ca->st, old, ids));
     records = g_new0(seal_record, ids->len ? ids->len : 1);
     if (ids->len)
-        SEAL_TRY(load_maker(&m, seal_store_data_dir(ca->st)));
+        SEAL_TRY(load_maker(&m, ca->st));
     for (guint i = 0; i < ids->len; i++) {
         SEAL_TRY(seal_store_get_seal(ca->st, g_ptr_array_index(ids, i), &records[i]));
         SEAL_TRY(remake_seal(&records[i], fresh, &m, now, now - CLOCK_SKEW + lifetime));
@@ -594,7 +527,7 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
     fresh_serial = seal_cert_serial_hex(fresh);
     seal_buf_clear_secret(&r.key_pem);
     SEAL_TRY(store_seal_key_wrap(ca->st, &r.key_pem, key, pin));
-    SEAL_TRY(load_maker(&m, seal_store_data_dir(ca->st)));
+    SEAL_TRY(load_maker(&m, ca->st));
     SEAL_TRY(remake_seal(&r, fresh, &m, now, now - CLOCK_SKEW + lifetime));
     SEAL_TRY(seals_binding(ca->st, old, others));
     /* The old key is retired: its certificate goes (superseded) unless another seal,

@@ -122,12 +122,54 @@ static const char v5_sql[] = "CREATE TABLE IF NOT EXISTS api_key ("
                              "  expires BIGINT,"
                              "  revoked BIGINT);";
 
+/* Version 6: what several instances sharing the database used to share as files in one
+ * data directory (docs/database.md, "What lives where"). The platform's own certificates
+ * and keys (CA, seal maker, TSA, OCSP signer), each key PKCS#8 under a passphrase derived
+ * from the KEK (platform.c); the CRLs as published; the revocation cache (one entry per
+ * issuer and name, replaced) and the evidence archive (every CRL and OCSP response fetched,
+ * kept for good); the TSA's serial counter. */
+static const char v6_sql[] = "CREATE TABLE IF NOT EXISTS platform_party ("
+                             "  name TEXT PRIMARY KEY,"
+                             "  cert_pem TEXT NOT NULL,"
+                             "  key_pem TEXT,"
+                             "  created BIGINT NOT NULL);"
+                             "CREATE TABLE IF NOT EXISTS crl_published ("
+                             "  ca_name TEXT PRIMARY KEY,"
+                             "  issuer_key_id TEXT NOT NULL,"
+                             "  number BIGINT NOT NULL,"
+                             "  this_update BIGINT NOT NULL,"
+                             "  next_update BIGINT NOT NULL,"
+                             "  der {blob} NOT NULL);"
+                             "CREATE TABLE IF NOT EXISTS revocation_cache ("
+                             "  issuer_key_id TEXT NOT NULL,"
+                             "  name TEXT NOT NULL,"
+                             "  kind TEXT NOT NULL,"
+                             "  url TEXT NOT NULL,"
+                             "  fetched_at BIGINT NOT NULL,"
+                             "  der {blob} NOT NULL,"
+                             "  PRIMARY KEY (issuer_key_id, name));"
+                             "CREATE TABLE IF NOT EXISTS revocation_evidence ("
+                             "  id {id},"
+                             "  kind TEXT NOT NULL,"
+                             "  url TEXT NOT NULL,"
+                             "  fetched_at BIGINT NOT NULL,"
+                             "  this_update BIGINT NOT NULL,"
+                             "  next_update BIGINT NOT NULL,"
+                             "  sha256 TEXT NOT NULL,"
+                             "  der {blob} NOT NULL);"
+                             "CREATE INDEX IF NOT EXISTS revocation_evidence_fetched"
+                             "  ON revocation_evidence (fetched_at);"
+                             "CREATE TABLE IF NOT EXISTS counter ("
+                             "  name TEXT PRIMARY KEY,"
+                             "  next BIGINT NOT NULL);";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
     {3, "the seal pictures' PDF streams", v3_sql, NULL},
     {4, "the CA's certificates, the audit trail and pending stamps in the schema", v4_sql, NULL},
     {5, "API keys", v5_sql, NULL},
+    {6, "the platform's keys, CRLs and revocation evidence in the database", v6_sql, NULL},
 };
 
 int store_migrate(seal_db *db, int *found_out, int *current_out)

@@ -1,8 +1,15 @@
-/* How a seal's private key rests in the store: PKCS#8 (PBES2, AES-256) under a passphrase
- * made from the seal PIN and the platform's key-encryption key (DATA/secrets/kek, never
- * in the database). A PIN of six digits alone could be found by trying all of them on a
- * copy of sealsvc.db, past the five-try lock; with the KEK in the passphrase a copy of the
- * database alone opens nothing. create.c wraps keys, unlock.c and the re-key unwrap them. */
+/* The platform's key-encryption key (KEK) and how a seal's private key rests in the store.
+ *
+ * The KEK is never in the database: it is the environment variable SEALSVC_KEK when that
+ * is set, otherwise DATA/secrets/kek (made with the store). Every key the store derives
+ * from it is HMAC-SHA256 keyed with the KEK's text over a label naming its use
+ * (store_kek_derive): a seal key's passphrase (the label is the PIN), the API keys' MAC key
+ * (apikey.c), the platform keys' passphrases (platform.c).
+ *
+ * A seal's key is PKCS#8 (PBES2, AES-256) under a passphrase made from the seal PIN and the
+ * KEK. A PIN of six digits alone could be found by trying all of them on a copy of the
+ * database, past the five-try lock; with the KEK in the passphrase a copy of the database
+ * alone opens nothing. create.c wraps keys, unlock.c and the re-key unwrap them. */
 #include "store/store_internal.h"
 
 #include <seal/error.h>
@@ -14,10 +21,19 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KEK_BYTES     32
 #define KEK_MAX_BYTES 4096
+#define KEK_ENV       "SEALSVC_KEK"
+
+/* SEALSVC_KEK when it is set and not empty. */
+static const char *kek_from_env(void)
+{
+    const char *env = getenv(KEK_ENV);
+    return env && *env ? env : NULL;
+}
 
 int store_kek_ensure(const char *data_dir)
 {
@@ -26,7 +42,7 @@ int store_kek_ensure(const char *data_dir)
     seal_buf hex = SEAL_BUF_INIT;
     char *dir = g_build_filename(data_dir, "secrets", NULL);
     char *path = g_build_filename(dir, "kek", NULL);
-    if (g_file_test(path, G_FILE_TEST_EXISTS))
+    if (kek_from_env() || g_file_test(path, G_FILE_TEST_EXISTS))
         goto out;
     SEAL_ENSURE(g_mkdir_with_parents(dir, 0700) == 0, SEAL_EIO, "cannot create %s: %s", dir,
                 strerror(errno));
@@ -45,11 +61,20 @@ out:
 int store_kek_read(const char *data_dir, seal_buf *kek_out)
 {
     int rc = 0;
+    const char *env = kek_from_env();
     char *path = g_build_filename(data_dir, "secrets", "kek", NULL);
-    SEAL_TRY(seal_buf_read_file(kek_out, path, KEK_MAX_BYTES));
+    if (env) {
+        SEAL_ENSURE(strlen(env) <= KEK_MAX_BYTES, SEAL_EINVAL,
+                    "%s is longer than %d bytes: it is not a key-encryption key", KEK_ENV,
+                    KEK_MAX_BYTES);
+        SEAL_TRY(seal_buf_set(kek_out, env, strlen(env)));
+        SEAL_TRY(seal_buf_append_byte(kek_out, 0));
+    } else {
+        SEAL_TRY(seal_buf_read_file(kek_out, path, KEK_MAX_BYTES));
+    }
     g_strstrip((char *)kek_out->data);
     kek_out->len = strlen((const char *)kek_out->data);
-    SEAL_ENSURE(kek_out->len > 0, SEAL_EFORMAT, "%s is empty", path);
+    SEAL_ENSURE(kek_out->len > 0, SEAL_EFORMAT, "%s is empty", env ? KEK_ENV : path);
 out:
     if (rc < 0)
         seal_buf_clear_secret(kek_out);
@@ -57,35 +82,48 @@ out:
     return rc;
 }
 
-/* The passphrase: the lower-case hex of HMAC-SHA256 keyed with the KEK file's text (as
- * `sealsvc demo init` writes it, surrounding white space ignored) over the PIN. */
-static int passphrase(seal_store *st, const char *pin, char out[2 * 32 + 1])
+int store_kek_derive(seal_store *st, const char *label, uint8_t out[STORE_KEK_DERIVED_BYTES])
 {
     int rc = 0;
     seal_buf kek = SEAL_BUF_INIT;
-    uint8_t mac[EVP_MAX_MD_SIZE];
-    unsigned mac_len = 0;
+    unsigned len = 0;
     rc = store_kek_read(seal_store_data_dir(st), &kek);
     if (rc < 0) {
-        seal_error_wrap(rc, "the platform's key-encryption key, without which no seal key "
-                            "opens");
+        seal_error_wrap(rc, "the platform's key-encryption key, without which no key of the "
+                            "platform opens");
         goto out;
     }
-    SEAL_ENSURE(HMAC(EVP_sha256(), kek.data, (int)kek.len, (const uint8_t *)pin, strlen(pin), mac,
-                     &mac_len) != NULL &&
-                    mac_len == 32,
-                SEAL_ECRYPTO, "cannot derive the seal key's passphrase");
-    for (unsigned i = 0; i < mac_len; i++)
-        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    SEAL_ENSURE(HMAC(EVP_sha256(), kek.data, (int)kek.len, (const uint8_t *)label, strlen(label),
+                     out, &len) != NULL &&
+                    len == STORE_KEK_DERIVED_BYTES,
+                SEAL_ECRYPTO, "cannot derive a key from the key-encryption key");
 out:
-    OPENSSL_cleanse(mac, sizeof mac);
+    if (rc < 0)
+        OPENSSL_cleanse(out, STORE_KEK_DERIVED_BYTES);
     seal_buf_clear_secret(&kek);
     return rc;
 }
 
+int store_kek_passphrase(seal_store *st, const char *label, char out[STORE_KEK_PASSPHRASE_SIZE])
+{
+    uint8_t mac[STORE_KEK_DERIVED_BYTES];
+    int rc = store_kek_derive(st, label, mac);
+    for (unsigned i = 0; rc == 0 && i < sizeof mac; i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    OPENSSL_cleanse(mac, sizeof mac);
+    return rc;
+}
+
+/* The passphrase: the lower-case hex of HMAC-SHA256 keyed with the KEK's text (as
+ * `sealsvc demo init` writes it, surrounding white space ignored) over the PIN. */
+static int passphrase(seal_store *st, const char *pin, char out[STORE_KEK_PASSPHRASE_SIZE])
+{
+    return store_kek_passphrase(st, pin, out);
+}
+
 int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const char *pin)
 {
-    char pass[2 * 32 + 1];
+    char pass[STORE_KEK_PASSPHRASE_SIZE];
     int rc = passphrase(st, pin, pass);
     if (rc == 0)
         rc = seal_key_encrypt_pem(pem_out, key, pass);
@@ -96,7 +134,7 @@ int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const 
 int store_seal_key_unwrap(seal_store *st, const seal_buf *pem, const char *pin, EVP_PKEY **key_out,
                           bool *pin_only)
 {
-    char pass[2 * 32 + 1];
+    char pass[STORE_KEK_PASSPHRASE_SIZE];
     *key_out = NULL;
     *pin_only = false;
     int rc = passphrase(st, pin, pass);

@@ -19,11 +19,18 @@ int store_reset_pin_failures(seal_store *st, const char *id);
 /* ---- a seal's key at rest (seal_key.c) ---- */
 
 /* Makes DATA_DIR/secrets/kek (0600, in a 0700 folder) with a random key-encryption key
- * unless it exists. */
+ * unless it exists or SEALSVC_KEK gives the key. */
 int store_kek_ensure(const char *data_dir);
-/* The KEK file's text, surrounding white space stripped (kek_out->len counts what is
- * left; the buffer stays NUL-terminated). Wipe it with seal_buf_clear_secret. */
+/* The KEK's text (SEALSVC_KEK, or else the file), surrounding white space stripped
+ * (kek_out->len counts what is left; the buffer stays NUL-terminated). Wipe it with
+ * seal_buf_clear_secret. */
 int store_kek_read(const char *data_dir, seal_buf *kek_out);
+/* A key for one use: HMAC-SHA256 keyed with the KEK's text over `label`. Wipe it. */
+#define STORE_KEK_DERIVED_BYTES 32
+int store_kek_derive(seal_store *st, const char *label, uint8_t out[STORE_KEK_DERIVED_BYTES]);
+/* The same as lower-case hex: the passphrase a PKCS#8 key rests under. Wipe it. */
+#define STORE_KEK_PASSPHRASE_SIZE (2 * STORE_KEK_DERIVED_BYTES + 1)
+int store_kek_passphrase(seal_store *st, const char *label, char out[STORE_KEK_PASSPHRASE_SIZE]);
 /* The key as PKCS#8 PEM encrypted under a passphrase made from `pin` and the platform's
  * key-encryption key. */
 int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const char *pin);
@@ -71,6 +78,12 @@ int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **
 
 /* Every certificate in PEM text (an empty text gives an empty stack). */
 int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
+
+/* ---- the platform's keys and CRLs (platform.c) ---- */
+
+/* Publishes CRL number `number` of CA `ca_name` unless a higher one is published. */
+int store_crl_put(seal_store *st, const char *ca_name, const char *issuer_key_id, uint64_t number,
+                  time_t this_update, time_t next_update, const seal_buf *der);
 
 /* ---- the database (store.c) ---- */
 

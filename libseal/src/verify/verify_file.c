@@ -1,8 +1,9 @@
 /* The verify driver (seal/verify.h): a file in, a report out. It gathers what the relying
- * party brings (anchors, revocation evidence, the platform's data directory, whether to go
- * online), opens the document through the document face (seal/doc.h), which tells the
+ * party brings (anchors, revocation evidence, the platform's store or a data directory,
+ * whether to go online), opens the document through the document face (seal/doc.h), which tells the
  * format by content, and asks it for the report. `sealsvc verify` is flag parsing and
  * printing around this call; the HTTP service will be the same. */
+#include <seal/ca.h>
 #include <seal/doc.h>
 #include <seal/error.h>
 #include <seal/verify.h>
@@ -11,7 +12,7 @@
 #include <openssl/x509v3.h>
 
 /* GB/T 38540 signatures carry only the signer's certificate, so the chain needs the
- * issuing CA from elsewhere: the data directory's own CA certificates (DATA/pki/NAME.pem)
+ * issuing CA from elsewhere: a data directory's CA certificates (DATA/pki/NAME.pem)
  * that are not self-signed are offered as untrusted intermediates (RFC 5280 6.1: they
  * count only when they chain to an anchor). */
 static int add_platform_intermediates(seal_revocation *rv, const char *data_dir)
@@ -42,19 +43,23 @@ out:
     return rc;
 }
 
-int seal_verify_revocation_new(seal_revocation **out, const char *data_dir, bool offline,
-                               const char *const *evidence, size_t n_evidence)
+int seal_verify_revocation_new(seal_revocation **out, seal_store *store, const char *data_dir,
+                               bool offline, const char *const *evidence, size_t n_evidence)
 {
     int rc = 0;
-    char *cache = data_dir ? g_build_filename(data_dir, "cache", "revocation", NULL) : NULL;
-    char *archive = data_dir ? g_build_filename(data_dir, "evidence", NULL) : NULL;
-    char *published = data_dir ? g_build_filename(data_dir, "crl", NULL) : NULL;
+    bool folders = data_dir && !store;
+    char *cache = folders ? g_build_filename(data_dir, "cache", "revocation", NULL) : NULL;
+    char *archive = folders ? g_build_filename(data_dir, "evidence", NULL) : NULL;
+    char *published = folders ? g_build_filename(data_dir, "crl", NULL) : NULL;
     seal_revocation_opts opts = {.cache_dir = cache, .archive_dir = archive, .offline = offline};
     *out = NULL;
-    SEAL_TRY(seal_revocation_new(out, &opts));
+    if (store)
+        SEAL_TRY(seal_store_revocation_new(out, store, &opts));
+    else
+        SEAL_TRY(seal_revocation_new(out, &opts));
     if (published)
         SEAL_TRY(seal_revocation_add_dir(*out, published));
-    if (data_dir)
+    if (folders)
         SEAL_TRY(add_platform_intermediates(*out, data_dir));
     for (size_t i = 0; i < n_evidence; i++) {
         if (g_file_test(evidence[i], G_FILE_TEST_IS_DIR))
@@ -86,17 +91,21 @@ int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts)
     SEAL_TRY(seal_trust_new(&trust));
     for (size_t i = 0; i < opts->n_trust_paths; i++)
         SEAL_TRY(seal_trust_add_path(trust, opts->trust_paths[i]));
-    /* The data directory is optional: verification is for anyone, and a bidder's machine
-     * has no platform data. When there is one, its trust anchors count. */
-    if (opts->data_dir) {
+    /* The platform is optional: verification is for anyone, and a bidder's machine has no
+     * platform data. When there is one, its roots count. */
+    if (opts->store && seal_store_trust_add(opts->store, trust) < 0) {
+        rc = seal_error_wrap(seal_error_last_code(), "the platform's trust anchors");
+        goto out;
+    }
+    if (!opts->store && opts->data_dir) {
         dir = g_build_filename(opts->data_dir, "trust", NULL);
         if (g_file_test(dir, G_FILE_TEST_IS_DIR) && seal_trust_add_path(trust, dir) < 0) {
             rc = seal_error_wrap(seal_error_last_code(), "the data directory's trust anchors");
             goto out;
         }
     }
-    if (seal_verify_revocation_new(&rv, opts->data_dir, opts->offline, opts->evidence_paths,
-                                   opts->n_evidence_paths) < 0) {
+    if (seal_verify_revocation_new(&rv, opts->store, opts->data_dir, opts->offline,
+                                   opts->evidence_paths, opts->n_evidence_paths) < 0) {
         rc = seal_error_wrap(seal_error_last_code(), "revocation evidence");
         goto out;
     }
