@@ -85,6 +85,12 @@ int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
 int store_crl_put(seal_store *st, const char *ca_name, const char *issuer_key_id, uint64_t number,
                   time_t this_update, time_t next_update, const seal_buf *der);
 
+/* ---- files of a platform older than schema version 6 (import.c) ---- */
+
+/* Brings a data directory's pki/, crl/ and tsa/serial into the database when it holds none
+ * of the platform's certificates yet (once; never overwriting). */
+int store_import_files(seal_store *st);
+
 /* ---- the database (store.c) ---- */
 
 /* The store's connection. */

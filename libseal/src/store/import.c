@@ -1,0 +1,210 @@
+/* A platform made before its shared state moved into the database (schema version 6) kept
+ * it as files in the data directory: the platform's certificates and keys under pki/ (each
+ * key encrypted under the KEK's text), the CRLs as published under crl/, the TSA's next
+ * serial number in tsa/serial. Opening such a store brings them in, once, in one
+ * transaction: the keys re-encrypted as platform.c keeps them, each CRL with its number,
+ * the serial counter where the file left it (RFC 3161 2.4.2: a serial is never issued
+ * twice). What the database already holds is never overwritten, so the files a demo
+ * platform still writes for its users (exports) change nothing, and a second instance
+ * opening the same database finds the work done. The import is one audit record. */
+#include "store/store_internal.h"
+
+#include <seal/ca.h>
+#include <seal/error.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <glib.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TSA_SERIAL_COUNTER "tsa-serial"
+#define FILE_MAX           (16 * 1024 * 1024)
+
+/* Whether `sql` (one value) finds a row. */
+static int any_row(seal_store *st, const char *what, const char *sql, const char *param,
+                   bool *found)
+{
+    seal_db_stmt *stmt = NULL;
+    int rc = store_prepare(st, &stmt, what, sql);
+    if (rc == 0 && param)
+        rc = seal_db_bind_text(stmt, 1, param);
+    if (rc == 0)
+        rc = seal_db_step(stmt);
+    seal_db_finalize(stmt);
+    if (rc < 0)
+        return rc;
+    *found = rc == SEAL_DB_ROW;
+    return 0;
+}
+
+/* The names NAME of DATA_DIR/SUB/NAME.SUFFIX, sorted (none when the folder is missing). */
+static GPtrArray *names_in(const char *data_dir, const char *sub, const char *suffix)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    char *dir = g_build_filename(data_dir, sub, NULL);
+    DIR *d = opendir(dir);
+    g_free(dir);
+    if (!d)
+        return names;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && g_str_has_suffix(e->d_name, suffix))
+            g_ptr_array_add(names, g_strndup(e->d_name, strlen(e->d_name) - strlen(suffix)));
+    closedir(d);
+    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_strcmp0);
+    return names;
+}
+
+/* pki/NAME.pem with pki/private/NAME.key.pem when there is one. */
+static int import_party(seal_store *st, const char *dir, const char *name, const seal_buf *kek)
+{
+    int rc = 0;
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    char *cert_path = g_strdup_printf("%s/pki/%s.pem", dir, name);
+    char *key_path = g_strdup_printf("%s/pki/private/%s.key.pem", dir, name);
+    rc = seal_cert_load(&cert, cert_path);
+    if (rc < 0)
+        SEAL_TRY(seal_error_wrap(rc, "importing %s", cert_path));
+    if (g_file_test(key_path, G_FILE_TEST_EXISTS)) {
+        rc = seal_key_load(&key, NULL, NULL, key_path, (const char *)kek->data);
+        if (rc < 0)
+            SEAL_TRY(seal_error_wrap(rc, "importing %s (encrypted under this KEK?)", key_path));
+    }
+    SEAL_TRY(seal_store_party_put(st, name, cert, key));
+out:
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    g_free(cert_path);
+    g_free(key_path);
+    return rc;
+}
+
+static time_t crl_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+    return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
+}
+
+/* crl/NAME.crl, issued by the platform's certificate NAME (already imported). */
+static int import_crl(seal_store *st, const char *dir, const char *name)
+{
+    int rc = 0;
+    seal_buf der = SEAL_BUF_INIT;
+    X509 *ca = NULL;
+    X509_CRL *crl = NULL;
+    ASN1_INTEGER *number = NULL;
+    char key_id[65];
+    char *path = g_strdup_printf("%s/crl/%s.crl", dir, name);
+    SEAL_TRY(seal_buf_read_file(&der, path, FILE_MAX));
+    const unsigned char *p = der.data;
+    crl = d2i_X509_CRL(NULL, &p, (long)der.len);
+    SEAL_ENSURE(crl && p == der.data + der.len, SEAL_EFORMAT, "importing %s: it is not one DER CRL",
+                path);
+    SEAL_TRY(seal_store_party_cert(st, name, &ca));
+    SEAL_ENSURE(X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1, SEAL_EPKI,
+                "importing %s: it is not signed by the platform's %s", path, name);
+    number = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+    SEAL_ENSURE(number, SEAL_EFORMAT, "importing %s: it has no CRL number", path);
+    uint64_t n = 0;
+    SEAL_ENSURE(ASN1_INTEGER_get_uint64(&n, number) == 1, SEAL_EFORMAT,
+                "importing %s: its CRL number is out of range", path);
+    SEAL_TRY(seal_cert_key_id(key_id, ca));
+    SEAL_TRY(store_crl_put(st, name, key_id, n, crl_time(X509_CRL_get0_lastUpdate(crl)),
+                           crl_time(X509_CRL_get0_nextUpdate(crl)), &der));
+out:
+    ASN1_INTEGER_free(number);
+    X509_CRL_free(crl);
+    X509_free(ca);
+    seal_buf_clear(&der);
+    g_free(path);
+    return rc;
+}
+
+/* tsa/serial: the next serial number the file-based TSA would have issued. */
+static int import_tsa_serial(seal_store *st, const char *dir, bool *done)
+{
+    int rc = 0;
+    seal_buf text = SEAL_BUF_INIT;
+    seal_db_stmt *stmt = NULL;
+    char *path = g_strdup_printf("%s/tsa/serial", dir);
+    *done = false;
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        goto out;
+    SEAL_TRY(seal_buf_read_file(&text, path, 64));
+    char *end = NULL;
+    errno = 0;
+    unsigned long long next = strtoull((const char *)text.data, &end, 10);
+    SEAL_ENSURE(errno == 0 && end != (char *)text.data && next > 0 && next < INT64_MAX,
+                SEAL_EFORMAT, "importing %s: it holds no serial number", path);
+    SEAL_TRY(store_prepare(st, &stmt, "importing the TSA's serial counter",
+                           "INSERT INTO counter (name, next) VALUES (?1, ?2) "
+                           "ON CONFLICT (name) DO UPDATE SET next = ?2 WHERE counter.next < ?2"));
+    seal_db_bind_text(stmt, 1, TSA_SERIAL_COUNTER);
+    seal_db_bind_int64(stmt, 2, (int64_t)next);
+    SEAL_TRY(seal_db_step(stmt));
+    *done = true;
+out:
+    seal_db_finalize(stmt);
+    seal_buf_clear(&text);
+    g_free(path);
+    return rc;
+}
+
+static int import_in_tx(seal_store *st, const char *dir, GPtrArray *pems)
+{
+    int rc = 0;
+    bool found = false, serial = false;
+    size_t parties = 0, crls = 0;
+    seal_buf kek = SEAL_BUF_INIT;
+    GPtrArray *crl_names = NULL;
+    SEAL_TRY(seal_db_lock(store_db(st), "import"));
+    /* Another instance may have imported while this one waited. */
+    SEAL_TRY(any_row(st, "looking for the platform's certificates",
+                     "SELECT 1 FROM platform_party LIMIT 1", NULL, &found));
+    if (found)
+        goto out;
+    SEAL_TRY(store_kek_read(dir, &kek));
+    for (guint i = 0; i < pems->len; i++, parties++)
+        SEAL_TRY(import_party(st, dir, g_ptr_array_index(pems, i), &kek));
+    crl_names = names_in(dir, "crl", ".crl");
+    for (guint i = 0; i < crl_names->len; i++, crls++)
+        SEAL_TRY(import_crl(st, dir, g_ptr_array_index(crl_names, i)));
+    SEAL_TRY(import_tsa_serial(st, dir, &serial));
+    SEAL_TRY(store_audit_in_tx(st, "sealsvc", "import", "platform",
+                               "%zu certificate(s) with their keys, %zu CRL(s)%s from the data "
+                               "directory's files into the database",
+                               parties, crls, serial ? ", the TSA's serial counter" : ""));
+out:
+    seal_buf_clear_secret(&kek);
+    if (crl_names)
+        g_ptr_array_free(crl_names, TRUE);
+    return rc;
+}
+
+int store_import_files(seal_store *st)
+{
+    int rc = 0;
+    bool found = false;
+    const char *dir = seal_store_data_dir(st);
+    GPtrArray *pems = names_in(dir, "pki", ".pem");
+    if (pems->len == 0)
+        goto out;
+    /* The common case, every open after the first: a read, no write lock. */
+    SEAL_TRY(any_row(st, "looking for the platform's certificates",
+                     "SELECT 1 FROM platform_party LIMIT 1", NULL, &found));
+    if (found)
+        goto out;
+    SEAL_TRY(store_begin(st));
+    rc = import_in_tx(st, dir, pems);
+    if (rc < 0) {
+        store_rollback(st);
+        SEAL_TRY(seal_error_wrap(rc, "bringing the platform's files into the database"));
+    }
+    SEAL_TRY(store_commit(st));
+out:
+    g_ptr_array_free(pems, TRUE);
+    return rc;
+}
