@@ -454,7 +454,7 @@ int seal_store_role_grant(seal_store *st, const char *credit_code, int64_t perso
         SEAL_TRY(count_role(st, inst, role, &n));
         SEAL_ENSURE(n == 0, SEAL_EPOLICY,
                     "%s has a legal representative already: an institution has one ('sealsvc "
-                    "person role revoke' the present one first)",
+                    "person role-remove' the present one first)",
                     inst_name);
     } else if (strcmp(role, "seal-administrator") == 0) {
         SEAL_TRY(count_role(st, inst, role, &n));
