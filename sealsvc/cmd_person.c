@@ -1,7 +1,7 @@
-/* `sealsvc person add | list | show | role-add | role-remove` and `sealsvc institution add |
- * list | show`: the platform's people and institutions and the roles people have in them
- * (seal/store.h). Identity numbers are shown masked only; every change is audited as by the
- * user running the command, like `seal` and `apikey`. */
+/* `sealsvc person add | list | show | role-add | role-remove`: the platform's people and the
+ * roles they have in institutions (seal/store.h; institutions: cmd_institution.c). Identity numbers
+ * are shown masked only; every change is audited as by the user running the command, like `seal`
+ * and `apikey`. */
 #include "cli.h"
 
 #include <seal/error.h>
@@ -24,14 +24,6 @@ static const char person_usage[] =
     "are checked and kept encrypted; they are only ever shown masked. ROLE is\n"
     "legal-representative (one per institution), seal-administrator (at most 5) or\n"
     "handler. Seal administrators grant seals ('sealsvc grant').\n";
-
-static const char institution_usage[] =
-    "usage: sealsvc --data DIR institution add --name NAME --code CREDIT-CODE\n"
-    "       sealsvc --data DIR institution list [--json]\n"
-    "       sealsvc --data DIR institution show CREDIT-CODE [--json]\n"
-    "\n"
-    "The unified social credit code (GB 32100-2015) is checked. show lists the people\n"
-    "who act for the institution and their roles.\n";
 
 static bool parse_id(const char *text, int64_t *out)
 {
@@ -226,117 +218,6 @@ int cmd_person(const cli_ctx *ctx, int argc, char **argv)
         code = person_role(st, strcmp(sub, "role-add") == 0, argc - 1, argv + 1);
     else
         code = cli_usage_error("person: add, list, show ID, role-add ID or role-remove ID");
-    seal_store_close(st);
-    return code;
-}
-
-static int institution_add(seal_store *st, int argc, char **argv)
-{
-    static const struct option options[] = {
-        {"name", required_argument, NULL, 'n'},
-        {"code", required_argument, NULL, 'c'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *name = NULL, *code = NULL;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (c == 'n')
-            name = optarg;
-        else if (c == 'c')
-            code = optarg;
-        else
-            return cli_usage_error("institution add: unknown option");
-    }
-    if (optind < argc)
-        return cli_usage_error("institution add: unexpected argument '%s'", argv[optind]);
-    if (!name || !code)
-        return cli_usage_error("institution add: --name and --code are required");
-    int64_t id = 0;
-    if (seal_store_institution_register(st, name, code, g_get_user_name(), &id) < 0)
-        return cli_fail("institution add");
-    printf("institution %lld: %s (%s)\n", (long long)id, name, code);
-    return EXIT_OK;
-}
-
-static int institution_list(seal_store *st, bool json)
-{
-    seal_institution_record *list = NULL;
-    size_t n = 0;
-    if (seal_store_institution_list(st, &list, &n) < 0)
-        return cli_fail("institution list");
-    json_t *arr = json ? json_array() : NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (arr) {
-            char *created = cli_time_text(list[i].created);
-            json_array_append_new(arr,
-                                  json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)list[i].id,
-                                            "name", list[i].name, "credit_code",
-                                            list[i].credit_code, "created", created));
-            g_free(created);
-        } else {
-            printf("%-5lld %s  %s\n", (long long)list[i].id, list[i].credit_code, list[i].name);
-        }
-    }
-    seal_institution_records_free(list, n);
-    if (arr)
-        return print_json(arr);
-    if (n == 0)
-        printf("no institutions registered\n");
-    return EXIT_OK;
-}
-
-static int institution_show(seal_store *st, const char *credit_code, bool json)
-{
-    int64_t id = 0;
-    char *name = NULL;
-    seal_role_record *roles = NULL;
-    size_t n = 0;
-    if (seal_store_find_institution(st, credit_code, &id, &name) < 0 ||
-        seal_store_role_list(st, credit_code, 0, &roles, &n) < 0) {
-        g_free(name);
-        return cli_fail("institution show");
-    }
-    int code = EXIT_OK;
-    if (json) {
-        code = print_json(json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)id, "name", name,
-                                    "credit_code", credit_code, "roles", roles_json(roles, n)));
-    } else {
-        printf("Institution: %lld\nName:        %s\nCredit code: %s\n", (long long)id, name,
-               credit_code);
-        for (size_t i = 0; i < n; i++)
-            printf("%-13s%s: person %lld, %s\n", i ? "" : "People:", roles[i].role,
-                   (long long)roles[i].person_id, roles[i].person_name);
-        if (n == 0)
-            printf("People:      none\n");
-    }
-    seal_role_records_free(roles, n);
-    g_free(name);
-    return code;
-}
-
-int cmd_institution(const cli_ctx *ctx, int argc, char **argv)
-{
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(institution_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
-    const char *data = cli_data_dir(ctx);
-    if (!data)
-        return cli_usage_error("institution needs the data directory: --data DIR or $SEALSVC_DATA");
-    seal_store *st = NULL;
-    if (cli_store_open(ctx, data, false, &st) < 0)
-        return cli_fail("institution");
-    int code;
-    const char *sub = argv[1];
-    if (strcmp(sub, "add") == 0)
-        code = institution_add(st, argc - 1, argv + 1);
-    else if (strcmp(sub, "list") == 0 && (argc == 2 || json_flag(argc, argv, 2)))
-        code = institution_list(st, argc == 3);
-    else if (strcmp(sub, "show") == 0 && (argc == 3 || json_flag(argc, argv, 3)))
-        code = institution_show(st, argv[2], argc == 4);
-    else
-        code = cli_usage_error("institution: add, list or show CREDIT-CODE");
     seal_store_close(st);
     return code;
 }

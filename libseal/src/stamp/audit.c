@@ -1,8 +1,8 @@
 /* The audit record of every use of a seal: a seal used without a trace is what a platform
  * must never allow, so a stamp whose record cannot be written is undone (its output
  * removed). A stamp's record also counts the use of the grant it used, in the same
- * transaction (seal_store_use_record). Records carry the actor the request names, paths, digests
- * and the error's wording, never a PIN, a key or a signature. */
+ * transaction (seal_store_use_record). Records carry the actor the request names, paths,
+ * digests and the error's wording, never a PIN, a key or a signature. */
 #include "stamp/stamp_internal.h"
 
 #include <seal/ca.h>
@@ -60,7 +60,6 @@ int stamp_audit(seal_store *st, const stamp_audit_info *a, const seal_stamp_dige
         return stamp_audit(st, a, NULL, rc);
     }
     return seal_error_wrap(seal_error_last_code(),
-                           "the stamp could not be recorded in the audit trail, so %s was not "
-                           "written",
+                           "the stamp could not be recorded in the audit trail, so %s was removed",
                            a->output);
 }
