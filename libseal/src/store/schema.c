@@ -130,7 +130,7 @@ static const char v5_sql[] = "CREATE TABLE IF NOT EXISTS api_key ("
  * administrators is counted under a writer lock. A grant's state is computed from its
  * columns (revoked, uses against max_uses, the window), never stored apart from them. */
 static const char v6_sql[] =
-    "CREATE TABLE person ("
+    "CREATE TABLE IF NOT EXISTS person ("
     "  id {id},"
     "  name TEXT NOT NULL,"
     "  id_lookup TEXT NOT NULL UNIQUE,"
@@ -139,20 +139,20 @@ static const char v6_sql[] =
     "  mobile_sealed {blob},"
     "  mobile_masked TEXT,"
     "  created BIGINT NOT NULL);"
-    "CREATE TABLE person_role ("
+    "CREATE TABLE IF NOT EXISTS person_role ("
     "  institution_id BIGINT NOT NULL REFERENCES institution(id),"
     "  person_id BIGINT NOT NULL REFERENCES person(id),"
     "  role TEXT NOT NULL CHECK (role IN ('legal-representative', 'seal-administrator', "
     "'handler')),"
     "  since BIGINT NOT NULL,"
     "  PRIMARY KEY (institution_id, person_id, role));"
-    "CREATE UNIQUE INDEX person_role_one_legal ON person_role (institution_id) "
+    "CREATE UNIQUE INDEX IF NOT EXISTS person_role_one_legal ON person_role (institution_id) "
     "  WHERE role = 'legal-representative';"
-    "CREATE TABLE seal_grant_rule ("
+    "CREATE TABLE IF NOT EXISTS seal_grant_rule ("
     "  seal_id TEXT PRIMARY KEY REFERENCES seal(id),"
     "  required BIGINT NOT NULL,"
     "  changed BIGINT NOT NULL);"
-    "CREATE TABLE seal_grant ("
+    "CREATE TABLE IF NOT EXISTS seal_grant ("
     "  id {id},"
     "  seal_id TEXT NOT NULL REFERENCES seal(id),"
     "  grantor_id BIGINT NOT NULL REFERENCES person(id),"
@@ -168,7 +168,7 @@ static const char v6_sql[] =
     "  revoke_reason TEXT,"
     "  created BIGINT NOT NULL,"
     "  created_by TEXT NOT NULL);"
-    "CREATE INDEX seal_grant_seal ON seal_grant (seal_id);";
+    "CREATE INDEX IF NOT EXISTS seal_grant_seal ON seal_grant (seal_id);";
 
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
