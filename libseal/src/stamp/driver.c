@@ -4,7 +4,7 @@
  *
  *   request -> check (usage: nothing touched) -> seal, grant, policy, signer -> open once
  *   -> plan -> prepare -> [external: keep pending, stop] -> sign -> finish (+ timestamp)
- *   into OUT.stamping-PID -> validation data (B-LT, B-LTA) -> audit (the grant's use
+ *   into OUT.tmp-stamp-PID -> validation data (B-LT, B-LTA) -> audit (the grant's use
  *   counted in the same transaction) -> rename onto OUT
  *
  * finish.c completes a pending stamp through the same last steps (stamp_complete). */
@@ -385,7 +385,7 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
     if (!rq->external) {
         /* Finished beside the output and renamed onto it only once recorded (and the
          * grant's use counted): a stamp refused or killed before leaves no output. */
-        run.staged = g_strdup_printf("%s.stamping-%d", rq->output, (int)getpid());
+        run.staged = g_strdup_printf("%s.tmp-stamp-%d", rq->output, (int)getpid());
         run.plan.output = run.staged;
         audit.staged = run.staged;
     }
