@@ -34,6 +34,9 @@ int cmd_tsa(const cli_ctx *ctx, int argc, char **argv);
 int cmd_apikey(const cli_ctx *ctx, int argc, char **argv);
 int cmd_db(const cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(const cli_ctx *ctx, int argc, char **argv);
+int cmd_person(const cli_ctx *ctx, int argc, char **argv);
+int cmd_institution(const cli_ctx *ctx, int argc, char **argv);
+int cmd_grant(const cli_ctx *ctx, int argc, char **argv);
 
 int cmd_ltv(const cli_ctx *ctx, int argc, char **argv);
 

@@ -29,9 +29,12 @@ static const char stamp_usage[] =
     "                 [--reason TEXT] [--location TEXT] [--mode continue|lock]\n"
     "                 [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--trust PEM|DIR]...\n"
     "                 [--password PW | --password-file F] [--certify 1|2|3]\n"
-    "                 [--lock-fields all|NAME,NAME] [--qr URL-TEMPLATE]\n"
+    "                 [--lock-fields all|NAME,NAME] [--qr URL-TEMPLATE] [--grant ID]\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
+    "  --grant ID       the grant this stamp uses (see 'sealsvc grant list'): checked, its\n"
+    "                   use counted, and recorded in the signature; needed for a seal set\n"
+    "                   to stamp only with a grant ('sealsvc grant require')\n"
     "  --pin PIN        the seal's PIN (or $SEALSVC_PIN, or --pin-file with the PIN on its\n"
     "                   first line; prefer those: a PIN on the command line is visible to\n"
     "                   other users of the machine)\n"
@@ -172,6 +175,7 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},
         {"external", no_argument, NULL, 'x'},
         {"expires", required_argument, NULL, 'e'},
+        {"grant", required_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},
         CLI_TIME_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -256,6 +260,14 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         case 'L':
             args.lock_fields = optarg;
             break;
+        case 'g': {
+            char *end = NULL;
+            long long id = g_ascii_strtoll(optarg, &end, 10);
+            if (!*optarg || *end || id <= 0)
+                return cli_usage_error("stamp: --grant takes a grant's id, a positive number");
+            rq.grant_id = id;
+            break;
+        }
         case 'h':
             fputs(stamp_usage, stdout);
             return EXIT_OK;

@@ -39,6 +39,10 @@ static const char usage_text[] =
     "  apikey create --role R | apikey list | apikey revoke ID\n"
     "                                the HTTP API's keys\n"
     "  db migrate | db status        the database's schema (docs/database.md)\n"
+    "  institution add|list|show     the platform's institutions\n"
+    "  person add|list|show|role-add|role-remove\n"
+    "                                people and their roles in institutions\n"
+    "  grant add|list|revoke|require who may use which seal, for what, how long, how often\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -127,10 +131,15 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(const cli_ctx *, int, char **);
     } commands[] = {
-        {"demo", cmd_demo}, {"seal", cmd_seal},     {"stamp", cmd_stamp}, {"verify", cmd_verify},
-        {"tsa", cmd_tsa},   {"ltv", cmd_ltv},       {"ca", cmd_ca},       {"ocsp", cmd_ocsp},
-        {"cert", cmd_cert}, {"render", cmd_render}, {"audit", cmd_audit}, {"apikey", cmd_apikey},
-        {"db", cmd_db},     {"serve", cmd_serve},
+        {"demo", cmd_demo},     {"seal", cmd_seal},
+        {"stamp", cmd_stamp},   {"verify", cmd_verify},
+        {"tsa", cmd_tsa},       {"ltv", cmd_ltv},
+        {"ca", cmd_ca},         {"ocsp", cmd_ocsp},
+        {"cert", cmd_cert},     {"render", cmd_render},
+        {"audit", cmd_audit},   {"apikey", cmd_apikey},
+        {"db", cmd_db},         {"serve", cmd_serve},
+        {"person", cmd_person}, {"institution", cmd_institution},
+        {"grant", cmd_grant},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

@@ -92,6 +92,16 @@ int seal_doc_sniff_fd(int fd, const char **format_out);
 /* Everything a format needs to prepare one signature. What a format cannot do is refused
  * by its adapter with a message that says so (an OFD signature has no /Reason; a PDF has
  * no lock mode but certification). */
+/* The grant a stamp uses (seal/store.h), as the signature records it for verifiers: each
+ * adapter writes it where its format lets a reader that does not know it skip it, covered
+ * by the signature (docs/authorisations.md): PDF a /SealsvcGrant dictionary in the
+ * signature dictionary, OFD ofd:Parameters in Signature.xml's SignedInfo (GM/T 0099). */
+typedef struct seal_doc_grant {
+    const char *id;      /* the grant's id, as text */
+    const char *project; /* a project or tender number, or NULL */
+    const char *grantee; /* the grantee's name, masked ("李**"): never a full name or ID */
+} seal_doc_grant;
+
 typedef struct seal_stamp_plan {
     /* Where the seal is shown (all of one signature); none with `invisible`. */
     const seal_placement *placements;
@@ -118,9 +128,10 @@ typedef struct seal_stamp_plan {
     X509 *cert;
     STACK_OF(X509) * chain;
     size_t max_signature_len;
-    bool timestamp;       /* room for a signature timestamp token (finish asks the TSA) */
-    bool validation_data; /* B-LT and above: validation data is added after finish */
-    const char *output;   /* where finish writes; the prepared file (if any) goes beside */
+    bool timestamp;              /* room for a signature timestamp token (finish asks the TSA) */
+    bool validation_data;        /* B-LT and above: validation data is added after finish */
+    const char *output;          /* where finish writes; the prepared file (if any) goes beside */
+    const seal_doc_grant *grant; /* the grant the stamp uses; NULL: none */
 } seal_stamp_plan;
 
 /* SEAL_EINVAL naming what to drop when a stamp as `plan` asks (its options; placements

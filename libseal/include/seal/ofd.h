@@ -180,6 +180,9 @@ typedef struct seal_ofd_signature {
     size_t n_stamps;
     const char *seal_path;         /* Seal/BaseLoc resolved, NULL when absent */
     const char *signed_value_path; /* SignedValue resolved, NULL when absent */
+    /* SignedInfo's extension parameters (GM/T 0099 B.2) sealsvc writes for the grant a
+     * stamp used (docs/authorisations.md); NULL when absent. */
+    const char *grant_id, *grant_project, *grant_grantee;
 } seal_ofd_signature;
 
 size_t seal_ofd_signature_count(const seal_ofd *doc);

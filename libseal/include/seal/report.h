@@ -44,6 +44,9 @@ typedef struct seal_sig_report {
     char *signer_issuer;
     char *signer_serial; /* hex */
     char *seal_name;     /* the seal's name, when the signature carries one */
+    /* The grant the stamp used, as the signature records it (docs/authorisations.md):
+     * its id, project and the grantee's masked name; NULL when it records none. */
+    char *grant_id, *grant_project, *grant_grantee;
     char *algorithm;     /* "rsa", "ecdsa", "sm2" */
     char *digest;        /* "sha256", "sm3"... */
     time_t signing_time; /* 0: unknown */

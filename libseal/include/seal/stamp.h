@@ -71,6 +71,11 @@ typedef struct seal_stamp_request {
     bool external;     /* the signature is made elsewhere: stop after prepare */
     long pending_ttl;  /* external: seconds to finish in; 0: SEAL_PENDING_TTL_DEFAULT */
     const char *actor; /* for the audit trail: "user:li", "apikey:portal-3"; NULL: "unknown" */
+    /* The grant the stamp uses (seal/store.h; 0: none): checked before the seal is
+     * touched, its use counted in the transaction that writes the stamp's audit record,
+     * and recorded in the signature. A seal that needs a grant refuses a stamp without
+     * one. Not with `external` (yet): refused. */
+    int64_t grant_id;
 
     /* Where the seal is shown: each request is planned over the document, all the
      * pictures belong to one signature. None with `invisible`. */

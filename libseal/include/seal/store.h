@@ -18,6 +18,7 @@
 
 #include <seal/crypto.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -223,6 +224,154 @@ int seal_store_apikey_list(seal_store *st, seal_apikey_record **out, size_t *n);
 /* Revokes key `id` for good, audited ("apikey-revoke") as by `actor`. SEAL_ENOTFOUND when
  * there is no such key or it is revoked already. */
 int seal_store_apikey_revoke(seal_store *st, const char *id, const char *actor);
+
+/* ---- people, institutions and roles (store/person.c) ----
+ * A person: a name, a resident ID (GB 11643-1999, checked) and optionally a mainland
+ * mobile number (checked), both kept encrypted under a key derived from the KEK; the store
+ * hands out only their masked forms ("110105********002X", "138****5678"), and no message
+ * or audit record carries more. Roles in an institution: "legal-representative" (one),
+ * "seal-administrator" (at most SEAL_MAX_SEAL_ADMINISTRATORS), "handler". Every change is
+ * audited as by `actor` in the same transaction. */
+#define SEAL_MAX_SEAL_ADMINISTRATORS 5
+
+typedef struct seal_person_record {
+    int64_t id;
+    char *name;
+    char id_masked[19];     /* "110105********002X" */
+    char mobile_masked[12]; /* "138****5678"; empty when none is recorded */
+    time_t created;
+} seal_person_record;
+
+void seal_person_record_clear(seal_person_record *p);
+void seal_person_records_free(seal_person_record *p, size_t n);
+
+/* Registers a person (`mobile` may be NULL). SEAL_EINVAL naming what is wrong with the
+ * name, the ID or the mobile number, never the number; SEAL_EEXISTS when a person with
+ * this resident ID is registered (the message shows it masked). */
+int seal_store_person_add(seal_store *st, const char *name, const char *resident_id,
+                          const char *mobile, const char *actor, int64_t *id_out);
+/* SEAL_ENOTFOUND when there is no such person. */
+int seal_store_person_get(seal_store *st, int64_t id, seal_person_record *out);
+/* The person with this resident ID (found by a MAC of it, never by the number). */
+int seal_store_person_find(seal_store *st, const char *resident_id, seal_person_record *out);
+/* Every person, in registration order. */
+int seal_store_person_list(seal_store *st, seal_person_record **out, size_t *n);
+
+typedef struct seal_institution_record {
+    int64_t id;
+    char *name, *credit_code;
+    time_t created;
+} seal_institution_record;
+
+void seal_institution_records_free(seal_institution_record *r, size_t n);
+/* seal_store_add_institution, audited ("institution-add") in the same transaction. */
+int seal_store_institution_register(seal_store *st, const char *name, const char *credit_code,
+                                    const char *actor, int64_t *id_out);
+/* Every institution, in registration order. */
+int seal_store_institution_list(seal_store *st, seal_institution_record **out, size_t *n);
+
+/* SEAL_EINVAL naming the role unless it is one of the three. */
+int seal_role_check(const char *role);
+
+typedef struct seal_role_record {
+    int64_t person_id;
+    char *person_name;
+    int64_t institution_id;
+    char *institution_name, *credit_code;
+    char *role;
+    time_t since;
+} seal_role_record;
+
+void seal_role_records_free(seal_role_record *r, size_t n);
+/* Gives person `person_id` `role` in the institution with `credit_code`. SEAL_EPOLICY for
+ * a second legal representative or a sixth seal administrator; SEAL_EEXISTS when the
+ * person has the role already. */
+int seal_store_role_grant(seal_store *st, const char *credit_code, int64_t person_id,
+                          const char *role, const char *actor);
+/* Takes it back; SEAL_ENOTFOUND when the person does not have it. Grants the person made
+ * or holds are not touched (revoke them apart: seal_store_grant_revoke). */
+int seal_store_role_revoke(seal_store *st, const char *credit_code, int64_t person_id,
+                           const char *role, const char *actor);
+/* The roles of one institution (credit_code, or NULL: all) and one person (person_id, or
+ * 0: all), by institution, role and person. */
+int seal_store_role_list(seal_store *st, const char *credit_code, int64_t person_id,
+                         seal_role_record **out, size_t *n);
+
+/* ---- grants: who may use which seal, for what, how long, how often (store/grant.c) ----
+ * A seal administrator of the seal's institution (the grantor) grants a person of that
+ * institution (the grantee) the use of a seal, optionally for one project or tender
+ * number, from not_before to not_after, up to max_uses times (0: no limit). An exclusive
+ * grant takes the seal on its first use: from then until the grant ends (used up, expired
+ * or revoked) no one else may use the seal, with another grant or without one. A seal
+ * needs a grant to stamp when an administrator said so (seal_store_seal_require_grant);
+ * otherwise a grant is optional, and a stamp with one is held to it all the same. */
+typedef enum seal_grant_state {
+    SEAL_GRANT_ACTIVE = 0,
+    SEAL_GRANT_NOT_YET_VALID,
+    SEAL_GRANT_USED_UP,
+    SEAL_GRANT_EXPIRED,
+    SEAL_GRANT_REVOKED,
+} seal_grant_state;
+
+/* "active", "not-yet-valid", "used-up", "expired", "revoked". */
+const char *seal_grant_state_name(seal_grant_state s);
+
+typedef struct seal_grant_record {
+    int64_t id; /* chosen by seal_store_grant_add */
+    char *seal_id;
+    int64_t grantor_id, grantee_id;
+    char *grantor_name, *grantee_name; /* read back; not needed to add */
+    char *project;                     /* a project or tender number, or NULL */
+    time_t not_before, not_after;
+    int64_t max_uses; /* 0: no limit */
+    int64_t uses;
+    bool exclusive;
+    time_t claimed; /* exclusive: the first use; 0 before it */
+    time_t revoked; /* 0: not revoked */
+    char *revoke_reason;
+    time_t created;
+    char *created_by;
+} seal_grant_record;
+
+void seal_grant_record_clear(seal_grant_record *g);
+void seal_grant_records_free(seal_grant_record *g, size_t n);
+/* The state of `g` at `now`: revoked, else used up, else not yet valid or expired by its
+ * window, else active. */
+seal_grant_state seal_grant_state_at(const seal_grant_record *g, time_t now);
+
+/* Adds grant `g` (seal_id, grantor_id, grantee_id, project, window, max_uses, exclusive),
+ * filling g->id and g->created; audited ("grant-add", target "seal:ID"). SEAL_EPOLICY when
+ * the grantor is not a seal administrator of the seal's institution or the grantee has
+ * no role in it; SEAL_EINVAL for an empty window or a negative use count. */
+int seal_store_grant_add(seal_store *st, seal_grant_record *g, const char *actor);
+/* SEAL_ENOTFOUND when there is no such grant. */
+int seal_store_grant_get(seal_store *st, int64_t id, seal_grant_record *out);
+/* The grants of seal `seal_id` (NULL: every seal), oldest first. */
+int seal_store_grant_list(seal_store *st, const char *seal_id, seal_grant_record **out, size_t *n);
+/* Revokes grant `id` for good, `why` in the audit record ("grant-revoke"). SEAL_ENOTFOUND
+ * when there is no such grant, SEAL_EPOLICY when it is revoked already. */
+int seal_store_grant_revoke(seal_store *st, int64_t id, const char *why, const char *actor);
+
+/* Whether seal `seal_id` stamps only with a grant; set by an administrator, audited
+ * ("seal-grant-rule"). Seals start without the rule. */
+int seal_store_seal_require_grant(seal_store *st, const char *seal_id, bool required,
+                                  const char *actor);
+int seal_store_seal_requires_grant(seal_store *st, const char *seal_id, bool *required);
+
+/* May seal `seal_id` be used at `now` with grant `grant_id` (0: none)? Read only: what the
+ * stamp driver asks before it starts. SEAL_EPOLICY with the reason when not: the seal
+ * needs a grant, the grant is for another seal, not yet valid, expired, revoked or used
+ * up, or another grantee's exclusive grant holds the seal. *grant_out (may be NULL)
+ * receives the grant when one is given. */
+int seal_store_use_check(seal_store *st, const char *seal_id, int64_t grant_id, time_t now,
+                         seal_grant_record *grant_out);
+/* Records one use of seal `seal_id` at `now`: in one transaction, under the seal's writer
+ * lock, the same check as seal_store_use_check, the grant's use counted (and an exclusive
+ * grant claimed), and the audit record (`action`, "seal:ID", the detail, ", grant N use
+ * K of M" appended) written: both or neither. A refusal writes nothing. */
+int seal_store_use_record(seal_store *st, const char *seal_id, int64_t grant_id, time_t now,
+                          const char *actor, const char *action, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,11 @@
 /* Check characters of the identity numbers administrators type in when they register an
  * institution (unified social credit code, GB 32100-2015) or a seal keeper (resident
- * identity number, GB 11643-1999), so a typo is refused before it reaches a seal.
- * Messages name the problem and never repeat the number, which is personal data. */
+ * identity number, GB 11643-1999) and a mobile number, so a typo is refused before it reaches a
+ * seal. Messages name the problem and never repeat the number, which is personal data. */
 #include <seal/error.h>
 #include <seal/idnum.h>
+
+#include <glib.h>
 
 #include <stdbool.h>
 #include <string.h>
@@ -170,4 +172,48 @@ void seal_resident_id_mask(const char *id, char out[19])
     memset(out + 6, '*', 8);
     memcpy(out + 14, id + 14, 4);
     out[ID_LEN] = '\0';
+}
+
+#define MOBILE_LEN 11
+
+int seal_mobile_check(const char *mobile)
+{
+    size_t len = mobile ? strnlen(mobile, MOBILE_LEN + 1) : 0;
+    if (len > MOBILE_LEN)
+        return seal_error_set(SEAL_EINVAL, "a mobile number has 11 digits, this one has more "
+                                           "(write it without +86, spaces or dashes)");
+    if (len < MOBILE_LEN)
+        return seal_error_set(SEAL_EINVAL, "a mobile number has 11 digits, this one has %zu", len);
+    for (size_t i = 0; i < MOBILE_LEN; i++)
+        if (mobile[i] < '0' || mobile[i] > '9')
+            return seal_error_set(
+                SEAL_EINVAL, "a mobile number is digits only; character %zu is not a digit", i + 1);
+    if (mobile[0] != '1')
+        return seal_error_set(SEAL_EINVAL,
+                              "a mainland mobile number starts with 1; this one does not");
+    return 0;
+}
+
+void seal_mobile_mask(const char *mobile, char out[12])
+{
+    if (seal_mobile_check(mobile) < 0) {
+        seal_error_clear();
+        strcpy(out, "***********");
+        return;
+    }
+    memcpy(out, mobile, 3);
+    memset(out + 3, '*', 4);
+    memcpy(out + 7, mobile + 7, 4);
+    out[MOBILE_LEN] = '\0';
+}
+
+char *seal_name_mask(const char *name)
+{
+    if (!name || !*name || !g_utf8_validate(name, -1, NULL))
+        return g_strdup("*");
+    const char *second = g_utf8_next_char(name);
+    GString *s = g_string_new_len(name, second - name);
+    for (glong rest = g_utf8_strlen(second, -1); rest > 0; rest--)
+        g_string_append_c(s, '*');
+    return g_string_free(s, FALSE);
 }

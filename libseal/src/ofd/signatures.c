@@ -79,6 +79,21 @@ static int read_signed_info(seal_ofd *doc, seal_ofd_signature *sig, const xmlNod
     }
     sig->signature_method = ofd_child_text(doc, info, "SignatureMethod");
     sig->date_time = ofd_child_text(doc, info, "SignatureDateTime");
+    xmlNode *params = seal_ofd_xml_child(info, "Parameters");
+    for (xmlNode *p = params ? seal_ofd_xml_child(params, "Parameter") : NULL; p;
+         p = seal_ofd_xml_next(p, "Parameter")) {
+        const char *name = ofd_attr(doc, p, "Name");
+        const char **into = !name                                        ? NULL
+                            : strcmp(name, "sealsvc.grant.id") == 0      ? &sig->grant_id
+                            : strcmp(name, "sealsvc.grant.project") == 0 ? &sig->grant_project
+                            : strcmp(name, "sealsvc.grant.grantee") == 0 ? &sig->grant_grantee
+                                                                         : NULL;
+        if (into) {
+            char *v = seal_ofd_xml_text(p);
+            *into = ofd_str(doc, v ? v : "");
+            free(v);
+        }
+    }
     xmlNode *refs = seal_ofd_xml_child(info, "References");
     SEAL_ENSURE(refs, SEAL_EFORMAT, "%s has no References: it protects nothing", sig->path);
     SEAL_TRY(read_references(doc, sig, refs));

@@ -412,7 +412,8 @@ static int make_signature_xml(stamp_job *j)
                          .annots = j->annots,
                          .n_annots = j->n_annots,
                          .seal_path = j->seal_path,
-                         .signed_value_path = j->signed_value_path};
+                         .signed_value_path = j->signed_value_path,
+                         .grant = j->plan->grant};
     return ofd_signature_xml_write(&j->signature_xml, &info);
 }
 

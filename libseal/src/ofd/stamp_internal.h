@@ -5,6 +5,7 @@
 #define SEAL_OFD_STAMP_INTERNAL_H
 
 #include <seal/buf.h>
+#include <seal/doc.h>
 #include <seal/ofd.h>
 
 #include <openssl/evp.h>
@@ -42,6 +43,7 @@ typedef struct ofd_sig_info {
     size_t n_annots;
     const char *seal_path;         /* package path of Seal.esl; NULL: no ofd:Seal */
     const char *signed_value_path; /* package path of SignedValue.dat */
+    const seal_doc_grant *grant;   /* the grant the stamp uses (ofd:Parameters); NULL: none */
 } ofd_sig_info;
 
 /* Writes a Signature.xml (GB/T 33190 18.2; OFD-SEAL.md 4) in schema order. */

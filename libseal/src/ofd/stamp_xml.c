@@ -119,6 +119,28 @@ static void write_stamp_annots(writer *x, const ofd_sig_info *info)
     }
 }
 
+/* The grant a stamp used (docs/authorisations.md), as GM/T 0099-2020 B.2's extension
+ * parameters of SignedInfo (after SignatureDateTime, before References): named
+ * "sealsvc.grant.*", covered by the signature (the SES dataHash or the CMS digest is over
+ * these bytes). OFD 1.0 readers look up SignedInfo's children by name and pass over it. */
+static void write_grant(writer *x, const seal_doc_grant *g)
+{
+    if (!g)
+        return;
+    const char *names[] = {"sealsvc.grant.id", "sealsvc.grant.project", "sealsvc.grant.grantee"};
+    const char *values[] = {g->id, g->project, g->grantee};
+    start(x, "Parameters");
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (!values[i])
+            continue;
+        start(x, "Parameter");
+        attr(x, "Name", names[i]);
+        text(x, values[i]);
+        end(x);
+    }
+    end(x);
+}
+
 int ofd_signature_xml_write(seal_buf *out, const ofd_sig_info *info)
 {
     int rc = ofd_libxml2_load();
@@ -153,6 +175,7 @@ int ofd_signature_xml_write(seal_buf *out, const ofd_sig_info *info)
     end(&x);
     element(&x, "SignatureMethod", info->signature_method);
     element(&x, "SignatureDateTime", when);
+    write_grant(&x, info->grant);
     write_references(&x, info);
     write_stamp_annots(&x, info);
     if (info->seal_path) {

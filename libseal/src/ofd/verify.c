@@ -368,6 +368,11 @@ static int verify_one(ofd_verify_ctx *c, seal_report *r, size_t index)
                                     sig->message));
         goto out;
     }
+    if (sig->grant_id) {
+        s->grant_id = strdup(sig->grant_id);
+        s->grant_project = sig->grant_project ? strdup(sig->grant_project) : NULL;
+        s->grant_grantee = sig->grant_grantee ? strdup(sig->grant_grantee) : NULL;
+    }
     SEAL_TRY(describe_coverage(c, s, sig));
     SEAL_TRY(describe_placement(c, s, sig));
     SEAL_TRY(check_references(c, s, sig, index, states));

@@ -285,6 +285,22 @@ static int write_signature_dict(update *u, long long num, const seal_stamp_plan 
     }
     SEAL_TRY(seal_buf_append_str(&u->text, " /Prop_Build << /Filter << /Name /Adobe.PPKLite >> "
                                            "/App << /Name /sealsvc /REx (" SEAL_VERSION ") >> >>"));
+    if (plan->grant) {
+        /* A private entry (ISO 32000-1 7.12.2: readers ignore keys they do not know),
+         * inside the dictionary the ByteRange covers: the grant this stamp used
+         * (docs/authorisations.md). */
+        SEAL_TRY(seal_buf_append_str(&u->text, "\n/SealsvcGrant << /ID "));
+        SEAL_TRY(pdf_text_string(&u->text, plan->grant->id));
+        if (plan->grant->project) {
+            SEAL_TRY(seal_buf_append_str(&u->text, " /Project "));
+            SEAL_TRY(pdf_text_string(&u->text, plan->grant->project));
+        }
+        if (plan->grant->grantee) {
+            SEAL_TRY(seal_buf_append_str(&u->text, " /Grantee "));
+            SEAL_TRY(pdf_text_string(&u->text, plan->grant->grantee));
+        }
+        SEAL_TRY(seal_buf_append_str(&u->text, " >>"));
+    }
     if (references->len)
         SEAL_TRY(seal_buf_append(&u->text, references->data, references->len));
     SEAL_TRY(seal_buf_append_str(&u->text, " >>"));

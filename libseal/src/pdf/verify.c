@@ -778,6 +778,14 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     const char *kind = kind_of(q, sig);
     s->kind = strdup(kind ? kind : "unknown");
     s->seal_name = string_key(q, sig, "/Name");
+    /* The grant sealsvc recorded (docs/authorisations.md), in the dictionary the
+     * ByteRange covers: shown with the verdict, which says whether it can be trusted. */
+    qpdf_oh grant = qpdf_oh_get_key(q, sig, "/SealsvcGrant");
+    if (qpdf_oh_is_dictionary(q, grant)) {
+        s->grant_id = string_key(q, grant, "/ID");
+        s->grant_project = string_key(q, grant, "/Project");
+        s->grant_grantee = string_key(q, grant, "/Grantee");
+    }
     SEAL_ENSURE(s->kind, SEAL_ENOMEM, "out of memory for the verification report");
 
     SEAL_TRY(check_byte_range(c, s, sig, br, &der, &ok));

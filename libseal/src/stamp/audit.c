@@ -1,13 +1,15 @@
 /* The audit record of every use of a seal: a seal used without a trace is what a platform
  * must never allow, so a stamp whose record cannot be written is undone (its output
- * removed). Records carry the actor the request names, paths, digests and the error's
- * wording, never a PIN, a key or a signature. */
+ * removed). A stamp's record also counts the use of the grant it used, in the same
+ * transaction (seal_store_use_record). Records carry the actor the request names, paths,
+ * digests and the error's wording, never a PIN, a key or a signature. */
 #include "stamp/stamp_internal.h"
 
 #include <seal/ca.h>
 #include <seal/error.h>
 
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 int stamp_audit(seal_store *st, const stamp_audit_info *a, const seal_stamp_digests *d, int rc)
@@ -39,15 +41,24 @@ int stamp_audit(seal_store *st, const stamp_audit_info *a, const seal_stamp_dige
     if (rc == 0)
         rc = seal_hex_encode(&after, d->after, d->len, false);
     if (rc == 0)
-        rc = seal_store_audit(st, actor, "stamp", target, "%s %s (%s %s) -> %s (%s %s), %s, %s%s%s",
-                              a->format, a->input, alg, (const char *)before.data, a->output, alg,
-                              (const char *)after.data, where, a->how, a->note ? ", " : "",
-                              a->note ? a->note : "");
+        rc = seal_store_use_record(st, a->seal_id, a->grant_id, time(NULL), actor, "stamp",
+                                   "%s %s (%s %s) -> %s (%s %s), %s, %s%s%s", a->format, a->input,
+                                   alg, (const char *)before.data, a->output, alg,
+                                   (const char *)after.data, where, a->how, a->note ? ", " : "",
+                                   a->note ? a->note : "");
     seal_buf_clear(&before);
     seal_buf_clear(&after);
     if (rc == 0)
         return 0;
-    unlink(a->output);
+    unlink(a->staged ? a->staged : a->output);
+    if (rc == SEAL_EPOLICY) {
+        /* Refused at the last moment (a racing stamp took the grant's last use, an
+         * exclusive grant was claimed meanwhile): nothing was written, so say so. */
+        char *why = g_strdup(seal_error_last());
+        seal_error_set(rc, "%s; nothing was written", why);
+        g_free(why);
+        return stamp_audit(st, a, NULL, rc);
+    }
     return seal_error_wrap(seal_error_last_code(),
                            "the stamp could not be recorded in the audit trail, so %s was removed",
                            a->output);

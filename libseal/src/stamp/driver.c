@@ -2,9 +2,10 @@
  * and the desk share. It knows no format: the document is reached through seal/doc.h
  * only, the seal through the store, the key through a seal_signer of whatever kind.
  *
- *   request -> check (usage: nothing touched) -> seal, policy, signer -> open once ->
- *   plan -> prepare -> [external: keep pending, stop] -> sign -> finish (+ timestamp)
- *   -> validation data (B-LT, B-LTA) -> audit
+ *   request -> check (usage: nothing touched) -> seal, grant, policy, signer -> open once
+ *   -> plan -> prepare -> [external: keep pending, stop] -> sign -> finish (+ timestamp)
+ *   into OUT.tmp-stamp-PID -> validation data (B-LT, B-LTA) -> audit (the grant's use
+ *   counted in the same transaction) -> rename onto OUT
  *
  * finish.c completes a pending stamp through the same last steps (stamp_complete). */
 #include "stamp/stamp_internal.h"
@@ -12,12 +13,15 @@
 #include <seal/ca.h>
 #include <seal/doc.h>
 #include <seal/error.h>
+#include <seal/idnum.h>
 #include <seal/ses.h>
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const level_names[] = {"B-B", "B-T", "B-LT", "B-LTA"};
@@ -48,6 +52,36 @@ void seal_stamp_result_clear(seal_stamp_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The output is written beside itself and renamed into place, so this is the one place
+ * that can see it would replace the input (by its path, a symlink or a hard link to it, or
+ * the descriptor's file), or that its folder cannot take it. Not usage errors: the paths
+ * are well formed, the files clash. */
+static int check_output_is_new(const seal_stamp_request *rq)
+{
+    struct stat in_st, out_st;
+    bool same = rq->input_is_fd
+                    ? fstat(rq->input_fd, &in_st) == 0 && stat(rq->output, &out_st) == 0 &&
+                          in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino
+                    : seal_same_file(rq->input, rq->output);
+    if (same)
+        return seal_error_set(SEAL_EINVAL,
+                              "the output must be a new file, not the input (%s): the input is "
+                              "never modified",
+                              rq->input);
+    /* It cannot be put in place over a directory, and its folder must take it: said of
+     * the output the user named, not of the file it is first written to. */
+    if (stat(rq->output, &out_st) == 0 && S_ISDIR(out_st.st_mode))
+        return seal_error_set(SEAL_EIO, "cannot create %s: Is a directory", rq->output);
+    char *dir = g_path_get_dirname(rq->output);
+    int ok = access(dir, W_OK | X_OK);
+    int err = errno;
+    g_free(dir);
+    if (ok != 0)
+        return seal_error_set(SEAL_EIO, "cannot create the output %s: %s", rq->output,
+                              strerror(err));
+    return 0;
+}
+
 /* What the request alone says is wrong: a usage error, nothing touched. */
 static int check_request(seal_stamp_result *res, const seal_stamp_request *rq)
 {
@@ -66,6 +100,10 @@ static int check_request(seal_stamp_result *res, const seal_stamp_request *rq)
     SEAL_ENSURE(rq->level <= SEAL_LEVEL_B_LTA, SEAL_EINVAL, "unknown signature level");
     SEAL_ENSURE(rq->level == SEAL_LEVEL_B_B || rq->tsa, SEAL_EINVAL, "level %s needs a TSA",
                 seal_stamp_level_name(rq->level));
+    SEAL_ENSURE(!rq->external || rq->grant_id == 0, SEAL_EUNSUPPORTED,
+                "a stamp with a grant is signed here (a PIN or a token); an external signature "
+                "cannot use a grant yet");
+    SEAL_ENSURE(rq->grant_id >= 0, SEAL_EINVAL, "a grant's id is a positive number");
     SEAL_ENSURE(rq->pending_ttl >= 0 && rq->pending_ttl <= SEAL_PENDING_TTL_MAX, SEAL_EINVAL,
                 "a pending stamp lives between 1 s and %d s, not %ld s", SEAL_PENDING_TTL_MAX,
                 rq->pending_ttl);
@@ -103,6 +141,11 @@ typedef struct stamp_run {
     seal_stamp_plan plan;
     seal_pending_stamp *pending;
     char *signed_tmp; /* B-LT: where finish writes before validation data is added */
+    char *staged;     /* where the finished stamp waits for its record before the rename */
+    seal_grant_record grant;
+    char grant_id[24];
+    char *grantee_masked;
+    seal_doc_grant doc_grant;
     char how[96];
 } stamp_run;
 
@@ -118,6 +161,11 @@ static void run_clear(stamp_run *run)
     g_free(run->placements);
     seal_record_clear(&run->rec);
     g_free(run->signed_tmp);
+    if (run->staged)
+        unlink(run->staged); /* still there: the stamp was not recorded */
+    g_free(run->staged);
+    seal_grant_record_clear(&run->grant);
+    g_free(run->grantee_masked);
 }
 
 /* Plans every placement request over the open document with the seal's picture as the
@@ -294,6 +342,7 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
     SEAL_ENSURE(res && st && rq, SEAL_EINVAL, "no stamp request");
     memset(res, 0, sizeof *res);
     SEAL_TRY(check_request(res, rq));
+    SEAL_TRY(check_output_is_new(rq));
 
     size_t expired = 0;
     if (seal_stamp_expire(st, &expired) < 0)
@@ -326,6 +375,17 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
     res->seal_id = g_strdup(run.rec.id);
     res->seal_name = g_strdup(run.rec.name);
     res->alg = run.rec.alg;
+    /* The grant (or the seal's need of one, or another's exclusive grant) before the
+     * certificate, the PIN and the document: a refused use counts no PIN failure. */
+    SEAL_TRY(seal_store_use_check(st, run.rec.id, rq->grant_id, time(NULL), &run.grant));
+    if (rq->grant_id) {
+        snprintf(run.grant_id, sizeof run.grant_id, "%lld", (long long)rq->grant_id);
+        run.grantee_masked = seal_name_mask(run.grant.grantee_name);
+        run.doc_grant = (seal_doc_grant){
+            .id = run.grant_id, .project = run.grant.project, .grantee = run.grantee_masked};
+        run.plan.grant = &run.doc_grant;
+        audit.grant_id = rq->grant_id;
+    }
     SEAL_TRY(stamp_check_certificate(res, st, &run.rec));
     SEAL_TRY(seal_store_seal_signer(st, &run.rec,
                                     rq->external ? NULL
@@ -354,6 +414,13 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
     run.plan.chain = seal_signer_chain(run.signer);
     run.plan.max_signature_len = seal_signer_max_sig_len(run.signer);
     run.plan.output = rq->output;
+    if (!rq->external) {
+        /* Finished beside the output and renamed onto it only once recorded (and the
+         * grant's use counted): a stamp refused or killed before leaves no output. */
+        run.staged = g_strdup_printf("%s.tmp-stamp-%d", rq->output, (int)getpid());
+        run.plan.output = run.staged;
+        audit.staged = run.staged;
+    }
     if (run.plan.validation_data) {
         run.signed_tmp = g_strdup_printf("%s.signed-%d", rq->output, (int)getpid());
         run.plan.output = run.signed_tmp;
@@ -373,7 +440,7 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
     }
     SEAL_TRY(
         seal_signer_sign_digest(run.signer, &sig, run.pending->digest, run.pending->digest_len));
-    stamp_finish_ctx ctx = {.output = rq->output,
+    stamp_finish_ctx ctx = {.output = run.staged,
                             .level = rq->level,
                             .tsa = rq->tsa,
                             .trust = rq->trust,
@@ -388,6 +455,13 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
                       run.n_placements);
     rc = stamp_audit(st, &audit, &res->digests, 0);
     audited = false; /* stamp_audit recorded the outcome, or undid the stamp and said so */
+    if (rc == 0 && rename(run.staged, rq->output) != 0)
+        rc = seal_error_set(SEAL_EIO,
+                            "the stamp was recorded in the audit trail, but %s could not be "
+                            "put in place: %s",
+                            rq->output, g_strerror(errno));
+    else if (rc == 0)
+        g_clear_pointer(&run.staged, g_free);
     if (rc < 0)
         g_clear_pointer(&res->output, g_free);
 out:

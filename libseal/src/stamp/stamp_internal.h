@@ -19,14 +19,20 @@ int stamp_check_certificate(seal_stamp_result *res, seal_store *st, const seal_r
 /* What the audit record of a stamp says. */
 typedef struct stamp_audit_info {
     const char *actor, *seal_id, *format, *input, *output, *how;
-    size_t places;    /* 0: invisible */
-    const char *note; /* appended to a success ("external signature, pending ID"), or NULL */
+    size_t places;      /* 0: invisible */
+    const char *note;   /* appended to a success ("external signature, pending ID"), or NULL */
+    int64_t grant_id;   /* the grant whose use the record counts; 0: none */
+    const char *staged; /* the finished file while it waits for its record, removed when
+                           the record fails; NULL: `output` itself */
 } stamp_audit_info;
 
-/* Records a stamp in the trail: "stamp" with the digests when rc == 0, else
- * "stamp-failed" with the error's wording (the error itself is kept for the caller). A
- * success whose record cannot be written is undone: the output removed, the error says
- * why, and the return is negative. */
+/* Records a stamp in the trail: "stamp" with the digests when rc == 0 (through
+ * seal_store_use_record: the seal's grant rule, exclusive grants and a->grant_id checked
+ * again and its use counted in the same transaction), else "stamp-failed" with the
+ * error's wording (the error itself is kept for the caller). A success whose record
+ * cannot be written, or whose use is refused now (another process took the grant's last
+ * use), is undone: the file (a->staged, else a->output) removed, the error says why, and the return
+ * is negative; a refusal is recorded as "stamp-failed". */
 int stamp_audit(seal_store *st, const stamp_audit_info *a, const seal_stamp_digests *digests,
                 int rc);
 

@@ -163,6 +163,54 @@ static const char v6_sql[] = "CREATE TABLE IF NOT EXISTS platform_party ("
                              "  name TEXT PRIMARY KEY,"
                              "  next BIGINT NOT NULL);";
 
+/* People, their roles in institutions, seals that need a grant, and grants (person.c,
+ * grant.c). Identity numbers rest only as ciphertext (holder.c's sealing) beside their
+ * masked forms; id_lookup is a MAC of the resident ID under a KEK-derived key, so a
+ * person is found by number, and registered once, without the number in the database.
+ * One legal representative per institution is also a unique index; the limit of seal
+ * administrators is counted under a writer lock. A grant's state is computed from its
+ * columns (revoked, uses against max_uses, the window), never stored apart from them. */
+static const char v7_sql[] =
+    "CREATE TABLE IF NOT EXISTS person ("
+    "  id {id},"
+    "  name TEXT NOT NULL,"
+    "  id_lookup TEXT NOT NULL UNIQUE,"
+    "  id_sealed {blob},"
+    "  id_masked TEXT NOT NULL,"
+    "  mobile_sealed {blob},"
+    "  mobile_masked TEXT,"
+    "  created BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS person_role ("
+    "  institution_id BIGINT NOT NULL REFERENCES institution(id),"
+    "  person_id BIGINT NOT NULL REFERENCES person(id),"
+    "  role TEXT NOT NULL CHECK (role IN ('legal-representative', 'seal-administrator', "
+    "'handler')),"
+    "  since BIGINT NOT NULL,"
+    "  PRIMARY KEY (institution_id, person_id, role));"
+    "CREATE UNIQUE INDEX IF NOT EXISTS person_role_one_legal ON person_role (institution_id) "
+    "  WHERE role = 'legal-representative';"
+    "CREATE TABLE IF NOT EXISTS seal_grant_rule ("
+    "  seal_id TEXT PRIMARY KEY REFERENCES seal(id),"
+    "  required BIGINT NOT NULL,"
+    "  changed BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS seal_grant ("
+    "  id {id},"
+    "  seal_id TEXT NOT NULL REFERENCES seal(id),"
+    "  grantor_id BIGINT NOT NULL REFERENCES person(id),"
+    "  grantee_id BIGINT NOT NULL REFERENCES person(id),"
+    "  project TEXT,"
+    "  not_before BIGINT NOT NULL,"
+    "  not_after BIGINT NOT NULL,"
+    "  max_uses BIGINT,"
+    "  uses BIGINT NOT NULL DEFAULT 0,"
+    "  exclusive BIGINT NOT NULL DEFAULT 0,"
+    "  claimed BIGINT,"
+    "  revoked BIGINT,"
+    "  revoke_reason TEXT,"
+    "  created BIGINT NOT NULL,"
+    "  created_by TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS seal_grant_seal ON seal_grant (seal_id);";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -170,6 +218,7 @@ static const seal_db_migration migrations[] = {
     {4, "the CA's certificates, the audit trail and pending stamps in the schema", v4_sql, NULL},
     {5, "API keys", v5_sql, NULL},
     {6, "the platform's keys, CRLs and revocation evidence in the database", v6_sql, NULL},
+    {7, "people, their roles in institutions, and grants to use seals", v7_sql, NULL},
 };
 
 int store_migrate(seal_db *db, int *found_out, int *current_out)

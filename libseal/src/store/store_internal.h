@@ -73,6 +73,16 @@ int store_holder_check(const char *seal_id, const char *kind, const char *name,
 int store_holder_add_in_tx(seal_store *st, const char *seal_id, const char *name,
                            const char *resident_id);
 
+/* ---- people (person.c) ---- */
+
+/* Whether person `person_id` has `role` (NULL: any role) in institution `institution_id`. */
+int store_person_has_role(seal_store *st, int64_t institution_id, int64_t person_id,
+                          const char *role, bool *out);
+/* A person's numbers decrypted (caller wipes and frees them; *mobile_out NULL when none
+ * is recorded; mobile_out may be NULL): for the store's tests and a later export, never
+ * for display. */
+int store_person_numbers(seal_store *st, int64_t id, char **resident_id_out, char **mobile_out);
+
 /* The name and credit code of institution `id` (caller frees both with g_free). */
 int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **code_out);
 

@@ -68,6 +68,9 @@ static void sig_clear(seal_sig_report *s)
     free(s->signer_issuer);
     free(s->signer_serial);
     free(s->seal_name);
+    free(s->grant_id);
+    free(s->grant_project);
+    free(s->grant_grantee);
     free(s->algorithm);
     free(s->digest);
     free(s->time_source);

@@ -37,6 +37,11 @@ static int print_sig(seal_buf *out, size_t index, const seal_sig_report *s)
         SEAL_TRY(seal_buf_printf(out, "  Serial:     %s\n", s->signer_serial));
     if (s->seal_name)
         SEAL_TRY(seal_buf_printf(out, "  Seal:       %s\n", s->seal_name));
+    if (s->grant_id)
+        SEAL_TRY(seal_buf_printf(out, "  Grant:      %s%s%s, used by %s\n", s->grant_id,
+                                 s->grant_project ? ", project " : "",
+                                 s->grant_project ? s->grant_project : "",
+                                 or_dash(s->grant_grantee)));
     SEAL_TRY(seal_buf_printf(out, "  Algorithm:  %s with %s\n", or_dash(s->algorithm),
                              or_dash(s->digest)));
     SEAL_TRY(seal_buf_append_str(out, "  Signed at:  "));

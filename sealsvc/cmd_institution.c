@@ -1,0 +1,151 @@
+/* `sealsvc institution add | list | show`: the platform's institutions (unified social
+ * credit code checked) and who acts for each (seal/store.h). Registering is audited as by
+ * the user running the command; people and their roles are cmd_person.c's. */
+#include "cli.h"
+
+#include <seal/error.h>
+#include <seal/store.h>
+
+#include <getopt.h>
+#include <glib.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char institution_usage[] =
+    "usage: sealsvc --data DIR institution add --name NAME --code CREDIT-CODE\n"
+    "       sealsvc --data DIR institution list [--json]\n"
+    "       sealsvc --data DIR institution show CREDIT-CODE [--json]\n"
+    "\n"
+    "The unified social credit code (GB 32100-2015) is checked. show lists the people\n"
+    "who act for the institution and their roles.\n";
+
+static int print_json(json_t *j)
+{
+    int code = j && json_dumpf(j, stdout, JSON_INDENT(2)) == 0 ? EXIT_OK : EXIT_ERROR;
+    if (code == EXIT_OK)
+        fputc('\n', stdout);
+    json_decref(j);
+    return code;
+}
+
+static bool json_flag(int argc, char **argv, int from)
+{
+    return argc == from + 1 && strcmp(argv[from], "--json") == 0;
+}
+
+static int institution_add(seal_store *st, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"code", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *name = NULL, *code = NULL;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c == 'n')
+            name = optarg;
+        else if (c == 'c')
+            code = optarg;
+        else
+            return cli_usage_error("institution add: unknown option");
+    }
+    if (optind < argc)
+        return cli_usage_error("institution add: unexpected argument '%s'", argv[optind]);
+    if (!name || !code)
+        return cli_usage_error("institution add: --name and --code are required");
+    int64_t id = 0;
+    if (seal_store_institution_register(st, name, code, g_get_user_name(), &id) < 0)
+        return cli_fail("institution add");
+    printf("institution %lld: %s (%s)\n", (long long)id, name, code);
+    return EXIT_OK;
+}
+
+static int institution_list(seal_store *st, bool json)
+{
+    seal_institution_record *list = NULL;
+    size_t n = 0;
+    if (seal_store_institution_list(st, &list, &n) < 0)
+        return cli_fail("institution list");
+    json_t *arr = json ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (arr) {
+            char *created = cli_time_text(list[i].created);
+            json_array_append_new(arr,
+                                  json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)list[i].id,
+                                            "name", list[i].name, "credit_code",
+                                            list[i].credit_code, "created", created));
+            g_free(created);
+        } else {
+            printf("%-5lld %s  %s\n", (long long)list[i].id, list[i].credit_code, list[i].name);
+        }
+    }
+    seal_institution_records_free(list, n);
+    if (arr)
+        return print_json(arr);
+    if (n == 0)
+        printf("no institutions registered\n");
+    return EXIT_OK;
+}
+
+static int institution_show(seal_store *st, const char *credit_code, bool json)
+{
+    int64_t id = 0;
+    char *name = NULL;
+    seal_role_record *roles = NULL;
+    size_t n = 0;
+    if (seal_store_find_institution(st, credit_code, &id, &name) < 0 ||
+        seal_store_role_list(st, credit_code, 0, &roles, &n) < 0) {
+        g_free(name);
+        return cli_fail("institution show");
+    }
+    int code = EXIT_OK;
+    if (json) {
+        json_t *people = json_array();
+        for (size_t i = 0; people && i < n; i++)
+            json_array_append_new(people, json_pack("{s:I, s:s, s:s}", "person",
+                                                    (json_int_t)roles[i].person_id, "name",
+                                                    roles[i].person_name, "role", roles[i].role));
+        code = print_json(json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)id, "name", name,
+                                    "credit_code", credit_code, "people", people));
+    } else {
+        printf("Institution: %lld\nName:        %s\nCredit code: %s\n", (long long)id, name,
+               credit_code);
+        for (size_t i = 0; i < n; i++)
+            printf("%-13s%s: person %lld, %s\n", i ? "" : "People:", roles[i].role,
+                   (long long)roles[i].person_id, roles[i].person_name);
+        if (n == 0)
+            printf("People:      none\n");
+    }
+    seal_role_records_free(roles, n);
+    g_free(name);
+    return code;
+}
+
+int cmd_institution(const cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(institution_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *data = cli_data_dir(ctx);
+    if (!data)
+        return cli_usage_error("institution needs the data directory: --data DIR or $SEALSVC_DATA");
+    seal_store *st = NULL;
+    if (cli_store_open(ctx, data, false, &st) < 0)
+        return cli_fail("institution");
+    int code;
+    const char *sub = argv[1];
+    if (strcmp(sub, "add") == 0)
+        code = institution_add(st, argc - 1, argv + 1);
+    else if (strcmp(sub, "list") == 0 && (argc == 2 || json_flag(argc, argv, 2)))
+        code = institution_list(st, argc == 3);
+    else if (strcmp(sub, "show") == 0 && (argc == 3 || json_flag(argc, argv, 3)))
+        code = institution_show(st, argv[2], argc == 4);
+    else
+        code = cli_usage_error("institution: add, list or show CREDIT-CODE");
+    seal_store_close(st);
+    return code;
+}
