@@ -59,8 +59,9 @@ out:
     return rc;
 }
 
-static void read_row(seal_db_stmt *stmt, seal_apikey_record *r)
+static int read_row(seal_db_stmt *stmt, void *record)
 {
+    seal_apikey_record *r = record;
     memset(r, 0, sizeof *r);
     char *id = store_column_text(stmt, 0);
     g_strlcpy(r->id, id ? id : "", sizeof r->id);
@@ -71,6 +72,7 @@ static void read_row(seal_db_stmt *stmt, seal_apikey_record *r)
     r->created = (time_t)store_column_int64(stmt, 4);
     r->expires = (time_t)store_column_int64(stmt, 5);
     r->revoked = (time_t)store_column_int64(stmt, 6);
+    return 0;
 }
 
 void seal_apikey_record_clear(seal_apikey_record *r)
@@ -191,30 +193,22 @@ out:
     return rc;
 }
 
+static void free_records(void *records, size_t n)
+{
+    seal_apikey_records_free(records, n);
+}
+
 int seal_store_apikey_list(seal_store *st, seal_apikey_record **out, size_t *n)
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
-    GArray *list = g_array_new(FALSE, TRUE, sizeof(seal_apikey_record));
     *out = NULL;
     *n = 0;
     SEAL_TRY(store_prepare(st, &stmt, "reading the API keys",
                            "SELECT " COLUMNS " FROM api_key ORDER BY created, id"));
-    int step;
-    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
-        seal_apikey_record r;
-        read_row(stmt, &r);
-        g_array_append_val(list, r);
-    }
-    SEAL_TRY(step);
-    *n = list->len;
-    *out = (seal_apikey_record *)(void *)g_array_free(list, FALSE);
-    list = NULL;
+    SEAL_TRY(
+        store_read_all(stmt, sizeof(seal_apikey_record), read_row, free_records, (void **)out, n));
 out:
-    if (list) {
-        size_t len = list->len;
-        seal_apikey_records_free((seal_apikey_record *)(void *)g_array_free(list, FALSE), len);
-    }
     seal_db_finalize(stmt);
     return rc;
 }

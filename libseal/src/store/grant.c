@@ -68,8 +68,9 @@ void seal_grant_records_free(seal_grant_record *g, size_t n)
     g_free(g);
 }
 
-static void read_grant(seal_db_stmt *stmt, seal_grant_record *g)
+static int read_grant(seal_db_stmt *stmt, void *record)
 {
+    seal_grant_record *g = record;
     memset(g, 0, sizeof *g);
     g->id = store_column_int64(stmt, 0);
     g->seal_id = store_column_text(stmt, 1);
@@ -88,6 +89,12 @@ static void read_grant(seal_db_stmt *stmt, seal_grant_record *g)
     g->revoke_reason = store_column_text(stmt, 14);
     g->created = (time_t)store_column_int64(stmt, 15);
     g->created_by = store_column_text(stmt, 16);
+    return 0;
+}
+
+static void free_grants(void *records, size_t n)
+{
+    seal_grant_records_free(records, n);
 }
 
 static void utc(char out[32], time_t t)
@@ -210,7 +217,6 @@ int seal_store_grant_list(seal_store *st, const char *seal_id, seal_grant_record
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
-    GArray *list = g_array_new(FALSE, TRUE, sizeof(seal_grant_record));
     *out = NULL;
     *n = 0;
     SEAL_TRY(store_prepare(st, &stmt, "listing grants",
@@ -218,21 +224,9 @@ int seal_store_grant_list(seal_store *st, const char *seal_id, seal_grant_record
                            " WHERE (?1 = 0 OR g.seal_id = ?2) ORDER BY g.id"));
     seal_db_bind_int64(stmt, 1, seal_id ? 1 : 0);
     seal_db_bind_text(stmt, 2, seal_id ? seal_id : "");
-    int step;
-    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
-        seal_grant_record g;
-        read_grant(stmt, &g);
-        g_array_append_val(list, g);
-    }
-    SEAL_TRY(step);
-    *n = list->len;
-    *out = (seal_grant_record *)(void *)g_array_free(list, FALSE);
-    list = NULL;
+    SEAL_TRY(
+        store_read_all(stmt, sizeof(seal_grant_record), read_grant, free_grants, (void **)out, n));
 out:
-    if (list) {
-        size_t len = list->len;
-        seal_grant_records_free((seal_grant_record *)(void *)g_array_free(list, FALSE), len);
-    }
     seal_db_finalize(stmt);
     return rc;
 }

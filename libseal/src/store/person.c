@@ -105,8 +105,9 @@ void seal_person_records_free(seal_person_record *p, size_t n)
     g_free(p);
 }
 
-static void read_person(seal_db_stmt *stmt, seal_person_record *p)
+static int read_person(seal_db_stmt *stmt, void *record)
 {
+    seal_person_record *p = record;
     memset(p, 0, sizeof *p);
     p->id = store_column_int64(stmt, 0);
     p->name = store_column_text(stmt, 1);
@@ -116,6 +117,7 @@ static void read_person(seal_db_stmt *stmt, seal_person_record *p)
     g_free(id);
     g_free(mobile);
     p->created = (time_t)store_column_int64(stmt, 4);
+    return 0;
 }
 
 int seal_store_person_add(seal_store *st, const char *name, const char *resident_id,
@@ -238,30 +240,22 @@ out:
     return rc;
 }
 
+static void free_people(void *records, size_t n)
+{
+    seal_person_records_free(records, n);
+}
+
 int seal_store_person_list(seal_store *st, seal_person_record **out, size_t *n)
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
-    GArray *list = g_array_new(FALSE, TRUE, sizeof(seal_person_record));
     *out = NULL;
     *n = 0;
     SEAL_TRY(store_prepare(st, &stmt, "listing people",
                            "SELECT " PERSON_COLUMNS " FROM person ORDER BY id"));
-    int step;
-    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
-        seal_person_record p;
-        read_person(stmt, &p);
-        g_array_append_val(list, p);
-    }
-    SEAL_TRY(step);
-    *n = list->len;
-    *out = (seal_person_record *)(void *)g_array_free(list, FALSE);
-    list = NULL;
+    SEAL_TRY(store_read_all(stmt, sizeof(seal_person_record), read_person, free_people,
+                            (void **)out, n));
 out:
-    if (list) {
-        size_t len = list->len;
-        seal_person_records_free((seal_person_record *)(void *)g_array_free(list, FALSE), len);
-    }
     seal_db_finalize(stmt);
     return rc;
 }
@@ -327,6 +321,23 @@ void seal_institution_records_free(seal_institution_record *r, size_t n)
     g_free(r);
 }
 
+static int read_institution(seal_db_stmt *stmt, void *record)
+{
+    seal_institution_record *r = record;
+    *r = (seal_institution_record){
+        .id = store_column_int64(stmt, 0),
+        .name = store_column_text(stmt, 1),
+        .credit_code = store_column_text(stmt, 2),
+        .created = (time_t)store_column_int64(stmt, 3),
+    };
+    return 0;
+}
+
+static void free_institutions(void *records, size_t n)
+{
+    seal_institution_records_free(records, n);
+}
+
 int seal_store_institution_register(seal_store *st, const char *name, const char *credit_code,
                                     const char *actor, int64_t *id_out)
 {
@@ -355,31 +366,13 @@ int seal_store_institution_list(seal_store *st, seal_institution_record **out, s
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
-    GArray *list = g_array_new(FALSE, TRUE, sizeof(seal_institution_record));
     *out = NULL;
     *n = 0;
     SEAL_TRY(store_prepare(st, &stmt, "listing institutions",
                            "SELECT id, name, credit_code, created FROM institution ORDER BY id"));
-    int step;
-    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
-        seal_institution_record r = {
-            .id = store_column_int64(stmt, 0),
-            .name = store_column_text(stmt, 1),
-            .credit_code = store_column_text(stmt, 2),
-            .created = (time_t)store_column_int64(stmt, 3),
-        };
-        g_array_append_val(list, r);
-    }
-    SEAL_TRY(step);
-    *n = list->len;
-    *out = (seal_institution_record *)(void *)g_array_free(list, FALSE);
-    list = NULL;
+    SEAL_TRY(store_read_all(stmt, sizeof(seal_institution_record), read_institution,
+                            free_institutions, (void **)out, n));
 out:
-    if (list) {
-        size_t len = list->len;
-        seal_institution_records_free((seal_institution_record *)(void *)g_array_free(list, FALSE),
-                                      len);
-    }
     seal_db_finalize(stmt);
     return rc;
 }
@@ -531,12 +524,31 @@ void seal_role_records_free(seal_role_record *r, size_t n)
     g_free(r);
 }
 
+static int read_role(seal_db_stmt *stmt, void *record)
+{
+    seal_role_record *r = record;
+    *r = (seal_role_record){
+        .person_id = store_column_int64(stmt, 0),
+        .person_name = store_column_text(stmt, 1),
+        .institution_id = store_column_int64(stmt, 2),
+        .institution_name = store_column_text(stmt, 3),
+        .credit_code = store_column_text(stmt, 4),
+        .role = store_column_text(stmt, 5),
+        .since = (time_t)store_column_int64(stmt, 6),
+    };
+    return 0;
+}
+
+static void free_roles(void *records, size_t n)
+{
+    seal_role_records_free(records, n);
+}
+
 int seal_store_role_list(seal_store *st, const char *credit_code, int64_t person_id,
                          seal_role_record **out, size_t *n)
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
-    GArray *list = g_array_new(FALSE, TRUE, sizeof(seal_role_record));
     *out = NULL;
     *n = 0;
     /* Two placeholders per filter: a lone "?1 IS NULL" has no type on PostgreSQL. */
@@ -549,28 +561,9 @@ int seal_store_role_list(seal_store *st, const char *credit_code, int64_t person
     seal_db_bind_int64(stmt, 1, credit_code ? 1 : 0);
     seal_db_bind_text(stmt, 2, credit_code ? credit_code : "");
     seal_db_bind_int64(stmt, 3, person_id);
-    int step;
-    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
-        seal_role_record r = {
-            .person_id = store_column_int64(stmt, 0),
-            .person_name = store_column_text(stmt, 1),
-            .institution_id = store_column_int64(stmt, 2),
-            .institution_name = store_column_text(stmt, 3),
-            .credit_code = store_column_text(stmt, 4),
-            .role = store_column_text(stmt, 5),
-            .since = (time_t)store_column_int64(stmt, 6),
-        };
-        g_array_append_val(list, r);
-    }
-    SEAL_TRY(step);
-    *n = list->len;
-    *out = (seal_role_record *)(void *)g_array_free(list, FALSE);
-    list = NULL;
+    SEAL_TRY(
+        store_read_all(stmt, sizeof(seal_role_record), read_role, free_roles, (void **)out, n));
 out:
-    if (list) {
-        size_t len = list->len;
-        seal_role_records_free((seal_role_record *)(void *)g_array_free(list, FALSE), len);
-    }
     seal_db_finalize(stmt);
     return rc;
 }

@@ -137,6 +137,32 @@ int store_column_buf(seal_db_stmt *stmt, int col, seal_buf *out)
     return seal_buf_set(out, data, data ? len : 0);
 }
 
+int store_read_all(seal_db_stmt *stmt, size_t size, int (*read)(seal_db_stmt *stmt, void *record),
+                   void (*free_all)(void *records, size_t n), void **out, size_t *n)
+{
+    int rc = 0, step;
+    GArray *list = g_array_new(FALSE, TRUE, (guint)size);
+    *out = NULL;
+    *n = 0;
+    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
+        g_array_set_size(list, list->len + 1);
+        rc = read(stmt, list->data + (size_t)(list->len - 1) * size);
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0 && step < 0)
+        rc = step;
+    size_t len = list->len;
+    void *records = g_array_free(list, FALSE);
+    if (rc < 0) {
+        free_all(records, len);
+        return rc;
+    }
+    *out = records;
+    *n = len;
+    return 0;
+}
+
 int store_bind_buf_text(seal_db_stmt *stmt, int index, const seal_buf *b)
 {
     return seal_db_bind_text_len(stmt, index, b->data ? (const char *)b->data : "", b->len);

@@ -118,6 +118,12 @@ int64_t store_column_int64(seal_db_stmt *stmt, int col);
 double store_column_double(seal_db_stmt *stmt, int col);
 /* A blob or text column into `out` (emptied for NULL); SEAL_ENOMEM. */
 int store_column_buf(seal_db_stmt *stmt, int col, seal_buf *out);
+/* Runs `stmt` and reads every row into a new array of records of `size` bytes, each with
+ * `read` (0, or a negative code that stops the reading). *out and *n are the array (g_free,
+ * or the module's records_free) and its length; on failure they are NULL and 0, and the
+ * records read so far go to `free_all`. */
+int store_read_all(seal_db_stmt *stmt, size_t size, int (*read)(seal_db_stmt *stmt, void *record),
+                   void (*free_all)(void *records, size_t n), void **out, size_t *n);
 /* Text to bind from a buffer that holds it without its NUL (PEM). */
 int store_bind_buf_text(seal_db_stmt *stmt, int index, const seal_buf *b);
 
