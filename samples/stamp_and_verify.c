@@ -61,10 +61,12 @@ static int stamp(seal_store *store, const char *seal_id, const char *pin, const 
     return rc;
 }
 
-static int verify(const char *data_dir, const char *path, seal_verdict *verdict)
+static int verify(seal_store *store, const char *path, seal_verdict *verdict)
 {
-    /* The platform's directory gives the trust anchors and published CRLs. */
-    seal_verify_file_opts opts = {.data_dir = data_dir};
+    /* The platform's store gives the trust anchors and the CRLs its CAs published; a
+     * relying party without one names anchors and evidence instead (trust_paths,
+     * evidence_paths). */
+    seal_verify_file_opts opts = {.store = store};
     seal_report *report = NULL;
     if (seal_verify_file(&report, path, &opts) < 0)
         return failed("verify");
@@ -97,13 +99,12 @@ int main(int argc, char **argv)
     seal_store *store = NULL;
     if (seal_store_open(&store, data_dir, false) < 0)
         return failed("opening the store");
-    int rc = stamp(store, seal_id, pin, in, out);
-    seal_store_close(store);
-    if (rc < 0)
-        return 3;
-
     seal_verdict verdict = SEAL_VERDICT_INDETERMINATE;
-    if (verify(data_dir, out, &verdict) != 0)
+    int rc = stamp(store, seal_id, pin, in, out);
+    if (rc == 0)
+        rc = verify(store, out, &verdict);
+    seal_store_close(store);
+    if (rc != 0)
         return 3;
     return verdict == SEAL_VERDICT_VALID ? 0 : 1;
 }
