@@ -100,10 +100,26 @@ mkdir -p "$WORK/dss"
 read -r _ NCERTS _ NCRLS _ NOCSPS _ VRI <<<"$($PADES dss "$WORK/lt.pdf" "$WORK/dss")"
 [ "$NCERTS" = 4 ] || fail "the DSS holds $NCERTS certificates, not 4 (signer, TSA, issuing CA, root)"
 [ "$NCRLS" = 2 ] && [ "$NOCSPS" = 0 ] || fail "the DSS holds $NCRLS CRLs and $NOCSPS OCSP responses"
-for k in 0 1; do
-    cmp -s "$WORK/dss/crl-$k.der" "$WORK/ca-issuing/crl.der" || cmp -s "$WORK/dss/crl-$k.der" "$WORK/ca-root/crl.der" ||
-        fail "DSS CRL $k is not one of the CRLs openssl ca made"
+# Each CRL is one given with --evidence (made by openssl ca) or one the platform's CAs
+# published (in its database): both are evidence, and either may be the one taken when
+# they are equally fresh. One for each CA.
+for ca in issuing-ca root-ca; do
+    "$SEALSVC" --data "$DATA" ca crl --ca "$ca" --current -o "$WORK/published-$ca.crl" >/dev/null ||
+        fail "ca crl --current --ca $ca"
 done
+for k in 0 1; do
+    issuer=""
+    for f in "$WORK/ca-issuing/crl.der" "$WORK/published-issuing-ca.crl"; do
+        cmp -s "$WORK/dss/crl-$k.der" "$f" && issuer=issuing
+    done
+    for f in "$WORK/ca-root/crl.der" "$WORK/published-root-ca.crl"; do
+        cmp -s "$WORK/dss/crl-$k.der" "$f" && issuer=root
+    done
+    [ -n "$issuer" ] || fail "DSS CRL $k is neither one openssl ca made nor one the platform published"
+    echo "$issuer" >>"$WORK/dss/crl-issuers"
+done
+[ "$(sort "$WORK/dss/crl-issuers" | tr '\n' ' ')" = "issuing root " ] ||
+    fail "the DSS CRLs are not one per CA: $(cat "$WORK/dss/crl-issuers")"
 for k in 0 1 2 3; do
     openssl x509 -inform DER -in "$WORK/dss/cert-$k.der" -noout -subject >>"$WORK/dss/subjects"
 done
