@@ -37,7 +37,6 @@ int test_temp_files(const char *dir);
 X509 *test_issue_cert(seal_cert_role role, const char *org, const char *cn, EVP_PKEY *key,
                       X509 *issuer, EVP_PKEY *issuer_key, time_t now);
 
-
 /* ---- the store's suites on both engines ----
  * Run alone, the store suites use SQLite: the embedded default, DIR/sealsvc.db. With
  * SEAL_TEST_POSTGRES_URL set (tests/integration/lib/postgres.sh sets it; integration.
