@@ -116,6 +116,11 @@ const char *cli_data_dir(const cli_ctx *ctx);
 /* The platform's store: the database --db names (or DATA_DIR/sealsvc.db), with the data
  * directory for what stays outside it. */
 int cli_store_open(const cli_ctx *ctx, const char *data_dir, bool create, seal_store **out);
+/* The platform's existing store for COMMAND: EXIT_OK with *out open, or the usage error
+ * (no data directory) or the failure, printed, as the exit code. */
+int cli_open_platform(const cli_ctx *ctx, const char *command, seal_store **out);
+/* Whether argv[from] is the last argument and is --json. */
+bool cli_json_flag(int argc, char **argv, int from);
 /* The platform a relying party's command may use (verify, cert status, B-LT): the store of
  * --db, or of `data_dir` when it holds one. 0 with *out NULL when there is none: no --db,
  * and no data directory or one without sealsvc.db (a folder of trust/, crl/... then). */

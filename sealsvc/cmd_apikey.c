@@ -127,12 +127,10 @@ int cmd_apikey(const cli_ctx *ctx, int argc, char **argv)
         fputs(apikey_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    const char *data = cli_data_dir(ctx);
-    if (!data)
-        return cli_usage_error("apikey needs the data directory: --data DIR or $SEALSVC_DATA");
     seal_store *st = NULL;
-    if (cli_store_open(ctx, data, false, &st) < 0)
-        return cli_fail("apikey");
+    int opened = cli_open_platform(ctx, "apikey", &st);
+    if (opened != EXIT_OK)
+        return opened;
     int code;
     if (strcmp(argv[1], "create") == 0)
         code = apikey_create(st, argc - 1, argv + 1);

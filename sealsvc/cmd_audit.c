@@ -202,12 +202,10 @@ int cmd_audit(const cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error("audit %s: unexpected argument '%s'", cmd, argv[optind + 1]);
     if (anchor && (strlen(anchor) != 64 || strspn(anchor, "0123456789abcdefABCDEF") != 64))
         return cli_usage_error("audit verify: --anchor takes a head: 64 hex digits");
-    const char *data = cli_data_dir(ctx);
-    if (!data)
-        return cli_usage_error("audit needs the data directory: --data DIR or $SEALSVC_DATA");
     seal_store *st = NULL;
-    if (cli_store_open(ctx, data, false, &st) < 0)
-        return cli_fail("audit");
+    int opened = cli_open_platform(ctx, "audit", &st);
+    if (opened != EXIT_OK)
+        return opened;
     int code = verify ? audit_verify(st, anchor, json) : audit_list(st, target, document, json);
     if (code == EXIT_OK && fflush(stdout) != 0)
         code = EXIT_ERROR;

@@ -201,12 +201,10 @@ int cmd_grant(const cli_ctx *ctx, int argc, char **argv)
         fputs(grant_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    const char *data = cli_data_dir(ctx);
-    if (!data)
-        return cli_usage_error("grant needs the data directory: --data DIR or $SEALSVC_DATA");
     seal_store *st = NULL;
-    if (cli_store_open(ctx, data, false, &st) < 0)
-        return cli_fail("grant");
+    int opened = cli_open_platform(ctx, "grant", &st);
+    if (opened != EXIT_OK)
+        return opened;
     int code;
     const char *sub = argv[1];
     if (strcmp(sub, "add") == 0)

@@ -29,11 +29,6 @@ static int print_json(json_t *j)
     return code;
 }
 
-static bool json_flag(int argc, char **argv, int from)
-{
-    return argc == from + 1 && strcmp(argv[from], "--json") == 0;
-}
-
 static int institution_add(seal_store *st, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -130,19 +125,17 @@ int cmd_institution(const cli_ctx *ctx, int argc, char **argv)
         fputs(institution_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    const char *data = cli_data_dir(ctx);
-    if (!data)
-        return cli_usage_error("institution needs the data directory: --data DIR or $SEALSVC_DATA");
     seal_store *st = NULL;
-    if (cli_store_open(ctx, data, false, &st) < 0)
-        return cli_fail("institution");
+    int opened = cli_open_platform(ctx, "institution", &st);
+    if (opened != EXIT_OK)
+        return opened;
     int code;
     const char *sub = argv[1];
     if (strcmp(sub, "add") == 0)
         code = institution_add(st, argc - 1, argv + 1);
-    else if (strcmp(sub, "list") == 0 && (argc == 2 || json_flag(argc, argv, 2)))
+    else if (strcmp(sub, "list") == 0 && (argc == 2 || cli_json_flag(argc, argv, 2)))
         code = institution_list(st, argc == 3);
-    else if (strcmp(sub, "show") == 0 && (argc == 3 || json_flag(argc, argv, 3)))
+    else if (strcmp(sub, "show") == 0 && (argc == 3 || cli_json_flag(argc, argv, 3)))
         code = institution_show(st, argv[2], argc == 4);
     else
         code = cli_usage_error("institution: add, list or show CREDIT-CODE");

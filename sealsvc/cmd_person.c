@@ -189,30 +189,23 @@ static int person_role(seal_store *st, bool add, int argc, char **argv)
     return EXIT_OK;
 }
 
-static bool json_flag(int argc, char **argv, int from)
-{
-    return argc == from + 1 && strcmp(argv[from], "--json") == 0;
-}
-
 int cmd_person(const cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(person_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    const char *data = cli_data_dir(ctx);
-    if (!data)
-        return cli_usage_error("person needs the data directory: --data DIR or $SEALSVC_DATA");
     seal_store *st = NULL;
-    if (cli_store_open(ctx, data, false, &st) < 0)
-        return cli_fail("person");
+    int opened = cli_open_platform(ctx, "person", &st);
+    if (opened != EXIT_OK)
+        return opened;
     int code;
     const char *sub = argv[1];
     if (strcmp(sub, "add") == 0)
         code = person_add(st, argc - 1, argv + 1);
-    else if (strcmp(sub, "list") == 0 && (argc == 2 || json_flag(argc, argv, 2)))
+    else if (strcmp(sub, "list") == 0 && (argc == 2 || cli_json_flag(argc, argv, 2)))
         code = person_list(st, argc == 3);
-    else if (strcmp(sub, "show") == 0 && (argc == 3 || json_flag(argc, argv, 3)))
+    else if (strcmp(sub, "show") == 0 && (argc == 3 || cli_json_flag(argc, argv, 3)))
         code = person_show(st, argv[2], argc == 4);
     else if (strcmp(sub, "role-add") == 0 || strcmp(sub, "role-remove") == 0)
         code = person_role(st, strcmp(sub, "role-add") == 0, argc - 1, argv + 1);

@@ -82,6 +82,22 @@ int cli_store_open(const cli_ctx *ctx, const char *data_dir, bool create, seal_s
     return seal_store_open_db(out, ctx->db_url, data_dir, create);
 }
 
+int cli_open_platform(const cli_ctx *ctx, const char *command, seal_store **out)
+{
+    *out = NULL;
+    const char *data = cli_data_dir(ctx);
+    if (!data)
+        return cli_usage_error("%s needs the data directory: --data DIR or $SEALSVC_DATA", command);
+    if (cli_store_open(ctx, data, false, out) < 0)
+        return cli_fail(command);
+    return EXIT_OK;
+}
+
+bool cli_json_flag(int argc, char **argv, int from)
+{
+    return argc == from + 1 && strcmp(argv[from], "--json") == 0;
+}
+
 int cli_store_open_optional(const cli_ctx *ctx, const char *data_dir, seal_store **out)
 {
     *out = NULL;

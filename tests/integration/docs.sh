@@ -41,6 +41,8 @@ for name, func in commands.items():
     options |= set(re.findall(r'strn?cmp\([a-z_\[\]]+, "--([a-z][a-z0-9-]*)=?"', code))
     if "CLI_TIME_OPTIONS" in code:
         options |= time_options
+    if "cli_json_flag(" in code:  # the shared parser of a trailing --json (main.c)
+        options.add("json")
     options -= {"help", "data"}  # --help everywhere, --data and --db are global
     doc = "".join(v for k, v in sections.items() if k == name or k.startswith(name + " "))
     # an option of another command named for reference ("see `ltv --archive`") is not one
