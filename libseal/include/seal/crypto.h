@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <seal/buf.h>
 #include <stdbool.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +82,9 @@ char *seal_x509_name_text(const X509_NAME *name);
 /* A certificate's serial as lower-case hex without leading zeros, as reports show it
  * (caller frees with g_free or free). */
 char *seal_cert_serial_hex(X509 *cert);
+/* An ASN.1 time (UTCTime or GeneralizedTime) as seconds since 1970 UTC; 0 when it is
+ * absent or unreadable. */
+time_t seal_asn1_time(const ASN1_TIME *t);
 
 /* ---- digests ---- */
 

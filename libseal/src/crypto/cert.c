@@ -159,6 +159,12 @@ char *seal_cert_subject_cn(X509 *cert)
     return seal_x509_name_text(name);
 }
 
+time_t seal_asn1_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+    return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
+}
+
 char *seal_cert_serial_hex(X509 *cert)
 {
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);

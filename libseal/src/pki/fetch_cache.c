@@ -240,13 +240,13 @@ static void evidence_times(const rev_item *it, time_t *this_update, time_t *next
 {
     *this_update = *next_update = 0;
     if (it->crl) {
-        *this_update = rev_asn1_time(X509_CRL_get0_lastUpdate(it->crl));
-        *next_update = rev_asn1_time(X509_CRL_get0_nextUpdate(it->crl));
+        *this_update = seal_asn1_time(X509_CRL_get0_lastUpdate(it->crl));
+        *next_update = seal_asn1_time(X509_CRL_get0_nextUpdate(it->crl));
     } else if (it->basic && OCSP_resp_count(it->basic) > 0) {
         ASN1_GENERALIZEDTIME *tu = NULL, *nu = NULL;
         OCSP_single_get0_status(OCSP_resp_get0(it->basic, 0), NULL, NULL, &tu, &nu);
-        *this_update = rev_asn1_time(tu);
-        *next_update = rev_asn1_time(nu);
+        *this_update = seal_asn1_time(tu);
+        *next_update = seal_asn1_time(nu);
     }
 }
 

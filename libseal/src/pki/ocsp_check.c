@@ -30,8 +30,8 @@ static int check_delegate(X509 *signer, X509 *issuer, time_t produced_at, const 
                 "the response is signed by %s, which the issuer did not authorise to sign OCSP "
                 "responses (no id-kp-OCSPSigning)",
                 who);
-    time_t nb = rev_asn1_time(X509_get0_notBefore(signer));
-    time_t na = rev_asn1_time(X509_get0_notAfter(signer));
+    time_t nb = seal_asn1_time(X509_get0_notBefore(signer));
+    time_t na = seal_asn1_time(X509_get0_notAfter(signer));
     SEAL_ENSURE(produced_at >= nb && produced_at <= na, SEAL_EPKI,
                 "the response was produced when the responder certificate of %s was not valid",
                 who);
@@ -59,7 +59,7 @@ int seal_ocsp_check_response(X509 **signer_out, OCSP_BASICRESP *bs, X509 *issuer
     who = rev_name_oneline(X509_get_subject_name(signer));
     if (X509_cmp(signer, issuer) != 0)
         SEAL_TRY(
-            check_delegate(signer, issuer, rev_asn1_time(OCSP_resp_get0_produced_at(bs)), who));
+            check_delegate(signer, issuer, seal_asn1_time(OCSP_resp_get0_produced_at(bs)), who));
     SEAL_ENSURE(sk_X509_push(only_signer, signer), SEAL_ENOMEM, "out of memory");
     /* The signature alone: the responder's authority was judged above. */
     if (OCSP_basic_verify(bs, only_signer, empty,

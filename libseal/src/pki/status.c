@@ -164,8 +164,8 @@ static judged judge_crl(finding *f, const rev_item *it, X509 *cert, X509 *issuer
         g_string_append_printf(why, "; CRL from %s: %s", it->source, seal_error_last());
         return REJECTED;
     }
-    f->this_update = rev_asn1_time(X509_CRL_get0_lastUpdate(it->crl));
-    f->next_update = rev_asn1_time(X509_CRL_get0_nextUpdate(it->crl));
+    f->this_update = seal_asn1_time(X509_CRL_get0_lastUpdate(it->crl));
+    f->next_update = seal_asn1_time(X509_CRL_get0_nextUpdate(it->crl));
     const char *stale = freshness(f->this_update, f->next_update, at, now, buf, sizeof buf);
     if (stale) {
         g_string_append_printf(why, "; CRL from %s: %s", it->source, stale);
@@ -180,12 +180,13 @@ static judged judge_crl(finding *f, const rev_item *it, X509 *cert, X509 *issuer
         ASN1_ENUMERATED_free(code);
         ASN1_GENERALIZEDTIME *inv =
             X509_REVOKED_get_ext_d2i(entry, NID_invalidity_date, NULL, NULL);
-        f->invalidity_date = rev_asn1_time(inv);
+        f->invalidity_date = seal_asn1_time(inv);
         ASN1_GENERALIZEDTIME_free(inv);
         /* RFC 5280 5.3.1: removeFromCRL belongs to delta CRLs; in a complete CRL it lists
          * nothing. */
         if (reason != 8)
-            apply_revocation(f, rev_asn1_time(X509_REVOKED_get0_revocationDate(entry)), reason, at);
+            apply_revocation(f, seal_asn1_time(X509_REVOKED_get0_revocationDate(entry)), reason,
+                             at);
     }
     ASN1_INTEGER *number = X509_CRL_get_ext_d2i(it->crl, NID_crl_number, NULL, NULL);
     f->crl_number = asn1_integer_decimal(number);
@@ -248,8 +249,8 @@ static judged judge_ocsp(finding *f, const seal_revocation *rv, const rev_item *
         g_string_append_printf(why, "; OCSP response from %s: %s", it->source, seal_error_last());
         return REJECTED;
     }
-    if (!responder_trusted(rv, signer, issuer, rev_asn1_time(OCSP_resp_get0_produced_at(it->basic)),
-                           now)) {
+    if (!responder_trusted(rv, signer, issuer,
+                           seal_asn1_time(OCSP_resp_get0_produced_at(it->basic)), now)) {
         char *name = rev_name_oneline(X509_get_subject_name(signer));
         g_string_append_printf(why,
                                "; OCSP response from %s: the responder %s has no "
@@ -262,9 +263,9 @@ static judged judge_ocsp(finding *f, const seal_revocation *rv, const rev_item *
     int reason = -1;
     ASN1_GENERALIZEDTIME *revtime = NULL, *tu = NULL, *nu = NULL;
     int status = OCSP_single_get0_status(single, &reason, &revtime, &tu, &nu);
-    f->this_update = rev_asn1_time(tu);
-    f->next_update = rev_asn1_time(nu);
-    f->produced_at = rev_asn1_time(OCSP_resp_get0_produced_at(it->basic));
+    f->this_update = seal_asn1_time(tu);
+    f->next_update = seal_asn1_time(nu);
+    f->produced_at = seal_asn1_time(OCSP_resp_get0_produced_at(it->basic));
     f->signer = rev_name_oneline(X509_get_subject_name(signer));
     X509_free(signer);
     const char *stale = freshness(f->this_update, f->next_update, at, now, buf, sizeof buf);
@@ -278,10 +279,10 @@ static judged judge_ocsp(finding *f, const seal_revocation *rv, const rev_item *
     } else if (status == V_OCSP_CERTSTATUS_REVOKED) {
         ASN1_GENERALIZEDTIME *inv =
             OCSP_SINGLERESP_get1_ext_d2i(single, NID_invalidity_date, NULL, NULL);
-        f->invalidity_date = rev_asn1_time(inv);
+        f->invalidity_date = seal_asn1_time(inv);
         ASN1_GENERALIZEDTIME_free(inv);
         /* RFC 6960 4.2.1: revocationReason is optional. */
-        apply_revocation(f, rev_asn1_time(revtime), reason >= 0 ? reason : -1, at);
+        apply_revocation(f, seal_asn1_time(revtime), reason >= 0 ? reason : -1, at);
     } else {
         f->state = SEAL_CERT_UNKNOWN;
     }

@@ -27,14 +27,6 @@ void rev_format_time(char out[32], time_t t)
         strcpy(out, "?");
 }
 
-time_t rev_asn1_time(const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (!t || !ASN1_TIME_to_tm(t, &tm))
-        return 0;
-    return timegm(&tm);
-}
-
 char *rev_name_oneline(const X509_NAME *name)
 {
     char *text = seal_x509_name_text(name);

@@ -63,7 +63,6 @@ int rev_archive(seal_revocation *rv, rev_item *it, const char *url);
 
 /* "2026-05-01T08:00:00Z" */
 void rev_format_time(char out[32], time_t t);
-time_t rev_asn1_time(const ASN1_TIME *t);
 /* One-line RFC 2253 subject, UTF-8 kept (caller frees with g_free). */
 char *rev_name_oneline(const X509_NAME *name);
 

@@ -39,12 +39,6 @@ static void utc(char out[32], time_t t)
         strcpy(out, "?");
 }
 
-static time_t cert_time(const ASN1_TIME *t)
-{
-    struct tm tm;
-    return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
-}
-
 /* The platform's own word: the CA database (a frozen or revoked certificate may not be
  * used). */
 static int check_ca_database(seal_store *store, const char *id, X509 *cert)
@@ -123,8 +117,8 @@ int stamp_check_certificate(seal_stamp_result *res, seal_store *st, const seal_r
     const char *id = r->id;
     SEAL_TRY(seal_cert_load_mem(&cert, r->cert_pem.data, r->cert_pem.len));
     time_t now = time(NULL);
-    time_t not_before = cert_time(X509_get0_notBefore(cert));
-    time_t not_after = cert_time(X509_get0_notAfter(cert));
+    time_t not_before = seal_asn1_time(X509_get0_notBefore(cert));
+    time_t not_after = seal_asn1_time(X509_get0_notAfter(cert));
     utc(end, not_after);
     SEAL_ENSURE(now <= not_after, SEAL_EPOLICY,
                 "seal %s cannot be used: its certificate expired on %s", id, end);

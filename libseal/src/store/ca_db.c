@@ -80,12 +80,6 @@ static char *name_oneline(const X509_NAME *name)
     return line;
 }
 
-static time_t cert_time(const ASN1_TIME *t)
-{
-    struct tm tm;
-    return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
-}
-
 int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *role,
                        const char *actor)
 {
@@ -109,8 +103,8 @@ int store_ca_add_in_tx(seal_store *st, X509 *cert, X509 *issuer, const char *rol
     seal_db_bind_text(stmt, 3, issuer_name);
     seal_db_bind_text(stmt, 4, subject);
     seal_db_bind_text(stmt, 5, role);
-    seal_db_bind_int64(stmt, 6, cert_time(X509_get0_notBefore(cert)));
-    seal_db_bind_int64(stmt, 7, cert_time(X509_get0_notAfter(cert)));
+    seal_db_bind_int64(stmt, 6, seal_asn1_time(X509_get0_notBefore(cert)));
+    seal_db_bind_int64(stmt, 7, seal_asn1_time(X509_get0_notAfter(cert)));
     seal_db_bind_blob(stmt, 8, der, (size_t)der_len);
     seal_db_bind_int64(stmt, 9, (int64_t)time(NULL));
     int step = seal_db_step(stmt);

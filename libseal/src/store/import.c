@@ -82,12 +82,6 @@ out:
     return rc;
 }
 
-static time_t crl_time(const ASN1_TIME *t)
-{
-    struct tm tm;
-    return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : 0;
-}
-
 /* crl/NAME.crl, issued by the platform's certificate NAME (already imported). */
 static int import_crl(seal_store *st, const char *dir, const char *name)
 {
@@ -112,8 +106,8 @@ static int import_crl(seal_store *st, const char *dir, const char *name)
     SEAL_ENSURE(ASN1_INTEGER_get_uint64(&n, number) == 1, SEAL_EFORMAT,
                 "importing %s: its CRL number is out of range", path);
     SEAL_TRY(seal_cert_key_id(key_id, ca));
-    SEAL_TRY(store_crl_put(st, name, key_id, n, crl_time(X509_CRL_get0_lastUpdate(crl)),
-                           crl_time(X509_CRL_get0_nextUpdate(crl)), &der));
+    SEAL_TRY(store_crl_put(st, name, key_id, n, seal_asn1_time(X509_CRL_get0_lastUpdate(crl)),
+                           seal_asn1_time(X509_CRL_get0_nextUpdate(crl)), &der));
 out:
     ASN1_INTEGER_free(number);
     X509_CRL_free(crl);
