@@ -49,7 +49,8 @@ new_number=$(sqlite3 "$DB" "SELECT number FROM crl_published WHERE ca_name = 'is
 openssl crl -inform DER -in "$WORK/now.crl" -noout -text | grep -q "Serial Number: $(openssl x509 -in "$WORK/seal.pem" -noout -serial | sed 's/serial=//')" ||
     fail "the revoked certificate is not on the CRL published after the import"
 
-# opening again imports nothing more (the files are still there)
+# opening again imports nothing more (the files are still there; the import is part of the
+# migration to version 6)
 "$SEALSVC" --data "$DATA" db status >/dev/null
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'import'")" = 1 ] || fail "a second open imported again"
 "$SEALSVC" --data "$DATA" audit verify >/dev/null 2>&1 || fail "the audit trail does not verify after the import"

@@ -1,12 +1,11 @@
 /* A platform made before its shared state moved into the database (schema version 6) kept
  * it as files in the data directory: the platform's certificates and keys under pki/ (each
  * key encrypted under the KEK's text), the CRLs as published under crl/, the TSA's next
- * serial number in tsa/serial. Opening such a store brings them in, once, in one
- * transaction: the keys re-encrypted as platform.c keeps them, each CRL with its number,
- * the serial counter where the file left it (RFC 3161 2.4.2: a serial is never issued
- * twice). What the database already holds is never overwritten, so the files a demo
- * platform still writes for its users (exports) change nothing, and a second instance
- * opening the same database finds the work done. The import is one audit record. */
+ * serial number in tsa/serial. The migration to version 6 brings them in, in its own
+ * transaction (schema.c), so they come in exactly once and no open pays for a look at the
+ * folders afterwards: the keys re-encrypted as platform.c keeps them, each CRL with its
+ * number, the serial counter where the file left it (RFC 3161 2.4.2: a serial is never
+ * issued twice). The import is one audit record. */
 #include "store/store_internal.h"
 
 #include <seal/ca.h>
@@ -21,23 +20,6 @@
 
 #define TSA_SERIAL_COUNTER "tsa-serial"
 #define FILE_MAX           (16 * 1024 * 1024)
-
-/* Whether `sql` (one value) finds a row. */
-static int any_row(seal_store *st, const char *what, const char *sql, const char *param,
-                   bool *found)
-{
-    seal_db_stmt *stmt = NULL;
-    int rc = store_prepare(st, &stmt, what, sql);
-    if (rc == 0 && param)
-        rc = seal_db_bind_text(stmt, 1, param);
-    if (rc == 0)
-        rc = seal_db_step(stmt);
-    seal_db_finalize(stmt);
-    if (rc < 0)
-        return rc;
-    *found = rc == SEAL_DB_ROW;
-    return 0;
-}
 
 /* The names NAME of DATA_DIR/SUB/NAME.SUFFIX, sorted (none when the folder is missing). */
 static GPtrArray *names_in(const char *data_dir, const char *sub, const char *suffix)
@@ -147,18 +129,15 @@ out:
     return rc;
 }
 
-static int import_in_tx(seal_store *st, const char *dir, GPtrArray *pems)
+int store_import_files(seal_store *st)
 {
     int rc = 0;
-    bool found = false, serial = false;
+    bool serial = false;
     size_t parties = 0, crls = 0;
     seal_buf kek = SEAL_BUF_INIT;
-    GPtrArray *crl_names = NULL;
-    SEAL_TRY(seal_db_lock(store_db(st), "import"));
-    /* Another instance may have imported while this one waited. */
-    SEAL_TRY(any_row(st, "looking for the platform's certificates",
-                     "SELECT 1 FROM platform_party LIMIT 1", NULL, &found));
-    if (found)
+    const char *dir = seal_store_data_dir(st);
+    GPtrArray *pems = names_in(dir, "pki", ".pem"), *crl_names = NULL;
+    if (pems->len == 0)
         goto out;
     SEAL_TRY(store_kek_read(dir, &kek));
     for (guint i = 0; i < pems->len; i++, parties++)
@@ -173,32 +152,8 @@ static int import_in_tx(seal_store *st, const char *dir, GPtrArray *pems)
                                parties, crls, serial ? ", the TSA's serial counter" : ""));
 out:
     seal_buf_clear_secret(&kek);
+    g_ptr_array_free(pems, TRUE);
     if (crl_names)
         g_ptr_array_free(crl_names, TRUE);
-    return rc;
-}
-
-int store_import_files(seal_store *st)
-{
-    int rc = 0;
-    bool found = false;
-    const char *dir = seal_store_data_dir(st);
-    GPtrArray *pems = names_in(dir, "pki", ".pem");
-    if (pems->len == 0)
-        goto out;
-    /* The common case, every open after the first: a read, no write lock. */
-    SEAL_TRY(any_row(st, "looking for the platform's certificates",
-                     "SELECT 1 FROM platform_party LIMIT 1", NULL, &found));
-    if (found)
-        goto out;
-    SEAL_TRY(store_begin(st));
-    rc = import_in_tx(st, dir, pems);
-    if (rc < 0) {
-        store_rollback(st);
-        SEAL_TRY(seal_error_wrap(rc, "bringing the platform's files into the database"));
-    }
-    SEAL_TRY(store_commit(st));
-out:
-    g_ptr_array_free(pems, TRUE);
     return rc;
 }

@@ -211,21 +211,30 @@ static const char v7_sql[] =
     "  created_by TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS seal_grant_seal ON seal_grant (seal_id);";
 
+/* Version 6's data: an older platform's files (import.c). `arg` is the store. */
+static int import_older_files(seal_db *db, void *arg)
+{
+    (void)db;
+    return store_import_files(arg);
+}
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
     {3, "the seal pictures' PDF streams", v3_sql, NULL},
     {4, "the CA's certificates, the audit trail and pending stamps in the schema", v4_sql, NULL},
     {5, "API keys", v5_sql, NULL},
-    {6, "the platform's keys, CRLs and revocation evidence in the database", v6_sql, NULL},
+    {6, "the platform's keys, CRLs and revocation evidence in the database", v6_sql,
+     import_older_files},
     {7, "people, their roles in institutions, and grants to use seals", v7_sql, NULL},
 };
 
-int store_migrate(seal_db *db, int *found_out, int *current_out)
+int store_migrate(seal_store *st, int *found_out, int *current_out)
 {
+    seal_db *db = store_db(st);
     int rc = seal_db_schema_version(db, found_out);
     if (rc == 0)
-        rc = seal_db_migrate(db, migrations, sizeof migrations / sizeof migrations[0], NULL);
+        rc = seal_db_migrate(db, migrations, sizeof migrations / sizeof migrations[0], st);
     if (rc == 0)
         rc = seal_db_schema_version(db, current_out);
     return rc;

@@ -50,8 +50,7 @@ int seal_store_open_db(seal_store **out, const char *db_url, const char *data_di
     st = g_new0(seal_store, 1);
     st->data_dir = g_strdup(data_dir);
     SEAL_TRY(seal_db_open(&st->db, db_url ? db_url : url, create ? SEAL_DB_CREATE : 0));
-    SEAL_TRY(store_migrate(st->db, &st->schema_found, &st->schema_current));
-    SEAL_TRY(store_import_files(st));
+    SEAL_TRY(store_migrate(st, &st->schema_found, &st->schema_current));
     *out = st;
     st = NULL;
 out:

@@ -97,8 +97,8 @@ int store_crl_put(seal_store *st, const char *ca_name, const char *issuer_key_id
 
 /* ---- files of a platform older than schema version 6 (import.c) ---- */
 
-/* Brings a data directory's pki/, crl/ and tsa/serial into the database when it holds none
- * of the platform's certificates yet (once; never overwriting). */
+/* Inside the migration to version 6: brings a data directory's pki/, crl/ and tsa/serial
+ * into the database (nothing when pki/ holds no certificate). */
 int store_import_files(seal_store *st);
 
 /* ---- the database (store.c) ---- */
@@ -107,7 +107,7 @@ int store_import_files(seal_store *st);
 seal_db *store_db(seal_store *st);
 /* Brings the database's schema up to this sealsvc's (schema.c): the version it had and
  * the version it has now. */
-int store_migrate(seal_db *db, int *found_out, int *current_out);
+int store_migrate(seal_store *st, int *found_out, int *current_out);
 /* seal_db_prepare on the store's connection. */
 int store_prepare(seal_store *st, seal_db_stmt **stmt, const char *what, const char *sql);
 /* Readers of the store's own columns, whose types its schema fixes: a column that does not
