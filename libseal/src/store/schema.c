@@ -231,11 +231,14 @@ static const seal_db_migration migrations[] = {
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)
 {
+    const int known = (int)(sizeof migrations / sizeof migrations[0]);
     seal_db *db = store_db(st);
+    /* One read on every open; the migrator (which reads again, under its lock) only when
+     * the database is not at this sealsvc's version, newer ones included. */
     int rc = seal_db_schema_version(db, found_out);
+    if (rc == 0 && *found_out != known)
+        rc = seal_db_migrate(db, migrations, (size_t)known, st);
     if (rc == 0)
-        rc = seal_db_migrate(db, migrations, sizeof migrations / sizeof migrations[0], st);
-    if (rc == 0)
-        rc = seal_db_schema_version(db, current_out);
+        *current_out = known;
     return rc;
 }
