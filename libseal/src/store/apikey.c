@@ -45,21 +45,17 @@ int seal_apikey_role_check(const char *role)
 static int key_mac(seal_store *st, const char *key, char out[2 * 32 + 1])
 {
     int rc = 0;
-    seal_buf kek = SEAL_BUF_INIT;
-    uint8_t derived[EVP_MAX_MD_SIZE], mac[EVP_MAX_MD_SIZE];
-    unsigned derived_len = 0, mac_len = 0;
-    SEAL_TRY(store_kek_read(seal_store_data_dir(st), &kek));
-    SEAL_ENSURE(HMAC(EVP_sha256(), kek.data, (int)kek.len, (const uint8_t *)MAC_LABEL,
-                     strlen(MAC_LABEL), derived, &derived_len) &&
-                    HMAC(EVP_sha256(), derived, (int)derived_len, (const uint8_t *)key, strlen(key),
-                         mac, &mac_len) &&
+    uint8_t derived[STORE_DERIVED_KEY_BYTES], mac[EVP_MAX_MD_SIZE];
+    unsigned mac_len = 0;
+    SEAL_TRY(store_kek_derive(seal_store_data_dir(st), MAC_LABEL, derived));
+    SEAL_ENSURE(HMAC(EVP_sha256(), derived, sizeof derived, (const uint8_t *)key, strlen(key), mac,
+                     &mac_len) &&
                     mac_len == 32,
                 SEAL_ECRYPTO, "cannot compute an API key's MAC");
     for (unsigned i = 0; i < mac_len; i++)
         snprintf(out + 2 * i, 3, "%02x", mac[i]);
 out:
     OPENSSL_cleanse(derived, sizeof derived);
-    seal_buf_clear_secret(&kek);
     return rc;
 }
 

@@ -57,6 +57,23 @@ out:
     return rc;
 }
 
+int store_kek_derive(const char *data_dir, const char *label, uint8_t out[STORE_DERIVED_KEY_BYTES])
+{
+    int rc = 0;
+    seal_buf kek = SEAL_BUF_INIT;
+    unsigned len = 0;
+    SEAL_TRY(store_kek_read(data_dir, &kek));
+    SEAL_ENSURE(HMAC(EVP_sha256(), kek.data, (int)kek.len, (const uint8_t *)label, strlen(label),
+                     out, &len) != NULL &&
+                    len == STORE_DERIVED_KEY_BYTES,
+                SEAL_ECRYPTO, "cannot derive a key from the key-encryption key");
+out:
+    if (rc < 0)
+        OPENSSL_cleanse(out, STORE_DERIVED_KEY_BYTES);
+    seal_buf_clear_secret(&kek);
+    return rc;
+}
+
 /* The passphrase: the lower-case hex of HMAC-SHA256 keyed with the KEK file's text (as
  * `sealsvc demo init` writes it, surrounding white space ignored) over the PIN. */
 static int passphrase(seal_store *st, const char *pin, char out[2 * 32 + 1])

@@ -24,6 +24,11 @@ int store_kek_ensure(const char *data_dir);
 /* The KEK file's text, surrounding white space stripped (kek_out->len counts what is
  * left; the buffer stays NUL-terminated). Wipe it with seal_buf_clear_secret. */
 int store_kek_read(const char *data_dir, seal_buf *kek_out);
+/* A key for one purpose, named by `label` ("sealsvc api key v1"): HMAC-SHA256 keyed with
+ * the KEK file's text over the label, so that no two purposes share a key and the KEK
+ * itself keys nothing but derivations. Wipe it after use. */
+#define STORE_DERIVED_KEY_BYTES 32
+int store_kek_derive(const char *data_dir, const char *label, uint8_t out[STORE_DERIVED_KEY_BYTES]);
 /* The key as PKCS#8 PEM encrypted under a passphrase made from `pin` and the platform's
  * key-encryption key. */
 int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const char *pin);
