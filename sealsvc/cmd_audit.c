@@ -8,7 +8,7 @@
  * error, 64 usage. */
 #include "cli.h"
 
-#include <seal/ca.h>
+#include <seal/audit.h>
 #include <seal/crypto.h>
 #include <seal/error.h>
 #include <seal/store.h>

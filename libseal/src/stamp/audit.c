@@ -4,7 +4,7 @@
  * wording, never a PIN, a key or a signature. */
 #include "stamp/stamp_internal.h"
 
-#include <seal/ca.h>
+#include <seal/audit.h>
 #include <seal/error.h>
 
 #include <stdio.h>

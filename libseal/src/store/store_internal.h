@@ -4,6 +4,7 @@
 #ifndef SEAL_STORE_INTERNAL_H
 #define SEAL_STORE_INTERNAL_H
 
+#include "audit/audit_internal.h"
 #include "db/db.h"
 #include <seal/ca.h>
 #include <seal/store.h>
@@ -97,7 +98,7 @@ int store_column_buf(seal_db_stmt *stmt, int col, seal_buf *out);
 /* Text to bind from a buffer that holds it without its NUL (PEM). */
 int store_bind_buf_text(seal_db_stmt *stmt, int index, const seal_buf *b);
 
-/* ---- the CA database and audit trail (ca_db.c) ---- */
+/* ---- the CA database (ca_db.c); the audit trail is audit/audit_internal.h ---- */
 
 /* A write transaction on the store's connection (seal_db_begin: one writer at a time on
  * SQLite), its commit (rolled back when it fails) and rollback. */
@@ -112,7 +113,5 @@ int store_ca_set_state(seal_store *st, const seal_ca_record *c, seal_ca_state st
                        time_t revoked_at, int reason, time_t invalidity_date);
 int store_ca_set_replaced(seal_store *st, const seal_ca_record *c, const char *by);
 int store_ca_next_crl_number(seal_store *st, const char *issuer_key_id, uint64_t *out);
-int store_audit_in_tx(seal_store *st, const char *actor, const char *action, const char *target,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif
