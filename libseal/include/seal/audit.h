@@ -15,8 +15,9 @@
 extern "C" {
 #endif
 
-/* One audit record: who did what to what, with a hash chained to the previous record so
- * that a gap or an edit shows (DESIGN.md "Audit"). Never give PINs or keys in `detail`. */
+/* One audit record: who did what to what, with a MAC (HMAC-SHA256 under a key derived from
+ * the key-encryption key) chained to the previous record so that a gap or an edit shows
+ * (DESIGN.md "Audit"). Needs the KEK. Never give PINs or keys in `detail`. */
 int seal_store_audit(seal_store *st, const char *actor, const char *action, const char *target,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -43,14 +44,19 @@ typedef struct seal_audit_summary {
     size_t records;
     int64_t last_id; /* 0: the trail is empty */
     time_t last_at;
-    char head[65];     /* the last record's hash (hex): note it to detect a later cut */
-    int64_t anchor_id; /* the record whose hash is `anchor`, when one was given */
+    char head[65];      /* the last record's hash (hex): note it to detect a later cut */
+    int64_t anchor_id;  /* the record whose hash is `anchor`, when one was given */
+    int64_t keyed_from; /* the first record keyed under the KEK (records before it, from an
+                           older sealsvc, have a plain SHA-256 link) */
 } seal_audit_summary;
 
-/* Recomputes the chain into *out (0 when the trail could be read, intact or not), and
+/* Recomputes the chain into *out (0 when the trail could be read, intact or not): plain
+ * SHA-256 links up to the record the migration to schema version 7 pinned (under the key),
+ * keyed links after it, an unkeyed record after it refused as a downgrade. And
  * when ANCHOR (a head noted earlier) is given, looks for a record with that hash: records
  * cut from the end of the trail, or the whole trail rewritten, leave it out ("... is no
- * longer in the audit trail"). SEAL_ESTORE only when the database cannot be read. */
+ * longer in the audit trail"). SEAL_ESTORE when the database cannot be read; an error
+ * when the key-encryption key cannot be read. */
 int seal_store_audit_verify(seal_store *st, const char *anchor, seal_audit_summary *out);
 
 #ifdef __cplusplus

@@ -9,13 +9,26 @@
 #include <seal/ca.h>
 #include <seal/store.h>
 
-/* Counts one wrong PIN for seal `id` (locking it at SEAL_STORE_MAX_PIN_FAILURES) in one
- * statement, so concurrent stampers cannot lose a count; *failures_out is the new count. */
+/* Counts one wrong PIN for seal `id` (setting its lock flag at
+ * SEAL_STORE_MAX_PIN_FAILURES) in one statement, so concurrent stampers cannot lose a
+ * count; *failures_out is the new count. */
 int store_count_pin_failure(seal_store *st, const char *id, int *failures_out);
 
-/* Resets the count after a right PIN. SEAL_EPOLICY when the seal stopped being active
- * since it was read (another process locked it). */
+/* Resets the count after a right PIN. SEAL_EPOLICY when the seal stopped being active or
+ * was locked since it was read (by another process). */
 int store_reset_pin_failures(seal_store *st, const char *id);
+
+/* ---- the seal lifecycle (seal_state.c) ---- */
+
+/* Whether `state` is one of the lifecycle's states. */
+bool store_seal_state_known(const char *state);
+/* Inside create's transaction, before the seal is stored: a seal applied for is `made`
+ * (its application must be open and of the same institution and kind); one without an
+ * application is made, filed and activated at once. Sets r->state and records the events. */
+int store_seal_birth_in_tx(seal_store *st, seal_record *r, const char *actor);
+/* A seal id names files (DATA_DIR/seals/ID.esl) and appears in URLs: SEAL_EINVAL unless it
+ * is letters, digits, '-', '_' and '.', not starting with '.'. */
+int store_seal_id_check(const char *id);
 
 /* ---- a seal's key at rest (seal_key.c) ---- */
 
@@ -83,8 +96,8 @@ int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
 /* The store's connection. */
 seal_db *store_db(seal_store *st);
 /* Brings the database's schema up to this sealsvc's (schema.c): the version it had and
- * the version it has now. */
-int store_migrate(seal_db *db, int *found_out, int *current_out);
+ * the version it has now. `data_dir` holds the KEK (a migration may key data with it). */
+int store_migrate(seal_db *db, const char *data_dir, int *found_out, int *current_out);
 /* seal_db_prepare on the store's connection. */
 int store_prepare(seal_store *st, seal_db_stmt **stmt, const char *what, const char *sql);
 /* Readers of the store's own columns, whose types its schema fixes: a column that does not
