@@ -168,7 +168,8 @@ static int seal_action(const cli_ctx *ctx, const char *action, int argc, char **
         return cli_usage_error("seal %s needs --data DIR (or $SEALSVC_DATA)", action);
     int rc = 0;
     seal_store *st = NULL;
-    char *before = NULL, *after = NULL;
+    seal_state_event *events = NULL;
+    size_t n = 0;
     seal_record r = {0};
     SEAL_TRY(cli_store_open(ctx, dir, false, &st));
     if (apply) {
@@ -185,14 +186,14 @@ static int seal_action(const cli_ctx *ctx, const char *action, int argc, char **
         printf("; recorded in the audit trail\n");
         goto out;
     }
-    time_t now = time(NULL);
-    SEAL_TRY(seal_store_seal_state_at(st, id, now, &before));
     SEAL_TRY(seal_store_seal_action(st, id, action, g_get_user_name(), reason));
-    SEAL_TRY(seal_store_seal_state_at(st, id, time(NULL), &after));
-    printf("seal %s: %s -> %s; recorded in the audit trail\n", id, before, after);
+    /* The change just made is the seal's last event. */
+    SEAL_TRY(seal_store_seal_history(st, id, &events, &n));
+    SEAL_ENSURE(n > 0, SEAL_ESTORE, "seal %s has no recorded lifecycle", id);
+    printf("seal %s: %s -> %s; recorded in the audit trail\n", id,
+           events[n - 1].from ? events[n - 1].from : "-", events[n - 1].to);
 out:
-    g_free(before);
-    g_free(after);
+    seal_state_events_free(events, n);
     seal_record_clear(&r);
     seal_store_close(st);
     if (rc < 0) {
