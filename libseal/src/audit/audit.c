@@ -133,14 +133,15 @@ static int audit_key(const char *data_dir, uint8_t key[STORE_DERIVED_KEY_BYTES])
     return rc;
 }
 
-int audit_pin_in_migration(seal_db *db, const char *data_dir)
+/* The trail's head under its lock: the last record's id (0: none) and link. One chain with
+ * many writers: the head is read and extended under the lock, so two instances never both
+ * link to the same record. */
+static int read_head(seal_db *db, int64_t *last, char link[LINK_HEX])
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
-    uint8_t key[STORE_DERIVED_KEY_BYTES];
-    char last_hash[LINK_HEX] = "", mac[LINK_HEX];
-    int64_t last = 0;
-    SEAL_TRY(audit_key(data_dir, key));
+    *last = 0;
+    link[0] = '\0';
     SEAL_TRY(seal_db_lock(db, "audit"));
     SEAL_TRY(seal_db_prepare(db, &stmt, "reading the audit trail's head",
                              "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1"));
@@ -148,12 +149,24 @@ int audit_pin_in_migration(seal_db *db, const char *data_dir)
     SEAL_TRY(step);
     if (step == SEAL_DB_ROW) {
         const char *h = NULL;
-        SEAL_TRY(seal_db_column_int64(stmt, 0, &last));
+        SEAL_TRY(seal_db_column_int64(stmt, 0, last));
         SEAL_TRY(seal_db_column_text(stmt, 1, &h));
-        g_strlcpy(last_hash, h ? h : "", sizeof last_hash);
+        g_strlcpy(link, h ? h : "", LINK_HEX);
     }
+out:
     seal_db_finalize(stmt);
-    stmt = NULL;
+    return rc;
+}
+
+int audit_pin_in_migration(seal_db *db, const char *data_dir)
+{
+    int rc = 0;
+    seal_db_stmt *stmt = NULL;
+    uint8_t key[STORE_DERIVED_KEY_BYTES];
+    char last_hash[LINK_HEX], mac[LINK_HEX];
+    int64_t last = 0;
+    SEAL_TRY(audit_key(data_dir, key));
+    SEAL_TRY(read_head(db, &last, last_hash));
     SEAL_TRY(pin_mac(mac, key, last, last_hash));
     SEAL_TRY(seal_db_prepare(db, &stmt, "pinning where the keyed audit trail begins",
                              "INSERT INTO audit_keyed_from (one, last_unkeyed, last_hash, mac) "
@@ -174,30 +187,16 @@ static int audit_insert(seal_store *st, const char *actor, const char *action, c
     int rc = 0;
     seal_db_stmt *stmt = NULL;
     uint8_t key[STORE_DERIVED_KEY_BYTES];
-    char prev[LINK_HEX] = "", hash[LINK_HEX];
-    int64_t id = 1;
+    char prev[LINK_HEX], hash[LINK_HEX];
+    int64_t last = 0;
     time_t at = time(NULL);
     SEAL_TRY(audit_key(seal_store_data_dir(st), key));
-    /* One chain with many writers: the head is read and extended under its lock, so two
-     * instances never both link to the same record. */
-    SEAL_TRY(seal_db_lock(store_db(st), "audit"));
-    SEAL_TRY(store_prepare(st, &stmt, "reading the audit trail's head",
-                           "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1"));
-    int step = seal_db_step(stmt);
-    SEAL_TRY(step);
-    if (step == SEAL_DB_ROW) {
-        id = store_column_int64(stmt, 0) + 1;
-        char *head = store_column_text(stmt, 1);
-        g_strlcpy(prev, head ? head : "", sizeof prev);
-        g_free(head);
-    }
-    seal_db_finalize(stmt);
-    stmt = NULL;
-    SEAL_TRY(audit_link_of(hash, key, prev, id, at, actor, action, target, detail));
+    SEAL_TRY(read_head(store_db(st), &last, prev));
+    SEAL_TRY(audit_link_of(hash, key, prev, last + 1, at, actor, action, target, detail));
     SEAL_TRY(store_prepare(st, &stmt, "writing an audit record",
                            "INSERT INTO audit (id, at, actor, action, target, detail, prev_hash, "
                            "hash, keyed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"));
-    seal_db_bind_int64(stmt, 1, id);
+    seal_db_bind_int64(stmt, 1, last + 1);
     seal_db_bind_int64(stmt, 2, (int64_t)at);
     seal_db_bind_text(stmt, 3, actor);
     seal_db_bind_text(stmt, 4, action);
