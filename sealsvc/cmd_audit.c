@@ -1,14 +1,15 @@
 /* `sealsvc audit verify|list`: the platform's audit trail. Every change to the CA
  * database (issue, revoke, freeze, renew, re-key...), to a seal's state, and every use of a
- * seal by `stamp` writes a record whose hash chains to the one before, so an edited or
- * deleted record shows. `verify` recomputes the chain and
+ * seal by `stamp` writes a record whose MAC (keyed with the key-encryption key; a plain
+ * SHA-256 for records an older sealsvc wrote) chains to the one before, so an edited or
+ * deleted record shows. `verify` recomputes the chain, says from which record it is keyed, and
  * prints its head (the last record's hash); noted somewhere else and given back with
  * --anchor, it also shows records cut from the end or a trail rewritten from scratch.
  * Exit codes: 0 intact, 1 broken (the message names the first record that is not), 3
  * error, 64 usage. */
 #include "cli.h"
 
-#include <seal/ca.h>
+#include <seal/audit.h>
 #include <seal/crypto.h>
 #include <seal/error.h>
 #include <seal/store.h>
@@ -59,8 +60,9 @@ static int audit_verify(seal_store *st, const char *anchor, bool json)
     if (sum.records)
         iso(last, sum.last_at);
     if (json) {
-        json_t *j = json_pack("{s:b, s:I, s:s}", "intact", 1, "records", (json_int_t)sum.records,
-                              "head", sum.head);
+        json_t *j =
+            json_pack("{s:b, s:I, s:s, s:I}", "intact", 1, "records", (json_int_t)sum.records,
+                      "head", sum.head, "keyed_from", (json_int_t)sum.keyed_from);
         if (sum.records)
             json_object_set_new(j, "last",
                                 json_pack("{s:I, s:s}", "id", (json_int_t)sum.last_id, "at", last));
@@ -72,11 +74,12 @@ static int audit_verify(seal_store *st, const char *anchor, bool json)
         return EXIT_OK;
     }
     if (!sum.records) {
-        printf("audit trail: intact, empty\n");
+        printf("audit trail: intact, empty, keyed from record %lld\n", (long long)sum.keyed_from);
         return EXIT_OK;
     }
-    printf("audit trail: intact, %zu records, the last #%lld at %s\n", sum.records,
-           (long long)sum.last_id, last);
+    printf("audit trail: intact, %zu records, keyed from record %lld%s, the last #%lld at %s\n",
+           sum.records, (long long)sum.keyed_from,
+           sum.keyed_from > sum.last_id ? " (none keyed yet)" : "", (long long)sum.last_id, last);
     printf("head:        %s\n", sum.head);
     if (anchor)
         printf("anchor:      record #%lld, still in the chain\n", (long long)sum.anchor_id);

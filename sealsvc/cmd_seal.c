@@ -102,8 +102,8 @@ static int seal_list(const cli_ctx *ctx, int argc, char **argv)
         format_time(end, r.valid_end, false);
         rc = holder_column(st, r.id, &holder);
         if (rc == 0)
-            printf("%s\t%s\t%s\t%s\t%s\t%s..%s\t%s\n", r.id, r.kind, seal_key_alg_name(r.alg),
-                   r.owner, holder, start, end, r.state);
+            printf("%s\t%s\t%s\t%s\t%s\t%s..%s\t%s%s\n", r.id, r.kind, seal_key_alg_name(r.alg),
+                   r.owner, holder, start, end, r.state, r.locked ? " (locked)" : "");
         g_free(holder);
         seal_record_clear(&r);
         if (rc < 0)
@@ -115,17 +115,25 @@ out:
     return rc < 0 ? cli_fail("seal list") : EXIT_OK;
 }
 
-/* ------------------------------------------------- seal unlock / lock / revoke */
+/* ------------------------------------------------- the lifecycle and the lock */
 
-/* An administrator's change of a seal's state, audited with the user name and --reason. */
+/* An administrator's change of a seal: a lifecycle event (file, activate, freeze,
+ * unfreeze, report-lost, cancel; revoke is cancel's older name) or the lock (lock,
+ * unlock), audited with the user name and --reason (required for the lifecycle's events).
+ * `apply` records an application: --institution-code, --name, --kind. */
 static int seal_action(const cli_ctx *ctx, const char *action, int argc, char **argv)
 {
     static const struct option options[] = {
         {"data", required_argument, NULL, 'D'},
         {"reason", required_argument, NULL, 'r'},
+        {"institution-code", required_argument, NULL, 'c'},
+        {"name", required_argument, NULL, 'n'},
+        {"kind", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
-    const char *data_opt = NULL, *reason = NULL;
+    const char *data_opt = NULL, *reason = NULL, *code = NULL, *name = NULL, *kind = "official";
+    bool apply = strcmp(action, "apply") == 0;
+    bool flag = strcmp(action, "lock") == 0 || strcmp(action, "unlock") == 0;
     int opt;
     optind = 0;
     opterr = 0;
@@ -134,38 +142,137 @@ static int seal_action(const cli_ctx *ctx, const char *action, int argc, char **
             data_opt = optarg;
         else if (opt == 'r')
             reason = optarg;
+        else if (apply && opt == 'c')
+            code = optarg;
+        else if (apply && opt == 'n')
+            name = optarg;
+        else if (apply && opt == 'k')
+            kind = optarg;
         else
-            return cli_usage_error("seal %s: bad option (--reason TEXT, --data DIR)", action);
+            return cli_usage_error("seal %s: bad option (--reason TEXT, --data DIR%s)", action,
+                                   apply ? ", --institution-code CODE, --name NAME, --kind KIND"
+                                         : "");
     }
     if (optind != argc - 1)
         return cli_usage_error("seal %s: give exactly one seal id", action);
+    if (!reason && !flag && strcmp(action, "revoke") != 0)
+        return cli_usage_error("seal %s: say why with --reason TEXT (it goes into the audit "
+                               "trail)",
+                               action);
+    if (apply && (!code || !name))
+        return cli_usage_error("seal apply needs --institution-code CODE and --name NAME");
     const char *id = argv[optind];
     const char *dir = data_dir_or(ctx, data_opt);
     if (!dir)
         return cli_usage_error("seal %s needs --data DIR (or $SEALSVC_DATA)", action);
     int rc = 0;
     seal_store *st = NULL;
-    seal_record before = {0}, after = {0};
+    seal_state_event *events = NULL;
+    size_t n = 0;
+    seal_record r = {0};
     SEAL_TRY(cli_store_open(ctx, dir, false, &st));
-    SEAL_TRY(seal_store_get_seal(st, id, &before));
+    if (apply) {
+        SEAL_TRY(seal_store_seal_apply(st, id, code, name, kind, g_get_user_name(), reason));
+        printf("seal %s: applied for; recorded in the audit trail\n", id);
+        goto out;
+    }
+    if (flag) {
+        SEAL_TRY(seal_store_get_seal(st, id, &r));
+        SEAL_TRY(seal_store_seal_action(st, id, action, g_get_user_name(), reason));
+        printf("seal %s: %sed, %s", id, action, r.state);
+        if (strcmp(action, "unlock") == 0)
+            printf(" (%d wrong PIN%s forgiven)", r.pin_failures, r.pin_failures == 1 ? "" : "s");
+        printf("; recorded in the audit trail\n");
+        goto out;
+    }
     SEAL_TRY(seal_store_seal_action(st, id, action, g_get_user_name(), reason));
-    SEAL_TRY(seal_store_get_seal(st, id, &after));
-    printf("seal %s: %s -> %s", id, before.state, after.state);
-    if (strcmp(action, "unlock") == 0)
-        printf(" (%d wrong PIN%s forgiven)", before.pin_failures,
-               before.pin_failures == 1 ? "" : "s");
-    printf("; recorded in the audit trail\n");
+    /* The change just made is the seal's last event. */
+    SEAL_TRY(seal_store_seal_history(st, id, &events, &n));
+    SEAL_ENSURE(n > 0, SEAL_ESTORE, "seal %s has no recorded lifecycle", id);
+    printf("seal %s: %s -> %s; recorded in the audit trail\n", id,
+           events[n - 1].from ? events[n - 1].from : "-", events[n - 1].to);
 out:
-    seal_record_clear(&before);
-    seal_record_clear(&after);
+    seal_state_events_free(events, n);
+    seal_record_clear(&r);
     seal_store_close(st);
     if (rc < 0) {
         char *what = g_strdup_printf("seal %s", action);
-        int code = cli_fail(what);
+        int code_out = cli_fail(what);
         g_free(what);
-        return code;
+        return code_out;
     }
     return EXIT_OK;
+}
+
+/* `seal show ID [--at TIME] [--json]`: a seal's state now (or at TIME) and its lifecycle. */
+static int seal_show_state(const cli_ctx *ctx, const char *id, const char *at_text, bool as_json)
+{
+    int rc = 0;
+    seal_store *st = NULL;
+    seal_record r = {0};
+    seal_state_event *events = NULL;
+    size_t n = 0;
+    char *state = NULL;
+    time_t at = time(NULL);
+    json_t *j = NULL;
+    const char *dir = cli_data_dir(ctx);
+    if (!dir)
+        return cli_usage_error("seal show ID needs --data DIR (or $SEALSVC_DATA)");
+    if (at_text && cli_parse_time(at_text, &at) < 0)
+        return cli_usage_error("seal show: --at: %s", seal_error_last());
+    SEAL_TRY(cli_store_open(ctx, dir, false, &st));
+    SEAL_TRY(seal_store_seal_history(st, id, &events, &n));
+    rc = seal_store_get_seal(st, id, &r);
+    if (rc == SEAL_ENOTFOUND && n > 0) /* an application: no seal yet */
+        seal_error_clear();
+    else
+        SEAL_TRY(rc);
+    rc = seal_store_seal_state_at(st, id, at, &state);
+    if (rc == SEAL_ENOTFOUND)
+        seal_error_clear();
+    else if (rc < 0)
+        goto out;
+    rc = 0;
+    char *when = cli_time_text(at);
+    if (as_json) {
+        json_t *hist = json_array();
+        for (size_t i = 0; i < n; i++) {
+            char *t = cli_time_text(events[i].at);
+            json_array_append_new(hist, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s}", "at", t,
+                                                  "event", events[i].event, "from", events[i].from,
+                                                  "to", events[i].to, "actor", events[i].actor,
+                                                  "why", events[i].why));
+            g_free(t);
+        }
+        j = json_pack("{s:s, s:s, s:s?, s:o}", "id", id, "at", when, "state", state, "history",
+                      hist);
+        if (r.id)
+            json_object_set_new(j, "locked", json_boolean(r.locked));
+        json_dumpf(j, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+    } else {
+        printf("seal:    %s\n", id);
+        printf("state:   %s at %s%s\n", state ? state : "(did not exist yet)", when,
+               at_text ? "" : " (now)");
+        if (r.id && !at_text)
+            printf("locked:  %s\n", r.locked ? "yes: an administrator must unlock it" : "no");
+        printf("history:\n");
+        for (size_t i = 0; i < n; i++) {
+            char *t = cli_time_text(events[i].at);
+            printf("  %s  %-11s %s -> %s  (by %s: %s)\n", t, events[i].event,
+                   events[i].from ? events[i].from : "-", events[i].to, events[i].actor,
+                   events[i].why);
+            g_free(t);
+        }
+    }
+    g_free(when);
+out:
+    json_decref(j);
+    g_free(state);
+    seal_state_events_free(events, n);
+    seal_record_clear(&r);
+    seal_store_close(st);
+    return rc < 0 ? cli_fail("seal show") : EXIT_OK;
 }
 
 /* ---------------------------------------------------------------- seal show */
@@ -270,23 +377,31 @@ static void print_eseal(const char *path, const seal_eseal *e, bool maker_ok,
         printf("maker signature: INVALID (%s)\n", maker_error);
 }
 
-static int seal_show(int argc, char **argv)
+static int seal_show(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
         {"json", no_argument, NULL, 'j'},
+        {"at", required_argument, NULL, 'a'},
         {NULL, 0, NULL, 0},
     };
     bool as_json = false;
+    const char *at = NULL;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt != 'j')
+        if (opt == 'j')
+            as_json = true;
+        else if (opt == 'a')
+            at = optarg;
+        else
             return cli_usage_error("seal show: bad option");
-        as_json = true;
     }
     if (optind != argc - 1)
-        return cli_usage_error("seal show needs exactly one FILE.esl");
+        return cli_usage_error("seal show needs exactly one FILE.esl or seal id");
     const char *path = argv[optind];
+    /* A file is a GB/T 38540 seal to read; anything else names a seal in the store. */
+    if (at || !g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return seal_show_state(ctx, path, at, as_json);
 
     seal_buf der = SEAL_BUF_INIT;
     seal_eseal *e = NULL;
@@ -944,10 +1059,18 @@ static const char seal_usage[] =
     "usage: sealsvc seal make ...      make a seal (seal make --help)\n"
     "       sealsvc seal list [--data DIR]\n"
     "       sealsvc seal show FILE.esl [--json]\n"
-    "       sealsvc seal unlock|lock|revoke ID [--reason TEXT] [--data DIR]\n"
-    "                                 an administrator's change of a seal's state:\n"
-    "                                 unlock after the wrong-PIN lock, lock by hand,\n"
-    "                                 revoke for good (audited with --reason)\n";
+    "       sealsvc seal show ID [--at TIME] [--json]\n"
+    "                                 a seal's state now or at TIME, and its lifecycle\n"
+    "       sealsvc seal apply ID --institution-code CODE --name NAME [--kind KIND]\n"
+    "                         --reason TEXT\n"
+    "                                 an application: `seal make --id ID` then makes it\n"
+    "       sealsvc seal file|activate|freeze|unfreeze|report-lost|cancel ID --reason TEXT\n"
+    "                                 the lifecycle (docs/lifecycle.md): made -> filed ->\n"
+    "                                 active <-> frozen; lost; cancelled for good\n"
+    "       sealsvc seal lock|unlock ID [--reason TEXT]\n"
+    "                                 the lock (set by wrong PINs): no stamp until unlocked\n"
+    "       sealsvc seal revoke ID [--reason TEXT]\n"
+    "                                 cancel's older name\n";
 
 int cmd_seal(const cli_ctx *ctx, int argc, char **argv)
 {
@@ -963,11 +1086,16 @@ int cmd_seal(const cli_ctx *ctx, int argc, char **argv)
     if (strcmp(sub, "list") == 0)
         return seal_list(ctx, argc - 1, argv + 1);
     if (strcmp(sub, "show") == 0)
-        return seal_show(argc - 1, argv + 1);
+        return seal_show(ctx, argc - 1, argv + 1);
     if (strcmp(sub, "make") == 0)
         return seal_make(ctx, argc - 1, argv + 1);
-    if (strcmp(sub, "unlock") == 0 || strcmp(sub, "lock") == 0 || strcmp(sub, "revoke") == 0)
-        return seal_action(ctx, sub, argc - 1, argv + 1);
-    return cli_usage_error(
-        "unknown seal subcommand '%s' (make, list, show, unlock, lock or revoke)", sub);
+    static const char *const actions[] = {"apply",       "file",   "activate", "freeze", "unfreeze",
+                                          "report-lost", "cancel", "lock",     "unlock", "revoke"};
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        if (strcmp(sub, actions[i]) == 0)
+            return seal_action(ctx, sub, argc - 1, argv + 1);
+    return cli_usage_error("unknown seal subcommand '%s' (make, list, show, apply, file, "
+                           "activate, freeze, unfreeze, report-lost, cancel, lock, unlock or "
+                           "revoke)",
+                           sub);
 }

@@ -17,6 +17,8 @@ static const char usage_text[] =
     "  seal make ... | seal show F   make a GB/T 38540 seal; show what a .esl holds\n"
     "  seal list                     list the seals in the data directory\n"
     "  seal unlock|lock|revoke ID    an administrator's change of a seal's state\n"
+    "  seal apply|file|activate|freeze|unfreeze|report-lost|cancel ID\n"
+    "                                the seal lifecycle; seal show ID [--at T]: its state\n"
     "  stamp IN OUT --seal ID --pin PIN --page N --at X,Y [--invisible]\n"
     "                                stamp a PDF with a visible seal and a PAdES signature\n"
     "  verify FILE [--trust PEM]... [--offline] [--json]\n"

@@ -14,11 +14,12 @@ static json_t *seal_json(const seal_record *r)
     char *from = cli_time_text(r->valid_start), *until = cli_time_text(r->valid_end);
     char *picture = g_strdup_printf("/api/v1/seals/%s/picture", r->id);
     json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "id",
-                  r->id, "name", r->name, "kind", r->kind, "shape", r->shape, "institution", "name",
-                  r->owner ? r->owner : "", "code", r->owner_code ? r->owner_code : "", "algorithm",
-                  seal_key_alg_name(r->alg), "state", r->state, "valid_from", from, "valid_until",
-                  until, "picture", picture, "width_mm", r->width_mm, "height_mm", r->height_mm);
+        json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:b, s:s, s:s, s:s, s:f, s:f}",
+                  "id", r->id, "name", r->name, "kind", r->kind, "shape", r->shape, "institution",
+                  "name", r->owner ? r->owner : "", "code", r->owner_code ? r->owner_code : "",
+                  "algorithm", seal_key_alg_name(r->alg), "state", r->state, "locked", r->locked,
+                  "valid_from", from, "valid_until", until, "picture", picture, "width_mm",
+                  r->width_mm, "height_mm", r->height_mm);
     g_free(from);
     g_free(until);
     g_free(picture);

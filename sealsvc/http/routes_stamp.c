@@ -285,7 +285,7 @@ static int stamp_refused(call *c, const seal_stamp_result *res, const char *seal
         if (seal_store_get_seal(c->store, seal_id, &r) == 0) {
             left = SEAL_STORE_MAX_PIN_FAILURES - r.pin_failures;
             left = left < 0 ? 0 : left;
-            locked = r.state && strcmp(r.state, "locked") == 0;
+            locked = r.locked;
         }
         seal_record_clear(&r);
         json_t *extra = left >= 0 ? json_pack("{s:i}", "tries_left", left) : NULL;
@@ -361,7 +361,7 @@ static int stamp_common(call *c, bool external)
     }
     if ((rc = auth_seal(c, seal_id, &seal)) != 0)
         goto out;
-    if (seal.state && strcmp(seal.state, "locked") == 0) {
+    if (seal.locked) {
         rc = http_problem(c->resp, c->req, 423, "seal-locked", NULL,
                           "seal %s is locked (too many wrong PINs, or by an administrator); an "
                           "administrator must unlock it",

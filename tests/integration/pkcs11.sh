@@ -9,6 +9,7 @@
 # a log, the audit trail or the database.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/old_store.sh"
 . "$(dirname "$0")/lib/softhsm.sh"
 
 SO_PIN=73918264
@@ -149,7 +150,7 @@ for i in 1 2 3 4 5; do
 done
 grep -q "wrong PIN for token SealToken; seal tk-ec2 is now locked after 5 wrong PINs" "$LOGS/lock-5.err" ||
     fail "the fifth wrong token PIN says: $(cat "$LOGS/lock-5.err")"
-[ "$(sqlite3 "$DATA/sealsvc.db" "SELECT state FROM seal WHERE id = 'tk-ec2'")" = locked ] || fail "tk-ec2 is not locked"
+[ "$(sqlite3 "$DATA/sealsvc.db" "SELECT locked FROM seal WHERE id = 'tk-ec2'")" = 1 ] || fail "tk-ec2 is not locked"
 refused 3 locked-seal stamp "$OFD" "$WORK/no.ofd" --seal tk-ec2 --pin "$PIN" --page 1 --at 100,100
 grep -q "seal tk-ec2 is locked after 5 wrong PINs" "$LOGS/locked-seal.err" || fail "the locked seal says: $(cat "$LOGS/locked-seal.err")"
 [ ! -e "$WORK/no.ofd" ] || fail "a refused OFD stamp left its output"
@@ -193,6 +194,7 @@ sqlite3 "$DATA/sealsvc.db" "SELECT count(*) FROM seal WHERE id IN ('tk-sm2', 'tk
 # --- a database of schema version 1 (before key_uri) is brought up to 2 when opened, and
 # its seals still stamp
 cp -r "$DATA" "$WORK/v1"
+old_store sqlite "$WORK/v1/sealsvc.db"
 sqlite3 "$WORK/v1/sealsvc.db" "DELETE FROM seal WHERE key_uri IS NOT NULL; ALTER TABLE seal DROP COLUMN key_uri;
     DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (1);"
 V1_SEAL=$(seal_of rsa id official); V1_PIN=$(seal_of rsa pin official)

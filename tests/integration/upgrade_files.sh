@@ -6,11 +6,15 @@
 # comes, the TSA's counter continues where the file left it, the import is one audit
 # record, and opening again imports nothing more.
 #
-# The old platform is made from a new one: its database taken back to version 5 (the tables
-# of version 6 dropped) and its files laid out as the old sealsvc wrote them (the demo still
-# exports pki/ in that form; the CRLs and the serial file are written here).
+# The old platform is made from a new one: its database taken back to version 5 (version
+# 8's lifecycle and keyed audit trail undone by lib/old_store.sh, the tables of versions 6
+# and 7 dropped) and its files laid out as the old sealsvc wrote them (the demo still
+# exports pki/ in that form; the CRLs and the serial file are written here). The import's
+# audit record is written before the trail is keyed: the migration to version 8 pins it
+# with the older records, and the trail verifies.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/old_store.sh"
 make_demo
 DB="$DATA/sealsvc.db"
 mkdir -p "$DATA/crl" "$DATA/tsa"
@@ -20,7 +24,9 @@ for ca in root-ca issuing-ca; do
 done
 old_number=$(( $(openssl crl -inform DER -in "$DATA/crl/issuing-ca.crl" -noout -crlnumber | sed 's/.*=//') ))
 echo 1000 >"$DATA/tsa/serial"
-sqlite3 "$DB" "DROP TABLE platform_party; DROP TABLE crl_published; DROP TABLE revocation_cache;
+old_store sqlite "$DB"
+sqlite3 "$DB" "DROP TABLE seal_grant; DROP TABLE seal_grant_rule; DROP TABLE person_role; DROP TABLE person;
+    DROP TABLE platform_party; DROP TABLE crl_published; DROP TABLE revocation_cache;
     DROP TABLE revocation_evidence; DROP TABLE counter; DELETE FROM schema_version WHERE version >= 6;"
 [ "$(sqlite3 "$DB" "SELECT max(version) FROM schema_version")" = 5 ] || fail "the database is not at version 5"
 
@@ -53,5 +59,10 @@ openssl crl -inform DER -in "$WORK/now.crl" -noout -text | grep -q "Serial Numbe
 # migration to version 6)
 "$SEALSVC" --data "$DATA" db status >/dev/null
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'import'")" = 1 ] || fail "a second open imported again"
-"$SEALSVC" --data "$DATA" audit verify >/dev/null 2>&1 || fail "the audit trail does not verify after the import"
+"$SEALSVC" --data "$DATA" audit verify >"$WORK/verify.txt" 2>&1 || fail "the audit trail does not verify after the import: $(cat "$WORK/verify.txt")"
+# the import's record is one of the plain ones the key pinned; the revocation after it is keyed
+[ "$(sqlite3 "$DB" "SELECT keyed FROM audit WHERE action = 'import'")" = 0 ] || fail "the import's record is keyed before the trail was"
+[ "$(sqlite3 "$DB" "SELECT last_unkeyed >= (SELECT id FROM audit WHERE action = 'import') FROM audit_keyed_from")" = 1 ] ||
+    fail "the key's pin does not cover the import's record"
+[ "$(sqlite3 "$DB" "SELECT keyed FROM audit WHERE action = 'revoke' ORDER BY id DESC LIMIT 1")" = 1 ] || fail "the revocation after the migration is not keyed"
 echo "PASS"

@@ -118,12 +118,13 @@ static seal_store *store_with_seal(const char *id, time_t valid_end)
     return st;
 }
 
+/* The wrong-PIN count, and the state with " (locked)" when the lock flag is set. */
 static int pin_failures_of(seal_store *st, const char *id, char **state_out)
 {
     seal_record r;
     assert_int_equal(seal_store_get_seal(st, id, &r), 0);
     int n = r.pin_failures;
-    *state_out = g_strdup(r.state);
+    *state_out = g_strdup_printf("%s%s", r.state, r.locked ? " (locked)" : "");
     seal_record_clear(&r);
     return n;
 }
@@ -292,7 +293,7 @@ static void test_lock_after_five(void **state)
         assert_int_equal(seal_store_unlock_seal(st, "s1", WRONG_PIN, &signer, NULL), SEAL_EAUTH);
     assert_non_null(strstr(seal_error_last(), "locked"));
     assert_int_equal(pin_failures_of(st, "s1", &seal_state), 5);
-    assert_string_equal(seal_state, "locked");
+    assert_string_equal(seal_state, "active (locked)");
     g_free(seal_state);
 
     /* locked: even the right PIN is refused, and no more tries are counted */

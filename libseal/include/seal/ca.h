@@ -11,6 +11,7 @@
 #define SEAL_CA_H
 
 #include <openssl/x509.h>
+#include <seal/audit.h>
 #include <seal/buf.h>
 #include <seal/crypto.h>
 #include <seal/pki.h>
@@ -126,44 +127,6 @@ int seal_store_ca_find(seal_store *st, const char *serial, const char *issuer_ke
  * seal_ca_record_clear and the array with g_free). */
 int seal_store_ca_listed(seal_store *st, const char *issuer_key_id, seal_ca_record **out,
                          size_t *n);
-
-/* One audit record: who did what to what, with a hash chained to the previous record so
- * that a gap or an edit shows (DESIGN.md "Audit"). Never give PINs or keys in `detail`. */
-int seal_store_audit(seal_store *st, const char *actor, const char *action, const char *target,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-typedef struct seal_audit_record {
-    int64_t id;
-    time_t at;
-    char *actor, *action, *target, *detail;
-} seal_audit_record;
-
-/* The records about `target` ("cert:SERIAL", "seal:ID"), oldest first; NULL: all. */
-int seal_store_audit_list(seal_store *st, const char *target, seal_audit_record **out, size_t *n);
-/* As seal_store_audit_list, only the records whose detail contains `text` (NULL: all), e.g.
- * a document digest in hex. */
-int seal_store_audit_find(seal_store *st, const char *target, const char *text,
-                          seal_audit_record **out, size_t *n);
-void seal_audit_records_free(seal_audit_record *records, size_t n);
-/* Recomputes the hash chain; SEAL_ESTORE naming the first record that does not fit. */
-int seal_store_audit_check(seal_store *st, size_t *records_out);
-
-/* What a full check of the trail found. */
-typedef struct seal_audit_summary {
-    bool intact;
-    char problem[256]; /* when not intact: the first record that does not fit, and how */
-    size_t records;
-    int64_t last_id; /* 0: the trail is empty */
-    time_t last_at;
-    char head[65];     /* the last record's hash (hex): note it to detect a later cut */
-    int64_t anchor_id; /* the record whose hash is `anchor`, when one was given */
-} seal_audit_summary;
-
-/* Recomputes the chain into *out (0 when the trail could be read, intact or not), and
- * when ANCHOR (a head noted earlier) is given, looks for a record with that hash: records
- * cut from the end of the trail, or the whole trail rewritten, leave it out ("... is no
- * longer in the audit trail"). SEAL_ESTORE only when the database cannot be read. */
-int seal_store_audit_verify(seal_store *st, const char *anchor, seal_audit_summary *out);
 
 /* ---- the platform's own certificates and keys, its CRLs as published, and the relying
  * party's view of them (src/store/platform.c) ---- */

@@ -71,7 +71,10 @@ typedef struct seal_record {
     double width_mm, height_mm;
     seal_buf esl; /* the GB/T 38540 SESeal, DER */
     time_t valid_start, valid_end;
-    char *state; /* "active", "locked", "revoked" */
+    char *state; /* the lifecycle's: "made", "filed", "active", "frozen", "lost",
+                    "cancelled" (docs/lifecycle.md); a stamp needs "active" */
+    bool locked; /* after SEAL_STORE_MAX_PIN_FAILURES wrong PINs, or by an administrator:
+                    no stamp until unlocked, whatever the state */
     int pin_failures;
     /* The holder of a personal seal, given to seal_store_create_seal: a name and a
      * resident identity number (GB 11643-1999), kept encrypted under the KEK. Other kinds
@@ -91,7 +94,9 @@ int seal_store_seal_code(char out[14], const char *credit_code);
  * institution_id, cert_pem, chain_pem, image_png, size and validity window; this
  * encrypts `key` under `pin` into r->key_pem, has `maker` sign a v4 SESeal (GB/T 38540)
  * with esID `es_id` (NULL: a new seal code) binding r's certificate, picture, size and
- * validity into r->esl, and stores the record as "active". r->owner and r->owner_code
+ * validity into r->esl, and stores the record: "made" when an application for r->id is
+ * open (seal_store_seal_apply; same institution and kind), else "active" (made, filed and
+ * activated at once, each recorded as a lifecycle event). r->owner and r->owner_code
  * are filled in. With institution_id 0, r->owner and r->owner_code name a new
  * institution, registered (credit code checked) in the same transaction as the seal:
  * a seal that is refused registers nothing. A personal seal needs r->holder_name and a
@@ -116,7 +121,8 @@ int seal_store_list_seals(seal_store *st, char ***ids_out);
 int seal_store_get_holder(seal_store *st, const char *seal_id, char **name_out,
                           char id_masked_out[19]);
 
-/* Resolves a seal for stamping: it must be active and within its validity window now;
+/* Resolves a seal for stamping: it must be active, not locked, and within its validity
+ * window now (another state is SEAL_EPOLICY naming it);
  * the PIN must decrypt its key (a wrong PIN is SEAL_EAUTH and counts towards the lock,
  * a right one resets the count). On success *signer_out signs with the seal's
  * certificate and chain, and *record_out (may be NULL) receives the record. For a seal
@@ -132,13 +138,40 @@ int seal_store_unlock_seal(seal_store *st, const char *id, const char *pin,
 int seal_store_seal_signer(seal_store *st, seal_record *r, const char *pin,
                            seal_signer **signer_out);
 
-/* An administrator's change of a seal's state, in one transaction with an audit record
- * ("seal:ID", by `actor`, `why` in the detail; never put a PIN there): "unlock" (locked ->
- * active, the wrong-PIN count back to 0), "lock" (active -> locked: no stamp until
- * unlocked) or "revoke" (active or locked -> revoked, for good). A seal in any other
- * state is refused (SEAL_EPOLICY) naming its state; an unknown id is SEAL_ENOTFOUND. */
+/* ---- the seal lifecycle (store/seal_state.c, docs/lifecycle.md) ----
+ * applied -> made -> filed -> active <-> frozen; lost; cancelled. Each change is one
+ * transaction with an event (from, to, when, who, why) and an audit record ("seal:ID", by
+ * `actor`, `why` in the detail; never put a PIN there). */
+
+/* An administrator's change of a seal: a lifecycle event ("file": made -> filed,
+ * "activate": filed -> active, "freeze": active -> frozen, "unfreeze": frozen -> active,
+ * "report-lost": made, filed, active or frozen -> lost, "cancel": any but cancelled ->
+ * cancelled, for good; "revoke" is cancel's older name) or the lock flag ("lock": no stamp
+ * until unlocked; "unlock": the wrong-PIN count back to 0). A change the seal's state does
+ * not allow is refused (SEAL_EPOLICY) naming its state; an unknown id is SEAL_ENOTFOUND. */
 int seal_store_seal_action(seal_store *st, const char *id, const char *action, const char *actor,
                            const char *why);
+/* An application for seal `id` (the state `applied`): the institution (by credit code,
+ * registered), the seal's name and kind. `seal_store_create_seal` with this id then makes
+ * it (`made`; it must be filed and activated before it stamps). SEAL_EEXISTS when the id
+ * is taken by a seal or an application. */
+int seal_store_seal_apply(seal_store *st, const char *id, const char *credit_code, const char *name,
+                          const char *kind, const char *actor, const char *why);
+/* The state seal (or application) `id` had at time `at` (caller frees with g_free):
+ * SEAL_ENOTFOUND when it did not exist yet then. */
+int seal_store_seal_state_at(seal_store *st, const char *id, time_t at, char **state_out);
+
+typedef struct seal_state_event {
+    time_t at;
+    char *event;     /* "apply", "make", "file", "activate", "freeze"... */
+    char *from, *to; /* from is NULL for the first event */
+    char *actor, *why;
+} seal_state_event;
+
+/* Every lifecycle event of `id`, oldest first (empty for a seal stored by
+ * seal_store_add_seal alone). */
+int seal_store_seal_history(seal_store *st, const char *id, seal_state_event **out, size_t *n);
+void seal_state_events_free(seal_state_event *e, size_t n);
 
 /* ---- pending stamps (store/pending.c) ----
  * A two-phase stamp waiting for its signature (DESIGN.md "Two-phase stamping"): prepared by

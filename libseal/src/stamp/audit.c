@@ -5,7 +5,7 @@
  * digests and the error's wording, never a PIN, a key or a signature. */
 #include "stamp/stamp_internal.h"
 
-#include <seal/ca.h>
+#include <seal/audit.h>
 #include <seal/error.h>
 
 #include <stdio.h>

@@ -10,7 +10,7 @@
  * finish.c completes a pending stamp through the same last steps (stamp_complete). */
 #include "stamp/stamp_internal.h"
 
-#include <seal/ca.h>
+#include <seal/audit.h>
 #include <seal/doc.h>
 #include <seal/error.h>
 #include <seal/idnum.h>

@@ -7,7 +7,7 @@
  * for a retry; every attempt is in the audit trail. */
 #include "stamp/stamp_internal.h"
 
-#include <seal/ca.h>
+#include <seal/audit.h>
 #include <seal/doc.h>
 #include <seal/error.h>
 

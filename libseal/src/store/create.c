@@ -157,9 +157,9 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
         .valid_end = r->valid_end,
     };
     SEAL_TRY(seal_eseal_make(&r->esl, &spec, maker));
-    if (!r->state)
-        r->state = g_strdup("active");
+    SEAL_TRY(store_seal_birth_in_tx(st, r, actor ? actor : "sealsvc"));
     r->pin_failures = 0;
+    r->locked = false;
     SEAL_TRY(seal_store_add_seal(st, r));
     SEAL_TRY(store_pdf_picture_keep(st, &r->image_png));
     if (r->holder_id)

@@ -136,6 +136,7 @@ int store_import_files(seal_store *st)
     size_t parties = 0, crls = 0;
     seal_buf kek = SEAL_BUF_INIT;
     const char *dir = seal_store_data_dir(st);
+    char *detail = NULL;
     GPtrArray *pems = names_in(dir, "pki", ".pem"), *crl_names = NULL;
     if (pems->len == 0)
         goto out;
@@ -146,11 +147,13 @@ int store_import_files(seal_store *st)
     for (guint i = 0; i < crl_names->len; i++, crls++)
         SEAL_TRY(import_crl(st, dir, g_ptr_array_index(crl_names, i)));
     SEAL_TRY(import_tsa_serial(st, dir, &serial));
-    SEAL_TRY(store_audit_in_tx(st, "sealsvc", "import", "platform",
-                               "%zu certificate(s) with their keys, %zu CRL(s)%s from the data "
-                               "directory's files into the database",
-                               parties, crls, serial ? ", the TSA's serial counter" : ""));
+    /* Version 6's data, written before the trail is keyed (version 8). */
+    detail = g_strdup_printf("%zu certificate(s) with their keys, %zu CRL(s)%s from the data "
+                             "directory's files into the database",
+                             parties, crls, serial ? ", the TSA's serial counter" : "");
+    SEAL_TRY(audit_plain_in_migration(st, "sealsvc", "import", "platform", detail));
 out:
+    g_free(detail);
     seal_buf_clear_secret(&kek);
     g_ptr_array_free(pems, TRUE);
     if (crl_names)

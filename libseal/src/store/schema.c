@@ -218,6 +218,65 @@ static int import_older_files(seal_db *db, void *arg)
     return store_import_files(arg);
 }
 
+/* The seal lifecycle (seal_state.c) and the keyed audit trail (audit/audit.c).
+ *
+ * A seal's state becomes one of the lifecycle's (applied, made, filed, active, frozen,
+ * lost, cancelled), and the wrong-PIN lock a flag beside it: 'locked' becomes active and
+ * locked, 'revoked' cancelled. The CHECK constraint on the old column named the old states;
+ * SQLite cannot alter a CHECK, so the state moves to a new column and the old one is
+ * dropped with its constraint (SQLite 3.35 and PostgreSQL drop a column's own CHECK with
+ * it) and the new one renamed. The allowed states and transitions are seal_state.c's
+ * table, the one place they are written down, not a second list in SQL. seal_event keeps
+ * every transition (the state at a time is the last one at or before it); seals made
+ * before get one 'make' event at their creation and, when revoked, a 'cancel' at the
+ * time the audit trail recorded it. An application (a seal applied for, with no key or
+ * certificate yet) waits in seal_application until `seal make` makes it.
+ *
+ * The audit trail: each record says whether its link is keyed, and audit_keyed_from (one
+ * row, written by this migration's hook under the key) pins the last unkeyed record. */
+static const char v8_sql[] =
+    "ALTER TABLE seal ADD COLUMN lifecycle TEXT NOT NULL DEFAULT 'active';"
+    "ALTER TABLE seal ADD COLUMN locked BIGINT NOT NULL DEFAULT 0;"
+    "UPDATE seal SET lifecycle = CASE state WHEN 'revoked' THEN 'cancelled' ELSE 'active' END,"
+    "  locked = CASE state WHEN 'locked' THEN 1 ELSE 0 END;"
+    "CREATE TABLE seal_event ("
+    "  id {id},"
+    "  seal_id TEXT NOT NULL,"
+    "  at BIGINT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  from_state TEXT,"
+    "  to_state TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  why TEXT NOT NULL);"
+    "CREATE INDEX seal_event_seal ON seal_event (seal_id, at);"
+    "INSERT INTO seal_event (seal_id, at, event, from_state, to_state, actor, why)"
+    "  SELECT id, created, 'make', NULL, 'active', 'sealsvc', 'made before the lifecycle was "
+    "kept' FROM seal;"
+    "INSERT INTO seal_event (seal_id, at, event, from_state, to_state, actor, why)"
+    "  SELECT s.id, COALESCE((SELECT MAX(a.at) FROM audit a WHERE a.target = 'seal:' || s.id"
+    "  AND a.action = 'revoke'), s.created), 'cancel', 'active', 'cancelled', 'sealsvc',"
+    "  'revoked before the lifecycle was kept' FROM seal s WHERE s.state = 'revoked';"
+    "ALTER TABLE seal DROP COLUMN state;"
+    "ALTER TABLE seal RENAME COLUMN lifecycle TO state;"
+    "CREATE TABLE seal_application ("
+    "  id TEXT PRIMARY KEY,"
+    "  institution_id BIGINT NOT NULL REFERENCES institution(id),"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  applied BIGINT NOT NULL);"
+    "ALTER TABLE audit ADD COLUMN keyed BIGINT NOT NULL DEFAULT 0;"
+    "CREATE TABLE audit_keyed_from ("
+    "  one BIGINT PRIMARY KEY,"
+    "  last_unkeyed BIGINT NOT NULL,"
+    "  last_hash TEXT NOT NULL,"
+    "  mac TEXT NOT NULL);";
+
+static int v8_apply(seal_db *db, void *st)
+{
+    (void)db;
+    return audit_pin_in_migration(st);
+}
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -227,6 +286,7 @@ static const seal_db_migration migrations[] = {
     {6, "the platform's keys, CRLs and revocation evidence in the database", v6_sql,
      import_older_files},
     {7, "people, their roles in institutions, and grants to use seals", v7_sql, NULL},
+    {8, "the seal lifecycle and the keyed audit trail", v8_sql, v8_apply},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)

@@ -261,9 +261,7 @@ void seal_record_clear(seal_record *r)
     memset(r, 0, sizeof *r);
 }
 
-/* A seal id names files (DATA_DIR/seals/ID.esl) and appears in URLs, so it is kept to
- * letters, digits, '-', '_' and '.', and does not start with '.'. */
-static int check_seal_id(const char *id)
+int store_seal_id_check(const char *id)
 {
     if (!id || !*id)
         return seal_error_set(SEAL_EINVAL, "a seal needs an id");
@@ -284,7 +282,7 @@ static int check_seal_id(const char *id)
 
 static int check_record(const seal_record *r)
 {
-    int rc = check_seal_id(r->id);
+    int rc = store_seal_id_check(r->id);
     if (rc < 0)
         return rc;
     if (!r->name || !*r->name || !g_utf8_validate(r->name, -1, NULL))
@@ -304,6 +302,11 @@ static int check_record(const seal_record *r)
                               r->id);
     if (!(r->width_mm > 0 && r->height_mm > 0))
         return seal_error_set(SEAL_EINVAL, "seal %s needs a positive size in millimetres", r->id);
+    if (r->state && !store_seal_state_known(r->state))
+        return seal_error_set(SEAL_EINVAL,
+                              "seal %s has state '%s', which is none of the lifecycle's "
+                              "(docs/lifecycle.md)",
+                              r->id, r->state);
     if (r->valid_end <= r->valid_start)
         return seal_error_set(SEAL_EINVAL,
                               "seal %s has a validity window that ends before it "
@@ -321,8 +324,8 @@ int seal_store_add_seal(seal_store *st, const seal_record *r)
         st, &stmt, "storing a seal",
         "INSERT INTO seal (id, name, kind, shape, institution_id, alg, cert_pem, "
         "chain_pem, key_pem, image_png, width_mm, height_mm, esl, valid_start, "
-        "valid_end, state, pin_failures, created, key_uri) VALUES (?1, ?2, ?3, ?4, ?5, "
-        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
+        "valid_end, state, pin_failures, created, key_uri, locked) VALUES (?1, ?2, ?3, ?4, "
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"));
     seal_db_bind_text(stmt, 1, r->id);
     seal_db_bind_text(stmt, 2, r->name);
     seal_db_bind_text(stmt, 3, r->kind);
@@ -342,6 +345,7 @@ int seal_store_add_seal(seal_store *st, const seal_record *r)
     seal_db_bind_int64(stmt, 17, r->pin_failures);
     seal_db_bind_int64(stmt, 18, (int64_t)time(NULL));
     seal_db_bind_text(stmt, 19, r->key_uri);
+    seal_db_bind_int64(stmt, 20, r->locked ? 1 : 0);
     int step = seal_db_step(stmt);
     if (step < 0) {
         seal_db_failure why = seal_db_last_failure(st->db);
@@ -349,9 +353,6 @@ int seal_store_add_seal(seal_store *st, const seal_record *r)
         SEAL_ENSURE(why != SEAL_DB_FOREIGN_KEY, SEAL_ENOTFOUND,
                     "seal %s names institution %lld, which does not exist", r->id,
                     (long long)r->institution_id);
-        SEAL_ENSURE(why != SEAL_DB_CHECK, SEAL_EINVAL,
-                    "seal %s has state '%s'; it must be active, locked or revoked", r->id,
-                    r->state);
         SEAL_TRY(seal_error_wrap(step, "cannot store seal %s", r->id));
     }
 out:
@@ -364,13 +365,13 @@ int seal_store_get_seal(seal_store *st, const char *id, seal_record *out)
     int rc = 0;
     seal_db_stmt *stmt = NULL;
     seal_record r = {0};
-    SEAL_TRY(store_prepare(
-        st, &stmt, "reading a seal",
-        "SELECT s.id, s.name, s.kind, s.shape, s.institution_id, i.name, "
-        "i.credit_code, s.alg, s.cert_pem, s.chain_pem, s.key_pem, s.image_png, "
-        "s.width_mm, s.height_mm, s.esl, s.valid_start, s.valid_end, s.state, "
-        "s.pin_failures, s.key_uri FROM seal s JOIN institution i ON i.id = s.institution_id "
-        "WHERE s.id = ?1"));
+    SEAL_TRY(store_prepare(st, &stmt, "reading a seal",
+                           "SELECT s.id, s.name, s.kind, s.shape, s.institution_id, i.name, "
+                           "i.credit_code, s.alg, s.cert_pem, s.chain_pem, s.key_pem, s.image_png, "
+                           "s.width_mm, s.height_mm, s.esl, s.valid_start, s.valid_end, s.state, "
+                           "s.pin_failures, s.key_uri, s.locked FROM seal s JOIN institution i ON "
+                           "i.id = s.institution_id "
+                           "WHERE s.id = ?1"));
     seal_db_bind_text(stmt, 1, id ? id : "");
     int step = seal_db_step(stmt);
     SEAL_TRY(step);
@@ -402,6 +403,7 @@ int seal_store_get_seal(seal_store *st, const char *id, seal_record *out)
     r.state = store_column_text(stmt, 17);
     r.pin_failures = (int)store_column_int64(stmt, 18);
     r.key_uri = store_column_text(stmt, 19);
+    r.locked = store_column_int64(stmt, 20) != 0;
     seal_db_finalize(stmt);
     stmt = NULL;
     store_pdf_picture_load(st, &r.image_png);
@@ -444,8 +446,8 @@ int store_count_pin_failure(seal_store *st, const char *id, int *failures_out)
     /* One UPDATE ... RETURNING: the count and the lock move together even when two
      * processes try PINs for the same seal at once. */
     SEAL_TRY(store_prepare(st, &stmt, "counting a wrong PIN",
-                           "UPDATE seal SET pin_failures = pin_failures + 1, state = CASE WHEN "
-                           "pin_failures + 1 >= ?2 THEN 'locked' ELSE state END WHERE id = ?1 "
+                           "UPDATE seal SET pin_failures = pin_failures + 1, locked = CASE WHEN "
+                           "pin_failures + 1 >= ?2 THEN 1 ELSE locked END WHERE id = ?1 "
                            "RETURNING pin_failures"));
     seal_db_bind_text(stmt, 1, id);
     seal_db_bind_int64(stmt, 2, SEAL_STORE_MAX_PIN_FAILURES);
@@ -465,14 +467,14 @@ int store_reset_pin_failures(seal_store *st, const char *id)
     seal_db_stmt *stmt = NULL;
     SEAL_TRY(store_prepare(st, &stmt, "resetting a PIN count",
                            "UPDATE seal SET pin_failures = 0 WHERE id = ?1 AND state = 'active' "
-                           "RETURNING id"));
+                           "AND locked = 0 RETURNING id"));
     seal_db_bind_text(stmt, 1, id);
     int step = seal_db_step(stmt);
     SEAL_TRY(step);
     SEAL_ENSURE(step == SEAL_DB_ROW, SEAL_EPOLICY,
-                "seal %s was locked while it was being unlocked; an administrator must unlock "
-                "it",
-                id);
+                "seal %s was locked, frozen or cancelled while it was being unlocked; look at "
+                "'sealsvc seal show %s'",
+                id, id);
     SEAL_TRY(seal_db_step(stmt));
 out:
     seal_db_finalize(stmt);

@@ -4,17 +4,31 @@
 #ifndef SEAL_STORE_INTERNAL_H
 #define SEAL_STORE_INTERNAL_H
 
+#include "audit/audit_internal.h"
 #include "db/db.h"
 #include <seal/ca.h>
 #include <seal/store.h>
 
-/* Counts one wrong PIN for seal `id` (locking it at SEAL_STORE_MAX_PIN_FAILURES) in one
- * statement, so concurrent stampers cannot lose a count; *failures_out is the new count. */
+/* Counts one wrong PIN for seal `id` (setting its lock flag at
+ * SEAL_STORE_MAX_PIN_FAILURES) in one statement, so concurrent stampers cannot lose a
+ * count; *failures_out is the new count. */
 int store_count_pin_failure(seal_store *st, const char *id, int *failures_out);
 
-/* Resets the count after a right PIN. SEAL_EPOLICY when the seal stopped being active
- * since it was read (another process locked it). */
+/* Resets the count after a right PIN. SEAL_EPOLICY when the seal stopped being active or
+ * was locked since it was read (by another process). */
 int store_reset_pin_failures(seal_store *st, const char *id);
+
+/* ---- the seal lifecycle (seal_state.c) ---- */
+
+/* Whether `state` is one of the lifecycle's states. */
+bool store_seal_state_known(const char *state);
+/* Inside create's transaction, before the seal is stored: a seal applied for is `made`
+ * (its application must be open and of the same institution and kind); one without an
+ * application is made, filed and activated at once. Sets r->state and records the events. */
+int store_seal_birth_in_tx(seal_store *st, seal_record *r, const char *actor);
+/* A seal id names files (DATA_DIR/seals/ID.esl) and appears in URLs: SEAL_EINVAL unless it
+ * is letters, digits, '-', '_' and '.', not starting with '.'. */
+int store_seal_id_check(const char *id);
 
 /* ---- a seal's key at rest (seal_key.c) ---- */
 
@@ -127,7 +141,7 @@ int store_read_all(seal_db_stmt *stmt, size_t size, int (*read)(seal_db_stmt *st
 /* Text to bind from a buffer that holds it without its NUL (PEM). */
 int store_bind_buf_text(seal_db_stmt *stmt, int index, const seal_buf *b);
 
-/* ---- the CA database and audit trail (ca_db.c) ---- */
+/* ---- the CA database (ca_db.c); the audit trail is audit/audit_internal.h ---- */
 
 /* A write transaction on the store's connection (seal_db_begin: one writer at a time on
  * SQLite), its commit (rolled back when it fails) and rollback. */
@@ -142,7 +156,5 @@ int store_ca_set_state(seal_store *st, const seal_ca_record *c, seal_ca_state st
                        time_t revoked_at, int reason, time_t invalidity_date);
 int store_ca_set_replaced(seal_store *st, const seal_ca_record *c, const char *by);
 int store_ca_next_crl_number(seal_store *st, const char *issuer_key_id, uint64_t *out);
-int store_audit_in_tx(seal_store *st, const char *actor, const char *action, const char *target,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

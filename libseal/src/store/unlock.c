@@ -1,4 +1,5 @@
-/* Unlocking a seal for the stamp flow: the seal must be active and within its validity
+/* Unlocking a seal for the stamp flow: the seal must be active (seal_state.c's lifecycle),
+ * not locked, and within its validity
  * window, and the PIN must decrypt its key (with the platform's key-encryption key,
  * seal_key.c) or, for a key on a PKCS#11 token, log in to the token (a PKCS#11 signer).
  * Wrong PINs, ours or the token's, are counted in the database and lock the seal at
@@ -24,14 +25,27 @@ static void format_utc(char out[32], time_t t)
 static int check_usable(const seal_record *r, time_t now)
 {
     char start[32], end[32];
-    if (strcmp(r->state, "locked") == 0)
+    const char *state = r->state ? r->state : "?";
+    if (strcmp(state, "frozen") == 0)
+        return seal_error_set(SEAL_EPOLICY,
+                              "seal %s is frozen and cannot be used until it is unfrozen", r->id);
+    if (strcmp(state, "made") == 0 || strcmp(state, "filed") == 0)
+        return seal_error_set(SEAL_EPOLICY, "seal %s is %s and cannot be used until it is %s",
+                              r->id, state,
+                              strcmp(state, "made") == 0 ? "filed and activated" : "activated");
+    if (strcmp(state, "active") != 0)
+        return seal_error_set(SEAL_EPOLICY, "seal %s is %s and can no longer be used", r->id,
+                              state);
+    if (r->locked && r->pin_failures >= SEAL_STORE_MAX_PIN_FAILURES)
         return seal_error_set(SEAL_EPOLICY,
                               "seal %s is locked after %d wrong PINs; an administrator must "
                               "unlock it",
                               r->id, SEAL_STORE_MAX_PIN_FAILURES);
-    if (strcmp(r->state, "active") != 0)
-        return seal_error_set(SEAL_EPOLICY, "seal %s is %s and can no longer be used", r->id,
-                              r->state);
+    if (r->locked)
+        return seal_error_set(SEAL_EPOLICY,
+                              "seal %s is locked by an administrator; it cannot be used until "
+                              "unlocked",
+                              r->id);
     format_utc(start, r->valid_start);
     format_utc(end, r->valid_end);
     if (now < r->valid_start)
@@ -56,8 +70,8 @@ static int wrong_pin(seal_store *st, const char *id, const char *token_says)
     if (left == 0) {
         char target[160];
         snprintf(target, sizeof target, "seal:%s", id);
-        rc = seal_store_audit(st, "sealsvc", "lock", target,
-                              "active -> locked: %d wrong PINs in a row", failures);
+        rc = seal_store_audit(st, "sealsvc", "lock", target, "locked: %d wrong PINs in a row",
+                              failures);
         if (rc < 0)
             return rc;
     }

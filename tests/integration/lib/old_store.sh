@@ -1,0 +1,32 @@
+# A store as an older sealsvc left it, made from a current one: the SQL below undoes schema
+# version 8 (the lifecycle's states back to active/locked/revoked under their CHECK, no
+# lock flag, no lifecycle events or applications, the audit trail unkeyed), on both
+# engines; old_store then rechains the trail with plain SHA-256 links (lib/audit_chain.py).
+#
+# Sourced after common.sh:  old_store sqlite DB.sqlite | old_store postgresql URL
+
+old_store_sql() {
+    cat <<'SQL'
+ALTER TABLE seal RENAME COLUMN state TO lifecycle;
+ALTER TABLE seal ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'locked', 'revoked'));
+UPDATE seal SET state = CASE WHEN lifecycle = 'cancelled' THEN 'revoked' WHEN locked = 1 THEN 'locked' ELSE 'active' END;
+ALTER TABLE seal DROP COLUMN lifecycle;
+ALTER TABLE seal DROP COLUMN locked;
+DROP TABLE seal_event;
+DROP TABLE seal_application;
+DROP TABLE audit_keyed_from;
+ALTER TABLE audit DROP COLUMN keyed;
+DELETE FROM schema_version WHERE version >= 8;
+SQL
+}
+
+old_store() {
+    local engine=$1 target=$2
+    if [ "$engine" = sqlite ]; then
+        old_store_sql | sqlite3 -bail "$target" || fail "cannot make an old store of $target"
+    else
+        old_store_sql | psql -X -q -v ON_ERROR_STOP=1 -d "$target" || fail "cannot make an old store"
+    fi
+    python3 "$SEAL_SOURCE_DIR/tests/integration/lib/audit_chain.py" "$engine" "$target" ||
+        fail "cannot rechain the old store's audit trail"
+}
