@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kill -9 in the middle. Stamps killed at random moments over many runs leave no half
 # record (the audit chain verifies after every kill) and no output but a whole one: what
-# is left beside OUT is only a recognisable OUT.tmpXXXXXX. A migration killed in the middle
+# is left beside OUT is only a recognisable temporary file (OUT.tmpXXXXXX, the update being
+# written; OUT.tmp-stamp-PID, the finished stamp waiting for its record; or the first's
+# name after the second's). A migration killed in the middle
 # leaves the database at the version before, on both engines: on PostgreSQL the migration
 # is held mid-way by a lock another session has on the audit table, on SQLite it is killed
 # half-way through a migration of a large store; either way the next open migrates it.
@@ -34,8 +36,10 @@ for f in "$WORK"/k/*; do
     [ -e "$f" ] || continue
     case "$(basename "$f")" in
     out[0-9]*.pdf) ;;
-    out[0-9]*.pdf.tmp??????) ;;
-    *) fail "a killed stamp left $(basename "$f"), which is neither an output nor OUT.tmpXXXXXX" ;;
+    out[0-9]*.pdf.tmp??????) ;;                  # the update being written
+    out[0-9]*.pdf.tmp-stamp-[0-9]*) ;;           # finished, waiting for its record
+    out[0-9]*.pdf.tmp-stamp-[0-9]*.tmp??????) ;; # the update being written before that
+    *) fail "a killed stamp left $(basename "$f"), which is neither an output nor a temporary OUT.tmp..." ;;
     esac
 done
 echo "stamps killed: $(ls "$WORK/k" | grep -c 'tmp' || true) temporary files left, the chain intact"

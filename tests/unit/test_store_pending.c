@@ -38,7 +38,7 @@ static void put(seal_store *st, seal_pending_record *r, time_t created, time_t e
     r->created = created;
     r->expires = expires;
     assert_int_equal(seal_buf_append(&r->stamp, "prepared-bytes", 14), 0);
-    assert_int_equal(seal_store_pending_put(st, r), 0);
+    assert_int_equal(seal_store_pending_put(st, r, "PDF in.pdf -> out.pdf, PAdES B-B"), 0);
     assert_int_equal(strlen(r->id), 32);
 }
 

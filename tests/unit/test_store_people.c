@@ -300,9 +300,11 @@ static void test_grants(void **state)
     assert_string_equal(got.project, "ZB-2026-001");
     assert_int_equal(got.grantee_id, handler);
     seal_grant_record_clear(&got);
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, two, now, "tester", "stamp", "one"), 0);
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, two, now, "tester", "stamp", "two"), 0);
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, two, now, "tester", "stamp", "three"),
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, two, NULL, now, "tester", "stamp", "one"),
+                     0);
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, two, NULL, now, "tester", "stamp", "two"),
+                     0);
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, two, NULL, now, "tester", "stamp", "three"),
                      SEAL_EPOLICY);
     assert_non_null(strstr(seal_error_last(), "used up (2 of 2 uses)"));
     assert_int_equal(seal_store_grant_get(st, two, &got), 0);
@@ -326,7 +328,7 @@ static void test_grants(void **state)
     assert_int_equal(seal_store_seal_require_grant(st, SEAL_ID, true, "tester"), 0);
     assert_int_equal(seal_store_use_check(st, SEAL_ID, 0, now, NULL), SEAL_EPOLICY);
     assert_non_null(strstr(seal_error_last(), "only with a grant"));
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, 0, now, "tester", "stamp", "x"),
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, 0, NULL, now, "tester", "stamp", "x"),
                      SEAL_EPOLICY);
     assert_int_equal(seal_store_seal_require_grant(st, SEAL_ID, false, "tester"), 0);
     assert_int_equal(seal_store_use_check(st, SEAL_ID, 0, now, NULL), 0);
@@ -351,16 +353,20 @@ static void test_exclusive(void **state)
     assert_int_equal(seal_store_use_check(st, SEAL_ID, 0, now, NULL), 0);
     /* a's first use claims the seal: b's exclusive grant and stamps without a grant are
      * refused, a's other grant is not */
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_a, now, "tester", "stamp", "a1"), 0);
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_b, now, "tester", "stamp", "b1"),
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_a, NULL, now, "tester", "stamp", "a1"),
+                     0);
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_b, NULL, now, "tester", "stamp", "b1"),
                      SEAL_EPOLICY);
     assert_non_null(strstr(seal_error_last(), "held by exclusive grant"));
     assert_int_equal(seal_store_use_check(st, SEAL_ID, 0, now, NULL), SEAL_EPOLICY);
     assert_int_equal(seal_store_use_check(st, SEAL_ID, plain_a, now, NULL), 0);
     /* once a's grant is used up the seal is free again */
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_a, now, "tester", "stamp", "a2"), 0);
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_a, now, "tester", "stamp", "a3"), 0);
-    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_b, now, "tester", "stamp", "b2"), 0);
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_a, NULL, now, "tester", "stamp", "a2"),
+                     0);
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_a, NULL, now, "tester", "stamp", "a3"),
+                     0);
+    assert_int_equal(seal_store_use_record(st, SEAL_ID, ex_b, NULL, now, "tester", "stamp", "b2"),
+                     0);
     /* and b holds it now */
     assert_int_equal(seal_store_use_check(st, SEAL_ID, plain_a, now, NULL), SEAL_EPOLICY);
     assert_int_equal(seal_store_grant_revoke(st, ex_b, NULL, "tester"), 0);

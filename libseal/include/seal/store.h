@@ -196,8 +196,10 @@ typedef struct seal_pending_record {
 void seal_pending_record_clear(seal_pending_record *r);
 void seal_pending_records_free(seal_pending_record *r, size_t n);
 
-/* Keeps `r` (its id is chosen here, written into r->id). */
-int seal_store_pending_put(seal_store *st, seal_pending_record *r);
+/* Keeps `r` (its id is chosen here, written into r->id) and, in the same transaction, its
+ * audit record: "stamp-prepared" about "seal:ID" by r->actor, `what` followed by ", pending
+ * ID for an external signature (ALG), expires in N s". */
+int seal_store_pending_put(seal_store *st, seal_pending_record *r, const char *what);
 /* Takes pending stamp `id` for finishing at `now`, so that no other process finishes it at
  * the same time, and reads it into *out. SEAL_ENOTFOUND when there is none (finished,
  * expired and removed, or never prepared); SEAL_EPOLICY when it expired (it is then
@@ -400,11 +402,12 @@ int seal_store_use_check(seal_store *st, const char *seal_id, int64_t grant_id, 
                          seal_grant_record *grant_out);
 /* Records one use of seal `seal_id` at `now`: in one transaction, under the seal's writer
  * lock, the same check as seal_store_use_check, the grant's use counted (and an exclusive
- * grant claimed), and the audit record (`action`, "seal:ID", the detail, ", grant N use
- * K of M" appended) written: both or neither. A refusal writes nothing. */
-int seal_store_use_record(seal_store *st, const char *seal_id, int64_t grant_id, time_t now,
-                          const char *actor, const char *action, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
+ * grant claimed), the pending stamp `pending_id` this use finishes removed (NULL: none),
+ * and the audit record (`action`, "seal:ID", the detail, ", grant N use K of M" appended)
+ * written: all or nothing. A refusal writes nothing. */
+int seal_store_use_record(seal_store *st, const char *seal_id, int64_t grant_id,
+                          const char *pending_id, time_t now, const char *actor, const char *action,
+                          const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 
 #ifdef __cplusplus
 }

@@ -41,9 +41,9 @@ int stamp_audit(seal_store *st, const stamp_audit_info *a, const seal_stamp_dige
     if (rc == 0)
         rc = seal_hex_encode(&after, d->after, d->len, false);
     if (rc == 0)
-        rc = seal_store_use_record(st, a->seal_id, a->grant_id, time(NULL), actor, "stamp",
-                                   "%s %s (%s %s) -> %s (%s %s), %s, %s%s%s", a->format, a->input,
-                                   alg, (const char *)before.data, a->output, alg,
+        rc = seal_store_use_record(st, a->seal_id, a->grant_id, a->pending_id, time(NULL), actor,
+                                   "stamp", "%s %s (%s %s) -> %s (%s %s), %s, %s%s%s", a->format,
+                                   a->input, alg, (const char *)before.data, a->output, alg,
                                    (const char *)after.data, where, a->how, a->note ? ", " : "",
                                    a->note ? a->note : "");
     seal_buf_clear(&before);

@@ -287,6 +287,7 @@ static int keep_pending(seal_stamp_result *res, seal_store *st, const seal_stamp
     int rc = 0;
     seal_pending_stamp *p = run->pending;
     seal_pending_record rec = {0};
+    char *what = NULL;
     time_t now = time(NULL);
     long ttl = rq->pending_ttl > 0 ? rq->pending_ttl : SEAL_PENDING_TTL_DEFAULT;
     rec.seal_id = g_strdup(run->rec.id);
@@ -306,18 +307,9 @@ static int keep_pending(seal_stamp_result *res, seal_store *st, const seal_stamp
     rec.created = now;
     rec.expires = now + ttl;
     SEAL_TRY(seal_pending_stamp_save(p, &rec.stamp));
-    SEAL_TRY(seal_store_pending_put(st, &rec));
-    char target[300];
-    snprintf(target, sizeof target, "seal:%s", run->rec.id);
-    rc = seal_store_audit(st, audit->actor, "stamp-prepared", target,
-                          "%s %s -> %s, %s, pending %s for an external signature (%s), expires "
-                          "in %ld s",
-                          audit->format, audit->input, audit->output, audit->how, rec.id, rec.alg,
-                          ttl);
-    if (rc < 0) {
-        seal_store_pending_remove(st, rec.id);
-        SEAL_TRY(rc);
-    }
+    what =
+        g_strdup_printf("%s %s -> %s, %s", audit->format, audit->input, audit->output, audit->how);
+    SEAL_TRY(seal_store_pending_put(st, &rec, what));
     g_strlcpy(res->pending_id, rec.id, sizeof res->pending_id);
     memcpy(res->digest, p->digest, p->digest_len);
     res->digest_len = p->digest_len;
@@ -327,6 +319,7 @@ static int keep_pending(seal_stamp_result *res, seal_store *st, const seal_stamp
     res->expires = rec.expires;
     stamp_result_done(res, NULL, audit->how, p->cert, run->placements, run->n_placements);
 out:
+    g_free(what);
     seal_pending_record_clear(&rec);
     return rc;
 }

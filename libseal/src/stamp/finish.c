@@ -11,9 +11,13 @@
 #include <seal/doc.h>
 #include <seal/error.h>
 
+#include <errno.h>
+#include <glib.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* In seal_stamp_finish: on failure, go record it. */
 #define FINISH_TRY(expr)                                                                           \
@@ -83,6 +87,7 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
     seal_signer *signer = NULL;
     seal_tsp_client tsa = {0};
     bool claimed = false, spent = false;
+    char *staged = NULL;
     stamp_audit_info audit = {0};
     SEAL_ENSURE(res && st && rq, SEAL_EINVAL, "no finish request");
     memset(res, 0, sizeof *res);
@@ -133,7 +138,15 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
         tsa.policy = rec.tsa_policy;
         tsa.md = rec.tsa_hash ? EVP_get_digestbyname(rec.tsa_hash) : NULL;
     }
-    stamp_finish_ctx ctx = {.output = rec.output,
+    /* Finished beside the output and renamed onto it only once recorded, as the driver
+     * does: a finish refused or killed before its record leaves no output. */
+    staged = g_strdup_printf("%s.tmp-stamp-%d", rec.output, (int)getpid());
+    if (g_strcmp0(p->output, rec.output) == 0) {
+        free(p->output);
+        p->output = strdup(staged);
+        FINISH_TRY(p->output ? 0 : seal_error_set(SEAL_ENOMEM, "out of memory"));
+    }
+    stamp_finish_ctx ctx = {.output = staged,
                             .level = (seal_stamp_level)rec.level,
                             .tsa = rec.tsa_url ? &tsa : NULL,
                             .trust = rq->trust,
@@ -144,10 +157,24 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
     char note[80];
     snprintf(note, sizeof note, "external signature (pending %s)", rec.id);
     audit.note = note;
+    audit.staged = staged;
+    audit.pending_id = rec.id; /* removed in the record's transaction */
     stamp_result_done(res, rec.output, rec.how, p->cert, NULL, 0);
-    seal_store_pending_remove(st, rec.id);
-    claimed = false;
     rc = stamp_audit(st, &audit, &res->digests, 0);
+    if (rc == 0) {
+        claimed = false;
+        if (rename(staged, rec.output) != 0)
+            rc = seal_error_set(SEAL_EIO,
+                                "the stamp was recorded in the audit trail, but %s could not be "
+                                "put in place: %s",
+                                rec.output, g_strerror(errno));
+        else
+            g_clear_pointer(&staged, g_free);
+    } else {
+        /* Not recorded: the signature is spent, the stamp cannot be finished again. */
+        seal_store_pending_remove(st, rec.id);
+        claimed = false;
+    }
     if (rc < 0)
         g_clear_pointer(&res->output, g_free);
     goto out;
@@ -165,6 +192,9 @@ fail:
     }
     stamp_audit(st, &audit, NULL, rc);
 out:
+    if (staged)
+        unlink(staged); /* still there: the stamp was not recorded */
+    g_free(staged);
     if (claimed)
         seal_store_pending_release(st, rec.id);
     seal_signer_free(signer);

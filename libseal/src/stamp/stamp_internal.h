@@ -19,11 +19,12 @@ int stamp_check_certificate(seal_stamp_result *res, seal_store *st, const seal_r
 /* What the audit record of a stamp says. */
 typedef struct stamp_audit_info {
     const char *actor, *seal_id, *format, *input, *output, *how;
-    size_t places;      /* 0: invisible */
-    const char *note;   /* appended to a success ("external signature, pending ID"), or NULL */
-    int64_t grant_id;   /* the grant whose use the record counts; 0: none */
-    const char *staged; /* the finished file while it waits for its record, removed when
-                           the record fails; NULL: `output` itself */
+    size_t places;          /* 0: invisible */
+    const char *note;       /* appended to a success ("external signature, pending ID"), or NULL */
+    int64_t grant_id;       /* the grant whose use the record counts; 0: none */
+    const char *staged;     /* the finished file while it waits for its record, removed when
+                               the record fails; NULL: `output` itself */
+    const char *pending_id; /* the pending stamp a finish completes, removed with the record */
 } stamp_audit_info;
 
 /* Records a stamp in the trail: "stamp" with the digests when rc == 0 (through

@@ -402,8 +402,9 @@ int seal_store_use_check(seal_store *st, const char *seal_id, int64_t grant_id, 
     return rc;
 }
 
-int seal_store_use_record(seal_store *st, const char *seal_id, int64_t grant_id, time_t now,
-                          const char *actor, const char *action, const char *fmt, ...)
+int seal_store_use_record(seal_store *st, const char *seal_id, int64_t grant_id,
+                          const char *pending_id, time_t now, const char *actor, const char *action,
+                          const char *fmt, ...)
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
@@ -440,6 +441,8 @@ int seal_store_use_record(seal_store *st, const char *seal_id, int64_t grant_id,
     } else {
         SEAL_TRY(store_audit_in_tx(st, actor, action, target, "%s", detail));
     }
+    if (pending_id)
+        SEAL_TRY(store_pending_remove_in_tx(st, pending_id));
     rc = store_commit(st);
     in_tx = false;
 out:

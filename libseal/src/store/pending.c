@@ -69,10 +69,12 @@ void seal_pending_records_free(seal_pending_record *r, size_t n)
     g_free(r);
 }
 
-int seal_store_pending_put(seal_store *st, seal_pending_record *r)
+int seal_store_pending_put(seal_store *st, seal_pending_record *r, const char *what)
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
+    bool in_tx = false;
+    char target[300];
     uint8_t raw[16];
     SEAL_ENSURE(r && r->seal_id && r->actor && r->format && r->input && r->output && r->how &&
                     r->alg && r->stamp.len > 0,
@@ -103,8 +105,21 @@ int seal_store_pending_put(seal_store *st, seal_pending_record *r)
     seal_db_bind_int64(stmt, 14, (int64_t)r->created);
     seal_db_bind_int64(stmt, 15, (int64_t)r->expires);
     seal_db_bind_blob(stmt, 16, r->stamp.data, r->stamp.len);
+    /* The stamp and its record in one transaction: one commit (one sync) for both, and
+     * never a pending stamp the trail does not know. */
+    SEAL_TRY(store_begin(st));
+    in_tx = true;
     SEAL_TRY(seal_db_step(stmt));
+    snprintf(target, sizeof target, "seal:%s", r->seal_id);
+    SEAL_TRY(store_audit_in_tx(st, r->actor, "stamp-prepared", target,
+                               "%s, pending %s for an external signature (%s), expires in %lld s",
+                               what ? what : "", r->id, r->alg,
+                               (long long)(r->expires - r->created)));
+    rc = store_commit(st);
+    in_tx = false;
 out:
+    if (in_tx)
+        store_rollback(st);
     seal_db_finalize(stmt);
     return rc;
 }
@@ -192,6 +207,15 @@ int seal_store_pending_release(seal_store *st, const char *id)
 int seal_store_pending_remove(seal_store *st, const char *id)
 {
     return change(st, "DELETE FROM pending_stamp WHERE id = ?1", id, NULL, NULL);
+}
+
+int store_pending_remove_in_tx(seal_store *st, const char *id)
+{
+    int changed = 0;
+    int rc = change(st, "DELETE FROM pending_stamp WHERE id = ?1", id, NULL, &changed);
+    if (rc == 0 && changed != 1)
+        rc = seal_error_set(SEAL_ESTORE, "pending stamp %s was removed while it was finished", id);
+    return rc;
 }
 
 /* The rows `sql` selects (?1 = now when `now` is given) into a new array. */

@@ -145,6 +145,8 @@ int store_bind_buf_text(seal_db_stmt *stmt, int index, const seal_buf *b);
 
 /* A write transaction on the store's connection (seal_db_begin: one writer at a time on
  * SQLite), its commit (rolled back when it fails) and rollback. */
+/* Inside a transaction: removes pending stamp `id`, which must be there (pending.c). */
+int store_pending_remove_in_tx(seal_store *st, const char *id);
 int store_begin(seal_store *st);
 int store_commit(seal_store *st);
 void store_rollback(seal_store *st);
