@@ -15,6 +15,7 @@
 
 #include <getopt.h>
 #include <glib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +47,19 @@ static const char ocsp_usage[] =
 
 struct ocsp_service {
     seal_store *st; /* one handle for all the worker threads: used under store_lock */
-    GMutex store_lock;
+    pthread_mutex_t store_lock;
     seal_ca *ca;
     seal_ocsp_responder responder;
-    GMutex publish_lock;
+    pthread_mutex_t publish_lock;
 };
 
 static int lookup(void *ctx, const char *serial, seal_ocsp_answer *out)
 {
     ocsp_service *svc = ctx;
     seal_ca_record c = {0};
-    g_mutex_lock(&svc->store_lock);
+    pthread_mutex_lock(&svc->store_lock);
     int rc = seal_store_ca_find(svc->st, serial, seal_ca_key_id(svc->ca), &c);
-    g_mutex_unlock(&svc->store_lock);
+    pthread_mutex_unlock(&svc->store_lock);
     /* A serial the CA never issued, or one no CA could (negative): RFC 6960 2.2 unknown. */
     if (rc == SEAL_ENOTFOUND || rc == SEAL_EINVAL) {
         seal_error_clear();
@@ -95,8 +96,8 @@ static int serve_crl(ocsp_service *svc, const char *name, http_response *resp)
     seal_ca *ca = NULL;
     char *ca_name = g_strndup(name, strlen(name) - 4);
     time_t tu = 0, nu = 0;
-    g_mutex_lock(&svc->publish_lock);
-    g_mutex_lock(&svc->store_lock);
+    pthread_mutex_lock(&svc->publish_lock);
+    pthread_mutex_lock(&svc->store_lock);
     bool have = seal_store_crl_get(svc->st, ca_name, &der, &tu, &nu) == 0;
     /* Only the platform's own CAs publish here; a CRL close to its nextUpdate is replaced
      * by a new one valid as long as it was. */
@@ -106,8 +107,8 @@ static int serve_crl(ocsp_service *svc, const char *name, http_response *resp)
         rc = seal_ca_publish_crl(ca, hours, &der, "ocsp responder");
         have = rc == 0;
     }
-    g_mutex_unlock(&svc->store_lock);
-    g_mutex_unlock(&svc->publish_lock);
+    pthread_mutex_unlock(&svc->store_lock);
+    pthread_mutex_unlock(&svc->publish_lock);
     if (rc < 0)
         goto out;
     seal_error_clear();
@@ -168,8 +169,8 @@ int ocsp_service_open(ocsp_service **out, const char *db_url, const char *data, 
 {
     int rc = 0;
     ocsp_service *svc = g_new0(ocsp_service, 1);
-    g_mutex_init(&svc->publish_lock);
-    g_mutex_init(&svc->store_lock);
+    pthread_mutex_init(&svc->publish_lock, NULL);
+    pthread_mutex_init(&svc->store_lock, NULL);
     SEAL_TRY(seal_store_open_db(&svc->st, db_url, data, false));
     SEAL_TRY(seal_ca_open(&svc->ca, svc->st, ca_name ? ca_name : "issuing-ca"));
     SEAL_TRY(seal_ca_load_party(svc->st, signer ? signer : "ocsp", &svc->responder.signer,
@@ -193,8 +194,8 @@ void ocsp_service_free(ocsp_service *svc)
     EVP_PKEY_free(svc->responder.signer_key);
     seal_ca_free(svc->ca);
     seal_store_close(svc->st);
-    g_mutex_clear(&svc->publish_lock);
-    g_mutex_clear(&svc->store_lock);
+    pthread_mutex_destroy(&svc->publish_lock);
+    pthread_mutex_destroy(&svc->store_lock);
     g_free(svc);
 }
 
