@@ -19,8 +19,9 @@ cmake --build build-asan -j"$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$JOBS")
 
-# ThreadSanitizer: only what the concurrency test needs is built, and only it runs (the
-# rest of the suite is single-threaded and slow under TSan). tests/tsan.supp names the
+# ThreadSanitizer: only what the concurrency tests need is built, and only they run (the
+# rest of the suite is single-threaded and slow under TSan): the library's threads
+# (test_threads) and the HTTP service's under eight clients at once (serve_concurrency). tests/tsan.supp names the
 # races inside libraries that are not ours, each with why it is none in our use.
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DSEAL_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$JOBS" --target sealsvc test_threads
@@ -29,4 +30,4 @@ SUPPRESSIONS="$PWD/tests/tsan.supp"
 # per-thread magazines TSan cannot follow (it reported a GArray one thread made in memory
 # another thread's slice had used); with it, GLib's small blocks are plain malloc.
 (cd build-tsan && G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$SUPPRESSIONS" \
-    ctest --output-on-failure -R '^unit\.test_threads$')
+    ctest --output-on-failure -R '^(unit\.test_threads|integration\.serve_concurrency)$')
