@@ -5,6 +5,7 @@
  * (http/server.h) with the router (http/router.c) as its handler until SIGTERM or SIGINT.
  * `--routes` prints the route table, which the tests hold docs/openapi.json against. */
 #include "cli.h"
+#include "http/forwarded.h"
 #include "http/service.h"
 
 #include <seal/error.h>
@@ -51,6 +52,7 @@ static const setting settings[] = {
     {"server", "max_body", "SEALSVC_MAX_BODY", T_SIZE, AT(max_body)},
     {"server", "connections", "SEALSVC_CONNECTIONS", T_UINT, AT(connections)},
     {"server", "per_client_connections", "SEALSVC_PER_CLIENT_CONNECTIONS", T_UINT, AT(per_client)},
+    {"server", "trusted_proxies", "SEALSVC_TRUSTED_PROXIES", T_TEXT, AT(trusted_proxies)},
     {"server", "idle_timeout", "SEALSVC_IDLE_TIMEOUT", T_UINT, AT(idle_timeout)},
     {"server", "shutdown_grace", "SEALSVC_SHUTDOWN_GRACE", T_UINT, AT(shutdown_grace)},
     {"server", "responders", "SEALSVC_RESPONDERS", T_BOOL, AT(responders)},
@@ -202,6 +204,7 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *listen = NULL, *config = NULL, *threads = NULL, *data = NULL;
+    forwarded_nets *proxies = NULL;
     serve_config cfg = {
         .max_body = 200u * 1024u * 1024u,
         .connections = 256,
@@ -271,6 +274,10 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     }
     if (!cfg.threads)
         cfg.threads = g_get_num_processors();
+    if (cfg.trusted_proxies && forwarded_nets_parse(&proxies, cfg.trusted_proxies) < 0) {
+        code = cli_usage_error("serve: %s", seal_error_last());
+        goto out;
+    }
 
     /* The store must open now: a service that cannot stamp should not look healthy. */
     seal_store *st = NULL;
@@ -300,6 +307,7 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         .threads = cfg.threads,
         .connection_limit = cfg.connections,
         .per_client_limit = cfg.per_client,
+        .trusted_proxies = proxies,
         .idle_timeout = cfg.idle_timeout,
         .shutdown_grace = cfg.shutdown_grace,
         .handler = serve_dispatch,
@@ -308,6 +316,7 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     };
     code = http_serve_run(&serve) < 0 ? cli_fail("serve") : EXIT_OK;
 out:
+    forwarded_nets_free(proxies);
     responders_free(svc.responders);
     rate_limit_free(svc.verify_limit);
     metrics_free(svc.metrics);

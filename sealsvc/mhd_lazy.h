@@ -23,6 +23,7 @@
     X(get_daemon_info)                                                                             \
     X(get_connection_info)                                                                         \
     X(lookup_connection_value)                                                                     \
+    X(get_connection_values)                                                                       \
     X(create_response_from_buffer)                                                                 \
     X(create_response_from_fd)                                                                     \
     X(quiesce_daemon)                                                                              \
@@ -49,6 +50,7 @@ int http_mhd_load(void);
 #define MHD_get_daemon_info             (http_mhd.get_daemon_info)
 #define MHD_get_connection_info         (http_mhd.get_connection_info)
 #define MHD_lookup_connection_value     (http_mhd.lookup_connection_value)
+#define MHD_get_connection_values       (http_mhd.get_connection_values)
 #define MHD_create_response_from_buffer (http_mhd.create_response_from_buffer)
 #define MHD_create_response_from_fd     (http_mhd.create_response_from_fd)
 #define MHD_quiesce_daemon              (http_mhd.quiesce_daemon)

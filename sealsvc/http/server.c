@@ -10,6 +10,7 @@
  * for the requests in flight and stops the daemon. */
 #include "server.h"
 
+#include "forwarded.h"
 #include "mhd_lazy.h"
 #include "multipart.h"
 #include "problem.h"
@@ -57,7 +58,9 @@ typedef struct server {
 typedef struct exchange {
     server *srv;
     char request_id[17];
-    char peer[PEER_TEXT];
+    char peer[PEER_TEXT];  /* the client: the socket's peer, or the address a trusted proxy
+                              named in X-Forwarded-For */
+    char proxy[PEER_TEXT]; /* that proxy; empty when the peer is the client */
     const char *method, *path;
     gint64 started;
     uint64_t received;
@@ -309,6 +312,8 @@ static void log_exchange(const exchange *x, enum MHD_RequestTerminationCode toe)
         outcome = "answer-not-delivered";
     json_object_set_new(j, "service", json_string(x->srv->opts->name));
     json_object_set_new(j, "peer", json_string(x->peer));
+    if (x->proxy[0])
+        json_object_set_new(j, "proxy", json_string(x->proxy));
     json_object_set_new(j, "method", text_or_null(x->method));
     json_object_set_new(j, "path", text_or_null(x->path));
     json_object_set_new(j, "route", text_or_null(x->route));
@@ -333,6 +338,30 @@ static void peer_text(struct MHD_Connection *connection, char out[PEER_TEXT])
                                                              : sizeof(struct sockaddr_in);
     if (getnameinfo(info->client_addr, len, out, PEER_TEXT, NULL, 0, NI_NUMERICHOST) != 0)
         snprintf(out, PEER_TEXT, "?");
+}
+
+/* The last X-Forwarded-For header (a client may send its own first; the trusted proxy's
+ * own is the one it appended to, or added last). */
+static enum MHD_Result last_forwarded_for(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          const char *value)
+{
+    (void)kind;
+    if (key && value && g_ascii_strcasecmp(key, "X-Forwarded-For") == 0)
+        *(const char **)cls = value;
+    return MHD_YES;
+}
+
+static void client_behind_proxy(server *srv, struct MHD_Connection *connection, exchange *x)
+{
+    const char *header = NULL;
+    char client[PEER_TEXT];
+    if (!srv->opts->trusted_proxies)
+        return;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, last_forwarded_for, &header);
+    if (forwarded_client(srv->opts->trusted_proxies, x->peer, header, client, sizeof client)) {
+        g_strlcpy(x->proxy, x->peer, sizeof x->proxy);
+        g_strlcpy(x->peer, client, sizeof x->peer);
+    }
 }
 
 static enum MHD_Result send_response(exchange *x, struct MHD_Connection *connection,
@@ -555,6 +584,7 @@ static exchange *exchange_new(server *srv, struct MHD_Connection *connection, co
     x->body_fd = -1;
     snprintf(x->request_id, sizeof x->request_id, "%08x%08x", g_random_int(), g_random_int());
     peer_text(connection, x->peer);
+    client_behind_proxy(srv, connection, x);
     atomic_fetch_add(&srv->in_flight, 1);
     const char *length =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

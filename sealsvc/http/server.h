@@ -90,8 +90,11 @@ typedef struct http_serve_opts {
     unsigned threads;          /* worker threads; 0: 4 */
     unsigned connection_limit; /* 0: 256 */
     unsigned per_client_limit; /* connections from one address at once; 0: no limit */
-    unsigned idle_timeout;     /* seconds a connection may stay idle; 0: 30 */
-    unsigned shutdown_grace;   /* seconds requests in flight get at a stop; 0: 60 */
+    /* Proxies whose X-Forwarded-For names the client (forwarded.h); NULL: none, the
+     * socket's peer is the client. */
+    const struct forwarded_nets *trusted_proxies;
+    unsigned idle_timeout;   /* seconds a connection may stay idle; 0: 30 */
+    unsigned shutdown_grace; /* seconds requests in flight get at a stop; 0: 60 */
     http_handler handler;
     void *ctx;
     http_observer observer; /* may be NULL */

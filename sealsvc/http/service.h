@@ -29,6 +29,7 @@ typedef struct serve_config {
     unsigned threads;           /* 0: the number of CPUs */
     unsigned connections;       /* at once */
     unsigned per_client;        /* connections from one address at once */
+    char *trusted_proxies;      /* addresses and networks whose X-Forwarded-For is believed */
     unsigned idle_timeout;      /* seconds */
     unsigned shutdown_grace;    /* seconds */
     unsigned verify_per_minute; /* verify requests one client address may make a minute */
