@@ -7,7 +7,11 @@
  * and the verdict must be the same both ways, and no part may be seen after a failure.
  * Parameters: the rest is "name=value&..." text; stamp_args_build and stamp_args_level
  * must either accept it or fail with a message, never crash.
+ * X-Forwarded-For (first byte 2 mod 4): the rest is "TRUSTED\nHEADER"; the trusted list
+ * either parses or fails with a message, and the client found, if any, is an address the
+ * header holds.
  * Build: see README.md here (-DSEAL_FUZZ=ON). */
+#include "http/forwarded.h"
 #include "http/multipart.h"
 #include "stamp_args.h"
 
@@ -131,11 +135,31 @@ static void fuzz_params(const uint8_t *data, size_t size)
     g_free(text);
 }
 
+static void fuzz_forwarded(const uint8_t *data, size_t size)
+{
+    char *text = g_strndup((const char *)data, size);
+    char *header = strchr(text, '\n');
+    if (header)
+        *header++ = '\0';
+    forwarded_nets *nets = NULL;
+    if (forwarded_nets_parse(&nets, text) < 0) {
+        require(seal_error_last()[0] != '\0');
+    } else {
+        char client[64];
+        if (forwarded_client(nets, "127.0.0.1", header, client, sizeof client))
+            require(header && strstr(header, client) != NULL);
+        forwarded_nets_free(nets);
+    }
+    g_free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    if (data[0] & 1)
+    if ((data[0] & 3) == 2)
+        fuzz_forwarded(data + 1, size - 1);
+    else if (data[0] & 1)
         fuzz_multipart(data + 1, size - 1);
     else
         fuzz_params(data + 1, size - 1);
