@@ -222,7 +222,7 @@ int seal_retention_run(seal_store *st, time_t at, bool dry_run, const char *acto
     if (!dry_run && at > now) {
         char *when = retention_time_text(at);
         char *detail =
-            g_strdup_printf("a run that deletes as at %s, later than now, refused", when);
+            g_strdup_printf("run refused: it would delete as at %s, later than now", when);
         rc = audit_refusal(st, actor, "retention", detail);
         g_free(detail);
         if (rc == 0)
