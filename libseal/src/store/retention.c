@@ -377,6 +377,18 @@ out:
     return rc;
 }
 
+/* Whether review_people was asked for `g`: everyone, the person `person_id`, or the holder
+ * without a person record whose first seal is `seal_id`. */
+static bool wanted(const person_group *g, int64_t person_id, const char *seal_id)
+{
+    if (person_id)
+        return g->item.id == person_id;
+    if (seal_id)
+        return !g->item.id && g->holders->len > 0 &&
+               strcmp(((holder_row *)g_ptr_array_index(g->holders, 0))->seal_id, seal_id) == 0;
+    return true;
+}
+
 /* Reads the people (all of them, or the one with `person_id`, or the holder of `seal_id`
  * without a person record) under the rule at `at` into `items` (seal_retention_item *,
  * taken from the groups). A holder whose number cannot be read may be anyone: until its
@@ -395,11 +407,7 @@ static int review_people(seal_store *st, time_t at, int64_t person_id, const cha
     SEAL_TRY(read_people(st, groups, by_mac, holders, n_holders));
     for (guint i = 0; i < groups->len; i++) {
         person_group *g = g_ptr_array_index(groups, i);
-        bool wanted =
-            (!person_id && !seal_id) || (person_id && g->item.id == person_id) ||
-            (seal_id && !g->item.id && g->holders->len > 0 &&
-             strcmp(((holder_row *)g_ptr_array_index(g->holders, 0))->seal_id, seal_id) == 0);
-        if (!wanted && *g->mac)
+        if (!wanted(g, person_id, seal_id) && *g->mac)
             continue;
         SEAL_TRY(evaluate_person(st, g));
         if (!*g->mac && g->item.keep_until > at && !unknown_seal) {
@@ -409,10 +417,7 @@ static int review_people(seal_store *st, time_t at, int64_t person_id, const cha
     }
     for (guint i = 0; i < groups->len; i++) {
         person_group *g = g_ptr_array_index(groups, i);
-        bool wanted =
-            (!person_id && !seal_id) || (person_id && g->item.id == person_id) ||
-            (seal_id && !g->item.id && g->item.seals && strcmp(g->item.seals[0], seal_id) == 0);
-        if (!wanted || !g->item.seals)
+        if (!wanted(g, person_id, seal_id) || !g->item.seals)
             continue;
         if (unknown_seal && strcmp(g->item.seals[0] ? g->item.seals[0] : "", unknown_seal)) {
             char *until = retention_time_text(unknown_until);
