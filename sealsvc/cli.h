@@ -3,6 +3,7 @@
 #define SEALSVC_CLI_H
 
 #include <seal/pki.h>
+#include <seal/retention.h>
 #include <seal/revocation.h>
 #include <seal/store.h>
 #include <seal/tsp.h>
@@ -37,6 +38,7 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv);
 int cmd_person(const cli_ctx *ctx, int argc, char **argv);
 int cmd_institution(const cli_ctx *ctx, int argc, char **argv);
 int cmd_grant(const cli_ctx *ctx, int argc, char **argv);
+int cmd_retention(const cli_ctx *ctx, int argc, char **argv);
 
 int cmd_ltv(const cli_ctx *ctx, int argc, char **argv);
 
@@ -119,6 +121,9 @@ int cli_store_open(const cli_ctx *ctx, const char *data_dir, bool create, seal_s
 /* The platform's existing store for COMMAND: EXIT_OK with *out open, or the usage error
  * (no data directory) or the failure, printed, as the exit code. */
 int cli_open_platform(const cli_ctx *ctx, const char *command, seal_store **out);
+/* Why a person's or institution's identity data is kept (cmd_retention.c): "kept until T (5
+ * years after B: WHAT)" or "kept while HELD_BY"; g_free it. */
+char *cli_retention_why(const seal_retention_item *it);
 /* Whether argv[from] is the last argument and is --json. */
 bool cli_json_flag(int argc, char **argv, int from);
 /* The platform a relying party's command may use (verify, cert status, B-LT): the store of

@@ -1,9 +1,13 @@
-/* `sealsvc institution add | list | show`: the platform's institutions (unified social
- * credit code checked) and who acts for each (seal/store.h). Registering is audited as by
- * the user running the command; people and their roles are cmd_person.c's. */
+/* `sealsvc institution add | list | show | delete`: the platform's institutions (unified
+ * social credit code checked) and who acts for each (seal/store.h). Registering is audited as
+ * by the user running the command; people and their roles are cmd_person.c's. `delete`
+ * deletes an institution's registration (or only its name and credit code, when seals or keys
+ * refer to it) once its retention time is past, and is refused (audited) before it
+ * (seal/retention.h). */
 #include "cli.h"
 
 #include <seal/error.h>
+#include <seal/retention.h>
 #include <seal/store.h>
 
 #include <getopt.h>
@@ -16,9 +20,12 @@ static const char institution_usage[] =
     "usage: sealsvc --data DIR institution add --name NAME --code CREDIT-CODE\n"
     "       sealsvc --data DIR institution list [--json]\n"
     "       sealsvc --data DIR institution show CREDIT-CODE [--json]\n"
+    "       sealsvc --data DIR institution delete CREDIT-CODE --reason TEXT\n"
     "\n"
     "The unified social credit code (GB 32100-2015) is checked. show lists the people\n"
-    "who act for the institution and their roles.\n";
+    "who act for the institution and their roles. delete deletes its registration once it\n"
+    "has been kept 5 years past the institution's last certificate (docs/retention.md);\n"
+    "earlier, it is refused and the attempt recorded.\n";
 
 static int print_json(json_t *j)
 {
@@ -66,16 +73,20 @@ static int institution_list(seal_store *st, bool json)
         return cli_fail("institution list");
     json_t *arr = json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
+        char *erased = list[i].erased ? cli_time_text(list[i].erased) : NULL;
         if (arr) {
             char *created = cli_time_text(list[i].created);
-            json_array_append_new(arr,
-                                  json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)list[i].id,
-                                            "name", list[i].name, "credit_code",
-                                            list[i].credit_code, "created", created));
+            json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id",
+                                                 (json_int_t)list[i].id, "name", list[i].name,
+                                                 "credit_code", list[i].credit_code, "created",
+                                                 created, "erased", erased));
             g_free(created);
+        } else if (erased) {
+            printf("%-5lld (name and credit code deleted on %s)\n", (long long)list[i].id, erased);
         } else {
             printf("%-5lld %s  %s\n", (long long)list[i].id, list[i].credit_code, list[i].name);
         }
+        g_free(erased);
     }
     seal_institution_records_free(list, n);
     if (arr)
@@ -119,6 +130,39 @@ static int institution_show(seal_store *st, const char *credit_code, bool json)
     return code;
 }
 
+static int institution_delete(seal_store *st, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"reason", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *reason = NULL;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c == 'r')
+            reason = optarg;
+        else
+            return cli_usage_error("institution delete: unknown option");
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("institution delete: give the institution's credit code");
+    if (!reason || !*reason)
+        return cli_usage_error("institution delete: --reason TEXT is required (it goes into "
+                               "the audit trail)");
+    seal_retention_item it = {0};
+    if (seal_store_institution_delete(st, argv[optind], reason, g_get_user_name(), &it) < 0) {
+        seal_retention_item_clear(&it);
+        return cli_fail("institution delete");
+    }
+    char *why = cli_retention_why(&it);
+    printf("institution %lld (%s %s): deleted, %s; recorded in the audit trail\n", (long long)it.id,
+           it.name, it.number, why);
+    g_free(why);
+    seal_retention_item_clear(&it);
+    return EXIT_OK;
+}
+
 int cmd_institution(const cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -137,8 +181,10 @@ int cmd_institution(const cli_ctx *ctx, int argc, char **argv)
         code = institution_list(st, argc == 3);
     else if (strcmp(sub, "show") == 0 && (argc == 3 || cli_json_flag(argc, argv, 3)))
         code = institution_show(st, argv[2], argc == 4);
+    else if (strcmp(sub, "delete") == 0)
+        code = institution_delete(st, argc - 1, argv + 1);
     else
-        code = cli_usage_error("institution: add, list or show CREDIT-CODE");
+        code = cli_usage_error("institution: add, list, show CREDIT-CODE or delete CREDIT-CODE");
     seal_store_close(st);
     return code;
 }

@@ -1,10 +1,12 @@
-/* `sealsvc person add | list | show | role-add | role-remove`: the platform's people and the
- * roles they have in institutions (seal/store.h; institutions: cmd_institution.c). Identity numbers
- * are shown masked only; every change is audited as by the user running the command, like `seal`
- * and `apikey`. */
+/* `sealsvc person add | list | show | role-add | role-remove | delete`: the platform's people
+ * and the roles they have in institutions (seal/store.h; institutions: cmd_institution.c).
+ * Identity numbers are shown masked only; every change is audited as by the user running the
+ * command, like `seal` and `apikey`. `delete` deletes a person's numbers once their retention
+ * time is past, and is refused (audited) before it (seal/retention.h). */
 #include "cli.h"
 
 #include <seal/error.h>
+#include <seal/retention.h>
 #include <seal/store.h>
 
 #include <getopt.h>
@@ -19,11 +21,14 @@ static const char person_usage[] =
     "       sealsvc --data DIR person show ID [--json]\n"
     "       sealsvc --data DIR person role-add ID --institution CREDIT-CODE --role ROLE\n"
     "       sealsvc --data DIR person role-remove ID --institution CREDIT-CODE --role ROLE\n"
+    "       sealsvc --data DIR person delete ID --reason TEXT\n"
     "\n"
     "A person's resident ID (GB 11643-1999) and mobile number (11 digits, starting with 1)\n"
     "are checked and kept encrypted; they are only ever shown masked. ROLE is\n"
     "legal-representative (one per institution), seal-administrator (at most 5) or\n"
-    "handler. Seal administrators grant seals ('sealsvc grant').\n";
+    "handler. Seal administrators grant seals ('sealsvc grant'). delete deletes the\n"
+    "numbers once they have been kept 5 years past the person's last certificate\n"
+    "(docs/retention.md); earlier, it is refused and the attempt recorded.\n";
 
 static bool parse_id(const char *text, int64_t *out)
 {
@@ -36,10 +41,13 @@ static bool parse_id(const char *text, int64_t *out)
 static json_t *person_json(const seal_person_record *p)
 {
     char *created = cli_time_text(p->created);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s?, s:s}", "id", (json_int_t)p->id, "name", p->name,
-                          "resident_id", p->id_masked, "mobile",
-                          *p->mobile_masked ? p->mobile_masked : NULL, "created", created);
+    char *erased = p->erased ? cli_time_text(p->erased) : NULL;
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?}", "id", (json_int_t)p->id, "name",
+                          p->name, "resident_id", p->id_masked, "mobile",
+                          *p->mobile_masked ? p->mobile_masked : NULL, "created", created,
+                          "numbers_deleted", erased);
     g_free(created);
+    g_free(erased);
     return j;
 }
 
@@ -112,8 +120,9 @@ static int person_list(seal_store *st, bool json)
         if (arr)
             json_array_append_new(arr, person_json(&list[i]));
         else
-            printf("%-5lld %-16s %s  %s\n", (long long)list[i].id, list[i].name, list[i].id_masked,
-                   *list[i].mobile_masked ? list[i].mobile_masked : "-");
+            printf("%-5lld %-16s %s  %s%s\n", (long long)list[i].id, list[i].name,
+                   list[i].id_masked, *list[i].mobile_masked ? list[i].mobile_masked : "-",
+                   list[i].erased ? "  (numbers deleted)" : "");
     }
     seal_person_records_free(list, n);
     if (arr)
@@ -144,6 +153,11 @@ static int person_show(seal_store *st, const char *id_text, bool json)
     } else {
         printf("Person:      %lld\nName:        %s\nResident ID: %s\nMobile:      %s\n",
                (long long)p.id, p.name, p.id_masked, *p.mobile_masked ? p.mobile_masked : "-");
+        if (p.erased) {
+            char *erased = cli_time_text(p.erased);
+            printf("Numbers:     deleted on %s (docs/retention.md)\n", erased);
+            g_free(erased);
+        }
         for (size_t i = 0; i < n; i++)
             printf("%-13s%s of %s (%s)\n", i ? "" : "Roles:", roles[i].role,
                    roles[i].institution_name, roles[i].credit_code);
@@ -189,6 +203,48 @@ static int person_role(seal_store *st, bool add, int argc, char **argv)
     return EXIT_OK;
 }
 
+static int person_delete(seal_store *st, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"reason", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *reason = NULL;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c == 'r')
+            reason = optarg;
+        else
+            return cli_usage_error("person delete: unknown option");
+    }
+    int64_t id = 0;
+    if (argc - optind != 1 || !parse_id(argv[optind], &id))
+        return cli_usage_error("person delete: give the person's id (a number)");
+    if (!reason || !*reason)
+        return cli_usage_error("person delete: --reason TEXT is required (it goes into the "
+                               "audit trail)");
+    seal_retention_item it = {0};
+    if (seal_store_person_delete(st, id, reason, g_get_user_name(), &it) < 0) {
+        seal_retention_item_clear(&it);
+        return cli_fail("person delete");
+    }
+    char *when = cli_time_text(it.erased);
+    if (it.basis_what) {
+        char *why = cli_retention_why(&it);
+        printf("person %lld (%s %s): resident ID and mobile number deleted, %s; recorded in the "
+               "audit trail\n",
+               (long long)id, it.name, it.number, why);
+        g_free(why);
+    } else {
+        printf("person %lld (%s %s): the numbers were deleted already, on %s\n", (long long)id,
+               it.name, it.number, when);
+    }
+    g_free(when);
+    seal_retention_item_clear(&it);
+    return EXIT_OK;
+}
+
 int cmd_person(const cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -209,8 +265,11 @@ int cmd_person(const cli_ctx *ctx, int argc, char **argv)
         code = person_show(st, argv[2], argc == 4);
     else if (strcmp(sub, "role-add") == 0 || strcmp(sub, "role-remove") == 0)
         code = person_role(st, strcmp(sub, "role-add") == 0, argc - 1, argv + 1);
+    else if (strcmp(sub, "delete") == 0)
+        code = person_delete(st, argc - 1, argv + 1);
     else
-        code = cli_usage_error("person: add, list, show ID, role-add ID or role-remove ID");
+        code =
+            cli_usage_error("person: add, list, show ID, role-add ID, role-remove ID or delete ID");
     seal_store_close(st);
     return code;
 }

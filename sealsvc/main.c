@@ -41,10 +41,13 @@ static const char usage_text[] =
     "  apikey create --role R | apikey list | apikey revoke ID\n"
     "                                the HTTP API's keys\n"
     "  db migrate | db status        the database's schema (docs/database.md)\n"
-    "  institution add|list|show     the platform's institutions\n"
-    "  person add|list|show|role-add|role-remove\n"
+    "  institution add|list|show|delete\n"
+    "                                the platform's institutions\n"
+    "  person add|list|show|role-add|role-remove|delete\n"
     "                                people and their roles in institutions\n"
     "  grant add|list|revoke|require who may use which seal, for what, how long, how often\n"
+    "  retention run [--at T] [--dry-run] [--json]\n"
+    "                                delete identity data 5 years after the last certificate\n"
     "\n"
     "global options:\n"
     "  --data DIR   the data directory (default: $SEALSVC_DATA)\n"
@@ -157,7 +160,7 @@ int main(int argc, char **argv)
         {"audit", cmd_audit},   {"apikey", cmd_apikey},
         {"db", cmd_db},         {"serve", cmd_serve},
         {"person", cmd_person}, {"institution", cmd_institution},
-        {"grant", cmd_grant},
+        {"grant", cmd_grant},   {"retention", cmd_retention},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[i], commands[c].name) == 0)

@@ -18,6 +18,8 @@ SEAL_PACKAGES=(
     postgresql
     # several `sealsvc serve` instances behind a load balancer (serve_cluster.sh)
     nginx-light
+    # a clock moved years ahead for one process: identity data's retention (retention.sh)
+    faketime
     # the seal font's source and subsetter, to check fonts/make-subset.sh reproduces it
     fonts-noto-cjk python3-fonttools
 )

@@ -275,6 +275,9 @@ typedef struct seal_person_record {
     char id_masked[19];     /* "110105********002X" */
     char mobile_masked[12]; /* "138****5678"; empty when none is recorded */
     time_t created;
+    /* When the numbers were deleted, their retention time past (seal/retention.h); 0 while
+     * they are kept. The name and masked resident ID stay. */
+    time_t erased;
 } seal_person_record;
 
 void seal_person_record_clear(seal_person_record *p);
@@ -289,13 +292,14 @@ int seal_store_person_add(seal_store *st, const char *name, const char *resident
 int seal_store_person_get(seal_store *st, int64_t id, seal_person_record *out);
 /* The person with this resident ID (found by a MAC of it, never by the number). */
 int seal_store_person_find(seal_store *st, const char *resident_id, seal_person_record *out);
-/* Every person, in registration order. */
+/* Every person, in registration order (those whose numbers were deleted too). */
 int seal_store_person_list(seal_store *st, seal_person_record **out, size_t *n);
 
 typedef struct seal_institution_record {
     int64_t id;
-    char *name, *credit_code;
+    char *name, *credit_code; /* once erased: "" and "erased:ID" */
     time_t created;
+    time_t erased; /* when its name and credit code were deleted (seal/retention.h); 0: kept */
 } seal_institution_record;
 
 void seal_institution_records_free(seal_institution_record *r, size_t n);

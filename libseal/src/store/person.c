@@ -27,7 +27,7 @@
 #include <string.h>
 
 #define LOOKUP_LABEL   "sealsvc person resident id lookup v1"
-#define PERSON_COLUMNS "id, name, id_masked, mobile_masked, created"
+#define PERSON_COLUMNS "id, name, id_masked, mobile_masked, created, erased"
 
 static const char *const role_names[] = {"legal-representative", "seal-administrator", "handler"};
 
@@ -44,7 +44,7 @@ int seal_role_check(const char *role)
 
 /* Lower-case hex of HMAC-SHA256(HMAC-SHA256(KEK, LOOKUP_LABEL), resident ID), the ID's
  * check character written as GB 11643-1999 7.2 does (capital X). */
-static int lookup_mac(seal_store *st, const char *resident_id, char out[65])
+int store_person_lookup_mac(seal_store *st, const char *resident_id, char out[65])
 {
     int rc = 0;
     seal_buf kek = SEAL_BUF_INIT;
@@ -117,6 +117,7 @@ static int read_person(seal_db_stmt *stmt, void *record)
     g_free(id);
     g_free(mobile);
     p->created = (time_t)store_column_int64(stmt, 4);
+    p->erased = (time_t)store_column_int64(stmt, 5);
     return 0;
 }
 
@@ -145,7 +146,7 @@ int seal_store_person_add(seal_store *st, const char *name, const char *resident
         seal_mobile_mask(mobile, mobile_masked);
     }
     seal_resident_id_mask(resident_id, id_masked);
-    SEAL_TRY(lookup_mac(st, resident_id, mac));
+    SEAL_TRY(store_person_lookup_mac(st, resident_id, mac));
     SEAL_TRY(store_begin(st));
     in_tx = true;
     /* The id is the associated data of the sealed numbers: the row first, then them. */
@@ -226,7 +227,7 @@ int seal_store_person_find(seal_store *st, const char *resident_id, seal_person_
         goto out;
     }
     seal_resident_id_mask(resident_id, masked);
-    SEAL_TRY(lookup_mac(st, resident_id, mac));
+    SEAL_TRY(store_person_lookup_mac(st, resident_id, mac));
     SEAL_TRY(store_prepare(st, &stmt, "finding a person",
                            "SELECT " PERSON_COLUMNS " FROM person WHERE id_lookup = ?1"));
     seal_db_bind_text(stmt, 1, mac);
@@ -277,6 +278,9 @@ int store_person_numbers(seal_store *st, int64_t id, char **resident_id_out, cha
     int step = seal_db_step(stmt);
     SEAL_TRY(step);
     SEAL_ENSURE(step == SEAL_DB_ROW, SEAL_ENOTFOUND, "there is no person %lld", (long long)id);
+    SEAL_ENSURE(!seal_db_column_is_null(stmt, 0), SEAL_ENOTFOUND,
+                "the numbers of person %lld were deleted (their retention time was past)",
+                (long long)id);
     SEAL_TRY(store_kek_read(seal_store_data_dir(st), &kek));
     SEAL_TRY(seal_db_column_blob(stmt, 0, &data, &len));
     sealed_for(ad, id, "resident-id");
@@ -329,6 +333,7 @@ static int read_institution(seal_db_stmt *stmt, void *record)
         .name = store_column_text(stmt, 1),
         .credit_code = store_column_text(stmt, 2),
         .created = (time_t)store_column_int64(stmt, 3),
+        .erased = (time_t)store_column_int64(stmt, 4),
     };
     return 0;
 }
@@ -369,7 +374,8 @@ int seal_store_institution_list(seal_store *st, seal_institution_record **out, s
     *out = NULL;
     *n = 0;
     SEAL_TRY(store_prepare(st, &stmt, "listing institutions",
-                           "SELECT id, name, credit_code, created FROM institution ORDER BY id"));
+                           "SELECT id, name, credit_code, created, erased FROM institution "
+                           "ORDER BY id"));
     SEAL_TRY(store_read_all(stmt, sizeof(seal_institution_record), read_institution,
                             free_institutions, (void **)out, n));
 out:
@@ -501,6 +507,8 @@ int seal_store_role_revoke(seal_store *st, const char *credit_code, int64_t pers
                 (long long)person_id, role, inst_name);
     char target[40];
     snprintf(target, sizeof target, "person:%lld", (long long)person_id);
+    /* retention.c finds when an institution's last role ended by this record: its target
+     * and action, and the detail ending in "(CREDIT-CODE)". */
     SEAL_TRY(store_audit_in_tx(st, actor ? actor : "unknown", "role-revoke", target,
                                "no longer %s of %s (%s)", role, inst_name, credit_code));
     rc = store_commit(st);

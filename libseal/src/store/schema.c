@@ -277,6 +277,35 @@ static int v8_apply(seal_db *db, void *st)
     return audit_pin_in_migration(st);
 }
 
+/* Identity data's retention (retention.c, docs/retention.md). A personal seal's holder is
+ * matched to a person by the MAC of the resident ID that person.c keeps in person.id_lookup:
+ * seal_holder gets the same MAC (id_lookup, indexed: one person may hold several seals)
+ * and the masked number, which stay when the number is deleted. id_sealed must become
+ * NULL when the number is deleted, and SQLite cannot drop a NOT NULL, so the table is made
+ * anew, copied, dropped and renamed (nothing refers to it). person.erased and
+ * institution.erased say when their identity data was deleted (NULL: kept). The hook
+ * fills the new columns from each holder's sealed number under the KEK. */
+static const char v9_sql[] = "CREATE TABLE seal_holder_v9 ("
+                             "  seal_id TEXT PRIMARY KEY REFERENCES seal(id),"
+                             "  name TEXT NOT NULL,"
+                             "  id_sealed {blob},"
+                             "  id_masked TEXT,"
+                             "  id_lookup TEXT,"
+                             "  erased BIGINT);"
+                             "INSERT INTO seal_holder_v9 (seal_id, name, id_sealed)"
+                             "  SELECT seal_id, name, id_sealed FROM seal_holder;"
+                             "DROP TABLE seal_holder;"
+                             "ALTER TABLE seal_holder_v9 RENAME TO seal_holder;"
+                             "CREATE INDEX seal_holder_lookup ON seal_holder (id_lookup);"
+                             "ALTER TABLE person ADD COLUMN erased BIGINT;"
+                             "ALTER TABLE institution ADD COLUMN erased BIGINT;";
+
+static int v9_apply(seal_db *db, void *st)
+{
+    (void)db;
+    return store_holder_link(st);
+}
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -287,6 +316,8 @@ static const seal_db_migration migrations[] = {
      import_older_files},
     {7, "people, their roles in institutions, and grants to use seals", v7_sql, NULL},
     {8, "the seal lifecycle and the keyed audit trail", v8_sql, v8_apply},
+    {9, "personal seals' holders matched to people, for identity data's retention", v9_sql,
+     v9_apply},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)

@@ -86,8 +86,21 @@ int store_holder_check(const char *seal_id, const char *kind, const char *name,
  * under the platform's key-encryption key. */
 int store_holder_add_in_tx(seal_store *st, const char *seal_id, const char *name,
                            const char *resident_id);
+/* The MAC (store_person_lookup_mac) and masked form of the resident ID sealed for seal
+ * `seal_id` (`sealed`, as stored). SEAL_ECRYPTO when it does not open under this KEK. */
+int store_holder_identify(seal_store *st, const char *seal_id, const uint8_t *sealed, size_t len,
+                          char mac[65], char masked[19]);
+/* Fills the MAC and masked form of every holder that has none yet (those of seals made
+ * before schema version 9), as far as their numbers open under the KEK: the others are
+ * left unmatched, and so is everyone when the KEK cannot be read. */
+int store_holder_link(seal_store *st);
 
 /* ---- people (person.c) ---- */
+
+/* Lower-case hex of the MAC a person is found by: HMAC-SHA256 of the resident ID (check
+ * character X in capitals) under a key derived from the KEK. Personal seals' holders keep
+ * the same MAC (holder.c), which is how a holder is known to be a person. */
+int store_person_lookup_mac(seal_store *st, const char *resident_id, char out[65]);
 
 /* Whether person `person_id` has `role` (NULL: any role) in institution `institution_id`. */
 int store_person_has_role(seal_store *st, int64_t institution_id, int64_t person_id,
