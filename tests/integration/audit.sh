@@ -47,7 +47,7 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["intact"] 
     "$WORK/v.json" || fail "audit verify --json is wrong: $(cat "$WORK/v.json")"
 
 # Records cut from the end: the chain that is left is consistent, only the anchor shows it.
-cp "$DB" "$WORK/saved.db"
+sqlite_save "$DB" "$WORK/saved.db"
 sql "DELETE FROM audit WHERE id > $N1"
 "$SEALSVC" --data "$DATA" audit verify >"$WORK/cut" || fail "a shorter trail alone is not broken: $(cat "$WORK/cut")"
 expect_exit 1 "$SEALSVC" --data "$DATA" audit verify --anchor "$HEAD2"
@@ -55,12 +55,12 @@ grep -q "BROKEN - the record with hash ${HEAD2:0:16}... is no longer in the audi
     fail "the cut end is not reported: $(cat "$WORK/out")"
 
 # An edited record, a deleted one in the middle.
-cp "$WORK/saved.db" "$DB"
+sqlite_restore "$WORK/saved.db" "$DB"
 sql "UPDATE audit SET detail = 'nothing happened' WHERE id = 2"
 expect_exit 1 "$SEALSVC" --data "$DATA" audit verify
 grep -q "BROKEN - audit record 2 was changed after it was written" "$WORK/out" ||
     fail "the edit is not reported: $(cat "$WORK/out")"
-cp "$WORK/saved.db" "$DB"
+sqlite_restore "$WORK/saved.db" "$DB"
 sql "DELETE FROM audit WHERE id = 3"
 expect_exit 1 "$SEALSVC" --data "$DATA" audit verify --json
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["intact"] is False and "record 3 is missing" in j["problem"], j' \

@@ -22,9 +22,9 @@ run_engine() { # NAME ENGINE TARGET [--db URL]
     mkdir -p "$dir"
     local S=("$SEALSVC" "$@" --data "$data")
     sql() { if [ "$engine" = sqlite ]; then sqlite3 "$target" "$1"; else psql -X -q -A -t -d "$target" -c "$1"; fi; }
-    snapshot() { if [ "$engine" = sqlite ]; then cp "$target" "$dir/saved.db"; else pg_dump -Fc -d "$target" -f "$dir/saved.dump"; fi; }
+    snapshot() { if [ "$engine" = sqlite ]; then sqlite_save "$target" "$dir/saved.db"; else pg_dump -Fc -d "$target" -f "$dir/saved.dump"; fi; }
     restore() {
-        if [ "$engine" = sqlite ]; then cp "$dir/saved.db" "$target"
+        if [ "$engine" = sqlite ]; then sqlite_restore "$dir/saved.db" "$target"
         else pg_restore --clean --if-exists -d "$target" "$dir/saved.dump" 2>/dev/null || true; fi
     }
     broken() { # MESSAGE

@@ -61,3 +61,9 @@ sha() {
 schema_known() {
     "$SEALSVC" --data "$1" db status | sed -n 's/.*schema version \([0-9]*\).*/\1/p'
 }
+
+# sqlite_save DB COPY / sqlite_restore COPY DB: a copy of a live SQLite store and back.
+# The store keeps its write-ahead log (sealsvc.db-wal) when a command exits, so the .db
+# file alone may lack recent commits: copy through SQLite's backup instead of cp.
+sqlite_save() { sqlite3 "$1" ".backup '$2'" || fail "cannot save $1"; }
+sqlite_restore() { sqlite3 "$2" ".restore '$1'" || fail "cannot restore $2"; }
