@@ -42,10 +42,12 @@
 #include <seal/store.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,13 +158,19 @@ static double cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static void read_all(int fd, void *buf, size_t len, const char *what)
+/* Reads `len` bytes from the workers; on their end of file (a worker died: each closes
+ * its end after writing, or exits), kills them all and stops the benchmark. */
+static void read_all(int fd, void *buf, size_t len, const pid_t *pids, int procs, const char *what)
 {
     for (size_t got = 0; got < len;) {
         ssize_t n = read(fd, (char *)buf + got, len - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
+            for (int i = 0; i < procs; i++)
+                kill(pids[i], SIGKILL);
+            for (int i = 0; i < procs; i++)
+                waitpid(pids[i], NULL, 0);
             fprintf(stderr, "bench_store: a worker stopped before %s\n", what);
             exit(1);
         }
@@ -191,6 +199,7 @@ static void worker(const bench *b, enum kind kind, int index, int ready_fd, int 
             char c;
             if (write(ready_fd, "r", 1) != 1)
                 _exit(1);
+            close(ready_fd); /* so that the parent sees a worker that died before this */
             if (read(go_fd, &c, 1) != 0) /* the parent closes it: everyone starts */
                 _exit(1);
             rep.cpu = cpu_seconds();
@@ -231,6 +240,7 @@ static result run(const bench *b, enum kind kind, int procs)
             exit(1);
         }
         if (pids[i] == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* no worker outlives the benchmark */
             close(ready[0]);
             close(go[1]);
             close(done[0]);
@@ -242,12 +252,12 @@ static result run(const bench *b, enum kind kind, int procs)
     close(done[1]);
     char c;
     for (int i = 0; i < procs; i++)
-        read_all(ready[0], &c, 1, "it was ready");
+        read_all(ready[0], &c, 1, pids, procs, "it was ready");
     double start = bench_now(), last = start, cpu = 0;
     close(go[1]);
     for (int i = 0; i < procs; i++) {
         report rep;
-        read_all(done[0], &rep, sizeof rep, "its last stamp");
+        read_all(done[0], &rep, sizeof rep, pids, procs, "its last stamp");
         if (rep.end > last)
             last = rep.end;
         cpu += rep.cpu;
