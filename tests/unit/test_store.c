@@ -258,6 +258,42 @@ static void test_right_pin_gives_signer(void **state)
     seal_store_close(st);
 }
 
+/* The store keeps the certificates it parsed (cert_memo.c), keyed by their text: seals
+ * unlocked in turn, on one handle and on another, each sign with their own certificate. */
+static void test_each_seal_its_certificate(void **state)
+{
+    (void)state;
+    int64_t inst = 0;
+    seal_store *st = open_store_with_institution(&inst), *other = NULL;
+    EVP_PKEY *key2 = NULL;
+    assert_int_equal(seal_key_generate(&key2, SEAL_ALG_ECDSA, 0), 0);
+    X509 *cert2 = self_signed(key2);
+    seal_record r;
+    fill_record(&r, "first", inst, time(NULL) + 86400);
+    assert_int_equal(seal_store_add_seal(st, &r), 0);
+    seal_record_clear(&r);
+    fill_record(&r, "second", inst, time(NULL) + 86400);
+    seal_buf_clear(&r.cert_pem);
+    assert_int_equal(seal_cert_to_pem(&r.cert_pem, cert2), 0);
+    seal_buf_clear(&r.key_pem);
+    assert_int_equal(seal_key_encrypt_pem(&r.key_pem, key2, PIN), 0);
+    assert_int_equal(seal_store_add_seal(st, &r), 0);
+    seal_record_clear(&r);
+    assert_int_equal(test_store_open(&other, seal_store_data_dir(st), false), 0);
+    const char *ids[] = {"first", "second", "first", "second"};
+    X509 *certs[] = {test_cert, cert2, test_cert, cert2};
+    for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
+        seal_signer *signer = NULL;
+        assert_int_equal(seal_store_unlock_seal(i % 2 ? other : st, ids[i], PIN, &signer, NULL), 0);
+        assert_int_equal(X509_cmp(seal_signer_cert(signer), certs[i]), 0);
+        seal_signer_free(signer);
+    }
+    X509_free(cert2);
+    EVP_PKEY_free(key2);
+    seal_store_close(other);
+    seal_store_close(st);
+}
+
 static void test_wrong_pin_counts(void **state)
 {
     (void)state;
@@ -525,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_add_get_list),
         cmocka_unit_test(test_unknown_id),
         cmocka_unit_test(test_right_pin_gives_signer),
+        cmocka_unit_test(test_each_seal_its_certificate),
         cmocka_unit_test(test_wrong_pin_counts),
         cmocka_unit_test(test_lock_after_five),
         cmocka_unit_test(test_expired_refused),

@@ -184,7 +184,7 @@ int seal_store_party_list(seal_store *st, char ***names_out, STACK_OF(X509) * *c
     while ((rc = seal_db_step(stmt)) == SEAL_DB_ROW) {
         X509 *cert = NULL;
         SEAL_TRY(store_column_buf(stmt, 1, &pem));
-        SEAL_TRY(seal_cert_load_mem(&cert, pem.data, pem.len));
+        SEAL_TRY(store_cert_parse(&pem, &cert));
         if (!sk_X509_push(certs, cert)) {
             X509_free(cert);
             SEAL_FAIL(SEAL_ENOMEM, "out of memory");

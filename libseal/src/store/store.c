@@ -465,17 +465,36 @@ int store_reset_pin_failures(seal_store *st, const char *id)
 {
     int rc = 0;
     seal_db_stmt *stmt = NULL;
-    SEAL_TRY(store_prepare(st, &stmt, "resetting a PIN count",
-                           "UPDATE seal SET pin_failures = 0 WHERE id = ?1 AND state = 'active' "
-                           "AND locked = 0 RETURNING id"));
+    int64_t failures = 0;
+    /* Nearly every unlock finds no wrong PIN to forget, so the count is read first and
+     * written only when there is one: an UPDATE is a write transaction, a synced commit on
+     * either engine and, on SQLite, a turn at the one write lock, for every stamp. Either
+     * statement finds no row when the seal was locked, frozen or cancelled since it was
+     * read. */
+    SEAL_TRY(store_prepare(st, &stmt, "reading a PIN count",
+                           "SELECT pin_failures FROM seal WHERE id = ?1 AND state = 'active' "
+                           "AND locked = 0"));
     seal_db_bind_text(stmt, 1, id);
     int step = seal_db_step(stmt);
     SEAL_TRY(step);
+    if (step == SEAL_DB_ROW)
+        failures = store_column_int64(stmt, 0);
+    seal_db_finalize(stmt);
+    stmt = NULL;
+    if (step == SEAL_DB_ROW && failures != 0) {
+        SEAL_TRY(store_prepare(st, &stmt, "resetting a PIN count",
+                               "UPDATE seal SET pin_failures = 0 WHERE id = ?1 AND state = "
+                               "'active' AND locked = 0 RETURNING id"));
+        seal_db_bind_text(stmt, 1, id);
+        step = seal_db_step(stmt);
+        SEAL_TRY(step);
+    }
     SEAL_ENSURE(step == SEAL_DB_ROW, SEAL_EPOLICY,
                 "seal %s was locked, frozen or cancelled while it was being unlocked; look at "
                 "'sealsvc seal show %s'",
                 id, id);
-    SEAL_TRY(seal_db_step(stmt));
+    if (stmt)
+        SEAL_TRY(seal_db_step(stmt));
 out:
     seal_db_finalize(stmt);
     return rc;

@@ -115,6 +115,11 @@ int store_institution_by_id(seal_store *st, int64_t id, char **name_out, char **
 
 /* Every certificate in PEM text (an empty text gives an empty stack). */
 int store_certs_from_pem(STACK_OF(X509) * *out, const seal_buf *pem);
+/* The same, kept parsed while the text stays the same (cert_memo.c): a certificate as
+ * seal_cert_load_mem reads it, a chain as store_certs_from_pem. The certificates are
+ * shared (reference-counted); *out is the caller's to free. */
+int store_cert_parse(const seal_buf *pem, X509 **out);
+int store_chain_parse(const seal_buf *pem, STACK_OF(X509) * *out);
 
 /* ---- the platform's keys and CRLs (platform.c) ---- */
 

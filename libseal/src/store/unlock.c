@@ -136,8 +136,8 @@ int seal_store_seal_signer(seal_store *st, seal_record *r, const char *pin,
     STACK_OF(X509) *chain = NULL;
     *signer_out = NULL;
     SEAL_TRY(check_usable(r, time(NULL)));
-    SEAL_TRY(seal_cert_load_mem(&cert, r->cert_pem.data, r->cert_pem.len));
-    SEAL_TRY(store_certs_from_pem(&chain, &r->chain_pem));
+    SEAL_TRY(store_cert_parse(&r->cert_pem, &cert));
+    SEAL_TRY(store_chain_parse(&r->chain_pem, &chain));
     if (!pin) {
         SEAL_TRY(seal_signer_new_external(signer_out, cert, chain));
         goto out;
