@@ -33,6 +33,13 @@ const serve_route serve_routes[] = {
     {"GET", "/api/v1/apikeys", ROLE_ADMIN, true, route_apikeys},
     {"POST", "/api/v1/apikeys", ROLE_ADMIN, true, route_apikey_create},
     {"POST", "/api/v1/apikeys/{id}/revoke", ROLE_ADMIN, true, route_apikey_revoke},
+    /* grants and the seals that need one (routes_grants.c) */
+    {"GET", "/api/v1/grants", ROLE_ADMIN, true, route_grants},
+    {"POST", "/api/v1/grants", ROLE_ADMIN, true, route_grant_create},
+    {"GET", "/api/v1/grants/{id}", ROLE_ADMIN, true, route_grant},
+    {"POST", "/api/v1/grants/{id}/revoke", ROLE_ADMIN, true, route_grant_revoke},
+    {"GET", "/api/v1/seals/{id}/grant-rule", ROLE_ADMIN, true, route_grant_rule},
+    {"PUT", "/api/v1/seals/{id}/grant-rule", ROLE_ADMIN, true, route_grant_rule_set},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
