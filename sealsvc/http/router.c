@@ -40,6 +40,12 @@ const serve_route serve_routes[] = {
     {"POST", "/api/v1/grants/{id}/revoke", ROLE_ADMIN, true, route_grant_revoke},
     {"GET", "/api/v1/seals/{id}/grant-rule", ROLE_ADMIN, true, route_grant_rule},
     {"PUT", "/api/v1/seals/{id}/grant-rule", ROLE_ADMIN, true, route_grant_rule_set},
+    /* a seal's lifecycle and its lock (routes_lifecycle.c) */
+    {"GET", "/api/v1/seals/{id}/events", ROLES_READ, true, route_seal_events},
+    {"POST", "/api/v1/seals/{id}/events", ROLE_ADMIN, true, route_seal_event_add},
+    {"GET", "/api/v1/seals/{id}/state", ROLES_READ, true, route_seal_state},
+    {"POST", "/api/v1/seals/{id}/lock", ROLE_ADMIN, true, route_seal_lock},
+    {"POST", "/api/v1/seals/{id}/unlock", ROLE_ADMIN, true, route_seal_unlock},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
