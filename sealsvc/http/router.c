@@ -46,6 +46,11 @@ const serve_route serve_routes[] = {
     {"GET", "/api/v1/seals/{id}/state", ROLES_READ, true, route_seal_state},
     {"POST", "/api/v1/seals/{id}/lock", ROLE_ADMIN, true, route_seal_lock},
     {"POST", "/api/v1/seals/{id}/unlock", ROLE_ADMIN, true, route_seal_unlock},
+    /* certificates: status, the CA's operations (routes_certs.c) */
+    {"GET", "/api/v1/certificates/{serial}/status", ROLES_ANY, true, route_cert_status},
+    {"POST", "/api/v1/certificates/{serial}/revoke", ROLE_ADMIN, true, route_cert_revoke},
+    {"POST", "/api/v1/certificates/{serial}/freeze", ROLE_ADMIN, true, route_cert_freeze},
+    {"POST", "/api/v1/certificates/{serial}/unfreeze", ROLE_ADMIN, true, route_cert_unfreeze},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
