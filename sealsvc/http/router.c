@@ -51,6 +51,9 @@ const serve_route serve_routes[] = {
     {"POST", "/api/v1/certificates/{serial}/revoke", ROLE_ADMIN, true, route_cert_revoke},
     {"POST", "/api/v1/certificates/{serial}/freeze", ROLE_ADMIN, true, route_cert_freeze},
     {"POST", "/api/v1/certificates/{serial}/unfreeze", ROLE_ADMIN, true, route_cert_unfreeze},
+    /* the audit trail (routes_audit.c) */
+    {"GET", "/api/v1/audit", ROLES_READ, true, route_audit},
+    {"GET", "/api/v1/audit/verify", ROLES_READ, true, route_audit_verify},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
