@@ -187,7 +187,9 @@ int call_path_number(call *c, const char *id, const char *not_found_code, int64_
 {
     char *end = NULL;
     gint64 v = id && *id ? g_ascii_strtoll(id, &end, 10) : 0;
-    if (!end || *end || v <= 0 || strlen(id) > 18) {
+    /* Ids are counted from 1; one of 11 digits or more is no id of ours but may be an
+     * identity number a client sent by mistake, which a message would quote back. */
+    if (!end || *end || v <= 0 || strlen(id) > 10) {
         http_problem(c->resp, c->req, 404, not_found_code, NULL,
                      "there is nothing at this path: its id must be a positive number (the "
                      "list shows the ids)");

@@ -159,7 +159,7 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
         resp->route = "(method not allowed)";
         http_response_header(resp, "Allow", "%s", allow->str);
         rc = http_problem(resp, req, 405, "method-not-allowed", NULL, "%s takes %s, not %s",
-                          req->path, allow->str, req->method);
+                          req->path_shown, allow->str, req->method);
         goto out;
     }
     if (!found) {
@@ -167,7 +167,7 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
         rc = http_problem(resp, req, 404, "no-such-resource", NULL,
                           "there is no resource at %s (the API is described at "
                           "/api/v1/openapi.json)",
-                          req->path);
+                          req->path_shown);
         goto out;
     }
     /* The route's name is the table's string: a literal that outlives the request. */
