@@ -3,8 +3,9 @@
  * (the table the OpenAPI document is checked against), checks the caller's API key and
  * role (auth.c), opens the request's own store handle and calls the route's handler with
  * a `call`. The handlers (routes_*.c) fill a seal_stamp_request or a verify call from the
- * request and answer with the library's result; errors are problem documents
- * (problem.h); metrics.c counts. */
+ * request, or make the store or CA call the command line makes for the same change
+ * (the administration routes, their JSON bodies read by json_body.c), and answer with the
+ * library's result; errors are problem documents (problem.h); metrics.c counts. */
 #ifndef SEALSVC_HTTP_SERVICE_H
 #define SEALSVC_HTTP_SERVICE_H
 
