@@ -64,7 +64,7 @@ static int transition_refused(call *c, const char *event, const char *target)
     int rc = http_problem(
         c->resp, c->req, 409, "transition-not-allowed",
         json_pack("{s:s?, s:s, s:s}", "state", state, "target_state", target, "event", event),
-        "%s (%s would make it %s)", why, event, target);
+        "%s (%s leads to %s)", why, event, target);
     g_free(state);
     g_free(why);
     return rc;
