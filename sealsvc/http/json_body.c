@@ -116,12 +116,15 @@ int call_json_body(call *c, const body_member *members, size_t n, json_t **out)
         while (i < n && strcmp(members[i].name, key) != 0)
             i++;
         if (i == n) {
+            /* the name as logs show a path: a number sent as a name is not quoted whole */
+            char *shown = http_path_shown(key);
             GString *known = g_string_new(NULL);
             for (size_t k = 0; k < n; k++)
                 g_string_append_printf(known, "%s%s", k ? ", " : "", members[k].name);
-            call_bad_field(c, key, "the body has an unknown member '%s' (it takes %s)", key,
+            call_bad_field(c, shown, "the body has an unknown member '%s' (it takes %s)", shown,
                            n ? known->str : "none");
             g_string_free(known, TRUE);
+            g_free(shown);
             json_decref(body);
             return 1;
         }

@@ -134,9 +134,10 @@ int http_file_open(const http_file *file, int *fd_out);
  * process. */
 int http_tmpfile(const char *dir, int *fd_out);
 
-/* `path` as logs and messages show it: every run of 11 or more digits (and an X after
- * it: GB 11643's check character), which may be a mobile or a resident ID a client put in
- * the URL, masked but for its first 3 and last 4 characters. g_free it. */
+/* `path` (or another text a client sent, a JSON member's name) as logs and messages show
+ * it: every run of 11 or more digits (and an X after it: GB 11643's check character),
+ * which may be a mobile or a resident ID a client put in the URL, masked but for its first
+ * 3 and last 4 characters. g_free it. */
 char *http_path_shown(const char *path);
 
 /* One JSON log line on stderr: {"time", "level", "request_id" (when not NULL), "message"}.

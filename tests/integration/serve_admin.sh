@@ -129,6 +129,8 @@ run_engine() {
     check json-type 'j["field"] == "resident_id" and "must be a string" in j["detail"]'
     send 400 "$ADMIN" POST /api/v1/institutions json-member "{\"name\":\"x\",\"credit_code\":\"$CODE_NEW\",\"boss\":1}"
     check json-member 'j["field"] == "boss" and j["code"] == "invalid-request"'
+    send 400 "$ADMIN" POST /api/v1/people json-member-number "{\"name\":\"x\",\"$ID_A\":\"$ID_A\"}"
+    check json-member-number 'j["field"] == "440***********1233"'
     send 400 "$ADMIN" POST /api/v1/institutions json-missing '{"name":"x"}'
     check json-missing 'j["field"] == "credit_code"'
     send 400 "$ADMIN" POST /api/v1/institutions json-array '["x"]'
