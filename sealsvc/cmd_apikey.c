@@ -49,8 +49,6 @@ static int apikey_create(seal_store *st, int argc, char **argv)
         else if (c == 'e') {
             if (cli_parse_time(optarg, &r.expires) < 0)
                 return cli_usage_error("apikey create: --expires: %s", seal_error_last());
-            if (r.expires <= time(NULL))
-                return cli_usage_error("apikey create: --expires %s is in the past", optarg);
         } else
             return cli_usage_error("apikey create: unknown option");
     }

@@ -64,7 +64,7 @@ int auth_check(call *c, unsigned roles)
     if (!(role_bit(c->key.role) & roles)) {
         http_problem(c->resp, c->req, 403, "role-forbidden", NULL,
                      "an API key with the role %s may not call %s %s", c->key.role, c->req->method,
-                     c->req->path);
+                     c->req->path_shown);
         return 1;
     }
     return 0;

@@ -86,8 +86,9 @@ int http_problem(http_response *resp, const http_request *req, unsigned status, 
                           "status", (int)status, "detail", detail, "code", code);
     if (j && req && req->request_id)
         json_object_set_new(j, "request_id", json_string(req->request_id));
-    if (j && req && req->path)
-        json_object_set_new(j, "instance", json_string(req->path));
+    if (j && req && (req->path_shown || req->path))
+        json_object_set_new(j, "instance",
+                            json_string(req->path_shown ? req->path_shown : req->path));
     if (j && extra)
         json_object_update(j, extra);
     json_decref(extra);

@@ -21,6 +21,39 @@ const serve_route serve_routes[] = {
     {"GET", "/api/v1/seals", ROLES_ANY, true, route_seals},
     {"GET", "/api/v1/seals/{id}", ROLES_ANY, true, route_seal},
     {"GET", "/api/v1/seals/{id}/picture", ROLES_ANY, true, route_seal_picture},
+    /* institutions, people and their roles, API keys (routes_admin.c) */
+    {"GET", "/api/v1/institutions", ROLE_ADMIN, true, route_institutions},
+    {"POST", "/api/v1/institutions", ROLE_ADMIN, true, route_institution_create},
+    {"GET", "/api/v1/institutions/{code}", ROLE_ADMIN, true, route_institution},
+    {"GET", "/api/v1/people", ROLE_ADMIN, true, route_people},
+    {"POST", "/api/v1/people", ROLE_ADMIN, true, route_person_create},
+    {"GET", "/api/v1/people/{id}", ROLE_ADMIN, true, route_person},
+    {"POST", "/api/v1/people/{id}/roles", ROLE_ADMIN, true, route_person_role_add},
+    {"DELETE", "/api/v1/people/{id}/roles/{role}", ROLE_ADMIN, true, route_person_role_remove},
+    {"GET", "/api/v1/apikeys", ROLE_ADMIN, true, route_apikeys},
+    {"POST", "/api/v1/apikeys", ROLE_ADMIN, true, route_apikey_create},
+    {"POST", "/api/v1/apikeys/{id}/revoke", ROLE_ADMIN, true, route_apikey_revoke},
+    /* grants and the seals that need one (routes_grants.c) */
+    {"GET", "/api/v1/grants", ROLE_ADMIN, true, route_grants},
+    {"POST", "/api/v1/grants", ROLE_ADMIN, true, route_grant_create},
+    {"GET", "/api/v1/grants/{id}", ROLE_ADMIN, true, route_grant},
+    {"POST", "/api/v1/grants/{id}/revoke", ROLE_ADMIN, true, route_grant_revoke},
+    {"GET", "/api/v1/seals/{id}/grant-rule", ROLE_ADMIN, true, route_grant_rule},
+    {"PUT", "/api/v1/seals/{id}/grant-rule", ROLE_ADMIN, true, route_grant_rule_set},
+    /* a seal's lifecycle and its lock (routes_lifecycle.c) */
+    {"GET", "/api/v1/seals/{id}/events", ROLES_READ, true, route_seal_events},
+    {"POST", "/api/v1/seals/{id}/events", ROLE_ADMIN, true, route_seal_event_add},
+    {"GET", "/api/v1/seals/{id}/state", ROLES_READ, true, route_seal_state},
+    {"POST", "/api/v1/seals/{id}/lock", ROLE_ADMIN, true, route_seal_lock},
+    {"POST", "/api/v1/seals/{id}/unlock", ROLE_ADMIN, true, route_seal_unlock},
+    /* certificates: status, the CA's operations (routes_certs.c) */
+    {"GET", "/api/v1/certificates/{serial}/status", ROLES_ANY, true, route_cert_status},
+    {"POST", "/api/v1/certificates/{serial}/revoke", ROLE_ADMIN, true, route_cert_revoke},
+    {"POST", "/api/v1/certificates/{serial}/freeze", ROLE_ADMIN, true, route_cert_freeze},
+    {"POST", "/api/v1/certificates/{serial}/unfreeze", ROLE_ADMIN, true, route_cert_unfreeze},
+    /* the audit trail (routes_audit.c) */
+    {"GET", "/api/v1/audit", ROLES_READ, true, route_audit},
+    {"GET", "/api/v1/audit/verify", ROLES_READ, true, route_audit_verify},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
@@ -28,39 +61,36 @@ const serve_route serve_routes[] = {
 };
 const size_t serve_route_count = sizeof serve_routes / sizeof serve_routes[0];
 
-/* Whether `path` fits `pattern`; the {id} segment's text goes to *id (into `buf`). A last
- * segment {rest} takes the remainder of the path as it is, slashes and empty segments
- * included: RFC 6960 A.1's GET /ocsp/{base64 of the request}, whose alphabet has '/'. */
-static bool match(const char *pattern, const char *path, char *buf, size_t size, const char **id)
+/* Whether `path` fits `pattern`; the text of each {name} segment goes to params[] (into
+ * `buf`), in order, at most SERVE_PATH_PARAMS. A last segment {rest} takes the remainder
+ * of the path as it is, slashes and empty segments included: RFC 6960 A.1's GET
+ * /ocsp/{base64 of the request}, whose alphabet has '/'. */
+static bool match(const char *pattern, const char *path, char *buf, size_t size,
+                  const char *params[SERVE_PATH_PARAMS])
 {
-    *id = NULL;
+    size_t used = 0, n = 0;
+    memset(params, 0, SERVE_PATH_PARAMS * sizeof *params);
     while (*pattern && *path) {
         if (*pattern != '/' || *path != '/')
             return false;
         pattern++;
         path++;
-        if (strcmp(pattern, "{rest}") == 0) {
-            size_t len = strlen(path);
-            if (len == 0 || len >= size)
+        size_t seg = strcspn(path, "/"), pseg = strcspn(pattern, "/");
+        bool param = pseg > 2 && pattern[0] == '{' && pattern[pseg - 1] == '}';
+        bool rest = param && strcmp(pattern, "{rest}") == 0;
+        if (rest)
+            seg = strlen(path);
+        if (param) {
+            if (seg == 0 || used + seg + 1 > size || n == SERVE_PATH_PARAMS)
                 return false;
-            memcpy(buf, path, len + 1);
-            *id = buf;
-            return true;
+            memcpy(buf + used, path, seg);
+            buf[used + seg] = '\0';
+            params[n++] = buf + used;
+            used += seg + 1;
+        } else if (pseg != seg || strncmp(pattern, path, seg) != 0) {
+            return false;
         }
-        size_t seg = strcspn(path, "/");
-        if (strncmp(pattern, "{id}", 4) == 0 && (pattern[4] == '/' || !pattern[4])) {
-            if (seg == 0 || seg >= size)
-                return false;
-            memcpy(buf, path, seg);
-            buf[seg] = '\0';
-            *id = buf;
-            pattern += 4;
-        } else {
-            size_t pseg = strcspn(pattern, "/");
-            if (pseg != seg || strncmp(pattern, path, seg) != 0)
-                return false;
-            pattern += pseg;
-        }
+        pattern += pseg;
         path += seg;
     }
     return !*pattern && !*path;
@@ -95,25 +125,25 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
 {
     service *svc = ctx;
     int rc = 0;
-    char id_buf[256];
-    const char *id = NULL;
+    char param_buf[512];
+    const char *params[SERVE_PATH_PARAMS] = {0};
     const serve_route *found = NULL;
     GString *allow = g_string_new(NULL);
     call c = {.svc = svc, .req = req, .resp = resp};
     bool clean = !path_has_controls(req->path) && path_segments_clean(req->path);
     for (size_t i = 0; i < serve_route_count; i++) {
         const serve_route *r = &serve_routes[i];
-        const char *got = NULL;
+        const char *got[SERVE_PATH_PARAMS];
         /* Only a {rest} route may take a path with odd segments (its remainder names no
          * resource, it is data), and none one with control characters. */
         if ((!clean &&
              (path_has_controls(req->path) || !g_str_has_suffix(r->pattern, "/{rest}"))) ||
-            !match(r->pattern, req->path, id_buf, sizeof id_buf, &got))
+            !match(r->pattern, req->path, param_buf, sizeof param_buf, got))
             continue;
         bool head = strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0;
         if (strcmp(r->method, req->method) == 0 || head) {
             found = r;
-            id = got;
+            memcpy(params, got, sizeof params);
             break;
         }
         g_string_append_printf(allow, "%s%s", allow->len ? ", " : "", r->method);
@@ -129,7 +159,7 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
         resp->route = "(method not allowed)";
         http_response_header(resp, "Allow", "%s", allow->str);
         rc = http_problem(resp, req, 405, "method-not-allowed", NULL, "%s takes %s, not %s",
-                          req->path, allow->str, req->method);
+                          req->path_shown, allow->str, req->method);
         goto out;
     }
     if (!found) {
@@ -137,12 +167,13 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
         rc = http_problem(resp, req, 404, "no-such-resource", NULL,
                           "there is no resource at %s (the API is described at "
                           "/api/v1/openapi.json)",
-                          req->path);
+                          req->path_shown);
         goto out;
     }
     /* The route's name is the table's string: a literal that outlives the request. */
     resp->route = found->pattern;
-    c.id = id;
+    c.id = params[0];
+    c.sub = params[1];
     if (found->roles != ROUTE_PUBLIC || found->store) {
         rc = seal_store_open_db(&c.store, svc->cfg->db_url, svc->cfg->data_dir, false);
         if (rc < 0)

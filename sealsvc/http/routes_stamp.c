@@ -51,8 +51,7 @@ const char *serve_media_type(const char *format)
     return "application/octet-stream";
 }
 
-/* The media type without parameters, case-insensitive (RFC 9110 8.3.1). */
-static bool type_is(const char *header, const char *type)
+bool call_type_is(const char *header, const char *type)
 {
     size_t n = strlen(type);
     return header && strncasecmp(header, type, n) == 0 &&
@@ -62,7 +61,7 @@ static bool type_is(const char *header, const char *type)
 int call_document(call *c, int *fd_out, const char **name_out)
 {
     const http_request *req = c->req;
-    if (type_is(req->content_type, "multipart/form-data")) {
+    if (call_type_is(req->content_type, "multipart/form-data")) {
         const http_file *f = http_request_file(req, "file");
         if (!f || f->size == 0) {
             http_problem(c->resp, req, 400, "document-missing", NULL,
@@ -73,9 +72,9 @@ int call_document(call *c, int *fd_out, const char **name_out)
         *name_out = f->filename && *f->filename ? f->filename : "upload";
         return http_file_open(f, fd_out);
     }
-    if (!type_is(req->content_type, "application/pdf") &&
-        !type_is(req->content_type, "application/ofd") &&
-        !type_is(req->content_type, "application/octet-stream")) {
+    if (!call_type_is(req->content_type, "application/pdf") &&
+        !call_type_is(req->content_type, "application/ofd") &&
+        !call_type_is(req->content_type, "application/octet-stream")) {
         http_problem(c->resp, req, 415, "unsupported-media-type", NULL,
                      "send the document as the body with Content-Type application/pdf, "
                      "application/ofd or application/octet-stream, or as multipart/form-data "
@@ -450,7 +449,7 @@ int route_stamp_finish(call *c)
     guchar *signature = NULL;
     gsize signature_len = 0;
     char *actor = NULL, *prefix = NULL;
-    if (!type_is(c->req->content_type, "application/json")) {
+    if (!call_type_is(c->req->content_type, "application/json")) {
         rc = http_problem(c->resp, c->req, 415, "unsupported-media-type", NULL,
                           "finish takes application/json: {\"signature\": BASE64, "
                           "\"certificate\": PEM}");

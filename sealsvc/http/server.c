@@ -62,6 +62,7 @@ typedef struct exchange {
                               named in X-Forwarded-For */
     char proxy[PEER_TEXT]; /* that proxy; empty when the peer is the client */
     const char *method, *path;
+    char *path_shown; /* http_path_shown(path) */
     gint64 started;
     uint64_t received;
     /* a raw body */
@@ -286,6 +287,30 @@ void http_log(const char *level, const char *request_id, const char *fmt, ...)
     g_free(raw);
 }
 
+/* 11 digits is a mainland mobile number, 15 or 18 characters a resident ID (GB 11643):
+ * a client may have put one in a path, which the log and the problem documents show. */
+#define SHOWN_DIGITS_MAX 10
+
+char *http_path_shown(const char *path)
+{
+    GString *shown = g_string_new(NULL);
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strspn(p, "0123456789");
+        if (n > 0 && (p[n] == 'X' || p[n] == 'x'))
+            n++;
+        if (n > SHOWN_DIGITS_MAX) {
+            g_string_append_len(shown, p, 3);
+            for (size_t i = 3; i < n - 4; i++)
+                g_string_append_c(shown, '*');
+            g_string_append_len(shown, p + n - 4, 4);
+        } else {
+            g_string_append_len(shown, p, n ? (gssize)n : 1);
+        }
+        p += n ? n : 1;
+    }
+    return g_string_free(shown, FALSE);
+}
+
 static json_t *text_or_null(const char *text)
 {
     if (!text)
@@ -315,7 +340,7 @@ static void log_exchange(const exchange *x, enum MHD_RequestTerminationCode toe)
     if (x->proxy[0])
         json_object_set_new(j, "proxy", json_string(x->proxy));
     json_object_set_new(j, "method", text_or_null(x->method));
-    json_object_set_new(j, "path", text_or_null(x->path));
+    json_object_set_new(j, "path", text_or_null(x->path_shown));
     json_object_set_new(j, "route", text_or_null(x->route));
     json_object_set_new(j, "status", x->answered ? json_integer(x->status) : json_null());
     json_object_set_new(j, "latency_ms", json_real(ms));
@@ -413,6 +438,7 @@ static enum MHD_Result send_refusal(exchange *x, struct MHD_Connection *connecti
 {
     http_request req = {.method = x->method,
                         .path = x->path,
+                        .path_shown = x->path_shown,
                         .peer = x->peer,
                         .request_id = x->request_id,
                         .body_fd = -1};
@@ -539,6 +565,7 @@ static enum MHD_Result finish(exchange *x, struct MHD_Connection *connection)
     http_request req = {
         .method = x->method,
         .path = x->path,
+        .path_shown = x->path_shown,
         .content_type =
             MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .peer = x->peer,
@@ -579,6 +606,7 @@ static exchange *exchange_new(server *srv, struct MHD_Connection *connection, co
     x->started = g_get_monotonic_time();
     x->method = method;
     x->path = url;
+    x->path_shown = http_path_shown(url);
     x->body = (seal_buf)SEAL_BUF_INIT;
     x->field_value = (seal_buf)SEAL_BUF_INIT;
     x->body_fd = -1;
@@ -611,6 +639,7 @@ static exchange *exchange_new(server *srv, struct MHD_Connection *connection, co
 
 static void exchange_free(exchange *x)
 {
+    g_free(x->path_shown);
     http_multipart_free(x->mp);
     for (guint i = 0; x->fields && i < x->fields->len; i++) {
         http_field *f = &g_array_index(x->fields, http_field, i);

@@ -34,6 +34,7 @@ typedef struct http_file {
 typedef struct http_request {
     const char *method;       /* "GET", "POST"... */
     const char *path;         /* the URL path, percent-decoded ("/tsa"); no query */
+    const char *path_shown;   /* the path for logs and messages (http_path_shown) */
     const char *content_type; /* the Content-Type header, NULL when absent */
     const char *peer;         /* the client's address */
     const char *request_id;   /* 16 hex digits, also in the X-Request-Id answer header */
@@ -135,6 +136,12 @@ int http_file_open(const http_file *file, int *fd_out);
  * unlinked at once): gone when its last descriptor closes, whatever happens to the
  * process. */
 int http_tmpfile(const char *dir, int *fd_out);
+
+/* `path` (or another text a client sent, a JSON member's name) as logs and messages show
+ * it: every run of 11 or more digits (and an X after it: GB 11643's check character),
+ * which may be a mobile or a resident ID a client put in the URL, masked but for its first
+ * 3 and last 4 characters. g_free it. */
+char *http_path_shown(const char *path);
 
 /* One JSON log line on stderr: {"time", "level", "request_id" (when not NULL), "message"}.
  * Never give it a PIN, a key or an identity number. */

@@ -3,8 +3,9 @@
  * (the table the OpenAPI document is checked against), checks the caller's API key and
  * role (auth.c), opens the request's own store handle and calls the route's handler with
  * a `call`. The handlers (routes_*.c) fill a seal_stamp_request or a verify call from the
- * request and answer with the library's result; errors are problem documents
- * (problem.h); metrics.c counts. */
+ * request, or make the store or CA call the command line makes for the same change
+ * (the administration routes, their JSON bodies read by json_body.c), and answer with the
+ * library's result; errors are problem documents (problem.h); metrics.c counts. */
 #ifndef SEALSVC_HTTP_SERVICE_H
 #define SEALSVC_HTTP_SERVICE_H
 
@@ -58,8 +59,12 @@ enum {
     ROLE_AUDITOR = 1 << 3,
     ROLES_ANY = ROLE_ADMIN | ROLE_PORTAL | ROLE_CLERK | ROLE_AUDITOR,
     ROLES_STAMP = ROLE_ADMIN | ROLE_PORTAL | ROLE_CLERK,
+    ROLES_READ = ROLE_ADMIN | ROLE_AUDITOR, /* the audit trail and the seals' lifecycle */
     ROUTE_PUBLIC = 0
 };
+
+/* The most {name} segments a route's path has. */
+#define SERVE_PATH_PARAMS 2
 
 /* One request on its way through a route. */
 typedef struct call {
@@ -69,12 +74,13 @@ typedef struct call {
     seal_store *store;      /* opened for routes that use it */
     seal_apikey_record key; /* the caller, for routes with a key */
     bool has_key;
-    const char *id; /* the {id} of the route's path, when it has one */
+    const char *id;  /* the first {name} segment of the route's path, when it has one */
+    const char *sub; /* the second ("/api/v1/people/{id}/roles/{role}": the role) */
 } call;
 
 typedef struct serve_route {
     const char *method;
-    const char *pattern; /* "/api/v1/seals/{id}/picture": {id} is one path segment */
+    const char *pattern; /* "/api/v1/seals/{id}/picture": a {name} is one path segment */
     unsigned roles;      /* ROUTE_PUBLIC or the roles whose keys may call it */
     bool store;          /* the handler gets call->store */
     int (*handler)(call *c);
@@ -124,8 +130,56 @@ const char *call_param(const call *c, const char *name);
 int call_document(call *c, int *fd_out, const char **name_out);
 /* Answers with the JSON `j` (taken over). */
 int call_json(call *c, unsigned status, json_t *j);
+/* Whether a Content-Type header is `type`, parameters aside, case-insensitive (RFC 9110
+ * 8.3.1). */
+bool call_type_is(const char *header, const char *type);
 /* The media type of a document format ("PDF" -> application/pdf). */
 const char *serve_media_type(const char *format);
+
+/* ---- JSON request bodies, query parameters and the store's refusals (json_body.c) ----
+ * What the administration routes share: a body is one JSON object whose members are
+ * named in a table with their types; a body that does not fit is 400 naming the member, a
+ * value the library refuses is 422. Nothing here ever quotes a value back: it may be an
+ * identity number. */
+typedef enum body_type { BODY_STRING, BODY_INTEGER, BODY_BOOLEAN, BODY_TIME } body_type;
+
+typedef struct body_member {
+    const char *name;
+    body_type type; /* BODY_TIME: a string cli_parse_time reads ("2026-12-31T18:00:00Z") */
+    bool required;
+} body_member;
+
+/* The request's body as a JSON object whose members are all among `members` (n of them),
+ * each of its type, the required ones present; an empty body is {}. 0 with *out (the
+ * caller json_decref's it); 1 when it answered: 415 not application/json, 413 over 64 KiB,
+ * 400 malformed-json or invalid-request (with `field`). */
+int call_json_body(call *c, const body_member *members, size_t n, json_t **out);
+/* A member call_json_body accepted: its text (NULL when absent), its time (`otherwise`
+ * when absent). */
+const char *body_text(json_t *body, const char *name);
+time_t body_time(json_t *body, const char *name, time_t otherwise);
+/* A time query parameter: 0 with *out (unchanged when absent), or 1 when it answered 400. */
+int call_query_time(call *c, const char *name, time_t *out);
+/* A whole-number query parameter within [min, max]: 0 with *out (unchanged when absent),
+ * or 1 when it answered 400. */
+int call_query_int(call *c, const char *name, int64_t min, int64_t max, int64_t *out);
+/* 400 invalid-request naming `field` (a body member or a query parameter). Returns 1. */
+int call_bad_field(call *c, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A path's id as a positive number: 0 with *out, or 1 when it answered 404
+ * `not_found_code` (a literal), without quoting the id. */
+int call_path_number(call *c, const char *id, const char *not_found_code, int64_t *out);
+/* The answer to a refusal by libseal of a request that fitted its schema: SEAL_EINVAL is
+ * 422 invalid-value (an invalid credit code...), SEAL_ENOTFOUND 404 `not_found_code` (a
+ * literal: the path's resource) or, with NULL, 422 unknown-reference (something the body
+ * names), the rest by problem.c's table. Returns 0 once answered. */
+int call_refused(call *c, int err, const char *not_found_code);
+/* An ISO 8601 time for JSON, or null for 0. */
+json_t *json_time(time_t t);
+/* A string or null. */
+json_t *json_text(const char *text);
+/* The actor's key when it acts for one institution (not an admin's): its credit code. */
+const char *call_institution(const call *c);
 
 /* ---- routes_responders.c ---- */
 /* The TSA and the OCSP responder of the data directory, each when it has one. */
@@ -147,5 +201,38 @@ int route_seal_picture(call *c);
 int route_tsa(call *c);
 int route_ocsp(call *c);
 int route_crl(call *c);
+/* routes_admin.c: institutions, people and their roles, API keys */
+int route_institutions(call *c);
+int route_institution_create(call *c);
+int route_institution(call *c);
+int route_people(call *c);
+int route_person_create(call *c);
+int route_person(call *c);
+int route_person_role_add(call *c);
+int route_person_role_remove(call *c);
+int route_apikeys(call *c);
+int route_apikey_create(call *c);
+int route_apikey_revoke(call *c);
+/* routes_grants.c */
+int route_grants(call *c);
+int route_grant_create(call *c);
+int route_grant(call *c);
+int route_grant_revoke(call *c);
+int route_grant_rule(call *c);
+int route_grant_rule_set(call *c);
+/* routes_lifecycle.c */
+int route_seal_events(call *c);
+int route_seal_event_add(call *c);
+int route_seal_state(call *c);
+int route_seal_lock(call *c);
+int route_seal_unlock(call *c);
+/* routes_certs.c */
+int route_cert_status(call *c);
+int route_cert_revoke(call *c);
+int route_cert_freeze(call *c);
+int route_cert_unfreeze(call *c);
+/* routes_audit.c */
+int route_audit(call *c);
+int route_audit_verify(call *c);
 
 #endif

@@ -5,7 +5,8 @@
 # the document, Ajv for the bodies) checks that the document is valid OpenAPI 3.1, that
 # every answer's status and media type are ones the document gives for that route, that
 # every JSON body matches the schema given for it, and that every operation was answered
-# with success at least once.
+# with success at least once. Every administration route is called too (institutions,
+# people, grants, API keys, a seal's lifecycle, certificates, the audit trail).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 make_demo
@@ -86,6 +87,83 @@ B64=$(base64 -w0 "$WORK/ocsp.req" | python3 -c 'import sys,urllib.parse; print(u
 want 200 ocsp-get GET "/ocsp/$B64"
 want 200 crl GET /crl/issuing-ca.crl
 want 404 crl-none GET /crl/no-such-ca.crl
+
+# --- administration: every route once with success, and its refusals
+JSON=(-H "Content-Type: application/json")
+XINGHE=91110108MA01XH3K7J
+EC=$(seal_of ecdsa id official)
+want 200 institutions GET /api/v1/institutions "${AUTH[@]}"
+want 201 institution-new POST /api/v1/institutions "${AUTH[@]}" "${JSON[@]}" \
+    --data '{"name":"测试单位","credit_code":"91310000MA1FL8TQ23"}'
+want 409 institution-again POST /api/v1/institutions "${AUTH[@]}" "${JSON[@]}" \
+    --data '{"name":"测试单位","credit_code":"91310000MA1FL8TQ23"}'
+want 422 institution-badcode POST /api/v1/institutions "${AUTH[@]}" "${JSON[@]}" \
+    --data '{"name":"测试单位","credit_code":"91310000MA1FL8TQ24"}'
+want 400 institution-json POST /api/v1/institutions "${AUTH[@]}" "${JSON[@]}" --data '{"name":'
+want 415 institution-type POST /api/v1/institutions "${AUTH[@]}" -H "Content-Type: text/plain" --data 'x'
+want 200 institution GET "/api/v1/institutions/$XINGHE" "${AUTH[@]}"
+want 404 institution-none GET /api/v1/institutions/91310000MA1FL8TQ24 "${AUTH[@]}"
+want 201 person-new POST /api/v1/people "${AUTH[@]}" "${JSON[@]}" \
+    --data '{"name":"张三","resident_id":"440106198503151233","mobile":"13812345678"}'
+want 201 person-two POST /api/v1/people "${AUTH[@]}" "${JSON[@]}" \
+    --data '{"name":"李四","resident_id":"310115197811204563"}'
+want 422 person-badid POST /api/v1/people "${AUTH[@]}" "${JSON[@]}" \
+    --data '{"name":"王五","resident_id":"310115197811204564"}'
+want 200 people GET /api/v1/people "${AUTH[@]}"
+want 200 person GET /api/v1/people/1 "${AUTH[@]}"
+want 404 person-none GET /api/v1/people/999 "${AUTH[@]}"
+want 201 role-admin POST /api/v1/people/1/roles "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"institution\":\"$XINGHE\",\"role\":\"seal-administrator\"}"
+want 201 role-handler POST /api/v1/people/2/roles "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"institution\":\"$XINGHE\",\"role\":\"handler\"}"
+want 201 role-legal POST /api/v1/people/2/roles "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"institution\":\"$XINGHE\",\"role\":\"legal-representative\"}"
+want 400 role-bad POST /api/v1/people/2/roles "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"institution\":\"$XINGHE\",\"role\":\"boss\"}"
+want 200 role-remove DELETE "/api/v1/people/2/roles/legal-representative?institution=$XINGHE" "${AUTH[@]}"
+want 404 role-remove-again DELETE "/api/v1/people/2/roles/legal-representative?institution=$XINGHE" "${AUTH[@]}"
+want 201 grant-new POST /api/v1/grants "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"seal\":\"$RSA\",\"grantor\":1,\"grantee\":2,\"until\":\"2099-12-31\",\"max_uses\":3,\"project\":\"ZB-2026-001\"}"
+want 409 grant-notadmin POST /api/v1/grants "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"seal\":\"$RSA\",\"grantor\":2,\"grantee\":2,\"until\":\"2099-12-31\"}"
+want 400 grant-types POST /api/v1/grants "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"seal\":\"$RSA\",\"grantor\":\"1\",\"grantee\":2,\"until\":\"2099-12-31\"}"
+want 200 grants GET "/api/v1/grants?seal=$RSA&grantee=2&state=active" "${AUTH[@]}"
+want 200 grant GET /api/v1/grants/1 "${AUTH[@]}"
+want 200 grant-revoke POST /api/v1/grants/1/revoke "${AUTH[@]}" "${JSON[@]}" --data '{"reason":"tender closed"}'
+want 409 grant-revoke-again POST /api/v1/grants/1/revoke "${AUTH[@]}"
+want 200 grant-rule-set PUT "/api/v1/seals/$EC/grant-rule" "${AUTH[@]}" "${JSON[@]}" --data '{"required":true}'
+want 200 grant-rule GET "/api/v1/seals/$EC/grant-rule" "${AUTH[@]}"
+want 200 apikeys GET /api/v1/apikeys "${AUTH[@]}"
+want 201 apikey-new POST /api/v1/apikeys "${AUTH[@]}" "${JSON[@]}" \
+    --data "{\"role\":\"portal\",\"institution\":\"$XINGHE\",\"label\":\"a portal\"}"
+PORTAL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key"])' "$OUT/apikey-new.body")
+PORTAL_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/apikey-new.body")
+want 403 institutions-portal GET /api/v1/institutions -H "Authorization: Bearer $PORTAL"
+want 200 apikey-revoke POST "/api/v1/apikeys/$PORTAL_ID/revoke" "${AUTH[@]}"
+want 404 apikey-revoke-again POST "/api/v1/apikeys/$PORTAL_ID/revoke" "${AUTH[@]}"
+want 201 seal-freeze POST "/api/v1/seals/$EC/events" "${AUTH[@]}" "${JSON[@]}" --data '{"event":"freeze","reason":"inquiry"}'
+want 409 seal-freeze-again POST "/api/v1/seals/$EC/events" "${AUTH[@]}" "${JSON[@]}" --data '{"event":"freeze","reason":"inquiry"}'
+want 201 seal-unfreeze POST "/api/v1/seals/$EC/events" "${AUTH[@]}" "${JSON[@]}" --data '{"event":"unfreeze","reason":"closed"}'
+want 404 seal-event-none POST /api/v1/seals/no-such-seal/events "${AUTH[@]}" "${JSON[@]}" --data '{"event":"freeze","reason":"x"}'
+want 200 seal-events GET "/api/v1/seals/$EC/events" "${AUTH[@]}"
+want 200 seal-state GET "/api/v1/seals/$EC/state?at=2000-01-01" "${AUTH[@]}"
+want 200 seal-lock POST "/api/v1/seals/$EC/lock" "${AUTH[@]}" "${JSON[@]}" --data '{"reason":"test"}'
+want 200 seal-unlock POST "/api/v1/seals/$EC/unlock" "${AUTH[@]}"
+want 409 seal-unlock-again POST "/api/v1/seals/$EC/unlock" "${AUTH[@]}"
+SERIAL=$(sqlite3 "$DATA/sealsvc.db" "SELECT cert_pem FROM seal WHERE id = '$EC'" | openssl x509 -noout -serial | cut -d= -f2)
+want 200 cert-status GET "/api/v1/certificates/$SERIAL/status" "${AUTH[@]}"
+want 404 cert-none GET /api/v1/certificates/abcdef/status "${AUTH[@]}"
+want 200 cert-freeze POST "/api/v1/certificates/$SERIAL/freeze" "${AUTH[@]}"
+want 409 cert-freeze-again POST "/api/v1/certificates/$SERIAL/freeze" "${AUTH[@]}"
+want 200 cert-unfreeze POST "/api/v1/certificates/$SERIAL/unfreeze" "${AUTH[@]}"
+want 200 cert-revoke POST "/api/v1/certificates/$SERIAL/revoke" "${AUTH[@]}" "${JSON[@]}" --data '{"reason":"superseded"}'
+want 200 audit GET "/api/v1/audit?actor=apikey:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"]["id"])' "$WORK/manifest.json")&limit=5" "${AUTH[@]}"
+want 400 audit-limit GET "/api/v1/audit?limit=0" "${AUTH[@]}"
+want 200 audit-verify GET /api/v1/audit/verify "${AUTH[@]}"
+# no resident ID in any answer: only masked
+grep -l '440106198503151233\|310115197811204563\|310115197811204564' "$OUT"/*.body &&
+    fail "an answer holds a resident ID"
 # metrics last: it has counted the requests above
 want 200 metrics GET /metrics
 

@@ -33,6 +33,20 @@ int seal_store_audit_list(seal_store *st, const char *target, seal_audit_record 
  * a document digest in hex. */
 int seal_store_audit_find(seal_store *st, const char *target, const char *text,
                           seal_audit_record **out, size_t *n);
+/* Which records seal_store_audit_query reads: each member given narrows the list. */
+typedef struct seal_audit_query {
+    const char *target; /* "seal:ID", "cert:SERIAL"...; NULL: any */
+    const char *action; /* "freeze", "stamp", "apikey-create"...; NULL: any */
+    const char *actor;  /* "apikey:key-...", a user name; NULL: any */
+    const char *text;   /* a substring of the detail (a document digest in hex); NULL: any */
+    time_t from, to;    /* at >= from, at <= to; 0: no bound */
+    int64_t after;      /* only records with a greater id (paging); 0: from the first */
+    size_t limit;       /* at most this many; 0: all */
+} seal_audit_query;
+
+/* The records `q` asks for, oldest first (by id). */
+int seal_store_audit_query(seal_store *st, const seal_audit_query *q, seal_audit_record **out,
+                           size_t *n);
 void seal_audit_records_free(seal_audit_record *records, size_t n);
 /* Recomputes the hash chain; SEAL_ESTORE naming the first record that does not fit. */
 int seal_store_audit_check(seal_store *st, size_t *records_out);

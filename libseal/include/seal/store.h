@@ -151,6 +151,11 @@ int seal_store_seal_signer(seal_store *st, seal_record *r, const char *pin,
  * not allow is refused (SEAL_EPOLICY) naming its state; an unknown id is SEAL_ENOTFOUND. */
 int seal_store_seal_action(seal_store *st, const char *id, const char *action, const char *actor,
                            const char *why);
+/* The state lifecycle event `event` (file, activate, freeze, unfreeze, report-lost, cancel;
+ * revoke, cancel's older name) leads to, a string that lives for good: what a refusal
+ * names beside the seal's state. SEAL_EINVAL naming the events for another word (the lock
+ * is no lifecycle event). */
+int seal_lifecycle_target(const char *event, const char **state_out);
 /* An application for seal `id` (the state `applied`): the institution (by credit code,
  * registered), the seal's name and kind. `seal_store_create_seal` with this id then makes
  * it (`made`; it must be filed and activated before it stamps). SEAL_EEXISTS when the id
@@ -245,7 +250,8 @@ void seal_apikey_records_free(seal_apikey_record *r, size_t n);
 
 /* SEAL_EINVAL naming the role unless it is one of the four. */
 int seal_apikey_role_check(const char *role);
-/* Makes a key with r's role, institution (must exist; not for admin), label and expiry;
+/* Makes a key with r's role, institution (must exist; not for admin), label and expiry
+ * (0: never; else in the future);
  * fills r->id and r->created, and hands the key's text (the only time it exists; wipe and
  * g_free it) in *key_out. Audited ("apikey-create") as by `actor`. */
 int seal_store_apikey_create(seal_store *st, seal_apikey_record *r, char **key_out,

@@ -281,20 +281,67 @@ int seal_store_audit_list(seal_store *st, const char *target, seal_audit_record 
 int seal_store_audit_find(seal_store *st, const char *target, const char *text,
                           seal_audit_record **out, size_t *n)
 {
+    seal_audit_query q = {.target = target, .text = text};
+    return seal_store_audit_query(st, &q, out, n);
+}
+
+static void record_clear(seal_audit_record *r)
+{
+    g_free(r->actor);
+    g_free(r->action);
+    g_free(r->target);
+    g_free(r->detail);
+}
+
+int seal_store_audit_query(seal_store *st, const seal_audit_query *q, seal_audit_record **out,
+                           size_t *n)
+{
     int rc = 0;
     seal_db_stmt *stmt = NULL;
     GArray *list = g_array_new(FALSE, TRUE, sizeof(seal_audit_record));
+    GString *sql = g_string_new("SELECT id, at, actor, action, target, detail FROM audit");
+    int params = 0;
     *out = NULL;
     *n = 0;
-    SEAL_TRY(store_prepare(st, &stmt, "reading the audit trail",
-                           target ? "SELECT id, at, actor, action, target, detail FROM audit "
-                                    "WHERE target = ?1 ORDER BY id"
-                                  : "SELECT id, at, actor, action, target, detail FROM audit "
-                                    "ORDER BY id"));
-    if (target)
-        seal_db_bind_text(stmt, 1, target);
-    int step;
-    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
+    /* Only the conditions asked for, their placeholders numbered in order (?1, ?2...). */
+    const struct {
+        bool given;
+        const char *condition;
+    } where[] = {
+        {q->target != NULL, "target ="}, {q->action != NULL, "action ="},
+        {q->actor != NULL, "actor ="},   {q->from != 0, "at >="},
+        {q->to != 0, "at <="},           {q->after > 0, "id >"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
+        if (!where[i].given)
+            continue;
+        params++;
+        g_string_append_printf(sql, " %s %s ?%d", params > 1 ? "AND" : "WHERE", where[i].condition,
+                               params);
+    }
+    g_string_append(sql, " ORDER BY id");
+    /* With a text to match, the rows to skip are not known before they are read. */
+    bool sql_limit = q->limit > 0 && !q->text;
+    if (sql_limit)
+        g_string_append_printf(sql, " LIMIT ?%d", params + 1);
+    SEAL_TRY(store_prepare(st, &stmt, "reading the audit trail", sql->str));
+    int k = 1;
+    if (q->target)
+        seal_db_bind_text(stmt, k++, q->target);
+    if (q->action)
+        seal_db_bind_text(stmt, k++, q->action);
+    if (q->actor)
+        seal_db_bind_text(stmt, k++, q->actor);
+    if (q->from)
+        seal_db_bind_int64(stmt, k++, (int64_t)q->from);
+    if (q->to)
+        seal_db_bind_int64(stmt, k++, (int64_t)q->to);
+    if (q->after > 0)
+        seal_db_bind_int64(stmt, k++, q->after);
+    if (sql_limit)
+        seal_db_bind_int64(stmt, k++, (int64_t)q->limit);
+    int step = SEAL_DB_DONE;
+    while ((q->limit == 0 || list->len < q->limit) && (step = seal_db_step(stmt)) == SEAL_DB_ROW) {
         seal_audit_record r = {
             .id = store_column_int64(stmt, 0),
             .at = (time_t)store_column_int64(stmt, 1),
@@ -305,16 +352,14 @@ int seal_store_audit_find(seal_store *st, const char *target, const char *text,
         };
         /* The text is matched here, not in SQL: the engines' LIKE differ in case and want
          * wildcards escaped; a substring is a substring. */
-        if (text && (!r.detail || !strstr(r.detail, text))) {
-            g_free(r.actor);
-            g_free(r.action);
-            g_free(r.target);
-            g_free(r.detail);
+        if (q->text && (!r.detail || !strstr(r.detail, q->text))) {
+            record_clear(&r);
             continue;
         }
         g_array_append_val(list, r);
     }
-    SEAL_TRY(step);
+    if (q->limit == 0 || list->len < q->limit)
+        SEAL_TRY(step);
     *n = list->len;
     *out = (seal_audit_record *)g_array_free(list, FALSE);
     list = NULL;
@@ -324,6 +369,7 @@ out:
         seal_audit_records_free((seal_audit_record *)g_array_free(list, FALSE), len);
     }
     seal_db_finalize(stmt);
+    g_string_free(sql, TRUE);
     return rc;
 }
 

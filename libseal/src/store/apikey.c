@@ -106,7 +106,9 @@ int seal_store_apikey_create(seal_store *st, seal_apikey_record *r, char **key_o
     if (r->institution)
         SEAL_TRY(seal_store_find_institution(st, r->institution, NULL, NULL));
     SEAL_ENSURE(!r->institution || strcmp(r->role, "admin") != 0, SEAL_EINVAL,
-                "an admin key acts for the whole platform: drop --institution");
+                "an admin key acts for the whole platform: it takes no institution");
+    SEAL_ENSURE(r->expires == 0 || r->expires > time(NULL), SEAL_EINVAL,
+                "the key's expiry lies in the past");
     SEAL_ENSURE(RAND_bytes(raw, sizeof raw) == 1 && RAND_bytes(id_raw, sizeof id_raw) == 1,
                 SEAL_ECRYPTO, "no randomness for an API key");
     /* base64url without padding (RFC 4648 5): the key goes in an HTTP header as is. */

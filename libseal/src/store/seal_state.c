@@ -57,6 +57,20 @@ static bool step_applies(const lifecycle_step *s, const char *state)
     return false;
 }
 
+int seal_lifecycle_target(const char *event, const char **state_out)
+{
+    /* `revoke` is the older word for cancelling a seal. */
+    const lifecycle_step *s = step_named(event && strcmp(event, "revoke") == 0 ? "cancel" : event);
+    *state_out = NULL;
+    if (!s || strcmp(s->event, "apply") == 0 || strcmp(s->event, "make") == 0)
+        return seal_error_set(SEAL_EINVAL,
+                              "'%s' is no lifecycle event an administrator asks for (file, "
+                              "activate, freeze, unfreeze, report-lost or cancel)",
+                              event ? event : "");
+    *state_out = s->to;
+    return 0;
+}
+
 bool store_seal_state_known(const char *state)
 {
     for (size_t i = 0; state && i < sizeof steps / sizeof steps[0]; i++)
