@@ -82,6 +82,31 @@ static void test_serials(void **state)
     assert_int_equal(seal_serial_normalize(out, sizeof out, "12g4"), SEAL_EINVAL);
     assert_int_equal(seal_serial_normalize(out, sizeof out, ""), SEAL_EINVAL);
     assert_int_equal(seal_serial_normalize(out, 4, "123456"), SEAL_EINVAL);
+    assert_int_equal(seal_serial_normalize(out, sizeof out, "3AB"), 0);
+    assert_string_equal(out, "03ab");
+
+    /* Every way of writing a serial comes to what the CA database keeps for the
+     * certificate (seal_cert_serial_hex), odd first digit or not. */
+    static const struct {
+        long value;
+        const char *forms[4];
+    } cases[] = {
+        {0x0311, {"311", "0311", "03:11", "0x000311"}},
+        {0x4a3f, {"4a3f", "4A:3F", "004a3f", "0x4a3f"}},
+        {0x5, {"5", "05", "0x5", "00:05"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        X509 *cert = X509_new();
+        assert_non_null(cert);
+        ASN1_INTEGER_set(X509_get_serialNumber(cert), cases[i].value);
+        char *stored = seal_cert_serial_hex(cert);
+        for (size_t f = 0; f < 4; f++) {
+            assert_int_equal(seal_serial_normalize(out, sizeof out, cases[i].forms[f]), 0);
+            assert_string_equal(out, stored);
+        }
+        g_free(stored);
+        X509_free(cert);
+    }
 }
 
 static int write_der_crl(X509_CRL *crl, const char *path)

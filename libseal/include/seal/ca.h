@@ -57,7 +57,8 @@ int seal_cert_reissue(X509 **out, X509 *old, EVP_PKEY *subject_key, time_t not_b
  * responder name an issuer. */
 int seal_cert_key_id(char out[65], X509 *cert);
 
-/* Normalises a serial typed by a person ("0x4A:3F..", "4a3f..") into `out`; SEAL_EINVAL
+/* Normalises a serial typed by a person ("0x4A:3F..", "4a3f..", "3ab") into the form the
+ * CA database keeps, seal_cert_serial_hex's (lower-case hex of whole bytes: "03ab"); SEAL_EINVAL
  * when it is not hex. */
 int seal_serial_normalize(char *out, size_t size, const char *text);
 

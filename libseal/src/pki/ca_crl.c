@@ -45,11 +45,22 @@ int seal_serial_normalize(char *out, size_t size, const char *text)
     if (n == 0)
         return seal_error_set(SEAL_EINVAL, "no certificate serial number was given");
     out[n] = '\0';
-    /* Leading zeros go, as in the hex of the integer: "00:4a" is "4a". */
+    /* The form seal_cert_serial_hex gives and the CA database keeps (BN_bn2hex's: whole
+     * bytes, so "03ab" for 0x3ab, but "0" for zero): leading zeros go ("00:4a" is "4a"),
+     * and one comes back when the digits are odd. Without it a serial whose first byte is
+     * below 0x10 (one in sixteen) was never found by `ca revoke SERIAL`. */
     size_t lead = 0;
     while (lead + 1 < n && out[lead] == '0')
         lead++;
-    memmove(out, out + lead, n - lead + 1);
+    n -= lead;
+    memmove(out, out + lead, n + 1);
+    if (n % 2 == 1 && !(n == 1 && out[0] == '0')) {
+        if (n + 2 > size)
+            return seal_error_set(SEAL_EINVAL, "'%s' is too long for a certificate serial number",
+                                  text);
+        memmove(out + 1, out, n + 1);
+        out[0] = '0';
+    }
     return 0;
 }
 
