@@ -1,12 +1,15 @@
 # A store as an older sealsvc left it, made from a current one: the SQL below undoes schema
-# version 8 (the lifecycle's states back to active/locked/revoked under their CHECK, no
-# lock flag, no lifecycle events or applications, the audit trail unkeyed), on both
-# engines; old_store then rechains the trail with plain SHA-256 links (lib/audit_chain.py).
+# version 9 (the batch jobs' tables) and 8 (the lifecycle's states back to
+# active/locked/revoked under their CHECK, no lock flag, no lifecycle events or
+# applications, the audit trail unkeyed), on both engines; old_store then rechains the trail with plain SHA-256 links (lib/audit_chain.py).
 #
 # Sourced after common.sh:  old_store sqlite DB.sqlite | old_store postgresql URL
 
 old_store_sql() {
     cat <<'SQL'
+DROP TABLE stamp_job_callback;
+DROP TABLE stamp_job_document;
+DROP TABLE stamp_job;
 ALTER TABLE seal RENAME COLUMN state TO lifecycle;
 ALTER TABLE seal ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'locked', 'revoked'));
 UPDATE seal SET state = CASE WHEN lifecycle = 'cancelled' THEN 'revoked' WHEN locked = 1 THEN 'locked' ELSE 'active' END;
