@@ -121,6 +121,13 @@ const char *call_param(const call *c, const char *name);
 /* The document of a request: the multipart part "file", or the raw body (PDF, OFD or
  * octet-stream). 0 with a new descriptor; 1 when it answered (400, 415). */
 int call_document(call *c, int *fd_out, const char **name_out);
+/* Whether a Content-Type header is `type`, without parameters, case-insensitive (RFC 9110
+ * 8.3.1). */
+bool call_type_is(const char *header, const char *type);
+/* Answers a refused stamp or PIN: a wrong PIN says how many tries are left (and 423 once
+ * the seal locked); a request the document cannot take (`usage`) is 400; the rest by the
+ * error's class. */
+int call_stamp_refused(call *c, bool usage, const char *seal_id, int err);
 /* Answers with the JSON `j` (taken over). */
 int call_json(call *c, unsigned status, json_t *j);
 /* The media type of a document format ("PDF" -> application/pdf). */
