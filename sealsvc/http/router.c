@@ -21,6 +21,11 @@ const serve_route serve_routes[] = {
     {"GET", "/api/v1/seals", ROLES_ANY, true, route_seals},
     {"GET", "/api/v1/seals/{id}", ROLES_ANY, true, route_seal},
     {"GET", "/api/v1/seals/{id}/picture", ROLES_ANY, true, route_seal_picture},
+    {"POST", "/api/v1/jobs", ROLES_STAMP, true, route_job_submit},
+    {"GET", "/api/v1/jobs/{id}", ROLES_STAMP, true, route_job},
+    {"GET", "/api/v1/jobs/{id}/documents/{n}", ROLES_STAMP, true, route_job_document},
+    {"GET", "/api/v1/jobs/{id}/result.zip", ROLES_STAMP, true, route_job_zip},
+    {"POST", "/api/v1/jobs/{id}/cancel", ROLES_STAMP, true, route_job_cancel},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
@@ -28,12 +33,14 @@ const serve_route serve_routes[] = {
 };
 const size_t serve_route_count = sizeof serve_routes / sizeof serve_routes[0];
 
-/* Whether `path` fits `pattern`; the {id} segment's text goes to *id (into `buf`). A last
- * segment {rest} takes the remainder of the path as it is, slashes and empty segments
- * included: RFC 6960 A.1's GET /ocsp/{base64 of the request}, whose alphabet has '/'. */
-static bool match(const char *pattern, const char *path, char *buf, size_t size, const char **id)
+/* Whether `path` fits `pattern`; the text of its {NAME} segments goes to ids[0] and
+ * ids[1], in order (into `buf`). A last segment {rest} takes the remainder of the path as
+ * it is, slashes and empty segments included: RFC 6960 A.1's GET /ocsp/{base64 of the
+ * request}, whose alphabet has '/'. */
+static bool match(const char *pattern, const char *path, char *buf, size_t size, const char *ids[2])
 {
-    *id = NULL;
+    size_t used = 0, n_ids = 0;
+    ids[0] = ids[1] = NULL;
     while (*pattern && *path) {
         if (*pattern != '/' || *path != '/')
             return false;
@@ -44,23 +51,21 @@ static bool match(const char *pattern, const char *path, char *buf, size_t size,
             if (len == 0 || len >= size)
                 return false;
             memcpy(buf, path, len + 1);
-            *id = buf;
+            ids[0] = buf;
             return true;
         }
-        size_t seg = strcspn(path, "/");
-        if (strncmp(pattern, "{id}", 4) == 0 && (pattern[4] == '/' || !pattern[4])) {
-            if (seg == 0 || seg >= size)
+        size_t seg = strcspn(path, "/"), pseg = strcspn(pattern, "/");
+        if (pattern[0] == '{' && pattern[pseg - 1] == '}' && n_ids < 2) {
+            if (seg == 0 || seg >= size - used)
                 return false;
-            memcpy(buf, path, seg);
-            buf[seg] = '\0';
-            *id = buf;
-            pattern += 4;
-        } else {
-            size_t pseg = strcspn(pattern, "/");
-            if (pseg != seg || strncmp(pattern, path, seg) != 0)
-                return false;
-            pattern += pseg;
+            memcpy(buf + used, path, seg);
+            buf[used + seg] = '\0';
+            ids[n_ids++] = buf + used;
+            used += seg + 1;
+        } else if (pseg != seg || strncmp(pattern, path, seg) != 0) {
+            return false;
         }
+        pattern += pseg;
         path += seg;
     }
     return !*pattern && !*path;
@@ -96,24 +101,25 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
     service *svc = ctx;
     int rc = 0;
     char id_buf[256];
-    const char *id = NULL;
+    const char *ids[2] = {NULL, NULL};
     const serve_route *found = NULL;
     GString *allow = g_string_new(NULL);
     call c = {.svc = svc, .req = req, .resp = resp};
     bool clean = !path_has_controls(req->path) && path_segments_clean(req->path);
     for (size_t i = 0; i < serve_route_count; i++) {
         const serve_route *r = &serve_routes[i];
-        const char *got = NULL;
+        const char *got[2];
         /* Only a {rest} route may take a path with odd segments (its remainder names no
          * resource, it is data), and none one with control characters. */
         if ((!clean &&
              (path_has_controls(req->path) || !g_str_has_suffix(r->pattern, "/{rest}"))) ||
-            !match(r->pattern, req->path, id_buf, sizeof id_buf, &got))
+            !match(r->pattern, req->path, id_buf, sizeof id_buf, got))
             continue;
         bool head = strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0;
         if (strcmp(r->method, req->method) == 0 || head) {
             found = r;
-            id = got;
+            ids[0] = got[0];
+            ids[1] = got[1];
             break;
         }
         g_string_append_printf(allow, "%s%s", allow->len ? ", " : "", r->method);
@@ -142,7 +148,8 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
     }
     /* The route's name is the table's string: a literal that outlives the request. */
     resp->route = found->pattern;
-    c.id = id;
+    c.id = ids[0];
+    c.sub = ids[1];
     if (found->roles != ROUTE_PUBLIC || found->store) {
         rc = seal_store_open_db(&c.store, svc->cfg->db_url, svc->cfg->data_dir, false);
         if (rc < 0)

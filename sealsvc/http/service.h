@@ -35,11 +35,18 @@ typedef struct serve_config {
     bool verify_offline;        /* verify without fetching CRLs or OCSP answers */
     char *tsa_url;              /* the TSA for level B-T and above when a request names none */
     bool responders;            /* serve /tsa, /ocsp and /crl from the data directory */
+    /* batch jobs (routes_jobs.c, jobs_worker.c) */
+    unsigned job_workers;           /* worker threads of this instance; 0: none */
+    uint64_t job_document_max;      /* bytes one document of a job may have */
+    unsigned job_stale_after;       /* seconds without a heartbeat before a job is taken over */
+    unsigned job_callback_attempts; /* a callback's tries before it is given up */
+    unsigned job_keep_days;         /* days an ended job and its results are kept */
 } serve_config;
 
 typedef struct metrics metrics;
 typedef struct rate_limit rate_limit;
 typedef struct responders responders;
+typedef struct job_runner job_runner;
 
 typedef struct service {
     const serve_config *cfg;
@@ -47,6 +54,7 @@ typedef struct service {
     metrics *metrics;
     rate_limit *verify_limit;
     responders *responders; /* NULL when not served */
+    job_runner *jobs;       /* this instance's job workers; NULL when it runs none */
 } service;
 
 /* Who may call a route. */
@@ -68,12 +76,14 @@ typedef struct call {
     seal_store *store;      /* opened for routes that use it */
     seal_apikey_record key; /* the caller, for routes with a key */
     bool has_key;
-    const char *id; /* the {id} of the route's path, when it has one */
+    const char *id;  /* the first {NAME} of the route's path ({id}), when it has one */
+    const char *sub; /* the second ({n} of a job's document), when it has one */
 } call;
 
 typedef struct serve_route {
     const char *method;
-    const char *pattern; /* "/api/v1/seals/{id}/picture": {id} is one path segment */
+    const char *pattern; /* "/api/v1/seals/{id}/picture": {id} is one path segment; a
+                            route has at most two such segments */
     unsigned roles;      /* ROUTE_PUBLIC or the roles whose keys may call it */
     bool store;          /* the handler gets call->store */
     int (*handler)(call *c);
@@ -150,6 +160,11 @@ int route_verify(call *c);
 int route_seals(call *c);
 int route_seal(call *c);
 int route_seal_picture(call *c);
+int route_job_submit(call *c);
+int route_job(call *c);
+int route_job_document(call *c);
+int route_job_zip(call *c);
+int route_job_cancel(call *c);
 int route_tsa(call *c);
 int route_ocsp(call *c);
 int route_crl(call *c);
