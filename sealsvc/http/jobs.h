@@ -44,4 +44,11 @@ void job_runner_stop(job_runner *r);
 /* Stops (as job_runner_stop), waits for the workers, and frees. Accepts NULL. */
 void job_runner_free(job_runner *r);
 
+/* ---- the callbacks (jobs_callback.c) ---- */
+
+/* Delivers one callback that is due, if any: one attempt, recorded; the next one scheduled
+ * with back-off, or the callback given up after cfg->job_callback_attempts. 1 when one was
+ * attempted, 0 when none was due, or an error. `worker` names the caller in log lines. */
+int job_callback_deliver(service *svc, seal_store *st, const char *worker);
+
 #endif

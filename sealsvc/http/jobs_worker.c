@@ -331,8 +331,10 @@ static gpointer work(gpointer arg)
             continue;
         }
         expire_old(r, st);
-        int rc = 0;
-        {
+        int rc = job_callback_deliver(r->svc, st, name);
+        if (rc > 0)
+            continue;
+        if (rc == 0) {
             time_t now = time(NULL);
             seal_job_record job = {0};
             rc = seal_store_job_claim(st, name, now, now - (time_t)cfg->job_stale_after, &job);
