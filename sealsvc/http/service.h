@@ -116,8 +116,8 @@ void metrics_free(metrics *m);
 void metrics_observe(void *ctx, const http_request *req, const http_response *resp, double seconds);
 void metrics_stamp(metrics *m, const char *format, const char *algorithm, const char *outcome);
 /* The Prometheus text exposition (version 0.0.4); `pending` is the pending stamps' count,
- * -1 when unknown. */
-int metrics_render(metrics *m, long pending, seal_buf *out);
+ * `jobs` the batch jobs queued and running; -1 when unknown. */
+int metrics_render(metrics *m, long pending, const long jobs[2], seal_buf *out);
 
 /* ---- rate limits (metrics.c) ---- */
 int rate_limit_new(rate_limit **out, unsigned per_minute);
