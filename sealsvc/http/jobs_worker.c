@@ -163,6 +163,12 @@ static int stamp_document(worker *w, seal_store *st, const seal_job_record *job,
         metrics_stamp(svc->metrics, res.format, seal_key_alg_name(res.alg),
                       stamped < 0 ? "refused" : "stamped");
     }
+    /* The database failed (gone away, or busy past the wait): the document is not at
+     * fault, so it stays queued; the worker leaves the job and tries again later. */
+    if (stamped == SEAL_ESTORE) {
+        rc = seal_error_wrap(SEAL_ESTORE, "document %" G_GINT64_FORMAT, doc->n);
+        goto out;
+    }
     if (stamped == 0) {
         rc = seal_buf_read_file(&out, output, SIZE_MAX);
         unlink(output);
@@ -176,6 +182,13 @@ static int stamp_document(worker *w, seal_store *st, const seal_job_record *job,
     if (rc == SEAL_EPOLICY) {
         http_log("warning", NULL, "job %s: %s; %s leaves it", job->id, seal_error_last(), name);
         *result = LOST;
+        rc = 0;
+        goto out;
+    }
+    if (rc == SEAL_EEXISTS) {
+        /* Its outcome came from the previous holder: that one stands, this stamp is not
+         * kept (it is in the audit trail, as every stamp). */
+        http_log("warning", NULL, "job %s: %s; %s goes on", job->id, seal_error_last(), name);
         rc = 0;
         goto out;
     }

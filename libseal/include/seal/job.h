@@ -173,8 +173,10 @@ int seal_store_job_secrets(seal_store *st, const char *id, char **pin_out, char 
 int seal_store_job_next_document(seal_store *st, const char *id, seal_job_document *doc,
                                  seal_buf *input);
 /* Records the outcome of document `n`: sealed (`output`, its format) or, with `output`
- * NULL, failed (`error_code`, `error`). Only once, and only while `worker` holds the job:
- * SEAL_EPOLICY otherwise (the job was taken over; the worker must leave it). */
+ * NULL, failed (`error_code`, `error`). Only while `worker` holds the job: SEAL_EPOLICY
+ * otherwise (the job was taken over; the worker must leave it). Only once: SEAL_EEXISTS
+ * when the document has an outcome already (recorded by the worker the job was taken from,
+ * late); the holder goes on with the next one. */
 int seal_store_job_document_done(seal_store *st, const char *id, const char *worker, int64_t n,
                                  time_t now, const char *format, const seal_buf *output,
                                  const char *error_code, const char *error);

@@ -824,13 +824,29 @@ int seal_store_job_document_done(seal_store *st, const char *id, const char *wor
                  &changed, "titttbitti", id, n, worker,
                  seal_job_state_name(output ? SEAL_JOB_DONE : SEAL_JOB_FAILED), format, output,
                  (int64_t)(output ? output->len : 0), error_code, error, (int64_t)now);
-    if (rc == 0 && changed != 1)
-        rc = seal_error_set(
-            SEAL_EPOLICY,
-            "job %s was taken over by another worker before document %" G_GINT64_FORMAT
-            " was recorded",
-            id, n);
-    return rc;
+    if (rc < 0 || changed == 1)
+        return rc;
+    /* Which condition failed: a worker that still holds the job found the document
+     * recorded by the one it took the job from (alive after all, and late). */
+    seal_db_stmt *stmt = NULL;
+    rc = store_prepare(st, &stmt, "recording a job's document",
+                       "SELECT 1 FROM stamp_job WHERE id = ?1 AND worker = ?2 AND "
+                       "state = 'running'");
+    if (rc == 0) {
+        seal_db_bind_text(stmt, 1, id);
+        seal_db_bind_text(stmt, 2, worker);
+        rc = seal_db_step(stmt);
+    }
+    seal_db_finalize(stmt);
+    if (rc < 0)
+        return rc;
+    if (rc == SEAL_DB_ROW)
+        return seal_error_set(
+            SEAL_EEXISTS, "document %" G_GINT64_FORMAT " of job %s was recorded already", n, id);
+    return seal_error_set(
+        SEAL_EPOLICY,
+        "job %s was taken over by another worker before document %" G_GINT64_FORMAT " was recorded",
+        id, n);
 }
 
 typedef struct end_run {
