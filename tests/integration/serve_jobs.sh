@@ -17,7 +17,7 @@
 #     its document and leave the job, which the restarted server then finishes, each
 #     document sealed once;
 #   - no PIN and no callback key in the server's log or in the SQLite files, and the job's
-#     sealed PIN gone once it ended.
+#     sealed PIN gone once it ended; no file left in the work folder.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 make_demo
@@ -271,6 +271,9 @@ assert j["state"] == "done" and j["progress"]["done"] == 40 and j["taken_over"] 
 PY
 grep -q "job $TERM_JOB: .* takes over it" "$WORK/serve-2.log" || fail "the new server did not say it took the job over"
 echo "SIGTERM: $done_then of 40 documents sealed before the stop, the rest after the restart"
+
+# --- nothing left in the work folder (outputs and archives are unlinked once read or sent)
+[ -z "$(ls -A "$DATA/serve")" ] || fail "files left in $DATA/serve: $(ls -A "$DATA/serve")"
 
 # --- no PIN and no callback key in the logs or the database
 cat serve-1.log "$WORK/serve-2.log" >all.log
