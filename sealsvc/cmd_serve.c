@@ -6,6 +6,7 @@
  * `--routes` prints the route table, which the tests hold docs/openapi.json against. */
 #include "cli.h"
 #include "http/forwarded.h"
+#include "http/jobs.h"
 #include "http/service.h"
 
 #include <seal/error.h>
@@ -22,10 +23,12 @@
 
 static const char serve_usage[] =
     "usage: sealsvc [--data DIR] serve --listen HOST:PORT [--config FILE] [--threads N]\n"
+    "                                  [--job-workers N]\n"
     "       sealsvc serve --routes\n"
     "\n"
-    "Serves the HTTP API (stamp, two-phase stamp, verify, seals; /healthz, /readyz,\n"
-    "/metrics, /api/v1/openapi.json) and the data directory's TSA and OCSP responder,\n"
+    "Serves the HTTP API (stamp, two-phase stamp, batch jobs, verify, seals; /healthz,\n"
+    "/readyz, /metrics, /api/v1/openapi.json) and the data directory's TSA and OCSP\n"
+    "responder, and works on the batch jobs of the database with its job workers,\n"
     "until SIGTERM or SIGINT (requests in flight finish first). Every setting can be given\n"
     "in the config file (a key file, see docs/serve.md) or as an environment variable; the\n"
     "command line wins, then the environment, then the file.\n"
@@ -33,6 +36,7 @@ static const char serve_usage[] =
     "  --listen HOST:PORT  where to listen (port 0: a free port, printed on stderr)\n"
     "  --config FILE       the config file\n"
     "  --threads N         worker threads (default: the number of CPUs)\n"
+    "  --job-workers N     batch job workers of this instance (default 1; 0: none)\n"
     "  --routes            print the routes (METHOD PATH) and exit\n";
 
 typedef enum setting_type { T_TEXT, T_UINT, T_SIZE, T_BOOL } setting_type;
@@ -60,7 +64,21 @@ static const setting settings[] = {
     {"verify", "offline", "SEALSVC_VERIFY_OFFLINE", T_BOOL, AT(verify_offline)},
     {"stamp", "tsa_url", "SEALSVC_TSA_URL", T_TEXT, AT(tsa_url)},
     {"server", "db", "SEALSVC_DB", T_TEXT, AT(db_url)},
+    {"jobs", "workers", "SEALSVC_JOB_WORKERS", T_UINT, AT(job_workers)},
+    {"jobs", "document_max", "SEALSVC_JOB_DOCUMENT_MAX", T_SIZE, AT(job_document_max)},
+    {"jobs", "stale_after", "SEALSVC_JOB_STALE_AFTER", T_UINT, AT(job_stale_after)},
+    {"jobs", "callback_attempts", "SEALSVC_JOB_CALLBACK_ATTEMPTS", T_UINT,
+     AT(job_callback_attempts)},
+    {"jobs", "keep_days", "SEALSVC_JOB_KEEP_DAYS", T_UINT, AT(job_keep_days)},
 };
+
+static const setting *setting_named(const char *group, const char *key)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(settings); i++)
+        if (strcmp(settings[i].group, group) == 0 && strcmp(settings[i].key, key) == 0)
+            return &settings[i];
+    return NULL;
+}
 
 /* "200M", "64K", "1G", "1048576": bytes (K, M, G are powers of 1024). */
 static int parse_size(const char *text, uint64_t *out)
@@ -192,18 +210,22 @@ static void sweep_work_dir(const char *dir)
         closedir(d);
 }
 
+/* The server's stop hook: the job workers finish their documents while the requests in
+ * flight drain. */
+static void stop_jobs(void *ctx)
+{
+    job_runner_stop(((service *)ctx)->jobs);
+}
+
 int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"config", required_argument, NULL, 'c'},
-        {"threads", required_argument, NULL, 't'},
-        {"data", required_argument, NULL, 'd'},
-        {"routes", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'},  {"config", required_argument, NULL, 'c'},
+        {"threads", required_argument, NULL, 't'}, {"job-workers", required_argument, NULL, 'j'},
+        {"data", required_argument, NULL, 'd'},    {"routes", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
-    const char *listen = NULL, *config = NULL, *threads = NULL, *data = NULL;
+    const char *listen = NULL, *config = NULL, *threads = NULL, *data = NULL, *workers = NULL;
     forwarded_nets *proxies = NULL;
     serve_config cfg = {
         .max_body = 200u * 1024u * 1024u,
@@ -213,6 +235,11 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         .shutdown_grace = 60,
         .verify_per_minute = 60,
         .responders = true,
+        .job_workers = 1,
+        .job_document_max = 50u * 1024u * 1024u,
+        .job_stale_after = 30,
+        .job_callback_attempts = 8,
+        .job_keep_days = 7,
     };
     service svc = {.cfg = &cfg};
     int code = EXIT_ERROR;
@@ -228,6 +255,9 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
             break;
         case 't':
             threads = optarg;
+            break;
+        case 'j':
+            workers = optarg;
             break;
         case 'd':
             data = optarg;
@@ -250,9 +280,18 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         goto out;
     }
     const setting *listen_setting = &settings[0], *threads_setting = &settings[3];
+    const setting *workers_setting = setting_named("jobs", "workers");
     if ((listen && apply(&cfg, listen_setting, listen, "--listen") < 0) ||
-        (threads && apply(&cfg, threads_setting, threads, "--threads") < 0)) {
+        (threads && apply(&cfg, threads_setting, threads, "--threads") < 0) ||
+        (workers && apply(&cfg, workers_setting, workers, "--job-workers") < 0)) {
         code = cli_usage_error("serve: %s", seal_error_last());
+        goto out;
+    }
+    /* The heartbeat is renewed every third of it: below 3 s a busy database could make a
+     * live worker look dead. */
+    if (cfg.job_stale_after < 3 || cfg.job_callback_attempts < 1) {
+        code = cli_usage_error("serve: [jobs] stale_after must be at least 3 seconds and "
+                               "callback_attempts at least 1");
         goto out;
     }
     if (data || (!cfg.data_dir && cli_data_dir(ctx))) {
@@ -297,6 +336,10 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     rate_limit_new(&svc.verify_limit, cfg.verify_per_minute);
     if (cfg.responders)
         responders_open(&svc.responders, cfg.db_url, cfg.data_dir);
+    if (job_runner_start(&svc.jobs, &svc) < 0) {
+        code = cli_fail("serve");
+        goto out;
+    }
 
     http_serve_opts serve = {
         .listen = cfg.listen,
@@ -313,10 +356,13 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         .handler = serve_dispatch,
         .ctx = &svc,
         .observer = metrics_observe,
+        .on_stop = stop_jobs,
     };
     code = http_serve_run(&serve) < 0 ? cli_fail("serve") : EXIT_OK;
 out:
     forwarded_nets_free(proxies);
+    /* waits for each worker's document in progress */
+    job_runner_free(svc.jobs);
     responders_free(svc.responders);
     rate_limit_free(svc.verify_limit);
     metrics_free(svc.metrics);

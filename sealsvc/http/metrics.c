@@ -1,10 +1,11 @@
 /* What the service counts, for GET /metrics in the Prometheus text format (version
  * 0.0.4): answers by route and status, their latency as a histogram by route, stamps by
- * format, algorithm and outcome, and the pending stamps' count read at each scrape. One
- * mutex guards the counters: a request takes it twice, for a few hash lookups. It is a
- * pthread mutex, not GLib's GMutex: GMutex is a bare futex that ThreadSanitizer cannot
- * see, so the service's TSan test (serve_concurrency) reported every counter as a race. The verify
- * route's per-client rate limit lives here too: a token bucket per client address. */
+ * format, algorithm and outcome, and the pending stamps' and batch jobs' counts read at
+ * each scrape. One mutex guards the counters: a request takes it twice, for a few hash
+ * lookups. It is a pthread mutex, not GLib's GMutex: GMutex is a bare futex that
+ * ThreadSanitizer cannot see, so the service's TSan test (serve_concurrency) reported every
+ * counter as a race. The verify route's per-client rate limit lives here too: a token
+ * bucket per client address. */
 #include "service.h"
 
 #include <seal/error.h>
@@ -124,7 +125,7 @@ static GPtrArray *sorted_keys(GHashTable *t)
     return keys;
 }
 
-int metrics_render(metrics *m, long pending, seal_buf *out)
+int metrics_render(metrics *m, long pending, const long jobs[2], seal_buf *out)
 {
     GString *s = g_string_new(NULL);
     pthread_mutex_lock(&m->lock);
@@ -191,6 +192,14 @@ int metrics_render(metrics *m, long pending, seal_buf *out)
                                "# TYPE sealsvc_pending_stamps gauge\n"
                                "sealsvc_pending_stamps %ld\n",
                                pending);
+    if (jobs[0] >= 0)
+        g_string_append_printf(s,
+                               "# HELP sealsvc_jobs Batch jobs waiting for a worker (queued) "
+                               "and being worked on (running), in the whole database.\n"
+                               "# TYPE sealsvc_jobs gauge\n"
+                               "sealsvc_jobs{state=\"queued\"} %ld\n"
+                               "sealsvc_jobs{state=\"running\"} %ld\n",
+                               jobs[0], jobs[1]);
     int rc = seal_buf_set(out, s->str, s->len);
     g_string_free(s, TRUE);
     return rc;

@@ -54,6 +54,12 @@ const serve_route serve_routes[] = {
     /* the audit trail (routes_audit.c) */
     {"GET", "/api/v1/audit", ROLES_READ, true, route_audit},
     {"GET", "/api/v1/audit/verify", ROLES_READ, true, route_audit_verify},
+    /* batch jobs (routes_jobs.c) */
+    {"POST", "/api/v1/jobs", ROLES_STAMP, true, route_job_submit},
+    {"GET", "/api/v1/jobs/{id}", ROLES_STAMP, true, route_job},
+    {"GET", "/api/v1/jobs/{id}/documents/{n}", ROLES_STAMP, true, route_job_document},
+    {"GET", "/api/v1/jobs/{id}/result.zip", ROLES_STAMP, true, route_job_zip},
+    {"POST", "/api/v1/jobs/{id}/cancel", ROLES_STAMP, true, route_job_cancel},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},

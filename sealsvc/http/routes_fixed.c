@@ -1,10 +1,12 @@
 /* The paths an operator counts on: GET /healthz (the process answers), GET /readyz (the
  * store opens, its schema is one this sealsvc knows, and it can be read: else 503), GET
- * /metrics (Prometheus text) and GET /api/v1/openapi.json (docs/openapi.json, built into
- * the program so that what is served is what was tested). */
+ * /metrics (Prometheus text, with the pending stamps and the batch jobs counted from the
+ * database) and GET /api/v1/openapi.json (docs/openapi.json, built into the program so
+ * that what is served is what was tested). */
 #include "service.h"
 
 #include <seal/error.h>
+#include <seal/job.h>
 #include <seal/stamp.h>
 
 #include <string.h>
@@ -38,15 +40,20 @@ int route_metrics(call *c)
     seal_store *st = NULL;
     seal_pending_record *pending = NULL;
     size_t n = 0;
-    long count = -1;
+    long count = -1, jobs[2] = {-1, -1};
+    int64_t queued = 0, running = 0;
     if (seal_store_open_db(&st, c->svc->cfg->db_url, c->svc->cfg->data_dir, false) == 0 &&
         seal_store_pending_list(st, &pending, &n) == 0)
         count = (long)n;
+    if (st && seal_store_job_counts(st, &queued, &running) == 0) {
+        jobs[0] = (long)queued;
+        jobs[1] = (long)running;
+    }
     seal_pending_records_free(pending, n);
     seal_store_close(st);
     seal_error_clear();
     seal_buf text = SEAL_BUF_INIT;
-    int rc = metrics_render(c->svc->metrics, count, &text);
+    int rc = metrics_render(c->svc->metrics, count, jobs, &text);
     if (rc == 0)
         rc = http_response_set(c->resp, 200, "text/plain; version=0.0.4; charset=utf-8", text.data,
                                text.len);

@@ -9,6 +9,7 @@
 #include "service.h"
 
 #include "stamp_args.h"
+#include "stamp_input.h"
 
 #include <seal/error.h>
 #include <seal/stamp.h>
@@ -21,7 +22,6 @@
 #include <unistd.h>
 
 #define FINISH_BODY_LIMIT (64u * 1024u)
-#define MAX_PLACEMENTS    32
 
 const char *call_param(const call *c, const char *name)
 {
@@ -90,191 +90,25 @@ int call_document(call *c, int *fd_out, const char **name_out)
     return http_request_body_fd(req, fd_out);
 }
 
-/* The placements: `placements`, a JSON array of objects with the flat parameters' names
- * (page, pages, at, keyword, occurrence, offset, seam), or the flat parameters for one. */
-typedef struct stamp_input {
-    stamp_args args;
-    seal_place_request places[MAX_PLACEMENTS];
-    size_t n_places;
-    json_t *placements; /* kept: the requests point into its strings */
-    seal_stamp_level level;
-    seal_tsp_client tsa;
-    seal_trust *trust;
-    seal_revocation *revocation;
-} stamp_input;
-
-static void stamp_input_clear(stamp_input *in)
+/* call_param as a stamp_param_fn. */
+static const char *request_param(void *ctx, const char *name)
 {
-    json_decref(in->placements);
-    seal_trust_free(in->trust);
-    seal_revocation_free(in->revocation);
-}
-
-/* A member of a placement object as text: a string as it is, a number printed; another
- * type is an error. */
-static int member_text(call *c, json_t *obj, size_t index, const char *name, const char **out)
-{
-    json_t *v = json_object_get(obj, name);
-    *out = NULL;
-    if (!v)
-        return 0;
-    if (json_is_string(v)) {
-        *out = json_string_value(v);
-        return 0;
-    }
-    if (json_is_integer(v)) {
-        /* kept in the object, so that it lives as long as the request */
-        char *text = g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        json_object_set_new(obj, name, json_string(text));
-        g_free(text);
-        *out = json_string_value(json_object_get(obj, name));
-        return 0;
-    }
-    http_problem(c->resp, c->req, 400, "invalid-request", NULL,
-                 "placements[%zu].%s must be a string or a whole number", index, name);
-    return 1;
-}
-
-static int read_placements(call *c, stamp_input *in, const char *text)
-{
-    static const char *const names[] = {"page",       "pages",  "at",  "keyword",
-                                        "occurrence", "offset", "seam"};
-    json_error_t err;
-    in->placements = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-    if (!in->placements || !json_is_array(in->placements) || json_array_size(in->placements) == 0 ||
-        json_array_size(in->placements) > MAX_PLACEMENTS) {
-        http_problem(c->resp, c->req, 400, "invalid-request", NULL,
-                     "placements must be a JSON array of 1 to %d objects%s%s", MAX_PLACEMENTS,
-                     in->placements ? "" : ": ", in->placements ? "" : err.text);
-        return 1;
-    }
-    for (size_t i = 0; i < json_array_size(in->placements); i++) {
-        json_t *obj = json_array_get(in->placements, i);
-        if (!json_is_object(obj)) {
-            http_problem(c->resp, c->req, 400, "invalid-request", NULL,
-                         "placements[%zu] must be an object", i);
-            return 1;
-        }
-        const char *key;
-        json_t *value;
-        json_object_foreach(obj, key, value)
-        {
-            bool known = false;
-            for (size_t n = 0; n < G_N_ELEMENTS(names); n++)
-                known |= strcmp(key, names[n]) == 0;
-            if (!known) {
-                http_problem(c->resp, c->req, 400, "invalid-request", NULL,
-                             "placements[%zu] has an unknown member '%s' (page, pages, at, "
-                             "keyword, occurrence, offset, seam)",
-                             i, key);
-                return 1;
-            }
-        }
-        stamp_args a = {.prefix = ""};
-        const char **fields[] = {&a.page,       &a.pages,  &a.at,  &a.keyword,
-                                 &a.occurrence, &a.offset, &a.seam};
-        for (size_t n = 0; n < G_N_ELEMENTS(names); n++)
-            if (member_text(c, obj, i, names[n], fields[n]))
-                return 1;
-        if (stamp_args_place(&a, &in->places[i]) < 0) {
-            http_problem(c->resp, c->req, 400, "invalid-request", NULL, "placements[%zu]: %s", i,
-                         seal_error_last());
-            return 1;
-        }
-    }
-    in->n_places = json_array_size(in->placements);
-    return 0;
+    return call_param(ctx, name);
 }
 
 /* Everything of a stamp request but the document, the output and the PIN: 0, or 1 when it
  * answered (400), or an error. */
 static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bool external)
 {
-    stamp_args *a = &in->args;
-    *a = (stamp_args){
-        .prefix = "",
-        .page = call_param(c, "page"),
-        .pages = call_param(c, "pages"),
-        .at = call_param(c, "at"),
-        .keyword = call_param(c, "keyword"),
-        .occurrence = call_param(c, "occurrence"),
-        .offset = call_param(c, "offset"),
-        .seam = call_param(c, "seam"),
-        .reason = call_param(c, "reason"),
-        .location = call_param(c, "location"),
-        .mode = call_param(c, "mode"),
-        .certify = call_param(c, "certify"),
-        .lock_fields = call_param(c, "lock-fields"),
-        .qr = call_param(c, "qr"),
-        .external = external,
-        .expires = external ? call_param(c, "expires") : NULL,
-    };
-    const char *invisible = call_param(c, "invisible");
-    a->invisible = invisible && (strcmp(invisible, "true") == 0 || strcmp(invisible, "1") == 0);
-    const char *placements = call_param(c, "placements");
-    if (placements && (a->at || a->keyword || a->seam || a->page || a->pages || a->invisible)) {
-        http_problem(c->resp, c->req, 400, "invalid-request", NULL,
-                     "give the placements either as the placements array or as the flat "
-                     "parameters (at, keyword, seam...), not both");
-        return 1;
-    }
-    if (placements) {
-        /* the flat parameters' checks, with a placement that passes them */
-        stamp_args flat = *a;
-        flat.at = "0,0";
-        if (stamp_args_build(&flat, rq, &in->places[0]) < 0 ||
-            read_placements(c, in, placements) != 0) {
-            if (!c->resp->body.len)
-                http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s",
-                             seal_error_last());
-            return 1;
-        }
-        rq->places = in->places;
-        rq->n_places = in->n_places;
-    } else if (stamp_args_build(a, rq, &in->places[0]) < 0) {
+    int rc = stamp_input_read(in, rq, request_param, c, c->store, c->svc->cfg->tsa_url, external);
+    if (rc == STAMP_INPUT_REFUSED)
         http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
-        return 1;
-    }
-    const char *level = call_param(c, "level"), *tsa = call_param(c, "tsa");
-    tsa = tsa ? tsa : c->svc->cfg->tsa_url;
-    in->level = tsa && call_param(c, "tsa") ? SEAL_LEVEL_B_T : SEAL_LEVEL_B_B;
-    if (level && stamp_args_level(level, "", &in->level) < 0) {
-        http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
-        return 1;
-    }
-    if (in->level >= SEAL_LEVEL_B_T && !tsa) {
-        http_problem(c->resp, c->req, 400, "invalid-request", NULL,
-                     "level %s needs a TSA: the tsa parameter (or the service's tsa_url)",
-                     seal_stamp_level_name(in->level));
-        return 1;
-    }
-    rq->level = in->level;
-    if (in->level >= SEAL_LEVEL_B_T) {
-        const char *hash = call_param(c, "tsa-hash");
-        in->tsa = (seal_tsp_client){.url = tsa,
-                                    .md = hash && strcasecmp(hash, "sm3") == 0 ? EVP_sm3() : NULL,
-                                    .policy = call_param(c, "tsa-policy")};
-        rq->tsa = &in->tsa;
-        seal_verify_file_opts opts = {.store = c->store};
-        int rc = seal_verify_trust_load(&in->trust, &opts);
-        if (rc < 0)
-            return rc;
-        rq->trust = in->trust;
-    }
-    if (in->level >= SEAL_LEVEL_B_LT) {
-        int rc = seal_verify_revocation_new(&in->revocation, c->store, NULL, false, NULL, 0);
-        if (rc < 0)
-            return rc;
-        rq->revocation = in->revocation;
-    }
-    return 0;
+    return rc;
 }
 
-/* A refused stamp: a wrong PIN says how many tries are left (and 423 once the seal locked);
- * a request the document cannot take is 400; the rest by the error's class. */
-static int stamp_refused(call *c, const seal_stamp_result *res, const char *seal_id, int err)
+int call_stamp_refused(call *c, bool usage, const char *seal_id, int err)
 {
-    if (res->usage)
+    if (usage)
         return http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
     if (err == SEAL_EAUTH) {
         char *why = g_strdup(seal_error_last());
@@ -403,7 +237,7 @@ static int stamp_common(call *c, bool external)
                   : external  ? "prepared"
                               : "stamped");
     if (stamped < 0) {
-        rc = stamp_refused(c, &res, seal_id, stamped);
+        rc = call_stamp_refused(c, res.usage, seal_id, stamped);
         unlink(output); /* a refused stamp writes nothing; this is only in case */
         goto out;
     }

@@ -822,6 +822,8 @@ int http_serve_run(const http_serve_opts *opts)
     int signo = 0;
     SEAL_ENSURE(sigwait(&stop, &signo) == 0, SEAL_EIO, "cannot wait for the stop signal");
     fprintf(stderr, "%s: stopping (%s)\n", opts->name, signo == SIGINT ? "SIGINT" : "SIGTERM");
+    if (opts->on_stop)
+        opts->on_stop(opts->ctx);
     drain(&srv, daemon);
     daemon = NULL;
 out:

@@ -99,6 +99,9 @@ typedef struct http_serve_opts {
     http_handler handler;
     void *ctx;
     http_observer observer; /* may be NULL */
+    /* Called with ctx when the stop signal has come, before the requests in flight are
+     * waited for (the service stops its job workers meanwhile); may be NULL. */
+    void (*on_stop)(void *ctx);
 } http_serve_opts;
 
 /* Sets the response to `status` with a copy of `data`. */

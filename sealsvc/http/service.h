@@ -37,11 +37,18 @@ typedef struct serve_config {
     bool verify_offline;        /* verify without fetching CRLs or OCSP answers */
     char *tsa_url;              /* the TSA for level B-T and above when a request names none */
     bool responders;            /* serve /tsa, /ocsp and /crl from the data directory */
+    /* batch jobs (routes_jobs.c, jobs_worker.c) */
+    unsigned job_workers;           /* worker threads of this instance; 0: none */
+    uint64_t job_document_max;      /* bytes one document of a job may have */
+    unsigned job_stale_after;       /* seconds without a heartbeat before a job is taken over */
+    unsigned job_callback_attempts; /* a callback's tries before it is given up */
+    unsigned job_keep_days;         /* days an ended job and its results are kept */
 } serve_config;
 
 typedef struct metrics metrics;
 typedef struct rate_limit rate_limit;
 typedef struct responders responders;
+typedef struct job_runner job_runner;
 
 typedef struct service {
     const serve_config *cfg;
@@ -49,6 +56,7 @@ typedef struct service {
     metrics *metrics;
     rate_limit *verify_limit;
     responders *responders; /* NULL when not served */
+    job_runner *jobs;       /* this instance's job workers; NULL when it runs none */
 } service;
 
 /* Who may call a route. */
@@ -75,12 +83,14 @@ typedef struct call {
     seal_apikey_record key; /* the caller, for routes with a key */
     bool has_key;
     const char *id;  /* the first {name} segment of the route's path, when it has one */
-    const char *sub; /* the second ("/api/v1/people/{id}/roles/{role}": the role) */
+    const char *sub; /* the second ("/api/v1/people/{id}/roles/{role}": the role; a job's
+                        document's {n}) */
 } call;
 
 typedef struct serve_route {
     const char *method;
-    const char *pattern; /* "/api/v1/seals/{id}/picture": a {name} is one path segment */
+    const char *pattern; /* "/api/v1/seals/{id}/picture": a {name} is one path segment; a
+                            route has at most two */
     unsigned roles;      /* ROUTE_PUBLIC or the roles whose keys may call it */
     bool store;          /* the handler gets call->store */
     int (*handler)(call *c);
@@ -113,8 +123,8 @@ void metrics_free(metrics *m);
 void metrics_observe(void *ctx, const http_request *req, const http_response *resp, double seconds);
 void metrics_stamp(metrics *m, const char *format, const char *algorithm, const char *outcome);
 /* The Prometheus text exposition (version 0.0.4); `pending` is the pending stamps' count,
- * -1 when unknown. */
-int metrics_render(metrics *m, long pending, seal_buf *out);
+ * `jobs` the batch jobs queued and running; -1 when unknown. */
+int metrics_render(metrics *m, long pending, const long jobs[2], seal_buf *out);
 
 /* ---- rate limits (metrics.c) ---- */
 int rate_limit_new(rate_limit **out, unsigned per_minute);
@@ -128,6 +138,10 @@ const char *call_param(const call *c, const char *name);
 /* The document of a request: the multipart part "file", or the raw body (PDF, OFD or
  * octet-stream). 0 with a new descriptor; 1 when it answered (400, 415). */
 int call_document(call *c, int *fd_out, const char **name_out);
+/* Answers a refused stamp or PIN: a wrong PIN says how many tries are left (and 423 once
+ * the seal locked); a request the document cannot take (`usage`) is 400; the rest by the
+ * error's class. */
+int call_stamp_refused(call *c, bool usage, const char *seal_id, int err);
 /* Answers with the JSON `j` (taken over). */
 int call_json(call *c, unsigned status, json_t *j);
 /* Whether a Content-Type header is `type`, parameters aside, case-insensitive (RFC 9110
@@ -198,6 +212,11 @@ int route_verify(call *c);
 int route_seals(call *c);
 int route_seal(call *c);
 int route_seal_picture(call *c);
+int route_job_submit(call *c);
+int route_job(call *c);
+int route_job_document(call *c);
+int route_job_zip(call *c);
+int route_job_cancel(call *c);
 int route_tsa(call *c);
 int route_ocsp(call *c);
 int route_crl(call *c);

@@ -6,13 +6,17 @@
  * pieces whose sizes come from the input; the parts seen (names, filenames, types, bytes)
  * and the verdict must be the same both ways, and no part may be seen after a failure.
  * Parameters: the rest is "name=value&..." text; stamp_args_build and stamp_args_level
- * must either accept it or fail with a message, never crash.
+ * must either accept it or fail with a message, never crash; so must the service's reader
+ * of a stamp's parameters (http/stamp_input.c: the placements JSON, which a batch job's
+ * placements_by_document entries go through too), with the level left at B-B so that no
+ * store is needed.
  * X-Forwarded-For (first byte 2 mod 4): the rest is "TRUSTED\nHEADER"; the trusted list
  * either parses or fails with a message, and the client found, if any, is an address the
  * header holds.
  * Build: see README.md here (-DSEAL_FUZZ=ON). */
 #include "http/forwarded.h"
 #include "http/multipart.h"
+#include "http/stamp_input.h"
 #include "stamp_args.h"
 
 #include <seal/error.h>
@@ -96,18 +100,29 @@ static void fuzz_multipart(const uint8_t *data, size_t size)
     g_string_free(pieces, TRUE);
 }
 
+/* The pairs as stamp_input_read's lookup, without the level and the TSA (B-T and above
+ * load trust anchors from a store). */
+static const char *pair_param(void *ctx, const char *name)
+{
+    if (strcmp(name, "level") == 0 || strncmp(name, "tsa", 3) == 0)
+        return NULL;
+    return g_hash_table_lookup(ctx, name);
+}
+
 static void fuzz_params(const uint8_t *data, size_t size)
 {
     char *text = g_strndup((const char *)data, size);
     char **pairs = g_strsplit(text, "&", 32);
     stamp_args a = {.prefix = ""};
     const char *level = NULL;
+    GHashTable *given = g_hash_table_new(g_str_hash, g_str_equal);
     for (char **p = pairs; *p; p++) {
         char *eq = strchr(*p, '=');
         if (!eq)
             continue;
         *eq = '\0';
         const char *v = eq + 1;
+        g_hash_table_insert(given, *p, (gpointer)v);
         static const char *const names[] = {"page",   "pages", "at",      "keyword", "occurrence",
                                             "offset", "seam",  "reason",  "mode",    "certify",
                                             "lock",   "qr",    "expires", "level"};
@@ -131,6 +146,16 @@ static void fuzz_params(const uint8_t *data, size_t size)
     seal_stamp_level l;
     if (level && stamp_args_level(level, "", &l) == 0)
         require(l <= SEAL_LEVEL_B_LTA);
+    stamp_input in = {0};
+    seal_stamp_request full = {0};
+    int rc = stamp_input_read(&in, &full, pair_param, given, NULL, NULL, false);
+    require(rc == 0 || rc == STAMP_INPUT_REFUSED);
+    if (rc == STAMP_INPUT_REFUSED)
+        require(seal_error_last()[0] != '\0');
+    else
+        require(full.invisible || (full.n_places >= 1 && full.n_places <= STAMP_MAX_PLACEMENTS));
+    stamp_input_clear(&in);
+    g_hash_table_destroy(given);
     g_strfreev(pairs);
     g_free(text);
 }

@@ -164,6 +164,48 @@ want 200 audit-verify GET /api/v1/audit/verify "${AUTH[@]}"
 # no resident ID in any answer: only masked
 grep -l '440106198503151233\|310115197811204563\|310115197811204564' "$OUT"/*.body &&
     fail "an answer holds a resident ID"
+
+# --- batch jobs: a PDF and an OFD sealed, a broken PDF failed, a job cancelled
+JOB=(-F "seal=$RSA" -F "pin=$RSA_PIN" -F page=1 -F at=100,100)
+# wait_job ID: polls the job until it has ended
+wait_job() {
+    local state=""
+    for _ in $(seq 300); do
+        state=$(curl -s "${AUTH[@]}" "$SERVE_URL/api/v1/jobs/$1" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+        case "$state" in done | failed | cancelled) return 0 ;; esac
+        sleep 0.1
+    done
+    fail "job $1 did not end (state $state)"
+}
+job_id() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/$1.body"; }
+want 202 job-submit POST /api/v1/jobs "${AUTH[@]}" "${JOB[@]}" -F "document=@$WORK/in.pdf" \
+    -F "document=@$SEAL_SOURCE_DIR/samples/notice-zh.ofd" -F callback_url=http://127.0.0.1:9/hook
+JOB_ID=$(job_id job-submit)
+wait_job "$JOB_ID"
+want 200 job GET "/api/v1/jobs/$JOB_ID" "${AUTH[@]}"
+want 200 job-document GET "/api/v1/jobs/$JOB_ID/documents/2" "${AUTH[@]}"
+want 404 job-document-none GET "/api/v1/jobs/$JOB_ID/documents/3" "${AUTH[@]}"
+want 200 job-zip GET "/api/v1/jobs/$JOB_ID/result.zip" "${AUTH[@]}"
+want 409 job-cancel-ended POST "/api/v1/jobs/$JOB_ID/cancel" "${AUTH[@]}"
+want 401 job-nokey GET "/api/v1/jobs/$JOB_ID"
+want 404 job-none GET /api/v1/jobs/0123456789abcdef0123456789abcdef "${AUTH[@]}"
+want 415 job-type POST /api/v1/jobs "${AUTH[@]}" "${PDF[@]}"
+want 400 job-nodoc POST /api/v1/jobs "${AUTH[@]}" "${JOB[@]}"
+want 400 job-placement POST /api/v1/jobs "${AUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" -F at=nowhere \
+    -F "document=@$WORK/in.pdf"
+want 403 job-pin POST /api/v1/jobs "${AUTH[@]}" -F "seal=$RSA" -F pin=wrong-pin -F page=1 -F at=100,100 \
+    -F "document=@$WORK/in.pdf"
+want 202 job-broken POST /api/v1/jobs "${AUTH[@]}" "${JOB[@]}" -F "document=@$WORK/broken.pdf"
+BROKEN_ID=$(job_id job-broken)
+wait_job "$BROKEN_ID"
+want 200 job-failed GET "/api/v1/jobs/$BROKEN_ID" "${AUTH[@]}"
+want 409 job-document-failed GET "/api/v1/jobs/$BROKEN_ID/documents/1" "${AUTH[@]}"
+want 409 job-zip-none GET "/api/v1/jobs/$BROKEN_ID/result.zip" "${AUTH[@]}"
+MANY=()
+for _ in $(seq 30); do MANY+=(-F "document=@$WORK/in.pdf"); done
+want 202 job-many POST /api/v1/jobs "${AUTH[@]}" "${JOB[@]}" "${MANY[@]}"
+want 200 job-cancel POST "/api/v1/jobs/$(job_id job-many)/cancel" "${AUTH[@]}"
 # metrics last: it has counted the requests above
 want 200 metrics GET /metrics
 

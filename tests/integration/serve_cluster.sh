@@ -8,6 +8,11 @@
 #     200 with a broken document; the audit chain verifies; it holds one stamp record for
 #     each 200, and at most one more for each request the killed instance had in flight;
 #   - a two-phase stamp prepared through one instance is finished through the other;
+#   - a batch job of many documents submitted through nginx: the instance working on it is
+#     killed with SIGKILL mid-way (the holder read from the job's row), the other takes it
+#     over once its heartbeat is stale and finishes it; every document is sealed exactly
+#     once in the results (each verifies with one signature), and the audit trail holds at
+#     most one stamp more than the documents (the one the killed instance had in hand);
 #   - SIGTERM stops the surviving instance cleanly (exit 0).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -15,6 +20,8 @@ set -euo pipefail
 command -v nginx >/dev/null || fail "nginx is needed (tests/install-deps.sh installs it)"
 pg_start
 export SEALSVC_DB="$PG_URL"
+# A job's holder that stops beating is taken over after 3 s (30 by default).
+export SEALSVC_JOB_STALE_AFTER=3
 make_demo
 . "$(dirname "$0")/lib/serve.sh"
 # lib/serve.sh's trap stops the instances; keep PostgreSQL's stop and nginx's in it too
@@ -126,7 +133,7 @@ echo "through nginx: $ok stamps, $errors errors while an instance was killed; $m
 
 # --- two-phase across instances: prepared through B, finished through a restarted A
 start_serve "$WORK/a2.log"
-A_URL=$SERVE_URL
+A_PID=$SERVE_PID A_URL=$SERVE_URL
 SERVE_URL=$B_URL
 [ "$(call POST "/api/v1/stamp/prepare?seal=$RSA&page=1&at=100,100" "$WORK/prep.json" \
     -H "Authorization: Bearer $KEY" -H 'Content-Type: application/pdf' --data-binary @"$WORK/in.pdf")" = 200 ] ||
@@ -148,7 +155,69 @@ SERVE_URL=$A_URL
 "$SEALSVC" --data "$DATA" verify "$WORK/two.pdf" >/dev/null 2>&1 || fail "the two-phase stamp does not verify"
 pdfsig "$WORK/two.pdf" 2>&1 | grep -q "Signature is Valid" || fail "pdfsig: $(pdfsig "$WORK/two.pdf" 2>&1)"
 
-# --- SIGTERM: B stops cleanly
-kill -TERM "$B_PID"
-wait "$B_PID" || fail "instance B exited $? on SIGTERM"
+# --- a batch job taken over: its holder killed mid-way, the other instance finishes it
+JOB_KEY=$("$SEALSVC" --data "$DATA" apikey create --role portal 2>/dev/null)
+JOB_KEY_ID=$("$SEALSVC" --data "$DATA" apikey list --json | python3 -c 'import json,sys
+print([k["id"] for k in json.load(sys.stdin) if k["role"] == "portal"][-1])')
+psqlq() { psql -X -q -A -t -d "$PG_URL" -c "$1"; }
+N=30
+DOCS=()
+for _ in $(seq "$N"); do DOCS+=(-F "document=@$WORK/in.pdf"); done
+code=$(curl -s --cacert "$WORK/nginx/cert.pem" -o "$WORK/job.json" -w '%{http_code}' \
+    -H "Authorization: Bearer $JOB_KEY" -F "seal=$RSA" -F "pin=$RSA_PIN" -F page=1 -F at=100,100 \
+    "${DOCS[@]}" "$LB/api/v1/jobs")
+[ "$code" = 202 ] || fail "job submit through nginx: $code $(cat "$WORK/job.json")"
+JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/job.json")
+holder=""
+for _ in $(seq 400); do
+    done_now=$(psqlq "SELECT count(*) FROM stamp_job_document WHERE job_id = '$JOB' AND state = 'done'")
+    [ "$done_now" -ge 3 ] && holder=$(psqlq "SELECT worker FROM stamp_job WHERE id = '$JOB'") && break
+    sleep 0.05
+done
+[ -n "$holder" ] || fail "no instance worked on the job"
+# the holder's name is HOST/PID/NONCE/WORKER
+victim=$(echo "$holder" | cut -d/ -f2)
+case "$victim" in
+"$A_PID") SURVIVOR_PID=$B_PID SERVE_URL=$B_URL ;;
+"$B_PID") SURVIVOR_PID=$A_PID SERVE_URL=$A_URL ;;
+*) fail "the job is held by '$holder', neither instance ($A_PID, $B_PID)" ;;
+esac
+kill -9 "$victim"
+done_at_kill=$(psqlq "SELECT count(*) FROM stamp_job_document WHERE job_id = '$JOB' AND state = 'done'")
+[ "$done_at_kill" -lt "$N" ] || fail "the job ended before its holder was killed"
+state=""
+for _ in $(seq 600); do
+    state=$(curl -s -H "Authorization: Bearer $JOB_KEY" "$SERVE_URL/api/v1/jobs/$JOB" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    case "$state" in done | failed | cancelled) break ;; esac
+    sleep 0.1
+done
+[ "$(call GET "/api/v1/jobs/$JOB" "$WORK/job-status.json" -H "Authorization: Bearer $JOB_KEY")" = 200 ] ||
+    fail "job status from the survivor: $(cat "$WORK/job-status.json")"
+python3 - "$WORK/job-status.json" "$N" <<'PY' || fail "the job after the kill: $(cat "$WORK/job-status.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+assert j["state"] == "done", j["state"]
+assert j["progress"] == {"total": n, "done": n, "failed": 0, "cancelled": 0, "queued": 0}, j["progress"]
+assert j["taken_over"] >= 1, j["taken_over"]
+assert sorted(d["n"] for d in j["documents"]) == list(range(1, n + 1)), j["documents"]
+PY
+for i in $(seq "$N"); do
+    [ "$(call GET "/api/v1/jobs/$JOB/documents/$i" "$WORK/job-$i.pdf" -H "Authorization: Bearer $JOB_KEY")" = 200 ] ||
+        fail "document $i: $(head -c 400 "$WORK/job-$i.pdf")"
+    "$SEALSVC" --data "$DATA" verify --json "$WORK/job-$i.pdf" >"$WORK/job-$i.json" 2>&1 || fail "document $i does not verify"
+    python3 -c 'import json,sys; r = json.load(open(sys.argv[1])); assert r["verdict"] == "VALID" and len(r["signatures"]) == 1, r' \
+        "$WORK/job-$i.json" || fail "document $i is not sealed exactly once: $(head -c 600 "$WORK/job-$i.json")"
+done
+job_stamps=$("$SEALSVC" --data "$DATA" audit list --json | python3 -c 'import json,sys
+print(sum(1 for r in json.load(sys.stdin) if r["action"] == "stamp" and r["actor"] == "apikey:" + sys.argv[1]))' "$JOB_KEY_ID")
+[ "$job_stamps" -ge "$N" ] && [ "$job_stamps" -le $((N + 1)) ] ||
+    fail "$N documents, and the audit trail holds $job_stamps stamps by the job's key"
+"$SEALSVC" --data "$DATA" audit verify >"$WORK/audit.txt" 2>&1 || fail "audit verify: $(cat "$WORK/audit.txt")"
+echo "job: holder killed after $done_at_kill of $N documents; the other instance finished it; $job_stamps stamp records"
+
+# --- SIGTERM: the survivor stops cleanly
+kill -TERM "$SURVIVOR_PID"
+wait "$SURVIVOR_PID" || fail "the surviving instance exited $? on SIGTERM"
 echo "PASS"

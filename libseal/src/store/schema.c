@@ -306,6 +306,62 @@ static int v9_apply(seal_db *db, void *st)
     return store_holder_link(st);
 }
 
+/* Batch stamping jobs (job.c, seal/job.h): a job, its documents (input and output as
+ * blobs, so that every instance sharing the database can run, take over and answer for
+ * any job without a shared file system) and its callback's delivery attempts. The seal
+ * PIN, a document's password and the callback's key rest only sealed under the KEK and
+ * are set to NULL when no longer needed. `worker` and `heartbeat` say who holds a running
+ * job and since when it was last seen alive: the claim takes a queued job, or a running one
+ * whose heartbeat is stale. A job is numbered by a random id (it appears in URLs). */
+static const char v10_sql[] =
+    "CREATE TABLE stamp_job ("
+    "  id TEXT PRIMARY KEY,"
+    "  state TEXT NOT NULL CHECK (state IN ('submitting', 'queued', 'running', 'done', "
+    "'failed', 'cancelled')),"
+    "  institution TEXT,"
+    "  actor TEXT NOT NULL,"
+    "  seal_id TEXT NOT NULL,"
+    "  params TEXT NOT NULL,"
+    "  pin_sealed {blob},"
+    "  password_sealed {blob},"
+    "  documents BIGINT NOT NULL,"
+    "  created BIGINT NOT NULL,"
+    "  started BIGINT,"
+    "  finished BIGINT,"
+    "  worker TEXT,"
+    "  heartbeat BIGINT,"
+    "  claims BIGINT NOT NULL DEFAULT 0,"
+    "  cancel_requested BIGINT NOT NULL DEFAULT 0,"
+    "  error TEXT,"
+    "  callback_url TEXT,"
+    "  callback_key_sealed {blob},"
+    "  callback_state TEXT CHECK (callback_state IN ('pending', 'delivered', 'failed')),"
+    "  callback_next BIGINT);"
+    "CREATE INDEX stamp_job_claim ON stamp_job (state, created);"
+    "CREATE INDEX stamp_job_callback_due ON stamp_job (callback_state, callback_next);"
+    "CREATE TABLE stamp_job_document ("
+    "  job_id TEXT NOT NULL REFERENCES stamp_job(id),"
+    "  n BIGINT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  placements TEXT,"
+    "  state TEXT NOT NULL CHECK (state IN ('queued', 'done', 'failed', 'cancelled')),"
+    "  input {blob},"
+    "  input_size BIGINT NOT NULL,"
+    "  format TEXT,"
+    "  output {blob},"
+    "  output_size BIGINT,"
+    "  error_code TEXT,"
+    "  error TEXT,"
+    "  finished BIGINT,"
+    "  PRIMARY KEY (job_id, n));"
+    "CREATE TABLE stamp_job_callback ("
+    "  job_id TEXT NOT NULL REFERENCES stamp_job(id),"
+    "  attempt BIGINT NOT NULL,"
+    "  at BIGINT NOT NULL,"
+    "  status BIGINT NOT NULL,"
+    "  error TEXT,"
+    "  PRIMARY KEY (job_id, attempt));";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -318,6 +374,7 @@ static const seal_db_migration migrations[] = {
     {8, "the seal lifecycle and the keyed audit trail", v8_sql, v8_apply},
     {9, "personal seals' holders matched to people, for identity data's retention", v9_sql,
      v9_apply},
+    {10, "batch stamping jobs, their documents and callbacks", v10_sql, NULL},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)

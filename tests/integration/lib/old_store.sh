@@ -1,14 +1,17 @@
 # A store as an older sealsvc left it, made from a current one: the SQL below undoes schema
-# versions 9 (holders' MACs and masked numbers, the erased columns; id_sealed stays
-# nullable, which the copy in version 9 takes as it is) and 8 (the lifecycle's states back
-# to active/locked/revoked under their CHECK, no lock flag, no lifecycle events or
-# applications, the audit trail unkeyed), on both engines; old_store then rechains the
-# trail with plain SHA-256 links (lib/audit_chain.py).
+# versions 10 (the batch jobs' tables), 9 (holders' MACs and masked numbers, the erased
+# columns; id_sealed stays nullable, which the copy in version 9 takes as it is) and 8 (the
+# lifecycle's states back to active/locked/revoked under their CHECK, no lock flag, no
+# lifecycle events or applications, the audit trail unkeyed), on both engines; old_store
+# then rechains the trail with plain SHA-256 links (lib/audit_chain.py).
 #
 # Sourced after common.sh:  old_store sqlite DB.sqlite | old_store postgresql URL
 
 old_store_sql() {
     cat <<'SQL'
+DROP TABLE stamp_job_callback;
+DROP TABLE stamp_job_document;
+DROP TABLE stamp_job;
 DROP INDEX seal_holder_lookup;
 ALTER TABLE seal_holder DROP COLUMN id_lookup;
 ALTER TABLE seal_holder DROP COLUMN id_masked;
