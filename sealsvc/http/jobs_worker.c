@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define IDLE_POLL_SECONDS 1     /* how often an idle worker looks for work in the database */
@@ -38,8 +39,8 @@ struct job_runner {
     unsigned n;
     GThread **threads;
     GThread *beat;
-    GMutex lock;
-    GCond cond;
+    pthread_mutex_t lock; /* pthread's, not GLib's: ThreadSanitizer sees these */
+    pthread_cond_t cond;  /* on CLOCK_MONOTONIC */
     bool stopping;
     unsigned wakes; /* bumped by each job_runner_wake */
     held *held;     /* one per worker */
@@ -51,39 +52,48 @@ typedef struct worker {
     unsigned index;
 } worker;
 
+/* Waits on r->cond (r->lock held) until woken or `until` (g_get_monotonic_time's clock,
+ * CLOCK_MONOTONIC, in microseconds): false once the time has come. */
+static bool wait_until(job_runner *r, gint64 until)
+{
+    struct timespec ts = {.tv_sec = (time_t)(until / G_USEC_PER_SEC),
+                          .tv_nsec = (long)(until % G_USEC_PER_SEC) * 1000};
+    return pthread_cond_timedwait(&r->cond, &r->lock, &ts) != ETIMEDOUT;
+}
+
 static bool stopping(job_runner *r)
 {
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     bool s = r->stopping;
-    g_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->lock);
     return s;
 }
 
 /* Sleeps up to `seconds`, or until stopped or woken. */
 static void pause_for(job_runner *r, unsigned seconds)
 {
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     unsigned wakes = r->wakes;
     gint64 until = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
     while (!r->stopping && r->wakes == wakes)
-        if (!g_cond_wait_until(&r->cond, &r->lock, until))
+        if (!wait_until(r, until))
             break;
-    g_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->lock);
 }
 
 static void set_held(job_runner *r, unsigned index, const char *job)
 {
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     g_strlcpy(r->held[index].job, job ? job : "", sizeof r->held[index].job);
     r->held[index].lost = false;
-    g_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->lock);
 }
 
 static bool held_lost(job_runner *r, unsigned index)
 {
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     bool lost = r->held[index].lost;
-    g_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->lock);
     return lost;
 }
 
@@ -313,11 +323,11 @@ out:
 static void expire_old(job_runner *r, seal_store *st)
 {
     time_t now = time(NULL);
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     bool due = now >= r->next_expire;
     if (due)
         r->next_expire = now + EXPIRE_EVERY;
-    g_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->lock);
     if (!due)
         return;
     size_t removed = 0;
@@ -379,9 +389,9 @@ static gpointer beat(gpointer arg)
     seal_store *st = NULL;
     held *copy = g_new0(held, r->n);
     while (!stopping(r)) {
-        g_mutex_lock(&r->lock);
+        pthread_mutex_lock(&r->lock);
         memcpy(copy, r->held, r->n * sizeof *copy);
-        g_mutex_unlock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
         for (unsigned i = 0; i < r->n; i++) {
             if (!copy[i].job[0])
                 continue;
@@ -393,22 +403,22 @@ static gpointer beat(gpointer arg)
             }
             int rc = seal_store_job_heartbeat(st, copy[i].job, copy[i].worker, time(NULL));
             if (rc == SEAL_EPOLICY) {
-                g_mutex_lock(&r->lock);
+                pthread_mutex_lock(&r->lock);
                 if (strcmp(r->held[i].job, copy[i].job) == 0)
                     r->held[i].lost = true;
-                g_mutex_unlock(&r->lock);
+                pthread_mutex_unlock(&r->lock);
             } else if (rc < 0) {
                 http_log("error", NULL, "job %s: heartbeat: %s", copy[i].job, seal_error_last());
                 seal_store_close(st);
                 st = NULL;
             }
         }
-        g_mutex_lock(&r->lock);
+        pthread_mutex_lock(&r->lock);
         gint64 until = g_get_monotonic_time() + (gint64)every * G_USEC_PER_SEC;
         while (!r->stopping)
-            if (!g_cond_wait_until(&r->cond, &r->lock, until))
+            if (!wait_until(r, until))
                 break;
-        g_mutex_unlock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
     }
     g_free(copy);
     seal_store_close(st);
@@ -428,8 +438,12 @@ int job_runner_start(job_runner **out, service *svc)
     r->n = n;
     r->threads = g_new0(GThread *, n);
     r->held = g_new0(held, n);
-    g_mutex_init(&r->lock);
-    g_cond_init(&r->cond);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->cond, &attr);
+    pthread_condattr_destroy(&attr);
     /* The name other instances see in the job (who holds it): host, process and worker,
      * with random digits in case two hosts' processes share a name and number. */
     uint32_t nonce = g_random_int();
@@ -476,20 +490,20 @@ void job_runner_wake(job_runner *r)
 {
     if (!r)
         return;
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     r->wakes++;
-    g_cond_broadcast(&r->cond);
-    g_mutex_unlock(&r->lock);
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
 }
 
 void job_runner_stop(job_runner *r)
 {
     if (!r)
         return;
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     r->stopping = true;
-    g_cond_broadcast(&r->cond);
-    g_mutex_unlock(&r->lock);
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
 }
 
 void job_runner_free(job_runner *r)
@@ -502,8 +516,8 @@ void job_runner_free(job_runner *r)
             g_thread_join(r->threads[i]);
     if (r->beat)
         g_thread_join(r->beat);
-    g_mutex_clear(&r->lock);
-    g_cond_clear(&r->cond);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cond);
     g_free(r->threads);
     g_free(r->held);
     g_free(r);

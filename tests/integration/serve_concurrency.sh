@@ -2,7 +2,8 @@
 # One `sealsvc serve` with four threads under eight clients at once, every kind of request
 # mixed: synchronous stamps of PDF and OFD with three seals (RSA, ECDSA, SM2), two-phase
 # stamps (prepare here, finish there), verifies, the seals list and a picture, metrics,
-# healthz. Every answer must be the right one (each sealed document valid, each signer
+# healthz, and a batch job of six documents that two job workers stamp meanwhile. Every
+# answer must be the right one (each sealed document valid, each signer
 # the seal asked for), the audit trail must verify with exactly one `stamp` record per
 # sealed document, and SIGTERM must end the server with 0 after it. The ThreadSanitizer
 # pass of tests/run.sh runs this test too: there any data race in the server's threads
@@ -39,6 +40,8 @@ tmp_dir = $WORK/tmp
 [verify]
 offline = true
 per_minute = 0
+[jobs]
+workers = 2
 EOF
 start_serve "$WORK/serve.log" --config serve.conf
 AUTH=(-H "Authorization: Bearer $ADMIN")
@@ -82,6 +85,11 @@ open(sys.argv[2],"wb").write(base64.b64decode(j["digest"])); print(j["id"])' "$p
         [ "$(call GET /healthz "$p-health.json")" = 200 ] || echo "healthz" >>"out/fail-$n"
     done
 }
+# the batch job, submitted while the clients run
+[ "$(call POST /api/v1/jobs job.json "${AUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" -F page=1 -F at=120,120 \
+    -F "document=@$SAMPLE" -F "document=@$SAMPLE" -F "document=@$SAMPLE" -F "document=@$SAMPLE" \
+    -F "document=@$SAMPLE" -F "document=@$SAMPLE")" = 202 ] || fail "job submit: $(cat job.json)"
+JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' job.json)
 pids=()
 for n in $(seq "$CLIENTS"); do
     client "$n" &
@@ -93,6 +101,18 @@ done
 if ls out/fail-* >/dev/null 2>&1; then
     fail "requests failed: $(cat out/fail-* | head -20)"
 fi
+
+# the job ends with its six documents sealed, each valid
+for _ in $(seq 600); do
+    state=$(curl -s "${AUTH[@]}" "$SERVE_URL/api/v1/jobs/$JOB" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    case "$state" in done | failed | cancelled) break ;; esac
+    sleep 0.2
+done
+[ "$state" = done ] || fail "the job ended $state: $(curl -s "${AUTH[@]}" "$SERVE_URL/api/v1/jobs/$JOB")"
+for n in 1 2 3 4 5 6; do
+    [ "$(call GET "/api/v1/jobs/$JOB/documents/$n" "out/job-$n-rsa.pdf" "${AUTH[@]}")" = 200 ] ||
+        fail "job document $n: $(head -c 300 "out/job-$n-rsa.pdf")"
+done
 
 # every answer is what was asked for
 sealed=0
@@ -119,7 +139,7 @@ for path in sys.argv[4:]:
     assert serials == [want[kind]], (path, serials, want[kind])
 PY
     fail "a sealed document is not valid or names another signer than the seal asked for"
-[ "$sealed" = $((CLIENTS * ROUNDS * 4)) ] || fail "$sealed sealed documents, $((CLIENTS * ROUNDS * 4)) expected"
+[ "$sealed" = $((CLIENTS * ROUNDS * 4 + 6)) ] || fail "$sealed sealed documents, $((CLIENTS * ROUNDS * 4 + 6)) expected"
 grep -q 'signatures.*valid\|"verdict"' out/c1-r1-verify.json || fail "verify answered: $(head -c 300 out/c1-r1-verify.json)"
 
 # SIGTERM: the server finishes and exits 0 (under ThreadSanitizer a race would make it fail)
