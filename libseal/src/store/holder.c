@@ -1,8 +1,8 @@
 /* The holder of a personal seal: a name and a resident identity number (GB 11643-1999).
  * The number is personal data, so it rests in the seal_holder table only as AES-256-GCM
- * ciphertext under a key derived from the platform's key-encryption key (DATA/secrets/kek,
- * never in the database), with the seal id as associated data; readers get the masked
- * form alone. create.c records a holder with its seal; `seal list` shows it masked. Beside
+ * ciphertext (sealed.c) under a key derived from the platform's key-encryption key
+ * (DATA/secrets/kek, never in the database), with the seal id as associated data; readers get the
+ * masked form alone. create.c records a holder with its seal; `seal list` shows it masked. Beside
  * it: the masked form, and the MAC of the number person.c finds people by, which is how
  * retention.c knows whose seals these are; the number goes when the holder's retention
  * time is past, the name and masked form stay (docs/retention.md). */
@@ -19,11 +19,8 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#define ID_FORMAT_V1   0x01
-#define ID_KEY_BYTES   32
-#define ID_NONCE_BYTES 12 /* NIST SP 800-38D 8.2: the 96-bit IV of GCM */
-#define ID_TAG_BYTES   16
-#define ID_MAX_PLAIN   64
+#define ID_KEY_BYTES STORE_SEALED_KEY_BYTES
+#define ID_MAX_PLAIN 64
 /* The HKDF info string: this key is for identity numbers and nothing else. */
 #define ID_KEY_INFO "sealsvc seal-holder identity number v1"
 
@@ -53,87 +50,26 @@ out:
 int store_id_encrypt(seal_buf *out, const uint8_t *kek, size_t kek_len, const char *seal_id,
                      const char *plain)
 {
-    int rc = 0;
     uint8_t key[ID_KEY_BYTES];
-    uint8_t nonce[ID_NONCE_BYTES];
-    uint8_t cipher[ID_MAX_PLAIN];
-    uint8_t tag[ID_TAG_BYTES];
-    int n = 0, total = 0;
-    size_t plain_len = plain ? strlen(plain) : 0;
-    EVP_CIPHER_CTX *ctx = NULL;
-    SEAL_ENSURE(plain_len > 0 && plain_len <= ID_MAX_PLAIN, SEAL_EINVAL,
-                "an identity number to encrypt must have 1 to %d characters", ID_MAX_PLAIN);
-    SEAL_ENSURE(seal_id && *seal_id, SEAL_EINVAL, "an identity number is encrypted for a seal id");
-    SEAL_TRY(derive_key(key, kek, kek_len));
-    SEAL_ENSURE(RAND_bytes(nonce, sizeof nonce) == 1, SEAL_ECRYPTO,
-                "no random bytes for an identity number's nonce");
-    ctx = EVP_CIPHER_CTX_new();
-    SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-        EVP_EncryptUpdate(ctx, NULL, &n, (const uint8_t *)seal_id, (int)strlen(seal_id)) != 1 ||
-        EVP_EncryptUpdate(ctx, cipher, &n, (const uint8_t *)plain, (int)plain_len) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO, "cannot encrypt an identity number");
-    total = n;
-    if (EVP_EncryptFinal_ex(ctx, cipher + total, &n) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, ID_TAG_BYTES, tag) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO, "cannot encrypt an identity number");
-    total += n;
-    seal_buf_clear(out);
-    SEAL_TRY(seal_buf_append_byte(out, ID_FORMAT_V1));
-    SEAL_TRY(seal_buf_append(out, nonce, sizeof nonce));
-    SEAL_TRY(seal_buf_append(out, cipher, (size_t)total));
-    SEAL_TRY(seal_buf_append(out, tag, sizeof tag));
-out:
-    EVP_CIPHER_CTX_free(ctx);
+    if (!seal_id || !*seal_id)
+        return seal_error_set(SEAL_EINVAL, "an identity number is encrypted for a seal id");
+    int rc = derive_key(key, kek, kek_len);
+    if (rc == 0)
+        rc = store_sealed_put(out, key, seal_id, plain, ID_MAX_PLAIN, "an identity number");
     OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(cipher, sizeof cipher);
     return rc;
 }
 
 int store_id_decrypt(char **plain_out, const uint8_t *kek, size_t kek_len, const char *seal_id,
                      const uint8_t *sealed, size_t len)
 {
-    int rc = 0;
     uint8_t key[ID_KEY_BYTES];
-    char plain[ID_MAX_PLAIN + 1];
-    int n = 0, total = 0;
-    EVP_CIPHER_CTX *ctx = NULL;
-    *plain_out = NULL;
-    const size_t overhead = 1 + ID_NONCE_BYTES + ID_TAG_BYTES;
-    SEAL_ENSURE(sealed && len > overhead && len - overhead <= ID_MAX_PLAIN, SEAL_EFORMAT,
-                "the stored identity number of seal %s is damaged (%zu bytes)", seal_id, len);
-    SEAL_ENSURE(sealed[0] == ID_FORMAT_V1, SEAL_EUNSUPPORTED,
-                "the stored identity number of seal %s has format %u, which this sealsvc does "
-                "not know",
-                seal_id, sealed[0]);
-    const uint8_t *nonce = sealed + 1;
-    const uint8_t *cipher = nonce + ID_NONCE_BYTES;
-    size_t cipher_len = len - overhead;
-    const uint8_t *tag = cipher + cipher_len;
-    SEAL_TRY(derive_key(key, kek, kek_len));
-    ctx = EVP_CIPHER_CTX_new();
-    SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-        EVP_DecryptUpdate(ctx, NULL, &n, (const uint8_t *)seal_id, (int)strlen(seal_id)) != 1 ||
-        EVP_DecryptUpdate(ctx, (uint8_t *)plain, &n, cipher, (int)cipher_len) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, ID_TAG_BYTES, (void *)tag) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO, "cannot decrypt the identity number of seal %s", seal_id);
-    total = n;
-    /* GCM's tag covers the seal id, the nonce's use and every ciphertext byte: any change,
-     * a row copied to another seal, or another KEK ends here. */
-    if (EVP_DecryptFinal_ex(ctx, (uint8_t *)plain + total, &n) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO,
-                  "the stored identity number of seal %s does not decrypt: it was altered, "
-                  "belongs to another seal, or the key-encryption key is not the one it was "
-                  "stored under",
-                  seal_id);
-    total += n;
-    plain[total] = '\0';
-    *plain_out = g_strdup(plain);
-out:
-    EVP_CIPHER_CTX_free(ctx);
+    char *what = g_strdup_printf("identity number of seal %s", seal_id);
+    int rc = derive_key(key, kek, kek_len);
+    if (rc == 0)
+        rc = store_sealed_open(plain_out, key, seal_id, sealed, len, ID_MAX_PLAIN, what);
     OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(plain, sizeof plain);
+    g_free(what);
     return rc;
 }
 

@@ -27,9 +27,6 @@
 #include <string.h>
 
 #define JOB_SECRET_LABEL   "sealsvc job secrets v1"
-#define SECRET_FORMAT_V1   0x01
-#define SECRET_NONCE       12 /* NIST SP 800-38D 8.2: GCM's 96-bit IV */
-#define SECRET_TAG         16
 #define SECRET_MAX_PLAIN   4096
 #define CALLBACK_KEY_BYTES 32
 
@@ -66,42 +63,19 @@ static int index_of(const char *const *names, size_t n, const char *text)
 
 /* ---- secrets ---- */
 
-/* out = 0x01 || nonce (12) || ciphertext || tag (16); associated data "job:ID:WHAT", so a
- * value copied to another job or another column does not open. */
+/* Sealed (sealed.c) with associated data "job:ID:WHAT", so a value copied to another job or
+ * another column does not open. */
 static int secret_seal(seal_store *st, const char *job_id, const char *what, const char *plain,
                        seal_buf *out)
 {
-    int rc = 0, n = 0, total = 0;
-    uint8_t key[STORE_KEK_DERIVED_BYTES], nonce[SECRET_NONCE], tag[SECRET_TAG];
-    size_t len = strlen(plain);
-    uint8_t *cipher = g_malloc(len + 1);
+    uint8_t key[STORE_KEK_DERIVED_BYTES];
     char *aad = g_strdup_printf("job:%s:%s", job_id, what);
-    EVP_CIPHER_CTX *ctx = NULL;
-    SEAL_ENSURE(len > 0 && len <= SECRET_MAX_PLAIN, SEAL_EINVAL,
-                "a job's %s must have 1 to %d characters", what, SECRET_MAX_PLAIN);
-    SEAL_TRY(store_kek_derive(st, JOB_SECRET_LABEL, key));
-    SEAL_ENSURE(RAND_bytes(nonce, sizeof nonce) == 1, SEAL_ECRYPTO, "no randomness for a nonce");
-    ctx = EVP_CIPHER_CTX_new();
-    SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-        EVP_EncryptUpdate(ctx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) != 1 ||
-        EVP_EncryptUpdate(ctx, cipher, &n, (const uint8_t *)plain, (int)len) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO, "cannot encrypt a job's %s", what);
-    total = n;
-    if (EVP_EncryptFinal_ex(ctx, cipher + total, &n) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SECRET_TAG, tag) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO, "cannot encrypt a job's %s", what);
-    total += n;
-    seal_buf_clear(out);
-    SEAL_TRY(seal_buf_append_byte(out, SECRET_FORMAT_V1));
-    SEAL_TRY(seal_buf_append(out, nonce, sizeof nonce));
-    SEAL_TRY(seal_buf_append(out, cipher, (size_t)total));
-    SEAL_TRY(seal_buf_append(out, tag, sizeof tag));
-out:
-    EVP_CIPHER_CTX_free(ctx);
+    char *name = g_strdup_printf("a job's %s", what);
+    int rc = store_kek_derive(st, JOB_SECRET_LABEL, key);
+    if (rc == 0)
+        rc = store_sealed_put(out, key, aad, plain, SECRET_MAX_PLAIN, name);
     OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(cipher, len + 1);
-    g_free(cipher);
+    g_free(name);
     g_free(aad);
     return rc;
 }
@@ -109,43 +83,14 @@ out:
 static int secret_open(seal_store *st, const char *job_id, const char *what, const uint8_t *data,
                        size_t len, char **plain_out)
 {
-    int rc = 0, n = 0, total = 0;
     uint8_t key[STORE_KEK_DERIVED_BYTES];
-    const size_t overhead = 1 + SECRET_NONCE + SECRET_TAG;
-    char *plain = NULL, *aad = g_strdup_printf("job:%s:%s", job_id, what);
-    EVP_CIPHER_CTX *ctx = NULL;
-    *plain_out = NULL;
-    SEAL_ENSURE(data && len > overhead && len - overhead <= SECRET_MAX_PLAIN &&
-                    data[0] == SECRET_FORMAT_V1,
-                SEAL_EFORMAT, "the stored %s of job %s is damaged", what, job_id);
-    size_t cipher_len = len - overhead;
-    const uint8_t *nonce = data + 1, *cipher = nonce + SECRET_NONCE, *tag = cipher + cipher_len;
-    plain = g_malloc(cipher_len + 1);
-    SEAL_TRY(store_kek_derive(st, JOB_SECRET_LABEL, key));
-    ctx = EVP_CIPHER_CTX_new();
-    SEAL_ENSURE(ctx, SEAL_ENOMEM, "out of memory");
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-        EVP_DecryptUpdate(ctx, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) != 1 ||
-        EVP_DecryptUpdate(ctx, (uint8_t *)plain, &n, cipher, (int)cipher_len) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SECRET_TAG, (void *)tag) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO, "cannot decrypt the %s of job %s", what, job_id);
-    total = n;
-    if (EVP_DecryptFinal_ex(ctx, (uint8_t *)plain + total, &n) != 1)
-        SEAL_FAIL(SEAL_ECRYPTO,
-                  "the stored %s of job %s does not decrypt: it was altered, or the "
-                  "key-encryption key is not the one it was stored under",
-                  what, job_id);
-    total += n;
-    plain[total] = '\0';
-    *plain_out = plain;
-    plain = NULL;
-out:
-    EVP_CIPHER_CTX_free(ctx);
+    char *aad = g_strdup_printf("job:%s:%s", job_id, what);
+    char *name = g_strdup_printf("%s of job %s", what, job_id);
+    int rc = store_kek_derive(st, JOB_SECRET_LABEL, key);
+    if (rc == 0)
+        rc = store_sealed_open(plain_out, key, aad, data, len, SECRET_MAX_PLAIN, name);
     OPENSSL_cleanse(key, sizeof key);
-    if (plain) {
-        OPENSSL_cleanse(plain, len - overhead + 1);
-        g_free(plain);
-    }
+    g_free(name);
     g_free(aad);
     return rc;
 }

@@ -45,6 +45,17 @@ int store_kek_derive(seal_store *st, const char *label, uint8_t out[STORE_KEK_DE
 /* The same as lower-case hex: the passphrase a PKCS#8 key rests under. Wipe it. */
 #define STORE_KEK_PASSPHRASE_SIZE (2 * STORE_KEK_DERIVED_BYTES + 1)
 int store_kek_passphrase(seal_store *st, const char *label, char out[STORE_KEK_PASSPHRASE_SIZE]);
+/* ---- short secrets at rest (sealed.c): AES-256-GCM, 0x01 || nonce || ciphertext || tag,
+ * bound to `aad` (where the value belongs); `what` names it in errors ("an identity
+ * number", "PIN of job ID"). The key is the caller's, derived for that one use. */
+#define STORE_SEALED_KEY_BYTES 32
+int store_sealed_put(seal_buf *out, const uint8_t key[STORE_SEALED_KEY_BYTES], const char *aad,
+                     const char *plain, size_t max_plain, const char *what);
+/* *plain_out: g_malloc'd text; wipe it. SEAL_EFORMAT damaged, SEAL_EUNSUPPORTED another
+ * format, SEAL_ECRYPTO altered, misplaced or under another KEK. */
+int store_sealed_open(char **plain_out, const uint8_t key[STORE_SEALED_KEY_BYTES], const char *aad,
+                      const uint8_t *data, size_t len, size_t max_plain, const char *what);
+
 /* The key as PKCS#8 PEM encrypted under a passphrase made from `pin` and the platform's
  * key-encryption key. */
 int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const char *pin);
