@@ -124,6 +124,11 @@ int cli_open_platform(const cli_ctx *ctx, const char *command, seal_store **out)
 /* Why a person's or institution's identity data is kept (cmd_retention.c): "kept until T (5
  * years after B: WHAT)" or "kept while HELD_BY"; g_free it. */
 char *cli_retention_why(const seal_retention_item *it);
+/* `person delete ID --reason TEXT` and `institution delete CODE --reason TEXT`
+ * (cmd_retention.c): EXIT_OK with the one argument and the reason, or the usage error
+ * (`command` names the command, `what` the argument: "the person's id (a number)"). */
+int cli_delete_args(int argc, char **argv, const char *command, const char *what,
+                    const char **target, const char **reason);
 /* Whether argv[from] is the last argument and is --json. */
 bool cli_json_flag(int argc, char **argv, int from);
 /* The platform a relying party's command may use (verify, cert status, B-LT): the store of

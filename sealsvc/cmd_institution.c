@@ -132,26 +132,13 @@ static int institution_show(seal_store *st, const char *credit_code, bool json)
 
 static int institution_delete(seal_store *st, int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"reason", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *reason = NULL;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (c == 'r')
-            reason = optarg;
-        else
-            return cli_usage_error("institution delete: unknown option");
-    }
-    if (argc - optind != 1)
-        return cli_usage_error("institution delete: give the institution's credit code");
-    if (!reason || !*reason)
-        return cli_usage_error("institution delete: --reason TEXT is required (it goes into "
-                               "the audit trail)");
+    const char *code = NULL, *reason = NULL;
+    int usage = cli_delete_args(argc, argv, "institution delete", "the institution's credit code",
+                                &code, &reason);
+    if (usage != EXIT_OK)
+        return usage;
     seal_retention_item it = {0};
-    if (seal_store_institution_delete(st, argv[optind], reason, g_get_user_name(), &it) < 0) {
+    if (seal_store_institution_delete(st, code, reason, g_get_user_name(), &it) < 0) {
         seal_retention_item_clear(&it);
         return cli_fail("institution delete");
     }

@@ -205,25 +205,14 @@ static int person_role(seal_store *st, bool add, int argc, char **argv)
 
 static int person_delete(seal_store *st, int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"reason", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *reason = NULL;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (c == 'r')
-            reason = optarg;
-        else
-            return cli_usage_error("person delete: unknown option");
-    }
+    const char *text = NULL, *reason = NULL;
     int64_t id = 0;
-    if (argc - optind != 1 || !parse_id(argv[optind], &id))
+    int usage =
+        cli_delete_args(argc, argv, "person delete", "the person's id (a number)", &text, &reason);
+    if (usage != EXIT_OK)
+        return usage;
+    if (!parse_id(text, &id))
         return cli_usage_error("person delete: give the person's id (a number)");
-    if (!reason || !*reason)
-        return cli_usage_error("person delete: --reason TEXT is required (it goes into the "
-                               "audit trail)");
     seal_retention_item it = {0};
     if (seal_store_person_delete(st, id, reason, g_get_user_name(), &it) < 0) {
         seal_retention_item_clear(&it);
