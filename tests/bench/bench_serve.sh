@@ -72,15 +72,28 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_serve.XXXXXX")
 SERVER_PID=
 SAMPLER_PID=
 UPLOAD_PIDS=()
+# end_server SECONDS: SIGTERM to the server (requests in flight finish), SIGKILL if it has
+# not exited SECONDS later (a server forked a moment before may have missed the SIGTERM);
+# returns its exit status.
+end_server() {
+    local i rc=0
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for i in $(seq $(($1 * 10))); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || rc=$?
+    SERVER_PID=
+    return "$rc"
+}
 cleanup() {
     local pid
+    trap '' INT TERM # a second Ctrl-C must not leave the server or the files behind
     for pid in "${UPLOAD_PIDS[@]}" $SAMPLER_PID; do
         kill "$pid" 2>/dev/null || true
     done
-    if [ -n "$SERVER_PID" ]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
+    [ -z "$SERVER_PID" ] || end_server 10 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -128,6 +141,7 @@ EOF
 # start_server NAME: a fresh `sealsvc serve`, its log in $WORK/NAME.log; sets SERVER_PID, URL.
 start_server() {
     local log=$WORK/$1.log port='' i
+    : >"$log" # before the server's shell opens it: the loop below reads it at once
     "$SEALSVC" serve --listen 127.0.0.1:0 --config "$WORK/serve.conf" 2>"$log" &
     SERVER_PID=$!
     for i in $(seq 100); do
@@ -141,13 +155,11 @@ start_server() {
         exit 1
     }
     URL=http://127.0.0.1:$port
-    curl -fsS "$URL/healthz" >/dev/null
+    curl -fsS --max-time 30 "$URL/healthz" >/dev/null
 }
 stop_server() {
-    kill -TERM "$SERVER_PID"
     local rc=0
-    wait "$SERVER_PID" || rc=$?
-    SERVER_PID=
+    end_server 70 || rc=$? # the config's shutdown_grace is the default, 60 s
     [ "$rc" = 0 ] || fail_later "sealsvc serve exited $rc on SIGTERM (log: $1)"
 }
 
@@ -174,9 +186,10 @@ run_wrk() {
         t=$((c < 2 ? c : 2))
         metrics "$WORK/m.before" "$route"
         cpu0=$(cpu_ticks "$SERVER_PID")
-        BENCH_BODY=$body BENCH_AUTH=$auth /usr/bin/time -f '%U %S' -o "$WORK/wrk-cpu" \
-            wrk -t"$t" -c"$c" -d"${SECONDS_EACH}s" --timeout 60s --latency \
-            -s "$HERE/bench_serve.lua" "$URL$path" >"$WORK/wrk-$kind-$c.txt" 2>&1 || {
+        # bash's `time`: wrk's user and system CPU, into wrk-cpu.
+        { TIMEFORMAT='%U %S' && time BENCH_BODY=$body BENCH_AUTH=$auth wrk -t"$t" -c"$c" \
+            -d"${SECONDS_EACH}s" --timeout 60s --latency -s "$HERE/bench_serve.lua" \
+            "$URL$path" >"$WORK/wrk-$kind-$c.txt" 2>&1; } 2>"$WORK/wrk-cpu" || {
             fail_later "wrk $kind -c $c failed: $(tail -3 "$WORK/wrk-$kind-$c.txt")"
             continue
         }
