@@ -22,6 +22,8 @@ SEAL_PACKAGES=(
     faketime
     # the seal font's source and subsetter, to check fonts/make-subset.sh reproduces it
     fonts-noto-cjk python3-fonttools
+    # the HTTP service's benchmark, run by hand (tests/bench/bench_serve.sh)
+    wrk
 )
 missing=()
 for p in "${SEAL_PACKAGES[@]}"; do

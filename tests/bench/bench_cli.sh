@@ -4,11 +4,11 @@
 # never as a timed test:
 #     tests/bench/bench_cli.sh [RUNS]        (SEALSVC=path/to/sealsvc, default build/)
 #
-# It generates a 1 MB 50-page PDF (the same kind of document bench_stamp stamps in process:
-# each page an uncompressed image of 20 KiB of random bytes), a demo platform, an RSA-2048
-# key and self-signed certificate made into a seal, and an NSS database holding the same key
-# for pdfsig. Then it runs, alternating within each round so that every kind meets the same
-# machine (this shared virtual machine drifts from one second to the next):
+# It generates a 1 MB 50-page PDF (make_pdf.py: the same kind of document bench_stamp stamps
+# in process, each page an uncompressed image of 20 KiB of random bytes), a demo platform, an
+# RSA-2048 key and self-signed certificate made into a seal, and an NSS database holding the
+# same key for pdfsig. Then it runs, alternating within each round so that every kind meets
+# the same machine (this shared virtual machine drifts from one second to the next):
 #   floor      openssl dgst -sha256 -sign key.pem IN        (hash the file, one signature)
 #   stamp      sealsvc stamp IN OUT --seal S --pin P --page 1 --at X,Y
 #   pdfsig     pdfsig -add-signature -nick S IN OUT         (Poppler, NSS; invisible)
@@ -36,39 +36,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_cli.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 export TZ=${TZ:-:/etc/localtime}
 
-# --- the document: 50 pages of 20 KiB random images, a classic xref table (bench_docs.c)
-python3 - "$WORK/in.pdf" <<'PY'
-import os, sys
-pages, image_bytes = 50, 20 * 1024
-side = 1
-while (side + 1) * (side + 1) * 3 <= image_bytes:
-    side += 1
-out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-off = {}
-def obj(n, body):
-    off[n] = len(out)
-    out.extend(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
-kids = b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(pages))
-obj(2, b"<< /Type /Pages /Count %d /MediaBox [0 0 595 842] /Kids [ %s ] >>" % (pages, kids))
-for i in range(pages):
-    page, content, image = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
-    obj(page, b"<< /Type /Page /Parent 2 0 R /Contents %d 0 R /Resources << "
-        b"/XObject << /Im %d 0 R >> >> >>" % (content, image))
-    draw = b"q 400 0 0 400 97 300 cm /Im Do Q"
-    obj(content, b"<< /Length %d >>\nstream\n%s\nendstream" % (len(draw), draw))
-    noise = os.urandom(side * side * 3)
-    obj(image, b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
-        b"/DeviceRGB /BitsPerComponent 8 /Length %d >>\nstream\n" % (side, side, len(noise))
-        + noise + b"\nendstream")
-n = 3 * pages + 3
-xref = len(out)
-out.extend(b"xref\n0 %d\n0000000000 65535 f\r\n" % n)
-for i in range(1, n):
-    out.extend(b"%010d 00000 n\r\n" % off[i])
-out.extend(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (n, xref))
-open(sys.argv[1], "wb").write(out)
-PY
+# --- the document: 50 pages of 20 KiB random images, a classic xref table (make_pdf.py)
+python3 "$HERE/make_pdf.py" 50 "$WORK/in.pdf"
 
 # --- the platform, and one RSA-2048 key as a seal, as an NSS key for pdfsig, as a PEM file
 "$SEALSVC" demo init --dir "$WORK/data" >"$WORK/manifest.json" 2>"$WORK/demo.log" || {
