@@ -170,27 +170,3 @@ int cmd_retention(const cli_ctx *ctx, int argc, char **argv)
     seal_store_close(st);
     return code;
 }
-
-int cli_delete_args(int argc, char **argv, const char *command, const char *what,
-                    const char **target, const char **reason)
-{
-    static const struct option options[] = {
-        {"reason", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
-    *target = *reason = NULL;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (c != 'r')
-            return cli_usage_error("%s: unknown option", command);
-        *reason = optarg;
-    }
-    if (argc - optind != 1)
-        return cli_usage_error("%s: give %s", command, what);
-    if (!*reason || !**reason)
-        return cli_usage_error("%s: --reason TEXT is required (it goes into the audit trail)",
-                               command);
-    *target = argv[optind];
-    return EXIT_OK;
-}

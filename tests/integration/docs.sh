@@ -43,6 +43,8 @@ for name, func in commands.items():
         options |= time_options
     if "cli_json_flag(" in code:  # the shared parser of a trailing --json (main.c)
         options.add("json")
+    if "cli_delete_args(" in code:  # the shared parser of `delete X --reason` (main.c)
+        options.add("reason")
     options -= {"help", "data"}  # --help everywhere, --data and --db are global
     doc = "".join(v for k, v in sections.items() if k == name or k.startswith(name + " "))
     # an option of another command named for reference ("see `ltv --archive`") is not one
