@@ -129,6 +129,9 @@ char *cli_retention_why(const seal_retention_item *it);
  * (`command` names the command, `what` the argument: "the person's id (a number)"). */
 int cli_delete_args(int argc, char **argv, const char *command, const char *what,
                     const char **target, const char **reason);
+/* A command with sub-commands asked for none (usage on stderr, EXIT_USAGE) or for --help /
+ * -h (usage on stdout, EXIT_OK): that exit code; -1 when there is a sub-command to run. */
+int cli_subcommand_help(int argc, char **argv, const char *usage);
 /* Whether argv[from] is the last argument and is --json. */
 bool cli_json_flag(int argc, char **argv, int from);
 /* The platform a relying party's command may use (verify, cert status, B-LT): the store of

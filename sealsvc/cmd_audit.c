@@ -169,10 +169,9 @@ static int audit_list(seal_store *st, const char *target, const char *document, 
 
 int cmd_audit(const cli_ctx *ctx, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(audit_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int help = cli_subcommand_help(argc, argv, audit_usage);
+    if (help >= 0)
+        return help;
     const char *cmd = argv[1];
     bool verify = strcmp(cmd, "verify") == 0;
     if (!verify && strcmp(cmd, "list") != 0)

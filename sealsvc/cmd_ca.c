@@ -463,10 +463,9 @@ int cmd_ca(const cli_ctx *ctx, int argc, char **argv)
     ca_args a;
     seal_store *st = NULL;
     int code = EXIT_OK;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(ca_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int help = cli_subcommand_help(argc, argv, ca_usage);
+    if (help >= 0)
+        return help;
     const char *cmd = argv[1];
     const char *takes = NULL;
     for (size_t i = 0; i < sizeof ca_commands / sizeof ca_commands[0]; i++)

@@ -310,10 +310,9 @@ out:
 
 int cmd_cert(const cli_ctx *ctx, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(cert_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int help = cli_subcommand_help(argc, argv, cert_usage);
+    if (help >= 0)
+        return help;
     if (strcmp(argv[1], "status") != 0)
         return cli_usage_error("unknown cert subcommand '%s' (only 'status' exists)", argv[1]);
     return cert_status(ctx, argc - 1, argv + 1);

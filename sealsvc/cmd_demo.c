@@ -659,10 +659,9 @@ int cmd_demo(const cli_ctx *ctx, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int ports[2] = {DEMO_OCSP_PORT, DEMO_CRL_PORT};
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(demo_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int help = cli_subcommand_help(argc, argv, demo_usage);
+    if (help >= 0)
+        return help;
     if (strcmp(argv[1], "init") != 0)
         return cli_usage_error("unknown demo subcommand '%s' (only 'init' exists)", argv[1]);
     const char *dir = ctx->data_dir;

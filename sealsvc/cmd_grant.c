@@ -197,10 +197,9 @@ static int grant_revoke(seal_store *st, int argc, char **argv)
 
 int cmd_grant(const cli_ctx *ctx, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(grant_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int help = cli_subcommand_help(argc, argv, grant_usage);
+    if (help >= 0)
+        return help;
     seal_store *st = NULL;
     int opened = cli_open_platform(ctx, "grant", &st);
     if (opened != EXIT_OK)

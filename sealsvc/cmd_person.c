@@ -236,10 +236,9 @@ static int person_delete(seal_store *st, int argc, char **argv)
 
 int cmd_person(const cli_ctx *ctx, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(person_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int help = cli_subcommand_help(argc, argv, person_usage);
+    if (help >= 0)
+        return help;
     seal_store *st = NULL;
     int opened = cli_open_platform(ctx, "person", &st);
     if (opened != EXIT_OK)

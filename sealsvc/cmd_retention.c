@@ -156,10 +156,9 @@ static int retention_run(seal_store *st, int argc, char **argv)
 
 int cmd_retention(const cli_ctx *ctx, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(retention_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
+    int help = cli_subcommand_help(argc, argv, retention_usage);
+    if (help >= 0)
+        return help;
     if (strcmp(argv[1], "run") != 0)
         return cli_usage_error("retention: run [--at TIME] [--dry-run] [--json]");
     seal_store *st = NULL;

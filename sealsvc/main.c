@@ -122,6 +122,14 @@ int cli_delete_args(int argc, char **argv, const char *command, const char *what
     return EXIT_OK;
 }
 
+int cli_subcommand_help(int argc, char **argv, const char *usage)
+{
+    if (argc >= 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)
+        return -1;
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+}
+
 bool cli_json_flag(int argc, char **argv, int from)
 {
     return argc == from + 1 && strcmp(argv[from], "--json") == 0;
