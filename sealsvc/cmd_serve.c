@@ -318,13 +318,16 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         goto out;
     }
 
-    /* The store must open now: a service that cannot stamp should not look healthy. */
+    /* The store must open now: a service that cannot stamp should not look healthy. The
+     * requests then take their stores from the pool, one per worker thread at most kept
+     * open. */
     seal_store *st = NULL;
-    if (seal_store_open_db(&st, cfg.db_url, cfg.data_dir, false) < 0) {
+    if (seal_store_pool_new(&svc.stores, cfg.db_url, cfg.data_dir, cfg.threads) < 0 ||
+        seal_store_pool_take(svc.stores, &st) < 0) {
         code = cli_fail("serve");
         goto out;
     }
-    seal_store_close(st);
+    seal_store_pool_give(svc.stores, st);
     svc.work_dir = g_build_filename(cfg.data_dir, "serve", NULL);
     if (g_mkdir_with_parents(svc.work_dir, 0700) != 0) {
         seal_error_set(SEAL_EIO, "cannot create %s: %s", svc.work_dir, strerror(errno));
@@ -364,6 +367,7 @@ out:
     /* waits for each worker's document in progress */
     job_runner_free(svc.jobs);
     responders_free(svc.responders);
+    seal_store_pool_free(svc.stores);
     rate_limit_free(svc.verify_limit);
     metrics_free(svc.metrics);
     g_free(svc.work_dir);

@@ -181,7 +181,7 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
     c.id = params[0];
     c.sub = params[1];
     if (found->roles != ROUTE_PUBLIC || found->store) {
-        rc = seal_store_open_db(&c.store, svc->cfg->db_url, svc->cfg->data_dir, false);
+        rc = seal_store_pool_take(svc->stores, &c.store);
         if (rc < 0)
             goto out;
     }
@@ -195,7 +195,7 @@ out:
     if (c.has_key && !resp->caller)
         resp->caller = g_strdup(c.key.id);
     seal_apikey_record_clear(&c.key);
-    seal_store_close(c.store);
+    seal_store_pool_give(svc->stores, c.store);
     g_string_free(allow, TRUE);
     return rc < 0 ? rc : 0;
 }

@@ -20,6 +20,8 @@ int route_healthz(call *c)
     return call_json(c, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* A store of its own, not one from the pool: ready means a new connection can be made and
+ * the schema is current. */
 int route_readyz(call *c)
 {
     seal_store *st = NULL;
@@ -42,7 +44,7 @@ int route_metrics(call *c)
     size_t n = 0;
     long count = -1, jobs[2] = {-1, -1};
     int64_t queued = 0, running = 0;
-    if (seal_store_open_db(&st, c->svc->cfg->db_url, c->svc->cfg->data_dir, false) == 0 &&
+    if (seal_store_pool_take(c->svc->stores, &st) == 0 &&
         seal_store_pending_list(st, &pending, &n) == 0)
         count = (long)n;
     if (st && seal_store_job_counts(st, &queued, &running) == 0) {
@@ -50,7 +52,7 @@ int route_metrics(call *c)
         jobs[1] = (long)running;
     }
     seal_pending_records_free(pending, n);
-    seal_store_close(st);
+    seal_store_pool_give(c->svc->stores, st);
     seal_error_clear();
     seal_buf text = SEAL_BUF_INIT;
     int rc = metrics_render(c->svc->metrics, count, jobs, &text);

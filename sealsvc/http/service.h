@@ -54,6 +54,7 @@ typedef struct service {
     const serve_config *cfg;
     char *work_dir; /* DATA/serve: stamp outputs and the prepared files of pending stamps */
     metrics *metrics;
+    seal_store_pool *stores; /* the requests' stores, reused (seal_store_pool_take) */
     rate_limit *verify_limit;
     responders *responders; /* NULL when not served */
     job_runner *jobs;       /* this instance's job workers; NULL when it runs none */

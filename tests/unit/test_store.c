@@ -3,6 +3,8 @@
  * or locked seal refused). */
 #include "testutil.h"
 
+#include "store/store_internal.h"
+
 #include <seal/ca.h>
 #include <seal/error.h>
 #include <seal/ses.h>
@@ -553,6 +555,43 @@ static void test_platform_state(void **state)
     seal_store_close(st);
 }
 
+/* The service's pool (seal_store_pool): a store given back is handed out again; one given
+ * back inside a transaction is not (its transaction is rolled back with it, so its write
+ * is not seen and holds no lock); the pool keeps no more than it may. */
+static void test_pool_reuses_clean_stores(void **state)
+{
+    (void)state;
+    const char *dir = fresh_dir();
+    seal_store *st = NULL, *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(test_store_open(&st, dir, true), 0);
+    seal_store_close(st);
+    seal_store_pool *pool = NULL;
+    assert_int_equal(seal_store_pool_new(&pool, test_store_url(dir), dir, 1), 0);
+
+    assert_int_equal(seal_store_pool_take(pool, &a), 0);
+    assert_int_equal(seal_store_pool_take(pool, &b), 0);
+    assert_ptr_not_equal(a, b);
+    seal_store_pool_give(pool, a);
+    seal_store_pool_give(pool, b); /* the pool holds one: b is closed */
+    assert_int_equal(seal_store_pool_take(pool, &c), 0);
+    assert_ptr_equal(c, a);
+
+    /* A write left inside an open transaction. */
+    int64_t inst = 0;
+    assert_int_equal(seal_db_begin(store_db(c)), 0);
+    assert_int_equal(seal_store_add_institution(c, "池测试有限公司", CREDIT_CODE, &inst), 0);
+    seal_store_pool_give(pool, c);
+    assert_int_equal(seal_store_pool_take(pool, &a), 0);
+    assert_int_equal(seal_store_find_institution(a, CREDIT_CODE, &inst, NULL), SEAL_ENOTFOUND);
+    seal_error_clear();
+    /* No lock is left behind: another write goes through at once. */
+    assert_int_equal(seal_store_add_institution(a, "池测试有限公司", CREDIT_CODE, &inst), 0);
+    seal_store_pool_give(pool, a);
+    seal_store_pool_give(pool, NULL);
+    seal_store_pool_free(pool);
+    seal_store_pool_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_key_needs_pin_and_kek),
         cmocka_unit_test(test_pin_only_key_is_rewrapped),
         cmocka_unit_test(test_platform_state),
+        cmocka_unit_test(test_pool_reuses_clean_stores),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -40,6 +40,24 @@ int seal_store_open_db(seal_store **out, const char *db_url, const char *data_di
 /* seal_store_open_db(out, NULL, data_dir, create). */
 int seal_store_open(seal_store **out, const char *data_dir, bool create);
 void seal_store_close(seal_store *st);
+/* Open stores kept for reuse, for a process that serves many requests (sealsvc serve):
+ * opening one per request costs a connection (a PostgreSQL backend, a SQLite file opened
+ * and its schema read) each time. Safe to use from many threads; a store taken is the
+ * taker's alone until it gives it back. */
+typedef struct seal_store_pool seal_store_pool;
+/* Keeps at most `max_idle` stores waiting; opens none until the first take. */
+int seal_store_pool_new(seal_store_pool **out, const char *db_url, const char *data_dir,
+                        unsigned max_idle);
+/* A waiting store, or a new one (seal_store_open_db without create). One that waited
+ * longer than 5 seconds on PostgreSQL is asked a trivial query first and replaced when
+ * the server has dropped it. */
+int seal_store_pool_take(seal_store_pool *pool, seal_store **out);
+/* Back to the pool, or closed: when the pool is full, or when the store is in a
+ * transaction or its connection has failed. Accepts NULL. */
+void seal_store_pool_give(seal_store_pool *pool, seal_store *st);
+/* Closes every waiting store. Accepts NULL. */
+void seal_store_pool_free(seal_store_pool *pool);
+
 /* The schema version the database had when it was opened, the one it has now (this
  * sealsvc's: opening migrates), and the database's URL without any password. */
 void seal_store_schema(const seal_store *st, int *found, int *current, const char **db_url);

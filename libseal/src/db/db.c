@@ -137,6 +137,11 @@ const char *seal_db_url(const seal_db *db)
     return db->url;
 }
 
+bool seal_db_idle(const seal_db *db)
+{
+    return db && db->conn && !db->in_tx && db->ops->idle(db);
+}
+
 seal_db_failure seal_db_last_failure(const seal_db *db)
 {
     return db->failure;

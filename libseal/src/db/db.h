@@ -155,6 +155,10 @@ void seal_db_rollback(seal_db *db);
  * hashed from the name; SQLite: nothing more (BEGIN IMMEDIATE serialises all writers). */
 int seal_db_lock(seal_db *db, const char *name);
 
+/* True when the connection can serve another caller as it is: connected (PostgreSQL: the
+ * server has not dropped it) and in no transaction. A pool keeps only such connections. */
+bool seal_db_idle(const seal_db *db);
+
 /* What the last failed call of this connection ran into. */
 seal_db_failure seal_db_last_failure(const seal_db *db);
 

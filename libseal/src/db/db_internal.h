@@ -95,6 +95,8 @@ struct db_engine_ops {
     /* Ends the transaction, reporting nothing: it runs after another failure, whose
      * message stays. */
     void (*rollback)(seal_db *db);
+    /* True when the connection is up and inside no transaction (no statement running). */
+    bool (*idle)(const seal_db *db);
     int (*prepare)(seal_db_stmt *stmt);
     /* Runs the statement at its first call after a reset, then moves row by row:
      * SEAL_DB_ROW, SEAL_DB_DONE (stmt->changes set) or an error. */

@@ -174,6 +174,11 @@ static void pg_close(seal_db *db)
     db->conn = NULL;
 }
 
+static bool pg_idle(const seal_db *db)
+{
+    return pq->status(conn(db)) == CONNECTION_OK && pq->transactionStatus(conn(db)) == PQTRANS_IDLE;
+}
+
 static void pg_rollback(seal_db *db)
 {
     pq->clear(pq->exec(conn(db), "ROLLBACK"));
@@ -430,6 +435,7 @@ const db_engine_ops db_postgres_ops = {
     .close = pg_close,
     .exec = pg_exec,
     .rollback = pg_rollback,
+    .idle = pg_idle,
     .prepare = pg_prepare,
     .step = pg_step,
     .column_count = pg_column_count,

@@ -114,6 +114,11 @@ static void sq_close(seal_db *db)
     db->conn = NULL;
 }
 
+static bool sq_idle(const seal_db *db)
+{
+    return sqlite3_get_autocommit(conn(db)) != 0;
+}
+
 static void sq_rollback(seal_db *db)
 {
     sqlite3_exec(conn(db), "ROLLBACK", NULL, NULL, NULL);
@@ -234,6 +239,7 @@ const db_engine_ops db_sqlite_ops = {
     .close = sq_close,
     .exec = sq_exec,
     .rollback = sq_rollback,
+    .idle = sq_idle,
     .prepare = sq_prepare,
     .step = sq_step,
     .column_count = sq_column_count,

@@ -14,6 +14,7 @@ db_pq db_pq_fns;
     X(isthreadsafe)                                                                                \
     X(connectdbParams)                                                                             \
     X(status)                                                                                      \
+    X(transactionStatus)                                                                           \
     X(errorMessage)                                                                                \
     X(setNoticeProcessor)                                                                          \
     X(finish)                                                                                      \

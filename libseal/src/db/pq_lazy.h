@@ -14,6 +14,7 @@ typedef struct db_pq {
     __typeof__(PQisthreadsafe) *isthreadsafe;
     __typeof__(PQconnectdbParams) *connectdbParams;
     __typeof__(PQstatus) *status;
+    __typeof__(PQtransactionStatus) *transactionStatus;
     __typeof__(PQerrorMessage) *errorMessage;
     __typeof__(PQsetNoticeProcessor) *setNoticeProcessor;
     __typeof__(PQfinish) *finish;
