@@ -70,6 +70,7 @@ static const setting settings[] = {
     {"jobs", "callback_attempts", "SEALSVC_JOB_CALLBACK_ATTEMPTS", T_UINT,
      AT(job_callback_attempts)},
     {"jobs", "keep_days", "SEALSVC_JOB_KEEP_DAYS", T_UINT, AT(job_keep_days)},
+    {"jobs", "callback_allow", "SEALSVC_JOB_CALLBACK_ALLOW", T_TEXT, AT(job_callback_allow)},
 };
 
 static const setting *setting_named(const char *group, const char *key)
@@ -313,7 +314,9 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     }
     if (!cfg.threads)
         cfg.threads = g_get_num_processors();
-    if (cfg.trusted_proxies && forwarded_nets_parse(&proxies, cfg.trusted_proxies) < 0) {
+    if ((cfg.trusted_proxies && forwarded_nets_parse(&proxies, cfg.trusted_proxies) < 0) ||
+        job_callback_nets_new(&svc.callback_internal, &svc.callback_allow, cfg.job_callback_allow) <
+            0) {
         code = cli_usage_error("serve: %s", seal_error_last());
         goto out;
     }
@@ -364,6 +367,8 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     code = http_serve_run(&serve) < 0 ? cli_fail("serve") : EXIT_OK;
 out:
     forwarded_nets_free(proxies);
+    forwarded_nets_free(svc.callback_internal);
+    forwarded_nets_free(svc.callback_allow);
     /* waits for each worker's document in progress */
     job_runner_free(svc.jobs);
     responders_free(svc.responders);

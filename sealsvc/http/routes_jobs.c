@@ -144,26 +144,35 @@ json_t *job_json(const seal_job_record *r, const seal_job_document *docs, size_t
 
 /* ---- submit ---- */
 
-/* Only http and https, with a host: anything else is refused at submit. 0, or 1 when it
- * answered (400). */
+/* Only http and https, with a host; a host given as an internal address (jobs.h) that
+ * [jobs] callback_allow does not name is refused here too, before anything is kept (one
+ * given as a name is checked when the callback connects). 0, or 1 when it answered (400). */
 static int check_callback_url(call *c, const char *url)
 {
     GError *err = NULL;
     GUri *u = strlen(url) <= CALLBACK_URL_MAX ? g_uri_parse(url, G_URI_FLAGS_NONE, &err) : NULL;
+    const char *host = u ? g_uri_get_host(u) : NULL;
     bool ok = u &&
               (g_ascii_strcasecmp(g_uri_get_scheme(u), "http") == 0 ||
                g_ascii_strcasecmp(g_uri_get_scheme(u), "https") == 0) &&
-              g_uri_get_host(u) && *g_uri_get_host(u);
+              host && *host;
+    bool internal =
+        ok && g_hostname_is_ip_address(host) && !job_callback_address_allowed(c->svc, host);
     if (!ok)
         http_problem(c->resp, c->req, 400, "invalid-request", NULL,
                      "callback_url must be an http:// or https:// URL with a host, at most %d "
                      "characters%s%s",
                      CALLBACK_URL_MAX, err ? ": " : "", err ? err->message : "");
+    else if (internal)
+        http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                     "callback_url names %s, an internal address: callbacks reach only the "
+                     "addresses the service's [jobs] callback_allow names there",
+                     host);
     if (err)
         g_error_free(err);
     if (u)
         g_uri_unref(u);
-    return ok ? 0 : 1;
+    return ok && !internal ? 0 : 1;
 }
 
 /* A document's name as it is kept and shown: the file name's last component, valid UTF-8,

@@ -42,6 +42,7 @@ typedef struct serve_config {
     uint64_t job_document_max;      /* bytes one document of a job may have */
     unsigned job_stale_after;       /* seconds without a heartbeat before a job is taken over */
     unsigned job_callback_attempts; /* a callback's tries before it is given up */
+    char *job_callback_allow;       /* internal addresses callbacks may reach nevertheless */
     unsigned job_keep_days;         /* days an ended job and its results are kept */
 } serve_config;
 
@@ -58,6 +59,8 @@ typedef struct service {
     rate_limit *verify_limit;
     responders *responders; /* NULL when not served */
     job_runner *jobs;       /* this instance's job workers; NULL when it runs none */
+    /* where callbacks may not connect (jobs_callback.c), and the exceptions */
+    struct forwarded_nets *callback_internal, *callback_allow;
 } service;
 
 /* Who may call a route. */

@@ -66,7 +66,8 @@ for _ in $(seq 50); do [ -s cb.port ] && break; sleep 0.1; done
 [ -s cb.port ] || fail "the callback receiver did not start"
 CALLBACK="http://127.0.0.1:$(cat cb.port)/portal/jobs?token=t0ken"
 
-SEALSVC_JOB_DOCUMENT_MAX=1M start_serve "$WORK/serve.log"
+# The receiver is on this host: callbacks may reach 127.0.0.1 only because this says so.
+SEALSVC_JOB_DOCUMENT_MAX=1M SEALSVC_JOB_CALLBACK_ALLOW=127.0.0.1 start_serve "$WORK/serve.log"
 
 # wait_job ID: polls the job (as the portal) until it has ended; its status in job-ID.json
 wait_job() {
@@ -103,6 +104,14 @@ grep -q 'placements_by_document\[0\]: placements\[0\]: at wants' place.json || f
 [ "$(call POST /api/v1/jobs ftp.json "${PAUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" "${PLACE[@]}" \
     -F callback_url=ftp://portal.example/x -F document=@docs/contract.pdf)" = 400 ] || fail "an ftp callback: $(cat ftp.json)"
 expect_problem ftp.json 400 invalid-request
+# internal addresses other than the allowed one: this host's IPv6, a private network, the
+# link-local address where cloud metadata services answer
+for url in 'http://[::1]:9/x' http://10.1.2.3/x http://169.254.169.254/latest/meta-data/; do
+    [ "$(call POST /api/v1/jobs internal.json "${PAUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" "${PLACE[@]}" \
+        -F "callback_url=$url" -F document=@docs/contract.pdf)" = 400 ] || fail "a callback to $url: $(cat internal.json)"
+    expect_problem internal.json 400 invalid-request
+    grep -q 'an internal address' internal.json || fail "the refusal of $url does not say why: $(cat internal.json)"
+done
 head -c 1200000 /dev/urandom >big.pdf
 [ "$(call POST /api/v1/jobs big.json "${PAUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" "${PLACE[@]}" \
     -F document=@docs/contract.pdf -F document=@big.pdf)" = 413 ] || fail "a document over document_max: $(cat big.json)"
@@ -262,7 +271,7 @@ done_then=$(db "SELECT count(*) FROM stamp_job_document WHERE job_id = '$TERM_JO
 [ "$left" = "running - 0" ] || fail "after SIGTERM the job is '$left', not running and left by its worker"
 [ "$done_then" -lt 40 ] || fail "the job ended before SIGTERM; nothing to take over"
 grep -q "job $TERM_JOB: .* stops and leaves it" serve-1.log || fail "the worker did not say it left the job"
-start_serve "$WORK/serve-2.log"
+SEALSVC_JOB_CALLBACK_ATTEMPTS=1 start_serve "$WORK/serve-2.log"
 wait_job "$TERM_JOB"
 python3 - "job-$TERM_JOB.json" <<'PY' || fail "the job left at SIGTERM: $(cat "job-$TERM_JOB.json")"
 import json, sys
@@ -271,6 +280,27 @@ assert j["state"] == "done" and j["progress"]["done"] == 40 and j["taken_over"] 
 PY
 grep -q "job $TERM_JOB: .* takes over it" "$WORK/serve-2.log" || fail "the new server did not say it took the job over"
 echo "SIGTERM: $done_then of 40 documents sealed before the stop, the rest after the restart"
+
+# --- a callback to a name that resolves to an internal address: this server allows none,
+# so the check made when the callback connects refuses it (the receiver hears nothing)
+[ "$(call POST /api/v1/jobs named.json "${PAUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" "${PLACE[@]}" \
+    -F "callback_url=http://localhost:$(cat cb.port)/portal/named" -F document=@docs/contract.pdf)" = 202 ] ||
+    fail "submit with a callback to localhost: $(cat named.json)"
+NAMED_JOB=$(field named.json id)
+wait_job "$NAMED_JOB"
+for _ in $(seq 100); do
+    curl -s "${PAUTH[@]}" "$SERVE_URL/api/v1/jobs/$NAMED_JOB" |
+        python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["callback"]["state"] != "failed")' && break
+    sleep 0.1
+done
+call GET "/api/v1/jobs/$NAMED_JOB" "job-$NAMED_JOB.json" "${PAUTH[@]}" >/dev/null
+python3 - "job-$NAMED_JOB.json" <<'PY' || fail "the callback to localhost: $(cat "job-$NAMED_JOB.json")"
+import json, sys
+cb = json.load(open(sys.argv[1]))["callback"]
+assert cb["state"] == "failed" and len(cb["attempts"]) == 1, cb
+assert "an internal address" in cb["attempts"][0]["error"], cb["attempts"][0]
+PY
+[ "$(wc -l <cb.log)" = 2 ] || fail "the receiver was reached by a refused callback: $(cat cb.log)"
 
 # --- nothing left in the work folder (outputs and archives are unlinked once read or sent)
 [ -z "$(ls -A "$DATA/serve")" ] || fail "files left in $DATA/serve: $(ls -A "$DATA/serve")"
