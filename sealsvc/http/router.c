@@ -55,6 +55,7 @@ const serve_route serve_routes[] = {
     {"GET", "/api/v1/audit", ROLES_READ, true, route_audit},
     {"GET", "/api/v1/audit/verify", ROLES_READ, true, route_audit_verify},
     /* batch jobs (routes_jobs.c) */
+    {"GET", "/api/v1/jobs", ROLES_STAMP, true, route_jobs},
     {"POST", "/api/v1/jobs", ROLES_STAMP, true, route_job_submit},
     {"GET", "/api/v1/jobs/{id}", ROLES_STAMP, true, route_job},
     {"GET", "/api/v1/jobs/{id}/documents/{n}", ROLES_STAMP, true, route_job_document},

@@ -454,14 +454,20 @@ out:
 /* Job c->id, when the caller may see it: an administrator or a key for the whole platform
  * any job, a key with an institution only that institution's. 0 with *r filled; 1 when it
  * answered (404, the same for another institution's job as for no job); or an error. */
+/* The institution whose jobs the caller sees, or NULL for every institution's (an admin). */
+static const char *job_scope(const call *c)
+{
+    return c->key.institution && strcmp(c->key.role, "admin") != 0 ? c->key.institution : NULL;
+}
+
 static int visible_job(call *c, seal_job_record *r)
 {
     const char *id = c->id ? c->id : "";
+    const char *scope = job_scope(c);
     int rc = strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32
                  ? seal_store_job_get(c->store, id, r)
                  : SEAL_ENOTFOUND;
-    if (rc == 0 && c->key.institution && strcmp(c->key.role, "admin") != 0 &&
-        (!r->institution || strcmp(r->institution, c->key.institution) != 0)) {
+    if (rc == 0 && scope && (!r->institution || strcmp(r->institution, scope) != 0)) {
         seal_job_record_clear(r);
         rc = SEAL_ENOTFOUND;
     }
@@ -496,6 +502,33 @@ int route_job(call *c)
         rc = answer_job(c, 200, &r);
     seal_job_record_clear(&r);
     return rc < 0 ? rc : 0;
+}
+
+/* The caller's jobs, newest first: ?state= one state, ?limit= how many (default 50, at most
+ * 500). Each as the callback's summary shows it, without the failures (the job's status
+ * has them). */
+int route_jobs(call *c)
+{
+    const char *state = call_param(c, "state"), *limit_text = call_param(c, "limit");
+    guint64 limit = 50;
+    seal_job_record *jobs = NULL;
+    size_t n = 0;
+    if (limit_text && (!g_ascii_string_to_unsigned(limit_text, 10, 1, 500, &limit, NULL)))
+        return http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                            "limit must be a whole number from 1 to 500, not '%s'", limit_text);
+    int rc = seal_store_job_list(c->store, job_scope(c), state, (size_t)limit, &jobs, &n);
+    if (rc == SEAL_EINVAL)
+        return http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+    if (rc < 0)
+        return rc;
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = job_json(&jobs[i], NULL, 0, NULL, 0, true);
+        json_object_del(j, "failures");
+        json_array_append_new(list, j);
+    }
+    seal_job_records_free(jobs, n);
+    return call_json(c, 200, json_pack("{s:o}", "jobs", list));
 }
 
 /* RFC 6266 with RFC 8187's filename* for names that are not ASCII. */

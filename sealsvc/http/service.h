@@ -216,6 +216,7 @@ int route_verify(call *c);
 int route_seals(call *c);
 int route_seal(call *c);
 int route_seal_picture(call *c);
+int route_jobs(call *c);
 int route_job_submit(call *c);
 int route_job(call *c);
 int route_job_document(call *c);

@@ -185,6 +185,9 @@ want 202 job-submit POST /api/v1/jobs "${AUTH[@]}" "${JOB[@]}" -F "document=@$WO
 JOB_ID=$(job_id job-submit)
 wait_job "$JOB_ID"
 want 200 job GET "/api/v1/jobs/$JOB_ID" "${AUTH[@]}"
+want 200 jobs GET "/api/v1/jobs?state=done&limit=10" "${AUTH[@]}"
+want 400 jobs-state GET "/api/v1/jobs?state=submitting" "${AUTH[@]}"
+want 400 jobs-limit GET "/api/v1/jobs?limit=0" "${AUTH[@]}"
 want 200 job-document GET "/api/v1/jobs/$JOB_ID/documents/2" "${AUTH[@]}"
 want 404 job-document-none GET "/api/v1/jobs/$JOB_ID/documents/3" "${AUTH[@]}"
 want 200 job-zip GET "/api/v1/jobs/$JOB_ID/result.zip" "${AUTH[@]}"

@@ -206,6 +206,22 @@ for path in "" /documents/1 /result.zip; do
 done
 [ "$(call POST "/api/v1/jobs/$JOB/cancel" other.json "${OAUTH[@]}")" = 404 ] || fail "another institution cancelled: $(cat other.json)"
 [ "$(call GET "/api/v1/jobs/$JOB" admin.json "${AAUTH[@]}")" = 200 ] || fail "the admin cannot see the job"
+# the lists: the portal's has its job, the other institution's not, the admin's has it
+[ "$(call GET "/api/v1/jobs?state=done" mine.json "${PAUTH[@]}")" = 200 ] || fail "the portal's list: $(cat mine.json)"
+[ "$(call GET /api/v1/jobs theirs-list.json "${OAUTH[@]}")" = 200 ] || fail "the other list: $(cat theirs-list.json)"
+[ "$(call GET "/api/v1/jobs?limit=500" all.json "${AAUTH[@]}")" = 200 ] || fail "the admin's list: $(cat all.json)"
+[ "$(call GET "/api/v1/jobs?state=queued" queued.json "${PAUTH[@]}")" = 200 ] || fail "queued list: $(cat queued.json)"
+python3 - "$JOB" mine.json theirs-list.json all.json queued.json <<'PY' || fail "the job lists are wrong"
+import json, sys
+job = sys.argv[1]
+ids = lambda f: [j["id"] for j in json.load(open(f))["jobs"]]
+mine = json.load(open(sys.argv[2]))["jobs"]
+assert [j["id"] for j in mine] == [job], mine
+assert mine[0]["state"] == "done" and mine[0]["progress"]["done"] == 4, mine[0]
+assert job not in ids(sys.argv[3]), "another institution lists the job"
+assert job in ids(sys.argv[4]), "the admin does not list the job"
+assert job not in ids(sys.argv[5]), "a done job is listed as queued"
+PY
 
 # --- the callback: the first attempt answered 500, the retry delivered, both signed
 for _ in $(seq 100); do

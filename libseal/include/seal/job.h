@@ -132,6 +132,12 @@ int seal_store_job_discard(seal_store *st, const char *job_id);
 
 /* SEAL_ENOTFOUND when there is no such job (a job being submitted included). */
 int seal_store_job_get(seal_store *st, const char *id, seal_job_record *out);
+/* The jobs of `institution` (a credit code; NULL: every institution's) in `state` (its
+ * name; NULL: any), newest first, at most `limit`, each with its document counts.
+ * SEAL_EINVAL for a state that is not one a listed job can be in. */
+int seal_store_job_list(seal_store *st, const char *institution, const char *state, size_t limit,
+                        seal_job_record **out, size_t *n);
+void seal_job_records_free(seal_job_record *r, size_t n);
 /* Its documents in order, without their bytes. */
 int seal_store_job_documents(seal_store *st, const char *id, seal_job_document **out, size_t *n);
 /* Document `n`'s sealed bytes into *out and what it is into *doc (may be NULL).

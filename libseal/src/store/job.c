@@ -441,6 +441,55 @@ int seal_store_job_get(seal_store *st, const char *id, seal_job_record *out)
     return read_job(st, id ? id : "", out);
 }
 
+int seal_store_job_list(seal_store *st, const char *institution, const char *state, size_t limit,
+                        seal_job_record **out, size_t *n)
+{
+    int rc = 0;
+    seal_db_stmt *stmt = NULL;
+    GArray *jobs = g_array_new(FALSE, TRUE, sizeof(seal_job_record));
+    *out = NULL;
+    *n = 0;
+    /* index_of gives 0 for "submitting" and for a name that is none of them */
+    SEAL_ENSURE(!state || index_of(state_names, G_N_ELEMENTS(state_names), state) > 0, SEAL_EINVAL,
+                "state must be queued, running, done, failed or cancelled");
+    SEAL_TRY(store_prepare(st, &stmt, "listing jobs",
+                           "SELECT " JOB_COLUMNS " FROM stamp_job WHERE state <> 'submitting' "
+                           "AND (?1 IS NULL OR institution = ?1) AND (?2 IS NULL OR state = ?2) "
+                           "ORDER BY created DESC, id LIMIT ?3"));
+    seal_db_bind_text(stmt, 1, institution);
+    seal_db_bind_text(stmt, 2, state);
+    seal_db_bind_int64(stmt, 3, (int64_t)MIN(limit, (size_t)INT64_MAX));
+    int step;
+    while ((step = seal_db_step(stmt)) == SEAL_DB_ROW) {
+        seal_job_record r = {0};
+        read_job_row(stmt, &r);
+        g_array_append_val(jobs, r);
+    }
+    SEAL_TRY(step);
+    seal_db_finalize(stmt);
+    stmt = NULL;
+    for (guint i = 0; i < jobs->len; i++)
+        SEAL_TRY(read_counts(st, &g_array_index(jobs, seal_job_record, i)));
+    *n = jobs->len;
+    *out = (seal_job_record *)(void *)g_array_free(jobs, FALSE);
+    jobs = NULL;
+out:
+    seal_db_finalize(stmt);
+    if (jobs) {
+        for (guint i = 0; i < jobs->len; i++)
+            seal_job_record_clear(&g_array_index(jobs, seal_job_record, i));
+        g_array_free(jobs, TRUE);
+    }
+    return rc;
+}
+
+void seal_job_records_free(seal_job_record *r, size_t n)
+{
+    for (size_t i = 0; r && i < n; i++)
+        seal_job_record_clear(&r[i]);
+    g_free(r);
+}
+
 int seal_store_job_documents(seal_store *st, const char *id, seal_job_document **out, size_t *n)
 {
     int rc = 0;
