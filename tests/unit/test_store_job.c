@@ -116,6 +116,55 @@ static void test_submit_and_read(void **state)
     seal_store_close(st);
 }
 
+/* The list: newest first, only the institution asked for, only the state asked for, at most
+ * the limit, with the counts; a job being submitted is not listed; a state that no listed
+ * job can be in is refused. */
+static void test_list(void **state)
+{
+    (void)state;
+    seal_store *st = open_fresh();
+    char a[33], b[33], c[33], d[33];
+    submit(st, 2, 100, a, NULL);
+    submit(st, 3, 200, b, NULL);
+    seal_job_submit other = {.institution = "91350100M000100Y43",
+                             .actor = "apikey:o",
+                             .seal_id = "s",
+                             .params = "{}",
+                             .pin = "1",
+                             .documents = 1};
+    assert_int_equal(seal_store_job_create(st, &other, 300, c, NULL), 0);
+    assert_int_equal(seal_store_job_add_document(st, c, 1, "c.pdf", NULL, (const uint8_t *)"c", 1),
+                     0);
+    assert_int_equal(seal_store_job_queue(st, c), 0);
+    other.documents = 1;
+    assert_int_equal(seal_store_job_create(st, &other, 400, d, NULL), 0); /* not queued */
+
+    seal_job_record *list = NULL;
+    size_t n = 0;
+    assert_int_equal(seal_store_job_list(st, "91110108MA01XH3K7J", NULL, 50, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].id, b);
+    assert_string_equal(list[1].id, a);
+    assert_int_equal(list[0].total, 3);
+    assert_int_equal(list[0].queued, 3);
+    assert_int_equal(list[0].state, SEAL_JOB_QUEUED);
+    seal_job_records_free(list, n);
+
+    assert_int_equal(seal_store_job_list(st, NULL, NULL, 2, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].id, c);
+    assert_string_equal(list[1].id, b);
+    seal_job_records_free(list, n);
+
+    assert_int_equal(seal_store_job_list(st, NULL, "done", 50, &list, &n), 0);
+    assert_int_equal(n, 0);
+    seal_job_records_free(list, n);
+    assert_int_equal(seal_store_job_list(st, NULL, "submitting", 50, &list, &n), SEAL_EINVAL);
+    assert_int_equal(seal_store_job_list(st, NULL, "bogus", 50, &list, &n), SEAL_EINVAL);
+    seal_error_clear();
+    seal_store_close(st);
+}
+
 static void test_run_takeover_end(void **state)
 {
     (void)state;
@@ -383,9 +432,9 @@ static void test_claim_race(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_submit_and_read),     cmocka_unit_test(test_run_takeover_end),
-        cmocka_unit_test(test_release_fail_cancel), cmocka_unit_test(test_callback),
-        cmocka_unit_test(test_claim_race),
+        cmocka_unit_test(test_submit_and_read),  cmocka_unit_test(test_list),
+        cmocka_unit_test(test_run_takeover_end), cmocka_unit_test(test_release_fail_cancel),
+        cmocka_unit_test(test_callback),         cmocka_unit_test(test_claim_race),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
