@@ -454,7 +454,8 @@ int seal_store_job_list(seal_store *st, const char *institution, const char *sta
                 "state must be queued, running, done, failed or cancelled");
     SEAL_TRY(store_prepare(st, &stmt, "listing jobs",
                            "SELECT " JOB_COLUMNS " FROM stamp_job WHERE state <> 'submitting' "
-                           "AND (?1 IS NULL OR institution = ?1) AND (?2 IS NULL OR state = ?2) "
+                           "AND (CAST(?1 AS TEXT) IS NULL OR institution = ?1) "
+                           "AND (CAST(?2 AS TEXT) IS NULL OR state = ?2) "
                            "ORDER BY created DESC, id LIMIT ?3"));
     seal_db_bind_text(stmt, 1, institution);
     seal_db_bind_text(stmt, 2, state);
