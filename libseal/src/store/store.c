@@ -315,6 +315,30 @@ static int check_record(const seal_record *r)
     return 0;
 }
 
+int store_seal_set_certificate(seal_store *st, const seal_record *r, bool with_key)
+{
+    int rc = 0;
+    seal_db_stmt *stmt = NULL;
+    SEAL_TRY(store_prepare(st, &stmt, "updating a seal",
+                           with_key ? "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
+                                      "valid_end = ?5, key_pem = ?6 WHERE id = ?1"
+                                    : "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
+                                      "valid_end = ?5 WHERE id = ?1"));
+    seal_db_bind_text(stmt, 1, r->id);
+    store_bind_buf_text(stmt, 2, &r->cert_pem);
+    seal_db_bind_blob(stmt, 3, r->esl.data, r->esl.len);
+    seal_db_bind_int64(stmt, 4, (int64_t)r->valid_start);
+    seal_db_bind_int64(stmt, 5, (int64_t)r->valid_end);
+    if (with_key)
+        store_bind_buf_text(stmt, 6, &r->key_pem);
+    SEAL_TRY(seal_db_step(stmt));
+    SEAL_ENSURE(seal_db_changes(stmt) == 1, SEAL_ENOTFOUND, "seal %s is no longer in the store",
+                r->id);
+out:
+    seal_db_finalize(stmt);
+    return rc;
+}
+
 int seal_store_add_seal(seal_store *st, const seal_record *r)
 {
     int rc = 0;

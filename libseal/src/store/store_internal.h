@@ -59,6 +59,10 @@ int store_sealed_open(char **plain_out, const uint8_t key[STORE_SEALED_KEY_BYTES
 /* The key as PKCS#8 PEM encrypted under a passphrase made from `pin` and the platform's
  * key-encryption key. */
 int store_seal_key_wrap(seal_store *st, seal_buf *pem_out, EVP_PKEY *key, const char *pin);
+/* A seal bound to a new certificate (the CA's renew and re-key): its certificate, SESeal,
+ * validity and, with `with_key`, its wrapped key replaced. SEAL_ENOTFOUND when the seal is
+ * gone. Inside the caller's transaction. */
+int store_seal_set_certificate(seal_store *st, const seal_record *r, bool with_key);
 /* Opens a stored key with `pin` (and the key-encryption key). *pin_only is set when the
  * key was stored, by an earlier sealsvc, under the PIN alone. SEAL_EAUTH when the PIN
  * does not open it; another code when the key-encryption key cannot be read. */

@@ -3,7 +3,13 @@
  * key under the seal's PIN), and publishing CRLs. Each one changes the certificate
  * database and writes an audit record in one transaction, then publishes a fresh CRL in the
  * database, which the OCSP responder serves and verify reads. The CAs' keys rest in the
- * database under the key-encryption key (platform.c). */
+ * database under the key-encryption key (store/platform.c).
+ *
+ * pki's part is the CA's: the rules (what may change from which state, the renewal window,
+ * the reasons RFC 5280 allows), the certificates and CRLs made and signed, the seals
+ * remade around a new certificate. What is kept and how sits behind the store's interface
+ * (store/store_internal.h: the certificate database of store/ca_db.c, the seal rows, the
+ * audit trail, transactions), as the audit module reaches it; no SQL here. */
 #include "store/store_internal.h"
 
 #include <seal/ca.h>
@@ -360,30 +366,6 @@ out:
     return rc;
 }
 
-static int update_seal_row(seal_store *st, const seal_record *r, bool with_key)
-{
-    int rc = 0;
-    seal_db_stmt *stmt = NULL;
-    SEAL_TRY(store_prepare(st, &stmt, "updating a seal",
-                           with_key ? "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
-                                      "valid_end = ?5, key_pem = ?6 WHERE id = ?1"
-                                    : "UPDATE seal SET cert_pem = ?2, esl = ?3, valid_start = ?4, "
-                                      "valid_end = ?5 WHERE id = ?1"));
-    seal_db_bind_text(stmt, 1, r->id);
-    store_bind_buf_text(stmt, 2, &r->cert_pem);
-    seal_db_bind_blob(stmt, 3, r->esl.data, r->esl.len);
-    seal_db_bind_int64(stmt, 4, (int64_t)r->valid_start);
-    seal_db_bind_int64(stmt, 5, (int64_t)r->valid_end);
-    if (with_key)
-        store_bind_buf_text(stmt, 6, &r->key_pem);
-    SEAL_TRY(seal_db_step(stmt));
-    SEAL_ENSURE(seal_db_changes(stmt) == 1, SEAL_ENOTFOUND, "seal %s is no longer in the store",
-                r->id);
-out:
-    seal_db_finalize(stmt);
-    return rc;
-}
-
 /* DATA/seals/ID.esl follows the stored seal; written after the transaction commits. */
 static int write_esl(seal_store *st, const seal_record *r)
 {
@@ -459,7 +441,7 @@ int seal_ca_renew(seal_ca *ca, X509 **out, X509 *old, bool force, int days, cons
     SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role, actor));
     SEAL_TRY(store_ca_set_replaced(ca->st, &c, fresh_serial));
     for (guint i = 0; i < ids->len; i++)
-        SEAL_TRY(update_seal_row(ca->st, &records[i], false));
+        SEAL_TRY(store_seal_set_certificate(ca->st, &records[i], false));
     target = g_strdup_printf("cert:%s", c.serial);
     SEAL_TRY(store_audit_in_tx(ca->st, actor, "renew", target, "%s renewed as %s (same key)%s%s%s",
                                c.subject, fresh_serial,
@@ -538,7 +520,7 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
     in_tx = true;
     SEAL_TRY(store_ca_add_in_tx(ca->st, fresh, ca->cert, c.role, actor));
     SEAL_TRY(store_ca_set_replaced(ca->st, &c, fresh_serial));
-    SEAL_TRY(update_seal_row(ca->st, &r, true));
+    SEAL_TRY(store_seal_set_certificate(ca->st, &r, true));
     if (revoke_old)
         SEAL_TRY(store_ca_set_state(ca->st, &c, SEAL_CA_REVOKED, now, 4 /* superseded */, 0));
     target = g_strdup_printf("cert:%s", c.serial);
