@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds sealsvc, and runs every test with ctest: once in a normal
 # build, then the unit and integration tests again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, then the concurrency test alone under ThreadSanitizer. Fails
+# UndefinedBehaviorSanitizer, then the concurrency test alone under ThreadSanitizer, then
+# a packager's Release build (-O3: GCC finds other things there) with the unit tests. Fails
 # loudly (non-zero exit) when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,10 @@ SUPPRESSIONS="$PWD/tests/tsan.supp"
 # another thread's slice had used); with it, GLib's small blocks are plain malloc.
 (cd build-tsan && G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$SUPPRESSIONS" \
     ctest --output-on-failure -R '^(unit\.test_threads|integration\.serve_concurrency)$')
+
+# Release, as a packager builds it: GCC at -O3 warns where -O2 does not (a possible
+# truncation once stopped this build), and -Werror makes each warning a failure. The unit
+# tests run there too: they are quick and find what the optimiser changes.
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-release -j"$JOBS"
+(cd build-release && ctest --output-on-failure -j"$JOBS" -R '^unit\.')

@@ -10,6 +10,7 @@
 #include <seal/error.h>
 #include <seal/pdf.h>
 
+#include <glib.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -342,13 +343,17 @@ static int walk_fields(ltv_ctx *c, qpdf_oh fields, const char *prefix, int depth
         if (!qpdf_oh_is_dictionary(q, f))
             continue;
         qpdf_oh t = qpdf_oh_get_key(q, f, "/T");
-        char name[256];
-        snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "",
-                 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
+        /* The fully qualified name (ISO 32000-1 12.7.3.2) has no length limit: a fixed
+         * buffer would cut it, and two long names could then read as one. */
+        char *name = g_strdup_printf("%s%s%s", prefix, *prefix ? "." : "",
+                                     qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
         if (has_signature_value(q, f))
-            SEAL_TRY(add_signature(c, qpdf_oh_get_key(q, f, "/V"), name));
+            rc = add_signature(c, qpdf_oh_get_key(q, f, "/V"), name);
         else
-            SEAL_TRY(walk_fields(c, qpdf_oh_get_key(q, f, "/Kids"), name, depth + 1));
+            rc = walk_fields(c, qpdf_oh_get_key(q, f, "/Kids"), name, depth + 1);
+        g_free(name);
+        if (rc < 0)
+            goto out;
     }
 out:
     return rc;
