@@ -56,8 +56,9 @@ typedef struct seal_sig_report {
     char *signer_name;    /* signer certificate's CN */
     char *signer_subject; /* one-line subject */
     char *signer_issuer;
-    char *signer_serial; /* hex */
-    char *seal_name;     /* the seal's name, when the signature carries one */
+    char *signer_serial;                        /* hex */
+    time_t signer_not_before, signer_not_after; /* the certificate's validity; 0: unknown */
+    char *seal_name; /* the seal's name, when the signature carries one */
     /* The grant the stamp used, as the signature records it (docs/authorisations.md):
      * its id, project and the grantee's masked name; NULL when it records none. */
     char *grant_id, *grant_project, *grant_grantee;

@@ -64,9 +64,10 @@ static json_t *sig_to_json(const seal_sig_report *s)
         json_array_append_new(changes, str_or_null(s->changes[i]));
 
     json_t *signer =
-        json_pack("{s:o, s:o, s:o, s:o}", "name", str_or_null(s->signer_name), "subject",
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "name", str_or_null(s->signer_name), "subject",
                   str_or_null(s->signer_subject), "issuer", str_or_null(s->signer_issuer), "serial",
-                  str_or_null(s->signer_serial));
+                  str_or_null(s->signer_serial), "not_before", time_or_null(s->signer_not_before),
+                  "not_after", time_or_null(s->signer_not_after));
     json_t *rect = json_pack("[f, f, f, f]", s->rect[0], s->rect[1], s->rect[2], s->rect[3]);
     json_t *page = s->page > 0 ? json_integer(s->page) : json_null();
     json_t *widgets = json_array();
