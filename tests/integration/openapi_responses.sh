@@ -71,6 +71,8 @@ FIN=(-H "Content-Type: application/json" --data-binary "@$WORK/finish.json")
 want 200 finish POST "/api/v1/stamp/$ID/finish" "${AUTH[@]}" "${FIN[@]}"
 want 404 finish-again POST "/api/v1/stamp/$ID/finish" "${AUTH[@]}" "${FIN[@]}"
 want 200 verify POST /api/v1/verify -H "Content-Type: application/pdf" --data-binary "@$WORK/sealed.pdf"
+want 200 verify-pictures POST "/api/v1/verify?pictures=1" -H "Content-Type: application/pdf" --data-binary "@$WORK/sealed.pdf"
+want 400 verify-pictures-bad POST "/api/v1/verify?pictures=yes" -H "Content-Type: application/pdf" --data-binary "@$WORK/sealed.pdf"
 want 415 verify-type POST /api/v1/verify -H "Content-Type: text/plain" --data-binary "hello"
 # the web pages: not API, but routes, so documented (text/html and the files' own types)
 want 200 page GET /verify/
