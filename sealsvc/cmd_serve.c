@@ -60,6 +60,7 @@ static const setting settings[] = {
     {"server", "idle_timeout", "SEALSVC_IDLE_TIMEOUT", T_UINT, AT(idle_timeout)},
     {"server", "shutdown_grace", "SEALSVC_SHUTDOWN_GRACE", T_UINT, AT(shutdown_grace)},
     {"server", "responders", "SEALSVC_RESPONDERS", T_BOOL, AT(responders)},
+    {"server", "web_dir", "SEALSVC_WEB_DIR", T_TEXT, AT(web_dir)},
     {"verify", "per_minute", "SEALSVC_VERIFY_PER_MINUTE", T_UINT, AT(verify_per_minute)},
     {"verify", "offline", "SEALSVC_VERIFY_OFFLINE", T_BOOL, AT(verify_offline)},
     {"stamp", "tsa_url", "SEALSVC_TSA_URL", T_TEXT, AT(tsa_url)},
@@ -218,6 +219,26 @@ static void stop_jobs(void *ctx)
     job_runner_stop(((service *)ctx)->jobs);
 }
 
+/* The web pages: the configured folder, else the one installed beside the program
+ * (bin/../share/sealsvc/web), else the source tree's (a build tree's program), else the
+ * installation prefix's. Without one the service runs and its pages answer 404. */
+static int find_web_root(char **out, const char *configured)
+{
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    char *exe_dir = exe ? g_path_get_dirname(exe) : NULL;
+    char *beside = exe_dir ? g_canonicalize_filename(SEALSVC_WEB_DIR_FROM_BIN, exe_dir) : NULL;
+    const char *candidates[] = {beside ? beside : SEALSVC_WEB_DIR_SOURCE, SEALSVC_WEB_DIR_SOURCE,
+                                SEALSVC_WEB_DIR_INSTALL, NULL};
+    int rc = serve_web_root(out, configured, candidates);
+    if (rc == 0 && !*out)
+        http_log("warning", NULL, "no web folder found (%s, %s): the pages are not served",
+                 SEALSVC_WEB_DIR_SOURCE, SEALSVC_WEB_DIR_INSTALL);
+    g_free(beside);
+    g_free(exe_dir);
+    g_free(exe);
+    return rc;
+}
+
 int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -338,6 +359,10 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         goto out;
     }
     sweep_work_dir(svc.work_dir);
+    if (find_web_root(&svc.web_root, cfg.web_dir) < 0) {
+        code = cli_fail("serve");
+        goto out;
+    }
     metrics_new(&svc.metrics);
     rate_limit_new(&svc.verify_limit, cfg.verify_per_minute);
     if (cfg.responders)
@@ -376,6 +401,7 @@ out:
     rate_limit_free(svc.verify_limit);
     metrics_free(svc.metrics);
     g_free(svc.work_dir);
+    g_free(svc.web_root);
     config_clear(&cfg);
     return code;
 }

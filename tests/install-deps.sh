@@ -24,6 +24,9 @@ SEAL_PACKAGES=(
     fonts-noto-cjk python3-fonttools
     # the HTTP service's benchmark, run by hand (tests/bench/bench_serve.sh)
     wrk
+    # the web pages' tests: headless Chromium driven by playwright-core (tests/web/); the
+    # CJK fonts above draw the pages' Chinese in its screenshots
+    chromium
 )
 missing=()
 for p in "${SEAL_PACKAGES[@]}"; do
@@ -36,8 +39,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The OpenAPI document's checkers (tests/openapi/package.json, pinned by its lock file):
-# node and npm from Debian unless the machine has them already (from another source).
+# The OpenAPI document's checkers and the web pages' tests (package.json files pinned by
+# their lock files): node and npm from Debian unless the machine has them already (from another source).
 if ! command -v npm >/dev/null; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -46,4 +49,9 @@ if ! command -v npm >/dev/null; then
 fi
 if [ ! -d "$(dirname "${BASH_SOURCE[0]}")/openapi/node_modules/ajv" ]; then
     (cd "$(dirname "${BASH_SOURCE[0]}")/openapi" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+# The web pages' browser driver and accessibility checker (tests/web/package.json, pinned
+# by its lock file); the browser is Debian's chromium above, not one playwright downloads.
+if [ ! -d "$(dirname "${BASH_SOURCE[0]}")/web/node_modules/playwright-core" ]; then
+    (cd "$(dirname "${BASH_SOURCE[0]}")/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

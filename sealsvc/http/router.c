@@ -65,6 +65,9 @@ const serve_route serve_routes[] = {
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/crl/{id}", ROUTE_PUBLIC, false, route_crl},
+    /* the web pages and their files (routes_static.c) */
+    {"GET", "/verify/", ROUTE_PUBLIC, false, route_page},
+    {"GET", "/web/{rest}", ROUTE_PUBLIC, false, route_web_file},
 };
 const size_t serve_route_count = sizeof serve_routes / sizeof serve_routes[0];
 

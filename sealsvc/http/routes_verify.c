@@ -1,6 +1,8 @@
 /* POST /api/v1/verify: a document in (raw body or the multipart part "file"), the verify
  * driver's report out as JSON, the same report `sealsvc verify --json` prints
- * (seal_report_to_json). Public, so limited per client address (429 with Retry-After). */
+ * (seal_report_to_json); with ?pictures=1 also each seal as its page shows it and a
+ * thumbnail of that page (base64 PNG), for the verification page (web/verify/). Public,
+ * so limited per client address (429 with Retry-After). */
 #include "service.h"
 
 #include <seal/error.h>
@@ -23,9 +25,13 @@ int route_verify(call *c)
                           "too many verifications from %s; try again in %u s", c->req->peer, wait);
         goto out;
     }
+    int64_t pictures = 0;
+    if ((rc = call_query_int(c, "pictures", 0, 1, &pictures)) != 0)
+        goto out;
     if ((rc = call_document(c, &fd, &name)) != 0)
         goto out;
     seal_verify_file_opts opts = {
+        .pictures = pictures == 1,
         .store = c->store,
         .offline = c->svc->cfg->verify_offline,
         .password = call_param(c, "password"),

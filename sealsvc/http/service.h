@@ -37,6 +37,7 @@ typedef struct serve_config {
     bool verify_offline;        /* verify without fetching CRLs or OCSP answers */
     char *tsa_url;              /* the TSA for level B-T and above when a request names none */
     bool responders;            /* serve /tsa, /ocsp and /crl from the data directory */
+    char *web_dir;              /* the web pages' folder; NULL: the one installed (cmd_serve.c) */
     /* batch jobs (routes_jobs.c, jobs_worker.c) */
     unsigned job_workers;           /* worker threads of this instance; 0: none */
     uint64_t job_document_max;      /* bytes one document of a job may have */
@@ -59,6 +60,7 @@ typedef struct service {
     rate_limit *verify_limit;
     responders *responders; /* NULL when not served */
     job_runner *jobs;       /* this instance's job workers; NULL when it runs none */
+    char *web_root;         /* the web pages' folder, resolved; NULL: no pages served */
     /* where callbacks may not connect (jobs_callback.c), and the exceptions */
     struct forwarded_nets *callback_internal, *callback_allow;
 } service;
@@ -203,6 +205,14 @@ const char *call_institution(const call *c);
 /* The TSA and the OCSP responder of the data directory, each when it has one. */
 int responders_open(responders **out, const char *db_url, const char *data_dir);
 void responders_free(responders *r);
+
+/* ---- routes_static.c: the web pages ---- */
+/* The web folder: `configured` (it must be a folder), else the first of `candidates`
+ * (NULL-terminated) that holds verify/index.html, resolved (*out: g_free); *out NULL when
+ * none does. */
+int serve_web_root(char **out, const char *configured, const char *const *candidates);
+int route_page(call *c);     /* "/NAME/": web/NAME/index.html */
+int route_web_file(call *c); /* "/web/{rest}": that file of the web folder */
 
 /* ---- route handlers ---- */
 int route_healthz(call *c);

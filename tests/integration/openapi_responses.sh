@@ -72,7 +72,14 @@ FIN=(-H "Content-Type: application/json" --data-binary "@$WORK/finish.json")
 want 200 finish POST "/api/v1/stamp/$ID/finish" "${AUTH[@]}" "${FIN[@]}"
 want 404 finish-again POST "/api/v1/stamp/$ID/finish" "${AUTH[@]}" "${FIN[@]}"
 want 200 verify POST /api/v1/verify -H "Content-Type: application/pdf" --data-binary "@$WORK/sealed.pdf"
+want 200 verify-pictures POST "/api/v1/verify?pictures=1" -H "Content-Type: application/pdf" --data-binary "@$WORK/sealed.pdf"
+want 400 verify-pictures-bad POST "/api/v1/verify?pictures=yes" -H "Content-Type: application/pdf" --data-binary "@$WORK/sealed.pdf"
 want 415 verify-type POST /api/v1/verify -H "Content-Type: text/plain" --data-binary "hello"
+# the web pages: not API, but routes, so documented (text/html and the files' own types)
+want 200 page GET /verify/
+want 200 web-js GET /web/verify/verify.js
+want 200 web-css GET /web/verify/verify.css
+want 404 web-none GET /web/verify/no-such.js
 want 200 seals GET /api/v1/seals "${AUTH[@]}"
 want 401 seals-nokey GET /api/v1/seals
 want 200 seal GET "/api/v1/seals/$RSA" "${AUTH[@]}"

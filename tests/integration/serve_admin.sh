@@ -381,7 +381,9 @@ older = {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/sta
          "/api/v1/seals/{id}/picture", "/tsa", "/ocsp", "/ocsp/{rest}", "/crl/{id}",
          # batch jobs: the stamp roles' routes, refusals in serve_jobs.sh
          "/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/documents/{n}",
-         "/api/v1/jobs/{id}/result.zip", "/api/v1/jobs/{id}/cancel"}
+         "/api/v1/jobs/{id}/result.zip", "/api/v1/jobs/{id}/cancel",
+         # the public web pages, web_verify.sh
+         "/verify/", "/web/{rest}"}
 table = {l.strip() for l in open(sys.argv[1]) if l.strip() and l.split()[1] not in older}
 sys.exit(0 if table == known else print("not in the role lists:", table - known, "gone:", known - table) or 1)
 PY

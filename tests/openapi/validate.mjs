@@ -31,11 +31,17 @@ const doc = await OpenAPIParser.dereference(structuredClone(raw));
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
-// "/api/v1/seals/{id}" -> /^\/api\/v1\/seals\/[^/]+$/
+// "/api/v1/seals/{id}" -> /^\/api\/v1\/seals\/[^/]+$/; a last {rest} takes the remainder,
+// slashes included, as the router's does ("/web/{rest}": /web/verify/verify.js)
 const operations = [];
 for (const [template, item] of Object.entries(doc.paths)) {
   const re = new RegExp(
-    "^" + template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\\?\}/g, "[^/]+") + "$"
+    "^" +
+      template
+        .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+        .replace(/\{rest\}$/, ".+")
+        .replace(/\\?\{[^}]+\\?\}/g, "[^/]+") +
+      "$"
   );
   for (const method of ["get", "post", "put", "delete", "patch"]) {
     if (item[method]) operations.push({ template, re, method, op: item[method], seen2xx: false });

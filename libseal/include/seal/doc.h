@@ -69,6 +69,11 @@ typedef struct seal_doc_render_opts {
     bool no_stamps; /* leave out the seals (where the format can tell them apart) */
 } seal_doc_render_opts;
 
+/* Where a verify report's signature rectangle (seal_sig_report.rect, or a widget's: the
+ * format's own coordinates) lies on page `page` as it is shown: box_mm = x, y from the
+ * shown page's top-left corner, width, height, in mm (rotation and crop box applied). */
+int seal_doc_box_mm(seal_doc *doc, int page, const double rect[4], double box_mm[4]);
+
 /* Page `page` (1-based) as a PNG on white, seals included, within the pixel limits of
  * seal/render.h. `opts` may be NULL. */
 int seal_doc_render_png(seal_doc *doc, int page, const seal_doc_render_opts *opts, seal_buf *png);

@@ -44,6 +44,11 @@ int seal_image_png_info(const uint8_t *png, size_t len, int *width_px, int *heig
 int seal_image_decode_rgba(const uint8_t *png, size_t len, seal_buf *rgb, seal_buf *alpha,
                            int *width_px, int *height_px);
 
+/* The part of a PNG within x, y, width, height pixels (clipped to the picture), as a PNG of
+ * its own: the pixels copied, not resampled. SEAL_EINVAL when nothing of it is inside. */
+int seal_image_crop_png(seal_buf *out, const uint8_t *png, size_t len, int x, int y, int width,
+                        int height);
+
 /* Seam (cross-page) seals: the picture is cut into one strip per page, each printed at
  * that page's edge, so that the strips join into the whole seal when the pages are
  * stacked in order (first page on top) and fanned out towards that edge, each page

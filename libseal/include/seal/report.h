@@ -36,14 +36,29 @@ typedef struct seal_widget_report {
     double rect[4]; /* as seal_sig_report.rect */
 } seal_widget_report;
 
+/* What a person sees of a signature on its page (seal_verify_file_opts.pictures): for a
+ * verification page to show the seal as printed and where it sits. */
+typedef struct seal_sig_picture {
+    int page;               /* 1-based: the signature's first place on a page */
+    double page_mm[2];      /* that page as shown: width, height in mm */
+    double box_mm[4];       /* the seal's box: x, y from the shown top-left, width, height (mm) */
+    seal_buf seal_png;      /* the page rendered (seals included) cropped to the box */
+    seal_buf thumbnail_png; /* the whole page, small (SEAL_PICTURE_THUMBNAIL_PX wide) */
+} seal_sig_picture;
+
+/* A thumbnail's width in pixels, and the resolution the seal's crop is rendered at. */
+#define SEAL_PICTURE_THUMBNAIL_PX 240
+#define SEAL_PICTURE_SEAL_DPI     150
+
 typedef struct seal_sig_report {
     char *field_name;     /* PDF field name, OFD signature ID */
     char *kind;           /* "pades", "ses-v4", "sign"... */
     char *signer_name;    /* signer certificate's CN */
     char *signer_subject; /* one-line subject */
     char *signer_issuer;
-    char *signer_serial; /* hex */
-    char *seal_name;     /* the seal's name, when the signature carries one */
+    char *signer_serial;                        /* hex */
+    time_t signer_not_before, signer_not_after; /* the certificate's validity; 0: unknown */
+    char *seal_name; /* the seal's name, when the signature carries one */
     /* The grant the stamp used, as the signature records it (docs/authorisations.md):
      * its id, project and the grantee's masked name; NULL when it records none. */
     char *grant_id, *grant_project, *grant_grantee;
@@ -64,6 +79,7 @@ typedef struct seal_sig_report {
     size_t n_checks;
     char **changes; /* changes after signing, one line each */
     size_t n_changes;
+    seal_sig_picture *picture; /* NULL unless asked for and the signature shows on a page */
 } seal_sig_report;
 
 typedef struct seal_report {

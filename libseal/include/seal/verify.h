@@ -10,6 +10,7 @@
 #ifndef SEAL_VERIFY_H
 #define SEAL_VERIFY_H
 
+#include <seal/doc.h>
 #include <seal/pki.h>
 #include <seal/report.h>
 #include <seal/revocation.h>
@@ -75,6 +76,9 @@ typedef struct seal_verify_file_opts {
     size_t n_evidence_paths;
     bool offline;         /* never fetch CRLs, OCSP responses or issuers */
     const char *password; /* an encrypted PDF's user or owner password; NULL: empty */
+    /* Also each signature's picture as the page shows it and a thumbnail of its page
+     * (seal_sig_report.picture), for a page that shows the verdict to a person. */
+    bool pictures;
 } seal_verify_file_opts;
 
 /* The relying party's revocation context: the evidence given, and with a store (or else a
@@ -85,6 +89,12 @@ int seal_verify_revocation_new(seal_revocation **out, seal_store *store, const c
 /* The anchors (each trust path, then the store's roots, or DIR/trust when it exists) with
  * the revocation context above attached: what seal_doc_verify judges chains with. */
 int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts);
+
+/* Adds to every signature of `r` shown on a page its picture (seal_sig_picture): the page
+ * rendered through the document face, cropped to the signature's first place, and the
+ * page small. A page that cannot be rendered leaves that signature without a picture:
+ * the verdict does not depend on it. */
+int seal_report_add_pictures(seal_report *r, seal_doc *doc);
 
 /* Verifies every signature of the document at `path` (PDF or OFD, told by its content)
  * into a report. 0 when the file could be examined, whatever the verdict; an error when

@@ -198,6 +198,13 @@ void seal_doc_place_view(seal_place_doc *out, seal_doc *doc)
     out->find_text = view_find_text;
 }
 
+int seal_doc_box_mm(seal_doc *doc, int page, const double rect[4], double box_mm[4])
+{
+    if (!doc || !rect || !box_mm)
+        return seal_error_set(SEAL_EINVAL, "no document, rectangle or place for the box");
+    return doc->ops->box_mm(doc->impl, page, rect, box_mm);
+}
+
 int seal_doc_render_png(seal_doc *doc, int page, const seal_doc_render_opts *opts, seal_buf *png)
 {
     if (!doc || !png)

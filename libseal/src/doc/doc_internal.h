@@ -18,6 +18,7 @@ typedef struct seal_doc_ops {
     int (*page_count)(void *impl);
     int (*page_size)(void *impl, int page, double *width_mm, double *height_mm);
     int (*find_text)(void *impl, const char *text, seal_text_hits *hits);
+    int (*box_mm)(void *impl, int page, const double rect[4], double box_mm[4]);
     int (*render_png)(void *impl, int page, const seal_doc_render_opts *opts, seal_buf *png);
     int (*render_pdf)(void *impl, const seal_doc_render_opts *opts, seal_buf *pdf); /* or NULL */
     int (*verify)(void *impl, const seal_verify_opts *opts, seal_report **out);

@@ -131,6 +131,21 @@ static void ofd_describe(const seal_stamp_plan *plan, seal_key_alg alg, const ch
 
 /* The two phases are stamp.c's; an OFD takes no validation data (.extend NULL). GB/T
  * 38540 readers draw the SESeal's own picture at the size it records. */
+/* A stamp's Boundary (GB/T 38540 / GM/T 0099: x y w h in mm in the page's space) from
+ * the page area's top-left, which is where a rendering starts. */
+static int ofd_box_mm(void *impl, int page, const double rect[4], double box_mm[4])
+{
+    const seal_ofd_page *p = NULL;
+    int rc = seal_ofd_page_get(((ofd_doc *)impl)->ofd, page, &p);
+    if (rc < 0)
+        return rc;
+    box_mm[0] = rect[0] - p->physical_box.x;
+    box_mm[1] = rect[1] - p->physical_box.y;
+    box_mm[2] = rect[2];
+    box_mm[3] = rect[3];
+    return 0;
+}
+
 const seal_doc_ops seal_ofd_doc_ops = {
     .name = "OFD",
     .sniff = ofd_sniff,
@@ -139,6 +154,7 @@ const seal_doc_ops seal_ofd_doc_ops = {
     .page_count = ofd_page_count,
     .page_size = ofd_page_size,
     .find_text = ofd_find_text,
+    .box_mm = ofd_box_mm,
     .render_png = ofd_render_png,
     .render_pdf = ofd_render_pdf,
     .verify = ofd_verify,

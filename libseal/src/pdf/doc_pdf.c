@@ -11,6 +11,7 @@
 #include <seal/error.h>
 #include <seal/pdf.h>
 
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,40 @@ static int pdf_page_size(void *impl, int page, double *width_mm, double *height_
     return 0;
 }
 
+/* A widget's /Rect (user space) on the page as shown: the inverse of seal_place_pdf's
+ * turn (ISO 32000-1 8.3.2.3: /Rotate turns the CropBox clockwise for display). */
+static int pdf_box_mm(void *impl, int page, const double rect[4], double box_mm[4])
+{
+    pdf_doc *d = impl;
+    seal_pdf_page_geom geom;
+    int rc = pdf_doc_structure(d);
+    if (rc == 0)
+        rc = seal_pdf_page_geometry(d->pdf, page, &geom);
+    if (rc < 0)
+        return rc;
+    const double *b = geom.crop;
+    double llx = fmin(rect[0], rect[2]), urx = fmax(rect[0], rect[2]);
+    double lly = fmin(rect[1], rect[3]), ury = fmax(rect[1], rect[3]);
+    double v[4]; /* x, y, width, height in points, from the shown top-left */
+    switch (geom.rotate) {
+    case 90: /* the shown top-left is the box's lower-left; right is +y, down is +x */
+        v[0] = lly - b[1], v[1] = llx - b[0], v[2] = ury - lly, v[3] = urx - llx;
+        break;
+    case 180: /* the upper-right corner; right is -x, down is +y */
+        v[0] = b[2] - urx, v[1] = lly - b[1], v[2] = urx - llx, v[3] = ury - lly;
+        break;
+    case 270: /* the upper-right corner; right is -y, down is -x */
+        v[0] = b[3] - ury, v[1] = b[2] - urx, v[2] = ury - lly, v[3] = urx - llx;
+        break;
+    default:
+        v[0] = llx - b[0], v[1] = b[3] - ury, v[2] = urx - llx, v[3] = ury - lly;
+        break;
+    }
+    for (int i = 0; i < 4; i++)
+        box_mm[i] = seal_pt_to_mm(v[i]);
+    return 0;
+}
+
 static int pdf_find_text(void *impl, const char *text, seal_text_hits *hits)
 {
     pdf_doc *d = impl;
@@ -156,6 +191,7 @@ const seal_doc_ops seal_pdf_doc_ops = {
     .page_count = pdf_page_count,
     .page_size = pdf_page_size,
     .find_text = pdf_find_text,
+    .box_mm = pdf_box_mm,
     .render_png = pdf_render_png,
     .render_pdf = NULL,
     .verify = pdf_verify,

@@ -1,4 +1,5 @@
-/* Seam (cross-page) seals: cuts the seal picture into one strip per page. The stamp flow
+/* Cutting pictures: a verify report's seal out of its rendered page (seal_image_crop_png),
+ * and seam (cross-page) seals: cuts the seal picture into one strip per page. The stamp flow
  * places strip i at the edge of the seam's i-th page, so that the fanned-out pages show
  * the whole seal (image.h says which strip goes first for each side). Cuts fall on whole
  * pixels and the strips are exact copies of the picture's pixels, so they join without a
@@ -54,6 +55,24 @@ static int cut(seal_buf *png, cairo_surface_t *picture, int x, int y, int width,
 out:
     cairo_destroy(cr);
     cairo_surface_destroy(strip);
+    return rc;
+}
+
+int seal_image_crop_png(seal_buf *out, const uint8_t *png, size_t len, int x, int y, int width,
+                        int height)
+{
+    int rc = 0;
+    cairo_surface_t *picture = NULL;
+    SEAL_TRY(seal_image_png_surface(&picture, png, len));
+    int pw = cairo_image_surface_get_width(picture), ph = cairo_image_surface_get_height(picture);
+    int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
+    int x1 = x + width > pw ? pw : x + width, y1 = y + height > ph ? ph : y + height;
+    SEAL_ENSURE(x1 > x0 && y1 > y0, SEAL_EINVAL,
+                "the box %d,%d %dx%d px lies outside the %dx%d px picture", x, y, width, height, pw,
+                ph);
+    SEAL_TRY(cut(out, picture, x0, y0, x1 - x0, y1 - y0));
+out:
+    cairo_surface_destroy(picture);
     return rc;
 }
 

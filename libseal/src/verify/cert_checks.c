@@ -25,6 +25,8 @@ int seal_sig_report_set_signer(seal_sig_report *s, X509 *cert)
     s->signer_issuer = seal_x509_name_text(X509_get_issuer_name(cert));
     s->signer_serial = seal_cert_serial_hex(cert);
     s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
+    s->signer_not_before = seal_asn1_time(X509_get0_notBefore(cert));
+    s->signer_not_after = seal_asn1_time(X509_get0_notAfter(cert));
     if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
         !s->algorithm)
         return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");

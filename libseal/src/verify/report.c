@@ -85,6 +85,11 @@ static void sig_clear(seal_sig_report *s)
         free(s->changes[i]);
     free(s->changes);
     free(s->widgets);
+    if (s->picture) {
+        seal_buf_clear(&s->picture->seal_png);
+        seal_buf_clear(&s->picture->thumbnail_png);
+        free(s->picture);
+    }
 }
 
 void seal_report_free(seal_report *r)

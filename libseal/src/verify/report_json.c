@@ -1,9 +1,10 @@
 /* The verification report as JSON, for programs (the HTTP API and `sealsvc verify --json`).
  * One object per report; field names are those of seal_report and seal_sig_report, times
- * are ISO 8601 UTC, absent values are null. */
+ * are ISO 8601 UTC, absent values are null; pictures (when asked for) are base64 PNG. */
 #include <seal/error.h>
 #include <seal/report.h>
 
+#include <glib.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,28 @@ static json_t *time_or_null(time_t t)
     return json_string(text);
 }
 
+/* Bytes as base64 text (RFC 4648 4), for the pictures a page shows as data: URLs. */
+static json_t *base64_of(const seal_buf *b)
+{
+    gchar *text = g_base64_encode(b->data, b->len);
+    json_t *j = text ? json_string(text) : NULL;
+    g_free(text);
+    return j;
+}
+
+/* Present only when pictures were asked for (seal_verify_file_opts.pictures), so the
+ * report of `sealsvc verify --json` stays as it was. */
+static int add_picture(json_t *sig, const seal_sig_picture *p)
+{
+    json_t *j = json_pack("{s:i, s:[f, f], s:[f, f, f, f], s:o, s:o}", "page", p->page,
+                          "page_size_mm", p->page_mm[0], p->page_mm[1], "box_mm", p->box_mm[0],
+                          p->box_mm[1], p->box_mm[2], p->box_mm[3], "seal_png",
+                          base64_of(&p->seal_png), "thumbnail_png", base64_of(&p->thumbnail_png));
+    if (!j || json_object_set_new(sig, "picture", j) != 0)
+        return seal_error_set(SEAL_ENOMEM, "out of memory for the JSON report");
+    return 0;
+}
+
 static json_t *sig_to_json(const seal_sig_report *s)
 {
     json_t *checks = json_array();
@@ -41,9 +64,10 @@ static json_t *sig_to_json(const seal_sig_report *s)
         json_array_append_new(changes, str_or_null(s->changes[i]));
 
     json_t *signer =
-        json_pack("{s:o, s:o, s:o, s:o}", "name", str_or_null(s->signer_name), "subject",
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "name", str_or_null(s->signer_name), "subject",
                   str_or_null(s->signer_subject), "issuer", str_or_null(s->signer_issuer), "serial",
-                  str_or_null(s->signer_serial));
+                  str_or_null(s->signer_serial), "not_before", time_or_null(s->signer_not_before),
+                  "not_after", time_or_null(s->signer_not_after));
     json_t *rect = json_pack("[f, f, f, f]", s->rect[0], s->rect[1], s->rect[2], s->rect[3]);
     json_t *page = s->page > 0 ? json_integer(s->page) : json_null();
     json_t *widgets = json_array();
@@ -85,6 +109,8 @@ int seal_report_to_json(const seal_report *r, seal_buf *out)
         json_t *one = sig_to_json(&r->sigs[i]);
         SEAL_ENSURE(one && json_array_append_new(sigs, one) == 0, SEAL_ENOMEM,
                     "out of memory for the JSON report");
+        if (r->sigs[i].picture)
+            SEAL_TRY(add_picture(one, r->sigs[i].picture));
     }
     json_t *root = json_pack("{s:o, s:o, s:s, s:o, s:o}", "file", str_or_null(r->file), "format",
                              str_or_null(r->format), "verdict", seal_verdict_name(r->verdict),

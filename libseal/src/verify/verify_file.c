@@ -125,6 +125,8 @@ static int verify_doc(seal_report **out, seal_doc *doc, const seal_verify_file_o
     SEAL_TRY(seal_verify_trust_load(&trust, opts));
     seal_verify_opts vo = {.trust = trust};
     SEAL_TRY(seal_doc_verify(doc, &vo, out));
+    if (opts && opts->pictures)
+        SEAL_TRY(seal_report_add_pictures(*out, doc));
 out:
     seal_trust_free(trust);
     return rc;
