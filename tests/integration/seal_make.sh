@@ -55,6 +55,20 @@ expect_exit 3 make_seal up --institution-name "$NAME" --key "$WORK/rsa.key" --ce
     --image "$WORK/broken.png"
 grep -q -- "--image $WORK/broken.png: not a PNG image" "$WORK/err" ||
     fail "a broken PNG is not refused naming the file: $(cat "$WORK/err")"
+# a picture over 64 KB (an RGBA PNG of noise, as a scan would be): refused, saying why
+python3 - "$WORK/big.png" <<'PY'
+import os, struct, sys, zlib
+w = h = 300
+raw = b"".join(b"\0" + os.urandom(4 * w) for _ in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+expect_exit 3 make_seal big --institution-name "$NAME" --key "$WORK/rsa.key" --cert "$WORK/rsa.pem" \
+    --image "$WORK/big.png"
+grep -q "its picture has [0-9]* bytes; a seal picture may have at most 64 KB" "$WORK/err" ||
+    fail "a picture over 64 KB is not refused: $(cat "$WORK/err")"
 expect_exit 3 make_seal a/../../escape --institution-name "$NAME" --key "$WORK/rsa.key" --cert "$WORK/rsa.pem"
 grep -q "seal id has a character at position 2" "$WORK/err" ||
     fail "a seal id with '/' is not refused: $(cat "$WORK/err")"

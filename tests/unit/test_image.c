@@ -3,6 +3,8 @@
  * inside the ring; uploaded PNGs are checked and decoded to un-premultiplied samples. */
 #include "testutil.h"
 
+#include "seal/image_internal.h"
+
 #include <seal/buf.h>
 #include <seal/error.h>
 #include <seal/image.h>
@@ -441,6 +443,103 @@ static void shipped_font_is_found(void **state)
     assert_non_null(strstr(path, "SealSerifSC-Bold.otf"));
 }
 
+/* PNG (ISO/IEC 15948 11.2.2): IHDR's bit depth and colour type follow the width and height. */
+static void assert_indexed_4bit(const seal_buf *png)
+{
+    assert_true(png->len > 26);
+    assert_memory_equal(png->data + 12, "IHDR", 4);
+    assert_int_equal(png->data[24], 4); /* bit depth */
+    assert_int_equal(png->data[25], 3); /* indexed colour */
+}
+
+/* Drawn seals are one colour, written as 4-bit indexed PNGs: a 42 mm round seal with a long
+ * name, purpose and code at 600 dpi in at most 48 KB (it was about 150 KB as RGBA), and the
+ * other shapes likewise; all within the limit seal make enforces. */
+static void drawn_seals_are_small(void **state)
+{
+    (void)state;
+    const seal_drawing drawings[] = {
+        {.shape = SEAL_SHAPE_ROUND, .name = COMPANY, .purpose = PURPOSE, .code = CODE},
+        {.shape = SEAL_SHAPE_OVAL, .name = COMPANY, .purpose = "发票专用章", .code = CODE},
+        {.shape = SEAL_SHAPE_SQUARE, .name = "王小明"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(drawings); i++) {
+        picture p;
+        draw_and_decode(&p, &drawings[i]);
+        assert_indexed_4bit(&p.png);
+        print_message("%s seal: %zu bytes\n", seal_shape_name(drawings[i].shape), p.png.len);
+        assert_true(p.png.len <= 48 * 1024);
+        assert_true(p.png.len <= SEAL_PICTURE_MAX_BYTES);
+        assert_corners_clear(&p);
+        picture_free(&p);
+    }
+}
+
+/* The 16 opacities keep the edges as sharp as the drawing: a ring and a star drawn with
+ * anti-aliasing, written indexed and read back, differ from the drawing by at most half an
+ * opacity step at any pixel; their ink (pixels at least half opaque) covers the same area,
+ * and their soft edge (pixels neither clear nor opaque) is no wider than the drawing's (the
+ * faintest and the nearly opaque pixels round to clear and opaque: the edge gets no
+ * blurrier). A picture of two colours is written as RGBA, exactly. */
+static void indexed_keeps_the_edges(void **state)
+{
+    (void)state;
+    assert_int_equal(render_cairo_load(), 0);
+    const int side = 600;
+    cairo_surface_t *drawn = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, side, side);
+    cairo_t *cr = cairo_create(drawn);
+    cairo_set_source_rgb(cr, 0xE0 / 255.0, 0x20 / 255.0, 0x1A / 255.0);
+    cairo_set_line_width(cr, 13.3);
+    cairo_arc(cr, side / 2.0, side / 2.0, side / 2.0 - 20, 0, 2 * G_PI);
+    cairo_stroke(cr);
+    cairo_move_to(cr, 300, 180.4);
+    cairo_line_to(cr, 397.3, 410.1);
+    cairo_line_to(cr, 201.9, 410.7);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+    cairo_surface_flush(drawn);
+
+    seal_buf png = SEAL_BUF_INIT;
+    assert_int_equal(seal_image_encode_png(&png, drawn), 0);
+    assert_indexed_4bit(&png);
+    cairo_surface_t *back = NULL;
+    assert_int_equal(seal_image_png_surface(&back, png.data, png.len), 0);
+    const uint8_t *a = cairo_image_surface_get_data(drawn), *b = cairo_image_surface_get_data(back);
+    int sa = cairo_image_surface_get_stride(drawn), sb = cairo_image_surface_get_stride(back);
+    int worst = 0;
+    size_t soft_drawn = 0, soft_back = 0, ink_drawn = 0, ink_back = 0;
+    for (int y = 0; y < side; y++)
+        for (int x = 0; x < side; x++) {
+            uint32_t pa = ((const uint32_t *)(const void *)(a + (size_t)y * sa))[x];
+            uint32_t pb = ((const uint32_t *)(const void *)(b + (size_t)y * sb))[x];
+            int da = abs((int)(pa >> 24) - (int)(pb >> 24));
+            worst = da > worst ? da : worst;
+            soft_drawn += pa >> 24 > 0 && pa >> 24 < 255;
+            soft_back += pb >> 24 > 0 && pb >> 24 < 255;
+            ink_drawn += pa >> 24 >= 128;
+            ink_back += pb >> 24 >= 128;
+        }
+    print_message("indexed: %zu bytes, worst opacity error %d, soft edge %zu px (drawn %zu), "
+                  "ink %zu px (drawn %zu)\n",
+                  png.len, worst, soft_back, soft_drawn, ink_back, ink_drawn);
+    assert_true(worst <= 9);
+    assert_true(soft_drawn > 1000 && soft_back <= soft_drawn && soft_back * 4 >= soft_drawn * 3);
+    assert_true(ink_back * 1000 >= ink_drawn * 995 && ink_back * 1000 <= ink_drawn * 1005);
+    cairo_surface_destroy(back);
+    seal_buf_clear(&png);
+
+    /* A second colour: not a seal's one-colour picture, written as Cairo writes it. */
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_rectangle(cr, 10, 10, 30, 30);
+    cairo_fill(cr);
+    cairo_surface_flush(drawn);
+    assert_int_equal(seal_image_encode_png(&png, drawn), 0);
+    assert_int_equal(png.data[25], 6); /* RGBA */
+    seal_buf_clear(&png);
+    cairo_destroy(cr);
+    cairo_surface_destroy(drawn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +555,8 @@ int main(void)
         cmocka_unit_test(shapes_have_names),
         cmocka_unit_test(threads_draw_the_same_seal),
         cmocka_unit_test(shipped_font_is_found),
+        cmocka_unit_test(drawn_seals_are_small),
+        cmocka_unit_test(indexed_keeps_the_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

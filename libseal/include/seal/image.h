@@ -31,7 +31,14 @@ typedef struct seal_drawing {
     const char *font_path; /* NULL: the font shipped in fonts/ (see seal_font_path) */
 } seal_drawing;
 
-/* Draws the seal to a PNG (RGBA, transparent background). Names too long for the arc are
+/* The most bytes a seal's picture may have (seal make refuses a larger uploaded one): an
+ * OFD carries the picture twice, in Seal.esl and in SignedValue.dat, and the web OFD
+ * reader many portals embed fails on pictures above about 120 KB; real e-seal pictures
+ * are 10 to 40 KB (docs/cli.md, seal make). A drawn 42 mm round seal is about 33 KB. */
+#define SEAL_PICTURE_MAX_BYTES (64u * 1024u)
+
+/* Draws the seal to a PNG (transparent background; indexed colour, the seal's colour at 16
+ * opacities, about a sixth of the RGBA image's size). Names too long for the arc are
  * condensed, and past half their width made smaller, so that they stay inside the ring
  * and no two characters touch; an empty name is SEAL_EINVAL. */
 int seal_image_draw(seal_buf *png, const seal_drawing *d);

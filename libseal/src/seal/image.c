@@ -560,12 +560,6 @@ out:
     return rc;
 }
 
-static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
-{
-    return seal_buf_append(closure, data, length) < 0 ? CAIRO_STATUS_WRITE_ERROR
-                                                      : CAIRO_STATUS_SUCCESS;
-}
-
 int seal_image_draw(seal_buf *png, const seal_drawing *d)
 {
     int rc = 0;
@@ -653,9 +647,7 @@ int seal_image_draw(seal_buf *png, const seal_drawing *d)
     cairo_surface_flush(surface);
     SEAL_ENSURE(cairo_status(cr) == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
                 "drawing the seal failed: %s", cairo_status_to_string(cairo_status(cr)));
-    cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_png, &out_png);
-    SEAL_ENSURE(status == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
-                "could not encode the seal image as PNG: %s", cairo_status_to_string(status));
+    SEAL_TRY(seal_image_encode_png(&out_png, surface));
     SEAL_TRY(add_resolution(&out_png, dpi));
 
     seal_buf_clear(png);

@@ -6,6 +6,8 @@
 
 #include "render/cairo_lazy.h"
 
+#include <seal/buf.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,5 +36,10 @@ bool seal_font_has_char(const seal_font *font, uint32_t code_point);
 /* Decodes a PNG (size-checked before Cairo allocates its pixels) to an ARGB32 surface,
  * whatever pixel format the file had (image_png.c). */
 int seal_image_png_surface(cairo_surface_t **out, const uint8_t *png, size_t len);
+
+/* Appends `surface` (ARGB32) as PNG to *out: as an indexed-colour image of one colour at
+ * 16 opacities when every pixel is that colour at some opacity (a drawn seal, a strip of
+ * one), otherwise as Cairo writes it (image_encode.c). */
+int seal_image_encode_png(seal_buf *out, cairo_surface_t *surface);
 
 #endif

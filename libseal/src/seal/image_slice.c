@@ -30,12 +30,6 @@ int seal_seam_side_parse(seal_seam_side *out, const char *name)
                           name ? name : "");
 }
 
-static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
-{
-    return seal_buf_append(closure, data, length) < 0 ? CAIRO_STATUS_WRITE_ERROR
-                                                      : CAIRO_STATUS_SUCCESS;
-}
-
 /* Copies a rectangle of the picture into a PNG of its own (integer offsets and the
  * SOURCE operator: the pixels are copied, not resampled or blended). */
 static int cut(seal_buf *png, cairo_surface_t *picture, int x, int y, int width, int height)
@@ -49,9 +43,7 @@ static int cut(seal_buf *png, cairo_surface_t *picture, int x, int y, int width,
     cairo_surface_flush(strip);
     SEAL_ENSURE(cairo_status(cr) == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
                 "could not cut the seal picture: %s", cairo_status_to_string(cairo_status(cr)));
-    cairo_status_t status = cairo_surface_write_to_png_stream(strip, append_png, png);
-    SEAL_ENSURE(status == CAIRO_STATUS_SUCCESS, SEAL_ENOMEM,
-                "could not encode a strip of the seal picture: %s", cairo_status_to_string(status));
+    SEAL_TRY(seal_image_encode_png(png, strip));
 out:
     cairo_destroy(cr);
     cairo_surface_destroy(strip);

@@ -8,6 +8,7 @@
 
 #include <seal/error.h>
 #include <seal/idnum.h>
+#include <seal/image.h>
 #include <seal/ses.h>
 
 #include <glib.h>
@@ -111,6 +112,11 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
         SEAL_TRY(check_token_key(r, pin));
     SEAL_ENSURE(r->image_png.len > 0, SEAL_EINVAL, "seal %s needs a picture",
                 r->id ? r->id : "(no id)");
+    SEAL_ENSURE(r->image_png.len <= SEAL_PICTURE_MAX_BYTES, SEAL_EINVAL,
+                "seal %s: its picture has %zu bytes; a seal picture may have at most %u KB "
+                "(an OFD carries it twice and web OFD readers fail on large ones; a one-colour "
+                "PNG of the seal, indexed or grey with alpha, is 10 to 40 KB)",
+                r->id ? r->id : "(no id)", r->image_png.len, SEAL_PICTURE_MAX_BYTES / 1024);
     SEAL_TRY(store_holder_check(r->id ? r->id : "(no id)", r->kind, r->holder_name, r->holder_id));
     /* One transaction: a new institution is only registered with its first seal. */
     SEAL_TRY(store_begin(st));

@@ -86,10 +86,12 @@ def wordbox(pdf, page, word, n):
 
 
 def read_png_rgba(path):
-    """8-bit RGBA or RGB, not interlaced (what Cairo writes)."""
+    """RGBA pixels of a PNG that is not interlaced: 8-bit RGB or RGBA (what Cairo writes) or
+    indexed colour of 1, 2, 4 or 8 bits with its tRNS opacities (what sealsvc writes for a
+    drawn seal)."""
     data = open(path, 'rb').read()
     assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
-    pos, idat, w = 8, b'', 0
+    pos, idat, w, palette, alphas = 8, b'', 0, [], b''
     while pos < len(data):
         n = int.from_bytes(data[pos:pos + 4], 'big')
         kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
@@ -97,20 +99,26 @@ def read_png_rgba(path):
             w, h, depth, colour, _, _, interlace = (int.from_bytes(body[0:4], 'big'),
                                                      int.from_bytes(body[4:8], 'big'),
                                                      *body[8:13])
-            assert depth == 8 and colour in (2, 6) and interlace == 0, 'unsupported PNG'
-            channels = 4 if colour == 6 else 3
+            assert interlace == 0 and ((depth == 8 and colour in (2, 6)) or
+                                       (colour == 3 and depth in (1, 2, 4, 8))), 'unsupported PNG'
+            channels = {2: 3, 3: 1, 6: 4}[colour]
+        elif kind == b'PLTE':
+            palette = [tuple(body[i:i + 3]) for i in range(0, len(body), 3)]
+        elif kind == b'tRNS':
+            alphas = body
         elif kind == b'IDAT':
             idat += body
         pos += 12 + n
     raw = zlib.decompress(idat)
-    stride = w * channels
+    stride = (w * channels * depth + 7) // 8
+    bpp = max(1, channels * depth // 8)  # the filters work on whole bytes (PNG 9.2)
     rows, prev = [], bytearray(stride)
     for y in range(h):
         f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
-            a = line[i - channels] if i >= channels else 0
+            a = line[i - bpp] if i >= bpp else 0
             b = prev[i]
-            c = prev[i - channels] if i >= channels else 0
+            c = prev[i - bpp] if i >= bpp else 0
             if f == 1:
                 line[i] = (line[i] + a) & 0xff
             elif f == 2:
@@ -127,6 +135,11 @@ def read_png_rgba(path):
     for row in rows:
         out = []
         for x in range(w):
+            if colour == 3:
+                bit = x * depth
+                index = (row[bit // 8] >> (8 - depth - bit % 8)) & ((1 << depth) - 1)
+                out.append(palette[index] + (alphas[index] if index < len(alphas) else 255,))
+                continue
             px = row[x * channels:(x + 1) * channels]
             out.append(tuple(px) if channels == 4 else tuple(px) + (255,))
         pixels.append(out)
