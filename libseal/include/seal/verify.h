@@ -75,6 +75,10 @@ typedef struct seal_verify_file_opts {
     size_t n_evidence_paths;
     bool offline;         /* never fetch CRLs, OCSP responses or issuers */
     const char *password; /* an encrypted PDF's user or owner password; NULL: empty */
+    /* Only this document's signatures (1-based) of a file that holds several (an OFD
+     * package's DocBody elements); 0: every document's. A PDF holds one: above 1 is
+     * SEAL_EINVAL. */
+    int document;
 } seal_verify_file_opts;
 
 /* The relying party's revocation context: the evidence given, and with a store (or else a

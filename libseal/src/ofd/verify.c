@@ -177,6 +177,14 @@ static char *judge_ofd_xml(seal_ofd *doc, const seal_ofd_signature *sig, const r
     return why;
 }
 
+/* What `path` is when it is another document's signature list (signatures added to that
+ * document change it, not what this one shows), else NULL. */
+static const char *foreign_list(const ofd_verify_ctx *c, const char *path)
+{
+    const char *what = g_hash_table_lookup(c->foreign, path);
+    return what && g_str_has_prefix(what, "the signature list") ? what : NULL;
+}
+
 /* Step 2: every Reference hashed over the stored bytes, compared with its CheckValue. */
 static int check_references(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig,
                             size_t index, ref_state *states)
@@ -226,6 +234,8 @@ static int check_references(ofd_verify_ctx *c, seal_sig_report *s, const seal_of
         }
         /* OFD.xml and a changed signature list under a later signature are judged with
          * the changes. */
+        if (foreign_list(c, ref->path))
+            continue;
         if (strcmp(ref->path, "OFD.xml") == 0) {
             deferred = true;
             continue;
@@ -365,6 +375,11 @@ static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_s
                                  "%s was changed after signing: later signatures were added "
                                  "to a signature list this signature protects (locked)",
                                  path));
+        else if (states[i] == REF_CHANGED && foreign_list(c, path))
+            SEAL_TRY(note_change(s, &t, true,
+                                 "%s (%s) was changed after signing: another document's "
+                                 "signing",
+                                 path, foreign_list(c, path)));
         else if (states[i] == REF_CHANGED && strcmp(path, "OFD.xml") == 0)
             SEAL_TRY(note_ofd_xml(doc, s, &t, sig, states, true));
         else if (states[i] == REF_CHANGED)
@@ -376,8 +391,12 @@ static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_s
         if (is_covered(sig, path) || same(path, sig->path) || same(path, sig->signed_value_path))
             continue;
         const seal_ofd_signature *owner = later_owner(doc, index, path);
+        const char *foreign = g_hash_table_lookup(c->foreign, path);
         if (strcmp(path, "OFD.xml") == 0)
             SEAL_TRY(note_ofd_xml(doc, s, &t, sig, states, false));
+        else if (foreign)
+            SEAL_TRY(
+                note_change(s, &t, true, "%s is %s: another document's signing", path, foreign));
         else if (owner)
             SEAL_TRY(
                 note_change(s, &t, true, "%s belongs to the later signature %s", path, owner->id));
@@ -431,8 +450,13 @@ static int describe_placement(ofd_verify_ctx *c, seal_sig_report *s, const seal_
         const seal_ofd_stamp_annot *a = &sig->stamps[i];
         if (a->page == 0)
             lost++;
-        g_string_append_printf(where, "%spage %d [%g %g %g %g mm]", i ? ", " : "", a->page,
-                               a->boundary.x, a->boundary.y, a->boundary.w, a->boundary.h);
+        if (seal_ofd_info(c->doc)->n_doc_bodies > 1)
+            g_string_append_printf(where, "%sdocument %d ", i ? ", " : "",
+                                   seal_ofd_info(c->doc)->document);
+        else if (i)
+            g_string_append(where, ", ");
+        g_string_append_printf(where, "page %d [%g %g %g %g mm]", a->page, a->boundary.x,
+                               a->boundary.y, a->boundary.w, a->boundary.h);
         if (a->has_clip)
             g_string_append_printf(where, " clip [%g %g %g %g]", a->clip.x, a->clip.y, a->clip.w,
                                    a->clip.h);
@@ -496,25 +520,79 @@ out:
     return rc;
 }
 
-int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust)
+/* Files of the signatures of documents other than `self`, into c->foreign. Selects each
+ * document in turn. */
+static int collect_foreign(ofd_verify_ctx *c, int self)
+{
+    int rc = 0;
+    g_hash_table_remove_all(c->foreign);
+    for (int d = 1; d <= (int)seal_ofd_info(c->doc)->n_doc_bodies; d++) {
+        if (d == self)
+            continue;
+        SEAL_TRY(seal_ofd_select_document(c->doc, d));
+        const char *list = c->doc->info.signatures_path;
+        if (list)
+            g_hash_table_insert(c->foreign, g_strdup(list),
+                                g_strdup_printf("the signature list of document %d", d));
+        for (size_t i = 0; i < seal_ofd_signature_count(c->doc); i++) {
+            const seal_ofd_signature *sig = seal_ofd_signature_at(c->doc, i);
+            const char *files[] = {sig->path, sig->signed_value_path, sig->seal_path};
+            for (size_t f = 0; f < G_N_ELEMENTS(files); f++)
+                if (files[f] && *files[f])
+                    g_hash_table_insert(c->foreign, g_strdup(files[f]),
+                                        g_strdup_printf("signature %s of document %d", sig->id, d));
+        }
+    }
+out:
+    return rc;
+}
+
+/* The signatures of document `d` into the report. */
+static int verify_document(ofd_verify_ctx *c, seal_report *r, int d)
+{
+    int rc = 0;
+    size_t n = seal_ofd_info(c->doc)->n_doc_bodies;
+    SEAL_TRY(collect_foreign(c, d));
+    SEAL_TRY(seal_ofd_select_document(c->doc, d));
+    for (size_t i = 0; i < seal_ofd_signature_count(c->doc); i++) {
+        SEAL_TRY(verify_one(c, r, i));
+        if (n > 1)
+            r->sigs[r->n_sigs - 1].document = d;
+    }
+out:
+    return rc;
+}
+
+int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust,
+                   int document)
 {
     int rc = 0;
     seal_report *r = NULL;
     seal_trust *none = NULL;
     ofd_verify_ctx c = {.doc = doc};
+    int was = seal_ofd_info(doc)->document;
+    int n = (int)seal_ofd_info(doc)->n_doc_bodies;
     *out = NULL;
+    c.foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    SEAL_ENSURE(document >= 0 && document <= n, SEAL_ENOTFOUND,
+                "%s: document %d does not exist (the package holds %d %s)", name, document, n,
+                n == 1 ? "document" : "documents");
     if (!trust) {
         SEAL_TRY(seal_trust_new(&none));
         trust = none;
     }
     c.trust = trust;
     SEAL_TRY(seal_report_new(&r, name, "ofd"));
-    for (size_t i = 0; i < seal_ofd_signature_count(c.doc); i++)
-        SEAL_TRY(verify_one(&c, r, i));
+    for (int d = 1; d <= n; d++)
+        if (document == 0 || d == document)
+            SEAL_TRY(verify_document(&c, r, d));
     seal_report_finish(r);
     *out = r;
     r = NULL;
 out:
+    if (seal_ofd_select_document(doc, was) < 0 && rc == 0)
+        rc = SEAL_EFORMAT;
+    g_hash_table_destroy(c.foreign);
     seal_report_free(r);
     seal_trust_free(none);
     return rc;
@@ -526,7 +604,7 @@ int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust
     *out = NULL;
     int rc = seal_ofd_open(&doc, path, NULL);
     if (rc == 0)
-        rc = ofd_verify_doc(out, doc, path, trust);
+        rc = ofd_verify_doc(out, doc, path, trust, 0);
     seal_ofd_free(doc);
     return rc;
 }
