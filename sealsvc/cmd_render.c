@@ -15,13 +15,16 @@
 #include <sys/stat.h>
 
 static const char render_usage[] =
-    "usage: sealsvc render FILE.pdf|FILE.ofd [--page N] [--dpi D] [--no-stamps] -o PAGE.png\n"
+    "usage: sealsvc render FILE.pdf|FILE.ofd [--doc N] [--page N] [--dpi D] [--no-stamps]\n"
+    "                     -o PAGE.png\n"
     "       sealsvc render FILE.ofd [--no-stamps] -o OUT.pdf\n"
     "\n"
     "Draws one page as a PNG on white (pages of an OFD with their templates, annotations\n"
     "and the seals of its signatures), or writes a whole OFD document as a PDF whose text\n"
     "stays text. The kind of output follows the name given to -o.\n"
     "\n"
+    "  --doc N       the document of an OFD that holds several (1 = first), default 1;\n"
+    "                pages (and a PDF output) are then that document's\n"
     "  --page N      the page (1 = first), default 1; PNG output only\n"
     "  --dpi D       pixels per inch, 10 to 2400, default 150; PNG output only\n"
     "  --no-stamps   leave out the seals that OFD signatures place on pages\n"
@@ -45,12 +48,17 @@ static bool same_file(const char *a, const char *b)
 int cmd_render(const cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"page", required_argument, NULL, 'n'},   {"dpi", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'}, {"no-stamps", no_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"page", required_argument, NULL, 'n'},
+        {"dpi", required_argument, NULL, 'd'},
+        {"doc", required_argument, NULL, 'D'},
+        {"output", required_argument, NULL, 'o'},
+        {"no-stamps", no_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *output = NULL;
     int page = 1;
+    seal_doc_open_opts open_opts = {.document = 0};
     bool page_given = false, dpi_given = false;
     seal_doc_render_opts opts = {.dpi = SEAL_RENDER_DPI_DEFAULT};
     seal_doc *doc = NULL;
@@ -69,6 +77,14 @@ int cmd_render(const cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("--page wants a page number (1 = first), not '%s'", optarg);
             page = (int)n;
             page_given = true;
+            break;
+        }
+        case 'D': {
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 1 || n > 10000000)
+                return cli_usage_error("--doc wants a document number (1 = first), not '%s'",
+                                       optarg);
+            open_opts.document = (int)n;
             break;
         }
         case 'd':
@@ -107,8 +123,15 @@ int cmd_render(const cli_ctx *ctx, int argc, char **argv)
     if (same_file(input, output))
         return cli_usage_error("render: the output would overwrite the input '%s'", input);
 
-    if (seal_doc_open(&doc, input, NULL) < 0)
+    if (seal_doc_open(&doc, input, &open_opts) < 0) {
+        /* A document the file does not hold is the command's mistake. */
+        if (open_opts.document > 1 &&
+            (seal_error_last_code() == SEAL_EINVAL || seal_error_last_code() == SEAL_ENOTFOUND)) {
+            code = cli_usage_error("render: %s", seal_error_last());
+            goto out;
+        }
         goto fail;
+    }
     if (to_pdf) {
         int rc = seal_doc_render_pdf(doc, &opts, &bytes);
         /* A format that is not turned into a PDF (a PDF is one already) asks for a PNG. */
@@ -123,11 +146,16 @@ int cmd_render(const cli_ctx *ctx, int argc, char **argv)
     }
     if (seal_buf_write_file(&bytes, output, 0644) < 0)
         goto fail;
+    char doc_label[48] = "";
+    if (seal_doc_document_count(doc) > 1)
+        snprintf(doc_label, sizeof doc_label, "document %d, ",
+                 open_opts.document > 0 ? open_opts.document : 1);
     if (to_pdf)
         printf("rendered %s: %d page%s to %s\n", input, seal_doc_page_count(doc),
                seal_doc_page_count(doc) == 1 ? "" : "s", output);
     else
-        printf("rendered %s: page %d at %g dpi to %s\n", input, page, opts.dpi, output);
+        printf("rendered %s: %spage %d at %g dpi to %s\n", input, doc_label, page, opts.dpi,
+               output);
     code = fflush(stdout) == 0 ? EXIT_OK : EXIT_ERROR;
     goto out;
 fail:

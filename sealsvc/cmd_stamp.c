@@ -26,7 +26,7 @@ static const char stamp_usage[] =
     "                  | --keyword TEXT [--occurrence N|all] [--offset DX,DY] [--pages RANGE]\n"
     "                  | --seam right|left|top|bottom [--offset MM] [--pages RANGE]\n"
     "                  | --invisible [--page N])\n"
-    "                 [--reason TEXT] [--location TEXT] [--mode continue|lock]\n"
+    "                 [--doc N] [--reason TEXT] [--location TEXT] [--mode continue|lock]\n"
     "                 [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--trust PEM|DIR]...\n"
     "                 [--password PW | --password-file F] [--certify 1|2|3]\n"
     "                 [--lock-fields all|NAME,NAME] [--qr URL-TEMPLATE] [--grant ID]\n"
@@ -39,6 +39,8 @@ static const char stamp_usage[] =
     "                   first line; prefer those: a PIN on the command line is visible to\n"
     "                   other users of the machine)\n"
     "  --page N         the page (1 = first), default 1\n"
+    "  --doc N          the document of an OFD that holds several (1 = first), default 1;\n"
+    "                   pages are then that document's (a PDF holds one)\n"
     "  --at X,Y         the seal's centre, in mm from the top-left corner of the page as it\n"
     "                   is shown (rotation and CropBox are taken into account)\n"
     "  --pages RANGE    several pages, e.g. 1-3,5,last or 2-last, all, odd, even: --at puts\n"
@@ -112,16 +114,22 @@ static void print_warnings(const seal_stamp_result *res)
  * several pictures "... in 3 places: page 1 at ...; page 2 at ..., signer CN (HOW)". */
 static int print_stamped(const seal_stamp_result *r, const char *out)
 {
+    /* Pages are the stamped document's; a file of several documents names it. */
+    char doc[48] = "", in_doc[48] = "";
+    if (r->document > 0) {
+        snprintf(doc, sizeof doc, "document %d, ", r->document);
+        snprintf(in_doc, sizeof in_doc, " of document %d", r->document);
+    }
     if (r->n_placements == 0) {
         printf("stamped %s: invisible signature with seal %s (%s), signer %s (%s)\n", out,
                r->seal_id, r->seal_name, r->signer, r->how);
     } else if (r->n_placements == 1) {
         const seal_placement *p = &r->placements[0];
-        printf("stamped %s: seal %s (%s) on page %d at %.1f,%.1f mm, signer %s (%s)\n", out,
-               r->seal_id, r->seal_name, p->page, p->x_mm, p->y_mm, r->signer, r->how);
+        printf("stamped %s: seal %s (%s) on %spage %d at %.1f,%.1f mm, signer %s (%s)\n", out,
+               r->seal_id, r->seal_name, doc, p->page, p->x_mm, p->y_mm, r->signer, r->how);
     } else {
-        printf("stamped %s: seal %s (%s) in %zu places:", out, r->seal_id, r->seal_name,
-               r->n_placements);
+        printf("stamped %s: seal %s (%s) in %zu places%s:", out, r->seal_id, r->seal_name,
+               r->n_placements, in_doc);
         for (size_t i = 0; i < r->n_placements; i++) {
             const seal_placement *p = &r->placements[i];
             printf("%s page %d at %.1f,%.1f mm", i ? ";" : "", p->page, p->x_mm, p->y_mm);
@@ -158,6 +166,7 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         {"pin", required_argument, NULL, 'p'},
         {"pin-file", required_argument, NULL, 'f'},
         {"page", required_argument, NULL, 'n'},
+        {"doc", required_argument, NULL, 'D'},
         {"at", required_argument, NULL, 'a'},
         {"invisible", no_argument, NULL, 'i'},
         {"reason", required_argument, NULL, 'r'},
@@ -208,6 +217,9 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
             break;
         case 'n':
             args.page = optarg;
+            break;
+        case 'D':
+            args.doc = optarg;
             break;
         case 'P':
             args.pages = optarg;

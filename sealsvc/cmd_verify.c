@@ -10,11 +10,12 @@
 
 #include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char verify_usage[] =
     "usage: sealsvc verify FILE [--trust PEM|DIR]... [--evidence FILE|DIR]... [--offline]\n"
-    "                      [--json] [--password PW | --password-file F]\n"
+    "                      [--json] [--password PW | --password-file F] [--doc N]\n"
     "\n"
     "Verifies every signature and timestamp of a PDF or OFD document: the bytes or files\n"
     "it covers, the CMS signature or GB/T 38540 seal (stamper and maker signatures, the\n"
@@ -33,6 +34,8 @@ static const char verify_usage[] =
     "                    folder without one lends its trust/ and crl/ folders\n"
     "  --offline         never fetch: only the document's DSS, evidence given, and the\n"
     "                    platform's published and cached CRLs and OCSP answers\n"
+    "  --doc N           only the signatures of document N of an OFD that holds several\n"
+    "                    (default: every document's, each named in the report)\n"
     "  --password PW     an encrypted PDF's user password (or $SEALSVC_PDF_PASSWORD, or\n"
     "                    --password-file F); not needed for an empty user password\n"
     "\n"
@@ -90,6 +93,17 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
                 goto out;
             }
             g_ptr_array_add(trust, path ? (char *)path : argv[++i]);
+        } else if (strcmp(argv[i], "--doc") == 0) {
+            char *end = NULL;
+            long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || end == argv[i + 1] || *end || n < 1 || n > 10000000) {
+                code = cli_usage_error("--doc wants a document number (1 = first)%s%s%s",
+                                       i + 1 < argc ? ", not '" : "",
+                                       i + 1 < argc ? argv[i + 1] : "", i + 1 < argc ? "'" : "");
+                goto out;
+            }
+            opts.document = (int)n;
+            i++;
         } else if (strcmp(argv[i], "--password") == 0 || strcmp(argv[i], "--password-file") == 0) {
             if (i + 1 >= argc) {
                 code = cli_usage_error("%s needs a value", argv[i]);
@@ -125,9 +139,15 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     /* A data directory that holds a platform (or --db) brings the platform's anchors,
      * published CRLs and evidence from the database; a folder without one, its trust/ and
      * crl/ folders. */
-    if (cli_store_open_optional(ctx, opts.data_dir, &opts.store) < 0 ||
-        seal_verify_file(&report, file, &opts) < 0) {
+    if (cli_store_open_optional(ctx, opts.data_dir, &opts.store) < 0) {
         code = cli_fail(NULL);
+        goto out;
+    }
+    if (seal_verify_file(&report, file, &opts) < 0) {
+        /* A document the file does not hold is the command's mistake. */
+        bool usage = opts.document > 1 && (seal_error_last_code() == SEAL_EINVAL ||
+                                           seal_error_last_code() == SEAL_ENOTFOUND);
+        code = usage ? cli_usage_error("verify: %s", seal_error_last()) : cli_fail(NULL);
         goto out;
     }
     if ((json ? seal_report_to_json(report, &text) : seal_report_to_text(report, &text)) < 0) {

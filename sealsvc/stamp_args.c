@@ -143,6 +143,11 @@ int stamp_args_build(const stamp_args *a, seal_stamp_request *rq, seal_place_req
     if (a->expires && parse_count(a->expires, SEAL_PENDING_TTL_MAX, &ttl) < 0)
         return seal_error_set(SEAL_EINVAL, "%sexpires wants seconds from 1 to %d, not '%s'", p,
                               SEAL_PENDING_TTL_MAX, a->expires);
+    long doc = 0;
+    if (a->doc && parse_count(a->doc, MAX_PAGE, &doc) < 0)
+        return seal_error_set(SEAL_EINVAL, "%sdoc wants a document number (1 = first), not '%s'", p,
+                              a->doc);
+    rq->document = (int)doc;
     rq->invisible = a->invisible;
     rq->page = a->invisible && a->page ? atoi(a->page) : a->invisible ? 1 : 0;
     rq->reason = a->reason;

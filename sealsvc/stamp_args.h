@@ -22,11 +22,12 @@ typedef struct stamp_args {
     const char *reason, *location, *mode, *certify, *lock_fields, *qr;
     bool external;
     const char *expires;
+    const char *doc; /* the document of a file that holds several (1 = first) */
 } stamp_args;
 
 /* One placement from `a` into *place (and the invisible signature's page into
  * rq->page, the placement-free fields of rq from `a` too: reason, location, lock, certify,
- * lock_fields, qr, external, pending_ttl). The strings stay `a`'s. 0, or SEAL_EINVAL with
+ * lock_fields, qr, external, pending_ttl, document). The strings stay `a`'s. 0, or SEAL_EINVAL with
  * a message that names the parameter as the user wrote it. */
 int stamp_args_build(const stamp_args *a, seal_stamp_request *rq, seal_place_request *place);
 

@@ -3,7 +3,9 @@
  * passes is VALID with the root as trust anchor and INDETERMINATE without; a signer the
  * seal does not list, a Seal.esl that differs, a TBS_Sign changed after signing are
  * INVALID; a Type=Sign CMS with signed attributes over Signature.xml is VALID; a second
- * seal added in continue mode leaves the first VALID with its changes allowed. */
+ * seal added in continue mode leaves the first VALID with its changes allowed. OFD.xml is
+ * judged by what it says (a signer that leaves it out, a DocInfo edit: allowed; another
+ * DocRoot, another document body, a moved signature list: INVALID). */
 #include "testutil.h"
 
 #include <seal/ca.h>
@@ -108,6 +110,8 @@ typedef struct file {
 typedef struct package {
     file files[16];
     size_t n;
+    bool leave_ofd_xml; /* signatures leave OFD.xml out of their References, as tax
+                           e-invoices do */
 } package;
 
 static seal_buf *put(package *pkg, const char *name, const void *data, size_t len)
@@ -136,6 +140,18 @@ static const seal_buf *get(const package *pkg, const char *name)
 static void put_str(package *pkg, const char *name, const char *text)
 {
     put(pkg, name, text, strlen(text));
+}
+
+/* Renames a file of the package (its bytes kept). */
+static void move(package *pkg, const char *from, const char *to)
+{
+    for (size_t i = 0; i < pkg->n; i++)
+        if (strcmp(pkg->files[i].name, from) == 0) {
+            free(pkg->files[i].name);
+            pkg->files[i].name = strdup(to);
+            return;
+        }
+    fail_msg("no file %s in the test package", from);
 }
 
 static void package_free(package *pkg)
@@ -229,7 +245,8 @@ static const seal_buf *signature_xml(package *pkg, size_t index, bool with_seal,
     for (size_t i = 0; i < pkg->n; i++) {
         const char *name = pkg->files[i].name;
         bool own = strncmp(name, dir, strlen(dir)) == 0 && !strstr(name, "Seal.esl");
-        if (own || (!lock && strcmp(name, "Doc_0/Signs/Signatures.xml") == 0))
+        if (own || (!lock && strcmp(name, "Doc_0/Signs/Signatures.xml") == 0) ||
+            (pkg->leave_ofd_xml && strcmp(name, "OFD.xml") == 0))
             continue;
         uint8_t md[EVP_MAX_MD_SIZE];
         size_t md_len = sizeof md;
@@ -535,6 +552,173 @@ static void test_broken_signature_files(void **state)
     package_free(&pkg);
 }
 
+/* OFD.xml as a test writes it over a sealed package: DocInfo, then the bodies. */
+static void ofd_xml(package *pkg, const char *doc_info, const char *bodies)
+{
+    char *ofd = g_strdup_printf(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:OFD %s Version=\"1.1\" DocType=\"OFD\">"
+        "<ofd:DocBody><ofd:DocInfo>%s</ofd:DocInfo>%s</ofd:OFD>",
+        NS, doc_info, bodies);
+    put_str(pkg, "OFD.xml", ofd);
+    g_free(ofd);
+}
+
+#define BODY_0                                                                                     \
+    "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"                                                \
+    "<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody>"
+#define EDITED_INFO                                                                                  \
+    "<ofd:DocID>t</ofd:DocID><ofd:Title>改过的标题</ofd:Title><ofd:Author>someone</ofd:Author>" \
+    "<ofd:ModDate>2031-01-01</ofd:ModDate><ofd:CustomDatas><ofd:CustomData Name=\"k\">v"             \
+    "</ofd:CustomData></ofd:CustomDatas>"
+
+/* The change entry about OFD.xml, failing when there is none. */
+static const char *ofd_xml_change(const seal_sig_report *s)
+{
+    for (size_t i = 0; i < s->n_changes; i++)
+        if (strstr(s->changes[i], "OFD.xml"))
+            return s->changes[i];
+    fail_msg("no change names OFD.xml");
+    return NULL;
+}
+
+static seal_report *verify_sealed(pki *p, package *pkg, const char *name)
+{
+    return verify(write_package(pkg, name), p->trust);
+}
+
+static void assert_valid_with_allowed_ofd_xml(seal_report *r)
+{
+    if (r->verdict != SEAL_VERDICT_VALID) {
+        seal_buf text = SEAL_BUF_INIT;
+        seal_report_to_text(r, &text);
+        fail_msg("%.*s", (int)text.len, (const char *)text.data);
+    }
+    assert_string_equal(check_outcome(&r->sigs[0], "references"), "VALID");
+    assert_string_equal(check_outcome(&r->sigs[0], "changes"), "VALID");
+    const char *change = ofd_xml_change(&r->sigs[0]);
+    assert_non_null(strstr(change, "(allowed)"));
+    assert_non_null(strstr(change, "metadata"));
+}
+
+static void assert_ofd_xml_refused(seal_report *r, const char *why)
+{
+    assert_int_equal(r->verdict, SEAL_VERDICT_INVALID);
+    assert_string_equal(r->sigs[0].reason, "MODIFIED_AFTER_SIGNING");
+    const char *change = ofd_xml_change(&r->sigs[0]);
+    assert_null(strstr(change, "(allowed)"));
+    if (!strstr(change, why))
+        fail_msg("the OFD.xml change does not say \"%s\": %s", why, change);
+}
+
+/* A tax e-invoice's signer leaves OFD.xml out of its References: the document verifies,
+ * OFD.xml's metadata reported as unprotected; a DocInfo edit afterwards is allowed. */
+static void test_ofd_xml_uncovered(void **state)
+{
+    pki *p = *state;
+    package pkg = {.leave_ofd_xml = true};
+    base_document(&pkg);
+    signature_list(&pkg, 1, "Seal");
+    add_seal(p, &pkg, 0, p->signer, p->signer_signer, false);
+    seal_report *r = verify_sealed(p, &pkg, "invoice-like.ofd");
+    assert_valid_with_allowed_ofd_xml(r);
+    assert_non_null(strstr(ofd_xml_change(&r->sigs[0]), "is not covered"));
+    seal_report_free(r);
+    ofd_xml(&pkg, EDITED_INFO, BODY_0);
+    r = verify_sealed(p, &pkg, "invoice-like-retitled.ofd");
+    assert_valid_with_allowed_ofd_xml(r);
+    seal_report_free(r);
+    package_free(&pkg);
+}
+
+/* Our own seals cover OFD.xml: a DocInfo edit after signing is an allowed metadata change
+ * (VALID, listed), where it was MODIFIED_AFTER_SIGNING before. */
+static void test_ofd_xml_covered_doc_info_edited(void **state)
+{
+    pki *p = *state;
+    package pkg = {0};
+    base_document(&pkg);
+    signature_list(&pkg, 1, "Seal");
+    add_seal(p, &pkg, 0, p->signer, p->signer_signer, false);
+    seal_report *r = verify_sealed(p, &pkg, "ours.ofd");
+    assert_int_equal(r->verdict, SEAL_VERDICT_VALID);
+    for (size_t i = 0; i < r->sigs[0].n_changes; i++)
+        assert_null(strstr(r->sigs[0].changes[i], "OFD.xml"));
+    seal_report_free(r);
+    ofd_xml(&pkg, EDITED_INFO, BODY_0);
+    r = verify_sealed(p, &pkg, "ours-retitled.ofd");
+    assert_valid_with_allowed_ofd_xml(r);
+    assert_non_null(strstr(ofd_xml_change(&r->sigs[0]), "was changed after signing"));
+    assert_non_null(strstr(r->sigs[0].checks[1].detail, "OFD.xml does not"));
+    seal_report_free(r);
+    package_free(&pkg);
+}
+
+/* Another DocRoot: OFD.xml now shows a document the signature never saw. */
+static void test_ofd_xml_other_doc_root(void **state)
+{
+    pki *p = *state;
+    for (int covered = 0; covered < 2; covered++) {
+        package pkg = {.leave_ofd_xml = !covered};
+        base_document(&pkg);
+        signature_list(&pkg, 1, "Seal");
+        add_seal(p, &pkg, 0, p->signer, p->signer_signer, false);
+        seal_buf doc = SEAL_BUF_INIT;
+        assert_int_equal(seal_buf_set(&doc, get(&pkg, "Doc_0/Document.xml")->data,
+                                      get(&pkg, "Doc_0/Document.xml")->len),
+                         0);
+        put(&pkg, "Doc_0/Document2.xml", doc.data, doc.len);
+        seal_buf_clear(&doc);
+        ofd_xml(&pkg, "<ofd:DocID>t</ofd:DocID>",
+                "<ofd:DocRoot>Doc_0/Document2.xml</ofd:DocRoot>"
+                "<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody>");
+        seal_report *r = verify_sealed(p, &pkg, "other-root.ofd");
+        assert_ofd_xml_refused(r, "names the document Doc_0/Document2.xml");
+        seal_report_free(r);
+        package_free(&pkg);
+    }
+}
+
+/* Another document body beside the signed one. */
+static void test_ofd_xml_added_doc_body(void **state)
+{
+    pki *p = *state;
+    package pkg = {.leave_ofd_xml = true};
+    base_document(&pkg);
+    signature_list(&pkg, 1, "Seal");
+    add_seal(p, &pkg, 0, p->signer, p->signer_signer, false);
+    move(&pkg, "Doc_0/Pages/Page_0/Content.xml", "Doc_1/Pages/Page_0/Content.xml");
+    put(&pkg, "Doc_0/Pages/Page_0/Content.xml", get(&pkg, "Doc_1/Pages/Page_0/Content.xml")->data,
+        get(&pkg, "Doc_1/Pages/Page_0/Content.xml")->len);
+    const seal_buf *doc = get(&pkg, "Doc_0/Document.xml");
+    put(&pkg, "Doc_1/Document.xml", doc->data, doc->len);
+    ofd_xml(&pkg, "<ofd:DocID>t</ofd:DocID>",
+            BODY_0 "<ofd:DocBody><ofd:DocInfo><ofd:DocID>u</ofd:DocID></ofd:DocInfo>"
+                   "<ofd:DocRoot>Doc_1/Document.xml</ofd:DocRoot></ofd:DocBody>");
+    seal_report *r = verify_sealed(p, &pkg, "added-body.ofd");
+    assert_ofd_xml_refused(r, "document body 2 names the document Doc_1/Document.xml");
+    seal_report_free(r);
+    package_free(&pkg);
+}
+
+/* The Signatures path changed: the list moved to a folder that holds none of the
+ * signature's files (the old one gone). */
+static void test_ofd_xml_moved_signature_list(void **state)
+{
+    pki *p = *state;
+    package pkg = {.leave_ofd_xml = true};
+    base_document(&pkg);
+    signature_list(&pkg, 1, "Seal");
+    add_seal(p, &pkg, 0, p->signer, p->signer_signer, false);
+    move(&pkg, "Doc_0/Signs/Signatures.xml", "Doc_0/Elsewhere/Signatures.xml");
+    ofd_xml(&pkg, "<ofd:DocID>t</ofd:DocID>",
+            "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
+            "<ofd:Signatures>Doc_0/Elsewhere/Signatures.xml</ofd:Signatures></ofd:DocBody>");
+    seal_report *r = verify_sealed(p, &pkg, "moved-list.ofd");
+    assert_ofd_xml_refused(r, "signature list Doc_0/Elsewhere/Signatures.xml");
+    seal_report_free(r);
+    package_free(&pkg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +728,11 @@ int main(void)
         cmocka_unit_test(test_second_seal_in_continue_mode),
         cmocka_unit_test(test_sign_cms),
         cmocka_unit_test(test_broken_signature_files),
+        cmocka_unit_test(test_ofd_xml_uncovered),
+        cmocka_unit_test(test_ofd_xml_covered_doc_info_edited),
+        cmocka_unit_test(test_ofd_xml_other_doc_root),
+        cmocka_unit_test(test_ofd_xml_added_doc_body),
+        cmocka_unit_test(test_ofd_xml_moved_signature_list),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

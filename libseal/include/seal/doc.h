@@ -36,6 +36,10 @@ typedef struct seal_doc_open_opts {
      * at once (beside the parse), so that a stamp reads a large input only once. NULL:
      * not for a stamp. */
     const EVP_MD *stamp_md;
+    /* The document of a file that holds several (an OFD package's DocBody elements,
+     * GB/T 33190 7.4), 1-based; 0: the first. Pages, text, rendering and stamping are
+     * then that document's. A PDF holds one: above 1 is SEAL_EINVAL. */
+    int document;
 } seal_doc_open_opts;
 
 /* Opens a document, its format told by its bytes (never its name). SEAL_EFORMAT "FILE is
@@ -54,6 +58,8 @@ const char *seal_doc_format(const seal_doc *doc);
  * format's name. */
 int seal_doc_sniff(const char *path, const char **format_out);
 
+/* How many documents the file holds (1 for a PDF). */
+int seal_doc_document_count(const seal_doc *doc);
 int seal_doc_page_count(const seal_doc *doc);
 /* The page (1-based) as it is shown (after rotation and cropping), in mm. SEAL_ENOTFOUND
  * names the page count when the page does not exist. */
@@ -83,10 +89,14 @@ int seal_doc_render_pdf(seal_doc *doc, const seal_doc_render_opts *opts, seal_bu
 
 typedef struct seal_verify_opts {
     const seal_trust *trust; /* anchors, with their revocation context; may be NULL */
+    /* Only the signatures of this document (1-based) of a file that holds several; 0:
+     * every document's, whichever the document was opened with. */
+    int document;
 } seal_verify_opts;
 
-/* Every signature of the document into a report. 0 when the document could be examined
- * (whatever the verdict). */
+/* Every signature of the document into a report (of every document of the file, each
+ * signature naming its document when there are several). 0 when the document could be
+ * examined (whatever the verdict). */
 int seal_doc_verify(seal_doc *doc, const seal_verify_opts *opts, seal_report **out);
 
 /* ---- stamping, two phases ---- */

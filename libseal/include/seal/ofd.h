@@ -97,10 +97,18 @@ typedef struct seal_ofd_doc_info {
     const char *max_sign_id;      /* Signatures/MaxSignId text (the last one), NULL when absent */
     seal_ofd_box physical_box;    /* CommonData/PageArea */
     seal_ofd_box application_box; /* ApplicationBox, or the physical box when absent */
-    size_t n_doc_bodies;          /* DocBody elements; only the first is read */
+    size_t n_doc_bodies;          /* DocBody elements: the documents of the package */
+    int document;                 /* 1-based: the DocBody this model reads */
 } seal_ofd_doc_info;
 
 const seal_ofd_doc_info *seal_ofd_info(const seal_ofd *doc);
+
+/* A package may hold several documents (GB/T 33190 7.4, a DocBody each). The model reads
+ * one at a time: the first at open; this reads document `number` (1-based) instead, so
+ * that pages, text, rendering, signatures and stamping below are that document's.
+ * SEAL_ENOTFOUND names the document count when there is no such document; on any error
+ * the document read before stays. */
+int seal_ofd_select_document(seal_ofd *doc, int number);
 
 /* Page templates (CommonData/TemplatePage) and the pages' use of them. */
 typedef enum seal_ofd_zorder {
@@ -202,13 +210,15 @@ typedef struct seal_ofd_glyph {
 int seal_ofd_page_glyphs(seal_ofd *doc, int page, seal_ofd_glyph **out, size_t *n_out);
 
 typedef struct seal_ofd_text_hit {
-    int page;         /* 1-based */
+    int document;     /* 1-based: the document searched (seal_ofd_select_document) */
+    int page;         /* 1-based, in that document */
     seal_ofd_box box; /* union of the matched glyphs' cells, mm */
 } seal_ofd_text_hit;
 
 /* Finds every occurrence of `keyword` (UTF-8; white space in the page text is skipped
- * when matching) on every page, also across TextCode and TextObject boundaries. Hits come
- * page by page in content order. *hits (free()) may be NULL when *n_hits is 0. */
+ * when matching) on every page of the selected document, also across TextCode and TextObject
+ * boundaries. Hits come page by page in content order. *hits (free()) may be NULL when *n_hits is
+ * 0. */
 int seal_ofd_find_text(seal_ofd *doc, const char *keyword, seal_ofd_text_hit **hits,
                        size_t *n_hits);
 
@@ -252,6 +262,7 @@ typedef enum seal_ofd_stamp_mode {
 
 typedef struct seal_ofd_stamp_opts {
     seal_ofd_stamp_mode mode;
+    int document; /* the document (1-based DocBody) stamped; 0: the first */
     /* Where the seal is shown: one StampAnnot each, all of one signature. Whole seals
      * must be shown at the size the seal gives (its picture's width and height). */
     const seal_placement *placements;

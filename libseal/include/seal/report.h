@@ -67,6 +67,8 @@ typedef struct seal_sig_report {
     time_t signing_time; /* 0: unknown */
     char *time_source;   /* "claimed (/M), not proven: no timestamp" */
     char *coverage;      /* "entire file", "entire revision", "anomalous" */
+    int document;        /* OFD: the 1-based document (DocBody) the signature belongs to in
+                            a package of several; 0 otherwise (pages are then the file's) */
     int page;            /* 1-based, 0: invisible */
     double rect[4];      /* llx lly urx ury in points (PDF) or x y w h mm (OFD) */
     bool visible;

@@ -82,7 +82,9 @@ typedef struct seal_stamp_request {
     const seal_place_request *places;
     size_t n_places;
     bool invisible;
-    int page; /* an invisible signature's page; 0: the first */
+    int page;     /* an invisible signature's page; 0: the first */
+    int document; /* the document of a file that holds several (an OFD package's DocBody
+                     elements), 1-based; 0: the first. A PDF holds one. */
 
     /* The signature. */
     seal_stamp_level level;
@@ -107,10 +109,11 @@ typedef struct seal_stamp_result {
 
     /* A finished stamp. */
     char *output;
-    char *how;    /* "PAdES B-T, certifying", "OFD Type=Seal, document locked" */
-    char *signer; /* the signer certificate's subject CN */
-    seal_placement *placements;
+    char *how;                  /* "PAdES B-T, certifying", "OFD Type=Seal, document locked" */
+    char *signer;               /* the signer certificate's subject CN */
+    seal_placement *placements; /* pages are the stamped document's */
     size_t n_placements;
+    int document;               /* the document stamped, when the file holds several; else 0 */
     seal_stamp_digests digests; /* the input's and the output's */
     /* B-LT and B-LTA: what the validation data holds. */
     bool ltv;

@@ -79,6 +79,10 @@ typedef struct seal_verify_file_opts {
     /* Also each signature's picture as the page shows it and a thumbnail of its page
      * (seal_sig_report.picture), for a page that shows the verdict to a person. */
     bool pictures;
+    /* Only this document's signatures (1-based) of a file that holds several (an OFD
+     * package's DocBody elements); 0: every document's. A PDF holds one: above 1 is
+     * SEAL_EINVAL. */
+    int document;
 } seal_verify_file_opts;
 
 /* The relying party's revocation context: the evidence given, and with a store (or else a

@@ -109,6 +109,12 @@ static int open_fd(seal_doc **out, int fd, bool owns_fd, const char *name,
     SEAL_ENSURE(doc->name, SEAL_ENOMEM, "out of memory");
     SEAL_TRY(sniff_fd(&doc->ops, fd, doc->name));
     SEAL_TRY(doc->ops->open(&doc->impl, fd, doc->name, opts));
+    /* A format without document_count holds one document (a PDF). */
+    if (opts && opts->document > 1 && !doc->ops->document_count)
+        SEAL_TRY(seal_error_set(SEAL_EINVAL,
+                                "%s is a %s, which holds a single document: there is no document "
+                                "%d",
+                                doc->name, doc->ops->name, opts->document));
     *out = doc;
     doc = NULL;
 out:
@@ -152,6 +158,13 @@ void seal_doc_free(seal_doc *doc)
 const char *seal_doc_format(const seal_doc *doc)
 {
     return doc ? doc->ops->name : NULL;
+}
+
+int seal_doc_document_count(const seal_doc *doc)
+{
+    if (!doc)
+        return seal_error_set(SEAL_EINVAL, "no document");
+    return doc->ops->document_count ? doc->ops->document_count(doc->impl) : 1;
 }
 
 int seal_doc_page_count(const seal_doc *doc)

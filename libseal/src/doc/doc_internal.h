@@ -12,9 +12,13 @@ typedef struct seal_doc_ops {
     /* True when the bytes are this format: `head` is the file's first bytes (up to 1024),
      * `fd` the file (for a look at its end; read with pread only). */
     bool (*sniff)(int fd, const uint8_t *head, size_t len);
-    /* Opens the document read from `fd` (kept open by the caller; never written). */
+    /* Opens the document read from `fd` (kept open by the caller; never written); a
+     * format with document_count reads opts->document (SEAL_ENOTFOUND when there is no
+     * such document). */
     int (*open)(void **impl, int fd, const char *name, const seal_doc_open_opts *opts);
     void (*close)(void *impl);
+    /* How many documents the file holds; NULL: one (doc.c refuses opts->document > 1). */
+    int (*document_count)(void *impl);
     int (*page_count)(void *impl);
     int (*page_size)(void *impl, int page, double *width_mm, double *height_mm);
     int (*find_text)(void *impl, const char *text, seal_text_hits *hits);

@@ -77,11 +77,21 @@ static int ofd_open(void **impl, int fd, const char *name, const seal_doc_open_o
     SEAL_ENSURE(d->name, SEAL_ENOMEM, "out of memory");
     SEAL_TRY(map_input(&d->map, &d->map_len, fd, name));
     SEAL_TRY(ofd_package_open_mem(&d->ofd, d->map, d->map_len, name, NULL));
+    if (opts && opts->document > 1) {
+        rc = seal_ofd_select_document(d->ofd, opts->document);
+        if (rc < 0)
+            SEAL_TRY(seal_error_wrap(rc, "%s", name));
+    }
     *impl = d;
     d = NULL;
 out:
     ofd_close(d);
     return rc;
+}
+
+static int ofd_document_count(void *impl)
+{
+    return (int)seal_ofd_info(((ofd_doc *)impl)->ofd)->n_doc_bodies;
 }
 
 static int ofd_page_count(void *impl)
@@ -116,7 +126,8 @@ static int ofd_render_pdf(void *impl, const seal_doc_render_opts *opts, seal_buf
 static int ofd_verify(void *impl, const seal_verify_opts *opts, seal_report **out)
 {
     ofd_doc *d = impl;
-    return ofd_verify_doc(out, d->ofd, d->name, opts ? opts->trust : NULL);
+    return ofd_verify_doc(out, d->ofd, d->name, opts ? opts->trust : NULL,
+                          opts ? opts->document : 0);
 }
 
 /* "OFD Type=Seal, timestamped, document locked": GB/T 38540 calls an SM2 seal's signature
@@ -151,6 +162,7 @@ const seal_doc_ops seal_ofd_doc_ops = {
     .sniff = ofd_sniff,
     .open = ofd_open,
     .close = ofd_close,
+    .document_count = ofd_document_count,
     .page_count = ofd_page_count,
     .page_size = ofd_page_size,
     .find_text = ofd_find_text,

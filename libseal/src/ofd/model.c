@@ -1,7 +1,9 @@
 /* The document model (GB/T 33190 7.3-7.7): OFD.xml -> DocBody -> DocRoot (Document.xml)
  * -> CommonData (PageArea, MaxUnitID, templates, resource files), the pages in order with
  * their content files, Annotations.xml and its per-page files. Page content is read on
- * first use (for the page's own Area, templates and PageRes); the rest at open. */
+ * first use (for the page's own Area, templates and PageRes); the rest at open. A package
+ * may hold several documents (DocBody elements): the model reads one at a time, the
+ * first at open, another after seal_ofd_select_document. */
 #include "ofd_internal.h"
 
 #include <seal/error.h>
@@ -53,7 +55,9 @@ out:
     return rc;
 }
 
-static int read_ofd_xml(seal_ofd *doc, const char **doc_root_ref, const char **signatures_ref)
+/* OFD.xml (GB/T 33190 7.4): the `number`th DocBody's DocRoot and Signatures. */
+static int read_ofd_xml(seal_ofd *doc, int number, const char **doc_root_ref,
+                        const char **signatures_ref)
 {
     int rc = 0;
     xmlDoc *xml = NULL;
@@ -66,13 +70,20 @@ static int read_ofd_xml(seal_ofd *doc, const char **doc_root_ref, const char **s
     doc->info.ofd_version = ofd_attr(doc, root, "Version");
     if (!doc->info.ofd_version)
         doc->info.ofd_version = "";
-    xmlNode *body = seal_ofd_xml_child(root, "DocBody");
-    SEAL_ENSURE(body, SEAL_EFORMAT, "OFD.xml has no DocBody: the package holds no document");
-    for (xmlNode *b = body; b; b = seal_ofd_xml_next(b, "DocBody"))
-        doc->info.n_doc_bodies++;
+    xmlNode *body = NULL;
+    doc->info.n_doc_bodies = 0;
+    for (xmlNode *b = seal_ofd_xml_child(root, "DocBody"); b; b = seal_ofd_xml_next(b, "DocBody"))
+        if (++doc->info.n_doc_bodies == (size_t)number)
+            body = b;
+    SEAL_ENSURE(doc->info.n_doc_bodies > 0, SEAL_EFORMAT,
+                "OFD.xml has no DocBody: the package holds no document");
+    SEAL_ENSURE(body, SEAL_ENOTFOUND, "document %d does not exist (the package holds %zu %s)",
+                number, doc->info.n_doc_bodies,
+                doc->info.n_doc_bodies == 1 ? "document" : "documents");
+    doc->info.document = number;
     *doc_root_ref = ofd_child_text(doc, body, "DocRoot");
     SEAL_ENSURE(*doc_root_ref && **doc_root_ref, SEAL_EFORMAT,
-                "OFD.xml: DocBody has no DocRoot naming the document");
+                "OFD.xml: DocBody %d has no DocRoot naming the document", number);
     *signatures_ref = ofd_child_text(doc, body, "Signatures");
 out:
     return rc;
@@ -205,18 +216,85 @@ out:
     return rc;
 }
 
-int ofd_model_load(seal_ofd *doc)
+int ofd_model_load(seal_ofd *doc, int number)
 {
     int rc = 0;
     const char *doc_root = NULL, *signatures = NULL;
     doc->resources = g_hash_table_new(g_str_hash, g_str_equal);
-    SEAL_TRY(read_ofd_xml(doc, &doc_root, &signatures));
+    SEAL_TRY(read_ofd_xml(doc, number, &doc_root, &signatures));
     SEAL_TRY(ofd_locate(doc, &doc->info.document_path, "OFD.xml", doc_root));
     if (signatures && *signatures)
         SEAL_TRY(ofd_locate(doc, &doc->info.signatures_path, "OFD.xml", signatures));
     SEAL_TRY(read_document(doc));
     SEAL_TRY(ofd_signatures_load(doc));
 out:
+    return rc;
+}
+
+int ofd_body_signatures(seal_ofd *doc, int number, const char **out)
+{
+    int rc = 0;
+    xmlDoc *xml = NULL;
+    int n = 0;
+    *out = NULL;
+    SEAL_TRY(seal_ofd_entry_xml(doc, "OFD.xml", &xml));
+    for (xmlNode *b = seal_ofd_xml_child(xmlDocGetRootElement(xml), "DocBody"); b;
+         b = seal_ofd_xml_next(b, "DocBody")) {
+        if (++n != number)
+            continue;
+        const char *ref = ofd_child_text(doc, b, "Signatures");
+        if (ref && *ref)
+            SEAL_TRY(ofd_locate(doc, out, "OFD.xml", ref));
+        break;
+    }
+out:
+    return rc;
+}
+
+void ofd_model_clear(seal_ofd *doc)
+{
+    for (size_t i = 0; i < doc->n_pages; i++) {
+        if (doc->pages[i].templates)
+            g_array_free(doc->pages[i].templates, TRUE);
+        if (doc->pages[i].resources)
+            g_hash_table_destroy(doc->pages[i].resources);
+    }
+    g_free(doc->pages);
+    doc->pages = NULL;
+    doc->n_pages = 0;
+    if (doc->templates)
+        g_array_free(doc->templates, TRUE);
+    if (doc->resources)
+        g_hash_table_destroy(doc->resources);
+    if (doc->signatures)
+        g_array_free(doc->signatures, TRUE);
+    doc->templates = NULL;
+    doc->resources = NULL;
+    doc->signatures = NULL;
+    memset(&doc->info, 0, sizeof doc->info);
+}
+
+int seal_ofd_select_document(seal_ofd *doc, int number)
+{
+    if (!doc)
+        return seal_error_set(SEAL_EINVAL, "no document");
+    if (number == doc->info.document)
+        return 0;
+    if (number < 1 || (size_t)number > doc->info.n_doc_bodies)
+        return seal_error_set(
+            SEAL_ENOTFOUND, "document %d does not exist (the package holds %zu %s)", number,
+            doc->info.n_doc_bodies, doc->info.n_doc_bodies == 1 ? "document" : "documents");
+    int was = doc->info.document;
+    ofd_model_clear(doc);
+    int rc = ofd_model_load(doc, number);
+    if (rc < 0) {
+        /* Back to the document that was read before, which loaded then. */
+        char *why = g_strdup(seal_error_last());
+        ofd_model_clear(doc);
+        ofd_model_load(doc, was);
+        rc = seal_error_set(rc, "document %d: %s", number, why);
+        g_free(why);
+    }
     return rc;
 }
 

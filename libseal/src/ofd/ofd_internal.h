@@ -68,8 +68,12 @@ int ofd_package_open_mem(seal_ofd **out, const uint8_t *data, size_t len, const 
 typedef enum ofd_package_kind { OFD_SNIFF_NO, OFD_SNIFF_YES, OFD_SNIFF_DAMAGED } ofd_package_kind;
 ofd_package_kind ofd_package_sniff(const uint8_t *data, size_t len);
 
-/* Reads the model after the package was opened (model.c). */
-int ofd_model_load(seal_ofd *doc);
+/* Reads the model of document `number` (1-based DocBody) after the package was opened
+ * (model.c); ofd_model_clear drops it (the package and its entries stay). */
+int ofd_model_load(seal_ofd *doc, int number);
+void ofd_model_clear(seal_ofd *doc);
+/* The signature list DocBody `number` names (resolved, pooled), NULL when none. */
+int ofd_body_signatures(seal_ofd *doc, int number, const char **out);
 /* Reads a resource file into `table` (resources.c). */
 int ofd_resources_load(seal_ofd *doc, GHashTable *table, const char *res_path);
 /* Reads Signatures.xml and each Signature.xml (signatures.c). */

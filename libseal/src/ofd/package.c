@@ -202,7 +202,7 @@ static int open_common(seal_ofd **out, zip_t *zip, const seal_ofd_limits *limits
     SEAL_TRY(scan_entries(doc));
     /* Every seal_ofd holds XML trees, so one that exists has libxml2 loaded (xml_lazy.h). */
     SEAL_TRY(ofd_libxml2_load());
-    SEAL_TRY(ofd_model_load(doc));
+    SEAL_TRY(ofd_model_load(doc, 1));
     *out = doc;
     doc = NULL;
 out:
@@ -365,19 +365,7 @@ void seal_ofd_free(seal_ofd *doc)
         seal_buf_clear(&doc->entries[i].data);
         xmlFreeDoc(doc->entries[i].xml);
     }
-    for (size_t i = 0; i < doc->n_pages; i++) {
-        if (doc->pages[i].templates)
-            g_array_free(doc->pages[i].templates, TRUE);
-        if (doc->pages[i].resources)
-            g_hash_table_destroy(doc->pages[i].resources);
-    }
-    g_free(doc->pages);
-    if (doc->templates)
-        g_array_free(doc->templates, TRUE);
-    if (doc->resources)
-        g_hash_table_destroy(doc->resources);
-    if (doc->signatures)
-        g_array_free(doc->signatures, TRUE);
+    ofd_model_clear(doc);
     if (doc->owned)
         g_ptr_array_free(doc->owned, TRUE);
     if (doc->by_name)

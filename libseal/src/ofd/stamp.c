@@ -334,7 +334,8 @@ static int make_list_and_ofd_xml(stamp_job *j)
         SEAL_TRY(ofd_signatures_xml_add(&j->list_xml, NULL, &entry, &j->doc->limits));
         /* GB/T 33190 7.3 (OFD.xml): the document body names its signature list. */
         SEAL_TRY(seal_ofd_entry_read(j->doc, "OFD.xml", &ofd_xml));
-        SEAL_TRY(ofd_ofd_xml_add_signatures(&j->ofd_xml, ofd_xml, list_loc, &j->doc->limits));
+        SEAL_TRY(ofd_ofd_xml_add_signatures(&j->ofd_xml, ofd_xml, seal_ofd_info(j->doc)->document,
+                                            list_loc, &j->doc->limits));
         j->ofd_xml_changed = true;
     } else {
         SEAL_TRY(seal_ofd_entry_read(j->doc, j->list_path, &old));
@@ -351,8 +352,25 @@ static int digest_of(ofd_sig_ref *ref, const seal_buf *bytes)
     return seal_digest(EVP_sm3(), bytes->data, bytes->len, ref->digest, &ref->digest_len);
 }
 
+/* True when `name` is the signature list of another document of the package: signatures
+ * added to that document change it, which must not break this one (left out like this
+ * document's list in continue mode). */
+static bool other_list(const stamp_job *j, const char *name)
+{
+    const seal_ofd_doc_info *info = seal_ofd_info(j->doc);
+    for (size_t d = 1; d <= info->n_doc_bodies; d++) {
+        const char *list = NULL;
+        if ((int)d != info->document && ofd_body_signatures(j->doc, (int)d, &list) == 0 && list &&
+            strcmp(list, name) == 0)
+            return true;
+        seal_error_clear();
+    }
+    return false;
+}
+
 /* OFD-SEAL.md 5: every file of the package as it will be, except this signature's own
- * Signature.xml and SignedValue.dat, and except Signatures.xml unless the mode is lock.
+ * Signature.xml and SignedValue.dat, except Signatures.xml unless the mode is lock, and
+ * except the other documents' signature lists.
  * Digests are SM3 (CheckMethod 1.2.156.10197.1.401, the write form of section 4): of the
  * new bytes for the files this stamp writes, streamed from the package for the others.
  * The package's files come in archive order, then the new ones. */
@@ -365,6 +383,8 @@ static int make_references(stamp_job *j)
     for (size_t i = 0; i < n_entries; i++) {
         const char *name = seal_ofd_entry_name(j->doc, i);
         ofd_sig_ref *ref = &j->refs[j->n_refs];
+        if (other_list(j, name))
+            continue;
         if (strcmp(name, j->list_path) == 0) {
             if (!cover_list)
                 continue;
@@ -548,6 +568,8 @@ int seal_ofd_stamp(const char *in, const char *out, const seal_signer *signer, c
     SEAL_TRY(check_args(in, out, signer, seal, seal_len, opts));
     SEAL_TRY(map_input(&d, in));
     rc = seal_ofd_open_mem(&d.ofd, d.map, d.map_len, opts->limits);
+    if (rc == 0 && opts->document > 1)
+        rc = seal_ofd_select_document(d.ofd, opts->document);
     if (rc < 0)
         SEAL_TRY(seal_error_wrap(rc, "%s", in));
 

@@ -74,8 +74,9 @@ typedef struct ofd_list_entry {
 /* Signatures.xml with the entry added and MaxSignId set; `old` NULL makes a new list. */
 int ofd_signatures_xml_add(seal_buf *out, const seal_slice *old, const ofd_list_entry *entry,
                            const seal_ofd_limits *limits);
-/* OFD.xml with DocBody/Signatures naming `list_loc`, for a document that had no list. */
-int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, const char *list_loc,
+/* OFD.xml with the `document`th (1-based) DocBody's Signatures naming `list_loc`, for a
+ * document that had no list. */
+int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, int document, const char *list_loc,
                                const seal_ofd_limits *limits);
 
 /* A file the stamp writes: a changed entry or a new one. */

@@ -158,7 +158,7 @@ out:
     return rc;
 }
 
-int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, const char *list_loc,
+int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, int document, const char *list_loc,
                                const seal_ofd_limits *limits)
 {
     int rc = 0;
@@ -166,7 +166,9 @@ int ofd_ofd_xml_add_signatures(seal_buf *out, seal_slice old, const char *list_l
 
     SEAL_TRY(seal_ofd_xml_parse(&xml, old.data, old.len, "OFD.xml", limits));
     xmlNode *body = seal_ofd_xml_child(xmlDocGetRootElement(xml), "DocBody");
-    SEAL_ENSURE(body, SEAL_EFORMAT, "OFD.xml has no DocBody");
+    for (int n = 1; body && n < document; n++)
+        body = seal_ofd_xml_next(body, "DocBody");
+    SEAL_ENSURE(body, SEAL_EFORMAT, "OFD.xml has no DocBody %d", document);
     SEAL_ENSURE(!seal_ofd_xml_child(body, "Signatures"), SEAL_EFORMAT,
                 "OFD.xml already names a signature list");
     /* GB/T 33190 7.3 (OFD.xml): DocBody { DocInfo, DocRoot, Versions?, Signatures? }. */

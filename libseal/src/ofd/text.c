@@ -305,7 +305,7 @@ static void find_on_page(GArray *hits, int number, const seal_ofd_glyph *glyphs,
             x1 = fmax(x1, b->x + b->w);
             y1 = fmax(y1, b->y + b->h);
         }
-        seal_ofd_text_hit hit = {number, {x0, y0, x1 - x0, y1 - y0}};
+        seal_ofd_text_hit hit = {.page = number, .box = {x0, y0, x1 - x0, y1 - y0}};
         g_array_append_val(hits, hit);
         start += n_want;
     }
@@ -342,6 +342,8 @@ int seal_ofd_find_text(seal_ofd *doc, const char *keyword, seal_ofd_text_hit **o
         SEAL_ENSURE(*out, SEAL_ENOMEM, "out of memory");
         memcpy(*out, hits->data, hits->len * sizeof(seal_ofd_text_hit));
         *n_out = hits->len;
+        for (size_t i = 0; i < *n_out; i++)
+            (*out)[i].document = doc->info.document;
     }
 out:
     free(glyphs);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 /* The most changes listed per signature; the count says how many more there were. */
 #define MAX_LISTED_CHANGES 50
@@ -95,12 +96,101 @@ static bool has_later_signatures(const seal_ofd *doc, size_t index)
     return index + 1 < seal_ofd_signature_count(doc);
 }
 
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* The index of the reference naming `path`, or -1. */
+static ssize_t ref_index(const seal_ofd_signature *sig, const char *path)
+{
+    for (size_t i = 0; i < sig->n_refs; i++)
+        if (same(sig->refs[i].path, path))
+            return (ssize_t)i;
+    return -1;
+}
+
+/* True when `path` is covered and still matches its check value. */
+static bool covered_intact(const seal_ofd_signature *sig, const ref_state *states, const char *path)
+{
+    ssize_t i = ref_index(sig, path);
+    return i >= 0 && states[i] == REF_OK;
+}
+
+/* True when `file` lies in the folder of `list` or below it. */
+static bool in_folder_of(const char *list, const char *file)
+{
+    const char *slash = strrchr(list, '/');
+    size_t dir = slash ? (size_t)(slash - list) + 1 : 0;
+    return strncmp(list, file, dir) == 0;
+}
+
+/* OFD.xml judged by what it says, not by its bytes: real signers (tax e-invoices, SES v4)
+ * leave it out of the References, and its DocInfo (title, author, dates, custom data) is
+ * metadata a reader does not show. What it must still say is which document and which
+ * signature list the signature belongs to (GB/T 33190 7.4 DocBody): the DocBody holding
+ * the signature's list must name, as its DocRoot, a Document.xml the signature covers
+ * intact; the list must be covered by the signature or hold the signature's own files in
+ * its folder (so that a list moved elsewhere does not pass); and every other DocBody's
+ * DocRoot must be covered intact (no document body added or swapped). NULL when OFD.xml
+ * passes, else why not (g_free). */
+static char *judge_ofd_xml(seal_ofd *doc, const seal_ofd_signature *sig, const ref_state *states)
+{
+    xmlDoc *xml = NULL;
+    char *why = NULL;
+    const char *list = doc->info.signatures_path;
+    bool found = false;
+    if (seal_ofd_entry_xml(doc, "OFD.xml", &xml) < 0) {
+        why = g_strdup_printf("it cannot be read: %s", seal_error_last());
+        seal_error_clear();
+        return why;
+    }
+    xmlNode *root = xmlDocGetRootElement(xml);
+    int n = 0;
+    for (xmlNode *b = seal_ofd_xml_child(root, "DocBody"); b && !why;
+         b = seal_ofd_xml_next(b, "DocBody")) {
+        n++;
+        const char *doc_root = NULL, *sigs = NULL;
+        const char *root_ref = ofd_child_text(doc, b, "DocRoot");
+        const char *sigs_ref = ofd_child_text(doc, b, "Signatures");
+        if (!root_ref || ofd_locate(doc, &doc_root, "OFD.xml", root_ref) < 0 ||
+            (sigs_ref && *sigs_ref && ofd_locate(doc, &sigs, "OFD.xml", sigs_ref) < 0)) {
+            seal_error_clear();
+            why = g_strdup_printf("its document body %d names no readable document", n);
+            break;
+        }
+        if (!covered_intact(sig, states, doc_root))
+            why = g_strdup_printf("its document body %d names the document %s, which this "
+                                  "signature does not cover as signed",
+                                  n, doc_root);
+        else if (same(sigs, list))
+            found = true;
+    }
+    if (!why && !found)
+        why = g_strdup_printf("no document body names the signature list %s this signature "
+                              "sits in",
+                              list ? list : "(none)");
+    if (!why && ref_index(sig, list) < 0 && !in_folder_of(list, sig->path))
+        why = g_strdup_printf("it names the signature list %s, which this signature does not "
+                              "cover and whose folder does not hold the signature's %s",
+                              list, sig->path);
+    return why;
+}
+
+/* What `path` is when it is another document's signature list (signatures added to that
+ * document change it, not what this one shows), else NULL. */
+static const char *foreign_list(const ofd_verify_ctx *c, const char *path)
+{
+    const char *what = g_hash_table_lookup(c->foreign, path);
+    return what && g_str_has_prefix(what, "the signature list") ? what : NULL;
+}
+
 /* Step 2: every Reference hashed over the stored bytes, compared with its CheckValue. */
 static int check_references(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig,
                             size_t index, ref_state *states)
 {
     int rc = 0;
-    bool assumed = false;
+    bool assumed = false, deferred = false;
     size_t ok = 0, bad = 0;
     GString *failures = g_string_new("");
     const EVP_MD *md = check_method_md(sig->check_method, &assumed);
@@ -142,7 +232,14 @@ static int check_references(ofd_verify_ctx *c, seal_sig_report *s, const seal_of
             ok++;
             continue;
         }
-        /* A changed signature list under a later signature is judged with the changes. */
+        /* OFD.xml and a changed signature list under a later signature are judged with
+         * the changes. */
+        if (foreign_list(c, ref->path))
+            continue;
+        if (strcmp(ref->path, "OFD.xml") == 0) {
+            deferred = true;
+            continue;
+        }
         if (c->doc->info.signatures_path && strcmp(ref->path, c->doc->info.signatures_path) == 0 &&
             has_later_signatures(c->doc, index))
             continue;
@@ -157,9 +254,12 @@ static int check_references(ofd_verify_ctx *c, seal_sig_report *s, const seal_of
                                     bad, sig->n_refs, name, failures->str));
     else
         SEAL_TRY(seal_sig_add_check(s, "references", SEAL_VERDICT_VALID, NULL,
-                                    "%zu of %zu referenced files match their %s check values%s", ok,
-                                    sig->n_refs, name,
-                                    assumed ? " (no CheckMethod given; SM3 assumed)" : ""));
+                                    "%zu of %zu referenced files match their %s check values%s%s",
+                                    ok, sig->n_refs, name,
+                                    assumed ? " (no CheckMethod given; SM3 assumed)" : "",
+                                    deferred ? "; OFD.xml does not, and is judged with the "
+                                               "changes by what it says"
+                                             : ""));
 out:
     g_string_free(failures, TRUE);
     return rc;
@@ -171,11 +271,6 @@ static bool is_covered(const seal_ofd_signature *sig, const char *path)
         if (strcmp(sig->refs[i].path, path) == 0)
             return true;
     return false;
-}
-
-static bool same(const char *a, const char *b)
-{
-    return a && b && strcmp(a, b) == 0;
 }
 
 /* The signature (after `index`) whose own files include `path`, or NULL. */
@@ -240,6 +335,27 @@ static int note_change(seal_sig_report *s, change_tally *t, bool allowed, const 
     return rc;
 }
 
+/* OFD.xml changed or left uncovered: allowed when it still says what the signature
+ * signed (judge_ofd_xml); then only its metadata can differ. */
+static int note_ofd_xml(seal_ofd *doc, seal_sig_report *s, change_tally *t,
+                        const seal_ofd_signature *sig, const ref_state *states, bool changed)
+{
+    const char *what = changed ? "was changed after signing" : "is not covered by this signature";
+    char *why = judge_ofd_xml(doc, sig, states);
+    int rc;
+    if (why)
+        rc = note_change(s, t, false, "OFD.xml (package root) %s, and %s", what, why);
+    else
+        rc = note_change(s, t, true,
+                         "OFD.xml (package root) %s; it still names the signed document %s and "
+                         "the signature list %s, so %s its metadata (DocInfo: title, author, "
+                         "dates, custom data)",
+                         what, doc->info.document_path, doc->info.signatures_path,
+                         changed ? "what changed is" : "what is unprotected is");
+    g_free(why);
+    return rc;
+}
+
 /* Step 7 and OFD-SEAL.md 5: files added, changed or removed relative to what the signature
  * covered. A later signature's own files and an unprotected signature list are allowed. */
 static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig,
@@ -259,6 +375,13 @@ static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_s
                                  "%s was changed after signing: later signatures were added "
                                  "to a signature list this signature protects (locked)",
                                  path));
+        else if (states[i] == REF_CHANGED && foreign_list(c, path))
+            SEAL_TRY(note_change(s, &t, true,
+                                 "%s (%s) was changed after signing: another document's "
+                                 "signing",
+                                 path, foreign_list(c, path)));
+        else if (states[i] == REF_CHANGED && strcmp(path, "OFD.xml") == 0)
+            SEAL_TRY(note_ofd_xml(doc, s, &t, sig, states, true));
         else if (states[i] == REF_CHANGED)
             SEAL_TRY(note_change(s, &t, false, "%s (%s) was changed after signing", path,
                                  file_kind(doc, path)));
@@ -268,7 +391,13 @@ static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_s
         if (is_covered(sig, path) || same(path, sig->path) || same(path, sig->signed_value_path))
             continue;
         const seal_ofd_signature *owner = later_owner(doc, index, path);
-        if (owner)
+        const char *foreign = g_hash_table_lookup(c->foreign, path);
+        if (strcmp(path, "OFD.xml") == 0)
+            SEAL_TRY(note_ofd_xml(doc, s, &t, sig, states, false));
+        else if (foreign)
+            SEAL_TRY(
+                note_change(s, &t, true, "%s is %s: another document's signing", path, foreign));
+        else if (owner)
             SEAL_TRY(
                 note_change(s, &t, true, "%s belongs to the later signature %s", path, owner->id));
         else if (same(path, list))
@@ -293,7 +422,7 @@ static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_s
     else if (t.allowed > 0)
         SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,
                                     "only allowed changes after signing (%zu: later signatures' "
-                                    "files, the open signature list)",
+                                    "files, the open signature list, OFD.xml metadata)",
                                     t.allowed));
     else
         SEAL_TRY(seal_sig_add_check(s, "changes", SEAL_VERDICT_VALID, NULL,
@@ -321,8 +450,13 @@ static int describe_placement(ofd_verify_ctx *c, seal_sig_report *s, const seal_
         const seal_ofd_stamp_annot *a = &sig->stamps[i];
         if (a->page == 0)
             lost++;
-        g_string_append_printf(where, "%spage %d [%g %g %g %g mm]", i ? ", " : "", a->page,
-                               a->boundary.x, a->boundary.y, a->boundary.w, a->boundary.h);
+        if (seal_ofd_info(c->doc)->n_doc_bodies > 1)
+            g_string_append_printf(where, "%sdocument %d ", i ? ", " : "",
+                                   seal_ofd_info(c->doc)->document);
+        else if (i)
+            g_string_append(where, ", ");
+        g_string_append_printf(where, "page %d [%g %g %g %g mm]", a->page, a->boundary.x,
+                               a->boundary.y, a->boundary.w, a->boundary.h);
         if (a->has_clip)
             g_string_append_printf(where, " clip [%g %g %g %g]", a->clip.x, a->clip.y, a->clip.w,
                                    a->clip.h);
@@ -386,25 +520,79 @@ out:
     return rc;
 }
 
-int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust)
+/* Files of the signatures of documents other than `self`, into c->foreign. Selects each
+ * document in turn. */
+static int collect_foreign(ofd_verify_ctx *c, int self)
+{
+    int rc = 0;
+    g_hash_table_remove_all(c->foreign);
+    for (int d = 1; d <= (int)seal_ofd_info(c->doc)->n_doc_bodies; d++) {
+        if (d == self)
+            continue;
+        SEAL_TRY(seal_ofd_select_document(c->doc, d));
+        const char *list = c->doc->info.signatures_path;
+        if (list)
+            g_hash_table_insert(c->foreign, g_strdup(list),
+                                g_strdup_printf("the signature list of document %d", d));
+        for (size_t i = 0; i < seal_ofd_signature_count(c->doc); i++) {
+            const seal_ofd_signature *sig = seal_ofd_signature_at(c->doc, i);
+            const char *files[] = {sig->path, sig->signed_value_path, sig->seal_path};
+            for (size_t f = 0; f < G_N_ELEMENTS(files); f++)
+                if (files[f] && *files[f])
+                    g_hash_table_insert(c->foreign, g_strdup(files[f]),
+                                        g_strdup_printf("signature %s of document %d", sig->id, d));
+        }
+    }
+out:
+    return rc;
+}
+
+/* The signatures of document `d` into the report. */
+static int verify_document(ofd_verify_ctx *c, seal_report *r, int d)
+{
+    int rc = 0;
+    size_t n = seal_ofd_info(c->doc)->n_doc_bodies;
+    SEAL_TRY(collect_foreign(c, d));
+    SEAL_TRY(seal_ofd_select_document(c->doc, d));
+    for (size_t i = 0; i < seal_ofd_signature_count(c->doc); i++) {
+        SEAL_TRY(verify_one(c, r, i));
+        if (n > 1)
+            r->sigs[r->n_sigs - 1].document = d;
+    }
+out:
+    return rc;
+}
+
+int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust,
+                   int document)
 {
     int rc = 0;
     seal_report *r = NULL;
     seal_trust *none = NULL;
     ofd_verify_ctx c = {.doc = doc};
+    int was = seal_ofd_info(doc)->document;
+    int n = (int)seal_ofd_info(doc)->n_doc_bodies;
     *out = NULL;
+    c.foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    SEAL_ENSURE(document >= 0 && document <= n, SEAL_ENOTFOUND,
+                "%s: document %d does not exist (the package holds %d %s)", name, document, n,
+                n == 1 ? "document" : "documents");
     if (!trust) {
         SEAL_TRY(seal_trust_new(&none));
         trust = none;
     }
     c.trust = trust;
     SEAL_TRY(seal_report_new(&r, name, "ofd"));
-    for (size_t i = 0; i < seal_ofd_signature_count(c.doc); i++)
-        SEAL_TRY(verify_one(&c, r, i));
+    for (int d = 1; d <= n; d++)
+        if (document == 0 || d == document)
+            SEAL_TRY(verify_document(&c, r, d));
     seal_report_finish(r);
     *out = r;
     r = NULL;
 out:
+    if (seal_ofd_select_document(doc, was) < 0 && rc == 0)
+        rc = SEAL_EFORMAT;
+    g_hash_table_destroy(c.foreign);
     seal_report_free(r);
     seal_trust_free(none);
     return rc;
@@ -416,7 +604,7 @@ int seal_ofd_verify(seal_report **out, const char *path, const seal_trust *trust
     *out = NULL;
     int rc = seal_ofd_open(&doc, path, NULL);
     if (rc == 0)
-        rc = ofd_verify_doc(out, doc, path, trust);
+        rc = ofd_verify_doc(out, doc, path, trust, 0);
     seal_ofd_free(doc);
     return rc;
 }

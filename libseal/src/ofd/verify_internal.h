@@ -10,12 +10,18 @@
 #include <seal/verify.h>
 
 typedef struct ofd_verify_ctx {
-    seal_ofd *doc;
+    seal_ofd *doc; /* with the document being verified selected */
     const seal_trust *trust;
+    /* The files of every other document's signatures (their lists, Signature.xml,
+     * SignedValue.dat, Seal.esl): path -> what they are, for the changes (g_free'd). */
+    GHashTable *foreign;
 } ofd_verify_ctx;
 
-/* seal_ofd_verify over a package already open; NAME names it in the report. */
-int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust);
+/* seal_ofd_verify over a package already open; NAME names it in the report. `document`:
+ * only that document's signatures (1-based), 0: every document's. The document selected
+ * before is selected again afterwards. */
+int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const seal_trust *trust,
+                   int document);
 
 /* Type=Seal: SignedValue.dat is an SES_Signature (OFD-SEAL.md 6, steps 3-5). */
 int ofd_verify_seal(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig);

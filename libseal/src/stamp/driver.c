@@ -386,11 +386,16 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
                                                  : "",
                                     &run.signer));
 
-    seal_doc_open_opts oopts = {.password = rq->password, .stamp_md = seal_signer_md(run.signer)};
-    if (rq->input_is_fd)
-        SEAL_TRY(seal_doc_open_fd(&run.doc, rq->input_fd, rq->input, &oopts));
-    else
-        SEAL_TRY(seal_doc_open(&run.doc, rq->input, &oopts));
+    seal_doc_open_opts oopts = {
+        .password = rq->password, .stamp_md = seal_signer_md(run.signer), .document = rq->document};
+    rc = rq->input_is_fd ? seal_doc_open_fd(&run.doc, rq->input_fd, rq->input, &oopts)
+                         : seal_doc_open(&run.doc, rq->input, &oopts);
+    /* A document the file does not hold is the request's mistake, not the file's. */
+    if ((rc == SEAL_EINVAL || rc == SEAL_ENOTFOUND) && rq->document > 1)
+        res->usage = true;
+    SEAL_TRY(rc);
+    if (seal_doc_document_count(run.doc) > 1)
+        res->document = rq->document > 0 ? rq->document : 1;
     format = seal_doc_format(run.doc);
     audit.format = format;
     if (!res->format) {

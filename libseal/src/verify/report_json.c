@@ -85,18 +85,19 @@ static json_t *sig_to_json(const seal_sig_report *s)
                                 : NULL;
 
     /* json_pack with "o" steals every reference, also when it fails. */
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, "
+    json_t *document = s->document > 0 ? json_integer(s->document) : json_null();
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, "
                      "s:s, s:o, s:o, s:o}",
                      "field", str_or_null(s->field_name), "kind", str_or_null(s->kind), "signer",
                      signer ? signer : json_null(), "seal", str_or_null(s->seal_name), "grant",
                      grant ? grant : json_null(), "algorithm", str_or_null(s->algorithm), "digest",
                      str_or_null(s->digest), "signing_time", time_or_null(s->signing_time),
                      "time_source", str_or_null(s->time_source), "coverage",
-                     str_or_null(s->coverage), "page", page, "rect", rect ? rect : json_null(),
-                     "visible", (int)s->visible, "widgets", widgets ? widgets : json_null(),
-                     "verdict", seal_verdict_name(s->verdict), "reason", str_or_null(s->reason),
-                     "checks", checks ? checks : json_null(), "changes",
-                     changes ? changes : json_null());
+                     str_or_null(s->coverage), "document", document, "page", page, "rect",
+                     rect ? rect : json_null(), "visible", (int)s->visible, "widgets",
+                     widgets ? widgets : json_null(), "verdict", seal_verdict_name(s->verdict),
+                     "reason", str_or_null(s->reason), "checks", checks ? checks : json_null(),
+                     "changes", changes ? changes : json_null());
 }
 
 int seal_report_to_json(const seal_report *r, seal_buf *out)

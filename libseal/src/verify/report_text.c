@@ -49,6 +49,9 @@ static int print_sig(seal_buf *out, size_t index, const seal_sig_report *s)
     if (s->time_source)
         SEAL_TRY(seal_buf_printf(out, " (%s)", s->time_source));
     SEAL_TRY(seal_buf_printf(out, "\n  Covers:     %s\n", or_dash(s->coverage)));
+    if (s->document > 0)
+        SEAL_TRY(seal_buf_printf(out, "  Document:   %d (its pages below are that document's)\n",
+                                 s->document));
     if (s->visible && s->n_widgets > 1)
         for (size_t i = 0; i < s->n_widgets; i++)
             SEAL_TRY(seal_buf_printf(out, "%-14spage %d, rectangle [%.2f %.2f %.2f %.2f]\n",

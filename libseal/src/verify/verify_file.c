@@ -123,7 +123,7 @@ static int verify_doc(seal_report **out, seal_doc *doc, const seal_verify_file_o
     int rc = 0;
     seal_trust *trust = NULL;
     SEAL_TRY(seal_verify_trust_load(&trust, opts));
-    seal_verify_opts vo = {.trust = trust};
+    seal_verify_opts vo = {.trust = trust, .document = opts->document};
     SEAL_TRY(seal_doc_verify(doc, &vo, out));
     if (opts && opts->pictures)
         SEAL_TRY(seal_report_add_pictures(*out, doc));
@@ -138,7 +138,8 @@ int seal_verify_file(seal_report **out, const char *path, const seal_verify_file
     seal_doc *doc = NULL;
     SEAL_ENSURE(out && path, SEAL_EINVAL, "no file to verify");
     *out = NULL;
-    seal_doc_open_opts o = {.password = opts ? opts->password : NULL};
+    seal_doc_open_opts o = {.password = opts ? opts->password : NULL,
+                            .document = opts ? opts->document : 0};
     SEAL_TRY(seal_doc_open(&doc, path, &o));
     SEAL_TRY(verify_doc(out, doc, opts));
 out:
@@ -152,7 +153,8 @@ int seal_verify_fd(seal_report **out, int fd, const char *name, const seal_verif
     seal_doc *doc = NULL;
     SEAL_ENSURE(out, SEAL_EINVAL, "nowhere to put the report");
     *out = NULL;
-    seal_doc_open_opts o = {.password = opts ? opts->password : NULL};
+    seal_doc_open_opts o = {.password = opts ? opts->password : NULL,
+                            .document = opts ? opts->document : 0};
     SEAL_TRY(seal_doc_open_fd(&doc, fd, name, &o));
     SEAL_TRY(verify_doc(out, doc, opts));
 out:
