@@ -101,6 +101,7 @@ typedef struct demo {
     seal_signer *maker_signer;
     json_t *seals;
     json_t *api_key; /* the demo's API key for `sealsvc serve`, shown once in the manifest */
+    json_t *desk;    /* the demo clerk's desk login (docs/desk.md), in the manifest */
 } demo;
 
 static void log_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -347,13 +348,13 @@ static int make_credit_code(char out[19], const demo_institution *inst)
 
 /* GB 11643-1999 5.4: region, birth date, a three-digit sequence number; 7.2 (ISO 7064
  * MOD 11-2): the check character makes the weighted sum 1 mod 11, weight i = 2^(18-i). */
-static int make_resident_id(char out[19])
+static int make_resident_id(char out[19], const char *birth)
 {
     static const char check[] = "10X98765432";
     uint8_t random[2];
     if (RAND_bytes(random, sizeof random) != 1)
         return seal_error_set(SEAL_ECRYPTO, "no random bytes for a resident ID");
-    snprintf(out, 19, "%s%s%02d%d", PERSON_ID_REGION, PERSON_ID_BIRTH, random[0] % 100,
+    snprintf(out, 19, "%s%s%02d%d", PERSON_ID_REGION, birth, random[0] % 100,
              (random[1] % 5) * 2 + 1);
     int sum = 0, weight = 1 << 17;
     for (int i = 0; i < 17; i++, weight >>= 1)
@@ -489,7 +490,7 @@ static int make_seal(demo *d, const demo_seal *s)
     if (s->personal) {
         char resident_id[19];
         r.holder_name = g_strdup(PERSON_NAME);
-        rc = make_resident_id(resident_id);
+        rc = make_resident_id(resident_id, PERSON_ID_BIRTH);
         r.holder_id = g_strdup(resident_id);
         OPENSSL_cleanse(resident_id, sizeof resident_id);
         if (rc < 0)
@@ -576,6 +577,7 @@ static void demo_clear(demo *d)
     g_free(d->crl_url);
     g_free(d->root_crl_url);
     json_decref(d->api_key);
+    json_decref(d->desk);
 }
 
 /* An admin API key for the HTTP service, so the demo's curl lines work at once. */
@@ -592,11 +594,62 @@ static int make_api_key(demo *d)
     return d->api_key ? 0 : seal_error_set(SEAL_ENOMEM, "out of memory");
 }
 
+/* The clerk desk's demo: a seal administrator and a clerk (a handler) of the first
+ * institution, registered with made-up resident IDs (born on other days than the legal
+ * representative, so no two collide), the clerk granted its two institution seals for a
+ * year under a demo project, and given a known desk password. A demo only: the password is
+ * printed in the manifest for anyone to log in with. */
+#define DESK_ADMIN_NAME    "赵明理"
+#define DESK_ADMIN_BIRTH   "19820309"
+#define DESK_CLERK_NAME    "李文书"
+#define DESK_CLERK_BIRTH   "19900721"
+#define DESK_DEMO_PASSWORD "demo-desk-2026"
+#define DESK_DEMO_PROJECT  "DEMO-2026-001"
+#define DESK_GRANT_USES    100
+#define DESK_GRANT_DAYS    365
+
+static int make_desk(demo *d)
+{
+    int rc = 0;
+    char admin_id[19], clerk_id[19];
+    int64_t admin = 0, clerk = 0;
+    const char *code = d->credit_codes[0];
+    static const char *const granted[] = {"xinghe-official", "xinghe-contract"};
+    SEAL_TRY(make_resident_id(admin_id, DESK_ADMIN_BIRTH));
+    SEAL_TRY(make_resident_id(clerk_id, DESK_CLERK_BIRTH));
+    SEAL_TRY(seal_store_person_add(d->store, DESK_ADMIN_NAME, admin_id, NULL, "demo init", &admin));
+    SEAL_TRY(seal_store_person_add(d->store, DESK_CLERK_NAME, clerk_id, NULL, "demo init", &clerk));
+    SEAL_TRY(seal_store_role_grant(d->store, code, admin, "seal-administrator", "demo init"));
+    SEAL_TRY(seal_store_role_grant(d->store, code, clerk, "handler", "demo init"));
+    for (size_t i = 0; i < G_N_ELEMENTS(granted); i++) {
+        seal_grant_record g = {
+            .seal_id = (char *)granted[i],
+            .grantor_id = admin,
+            .grantee_id = clerk,
+            .project = DESK_DEMO_PROJECT,
+            .not_before = d->now - 60,
+            .not_after = d->now + (time_t)DESK_GRANT_DAYS * 86400,
+            .max_uses = DESK_GRANT_USES,
+        };
+        SEAL_TRY(seal_store_grant_add(d->store, &g, "demo init"));
+    }
+    SEAL_TRY(seal_store_person_password_set(d->store, clerk, DESK_DEMO_PASSWORD, "demo init"));
+    char *login = g_strdup_printf("%lld", (long long)clerk);
+    d->desk = json_pack("{s:s, s:s, s:s, s:s, s:s}", "url", "/desk/", "login", login, "password",
+                        DESK_DEMO_PASSWORD, "name", DESK_CLERK_NAME, "institution", code);
+    g_free(login);
+    SEAL_ENSURE(d->desk, SEAL_ENOMEM, "out of memory");
+out:
+    OPENSSL_cleanse(admin_id, sizeof admin_id);
+    OPENSSL_cleanse(clerk_id, sizeof clerk_id);
+    return rc;
+}
+
 static int print_manifest(const demo *d)
 {
     char *anchor = g_build_filename(d->dir, "trust", "root-ca.pem", NULL);
-    json_t *manifest = json_pack("{s:s, s:[s], s:O, s:O}", "data_dir", d->dir, "trust_anchors",
-                                 anchor, "seals", d->seals, "api_key", d->api_key);
+    json_t *manifest = json_pack("{s:s, s:[s], s:O, s:O, s:O}", "data_dir", d->dir, "trust_anchors",
+                                 anchor, "seals", d->seals, "api_key", d->api_key, "desk", d->desk);
     g_free(anchor);
     if (!manifest)
         return seal_error_set(SEAL_ENOMEM, "out of memory");
@@ -629,6 +682,7 @@ static int demo_init(const cli_ctx *ctx, const char *dir_arg, int ocsp_port, int
         SEAL_TRY(make_seal(&d, &demo_seals[i]));
     SEAL_TRY(register_certs(&d));
     SEAL_TRY(make_api_key(&d));
+    SEAL_TRY(make_desk(&d));
     SEAL_TRY(print_manifest(&d));
     log_step("done: %zu seals; their PINs are in the manifest on standard output",
              json_array_size(d.seals));

@@ -2,7 +2,9 @@
  * and the roles they have in institutions (seal/store.h; institutions: cmd_institution.c).
  * Identity numbers are shown masked only; every change is audited as by the user running the
  * command, like `seal` and `apikey`. `delete` deletes a person's numbers once their retention
- * time is past, and is refused (audited) before it (seal/retention.h). */
+ * time is past, and is refused (audited) before it (seal/retention.h). `password` sets a
+ * person's clerk-desk password (docs/desk.md), read from a file or standard input, never
+ * from the command line, where other users of the machine could see it. */
 #include "cli.h"
 
 #include <seal/error.h>
@@ -12,6 +14,7 @@
 #include <getopt.h>
 #include <glib.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,13 +25,17 @@ static const char person_usage[] =
     "       sealsvc --data DIR person role-add ID --institution CREDIT-CODE --role ROLE\n"
     "       sealsvc --data DIR person role-remove ID --institution CREDIT-CODE --role ROLE\n"
     "       sealsvc --data DIR person delete ID --reason TEXT\n"
+    "       sealsvc --data DIR person password ID (--password-file F | --password-stdin)\n"
     "\n"
     "A person's resident ID (GB 11643-1999) and mobile number (11 digits, starting with 1)\n"
     "are checked and kept encrypted; they are only ever shown masked. ROLE is\n"
     "legal-representative (one per institution), seal-administrator (at most 5) or\n"
     "handler. Seal administrators grant seals ('sealsvc grant'). delete deletes the\n"
     "numbers once they have been kept 5 years past the person's last certificate\n"
-    "(docs/retention.md); earlier, it is refused and the attempt recorded.\n";
+    "(docs/retention.md); earlier, it is refused and the attempt recorded.\n"
+    "password sets the person's clerk-desk password (docs/desk.md): the first line of the\n"
+    "file F, or of standard input; at least 8 characters. It clears a lock-out and ends\n"
+    "the person's open desk sessions.\n";
 
 static bool parse_id(const char *text, int64_t *out)
 {
@@ -234,6 +241,61 @@ static int person_delete(seal_store *st, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* The first line of `file` ("-" or NULL: standard input) into `out`, its line end cut. */
+static int read_password_line(char *out, size_t size, const char *file)
+{
+    FILE *f = file ? fopen(file, "r") : stdin;
+    if (!f)
+        return seal_error_set(SEAL_EIO, "cannot open the password file %s", file);
+    char *line = fgets(out, (int)size, f);
+    bool whole = line && (strchr(out, '\n') || feof(f));
+    if (file)
+        fclose(f);
+    if (!line)
+        return seal_error_set(SEAL_EINVAL, "no password in %s", file ? file : "standard input");
+    if (!whole)
+        return seal_error_set(SEAL_EINVAL, "the password is longer than %zu bytes", size - 2);
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+static int person_password(seal_store *st, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"password-file", required_argument, NULL, 'f'},
+        {"password-stdin", no_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *file = NULL;
+    bool from_stdin = false;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c == 'f')
+            file = optarg;
+        else if (c == 's')
+            from_stdin = true;
+        else
+            return cli_usage_error("person password: unknown option (the password is read from "
+                                   "--password-file F or --password-stdin)");
+    }
+    int64_t id = 0;
+    if (argc - optind != 1 || !parse_id(argv[optind], &id))
+        return cli_usage_error("person password: give the person's id (a number)");
+    if (!file == !from_stdin)
+        return cli_usage_error("person password: give one of --password-file F or "
+                               "--password-stdin");
+    char password[1026];
+    int code = EXIT_OK;
+    if (read_password_line(password, sizeof password, file) < 0 ||
+        seal_store_person_password_set(st, id, password, g_get_user_name()) < 0)
+        code = cli_fail("person password");
+    else
+        printf("person %lld: desk password set\n", (long long)id);
+    OPENSSL_cleanse(password, sizeof password);
+    return code;
+}
+
 int cmd_person(const cli_ctx *ctx, int argc, char **argv)
 {
     int help = cli_subcommand_help(argc, argv, person_usage);
@@ -255,9 +317,11 @@ int cmd_person(const cli_ctx *ctx, int argc, char **argv)
         code = person_role(st, strcmp(sub, "role-add") == 0, argc - 1, argv + 1);
     else if (strcmp(sub, "delete") == 0)
         code = person_delete(st, argc - 1, argv + 1);
+    else if (strcmp(sub, "password") == 0)
+        code = person_password(st, argc - 1, argv + 1);
     else
-        code =
-            cli_usage_error("person: add, list, show ID, role-add ID, role-remove ID or delete ID");
+        code = cli_usage_error(
+            "person: add, list, show ID, role-add ID, role-remove ID, delete ID or password ID");
     seal_store_close(st);
     return code;
 }

@@ -72,6 +72,9 @@ static const setting settings[] = {
      AT(job_callback_attempts)},
     {"jobs", "keep_days", "SEALSVC_JOB_KEEP_DAYS", T_UINT, AT(job_keep_days)},
     {"jobs", "callback_allow", "SEALSVC_JOB_CALLBACK_ALLOW", T_TEXT, AT(job_callback_allow)},
+    {"desk", "session_idle", "SEALSVC_DESK_SESSION_IDLE", T_UINT, AT(desk_idle)},
+    {"desk", "session_lifetime", "SEALSVC_DESK_SESSION_LIFETIME", T_UINT, AT(desk_lifetime)},
+    {"desk", "lock_seconds", "SEALSVC_DESK_LOCK_SECONDS", T_UINT, AT(desk_lock_for)},
 };
 
 static const setting *setting_named(const char *group, const char *key)
@@ -262,6 +265,9 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         .job_stale_after = 30,
         .job_callback_attempts = 8,
         .job_keep_days = 7,
+        .desk_idle = 30 * 60,
+        .desk_lifetime = 12 * 60 * 60,
+        .desk_lock_for = 15 * 60,
     };
     service svc = {.cfg = &cfg};
     int code = EXIT_ERROR;
@@ -314,6 +320,11 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     if (cfg.job_stale_after < 3 || cfg.job_callback_attempts < 1) {
         code = cli_usage_error("serve: [jobs] stale_after must be at least 3 seconds and "
                                "callback_attempts at least 1");
+        goto out;
+    }
+    if (cfg.desk_idle < 1 || cfg.desk_lifetime < cfg.desk_idle || cfg.desk_lock_for < 1) {
+        code = cli_usage_error("serve: [desk] session_idle and lock_seconds must be at least 1 "
+                               "second and session_lifetime at least session_idle");
         goto out;
     }
     if (data || (!cfg.data_dir && cli_data_dir(ctx))) {

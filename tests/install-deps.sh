@@ -9,7 +9,7 @@ SEAL_PACKAGES=(
     libssl-dev libglib2.0-dev libpoppler-glib-dev libcairo2-dev libfreetype-dev
     libqrencode-dev libxml2-dev libzip-dev libqpdf-dev libjansson-dev libsqlite3-dev
     libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev libjpeg62-turbo-dev libjbig2dec0-dev
-    libp11-dev libp11-kit-dev libpq-dev
+    libp11-dev libp11-kit-dev libpq-dev libargon2-dev
     # tests: cmocka, and the independent tools our outputs are checked with
     libcmocka-dev openssl poppler-utils qpdf libnss3-tools python3 xxd sqlite3 curl zbar-tools
     # PKCS#11: a software token to sign with, and pkcs11-tool to look at it

@@ -18,6 +18,10 @@ const serve_route serve_routes[] = {
     {"POST", "/api/v1/stamp/prepare", ROLES_STAMP, true, route_stamp_prepare},
     {"POST", "/api/v1/stamp/{id}/finish", ROLES_STAMP, true, route_stamp_finish},
     {"POST", "/api/v1/verify", ROUTE_PUBLIC, true, route_verify},
+    /* the clerk desk's session (routes_session.c) */
+    {"POST", "/api/v1/session", ROUTE_PUBLIC, true, route_session_create},
+    {"GET", "/api/v1/session", ROLE_CLERK, true, route_session},
+    {"DELETE", "/api/v1/session", ROLE_CLERK, true, route_session_delete},
     {"GET", "/api/v1/seals", ROLES_ANY, true, route_seals},
     {"GET", "/api/v1/seals/{id}", ROLES_ANY, true, route_seal},
     {"GET", "/api/v1/seals/{id}/picture", ROLES_ANY, true, route_seal_picture},
@@ -199,6 +203,7 @@ out:
     if (c.has_key && !resp->caller)
         resp->caller = g_strdup(c.key.id);
     seal_apikey_record_clear(&c.key);
+    seal_desk_session_clear(&c.session);
     seal_store_pool_give(svc->stores, c.store);
     g_string_free(allow, TRUE);
     return rc < 0 ? rc : 0;

@@ -440,6 +440,7 @@ static enum MHD_Result send_refusal(exchange *x, struct MHD_Connection *connecti
                         .path = x->path,
                         .path_shown = x->path_shown,
                         .peer = x->peer,
+                        .proxy = x->proxy[0] ? x->proxy : NULL,
                         .request_id = x->request_id,
                         .body_fd = -1};
     http_response resp = {.body = SEAL_BUF_INIT};
@@ -569,6 +570,7 @@ static enum MHD_Result finish(exchange *x, struct MHD_Connection *connection)
         .content_type =
             MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .peer = x->peer,
+        .proxy = x->proxy[0] ? x->proxy : NULL,
         .request_id = x->request_id,
         .body = x->body.len ? x->body.data : NULL,
         .body_len = x->body.len,

@@ -37,6 +37,8 @@ typedef struct http_request {
     const char *path_shown;   /* the path for logs and messages (http_path_shown) */
     const char *content_type; /* the Content-Type header, NULL when absent */
     const char *peer;         /* the client's address */
+    const char *proxy;        /* the trusted proxy it came through (its X-Forwarded-For named
+                                 the client), or NULL */
     const char *request_id;   /* 16 hex digits, also in the X-Request-Id answer header */
     /* A raw body (not multipart): in memory when small (body, body_len), else in an
      * unnamed temporary file (body_fd >= 0, body_len 0, body NULL). body_size counts it

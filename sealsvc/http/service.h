@@ -45,6 +45,10 @@ typedef struct serve_config {
     unsigned job_callback_attempts; /* a callback's tries before it is given up */
     char *job_callback_allow;       /* internal addresses callbacks may reach nevertheless */
     unsigned job_keep_days;         /* days an ended job and its results are kept */
+    /* the clerk desk's sessions (routes_session.c, docs/desk.md) */
+    unsigned desk_idle;     /* seconds a session lives without a request */
+    unsigned desk_lifetime; /* seconds a session lives at most */
+    unsigned desk_lock_for; /* seconds an account stays locked after 5 wrong passwords */
 } serve_config;
 
 typedef struct metrics metrics;
@@ -86,8 +90,11 @@ typedef struct call {
     const http_request *req;
     http_response *resp;
     seal_store *store;      /* opened for routes that use it */
-    seal_apikey_record key; /* the caller, for routes with a key */
+    seal_apikey_record key; /* the caller, for routes with a key; a desk session acts as a
+                               clerk key of its institution, its id "person:ID" */
     bool has_key;
+    seal_desk_session session; /* the caller, when it came with a desk session's cookie */
+    bool has_session;
     const char *id;  /* the first {name} segment of the route's path, when it has one */
     const char *sub; /* the second ("/api/v1/people/{id}/roles/{role}": the role; a job's
                         document's {n}) */
@@ -110,16 +117,24 @@ extern const size_t serve_route_count;
 int serve_dispatch(void *ctx, const http_request *req, http_response *resp);
 
 /* ---- auth.c ---- */
-/* Checks `Authorization: Bearer KEY` against the store and the route's roles: 0 with
- * c->key filled, or 1 when it answered (401, 403) itself, or an error. */
+/* The desk session cookie's name. */
+#define DESK_COOKIE "sealsvc_session"
+/* Checks `Authorization: Bearer KEY`, or without one the desk session's cookie (and, on a
+ * mutating request, its X-CSRF-Token), against the store and the route's roles: 0 with
+ * c->key (and c->session) filled, or 1 when it answered (401, 403) itself, or an error. */
 int auth_check(call *c, unsigned roles);
+/* The desk session token in the request's Cookie header, or NULL (g_free). */
+char *auth_session_token(const call *c);
+/* The desk's session rules from the service's settings. */
+seal_desk_policy auth_desk_policy(const call *c);
 /* Whether the caller may see and use seal `r` (admin: any; a key with an institution:
  * that institution's). */
 bool auth_may_use_seal(const call *c, const seal_record *r);
 /* Reads seal `id` for the caller: 0 with *r filled; 1 when it answered (404 unknown, 403
  * another institution's); or an error. */
 int auth_seal(call *c, const char *id, seal_record *r);
-/* The audit trail's actor for the caller: "apikey:ID" (g_free). */
+/* The audit trail's actor for the caller: "apikey:ID", or "person:ID" for a desk session
+ * (g_free). */
 char *auth_actor(const call *c);
 
 /* ---- metrics.c ---- */
@@ -215,6 +230,10 @@ int route_page(call *c);     /* "/NAME/": web/NAME/index.html */
 int route_web_file(call *c); /* "/web/{rest}": that file of the web folder */
 
 /* ---- route handlers ---- */
+/* routes_session.c: the clerk desk's login, who is logged in, logout */
+int route_session_create(call *c);
+int route_session(call *c);
+int route_session_delete(call *c);
 int route_healthz(call *c);
 int route_readyz(call *c);
 int route_metrics(call *c);

@@ -40,7 +40,9 @@ assert {s["algorithm"] for s in seals} == {"rsa", "ecdsa", "sm2"}, [s["algorithm
 assert len({s["id"] for s in seals}) == 5, "seal ids are not unique"
 assert {s["type"] for s in seals} >= {"official", "contract", "personal"}
 # exactly the shape the issue gives: nothing missing, nothing more
-assert set(manifest) == {"data_dir", "trust_anchors", "seals", "api_key"}, sorted(manifest)
+assert set(manifest) == {"data_dir", "trust_anchors", "seals", "api_key", "desk"}, sorted(manifest)
+desk = manifest["desk"]
+assert desk["url"] == "/desk/" and desk["login"].isdigit() and len(desk["password"]) >= 8, desk
 assert manifest["api_key"]["role"] == "admin" and manifest["api_key"]["key"].startswith("sealsvc_")
 fields = {"id", "name", "type", "owner", "algorithm", "pin", "image", "esl"}
 for s in seals:

@@ -39,7 +39,8 @@ run_engine() {
     pin=$(python3 -c 'import json,sys; print([s["pin"] for s in json.load(open(sys.argv[1]))["seals"] if s["id"] == sys.argv[2]][0])' "$dir/manifest.json" "$seal")
     code=$("${S[@]}" institution list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["credit_code"])')
 
-    # --- people: the admin, two handlers; refusals name no number
+    # --- people: the admin, two handlers (3, 4, 5: the demo made its seal administrator and
+    # desk clerk first); refusals name no number
     local i id mobile
     for i in 1 2 3; do
         id=$(rid "$i")
@@ -55,16 +56,16 @@ run_engine() {
     expect_exit 3 "${S[@]}" person add --name 赵 --id "$(rid 9)" --mobile 2391234567
     grep -q "mobile number" "$WORK/err" || fail "$name: a bad mobile: $(cat "$WORK/err")"
     grep -q "2391234567" "$WORK/err" && fail "$name: the refusal repeats the mobile number"
-    "${S[@]}" person role-add 1 --institution "$code" --role seal-administrator >>"$dir/out.log"
-    "${S[@]}" person role-add 2 --institution "$code" --role handler >>"$dir/out.log"
-    "${S[@]}" person role-add 3 --institution "$code" --role handler >>"$dir/out.log"
+    "${S[@]}" person role-add 3 --institution "$code" --role seal-administrator >>"$dir/out.log"
+    "${S[@]}" person role-add 4 --institution "$code" --role handler >>"$dir/out.log"
+    "${S[@]}" person role-add 5 --institution "$code" --role handler >>"$dir/out.log"
     "${S[@]}" person list >>"$dir/out.log"
-    "${S[@]}" person show 2 --json >>"$dir/out.log"
+    "${S[@]}" person show 4 --json >>"$dir/out.log"
     grep -q '"resident_id": "110105\*\*\*\*\*\*\*\*' "$dir/out.log" || fail "$name: person show: $(cat "$dir/out.log")"
 
     # --- a grant of 10 uses, 8 processes racing for it
     local g10
-    g10=$("${S[@]}" grant add --seal "$seal" --grantor 1 --grantee 2 --until 2099-01-01 --uses 10 \
+    g10=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --until 2099-01-01 --uses 10 \
         --project ZB-2026-017 | sed -n 's/^grant //p')
     local before p pids=() j
     before=$("${S[@]}" audit list --json | python3 -c 'import json,sys; print(sum(r["action"] == "stamp" for r in json.load(sys.stdin)))')
@@ -97,7 +98,7 @@ PY
 
     # --- the grant in the signature: PDF and OFD, shown by verify, the PDF still sound
     local g2
-    g2=$("${S[@]}" grant add --seal "$seal" --grantor 1 --grantee 2 --until 2099-01-01 \
+    g2=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --until 2099-01-01 \
         --project ZB-2026-018 | sed -n 's/^grant //p')
     for f in pdf ofd; do
         "${S[@]}" stamp "$WORK/in.$f" "$dir/g.$f" --seal "$seal" --pin "$pin" --page 1 --at 60,60 \
@@ -121,9 +122,9 @@ PY
 
     # --- refused grants: not yet valid, expired, revoked; each with its reason, nothing left
     local gl ge gr
-    gl=$("${S[@]}" grant add --seal "$seal" --grantor 1 --grantee 2 --from 2098-01-01 --until 2099-01-01 | sed -n 's/^grant //p')
-    ge=$("${S[@]}" grant add --seal "$seal" --grantor 1 --grantee 2 --from 2001-01-01 --until 2001-02-01 | sed -n 's/^grant //p')
-    gr=$("${S[@]}" grant add --seal "$seal" --grantor 1 --grantee 2 --until 2099-01-01 | sed -n 's/^grant //p')
+    gl=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --from 2098-01-01 --until 2099-01-01 | sed -n 's/^grant //p')
+    ge=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --from 2001-01-01 --until 2001-02-01 | sed -n 's/^grant //p')
+    gr=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --until 2099-01-01 | sed -n 's/^grant //p')
     "${S[@]}" grant revoke "$gr" --reason "tender withdrawn" >>"$dir/out.log"
     local g why
     for g in "$gl:not valid before 2098-01-01" "$ge:expired on 2001-02-01" "$gr:revoked on .*tender withdrawn"; do
@@ -148,8 +149,8 @@ PY
 
     # --- exclusive grants raced by two grantees: only one grantee's stamps succeed
     local xa xb
-    xa=$("${S[@]}" grant add --seal "$seal" --grantor 1 --grantee 2 --until 2099-01-01 --exclusive | sed -n 's/^grant //p')
-    xb=$("${S[@]}" grant add --seal "$seal" --grantor 1 --grantee 3 --until 2099-01-01 --exclusive | sed -n 's/^grant //p')
+    xa=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --until 2099-01-01 --exclusive | sed -n 's/^grant //p')
+    xb=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 5 --until 2099-01-01 --exclusive | sed -n 's/^grant //p')
     pids=()
     for p in 1 2 3 4; do
         for g in "a:$xa" "b:$xb"; do

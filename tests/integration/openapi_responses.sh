@@ -120,26 +120,26 @@ want 422 person-badid POST /api/v1/people "${AUTH[@]}" "${JSON[@]}" \
 want 200 people GET /api/v1/people "${AUTH[@]}"
 want 200 person GET /api/v1/people/1 "${AUTH[@]}"
 want 404 person-none GET /api/v1/people/999 "${AUTH[@]}"
-want 201 role-admin POST /api/v1/people/1/roles "${AUTH[@]}" "${JSON[@]}" \
+want 201 role-admin POST /api/v1/people/3/roles "${AUTH[@]}" "${JSON[@]}" \
     --data "{\"institution\":\"$XINGHE\",\"role\":\"seal-administrator\"}"
-want 201 role-handler POST /api/v1/people/2/roles "${AUTH[@]}" "${JSON[@]}" \
+want 201 role-handler POST /api/v1/people/4/roles "${AUTH[@]}" "${JSON[@]}" \
     --data "{\"institution\":\"$XINGHE\",\"role\":\"handler\"}"
-want 201 role-legal POST /api/v1/people/2/roles "${AUTH[@]}" "${JSON[@]}" \
+want 201 role-legal POST /api/v1/people/4/roles "${AUTH[@]}" "${JSON[@]}" \
     --data "{\"institution\":\"$XINGHE\",\"role\":\"legal-representative\"}"
-want 400 role-bad POST /api/v1/people/2/roles "${AUTH[@]}" "${JSON[@]}" \
+want 400 role-bad POST /api/v1/people/4/roles "${AUTH[@]}" "${JSON[@]}" \
     --data "{\"institution\":\"$XINGHE\",\"role\":\"boss\"}"
-want 200 role-remove DELETE "/api/v1/people/2/roles/legal-representative?institution=$XINGHE" "${AUTH[@]}"
-want 404 role-remove-again DELETE "/api/v1/people/2/roles/legal-representative?institution=$XINGHE" "${AUTH[@]}"
+want 200 role-remove DELETE "/api/v1/people/4/roles/legal-representative?institution=$XINGHE" "${AUTH[@]}"
+want 404 role-remove-again DELETE "/api/v1/people/4/roles/legal-representative?institution=$XINGHE" "${AUTH[@]}"
 want 201 grant-new POST /api/v1/grants "${AUTH[@]}" "${JSON[@]}" \
-    --data "{\"seal\":\"$RSA\",\"grantor\":1,\"grantee\":2,\"until\":\"2099-12-31\",\"max_uses\":3,\"project\":\"ZB-2026-001\"}"
+    --data "{\"seal\":\"$RSA\",\"grantor\":3,\"grantee\":4,\"until\":\"2099-12-31\",\"max_uses\":3,\"project\":\"ZB-2026-001\"}"
 want 409 grant-notadmin POST /api/v1/grants "${AUTH[@]}" "${JSON[@]}" \
-    --data "{\"seal\":\"$RSA\",\"grantor\":2,\"grantee\":2,\"until\":\"2099-12-31\"}"
+    --data "{\"seal\":\"$RSA\",\"grantor\":4,\"grantee\":4,\"until\":\"2099-12-31\"}"
 want 400 grant-types POST /api/v1/grants "${AUTH[@]}" "${JSON[@]}" \
-    --data "{\"seal\":\"$RSA\",\"grantor\":\"1\",\"grantee\":2,\"until\":\"2099-12-31\"}"
-want 200 grants GET "/api/v1/grants?seal=$RSA&grantee=2&state=active" "${AUTH[@]}"
-want 200 grant GET /api/v1/grants/1 "${AUTH[@]}"
-want 200 grant-revoke POST /api/v1/grants/1/revoke "${AUTH[@]}" "${JSON[@]}" --data '{"reason":"tender closed"}'
-want 409 grant-revoke-again POST /api/v1/grants/1/revoke "${AUTH[@]}"
+    --data "{\"seal\":\"$RSA\",\"grantor\":\"3\",\"grantee\":4,\"until\":\"2099-12-31\"}"
+want 200 grants GET "/api/v1/grants?seal=$RSA&grantee=4&state=active" "${AUTH[@]}"
+want 200 grant GET /api/v1/grants/3 "${AUTH[@]}"
+want 200 grant-revoke POST /api/v1/grants/3/revoke "${AUTH[@]}" "${JSON[@]}" --data '{"reason":"tender closed"}'
+want 409 grant-revoke-again POST /api/v1/grants/3/revoke "${AUTH[@]}"
 want 200 grant-rule-set PUT "/api/v1/seals/$EC/grant-rule" "${AUTH[@]}" "${JSON[@]}" --data '{"required":true}'
 want 200 grant-rule GET "/api/v1/seals/$EC/grant-rule" "${AUTH[@]}"
 want 200 apikeys GET /api/v1/apikeys "${AUTH[@]}"
@@ -217,6 +217,21 @@ MANY=()
 for _ in $(seq 30); do MANY+=(-F "document=@$WORK/in.pdf"); done
 want 202 job-many POST /api/v1/jobs "${AUTH[@]}" "${JOB[@]}" "${MANY[@]}"
 want 200 job-cancel POST "/api/v1/jobs/$(job_id job-many)/cancel" "${AUTH[@]}"
+# the clerk desk's session: login, who am I, a session's seals, logout, and the refusals
+DESK_LOGIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["desk"]["login"])' "$WORK/manifest.json")
+DESK_PASSWORD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["desk"]["password"])' "$WORK/manifest.json")
+JSON=(-H "Content-Type: application/json")
+want 201 session-login POST /api/v1/session "${JSON[@]}" --data-binary "{\"login\":\"$DESK_LOGIN\",\"password\":\"$DESK_PASSWORD\"}"
+COOKIE=(-H "Cookie: $(sed -n 's/^[Ss]et-[Cc]ookie: *\(sealsvc_session=[^;]*\).*$/\1/p' "$OUT/session-login.h")")
+CSRF=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$OUT/session-login.body")
+want 200 session GET /api/v1/session "${COOKIE[@]}"
+want 200 seals-session GET /api/v1/seals "${COOKIE[@]}"
+want 401 session-bad POST /api/v1/session "${JSON[@]}" --data-binary "{\"login\":\"$DESK_LOGIN\",\"password\":\"not the password\"}"
+want 400 session-badbody POST /api/v1/session "${JSON[@]}" --data-binary '{"login":"x","password":"y"}'
+want 401 session-none GET /api/v1/session
+want 403 session-csrf DELETE /api/v1/session "${COOKIE[@]}"
+want 204 session-logout DELETE /api/v1/session "${COOKIE[@]}" -H "X-CSRF-Token: $CSRF"
+want 401 session-ended GET /api/v1/session "${COOKIE[@]}"
 # metrics last: it has counted the requests above
 want 200 metrics GET /metrics
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The store's unit suites (test_store, test_store_pending, test_store_job, test_ca) against a real
+# The store's unit suites (test_store, test_store_pending, test_store_job, test_store_desk,
+# test_ca) against a real
 # PostgreSQL: a private cluster (lib/postgres.sh) and SEAL_TEST_POSTGRES_URL, under which
 # each data directory of the suites gets a schema of its own (tests/unit/testutil.c); the
 # same cases their SQLite runs (unit.test_store...) pass. The schemas are checked to have
@@ -9,7 +10,7 @@ set -euo pipefail
 . "$SEAL_SOURCE_DIR/tests/integration/lib/postgres.sh"
 
 pg_start
-for suite in test_store test_store_pending test_store_job test_ca; do
+for suite in test_store test_store_pending test_store_job test_store_desk test_ca; do
     bin="$SEAL_BUILD_DIR/tests/$suite"
     [ -x "$bin" ] || fail "$bin is missing; build the $suite target"
     "$bin" >"$WORK/$suite.log" 2>&1 || fail "$suite on PostgreSQL: $(cat "$WORK/$suite.log")"

@@ -411,6 +411,10 @@ int seal_store_grant_add(seal_store *st, seal_grant_record *g, const char *actor
 int seal_store_grant_get(seal_store *st, int64_t id, seal_grant_record *out);
 /* The grants of seal `seal_id` (NULL: every seal), oldest first. */
 int seal_store_grant_list(seal_store *st, const char *seal_id, seal_grant_record **out, size_t *n);
+/* The grants made to person `grantee_id` (every state), by seal and age: what the clerk
+ * desk shows its clerk. */
+int seal_store_grant_list_for(seal_store *st, int64_t grantee_id, seal_grant_record **out,
+                              size_t *n);
 /* Revokes grant `id` for good, `why` in the audit record ("grant-revoke"). SEAL_ENOTFOUND
  * when there is no such grant, SEAL_EPOLICY when it is revoked already. */
 int seal_store_grant_revoke(seal_store *st, int64_t id, const char *why, const char *actor);
@@ -436,6 +440,65 @@ int seal_store_use_check(seal_store *st, const char *seal_id, int64_t grant_id, 
 int seal_store_use_record(seal_store *st, const char *seal_id, int64_t grant_id,
                           const char *pending_id, time_t now, const char *actor, const char *action,
                           const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/* ---- the clerk desk's passwords and sessions (store/password.c, store/desk.c) ----
+ * A person may have a desk password (an Argon2id hash is kept). A login with it opens a
+ * session: a random token the browser keeps in a cookie (the store keeps its SHA-256), a
+ * CSRF token, the person and the institution they act for (their role's: a handler's
+ * first). Wrong passwords are counted and audited: after `slow_after` of them the caller
+ * is told to answer slower, after `lock_after` the account locks for `lock_for` seconds;
+ * a success resets the count. */
+typedef struct seal_desk_policy {
+    unsigned idle;       /* seconds a session lives without a request */
+    unsigned lifetime;   /* seconds a session lives at most */
+    unsigned slow_after; /* wrong passwords after which answers are delayed */
+    unsigned lock_after; /* wrong passwords that lock the account */
+    unsigned lock_for;   /* seconds the lock lasts */
+} seal_desk_policy;
+
+typedef struct seal_desk_session {
+    int64_t person_id;
+    char *person_name;
+    char *institution_code, *institution_name;
+    char csrf[44]; /* base64url of 32 random bytes */
+    time_t created, last_seen, expires;
+} seal_desk_session;
+
+void seal_desk_session_clear(seal_desk_session *s);
+
+/* SEAL_EINVAL unless `password` is acceptable: UTF-8, 8 characters to 1024 bytes. */
+int seal_password_check(const char *password);
+/* The Argon2id encoded hash of `password` (t=3, m=64 MiB, p=1, a 16-byte random salt) in
+ * *out (g_free). */
+int seal_password_hash(char **out, const char *password);
+/* 0 when `password` matches `encoded`; SEAL_EAUTH when not; SEAL_EFORMAT when `encoded` is
+ * not a well-formed Argon2id hash. */
+int seal_password_verify(const char *encoded, const char *password);
+
+/* Sets person `person_id`'s desk password (seal_password_check), clears the failure count
+ * and any lock, ends their open sessions; audited ("person-password") as by `actor`. */
+int seal_store_person_password_set(seal_store *st, int64_t person_id, const char *password,
+                                   const char *actor);
+/* A login at `now` from `from` (the client's address, for the audit): 0 with the session in
+ * *out and its token in *token_out (wipe and g_free; shown only to the browser); audited
+ * ("desk-login"). SEAL_EAUTH for a wrong password, an unknown person or one without a
+ * password (the same message for all three), counted and audited ("desk-login-failed");
+ * *wait_out is then the seconds to hold the answer back (0 before `slow_after`).
+ * SEAL_EPOLICY when the account is locked (*wait_out: the seconds until it unlocks;
+ * audited "desk-login-locked" when this failure locks it, "desk-login-refused" after) or,
+ * with *wait_out 0, when the person has no role in any institution. */
+int seal_store_desk_login(seal_store *st, int64_t person_id, const char *password, time_t now,
+                          const seal_desk_policy *policy, const char *from, seal_desk_session *out,
+                          char **token_out, unsigned *wait_out);
+/* The session whose token is `token`, at `now`: 0 with *out, its last use moved to now.
+ * SEAL_EAUTH for a token of no session (logged out, never made) or of one that expired
+ * (idle for policy->idle seconds or past its lifetime: it is removed) or whose person lost
+ * their role in its institution. */
+int seal_store_desk_session_check(seal_store *st, const char *token, time_t now,
+                                  const seal_desk_policy *policy, seal_desk_session *out);
+/* Ends the session whose token is `token`; audited ("desk-logout"). SEAL_EAUTH when there
+ * is none. */
+int seal_store_desk_logout(seal_store *st, const char *token);
 
 #ifdef __cplusplus
 }

@@ -231,6 +231,24 @@ out:
     return rc;
 }
 
+int seal_store_grant_list_for(seal_store *st, int64_t grantee_id, seal_grant_record **out,
+                              size_t *n)
+{
+    int rc = 0;
+    seal_db_stmt *stmt = NULL;
+    *out = NULL;
+    *n = 0;
+    SEAL_TRY(store_prepare(st, &stmt, "listing a person's grants",
+                           "SELECT " GRANT_COLUMNS GRANT_FROM
+                           " WHERE g.grantee_id = ?1 ORDER BY g.seal_id, g.id"));
+    seal_db_bind_int64(stmt, 1, grantee_id);
+    SEAL_TRY(
+        store_read_all(stmt, sizeof(seal_grant_record), read_grant, free_grants, (void **)out, n));
+out:
+    seal_db_finalize(stmt);
+    return rc;
+}
+
 int seal_store_grant_revoke(seal_store *st, int64_t id, const char *why, const char *actor)
 {
     int rc = 0;

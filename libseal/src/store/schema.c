@@ -362,6 +362,27 @@ static const char v10_sql[] =
     "  error TEXT,"
     "  PRIMARY KEY (job_id, attempt));";
 
+/* The clerk desk's logins (desk.c): a person's password as an Argon2id encoded hash (its
+ * parameters and salt inside the text, RFC 9106), the wrong passwords counted since the
+ * last success and the lock they led to; and the desk's sessions, each known by SHA-256 of
+ * its random token (the token itself lives only in the browser's cookie), for one person
+ * acting for one institution, with the CSRF token its mutating requests must carry. */
+static const char v11_sql[] = "CREATE TABLE person_password ("
+                              "  person_id BIGINT PRIMARY KEY REFERENCES person(id),"
+                              "  hash TEXT NOT NULL,"
+                              "  failures BIGINT NOT NULL DEFAULT 0,"
+                              "  locked_until BIGINT,"
+                              "  changed BIGINT NOT NULL);"
+                              "CREATE TABLE desk_session ("
+                              "  id TEXT PRIMARY KEY,"
+                              "  person_id BIGINT NOT NULL REFERENCES person(id),"
+                              "  institution_id BIGINT NOT NULL REFERENCES institution(id),"
+                              "  csrf TEXT NOT NULL,"
+                              "  created BIGINT NOT NULL,"
+                              "  last_seen BIGINT NOT NULL,"
+                              "  expires BIGINT NOT NULL);"
+                              "CREATE INDEX desk_session_person ON desk_session (person_id);";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -375,6 +396,7 @@ static const seal_db_migration migrations[] = {
     {9, "personal seals' holders matched to people, for identity data's retention", v9_sql,
      v9_apply},
     {10, "batch stamping jobs, their documents and callbacks", v10_sql, NULL},
+    {11, "the clerk desk's passwords, lock-outs and sessions", v11_sql, NULL},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)
