@@ -213,8 +213,14 @@ wait_job "$BROKEN_ID"
 want 200 job-failed GET "/api/v1/jobs/$BROKEN_ID" "${AUTH[@]}"
 want 409 job-document-failed GET "/api/v1/jobs/$BROKEN_ID/documents/1" "${AUTH[@]}"
 want 409 job-zip-none GET "/api/v1/jobs/$BROKEN_ID/result.zip" "${AUTH[@]}"
+# A job cancelled while it waits: from here on an instance with no job worker answers (a
+# worker stamps this small contract in a few milliseconds, so a running job would race the
+# cancel), on the same data.
+kill "$SERVE_PID"
+wait "$SERVE_PID" || true
+start_serve "$WORK/serve-noworker.log" --job-workers 0
 MANY=()
-for _ in $(seq 30); do MANY+=(-F "document=@$WORK/in.pdf"); done
+for _ in $(seq 3); do MANY+=(-F "document=@$WORK/in.pdf"); done
 want 202 job-many POST /api/v1/jobs "${AUTH[@]}" "${JOB[@]}" "${MANY[@]}"
 want 200 job-cancel POST "/api/v1/jobs/$(job_id job-many)/cancel" "${AUTH[@]}"
 # the clerk desk's session: login, who am I, a session's seals, logout, and the refusals

@@ -23,7 +23,8 @@ set -euo pipefail
 make_demo
 . "$(dirname "$0")/lib/serve.sh"
 RECEIVER_PID=""
-trap 'kill "$RECEIVER_PID" 2>/dev/null || true; stop_serves; rm -rf "$WORK"' EXIT
+PROXY_PID="" TSA_PID=""
+trap 'kill "$RECEIVER_PID" "$PROXY_PID" "$TSA_PID" 2>/dev/null || true; stop_serves; rm -rf "$WORK"' EXIT
 make_nssdb
 cd "$WORK"
 
@@ -250,8 +251,22 @@ PY
 [ "$(db "SELECT pin_sealed IS NULL AND password_sealed IS NULL AND callback_key_sealed IS NULL FROM stamp_job WHERE id = '$JOB'")" = 1 ] ||
     fail "the job's PIN or callback key is still kept after it ended"
 
-# --- cancel: a running job stops before its next document
-MANY=()
+# --- cancel: a running job stops before its next document. A worker stamps the small
+# contract in a few milliseconds, so these jobs are timestamped (level B-T) through a slow
+# TSA, the platform's own (`sealsvc tsa`, apart from the instances, which the SIGTERM below
+# stops) behind a proxy that waits 0.2 s: each document takes that long, and the cancel and
+# the SIGTERM land while the job runs, whatever the machine's speed.
+"$SEALSVC" --data "$DATA" tsa --listen 127.0.0.1:0 2>tsa.log &
+TSA_PID=$!
+for _ in $(seq 100); do grep -q 'listening on' tsa.log && break; sleep 0.1; done
+sed -n 's|^tsa: listening on \(http://127.0.0.1:[0-9]*/\)$|\1tsa|p' tsa.log >tsa.target
+[ -s tsa.target ] || fail "sealsvc tsa did not start: $(cat tsa.log)"
+python3 "$SEAL_SOURCE_DIR/tests/integration/lib/slow_proxy.py" tsa.port tsa.target 0.2 &
+PROXY_PID=$!
+for _ in $(seq 50); do [ -s tsa.port ] && break; sleep 0.1; done
+[ -s tsa.port ] || fail "the slow TSA proxy did not start"
+SLOW=(-F level=B-T -F "tsa=http://127.0.0.1:$(cat tsa.port)/tsa")
+MANY=("${SLOW[@]}")
 for _ in $(seq 40); do MANY+=(-F "document=@docs/contract.pdf"); done
 [ "$(call POST /api/v1/jobs many.json "${PAUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" "${PLACE[@]}" "${MANY[@]}")" = 202 ] ||
     fail "submit of 40: $(cat many.json)"
