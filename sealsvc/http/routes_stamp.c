@@ -177,6 +177,59 @@ static int answer_document(call *c, const seal_stamp_result *res)
     return 0;
 }
 
+/* The grant a stamp uses (docs/authorisations.md): the `grant` parameter; for a desk
+ * session without one, its person's grant on the seal that is active now (the oldest, so
+ * that the grant made first is used up first). A session stamps only under its person's
+ * own grants (the desk shows a clerk the seals granted to them): another's grant, or none
+ * that is active, is refused. 0 with rq->grant_id set (or 0: no grant, which the driver
+ * refuses when the seal needs one), 1 when it answered, or an error. */
+static int read_grant(call *c, seal_stamp_request *rq, const char *seal_id)
+{
+    const char *text = call_param(c, "grant");
+    if (text) {
+        gint64 id = 0;
+        if (!g_ascii_string_to_signed(text, 10, 1, G_MAXINT64, &id, NULL)) {
+            http_problem(c->resp, c->req, 400, "invalid-request", NULL,
+                         "grant must be a grant's id, a positive number");
+            return 1;
+        }
+        rq->grant_id = id;
+    }
+    if (!c->has_session)
+        return 0;
+    seal_grant_record *grants = NULL;
+    size_t n = 0;
+    int rc = seal_store_grant_list_for(c->store, c->session.person_id, &grants, &n);
+    if (rc < 0)
+        return rc;
+    bool own = false;
+    int64_t pick = 0;
+    time_t now = time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (text)
+            own |= grants[i].id == rq->grant_id;
+        else if (strcmp(grants[i].seal_id, seal_id) == 0 &&
+                 seal_grant_state_at(&grants[i], now) == SEAL_GRANT_ACTIVE &&
+                 (!pick || grants[i].id < pick))
+            pick = grants[i].id;
+    }
+    seal_grant_records_free(grants, n);
+    if (text && !own) {
+        http_problem(c->resp, c->req, 403, "grant-forbidden", NULL, "grant %s is not one of yours",
+                     text);
+        return 1;
+    }
+    if (!text && !pick) {
+        http_problem(c->resp, c->req, 403, "grant-required", NULL,
+                     "you hold no grant to use seal %s now; ask its seal administrator for one",
+                     seal_id);
+        return 1;
+    }
+    if (!text)
+        rq->grant_id = pick;
+    return 0;
+}
+
 static int stamp_common(call *c, bool external)
 {
     int rc = 0, fd = -1;
@@ -213,7 +266,8 @@ static int stamp_common(call *c, bool external)
                           "a prepared stamp is signed elsewhere: send no PIN");
         goto out;
     }
-    if ((rc = read_stamp_input(c, &in, &rq, external)) != 0)
+    if ((rc = read_stamp_input(c, &in, &rq, external)) != 0 ||
+        (rc = read_grant(c, &rq, seal_id)) != 0)
         goto out;
     if ((rc = call_document(c, &fd, &name)) != 0)
         goto out;

@@ -120,6 +120,56 @@ PY
     unzip -p "$dir/g.ofd" 'Doc_0/Signs/Sign_*/Signature.xml' | grep -q 'Parameter Name="sealsvc.grant.id">'"$g2"'<' ||
         fail "$name: the OFD's Signature.xml does not record the grant"
 
+    # --- a two-phase stamp under a grant: checked at prepare, counted and recorded at finish,
+    # shown in the signature; a grant revoked between the two phases refuses the finish
+    local pass kek gx gy
+    kek=$(tr -d ' \n' <"$data/secrets/kek")
+    pass=$(printf %s "$pin" | openssl dgst -sha256 -hmac "$kek" -r | cut -d' ' -f1)
+    if [ "$name" = sqlite ]; then
+        sqlite3 "$data/sealsvc.db" "SELECT key_pem FROM seal WHERE id = '$seal'"
+    else
+        psql -X -q -A -t -d "$PG_URL" -c "SELECT key_pem FROM seal WHERE id = '$seal'"
+    fi | openssl pkey -passin "pass:$pass" -out "$dir/seal.key" || fail "$name: cannot open the seal's key"
+    external_sign() { # PENDING-JSON SIGFILE
+        python3 -c 'import base64,json,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["digest"]))' \
+            "$1" >"$1.digest"
+        openssl pkeyutl -sign -inkey "$dir/seal.key" -pkeyopt digest:sha256 -in "$1.digest" -out "$2" ||
+            fail "$name: openssl pkeyutl could not sign"
+    }
+    pending_id() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$1"; }
+    gx=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --until 2099-01-01 --uses 1 \
+        --project ZB-2026-019 | sed -n 's/^grant //p')
+    "${S[@]}" stamp "$WORK/in.pdf" "$dir/ext.pdf" --seal "$seal" --page 1 --at 60,60 --grant "$gx" \
+        --external >"$dir/ext.json" 2>>"$dir/out.log" || fail "$name: prepare under a grant: $(tail -2 "$dir/out.log")"
+    [ -e "$dir/ext.pdf" ] && fail "$name: a prepare wrote its output"
+    external_sign "$dir/ext.json" "$dir/ext.sig"
+    "${S[@]}" stamp finish "$(pending_id "$dir/ext.json")" --signature "$dir/ext.sig" >>"$dir/out.log" 2>&1 ||
+        fail "$name: finish under a grant: $(tail -2 "$dir/out.log")"
+    "${S[@]}" verify --json "$dir/ext.pdf" >"$dir/ext.pdf.json" 2>>"$dir/out.log" || fail "$name: verify ext.pdf"
+    "${S[@]}" grant list --json >"$dir/grants-ext.json"
+    python3 - "$dir/ext.pdf.json" "$dir/grants-ext.json" "$gx" <<'PY' || fail "$name: the two-phase stamp under a grant: $(cat "$dir/ext.pdf.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "VALID", r["verdict"]
+assert r["signatures"][-1]["grant"] == {"id": sys.argv[3], "project": "ZB-2026-019", "grantee": "王*"}, r["signatures"][-1]
+g = [g for g in json.load(open(sys.argv[2])) if g["id"] == int(sys.argv[3])][0]
+assert g["uses"] == 1 and g["state"] == "used-up", g
+PY
+    "${S[@]}" audit list --json | python3 -c 'import json,sys
+assert [r for r in json.load(sys.stdin) if r["action"] == "stamp" and "external signature" in r["detail"] and "grant " + sys.argv[1] in r["detail"]], "no stamp record with the grant"' "$gx" ||
+        fail "$name: the finish's audit record does not name the grant"
+    expect_exit 3 "${S[@]}" stamp "$WORK/in.pdf" "$dir/no.pdf" --seal "$seal" --page 1 --at 60,60 \
+        --grant "$gx" --external
+    grep -q "used up" "$WORK/err" || fail "$name: a prepare under a used-up grant: $(cat "$WORK/err")"
+    gy=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --until 2099-01-01 | sed -n 's/^grant //p')
+    "${S[@]}" stamp "$WORK/in.pdf" "$dir/rev.pdf" --seal "$seal" --page 1 --at 60,60 --grant "$gy" \
+        --external >"$dir/rev.json" 2>>"$dir/out.log" || fail "$name: prepare: $(tail -2 "$dir/out.log")"
+    external_sign "$dir/rev.json" "$dir/rev.sig"
+    "${S[@]}" grant revoke "$gy" --reason "tender cancelled" >>"$dir/out.log"
+    expect_exit 3 "${S[@]}" stamp finish "$(pending_id "$dir/rev.json")" --signature "$dir/rev.sig"
+    grep -q "grant $gy .*revoked" "$WORK/err" || fail "$name: a finish under a revoked grant: $(cat "$WORK/err")"
+    [ -e "$dir/rev.pdf" ] && fail "$name: a refused finish wrote its output"
+
     # --- refused grants: not yet valid, expired, revoked; each with its reason, nothing left
     local gl ge gr
     gl=$("${S[@]}" grant add --seal "$seal" --grantor 3 --grantee 4 --from 2098-01-01 --until 2099-01-01 | sed -n 's/^grant //p')

@@ -95,6 +95,30 @@ expect_problem "$R/nocsrf" 403 csrf
     fail "a stamp with the session: $(head -c 300 "$R/sealed.pdf")"
 "$SEALSVC" --data "$DATA" verify "$R/sealed.pdf" >/dev/null || fail "the desk's stamp does not verify"
 [ "$(audit_count stamp "person:$LOGIN")" = 1 ] || fail "the stamp's audit record does not name person:$LOGIN"
+# the stamp used the clerk's grant on the seal: counted, and written into the signature
+"$SEALSVC" --data "$DATA" verify --json "$R/sealed.pdf" >"$R/sealed.json"
+[ "$(call GET /api/v1/seals "$R/seals-after" "${COOKIE[@]}")" = 200 ] || fail "seals: $(cat "$R/seals-after")"
+python3 - "$R/sealed.json" "$R/seals-after" <<'PY' || fail "the desk's stamp and its grant: $(cat "$R/sealed.json")"
+import json, sys
+g = json.load(open(sys.argv[1]))["signatures"][-1]["grant"]
+assert g["project"] == "DEMO-2026-001" and g["grantee"].endswith("*"), g
+s = {x["id"]: x for x in json.load(open(sys.argv[2]))["seals"]}
+assert s["xinghe-contract"]["grants"][0]["uses_left"] == 99, s["xinghe-contract"]["grants"]
+assert s["xinghe-official"]["grants"][0]["uses_left"] == 100, s["xinghe-official"]["grants"]
+PY
+# a seal of the institution the clerk holds no grant for, and a grant that is not the clerk's
+OTHER_GRANT=$("$SEALSVC" --data "$DATA" grant add --seal xinghe-official --grantor 1 --grantee 1 \
+    --until 2099-01-01 | sed -n 's/^grant //p')
+[ -n "$OTHER_GRANT" ] || fail "grant add for the administrator"
+NOGRANT=(-F "file=@$SEAL_SOURCE_DIR/samples/contract-zh.pdf;type=application/pdf"
+    -F seal=xinghe-legal-rep -F "pin=$PIN" -F page=1 -F at=100,100)
+[ "$(call POST /api/v1/stamp "$R/nogrant" "${COOKIE[@]}" -H "X-CSRF-Token: $CSRF" "${NOGRANT[@]}")" = 403 ] ||
+    fail "a seal without a grant: $(head -c 300 "$R/nogrant")"
+expect_problem "$R/nogrant" 403 grant-required
+[ "$(call POST /api/v1/stamp "$R/notmine" "${COOKIE[@]}" -H "X-CSRF-Token: $CSRF" "${STAMP[@]}" \
+    -F "grant=$OTHER_GRANT")" = 403 ] || fail "another's grant: $(head -c 300 "$R/notmine")"
+expect_problem "$R/notmine" 403 grant-forbidden
+[ "$(audit_count stamp "person:$LOGIN")" = 1 ] || fail "a refused desk stamp was recorded as a stamp"
 
 # --- logout: CSRF needed; then the cookie opens nothing
 [ "$(call DELETE /api/v1/session "$R/out-nocsrf" "${COOKIE[@]}")" = 403 ] || fail "logout without CSRF"

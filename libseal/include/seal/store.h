@@ -212,8 +212,9 @@ typedef struct seal_pending_record {
     char *tsa_url, *tsa_hash, *tsa_policy; /* with a timestamp; NULL otherwise */
     char *alg;                             /* the signature algorithm the signer must use */
     time_t created, expires;
-    bool finishing; /* claimed by a finish that is running (or died, see _claim) */
-    seal_buf stamp; /* seal_pending_stamp_save() */
+    bool finishing;   /* claimed by a finish that is running (or died, see _claim) */
+    int64_t grant_id; /* the grant the stamp uses (checked at prepare, counted at finish); 0 */
+    seal_buf stamp;   /* seal_pending_stamp_save() */
 } seal_pending_record;
 
 void seal_pending_record_clear(seal_pending_record *r);

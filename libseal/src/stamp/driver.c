@@ -100,9 +100,6 @@ static int check_request(seal_stamp_result *res, const seal_stamp_request *rq)
     SEAL_ENSURE(rq->level <= SEAL_LEVEL_B_LTA, SEAL_EINVAL, "unknown signature level");
     SEAL_ENSURE(rq->level == SEAL_LEVEL_B_B || rq->tsa, SEAL_EINVAL, "level %s needs a TSA",
                 seal_stamp_level_name(rq->level));
-    SEAL_ENSURE(!rq->external || rq->grant_id == 0, SEAL_EUNSUPPORTED,
-                "a stamp with a grant is signed here (a PIN or a token); an external signature "
-                "cannot use a grant yet");
     SEAL_ENSURE(rq->grant_id >= 0, SEAL_EINVAL, "a grant's id is a positive number");
     SEAL_ENSURE(rq->pending_ttl >= 0 && rq->pending_ttl <= SEAL_PENDING_TTL_MAX, SEAL_EINVAL,
                 "a pending stamp lives between 1 s and %d s, not %ld s", SEAL_PENDING_TTL_MAX,
@@ -306,6 +303,7 @@ static int keep_pending(seal_stamp_result *res, seal_store *st, const seal_stamp
     rec.alg = g_strdup(stamp_signature_alg_name(p->alg));
     rec.created = now;
     rec.expires = now + ttl;
+    rec.grant_id = rq->grant_id;
     SEAL_TRY(seal_pending_stamp_save(p, &rec.stamp));
     what =
         g_strdup_printf("%s %s -> %s, %s", audit->format, audit->input, audit->output, audit->how);

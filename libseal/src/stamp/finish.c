@@ -107,7 +107,8 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
                                .input = rec.input,
                                .output = rec.output,
                                .how = rec.how,
-                               .places = rec.places};
+                               .places = rec.places,
+                               .grant_id = rec.grant_id};
     res->seal_id = g_strdup(rec.seal_id);
     res->format = g_strdup(rec.format);
     if (rc < 0) {

@@ -15,9 +15,9 @@
 
 #define COLUMNS                                                                                    \
     "id, seal_id, actor, format, input, output, how, places, level, tsa_url, tsa_hash, "           \
-    "tsa_policy, alg, created, expires, claimed_at"
+    "tsa_policy, alg, created, expires, claimed_at, grant_id"
 
-/* One row of COLUMNS (and the stamp at column 16 when `with_stamp`). */
+/* One row of COLUMNS (and the stamp at column 17 when `with_stamp`). */
 static int read_row(seal_db_stmt *stmt, seal_pending_record *r, bool with_stamp)
 {
     memset(r, 0, sizeof *r);
@@ -39,7 +39,8 @@ static int read_row(seal_db_stmt *stmt, seal_pending_record *r, bool with_stamp)
     r->created = (time_t)store_column_int64(stmt, 13);
     r->expires = (time_t)store_column_int64(stmt, 14);
     r->finishing = !seal_db_column_is_null(stmt, 15);
-    if (with_stamp && store_column_buf(stmt, 16, &r->stamp) < 0)
+    r->grant_id = store_column_int64(stmt, 16);
+    if (with_stamp && store_column_buf(stmt, 17, &r->stamp) < 0)
         return -1;
     return 0;
 }
@@ -86,9 +87,9 @@ int seal_store_pending_put(seal_store *st, seal_pending_record *r, const char *w
     SEAL_TRY(
         store_prepare(st, &stmt, "keeping a pending stamp",
                       "INSERT INTO pending_stamp (id, seal_id, actor, format, input, output, how, "
-                      "places, level, tsa_url, tsa_hash, tsa_policy, alg, created, expires, stamp) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                      "?16)"));
+                      "places, level, tsa_url, tsa_hash, tsa_policy, alg, created, expires, stamp, "
+                      "grant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                      "?14, ?15, ?16, ?17)"));
     seal_db_bind_text(stmt, 1, r->id);
     seal_db_bind_text(stmt, 2, r->seal_id);
     seal_db_bind_text(stmt, 3, r->actor);
@@ -105,6 +106,10 @@ int seal_store_pending_put(seal_store *st, seal_pending_record *r, const char *w
     seal_db_bind_int64(stmt, 14, (int64_t)r->created);
     seal_db_bind_int64(stmt, 15, (int64_t)r->expires);
     seal_db_bind_blob(stmt, 16, r->stamp.data, r->stamp.len);
+    if (r->grant_id > 0)
+        seal_db_bind_int64(stmt, 17, r->grant_id);
+    else
+        seal_db_bind_null(stmt, 17);
     /* The stamp and its record in one transaction: one commit (one sync) for both, and
      * never a pending stamp the trail does not know. */
     SEAL_TRY(store_begin(st));

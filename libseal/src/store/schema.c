@@ -383,6 +383,10 @@ static const char v11_sql[] = "CREATE TABLE person_password ("
                               "  expires BIGINT NOT NULL);"
                               "CREATE INDEX desk_session_person ON desk_session (person_id);";
 
+/* A two-phase stamp may use a grant: checked when it is prepared, counted when it is
+ * finished (docs/authorisations.md). */
+static const char v12_sql[] = "ALTER TABLE pending_stamp ADD COLUMN grant_id BIGINT;";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -397,6 +401,7 @@ static const seal_db_migration migrations[] = {
      v9_apply},
     {10, "batch stamping jobs, their documents and callbacks", v10_sql, NULL},
     {11, "the clerk desk's passwords, lock-outs and sessions", v11_sql, NULL},
+    {12, "the grant a pending two-phase stamp uses", v12_sql, NULL},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)
