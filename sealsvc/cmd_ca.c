@@ -35,11 +35,15 @@ static const char ca_usage[] =
     "  crl [--ca NAME] [--hours N] [-o FILE] [--pem]\n"
     "                      publish a CRL in the database (NAME default issuing-ca),\n"
     "                      served as /crl/NAME.crl; -o FILE writes a copy too\n"
-    "  crl [--ca NAME] --current -o FILE [--pem]\n"
-    "                      a copy of the CRL as last published; nothing new is issued\n"
+    "  crl [--ca NAME] --delta [--hours N] [-o FILE] [--pem]\n"
+    "                      publish a delta CRL (RFC 5280 5.2.4) on the last complete CRL,\n"
+    "                      served as /crl/NAME-delta.crl; later changes publish deltas\n"
+    "  crl [--ca NAME] [--delta] --current -o FILE [--pem]\n"
+    "                      a copy of the CRL (or delta CRL) as last published\n"
     "  show SERIAL|CERT.pem [--json]   state and history of a certificate\n"
     "\n"
-    "Each change is audited and publishes a new CRL. The PIN may also come from\n"
+    "Each change is audited and publishes a new CRL (a delta CRL once --delta was used). The PIN "
+    "may also come from\n"
     "$SEALSVC_PIN. Exit 0 done, 3 refused or failed (the message says why), 64 usage.\n";
 
 /* The certificate a command names: a PEM/DER file, or a serial in the CA database. */
@@ -127,7 +131,7 @@ typedef struct ca_args {
     const char *what; /* SERIAL or CERT.pem */
     const char *reason, *invalidity, *ca_name, *out, *seal_id, *pin, *pin_file;
     int days, hours;
-    bool force, json, pem, current;
+    bool force, json, pem, current, delta;
 } ca_args;
 
 /* The commands and the options (by their letters below) each takes: an option of another
@@ -135,8 +139,8 @@ typedef struct ca_args {
 static const struct {
     const char *cmd, *takes;
 } ca_commands[] = {
-    {"revoke", "ri"},   {"freeze", ""},   {"unfreeze", ""}, {"renew", "fdo"},
-    {"rekey", "spPdo"}, {"crl", "cHomC"}, {"show", "j"},
+    {"revoke", "ri"},   {"freeze", ""},    {"unfreeze", ""}, {"renew", "fdo"},
+    {"rekey", "spPdo"}, {"crl", "cHomCD"}, {"show", "j"},
 };
 
 static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, char **argv)
@@ -155,6 +159,7 @@ static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, 
         {"pem", no_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
         {"current", no_argument, NULL, 'C'},
+        {"delta", no_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -209,6 +214,9 @@ static int parse_args(ca_args *a, const char *cmd, const char *takes, int argc, 
             break;
         case 'C':
             a->current = true;
+            break;
+        case 'D':
+            a->delta = true;
             break;
         default:
             return cli_usage_error("ca %s: unknown option", cmd);
@@ -355,12 +363,17 @@ static int cmd_crl(seal_store *st, const ca_args *a)
     X509_CRL *crl = NULL;
     BIO *bio = NULL;
     const char *name = a->ca_name ? a->ca_name : "issuing-ca";
+    char *delta_name = g_strdup_printf("%s-delta", name);
     SEAL_ENSURE(!a->what, SEAL_EINVAL, "ca crl takes no certificate");
     SEAL_ENSURE(!a->current || (a->out && !a->hours), SEAL_EINVAL,
                 "ca crl --current writes the CRL as published: it wants -o FILE and no --hours");
     if (a->current) {
         /* A copy of what relying parties are served, from the database; nothing issued. */
-        SEAL_TRY(seal_store_crl_get(st, name, &der, NULL, NULL));
+        SEAL_TRY(seal_store_crl_get(st, a->delta ? delta_name : name, &der, NULL, NULL));
+    } else if (a->delta) {
+        SEAL_TRY(seal_ca_open(&ca, st, name));
+        SEAL_TRY(seal_ca_publish_delta_crl(ca, a->hours, &der, actor()));
+        fprintf(stderr, "sealsvc ca: delta CRL published: %s.crl\n", delta_name);
     } else {
         SEAL_TRY(seal_ca_open(&ca, st, name));
         SEAL_TRY(seal_ca_publish_crl(ca, a->hours, &der, actor()));
@@ -387,6 +400,7 @@ out:
     seal_buf_clear(&der);
     seal_buf_clear(&pem);
     seal_ca_free(ca);
+    g_free(delta_name);
     return rc;
 }
 

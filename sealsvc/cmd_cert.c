@@ -142,6 +142,8 @@ static void print_text(X509 *cert, time_t at, bool at_now, const seal_cert_statu
         }
         if (e->crl_number)
             printf("  CRL number:  %s\n", e->crl_number);
+        if (e->delta_crl_number)
+            printf("  with delta CRL number: %s\n", e->delta_crl_number);
         if (e->fetched_at) {
             iso(t, e->fetched_at);
             printf("  fetched:     %s\n", t);
@@ -162,14 +164,15 @@ static int print_json(X509 *cert, X509 *issuer, time_t at, const seal_cert_statu
     const char *reason = seal_crl_reason_name(st->reason);
     json_t *evidence = json_null();
     if (e->kind != SEAL_EVIDENCE_NONE)
-        evidence =
-            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "kind",
-                      e->kind == SEAL_EVIDENCE_CRL ? "crl" : "ocsp", "source", e->source, "signer",
-                      e->signer ? e->signer : "", "this_update", time_json(e->this_update),
-                      "next_update", time_json(e->next_update), "produced_at",
-                      time_json(e->produced_at), "fetched_at", time_json(e->fetched_at),
-                      "crl_number", e->crl_number ? json_string(e->crl_number) : json_null(),
-                      "archived", e->archived ? json_string(e->archived) : json_null());
+        evidence = json_pack(
+            "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind",
+            e->kind == SEAL_EVIDENCE_CRL ? "crl" : "ocsp", "source", e->source, "signer",
+            e->signer ? e->signer : "", "this_update", time_json(e->this_update), "next_update",
+            time_json(e->next_update), "produced_at", time_json(e->produced_at), "fetched_at",
+            time_json(e->fetched_at), "crl_number",
+            e->crl_number ? json_string(e->crl_number) : json_null(), "delta_crl_number",
+            e->delta_crl_number ? json_string(e->delta_crl_number) : json_null(), "archived",
+            e->archived ? json_string(e->archived) : json_null());
     bool listed =
         st->state == SEAL_CERT_REVOKED || st->state == SEAL_CERT_SUSPENDED || st->revoked_later;
     json_t *j =

@@ -57,7 +57,44 @@ static const char ca_conf[] =
     "[responder]\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = OCSPSigning\n"
     "noCheck = ignored\n"
     "[plainresponder]\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = OCSPSigning\n"
-    "[crl_ext]\nauthorityKeyIdentifier = keyid\n";
+    "[crl_ext]\nauthorityKeyIdentifier = keyid\n"
+    /* RFC 5280 5.2.4: `openssl ca` has no setting for deltaCRLIndicator; the generic
+     * form writes it (BaseCRLNumber 1: www/ca.crl). */
+    "[delta_ext]\nauthorityKeyIdentifier = keyid\n2.5.29.27 = critical,ASN1:INTEGER:1\n"
+    "[late_delta_ext]\nauthorityKeyIdentifier = keyid\n2.5.29.27 = critical,ASN1:INTEGER:90\n"
+    "[crlsigner]\nkeyUsage = critical,cRLSign\n"
+    "[indirectleaf]\nkeyUsage = critical,digitalSignature\n"
+    "crlDistributionPoints = dp\n"
+    "[dp]\nfullname = URI:%s/indirect.crl\nCRLissuer = dirName:crlissuer_dn\n"
+    "[crlissuer_dn]\nCN = Indirect CRL Issuer\n";
+
+/* An indirect CRL (RFC 5280 5.2.5, 5.3.3) by the CRL issuer, whose one entry names the
+ * certificate `indirect.pem` of issuer argv[2]; `openssl ca` cannot write
+ * certificateIssuer entries. argv[3] "direct": without indirectCRL in the issuing
+ * distribution point. */
+static const char indirect_py[] =
+    "import sys, datetime\n"
+    "from cryptography import x509\n"
+    "from cryptography.x509.oid import NameOID\n"
+    "from cryptography.hazmat.primitives import hashes, serialization\n"
+    "key = serialization.load_pem_private_key(open('crlissuer.key','rb').read(), None)\n"
+    "me = x509.load_pem_x509_certificate(open('crlissuer.pem','rb').read())\n"
+    "leaf = x509.load_pem_x509_certificate(open('indirect.pem','rb').read())\n"
+    "now = datetime.datetime.now(datetime.timezone.utc)\n"
+    "entry = (x509.RevokedCertificateBuilder().serial_number(leaf.serial_number)\n"
+    "    .revocation_date(now - datetime.timedelta(minutes=5))\n"
+    "    .add_extension(x509.CertificateIssuer([x509.DirectoryName(\n"
+    "        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, sys.argv[2])]))]), True)\n"
+    "    .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), False).build())\n"
+    "b = (x509.CertificateRevocationListBuilder().issuer_name(me.subject)\n"
+    "    .last_update(now - datetime.timedelta(minutes=1))\n"
+    "    .next_update(now + datetime.timedelta(days=1)).add_revoked_certificate(entry)\n"
+    "    .add_extension(x509.CRLNumber(1), False))\n"
+    "if sys.argv[3] != 'direct':\n"
+    "    b = b.add_extension(x509.IssuingDistributionPoint(None, None, False, False, None,\n"
+    "        True, False), True)\n"
+    "open(sys.argv[1], 'wb').write(b.sign(key, hashes.SHA256())\n"
+    "    .public_bytes(serialization.Encoding.DER))\n";
 
 static int setup(void **state)
 {
@@ -74,7 +111,12 @@ static int setup(void **state)
     FILE *f = fopen(test_path(dir, "ca.cnf"), "w");
     if (!f)
         return -1;
-    fprintf(f, ca_conf, base_url);
+    fprintf(f, ca_conf, base_url, base_url);
+    fclose(f);
+    f = fopen(test_path(dir, "indirect.py"), "w");
+    if (!f)
+        return -1;
+    fputs(indirect_py, f);
     fclose(f);
     int rc = test_run(
         "set -e; cd '%s'; mkdir newcerts www archive cache; touch index.txt; echo 1000 > serial;"
@@ -112,6 +154,29 @@ static int setup(void **state)
         "  -reqin good.req -respout rogue.ocsp -ndays 1 2>/dev/null;"
         "openssl ocsp -index index.txt -rsigner plain.pem -rkey responder.key -CA ca.pem "
         "  -reqin good.req -respout plain.ocsp -ndays 1 2>/dev/null;"
+        /* Delta CRLs on www/ca.crl (number 1): "held" released (removeFromCRL, after
+         * taking it back to valid in the index, as `openssl ca` cannot release a hold),
+         * one on a base CRL never seen, one forged. */
+        "sed -i '/CN=held$/s/^R\\(\t[0-9Z]*\\)\t[^\t]*/V\\1\t/' index.txt;"
+        "openssl ca -config ca.cnf -revoke held.pem -crl_reason removeFromCRL 2>/dev/null;"
+        "openssl ca -config ca.cnf -gencrl -crlexts delta_ext -out delta.crl 2>/dev/null;"
+        "openssl ca -config ca.cnf -gencrl -crlexts late_delta_ext -out late-delta.crl "
+        "  2>/dev/null;"
+        "openssl ca -config ca.cnf -gencrl -crlexts delta_ext -keyfile forger.key "
+        "  -cert forger.pem -out forged-delta.crl 2>/dev/null;"
+        "openssl req -newkey rsa:2048 -nodes -keyout crlissuer.key -out crlissuer.csr "
+        "  -subj '/CN=Indirect CRL Issuer' 2>/dev/null;"
+        "openssl ca -batch -config ca.cnf -extensions crlsigner -in crlissuer.csr "
+        "  -out crlissuer.pem 2>/dev/null;"
+        "openssl req -newkey rsa:2048 -nodes -keyout indirect.key -out indirect.csr "
+        "  -subj /CN=indirect 2>/dev/null;"
+        "openssl ca -batch -config ca.cnf -extensions indirectleaf -in indirect.csr "
+        "  -out indirect.pem 2>/dev/null;"
+        "if python3 -c 'import cryptography' 2>/dev/null; then"
+        "  python3 indirect.py indirect.crl 'Revocation Test CA' indirect;"
+        "  python3 indirect.py indirect-other.crl 'Another CA' indirect;"
+        "  python3 indirect.py indirect-direct.crl 'Revocation Test CA' direct;"
+        "fi;"
         "python3 -m http.server --bind 127.0.0.1 --directory www %d >/dev/null 2>&1 &"
         "echo $! > http.pid;"
         "for i in $(seq 50); do python3 -c 'import urllib.request,sys; "
@@ -207,6 +272,113 @@ static void test_crl_refused(void **state)
     status_of(&st, forged, "revoked.pem", now);
     assert_int_equal(st.state, SEAL_CERT_UNKNOWN);
     assert_non_null(strstr(st.detail, "signature does not verify"));
+    seal_cert_status_clear(&st);
+}
+
+/* RFC 5280 5.2.4: a delta CRL counts only with a complete CRL it builds on. */
+static void test_delta_crl(void **state)
+{
+    (void)state;
+    static const char *const with_delta[] = {"www/ca.crl", "delta.crl", NULL};
+    static const char *const delta_alone[] = {"delta.crl", NULL};
+    static const char *const late[] = {"www/ca.crl", "late-delta.crl", NULL};
+    static const char *const forged[] = {"www/ca.crl", "forged-delta.crl", NULL};
+    seal_cert_status st;
+    time_t now = time(NULL);
+
+    /* On hold in the complete CRL, removeFromCRL in the delta: good. */
+    status_of(&st, with_delta, "held.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_GOOD);
+    assert_string_equal(st.evidence.crl_number, "1");
+    assert_non_null(st.evidence.delta_crl_number);
+    assert_true(st.evidence.delta_der.len > 0);
+    assert_non_null(strstr(st.detail, "delta CRL"));
+    seal_cert_status_clear(&st);
+
+    /* Revoked in the delta (and the base): revoked. */
+    status_of(&st, with_delta, "revoked.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_REVOKED);
+    assert_int_equal(st.reason, 1);
+    seal_cert_status_clear(&st);
+
+    status_of(&st, with_delta, "good.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_GOOD);
+    seal_cert_status_clear(&st);
+
+    /* A delta alone is no complete CRL. */
+    status_of(&st, delta_alone, "good.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_UNKNOWN);
+    seal_cert_status_clear(&st);
+
+    /* BaseCRLNumber 90 is above the complete CRL's 1: the delta does not apply, the hold
+     * stands; likewise a delta the CA did not sign. */
+    status_of(&st, late, "held.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_SUSPENDED);
+    assert_null(st.evidence.delta_crl_number);
+    seal_cert_status_clear(&st);
+    status_of(&st, forged, "held.pem", now);
+    assert_int_equal(st.state, SEAL_CERT_SUSPENDED);
+    seal_cert_status_clear(&st);
+
+    /* The public check wants a complete CRL. */
+    X509 *c = load("held.pem"), *ca = load("ca.pem");
+    FILE *f = fopen(test_path(dir, "delta.crl"), "r");
+    assert_non_null(f);
+    X509_CRL *delta = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(delta);
+    assert_int_equal(seal_crl_check(delta, c, ca), SEAL_EPKI);
+    assert_non_null(strstr(seal_error_last(), "delta CRL"));
+    X509_CRL_free(delta);
+    X509_free(c);
+    X509_free(ca);
+}
+
+static void indirect_status(seal_cert_status *st, const char *crl)
+{
+    static const char *names[] = {NULL, NULL};
+    names[0] = crl;
+    seal_revocation *rv = ctx_with(names, true);
+    X509 *c = load("indirect.pem"), *ca = load("ca.pem"), *signer = load("crlissuer.pem");
+    STACK_OF(X509) *pool = sk_X509_new_null();
+    sk_X509_push(pool, signer);
+    assert_int_equal(seal_revocation_add_certs(rv, pool), 0);
+    assert_int_equal(seal_pki_status_at(st, rv, c, ca, time(NULL)), 0);
+    sk_X509_pop_free(pool, X509_free);
+    X509_free(c);
+    X509_free(ca);
+    seal_revocation_free(rv);
+}
+
+/* RFC 5280 5.2.5 and 5.3.3: an indirect CRL by the CRL issuer the certificate's
+ * distribution point names; its entries count for the issuer they name. */
+static void test_indirect_crl(void **state)
+{
+    (void)state;
+    seal_cert_status st;
+    if (access(test_path(dir, "indirect.crl"), F_OK) != 0)
+        skip(); /* python3-cryptography missing */
+    indirect_status(&st, "indirect.crl");
+    assert_int_equal(st.state, SEAL_CERT_REVOKED);
+    assert_int_equal(st.reason, 1);
+    assert_non_null(strstr(st.evidence.signer, "Indirect CRL Issuer"));
+    seal_cert_status_clear(&st);
+
+    /* The same serial of another CA is not this certificate. */
+    indirect_status(&st, "indirect-other.crl");
+    assert_int_equal(st.state, SEAL_CERT_GOOD);
+    seal_cert_status_clear(&st);
+
+    /* certificateIssuer in a CRL not marked indirect, or a CRL issuer whose certificate
+     * is not at hand: refused. */
+    indirect_status(&st, "indirect-direct.crl");
+    assert_int_equal(st.state, SEAL_CERT_UNKNOWN);
+    assert_non_null(strstr(st.detail, "not by the certificate's issuer"));
+    seal_cert_status_clear(&st);
+    static const char *const only[] = {"indirect.crl", NULL};
+    status_of(&st, only, "indirect.pem", time(NULL));
+    assert_int_equal(st.state, SEAL_CERT_UNKNOWN);
+    assert_non_null(strstr(st.detail, "no certificate for it"));
     seal_cert_status_clear(&st);
 }
 
@@ -352,7 +524,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reason_names), cmocka_unit_test(test_crl_good_revoked_held),
-        cmocka_unit_test(test_crl_refused),  cmocka_unit_test(test_ocsp),
+        cmocka_unit_test(test_crl_refused),  cmocka_unit_test(test_delta_crl),
+        cmocka_unit_test(test_indirect_crl), cmocka_unit_test(test_ocsp),
         cmocka_unit_test(test_fetch),        cmocka_unit_test(test_status_fetches_and_caches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -41,10 +41,17 @@ typedef struct seal_crl_spec {
     uint64_t number; /* cRLNumber, RFC 5280 5.2.3: grows with every CRL of this CA */
     const seal_crl_entry *entries;
     size_t n_entries;
+    /* Non-zero: a delta CRL (RFC 5280 5.2.4) on the complete CRL of this number: a
+     * critical deltaCRLIndicator; its entries are the changes since that CRL, a
+     * certificate no longer listed there as removeFromCRL (reason 8). */
+    uint64_t delta_base;
 } seal_crl_spec;
 
-/* A complete v2 CRL signed by the CA: authorityKeyIdentifier and cRLNumber, entries with
- * reasonCode, invalidityDate, and for holds the holdInstructionCode reject. */
+#define SEAL_CRL_REASON_REMOVE 8 /* RFC 5280 5.3.1 removeFromCRL, delta CRLs only */
+
+/* A v2 CRL signed by the CA: authorityKeyIdentifier and cRLNumber, entries with
+ * reasonCode, invalidityDate, and for holds the holdInstructionCode reject; complete, or a
+ * delta CRL when spec->delta_base is set. */
 int seal_crl_make(X509_CRL **out, const seal_crl_spec *spec, X509 *ca_cert, EVP_PKEY *ca_key);
 
 /* A new certificate with the subject and extensions of `old` for `subject_key` (the old
@@ -193,6 +200,14 @@ int seal_ca_unfreeze(seal_ca *ca, const char *serial, const char *actor);
  * responder serves it as /crl/NAME.crl and verifiers read it; `der_out` (may be NULL)
  * receives it. Of two publications racing, the one with the higher CRL number stays. */
 int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor);
+
+/* Issues and publishes a delta CRL (RFC 5280 5.2.4) on the complete CRL published last:
+ * what changed since (new revocations and holds, and removeFromCRL for a certificate
+ * unfrozen since), valid `hours` (0: 24), its number from the same sequence. Stored in
+ * the database as CA "NAME-delta" (served as /crl/NAME-delta.crl). From then on, the
+ * CA's changes publish a delta CRL instead of a complete one; `ca crl` still issues
+ * complete CRLs. SEAL_ENOTFOUND when the CA published no complete CRL yet. */
+int seal_ca_publish_delta_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor);
 
 #define SEAL_CA_RENEW_WINDOW_DAYS 30
 

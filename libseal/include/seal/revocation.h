@@ -138,7 +138,9 @@ int seal_ocsp_check_response(X509 **signer_out, OCSP_BASICRESP *bs, X509 *issuer
 
 /* RFC 5280 6.3.3: the CRL is issued and signed by `issuer` (names match, the signature
  * verifies with its key, which may sign CRLs), is a complete CRL (not a delta) and its
- * scope covers `cert` (issuing distribution point). SEAL_EPKI naming the problem. */
+ * scope covers `cert` (issuing distribution point). An indirect CRL (5.2.5) signed by
+ * another CRL issuer is checked by seal_pki_status_at, which holds the certificates that
+ * may name it. SEAL_EPKI naming the problem. */
 int seal_crl_check(X509_CRL *crl, X509 *cert, X509 *issuer);
 
 /* ---- status at a time T ---- */
@@ -168,6 +170,11 @@ typedef struct seal_evidence {
     char *crl_number;   /* decimal; NULL when absent or OCSP */
     char *archived;     /* the archive file, when it was archived */
     seal_buf der;       /* the CRL or the OCSPResponse, as received */
+    /* A complete CRL read with a delta CRL (RFC 5280 5.2.4): the delta, as received, and
+     * its number; thisUpdate and nextUpdate above are then the delta's. Empty and NULL
+     * when no delta applied. */
+    seal_buf delta_der;
+    char *delta_crl_number;
 } seal_evidence;
 
 typedef struct seal_cert_status {
@@ -184,7 +191,14 @@ typedef struct seal_cert_status {
 
 void seal_cert_status_clear(seal_cert_status *s);
 
-/* The status of `cert` (issued by `issuer`) at time `at`, with the evidence. Evidence is
+/* The status of `cert` (issued by `issuer`) at time `at`, with the evidence. A complete
+ * CRL is read together with the newest delta CRL among the evidence that applies to it
+ * (RFC 5280 5.2.4: same issuer and scope, BaseCRLNumber <= the complete CRL's number <
+ * the delta's): the delta's entries win (removeFromCRL: no longer listed). Online, the
+ * delta is fetched from the Freshest CRL extension (5.2.6) of the certificate or of the
+ * complete CRL. Indirect CRLs (5.2.5) are read by the certificateIssuer of their entries
+ * (5.3.3), when signed by the certificate's CA or a CRL issuer that CA certified and the
+ * certificate's distribution point names in cRLIssuer. Evidence is
  * acceptable for T when it was issued at or after T (thisUpdate >= T), or when it is
  * fresh now (thisUpdate <= now <= nextUpdate); the newest acceptable evidence decides,
  * except that a revocation (not a hold) at or before T always does. A delegated OCSP

@@ -198,6 +198,13 @@ static int add_evidence(ltv_ctx *c, vri *v, X509 *cert, X509 *issuer, const char
         SEAL_TRY(crl_der(&der, &st.evidence.der));
         SEAL_TRY(blob_add(&c->crls, der.data, der.len, 0, &at));
         SEAL_TRY(index_add(&v->crls, at));
+        /* RFC 5280 5.2.4: the delta CRL that decided with it, so that the DSS says what
+         * the status said. */
+        if (st.evidence.delta_der.len) {
+            SEAL_TRY(
+                blob_add(&c->crls, st.evidence.delta_der.data, st.evidence.delta_der.len, 0, &at));
+            SEAL_TRY(index_add(&v->crls, at));
+        }
     } else {
         SEAL_TRY(add_ocsp(c, v, &st.evidence.der));
     }

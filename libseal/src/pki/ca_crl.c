@@ -1,6 +1,7 @@
 /* Making a CRL for the platform's CA (RFC 5280 5): v2, thisUpdate and nextUpdate,
- * authorityKeyIdentifier and cRLNumber, one entry per revoked or held certificate with
- * its reason, invalidity date and hold instruction. The CA operations (store/ca_ops.c)
+ * authorityKeyIdentifier and cRLNumber (and for a delta CRL the deltaCRLIndicator), one
+ * entry per revoked or held certificate with its reason, invalidity date and hold
+ * instruction. The CA operations (store/ca_ops.c)
  * call it after every change and `sealsvc ca crl` on demand; the OCSP responder serves
  * the file it writes. */
 #include "pki/issue_internal.h"
@@ -116,16 +117,24 @@ out:
     return rc;
 }
 
-static int add_crl_extensions(X509_CRL *crl, X509 *ca_cert, uint64_t number)
+static int add_crl_extensions(X509_CRL *crl, X509 *ca_cert, uint64_t number, uint64_t delta_base)
 {
     int rc = 0;
     X509V3_CTX ctx;
     X509_EXTENSION *aki = NULL;
     ASN1_INTEGER *n = ASN1_INTEGER_new();
+    ASN1_INTEGER *base = NULL;
     SEAL_ENSURE(n && ASN1_INTEGER_set_uint64(n, number), SEAL_ENOMEM, "out of memory");
     /* RFC 5280 5.2.3: cRLNumber, non-critical. */
     SEAL_ENSURE(X509_CRL_add1_ext_i2d(crl, NID_crl_number, n, 0, 0) == 1, SEAL_ENOMEM,
                 "out of memory");
+    /* RFC 5280 5.2.4: deltaCRLIndicator (the BaseCRLNumber), critical. */
+    if (delta_base) {
+        base = ASN1_INTEGER_new();
+        SEAL_ENSURE(base && ASN1_INTEGER_set_uint64(base, delta_base) &&
+                        X509_CRL_add1_ext_i2d(crl, NID_delta_crl, base, 1, 0) == 1,
+                    SEAL_ENOMEM, "out of memory");
+    }
     /* RFC 5280 5.2.1: authorityKeyIdentifier with the CA's key identifier. */
     X509V3_set_ctx(&ctx, ca_cert, NULL, NULL, crl, 0);
     aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier, "keyid:always");
@@ -138,6 +147,7 @@ static int add_crl_extensions(X509_CRL *crl, X509 *ca_cert, uint64_t number)
 out:
     X509_EXTENSION_free(aki);
     ASN1_INTEGER_free(n);
+    ASN1_INTEGER_free(base);
     return rc;
 }
 
@@ -163,9 +173,14 @@ int seal_crl_make(X509_CRL **out, const seal_crl_spec *spec, X509 *ca_cert, EVP_
     nu = ASN1_TIME_set(NULL, spec->next_update);
     SEAL_ENSURE(tu && nu && X509_CRL_set1_lastUpdate(crl, tu) && X509_CRL_set1_nextUpdate(crl, nu),
                 SEAL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < spec->n_entries; i++)
+    for (size_t i = 0; i < spec->n_entries; i++) {
+        SEAL_ENSURE(spec->delta_base || spec->entries[i].reason != SEAL_CRL_REASON_REMOVE,
+                    SEAL_EINVAL, "removeFromCRL belongs to delta CRLs (RFC 5280 5.3.1)");
         SEAL_TRY(add_entry(crl, &spec->entries[i]));
-    SEAL_TRY(add_crl_extensions(crl, ca_cert, spec->number));
+    }
+    SEAL_ENSURE(!spec->delta_base || spec->delta_base < spec->number, SEAL_EINVAL,
+                "a delta CRL's number must come after its base CRL's");
+    SEAL_TRY(add_crl_extensions(crl, ca_cert, spec->number, spec->delta_base));
     /* RFC 5280 5.1.2.6 does not order entries; sorting lets readers search them. */
     SEAL_ENSURE(X509_CRL_sort(crl), SEAL_ENOMEM, "out of memory");
     md_ctx = EVP_MD_CTX_new();

@@ -1,8 +1,9 @@
 /* The platform CA's operations under the CA service agreements (DESIGN.md): revoke, freeze
  * (certificateHold) and unfreeze, renew (same key, within 30 days of expiry), re-key (new
- * key under the seal's PIN), and publishing CRLs. Each one changes the certificate
- * database and writes an audit record in one transaction, then publishes a fresh CRL in the
- * database, which the OCSP responder serves and verify reads. The CAs' keys rest in the
+ * key under the seal's PIN), and publishing CRLs, complete and delta (RFC 5280 5.2.4).
+ * Each one changes the certificate database and writes an audit record in one
+ * transaction, then publishes a fresh CRL in the database (a delta CRL once the CA
+ * publishes them), which the OCSP responder serves and verify reads. The CAs' keys rest in the
  * database under the key-encryption key (store/platform.c).
  *
  * pki's part is the CA's: the rules (what may change from which state, the renewal window,
@@ -25,10 +26,11 @@
 #include <openssl/pem.h>
 #include <string.h>
 
-#define DEFAULT_CRL_HOURS 168
-#define CLOCK_SKEW        300
-#define DAY               86400
-#define SERIAL_MAX        80
+#define DEFAULT_CRL_HOURS   168
+#define DEFAULT_DELTA_HOURS 24
+#define CLOCK_SKEW          300
+#define DAY                 86400
+#define SERIAL_MAX          80
 
 struct seal_ca {
     seal_store *st;
@@ -181,6 +183,167 @@ out:
     return rc;
 }
 
+/* Where a CA's delta CRL is kept among the published CRLs (and served). */
+static char *delta_name(const seal_ca *ca)
+{
+    return g_strdup_printf("%s-delta", ca->name);
+}
+
+/* One entry of the base CRL, by serial (seal_cert_serial_hex's form). */
+typedef struct base_entry {
+    int reason;
+    time_t revoked_at;
+    bool still_listed;
+} base_entry;
+
+/* The base CRL's number and its entries, by serial. */
+static int read_base(X509_CRL *base, uint64_t *number, GHashTable *entries)
+{
+    int rc = 0;
+    ASN1_INTEGER *n = X509_CRL_get_ext_d2i(base, NID_crl_number, NULL, NULL);
+    SEAL_ENSURE(n && ASN1_INTEGER_get_uint64(number, n) == 1 && *number > 0, SEAL_EFORMAT,
+                "the CRL published last has no CRL number");
+    STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(base);
+    for (int i = 0; i < sk_X509_REVOKED_num(revoked); i++) {
+        X509_REVOKED *r = sk_X509_REVOKED_value(revoked, i);
+        BIGNUM *bn = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(r), NULL);
+        char *hex = bn ? BN_bn2hex(bn) : NULL;
+        BN_free(bn);
+        SEAL_ENSURE(hex, SEAL_ENOMEM, "out of memory");
+        char *serial = g_ascii_strdown(hex, -1);
+        OPENSSL_free(hex);
+        ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL, NULL);
+        base_entry *e = g_new0(base_entry, 1);
+        e->reason = code ? (int)ASN1_ENUMERATED_get(code) : -1;
+        e->revoked_at = seal_asn1_time(X509_REVOKED_get0_revocationDate(r));
+        ASN1_ENUMERATED_free(code);
+        g_hash_table_insert(entries, serial, e);
+    }
+out:
+    ASN1_INTEGER_free(n);
+    ERR_clear_error();
+    return rc;
+}
+
+int seal_ca_publish_delta_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor)
+{
+    int rc = 0;
+    seal_ca_record *listed = NULL;
+    size_t n = 0, n_entries = 0;
+    seal_crl_entry *entries = NULL;
+    uint64_t number = 0, base_number = 0;
+    X509_CRL *base = NULL, *crl = NULL;
+    unsigned char *der = NULL;
+    seal_buf base_der = SEAL_BUF_INIT, out = SEAL_BUF_INIT;
+    GHashTable *in_base = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    char *name = delta_name(ca);
+    time_t now = time(NULL);
+    SEAL_ENSURE(ca, SEAL_EINVAL, "no CA");
+    SEAL_ENSURE(hours >= 0 && hours <= 24 * 366, SEAL_EINVAL,
+                "a CRL is valid between 1 hour and a year, not %d hours", hours);
+    if (hours == 0)
+        hours = DEFAULT_DELTA_HOURS;
+    rc = seal_store_crl_get(ca->st, ca->name, &base_der, NULL, NULL);
+    if (rc == SEAL_ENOTFOUND)
+        SEAL_FAIL(SEAL_ENOTFOUND,
+                  "CA %s has published no complete CRL for a delta CRL to build on: run "
+                  "'sealsvc ca crl' first",
+                  ca->name);
+    SEAL_TRY(rc);
+    const unsigned char *p = base_der.data;
+    base = d2i_X509_CRL(NULL, &p, (long)base_der.len);
+    SEAL_ENSURE(base, SEAL_EFORMAT, "the CRL CA %s published last cannot be read", ca->name);
+    SEAL_TRY(read_base(base, &base_number, in_base));
+
+    SEAL_TRY(store_begin(ca->st));
+    rc = seal_store_ca_listed(ca->st, ca->key_id, &listed, &n);
+    if (rc == 0)
+        rc = store_ca_next_crl_number(ca->st, ca->key_id, &number);
+    if (rc == 0)
+        rc = store_audit_in_tx(ca->st, actor, "crl", ca->name,
+                               "delta CRL number %llu on CRL number %llu, valid %d hours",
+                               (unsigned long long)number, (unsigned long long)base_number, hours);
+    if (rc < 0) {
+        store_rollback(ca->st);
+        goto out;
+    }
+    SEAL_TRY(store_commit(ca->st));
+
+    /* RFC 5280 5.2.4: what changed since the base: new entries, entries whose reason
+     * changed (a hold made a revocation), and removeFromCRL for entries gone (a
+     * certificate unfrozen). */
+    entries = g_new0(seal_crl_entry, n + g_hash_table_size(in_base) + 1);
+    for (size_t i = 0; i < n; i++) {
+        base_entry *b = g_hash_table_lookup(in_base, listed[i].serial);
+        if (b)
+            b->still_listed = true;
+        if (b && b->reason == (listed[i].reason > 0 ? listed[i].reason : -1))
+            continue;
+        entries[n_entries].serial_hex = listed[i].serial;
+        entries[n_entries].revoked_at = listed[i].revoked_at;
+        entries[n_entries].reason = listed[i].reason;
+        entries[n_entries].invalidity_date = listed[i].invalidity_date;
+        n_entries++;
+    }
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init(&iter, in_base);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        const base_entry *b = value;
+        if (b->still_listed)
+            continue;
+        /* RFC 5280 5.3.1 does not say which date a removeFromCRL entry carries; it keeps
+         * the base entry's, the time the hold began. */
+        entries[n_entries].serial_hex = key;
+        entries[n_entries].revoked_at = b->revoked_at;
+        entries[n_entries].reason = SEAL_CRL_REASON_REMOVE;
+        n_entries++;
+    }
+    seal_crl_spec spec = {
+        .this_update = now,
+        .next_update = now + (time_t)hours * 3600,
+        .number = number,
+        .entries = entries,
+        .n_entries = n_entries,
+        .delta_base = base_number,
+    };
+    SEAL_TRY(seal_crl_make(&crl, &spec, ca->cert, ca->key));
+    int len = i2d_X509_CRL(crl, &der);
+    SEAL_ENSURE(len > 0, SEAL_ECRYPTO, "the CRL cannot be encoded");
+    SEAL_TRY(seal_buf_set(&out, der, (size_t)len));
+    SEAL_TRY(
+        store_crl_put(ca->st, name, ca->key_id, number, spec.this_update, spec.next_update, &out));
+    if (der_out)
+        SEAL_TRY(seal_buf_set(der_out, out.data, out.len));
+out:
+    for (size_t i = 0; i < n; i++)
+        seal_ca_record_clear(&listed[i]);
+    g_free(listed);
+    g_free(entries);
+    X509_CRL_free(base);
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+    seal_buf_clear(&base_der);
+    seal_buf_clear(&out);
+    g_hash_table_destroy(in_base);
+    g_free(name);
+    return rc;
+}
+
+/* After a change: a CA that publishes delta CRLs (it has published one) publishes a
+ * delta on its last complete CRL, which `ca crl` renews; the others a complete CRL. */
+static int publish_after_change(seal_ca *ca, const char *actor)
+{
+    seal_buf der = SEAL_BUF_INIT;
+    char *name = delta_name(ca);
+    bool deltas = seal_store_crl_get(ca->st, name, &der, NULL, NULL) == 0;
+    seal_buf_clear(&der);
+    g_free(name);
+    seal_error_clear();
+    return deltas ? seal_ca_publish_delta_crl(ca, 0, NULL, actor)
+                  : seal_ca_publish_crl(ca, 0, NULL, actor);
+}
+
 /* ---------------------------------------------------------------- state changes */
 
 static void format_day(char out[32], time_t t)
@@ -233,7 +396,7 @@ static int change_state(seal_ca *ca, const char *serial, seal_ca_state to, int r
     }
     SEAL_TRY(store_commit(ca->st));
     in_tx = false;
-    if (seal_ca_publish_crl(ca, 0, NULL, actor) < 0) {
+    if (publish_after_change(ca, actor) < 0) {
         rc = seal_error_wrap(seal_error_last_code(),
                              "certificate %s is %s, but the new CRL could not be published "
                              "(run 'sealsvc ca crl')",
@@ -533,7 +696,7 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
     SEAL_TRY(store_commit(ca->st));
     in_tx = false;
     SEAL_TRY(write_esl(ca->st, &r));
-    if (revoke_old && seal_ca_publish_crl(ca, 0, NULL, actor) < 0) {
+    if (revoke_old && publish_after_change(ca, actor) < 0) {
         rc = seal_error_wrap(seal_error_last_code(),
                              "seal %s is re-keyed, but the CRL revoking its old certificate "
                              "could not be published (run 'sealsvc ca crl')",

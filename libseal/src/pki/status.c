@@ -70,7 +70,9 @@ static void evidence_clear(seal_evidence *e)
     g_free(e->signer);
     g_free(e->crl_number);
     g_free(e->archived);
+    g_free(e->delta_crl_number);
     seal_buf_clear(&e->der);
+    seal_buf_clear(&e->delta_der);
     memset(e, 0, sizeof *e);
 }
 
@@ -97,13 +99,16 @@ typedef struct finding {
     time_t this_update, next_update, produced_at;
     char *signer;
     char *crl_number;
+    char *delta_number;
     const rev_item *item;
+    const rev_item *delta; /* the delta CRL read with a complete CRL item, or NULL */
 } finding;
 
 static void finding_clear(finding *f)
 {
     g_free(f->signer);
     g_free(f->crl_number);
+    g_free(f->delta_number);
     memset(f, 0, sizeof *f);
 }
 
@@ -154,43 +159,136 @@ static char *asn1_integer_decimal(const ASN1_INTEGER *i)
     return copy;
 }
 
-static judged judge_crl(finding *f, const rev_item *it, X509 *cert, X509 *issuer, time_t at,
-                        time_t now, GString *why)
+/* RFC 5280 5.2.4: a delta CRL applies to a complete CRL of the same issuer and scope
+ * (issuing distribution point, and authority key) whose number is at least the delta's
+ * BaseCRLNumber and below the delta's own number. */
+static bool delta_applies(X509_CRL *delta, X509_CRL *base)
+{
+    bool applies = false;
+    ASN1_INTEGER *base_number = X509_CRL_get_ext_d2i(base, NID_crl_number, NULL, NULL);
+    ASN1_INTEGER *delta_number = X509_CRL_get_ext_d2i(delta, NID_crl_number, NULL, NULL);
+    ASN1_INTEGER *delta_base = X509_CRL_get_ext_d2i(delta, NID_delta_crl, NULL, NULL);
+    if (!base_number || !delta_number || !delta_base ||
+        X509_NAME_cmp(X509_CRL_get_issuer(delta), X509_CRL_get_issuer(base)) != 0 ||
+        ASN1_INTEGER_cmp(delta_base, base_number) > 0 ||
+        ASN1_INTEGER_cmp(delta_number, base_number) <= 0)
+        goto out;
+    applies = true;
+    for (size_t k = 0; applies && k < 2; k++) {
+        int nid = k == 0 ? NID_issuing_distribution_point : NID_authority_key_identifier;
+        int a = X509_CRL_get_ext_by_NID(delta, nid, -1);
+        int b = X509_CRL_get_ext_by_NID(base, nid, -1);
+        applies = (a < 0 && b < 0) ||
+                  (a >= 0 && b >= 0 &&
+                   ASN1_OCTET_STRING_cmp(X509_EXTENSION_get_data(X509_CRL_get_ext(delta, a)),
+                                         X509_EXTENSION_get_data(X509_CRL_get_ext(base, b))) == 0);
+    }
+out:
+    ASN1_INTEGER_free(base_number);
+    ASN1_INTEGER_free(delta_number);
+    ASN1_INTEGER_free(delta_base);
+    ERR_clear_error();
+    return applies;
+}
+
+/* The newest delta CRL among the evidence that applies to the complete CRL `base` and
+ * passes the checks for `cert`; NULL when none does. */
+static const rev_item *newest_delta(const seal_revocation *rv, const rev_item *base, X509 *cert,
+                                    X509 *issuer)
+{
+    const rev_item *best = NULL;
+    ASN1_INTEGER *best_number = NULL;
+    for (guint i = 0; i < rv->items->len; i++) {
+        const rev_item *it = g_ptr_array_index(rv->items, i);
+        if (it->kind != SEAL_EVIDENCE_CRL || !rev_crl_is_delta(it->crl) ||
+            !delta_applies(it->crl, base->crl))
+            continue;
+        if (rev_crl_check(it->crl, cert, issuer, rv->certs, true) < 0) {
+            seal_error_clear();
+            continue;
+        }
+        ASN1_INTEGER *number = X509_CRL_get_ext_d2i(it->crl, NID_crl_number, NULL, NULL);
+        if (!best_number || ASN1_INTEGER_cmp(number, best_number) > 0) {
+            ASN1_INTEGER_free(best_number);
+            best_number = number;
+            best = it;
+        } else {
+            ASN1_INTEGER_free(number);
+        }
+    }
+    ASN1_INTEGER_free(best_number);
+    ERR_clear_error();
+    return best;
+}
+
+/* The entry of `crl` for `cert`: 1 listed, 2 listed as removeFromCRL, 0 not listed.
+ * X509_CRL_get0_by_cert matches the serial and the issuer (an indirect CRL's entries
+ * name theirs in certificateIssuer, RFC 5280 5.3.3), where by serial alone an entry for
+ * another CA's certificate of the same serial would do. */
+static int crl_entry(X509_CRL *crl, X509 *cert, X509_REVOKED **entry)
+{
+    *entry = NULL;
+    int found = X509_CRL_get0_by_cert(crl, entry, cert);
+    return *entry ? found : 0;
+}
+
+static void read_entry(finding *f, X509_REVOKED *entry, time_t at)
+{
+    ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
+    int reason = code ? (int)ASN1_ENUMERATED_get(code) : -1;
+    ASN1_ENUMERATED_free(code);
+    ASN1_GENERALIZEDTIME *inv = X509_REVOKED_get_ext_d2i(entry, NID_invalidity_date, NULL, NULL);
+    f->invalidity_date = seal_asn1_time(inv);
+    ASN1_GENERALIZEDTIME_free(inv);
+    apply_revocation(f, seal_asn1_time(X509_REVOKED_get0_revocationDate(entry)), reason, at);
+}
+
+static judged judge_crl(finding *f, const seal_revocation *rv, const rev_item *it, X509 *cert,
+                        X509 *issuer, time_t at, time_t now, GString *why)
 {
     char buf[200];
-    if (X509_NAME_cmp(X509_CRL_get_issuer(it->crl), X509_get_issuer_name(cert)) != 0)
+    /* A delta CRL is read only with its complete CRL (RFC 5280 5.2.4). */
+    if (!rev_crl_relevant(it->crl, cert) || rev_crl_is_delta(it->crl))
         return NOT_RELEVANT;
-    if (seal_crl_check(it->crl, cert, issuer) < 0) {
+    if (rev_crl_check(it->crl, cert, issuer, rv->certs, false) < 0) {
         g_string_append_printf(why, "; CRL from %s: %s", it->source, seal_error_last());
         return REJECTED;
     }
+    const rev_item *delta = newest_delta(rv, it, cert, issuer);
     f->this_update = seal_asn1_time(X509_CRL_get0_lastUpdate(it->crl));
     f->next_update = seal_asn1_time(X509_CRL_get0_nextUpdate(it->crl));
     const char *stale = freshness(f->this_update, f->next_update, at, now, buf, sizeof buf);
+    if (delta) {
+        /* The pair says what the CA knew at the delta's thisUpdate. */
+        f->this_update = seal_asn1_time(X509_CRL_get0_lastUpdate(delta->crl));
+        f->next_update = seal_asn1_time(X509_CRL_get0_nextUpdate(delta->crl));
+        char dbuf[200];
+        if (freshness(f->this_update, f->next_update, at, now, dbuf, sizeof dbuf) == NULL)
+            stale = NULL;
+    }
     if (stale) {
         g_string_append_printf(why, "; CRL from %s: %s", it->source, stale);
         return REJECTED;
     }
     f->state = SEAL_CERT_GOOD;
     f->reason = -1;
+    f->delta = delta;
     X509_REVOKED *entry = NULL;
-    if (X509_CRL_get0_by_serial(it->crl, &entry, X509_get0_serialNumber(cert)) == 1 && entry) {
-        ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
-        int reason = code ? (int)ASN1_ENUMERATED_get(code) : -1;
-        ASN1_ENUMERATED_free(code);
-        ASN1_GENERALIZEDTIME *inv =
-            X509_REVOKED_get_ext_d2i(entry, NID_invalidity_date, NULL, NULL);
-        f->invalidity_date = seal_asn1_time(inv);
-        ASN1_GENERALIZEDTIME_free(inv);
-        /* RFC 5280 5.3.1: removeFromCRL belongs to delta CRLs; in a complete CRL it lists
-         * nothing. */
-        if (reason != 8)
-            apply_revocation(f, seal_asn1_time(X509_REVOKED_get0_revocationDate(entry)), reason,
-                             at);
-    }
+    /* The delta's entry wins; removeFromCRL there (RFC 5280 5.3.1) takes the certificate
+     * off the complete CRL. In a complete CRL removeFromCRL lists nothing. */
+    int in_delta = delta ? crl_entry(delta->crl, cert, &entry) : 0;
+    if (in_delta == 1)
+        read_entry(f, entry, at);
+    else if (in_delta == 0 && crl_entry(it->crl, cert, &entry) == 1)
+        read_entry(f, entry, at);
     ASN1_INTEGER *number = X509_CRL_get_ext_d2i(it->crl, NID_crl_number, NULL, NULL);
     f->crl_number = asn1_integer_decimal(number);
     ASN1_INTEGER_free(number);
+    if (delta) {
+        number = X509_CRL_get_ext_d2i(delta->crl, NID_crl_number, NULL, NULL);
+        f->delta_number = asn1_integer_decimal(number);
+        ASN1_INTEGER_free(number);
+    }
     f->signer = rev_name_oneline(X509_CRL_get_issuer(it->crl));
     ERR_clear_error();
     return ACCEPTED;
@@ -229,7 +327,7 @@ static bool responder_trusted(const seal_revocation *rv, X509 *signer, X509 *iss
         finding g;
         memset(&g, 0, sizeof g);
         if (it->kind == SEAL_EVIDENCE_CRL &&
-            judge_crl(&g, it, signer, issuer, produced_at, now, ignored) == ACCEPTED)
+            judge_crl(&g, rv, it, signer, issuer, produced_at, now, ignored) == ACCEPTED)
             good = g.state == SEAL_CERT_GOOD;
         finding_clear(&g);
     }
@@ -296,7 +394,7 @@ static judged judge(finding *f, const seal_revocation *rv, const rev_item *it, X
     memset(f, 0, sizeof *f);
     f->item = it;
     f->reason = -1;
-    judged j = it->kind == SEAL_EVIDENCE_CRL ? judge_crl(f, it, cert, issuer, at, now, why)
+    judged j = it->kind == SEAL_EVIDENCE_CRL ? judge_crl(f, rv, it, cert, issuer, at, now, why)
                                              : judge_ocsp(f, rv, it, cert, issuer, at, now, why);
     if (j != ACCEPTED)
         finding_clear(f);
@@ -319,10 +417,13 @@ static bool better(const finding *candidate, const finding *best)
         return b_unknown;
     if (candidate->this_update != best->this_update)
         return candidate->this_update > best->this_update;
-    /* Two CRLs of the same second: the higher cRLNumber is the later (RFC 5280 5.2.3). */
-    if (candidate->crl_number && best->crl_number) {
-        size_t lc = strlen(candidate->crl_number), lb = strlen(best->crl_number);
-        return lc != lb ? lc > lb : strcmp(candidate->crl_number, best->crl_number) > 0;
+    /* Two CRLs of the same second: the higher cRLNumber is the later (RFC 5280 5.2.3;
+     * complete and delta CRLs share one sequence). */
+    const char *cn = candidate->delta_number ? candidate->delta_number : candidate->crl_number;
+    const char *bn = best->delta_number ? best->delta_number : best->crl_number;
+    if (cn && bn) {
+        size_t lc = strlen(cn), lb = strlen(bn);
+        return lc != lb ? lc > lb : strcmp(cn, bn) > 0;
     }
     /* Otherwise the one that became known last: fetched after what was held. */
     return true;
@@ -346,28 +447,34 @@ static void decide(finding *best, seal_revocation *rv, guint from, X509 *cert, X
 
 /* ---------------------------------------------------------------- fetching */
 
+/* The URIs of the distribution points (full names) of a cRLDistributionPoints or
+ * FreshestCRL extension (RFC 5280 4.2.1.13, 4.2.1.15), up to MAX_URLS in all. */
+static void dp_uris(GPtrArray *out, CRL_DIST_POINTS *dps)
+{
+    for (int i = 0; i < sk_DIST_POINT_num(dps); i++) {
+        const DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+        if (!dp->distpoint || dp->distpoint->type != 0)
+            continue;
+        GENERAL_NAMES *names = dp->distpoint->name.fullname;
+        for (int j = 0; j < sk_GENERAL_NAME_num(names) && out->len < MAX_URLS; j++) {
+            const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, j);
+            if (gn->type != GEN_URI)
+                continue;
+            const ASN1_IA5STRING *uri = gn->d.uniformResourceIdentifier;
+            g_ptr_array_add(out, g_strndup((const char *)ASN1_STRING_get0_data(uri),
+                                           (gsize)ASN1_STRING_length(uri)));
+        }
+    }
+    CRL_DIST_POINTS_free(dps);
+}
+
 static void urls_of(GPtrArray *ocsp, GPtrArray *crl, X509 *cert)
 {
     STACK_OF(OPENSSL_STRING) *o = X509_get1_ocsp(cert);
     for (int i = 0; i < sk_OPENSSL_STRING_num(o) && ocsp->len < MAX_URLS; i++)
         g_ptr_array_add(ocsp, g_strdup(sk_OPENSSL_STRING_value(o, i)));
     X509_email_free(o);
-    CRL_DIST_POINTS *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
-    for (int i = 0; i < sk_DIST_POINT_num(dps); i++) {
-        const DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
-        if (!dp->distpoint || dp->distpoint->type != 0)
-            continue;
-        GENERAL_NAMES *names = dp->distpoint->name.fullname;
-        for (int j = 0; j < sk_GENERAL_NAME_num(names) && crl->len < MAX_URLS; j++) {
-            const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, j);
-            if (gn->type != GEN_URI)
-                continue;
-            const ASN1_IA5STRING *uri = gn->d.uniformResourceIdentifier;
-            g_ptr_array_add(crl, g_strndup((const char *)ASN1_STRING_get0_data(uri),
-                                           (gsize)ASN1_STRING_length(uri)));
-        }
-    }
-    CRL_DIST_POINTS_free(dps);
+    dp_uris(crl, X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL));
 }
 
 /* Fetches one URL into the context (and the cache); false (with why) when nothing usable
@@ -401,6 +508,23 @@ static bool fetch_into(seal_revocation *rv, seal_evidence_kind kind, const char 
     return true;
 }
 
+/* RFC 5280 5.2.6 and 4.2.1.15: where the delta CRLs for the complete CRLs fetched
+ * (items [from, len)) are published, named by those CRLs or by the certificate. */
+static void fetch_freshest(seal_revocation *rv, guint from, X509 *cert, X509 *issuer, GString *why)
+{
+    GPtrArray *urls = g_ptr_array_new_with_free_func(g_free);
+    dp_uris(urls, X509_get_ext_d2i(cert, NID_freshest_crl, NULL, NULL));
+    for (guint i = from; i < rv->items->len; i++) {
+        const rev_item *it = g_ptr_array_index(rv->items, i);
+        if (it->kind == SEAL_EVIDENCE_CRL)
+            dp_uris(urls, X509_CRL_get_ext_d2i(it->crl, NID_freshest_crl, NULL, NULL));
+    }
+    ERR_clear_error();
+    for (guint i = 0; i < urls->len; i++)
+        fetch_into(rv, SEAL_EVIDENCE_CRL, g_ptr_array_index(urls, i), cert, issuer, why);
+    g_ptr_array_free(urls, TRUE);
+}
+
 /* ---------------------------------------------------------------- the status */
 
 static void fill_status(seal_cert_status *out, finding *f, time_t at)
@@ -423,6 +547,11 @@ static void fill_status(seal_cert_status *out, finding *f, time_t at)
     out->evidence.fetched_at = it->fetched_at;
     out->evidence.archived = g_strdup(it->archived);
     seal_buf_set(&out->evidence.der, it->der.data, it->der.len);
+    if (f->delta) {
+        seal_buf_set(&out->evidence.delta_der, f->delta->der.data, f->delta->der.len);
+        out->evidence.delta_crl_number = f->delta_number;
+        f->delta_number = NULL;
+    }
     rev_format_time(t, at);
     rev_format_time(r, f->revoked_at);
     const char *reason = seal_crl_reason_name(f->reason);
@@ -435,7 +564,9 @@ static void fill_status(seal_cert_status *out, finding *f, time_t at)
                      f->reason == 6 ? "on hold" : "revoked", r);
         else
             snprintf(out->detail, sizeof out->detail, "not revoked at %s (%s)", t,
-                     it->kind == SEAL_EVIDENCE_CRL ? "not on the CRL" : "OCSP says good");
+                     it->kind == SEAL_EVIDENCE_OCSP ? "OCSP says good"
+                     : f->delta                     ? "not on the CRL and its delta CRL"
+                                                    : "not on the CRL");
         break;
     case SEAL_CERT_REVOKED:
         snprintf(out->detail, sizeof out->detail, "revoked since %s (%s), before %s", r,
@@ -488,8 +619,10 @@ int seal_pki_status_at(seal_cert_status *out, seal_revocation *rv, X509 *cert, X
                 break;
             guint from = rv->items->len;
             if (fetch_into(rv, SEAL_EVIDENCE_CRL, g_ptr_array_index(crl_urls, i), cert, issuer,
-                           why))
+                           why)) {
+                fetch_freshest(rv, from, cert, issuer, why);
                 decide(&best, rv, from, cert, issuer, at, now, why);
+            }
         }
         if (!ocsp_urls->len && !crl_urls->len)
             g_string_append(why, "; the certificate names no OCSP responder and no CRL "
@@ -519,8 +652,10 @@ int seal_cert_status_describe(seal_buf *out, const seal_cert_status *s)
         return rc;
     rev_format_time(tu, e->this_update);
     rev_format_time(nu, e->next_update);
-    return seal_buf_printf(out, " [%s from %s, thisUpdate %s, nextUpdate %s%s%s, signed by %s]",
-                           e->kind == SEAL_EVIDENCE_CRL ? "CRL" : "OCSP response", e->source, tu,
-                           e->next_update ? nu : "none", e->crl_number ? ", CRL number " : "",
-                           e->crl_number ? e->crl_number : "", e->signer ? e->signer : "?");
+    return seal_buf_printf(
+        out, " [%s from %s, thisUpdate %s, nextUpdate %s%s%s%s%s, signed by %s]",
+        e->kind == SEAL_EVIDENCE_CRL ? "CRL" : "OCSP response", e->source, tu,
+        e->next_update ? nu : "none", e->crl_number ? ", CRL number " : "",
+        e->crl_number ? e->crl_number : "", e->delta_crl_number ? " with delta CRL number " : "",
+        e->delta_crl_number ? e->delta_crl_number : "", e->signer ? e->signer : "?");
 }

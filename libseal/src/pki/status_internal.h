@@ -61,6 +61,16 @@ int rev_cache_store(seal_revocation *rv, X509 *issuer, const rev_item *it, const
 /* Archives what was fetched from `url` (sets it->archived). */
 int rev_archive(seal_revocation *rv, rev_item *it, const char *url);
 
+/* CRLs (crl_check.c). Whether `crl` may speak of `cert`: issued by the certificate's
+ * issuer, or by the CRL issuer its distribution point names (RFC 5280 4.2.1.13). */
+bool rev_crl_relevant(X509_CRL *crl, X509 *cert);
+bool rev_dp_names_crl_issuer(X509 *cert, const X509_NAME *crl_issuer);
+/* Carries a deltaCRLIndicator (RFC 5280 5.2.4). */
+bool rev_crl_is_delta(X509_CRL *crl);
+/* seal_crl_check for a complete CRL (`delta` false) or a delta CRL (true); an indirect
+ * CRL's issuer certificate is looked for in `pool` (may be NULL). */
+int rev_crl_check(X509_CRL *crl, X509 *cert, X509 *issuer, STACK_OF(X509) * pool, bool delta);
+
 /* "2026-05-01T08:00:00Z" */
 void rev_format_time(char out[32], time_t t);
 /* One-line RFC 2253 subject, UTF-8 kept (caller frees with g_free). */
