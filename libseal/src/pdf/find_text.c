@@ -38,7 +38,7 @@ typedef struct page_hit {
 } page_hit;
 
 /* A line of the page's text: its first and last characters that are not white space
- * (offsets in the page's text, which are also indices in its layout) and their box. */
+ * (offsets in the page's text, which are also indices in its layout). */
 typedef struct text_line {
     size_t first, last;
 } text_line;
@@ -47,8 +47,8 @@ typedef struct page_text {
     gunichar *chars;
     PopplerRectangle *rects; /* one per character, points from the page's top-left */
     size_t count;
-    text_line *lines; /* the lines holding more than white space, in reading order */
-    double (*boxes)[4];
+    text_line *lines;   /* the lines holding more than white space, in reading order */
+    double (*boxes)[4]; /* per line: the box around it, mm from the page's top-left */
     size_t n_lines;
 } page_text;
 
