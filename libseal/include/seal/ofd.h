@@ -217,7 +217,9 @@ typedef struct seal_ofd_text_hit {
 
 /* Finds every occurrence of `keyword` (UTF-8; white space in the page text is skipped
  * when matching) on every page of the selected document, also across TextCode and TextObject
- * boundaries. Hits come page by page in content order. *hits (free()) may be NULL when *n_hits is
+ * boundaries, and across a line break where the next line follows in reading order (the
+ * next line below, or the next column's first line); such a hit's box is the keyword's
+ * part on the line where it begins. Hits come page by page in content order. *hits (free()) may be NULL when *n_hits is
  * 0. */
 int seal_ofd_find_text(seal_ofd *doc, const char *keyword, seal_ofd_text_hit **hits,
                        size_t *n_hits);

@@ -1,12 +1,14 @@
 /* Text on OFD pages (GB/T 33190 11): every TextObject of a page's layers (and of its
  * templates), nested PageBlocks included, is walked into glyphs placed on the page in mm,
- * and keywords are found across TextCode and TextObject boundaries. The stamp flow centres
- * seals on the boxes found here (`--keyword`).
+ * and keywords are found across TextCode and TextObject boundaries, and across a line break
+ * where the next line follows in reading order. The stamp flow centres seals on the boxes
+ * found here (`--keyword`).
  *
  * Placement (11.2, 11.3): a TextCode's first glyph sits at (X, Y) in the object's space,
  * each following glyph at the previous one plus DeltaX/DeltaY ("g N v" repeats v N times);
  * the object's CTM maps that space and Boundary's origin places it on the page. */
 #include "ofd_internal.h"
+#include "place/textflow.h"
 
 #include <seal/error.h>
 
@@ -279,26 +281,84 @@ static bool is_space(uint32_t cp)
     return g_unichar_isspace(cp) || cp == 0x3000;
 }
 
+/* Whether glyph q, drawn after p, goes on along p's line rather than starting another:
+ * horizontal text (cells overlapping in height for half the smaller one) where q begins
+ * right of p's start with at most two em between them (letter-spaced titles, words drawn
+ * as separate objects); text of any other direction (vertical, turned by a CTM) where the
+ * cells' centres are at most one and a half times the larger cell side apart. */
+static bool same_line(const seal_ofd_box *p, const seal_ofd_box *q)
+{
+    double em = fmax(fmax(p->w, p->h), fmax(q->w, q->h));
+    double overlap = fmin(p->y + p->h, q->y + q->h) - fmax(p->y, q->y);
+    if (overlap >= fmin(p->h, q->h) / 2 && q->x >= p->x && q->x - (p->x + p->w) <= 2 * em)
+        return true;
+    double dx = (q->x + q->w / 2) - (p->x + p->w / 2), dy = (q->y + q->h / 2) - (p->y + p->h / 2);
+    return hypot(dx, dy) <= 1.5 * em;
+}
+
+/* The page's glyphs cut into lines: runs of glyphs, in content order, each going on along
+ * the line of the one before. */
+typedef struct glyph_lines {
+    size_t *line;       /* per glyph: its line */
+    double (*boxes)[4]; /* per line: x0, y0, x1, y1 around its glyphs, mm */
+    size_t count;
+} glyph_lines;
+
+static void glyph_lines_make(glyph_lines *out, const seal_ofd_glyph *glyphs, size_t n)
+{
+    out->line = g_new(size_t, n ? n : 1);
+    out->boxes = g_malloc_n(n ? n : 1, sizeof *out->boxes);
+    out->count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const seal_ofd_box *b = &glyphs[i].box;
+        if (i == 0 || !same_line(&glyphs[i - 1].box, b)) {
+            double *box = out->boxes[out->count++];
+            box[0] = b->x;
+            box[1] = b->y;
+            box[2] = b->x + b->w;
+            box[3] = b->y + b->h;
+        }
+        double *box = out->boxes[out->count - 1];
+        box[0] = fmin(box[0], b->x);
+        box[1] = fmin(box[1], b->y);
+        box[2] = fmax(box[2], b->x + b->w);
+        box[3] = fmax(box[3], b->y + b->h);
+        out->line[i] = out->count - 1;
+    }
+}
+
 /* Non-overlapping matches of `want` (white space removed) in the page's glyphs, white space
- * glyphs skipped. */
+ * glyphs skipped. A match may cross from one line to another only where the next line
+ * follows in reading order (place/textflow.h: the next line below, or the next column's
+ * first line), so that text that merely comes next in the file makes no false hit. A hit
+ * broken across lines is its first part: the glyphs on the line where it begins. */
 static void find_on_page(GArray *hits, int number, const seal_ofd_glyph *glyphs, size_t n,
                          const uint32_t *want, size_t n_want)
 {
     size_t *idx = g_new(size_t, n ? n : 1);
+    bool *joins = g_new(bool, n ? n : 1); /* joins[k]: glyph idx[k] may follow idx[k - 1] */
+    glyph_lines lines;
     size_t m = 0;
+    glyph_lines_make(&lines, glyphs, n);
     for (size_t i = 0; i < n; i++)
-        if (!is_space(glyphs[i].codepoint))
+        if (!is_space(glyphs[i].codepoint)) {
+            size_t a = m ? lines.line[idx[m - 1]] : 0, b = lines.line[i];
+            joins[m] = m > 0 && (a == b || seal_text_line_follows((const double(*)[4])lines.boxes,
+                                                                  lines.count, a, b));
             idx[m++] = i;
+        }
     for (size_t start = 0; start + n_want <= m;) {
         size_t k = 0;
-        while (k < n_want && glyphs[idx[start + k]].codepoint == want[k])
+        while (k < n_want && glyphs[idx[start + k]].codepoint == want[k] &&
+               (k == 0 || joins[start + k]))
             k++;
         if (k < n_want) {
             start++;
             continue;
         }
         double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-        for (size_t j = 0; j < n_want; j++) {
+        size_t first_line = lines.line[idx[start]];
+        for (size_t j = 0; j < n_want && lines.line[idx[start + j]] == first_line; j++) {
             const seal_ofd_box *b = &glyphs[idx[start + j]].box;
             x0 = fmin(x0, b->x);
             y0 = fmin(y0, b->y);
@@ -309,6 +369,9 @@ static void find_on_page(GArray *hits, int number, const seal_ofd_glyph *glyphs,
         g_array_append_val(hits, hit);
         start += n_want;
     }
+    g_free(lines.line);
+    g_free(lines.boxes);
+    g_free(joins);
     g_free(idx);
 }
 

@@ -19,6 +19,8 @@ static pdf_poppler fns;
     X(page_get_size)                                                                               \
     X(page_render)                                                                                 \
     X(page_find_text_with_options)                                                                 \
+    X(page_get_text)                                                                               \
+    X(page_get_text_layout)                                                                        \
     X(rectangle_find_get_match_continued)                                                          \
     X(rectangle_free)
 #define POPPLER_SYMBOL(name) {"poppler_" #name, &fns.name},

@@ -18,6 +18,9 @@ typedef struct pdf_poppler {
     void (*page_render)(PopplerPage *page, cairo_t *cairo);
     GList *(*page_find_text_with_options)(PopplerPage *page, const char *text,
                                           PopplerFindFlags options);
+    char *(*page_get_text)(PopplerPage *page);
+    gboolean (*page_get_text_layout)(PopplerPage *page, PopplerRectangle **rectangles,
+                                     guint *n_rectangles);
     gboolean (*rectangle_find_get_match_continued)(const PopplerRectangle *rectangle);
     void (*rectangle_free)(PopplerRectangle *rectangle);
 } pdf_poppler;
