@@ -134,6 +134,10 @@ static int describe(const char *id, const upload *u, seal_doc *doc, json_t **out
 {
     json_t *pages = json_array();
     int n = seal_doc_page_count(doc);
+    if (n < 0) {
+        json_decref(pages);
+        return n;
+    }
     for (int p = 1; p <= n; p++) {
         double w = 0, h = 0;
         int rc = seal_doc_page_size(doc, p, &w, &h);
@@ -220,9 +224,13 @@ int route_document_upload(call *c)
     if ((rc = copy_to(fd, u.path)) < 0)
         goto out;
     rc = seal_doc_open(&doc, u.path, NULL);
-    if (rc < 0) {
+    /* A document is opened lazily: its pages are what shows it can be read. */
+    int pages = rc < 0 ? rc : seal_doc_page_count(doc);
+    if (pages < 1) {
         unlink(u.path);
-        rc = http_problem_from_error(c->resp, c->req, rc);
+        rc = pages < 0 ? http_problem_from_error(c->resp, c->req, pages)
+                       : http_problem(c->resp, c->req, 422, "document-refused", NULL,
+                                      "the document has no page to show or stamp");
         goto out;
     }
     u.name = g_strdup(name);

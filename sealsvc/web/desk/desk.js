@@ -509,7 +509,8 @@ async function stamp(event) {
   marks = [];
   $("doc").hidden = true;
   $("drop").hidden = false;
-  renderSeals();
+  $("doc-name").textContent = name;
+  await showDesk(); // the grants' uses left have changed
   renderMarks();
   $("download").click();
   $("result-heading").focus();
