@@ -96,6 +96,25 @@ PY
         ;;
     esac
 done <checks.txt
+
 [ "$(find "$SHOTS" -name '*.png' | wc -l)" -ge 6 ] || fail "not every screenshot was saved in $SHOTS"
 # The service keeps no uploaded document once it was stamped.
 [ -z "$(find "$DATA/serve" -type f)" ] || fail "the service kept a file: $(find "$DATA/serve" -type f)"
+
+# An upload is its owner's only: the demo API key's upload is unknown to the clerk's session.
+KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"]["key"])' "$WORK/manifest.json")
+[ "$(call POST /api/v1/documents up.json -H "Authorization: Bearer $KEY" \
+    -F "file=@$SEAL_SOURCE_DIR/samples/contract-zh.pdf;type=application/pdf")" = 201 ] ||
+    fail "an upload with the API key: $(cat up.json)"
+DOC_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' up.json)
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["desk"]; print(json.dumps({"login": m["login"], "password": m["password"]}))' \
+    "$WORK/manifest.json" >login.json
+[ "$(call POST /api/v1/session session.json -c cookies -H "Content-Type: application/json" --data-binary @login.json)" = 201 ] ||
+    fail "the clerk's login: $(cat session.json)"
+[ "$(call GET "/api/v1/documents/$DOC_ID" other.json -b cookies)" = 404 ] ||
+    fail "the clerk's session sees the API key's upload: $(cat other.json)"
+expect_problem other.json 404 document-not-found
+[ "$(call GET "/api/v1/documents/$DOC_ID/pages/1" other-page.out -b cookies)" = 404 ] ||
+    fail "the clerk's session renders the API key's upload"
+[ "$(call GET "/api/v1/documents/$DOC_ID" mine.json -H "Authorization: Bearer $KEY")" = 200 ] ||
+    fail "the owner cannot read its upload: $(cat mine.json)"
