@@ -503,7 +503,7 @@ async function stamp(event) {
   const verified = await fetch("/api/v1/verify", { method: "POST", body: check }).catch(() => null);
   const report = verified && verified.ok ? await verified.json() : null;
   if (result?.url) URL.revokeObjectURL(result.url);
-  result = { report, url: URL.createObjectURL(sealed), name };
+  result = { report, url: URL.createObjectURL(sealed), name, sealName: sealOf(sealId)?.name || sealId };
   // the upload is gone once stamped: what stays is the sealed file
   doc = null;
   marks = [];
@@ -525,7 +525,7 @@ function renderResult() {
   verdict.textContent = r ? t(r.verdict) : t("INDETERMINATE");
   const last = r?.signatures?.[r.signatures.length - 1];
   $("result-detail").textContent = r
-    ? t("resultDetail", r.signatures.length, last?.seal || "", last?.signer?.name || "")
+    ? t("resultDetail", r.signatures.length, last?.seal || result.sealName, last?.signer?.name || "")
     : "";
   const link = $("download");
   link.href = result.url;
