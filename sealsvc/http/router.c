@@ -18,6 +18,12 @@ const serve_route serve_routes[] = {
     {"POST", "/api/v1/stamp/prepare", ROLES_STAMP, true, route_stamp_prepare},
     {"POST", "/api/v1/stamp/{id}/finish", ROLES_STAMP, true, route_stamp_finish},
     {"POST", "/api/v1/verify", ROUTE_PUBLIC, true, route_verify},
+    /* uploaded documents: previews, text search, stamping (routes_documents.c) */
+    {"POST", "/api/v1/documents", ROLES_STAMP, true, route_document_upload},
+    {"GET", "/api/v1/documents/{id}", ROLES_STAMP, true, route_document},
+    {"GET", "/api/v1/documents/{id}/pages/{n}", ROLES_STAMP, true, route_document_page},
+    {"GET", "/api/v1/documents/{id}/find", ROLES_STAMP, true, route_document_find},
+    {"POST", "/api/v1/documents/{id}/stamp", ROLES_STAMP, true, route_document_stamp},
     /* the clerk desk's session (routes_session.c) */
     {"POST", "/api/v1/session", ROUTE_PUBLIC, true, route_session_create},
     {"GET", "/api/v1/session", ROLE_CLERK, true, route_session},
@@ -71,6 +77,7 @@ const serve_route serve_routes[] = {
     {"GET", "/crl/{id}", ROUTE_PUBLIC, false, route_crl},
     /* the web pages and their files (routes_static.c) */
     {"GET", "/verify/", ROUTE_PUBLIC, false, route_page},
+    {"GET", "/desk/", ROUTE_PUBLIC, false, route_page},
     {"GET", "/web/{rest}", ROUTE_PUBLIC, false, route_web_file},
 };
 const size_t serve_route_count = sizeof serve_routes / sizeof serve_routes[0];

@@ -230,10 +230,10 @@ static int read_grant(call *c, seal_stamp_request *rq, const char *seal_id)
     return 0;
 }
 
-static int stamp_common(call *c, bool external)
+int call_stamp(call *c, bool external, int document_fd, const char *document_name)
 {
-    int rc = 0, fd = -1;
-    const char *name = NULL;
+    int rc = 0, fd = document_fd;
+    const char *name = document_name;
     seal_record seal = {0};
     stamp_input in = {0};
     seal_stamp_request rq = {0};
@@ -269,7 +269,7 @@ static int stamp_common(call *c, bool external)
     if ((rc = read_stamp_input(c, &in, &rq, external)) != 0 ||
         (rc = read_grant(c, &rq, seal_id)) != 0)
         goto out;
-    if ((rc = call_document(c, &fd, &name)) != 0)
+    if (fd < 0 && (rc = call_document(c, &fd, &name)) != 0)
         goto out;
     pin = external ? NULL : g_strdup(pin_param);
     actor = auth_actor(c);
@@ -315,12 +315,12 @@ out:
 
 int route_stamp(call *c)
 {
-    return stamp_common(c, false);
+    return call_stamp(c, false, -1, NULL);
 }
 
 int route_stamp_prepare(call *c)
 {
-    return stamp_common(c, true);
+    return call_stamp(c, true, -1, NULL);
 }
 
 /* {"signature": BASE64, "certificate": PEM (optional)} */

@@ -163,6 +163,11 @@ int call_document(call *c, int *fd_out, const char **name_out);
  * the seal locked); a request the document cannot take (`usage`) is 400; the rest by the
  * error's class. */
 int call_stamp_refused(call *c, bool usage, const char *seal_id, int err);
+/* A stamp (external: a prepare) of the request's parameters: of `document_fd` (taken
+ * over: closed) named `document_name` when it is >= 0, else of the request's document
+ * (call_document). Answers the sealed document (200 with its descriptor), the prepared
+ * stamp, or the refusal. */
+int call_stamp(call *c, bool external, int document_fd, const char *document_name);
 /* Answers with the JSON `j` (taken over). */
 int call_json(call *c, unsigned status, json_t *j);
 /* Whether a Content-Type header is `type`, parameters aside, case-insensitive (RFC 9110
@@ -234,6 +239,12 @@ int route_web_file(call *c); /* "/web/{rest}": that file of the web folder */
 int route_session_create(call *c);
 int route_session(call *c);
 int route_session_delete(call *c);
+/* routes_documents.c: uploads for the desk's previews, private to their owner */
+int route_document_upload(call *c);
+int route_document(call *c);
+int route_document_page(call *c);
+int route_document_find(call *c);
+int route_document_stamp(call *c);
 int route_healthz(call *c);
 int route_readyz(call *c);
 int route_metrics(call *c);

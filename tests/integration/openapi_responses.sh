@@ -77,6 +77,24 @@ want 400 verify-pictures-bad POST "/api/v1/verify?pictures=yes" -H "Content-Type
 want 415 verify-type POST /api/v1/verify -H "Content-Type: text/plain" --data-binary "hello"
 # the web pages: not API, but routes, so documented (text/html and the files' own types)
 want 200 page GET /verify/
+want 200 desk-page GET /desk/
+# uploaded documents: private to their owner, previews, text search, stamp
+want 201 doc-upload POST /api/v1/documents "${AUTH[@]}" -F "file=@$WORK/in.pdf;type=application/pdf"
+DOC_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/doc-upload.body")
+want 401 doc-upload-nokey POST /api/v1/documents "${PDF[@]}"
+want 415 doc-upload-type POST /api/v1/documents "${AUTH[@]}" -H "Content-Type: text/plain" --data-binary "hello"
+want 422 doc-upload-broken POST /api/v1/documents "${AUTH[@]}" -H "Content-Type: application/pdf" --data-binary "@$WORK/broken.pdf"
+want 200 doc GET "/api/v1/documents/$DOC_ID" "${AUTH[@]}"
+want 404 doc-none GET /api/v1/documents/00000000000000000000000000000000 "${AUTH[@]}"
+want 200 doc-page GET "/api/v1/documents/$DOC_ID/pages/2?dpi=30" "${AUTH[@]}"
+want 400 doc-page-dpi GET "/api/v1/documents/$DOC_ID/pages/1?dpi=5000" "${AUTH[@]}"
+want 404 doc-page-none GET "/api/v1/documents/$DOC_ID/pages/99" "${AUTH[@]}"
+want 200 doc-find GET "/api/v1/documents/$DOC_ID/find?text=%E7%94%B2%E6%96%B9" "${AUTH[@]}"
+want 400 doc-find-none GET "/api/v1/documents/$DOC_ID/find" "${AUTH[@]}"
+want 403 doc-stamp-pin POST "/api/v1/documents/$DOC_ID/stamp" "${AUTH[@]}" -F "seal=$RSA" -F pin=wrong-pin -F page=2 -F at=100,100
+want 200 doc-stamp POST "/api/v1/documents/$DOC_ID/stamp" "${AUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" -F page=2 -F at=100,100
+"$SEALSVC" --data "$DATA" verify --offline "$OUT/doc-stamp.body" >/dev/null || fail "the stamped upload does not verify"
+want 404 doc-stamped GET "/api/v1/documents/$DOC_ID" "${AUTH[@]}"
 want 200 web-js GET /web/verify/verify.js
 want 200 web-css GET /web/verify/verify.css
 want 404 web-none GET /web/verify/no-such.js

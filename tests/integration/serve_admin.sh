@@ -382,8 +382,11 @@ older = {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/sta
          # batch jobs: the stamp roles' routes, refusals in serve_jobs.sh
          "/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/documents/{n}",
          "/api/v1/jobs/{id}/result.zip", "/api/v1/jobs/{id}/cancel",
-         # the public web pages, web_verify.sh
-         "/verify/", "/web/{rest}",
+         # the public web pages, web_verify.sh and web_desk.sh
+         "/verify/", "/desk/", "/web/{rest}",
+         # uploaded documents: the stamp roles' routes, openapi_responses.sh and web_desk.sh
+         "/api/v1/documents", "/api/v1/documents/{id}", "/api/v1/documents/{id}/pages/{n}",
+         "/api/v1/documents/{id}/find", "/api/v1/documents/{id}/stamp",
          # the desk's session: serve_session.sh
          "/api/v1/session"}
 table = {l.strip() for l in open(sys.argv[1]) if l.strip() and l.split()[1] not in older}
