@@ -128,6 +128,12 @@ int seal_store_create_seal(seal_store *st, seal_record *r, const char *es_id, EV
                            const char *pin, const seal_signer *maker, const char *actor);
 /* SEAL_ENOTFOUND naming the id when there is no such seal. */
 int seal_store_get_seal(seal_store *st, const char *id, seal_record *out);
+/* Readies seal r's picture for drawing into a document: the streams made from it when the
+ * seal was made (picture.c) go into the process's picture cache, so that a stamp copies
+ * them instead of decoding and compressing the picture again. A stamp calls it before it
+ * prepares the appearance; reading a seal for anything else does not pay for it. Whatever
+ * fails only costs the stamp the time to make the streams itself. */
+void seal_store_picture_ready(seal_store *st, const seal_record *r);
 /* Every seal id, in creation order (caller frees with g_strfreev). */
 int seal_store_list_seals(seal_store *st, char ***ids_out);
 

@@ -363,6 +363,7 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
                                .how = run.how};
     audited = true;
     SEAL_TRY(seal_store_get_seal(st, rq->seal_id, &run.rec));
+    seal_store_picture_ready(st, &run.rec);
     res->seal_id = g_strdup(run.rec.id);
     res->seal_name = g_strdup(run.rec.name);
     res->alg = run.rec.alg;

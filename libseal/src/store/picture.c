@@ -2,9 +2,11 @@
  * once when a seal is made (seal_store_add_seal), so that a stamp never decodes the PNG and
  * compresses its samples again, which cost more than the rest of a one-document stamp.
  * Keyed by the PNG's SHA-256, so seals sharing a picture share its streams and a picture
- * that changes is never drawn from stale streams. Reading a seal hands its streams to the
- * process-wide cache the PDF stamper copies them from (seal/pdf_picture.c); a seal made
- * before version 3 has its streams made on that first read and stored then. */
+ * that changes is never drawn from stale streams. A stamp readies them
+ * (seal_store_picture_ready, before it prepares the appearance): they go into the
+ * process-wide cache the PDF stamper copies them from (seal/pdf_picture.c); reading a seal
+ * for anything else (a finish, a listing) leaves them in the database. A seal made before
+ * version 3 has its streams made on its first stamp and stored then. */
 #include "seal/pdf_picture.h"
 #include "store/store_internal.h"
 

@@ -428,15 +428,17 @@ int seal_store_get_seal(seal_store *st, const char *id, seal_record *out)
     r.pin_failures = (int)store_column_int64(stmt, 18);
     r.key_uri = store_column_text(stmt, 19);
     r.locked = store_column_int64(stmt, 20) != 0;
-    seal_db_finalize(stmt);
-    stmt = NULL;
-    store_pdf_picture_load(st, &r.image_png);
     *out = r;
     memset(&r, 0, sizeof r);
 out:
     seal_db_finalize(stmt);
     seal_record_clear(&r);
     return rc;
+}
+
+void seal_store_picture_ready(seal_store *st, const seal_record *r)
+{
+    store_pdf_picture_load(st, &r->image_png);
 }
 
 int seal_store_list_seals(seal_store *st, char ***ids_out)
