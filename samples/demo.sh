@@ -91,8 +91,13 @@ if [ -z "$KEY" ]; then # a platform made before the demo made a key
     KEY=$("$SEALSVC" apikey create --role admin --label demo 2>/dev/null)
 fi
 URL=http://127.0.0.1:$PORT
+DESK=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])).get("desk")
+print("login %s (%s), password %s" % (d["login"], d["name"], d["password"]) if d else "")' "$DEMO/manifest.json")
 cat <<TXT
 
+In a browser:
+  $URL/verify/   the public verification page (drop a sealed PDF or OFD on it)
+  $URL/desk/     the clerk desk${DESK:+: $DESK}
 Now the HTTP API (docs/api.md), on $URL with the demo's API key; in another terminal:
   curl -s -H 'Authorization: Bearer $KEY' $URL/api/v1/seals
   curl -s -o /tmp/sealed.pdf -H 'Authorization: Bearer $KEY' -F file=@$PWD/$IN \\
