@@ -250,7 +250,8 @@ class Opts(C.Structure):  # seal_verify_file_opts, seal/verify.h
     _fields_ = [("store", C.c_void_p), ("data_dir", C.c_char_p),
                 ("trust_paths", C.c_void_p), ("n_trust_paths", C.c_size_t),
                 ("evidence_paths", C.c_void_p), ("n_evidence_paths", C.c_size_t),
-                ("offline", C.c_bool), ("password", C.c_char_p)]
+                ("offline", C.c_bool), ("password", C.c_char_p),
+                ("pictures", C.c_bool), ("document", C.c_int)]
 
 class Report(C.Structure):  # the head of seal_report, seal/report.h
     _fields_ = [("file", C.c_char_p), ("format", C.c_char_p), ("verdict", C.c_int)]
