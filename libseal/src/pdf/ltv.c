@@ -4,7 +4,9 @@
  * module supplies a CRL or OCSP response. They go into a /DSS (keeping what an earlier
  * DSS held) with a /VRI entry per signature, in a new incremental update. B-LTA then
  * adds a document timestamp over everything, and a last DSS update with that
- * timestamp's own validation data. */
+ * timestamp's own validation data. An encrypted document is opened with its password and
+ * every update is encrypted with its key. */
+#include "encrypt.h"
 #include "ltv_internal.h"
 
 #include <seal/error.h>
@@ -504,21 +506,11 @@ out:
     return rc;
 }
 
-/* The signed PDF, refused when encrypted: our DSS streams and a document timestamp's
- * strings would have to be encrypted with the document's key, as the stamper does; until
- * then, no half-encrypted file. */
-static int open_signed(seal_pdf **pdf, const char *in)
+/* The signed PDF, an encrypted one with its password: the updates are then encrypted
+ * with the document's key (ltv_update.c). */
+static int open_signed(seal_pdf **pdf, const char *in, const seal_pdf_ltv_opts *opts)
 {
-    int rc = seal_pdf_open(pdf, in);
-    if (rc == 0 && (*pdf)->crypt) {
-        rc = seal_error_set(SEAL_EUNSUPPORTED,
-                            "%s is encrypted: adding long-term validation data (DSS, document "
-                            "timestamps) to an encrypted PDF is not supported yet",
-                            in);
-        seal_pdf_free(*pdf);
-        *pdf = NULL;
-    }
-    return rc;
+    return seal_pdf_open_password(pdf, in, opts->password);
 }
 
 /* One B-LT round: `in` to `out` with a DSS for every signature in `in`. */
@@ -529,7 +521,7 @@ static int dss_round(const char *in, const char *out, const seal_pdf_ltv_opts *o
     ltv_ctx c = {.opts = opts, .summary = summary};
     pdf_update u = {0};
     summary->signatures = summary->timestamps = 0;
-    SEAL_TRY(open_signed(&c.pdf, in));
+    SEAL_TRY(open_signed(&c.pdf, in, opts));
     qpdf_data q = c.pdf->q;
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh old_dss = qpdf_oh_get_key(q, root, "/DSS");
@@ -655,7 +647,11 @@ static int doc_timestamp_round(const char *in, const char *out, const seal_pdf_l
     doc_ts d = {opts};
     size_t reserve = SEAL_TSP_TOKEN_ESTIMATE;
     const EVP_MD *md = opts->archive_tsa->md ? opts->archive_tsa->md : EVP_sha256();
-    SEAL_TRY(open_signed(&pdf, in));
+    SEAL_TRY(open_signed(&pdf, in, opts));
+    /* A document timestamp is a signature field: what the permissions say of a seal
+     * (Table 22 bits 4 and 6) holds for it. */
+    if (pdf->crypt)
+        SEAL_TRY(pdf_crypt_check_sign_allowed(pdf->crypt, pdf->path));
     for (int attempt = 0;; attempt++) {
         size_t needed = 0;
         pdf_update_clear(&u);
