@@ -7,7 +7,8 @@
 # the DSS read through qpdf's decryption holds the chains and CRLs with the VRI key of the
 # signature; pdfsig validates the seal in the result; our verify, with the root as the
 # only anchor, no data directory and no network, judges the seal and the document
-# timestamp VALID from the DSS alone. A missing or wrong password is a clear error with
+# timestamp VALID from the DSS alone; OCSP responses (made by `openssl ocsp`) as well as
+# CRLs. A missing or wrong password is a clear error with
 # no output, and the password never shows in a message.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -116,5 +117,35 @@ for cipher in rc4 aes128 aes256; do
     # the timestamp dictionary's strings are encrypted: its field name is not in the clear
     ! grep -aq '/T (Timestamp1)' "$lta" || fail "$cipher: the timestamp field's name is not encrypted"
 done
+
+# OCSP responses in the DSS of an encrypted file: `openssl ocsp` answers for the seal's and
+# the TSA's certificates (index made here, signed by the issuing CA), the platform's root
+# CRL for the issuing CA; no data directory, so these are the only evidence
+: >"$WORK/index.txt"
+for c in "$DATA/certs/xinghe.pem" "$DATA/pki/tsa.pem"; do
+    printf 'V\t351231000000Z\t\t%s\tunknown\t%s\n' "$(openssl x509 -in "$c" -noout -serial | cut -d= -f2)" \
+        "$(openssl x509 -in "$c" -noout -subject -nameopt compat | sed 's/^subject=//')" >>"$WORK/index.txt"
+done
+openssl ocsp -issuer "$DATA/pki/issuing-ca.pem" -cert "$DATA/certs/xinghe.pem" -cert "$DATA/pki/tsa.pem" \
+    -no_nonce -reqout "$WORK/ocsp-req.der" 2>/dev/null
+openssl ocsp -index "$WORK/index.txt" -CA "$DATA/pki/issuing-ca.pem" -rsigner "$DATA/pki/issuing-ca.pem" \
+    -rkey "$DATA/pki/private/issuing-ca.key.pem" -passin "file:$DATA/secrets/kek" \
+    -reqin "$WORK/ocsp-req.der" -respout "$WORK/ocsp.der" -ndays 7 2>/dev/null
+"$SEALSVC" --data "$DATA" ca crl --ca root-ca --current -o "$WORK/root.crl" >/dev/null
+ocsp_lta="$WORK/aes256-ocsp-lta.pdf"
+"$SEALSVC" ltv "$WORK/aes256-bt.pdf" "$ocsp_lta" --password "$PW" --trust "$DATA/trust/root-ca.pem" \
+    --evidence "$WORK/ocsp.der" --evidence "$WORK/root.crl" --offline --archive --tsa "$OUR_TSA_URL" \
+    >"$WORK/ocsp.txt"
+grep -q '1 CRL(s), 1 OCSP response(s); document timestamp added' "$WORK/ocsp.txt" ||
+    fail "the OCSP response is not in the DSS: $(cat "$WORK/ocsp.txt")"
+qpdf_ok "$WORK/aes256.pdf" "$ocsp_lta"
+pdfsig_seal_valid "$ocsp_lta"
+qpdf --password="$PW" --decrypt "$ocsp_lta" "$WORK/ocsp-lta.plain.pdf"
+mkdir -p "$WORK/ocsp-dss"
+$PADES dss "$WORK/ocsp-lta.plain.pdf" "$WORK/ocsp-dss" >/dev/null
+cmp -s "$WORK/ocsp-dss/ocsp-0.der" "$WORK/ocsp.der" ||
+    fail "the DSS's OCSP stream does not decrypt to the response openssl ocsp made"
+verify_alone "$ocsp_lta" pades,doc-timestamp
+grep -q 'OCSP response from DSS' "$WORK/v.json" || fail "the OCSP response was not used from the DSS"
 
 echo "ltv_encrypted: all checks passed"
