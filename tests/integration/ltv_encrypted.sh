@@ -2,14 +2,14 @@
 # B-LT and B-LTA on encrypted PDFs: documents encrypted by qpdf (RC4 128-bit, AES-128,
 # AES-256, each with a user password), sealed at B-T with our TSA on loopback, then
 # `sealsvc ltv --password` adds the DSS and, with --archive, a document timestamp. Checked
-# with tools that are not ours: qpdf --check --password decodes every stream (a DSS stream
-# left in the clear would not inflate after decryption) and shows the encryption unchanged;
-# the DSS read through qpdf's decryption holds the chains and CRLs with the VRI key of the
-# signature; pdfsig validates the seal in the result; our verify, with the root as the
-# only anchor, no data directory and no network, judges the seal and the document
-# timestamp VALID from the DSS alone; OCSP responses (made by `openssl ocsp`) as well as
-# CRLs. A missing or wrong password is a clear error with
-# no output, and the password never shows in a message.
+# with tools that are not ours: qpdf --check --password accepts the result with the
+# encryption unchanged; the DSS read through qpdf's decryption (a stream left in the
+# clear would come out as noise) holds the chains and the CRLs, or the OCSP response
+# `openssl ocsp` made, byte for byte, with the VRI key of the seal; pdfsig validates the
+# seal; openssl ts verifies the document timestamp's token, read in the clear; our verify,
+# with the root as the only anchor, no data directory and no network, judges the seal and
+# the document timestamp VALID from the DSS alone. A missing or wrong password is a clear
+# error with no output, and the password never shows in a message.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/tsa.sh"
