@@ -1,5 +1,6 @@
-/* Trusted time on the command line: `sealsvc ltv IN.pdf OUT.pdf [--archive]` (PAdES B-LT
- * and B-LTA for a signed document), and the options stamp shares with it (--level, --tsa,
+/* Trusted time on the command line: `sealsvc ltv IN.pdf OUT.pdf [--archive] [--password]`
+ * (PAdES B-LT and B-LTA for a signed document, encrypted or not), and the options stamp shares with
+ * it (--level, --tsa,
  * --trust, --evidence, --offline): which TSA, which anchors, where revocation evidence
  * comes from (given files, the data directory's cache, the network). */
 #include "cli.h"
@@ -19,7 +20,7 @@
 
 static const char ltv_usage[] =
     "usage: sealsvc [--data DIR] ltv IN.pdf OUT.pdf [--archive --tsa URL] [--trust PEM|DIR]...\n"
-    "                 [--evidence FILE|DIR]... [--offline]\n"
+    "                 [--evidence FILE|DIR]... [--offline] [--password PW | --password-file F]\n"
     "\n"
     "Adds long-term validation data to a signed PDF in a new incremental update: a /DSS with\n"
     "the certificate chains of every signature and timestamp and the CRLs or OCSP responses\n"
@@ -33,6 +34,8 @@ static const char ltv_usage[] =
     "  --trust PEM|DIR    trust anchors (repeatable; DATA/trust is added with --data)\n"
     "  --evidence F|DIR   CRL (PEM/DER) or OCSP response (DER) files to use (repeatable)\n"
     "  --offline          fetch nothing: only given and cached evidence\n"
+    "  --password PW      an encrypted PDF's user or owner password (or $SEALSVC_PDF_PASSWORD,\n"
+    "                     or --password-file F); not needed for an empty user password\n"
     "\n"
     "exit: 0 done, 3 error (the message names the certificate or file), 64 usage\n";
 
@@ -174,13 +177,14 @@ void cli_time_clear(cli_time *t)
 
 /* B-LT (and B-LTA at that level) for a signed document, through the document face: `in` to
  * `out`. 0 or a libseal error. */
-static int ltv_run(cli_time *t, const char *in, const char *out)
+static int ltv_run(cli_time *t, const char *in, const char *out, const char *password)
 {
     seal_doc_extend_summary summary = {0};
     seal_doc_extend_opts opts = {
         .trust = t->trust,
         .revocation = t->revocation,
         .archive_tsa = t->level == CLI_LEVEL_B_LTA ? &t->client : NULL,
+        .password = password,
     };
     int rc = seal_doc_extend(in, out, &opts, &summary);
     if (rc == 0)
@@ -196,11 +200,15 @@ int cmd_ltv(const cli_ctx *ctx, int argc, char **argv)
     static const struct option options[] = {
         CLI_TIME_OPTIONS,
         {"archive", no_argument, NULL, 'a'},
+        {"password", required_argument, NULL, 'w'},
+        {"password-file", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     cli_time time = {.level = CLI_LEVEL_B_LT, .level_given = true, .existing_signatures = true};
     bool archive = false;
+    const char *password_arg = NULL, *password_file = NULL;
+    char password[256] = "";
     int code = EXIT_ERROR;
 
     optind = 0;
@@ -208,6 +216,10 @@ int cmd_ltv(const cli_ctx *ctx, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (c == 'a') {
             archive = true;
+        } else if (c == 'w') {
+            password_arg = optarg;
+        } else if (c == 'W') {
+            password_file = optarg;
         } else if (c == 'h') {
             fputs(ltv_usage, stdout);
             return EXIT_OK;
@@ -227,10 +239,14 @@ int cmd_ltv(const cli_ctx *ctx, int argc, char **argv)
         time.level = CLI_LEVEL_B_LTA;
     else if (time.tsa_url)
         return cli_usage_error("ltv: --tsa is for --archive (a document timestamp)");
+    if (cli_read_password(password, sizeof password, password_arg, password_file) < 0)
+        return cli_fail("ltv");
     code = cli_time_prepare(&time, ctx, "ltv");
     if (code == EXIT_OK) {
-        code = ltv_run(&time, argv[optind], argv[optind + 1]) < 0 ? cli_fail("ltv") : EXIT_OK;
+        code = ltv_run(&time, argv[optind], argv[optind + 1], password) < 0 ? cli_fail("ltv")
+                                                                            : EXIT_OK;
     }
     cli_time_clear(&time);
+    seal_secure_zero(password, sizeof password);
     return code;
 }

@@ -74,13 +74,17 @@ for kind in rc4-40 rc4-128 aes-128 aes-256; do
     check_sealed "$WORK/$kind.in.pdf" "$WORK/$kind.pdf" ""
 done
 
-# LTV data cannot be added to an encrypted file yet: refused by name, nothing written
+# LTV data on an encrypted file with an empty user password: no password needed, the
+# input untouched, the output as encrypted as the input (tests/integration/ltv_encrypted.sh
+# covers user passwords and B-LTA)
 before=$(sha "$WORK/aes-256.pdf")
-expect_exit 3 "$SEALSVC" --data "$DATA" ltv "$WORK/aes-256.pdf" "$WORK/aes-256-ltv.pdf" --offline
-grep -q "aes-256.pdf is encrypted: adding long-term validation data .* is not supported yet" "$WORK/err" ||
-    fail "ltv on an encrypted file: not refused by name: $(cat "$WORK/err")"
-[ ! -e "$WORK/aes-256-ltv.pdf" ] || fail "ltv on an encrypted file left an output"
+"$SEALSVC" --data "$DATA" ltv "$WORK/aes-256.pdf" "$WORK/aes-256-ltv.pdf" --offline >/dev/null ||
+    fail "ltv on an encrypted file with an empty user password failed"
 [ "$(sha "$WORK/aes-256.pdf")" = "$before" ] || fail "ltv on an encrypted file changed its input"
+qpdf --check "$WORK/aes-256-ltv.pdf" >"$WORK/ltv.qpdf" 2>&1 ||
+    fail "qpdf --check rejects the encrypted file's ltv output: $(cat "$WORK/ltv.qpdf")"
+"$SEALSVC" --data "$DATA" verify "$WORK/aes-256-ltv.pdf" --offline >/dev/null ||
+    fail "our verifier rejects the encrypted file's ltv output"
 
 # a second seal on an encrypted sealed file keeps both valid
 stamp "$WORK/aes-256.pdf" "$WORK/aes-256-twice.pdf" --at 40,120

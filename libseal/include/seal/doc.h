@@ -166,6 +166,7 @@ typedef struct seal_doc_extend_opts {
     const seal_trust *trust;            /* the anchors every chain is built to */
     seal_revocation *revocation;        /* where CRLs and OCSP responses come from */
     const seal_tsp_client *archive_tsa; /* a document timestamp over it (B-LTA); NULL: B-LT */
+    const char *password;               /* an encrypted PDF's user or owner password, or NULL */
 } seal_doc_extend_opts;
 
 typedef struct seal_doc_extend_summary {

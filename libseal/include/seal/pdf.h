@@ -109,6 +109,9 @@ typedef struct seal_pdf_ltv_opts {
     /* B-LTA: a document timestamp (/DocTimeStamp, ETSI.RFC3161) over the document and its
      * DSS, then the validation data of that timestamp in a last DSS update; NULL: B-LT */
     const seal_tsp_client *archive_tsa;
+    /* an encrypted input's user or owner password (NULL: the empty user password); the
+     * update is encrypted with the document's key */
+    const char *password;
 } seal_pdf_ltv_opts;
 
 typedef struct seal_pdf_ltv_summary {

@@ -169,8 +169,10 @@ static void pdf_describe(const seal_stamp_plan *plan, seal_key_alg alg, const ch
 static int pdf_extend(const char *in, const char *out, const seal_doc_extend_opts *opts,
                       seal_doc_extend_summary *summary)
 {
-    seal_pdf_ltv_opts lopts = {
-        .trust = opts->trust, .revocation = opts->revocation, .archive_tsa = opts->archive_tsa};
+    seal_pdf_ltv_opts lopts = {.trust = opts->trust,
+                               .revocation = opts->revocation,
+                               .archive_tsa = opts->archive_tsa,
+                               .password = opts->password};
     seal_pdf_ltv_summary s = {0};
     int rc = seal_pdf_ltv(in, out, &lopts, &s);
     if (rc == 0 && summary)

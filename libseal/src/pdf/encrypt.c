@@ -634,6 +634,46 @@ out:
     return rc;
 }
 
+int pdf_crypt_string_read_as(bool *match, const pdf_crypt *c, long long num, long long gen,
+                             const uint8_t *raw, size_t raw_len, const uint8_t *parsed,
+                             size_t parsed_len)
+{
+    int rc = 0;
+    uint8_t key[32];
+    size_t key_len = 0;
+    seal_buf plain = SEAL_BUF_INIT, body = SEAL_BUF_INIT;
+    *match = false;
+    if (c->strings == PDF_CIPHER_NONE) {
+        *match = raw_len == parsed_len && memcmp(raw, parsed, raw_len) == 0;
+        return 0;
+    }
+    SEAL_TRY(object_key(key, &key_len, c, c->strings, num, gen));
+    if (c->strings == PDF_CIPHER_RC4) {
+        SEAL_TRY(seal_buf_reserve(&plain, raw_len + 1));
+        rc4(key, key_len, raw, plain.data, raw_len);
+        *match = raw_len == parsed_len && memcmp(plain.data, parsed, raw_len) == 0;
+        goto out;
+    }
+    if (raw_len <= 16)
+        goto out;
+    /* The initialisation vector first; a last partial block counts as zero-filled, and the
+     * padding a reader strips from the last block is at most 16 bytes. */
+    size_t n = (raw_len - 16 + 15) / 16 * 16;
+    int got = 0;
+    SEAL_TRY(seal_buf_set(&body, raw + 16, raw_len - 16));
+    SEAL_TRY(seal_buf_reserve(&body, n));
+    memset(body.data + body.len, 0, n - body.len);
+    SEAL_TRY(seal_buf_reserve(&plain, n + 16));
+    SEAL_TRY(aes(plain.data, &got, key, key_len, raw, body.data, n, false, false));
+    *match = parsed_len <= (size_t)got && (size_t)got - parsed_len <= 16 &&
+             memcmp(plain.data, parsed, parsed_len) == 0;
+out:
+    seal_secure_zero(key, sizeof key);
+    seal_buf_clear(&plain);
+    seal_buf_clear(&body);
+    return rc;
+}
+
 void pdf_crypt_clear(pdf_crypt *c)
 {
     seal_secure_zero(c, sizeof *c);

@@ -49,6 +49,15 @@ int pdf_crypt_stream(seal_buf *out, const pdf_crypt *c, long long num, long long
 int pdf_crypt_object_text(seal_buf *text, size_t body, const pdf_crypt *c, long long num,
                           long long gen, size_t keep_at);
 
+/* Whether `parsed` is what a reader that decrypts every string (qpdf does, but for a
+ * /Type /Sig dictionary's /Contents) makes of the string `raw` of object num/gen: so a
+ * document timestamp's /Contents, never encrypted (ISO 32000-1 7.6.1), can be read from
+ * its ByteRange gap and still be known to be that dictionary's. AES: all but the last
+ * block's padding must agree (7.6.2). */
+int pdf_crypt_string_read_as(bool *match, const pdf_crypt *c, long long num, long long gen,
+                             const uint8_t *raw, size_t raw_len, const uint8_t *parsed,
+                             size_t parsed_len);
+
 void pdf_crypt_clear(pdf_crypt *c);
 
 #endif

@@ -4,8 +4,11 @@
  * module supplies a CRL or OCSP response. They go into a /DSS (keeping what an earlier
  * DSS held) with a /VRI entry per signature, in a new incremental update. B-LTA then
  * adds a document timestamp over everything, and a last DSS update with that
- * timestamp's own validation data. */
+ * timestamp's own validation data. An encrypted document is opened with its password and
+ * every update is encrypted with its key. */
+#include "encrypt.h"
 #include "ltv_internal.h"
+#include "verify_tail.h"
 
 #include <seal/error.h>
 #include <seal/pdf.h>
@@ -280,18 +283,60 @@ static int new_vri(ltv_ctx *c, const char *contents, size_t len, vri **out)
     return 0;
 }
 
-static int add_signature(ltv_ctx *c, qpdf_oh sig, const char *field)
+/* The bytes of a signature dictionary's /Contents. qpdf decrypts every string of an
+ * encrypted file but a /Type /Sig dictionary's /Contents, while ISO 32000-1 7.6.1 keeps
+ * every signature dictionary's (a /DocTimeStamp's too) in the clear: those are read from
+ * the ByteRange gap, which must be what qpdf read as this dictionary's /Contents. */
+static int signature_contents(seal_buf *out, const ltv_ctx *c, qpdf_oh sig, const char *field)
 {
     int rc = 0;
     qpdf_data q = c->pdf->q;
+    size_t len = 0;
+    const char *parsed =
+        qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, sig, "/Contents"), &len);
+    SEAL_ENSURE(parsed && len > 0, SEAL_EFORMAT, "signature %s has no /Contents", field);
+    if (!c->pdf->crypt || qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sig, "/Type"), "/Sig"))
+        return seal_buf_set(out, parsed, len);
+    SEAL_TRY(seal_buf_set(out, parsed, len)); /* qpdf reuses its memory on the next call */
+    qpdf_oh br = qpdf_oh_get_key(q, sig, "/ByteRange");
+    long long a = qpdf_oh_is_array(q, br) && qpdf_oh_get_array_n_items(q, br) == 4
+                      ? qpdf_oh_get_int_value(q, qpdf_oh_get_array_item(q, br, 1))
+                      : -1;
+    long long b = a > 0 ? qpdf_oh_get_int_value(q, qpdf_oh_get_array_item(q, br, 2)) : -1;
+    seal_buf raw = SEAL_BUF_INIT;
+    bool match = false;
+    seal_slice file = {(const uint8_t *)c->pdf->map, c->pdf->map_len};
+    SEAL_ENSURE(a > 0 && b > a && (size_t)b <= c->pdf->map_len, SEAL_EFORMAT,
+                "signature %s: its /ByteRange does not leave a gap for /Contents", field);
+    rc = seal_pdf_gap_hex(&raw, file, (size_t)a, (size_t)b);
+    if (rc == 0)
+        rc = pdf_crypt_string_read_as(&match, c->pdf->crypt, qpdf_oh_get_object_id(q, sig),
+                                      qpdf_oh_get_generation(q, sig), raw.data, raw.len, out->data,
+                                      out->len);
+    if (rc == 0 && !match)
+        rc = seal_error_set(SEAL_EFORMAT,
+                            "signature %s: the bytes its /ByteRange leaves out are not its "
+                            "/Contents",
+                            field);
+    if (rc == 0)
+        rc = seal_buf_set(out, raw.data, raw.len);
+    seal_buf_clear(&raw);
+out:
+    return rc;
+}
+
+static int add_signature(ltv_ctx *c, qpdf_oh sig, const char *field)
+{
+    int rc = 0;
     seal_cms *cms = NULL;
     seal_tst *tst = NULL;
     vri *v = NULL;
     char what[160];
-    size_t len = 0;
-    const char *contents =
-        qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, sig, "/Contents"), &len);
-    SEAL_ENSURE(contents && len > 0, SEAL_EFORMAT, "signature %s has no /Contents", field);
+    seal_buf value = SEAL_BUF_INIT;
+    qpdf_data q = c->pdf->q;
+    SEAL_TRY(signature_contents(&value, c, sig, field));
+    const char *contents = (const char *)value.data;
+    size_t len = value.len;
     SEAL_TRY(new_vri(c, contents, len, &v));
     snprintf(what, sizeof what, "signature %.140s", field);
     c->summary->signatures++;
@@ -325,6 +370,7 @@ static int add_signature(ltv_ctx *c, qpdf_oh sig, const char *field)
     seal_error_clear();
     SEAL_TRY(add_chain(c, v, signer, seal_cms_certs(cms), at, what));
 out:
+    seal_buf_clear(&value);
     seal_tst_free(tst);
     seal_cms_free(cms);
     return rc;
@@ -504,21 +550,11 @@ out:
     return rc;
 }
 
-/* The signed PDF, refused when encrypted: our DSS streams and a document timestamp's
- * strings would have to be encrypted with the document's key, as the stamper does; until
- * then, no half-encrypted file. */
-static int open_signed(seal_pdf **pdf, const char *in)
+/* The signed PDF, an encrypted one with its password: the updates are then encrypted
+ * with the document's key (ltv_update.c). */
+static int open_signed(seal_pdf **pdf, const char *in, const seal_pdf_ltv_opts *opts)
 {
-    int rc = seal_pdf_open(pdf, in);
-    if (rc == 0 && (*pdf)->crypt) {
-        rc = seal_error_set(SEAL_EUNSUPPORTED,
-                            "%s is encrypted: adding long-term validation data (DSS, document "
-                            "timestamps) to an encrypted PDF is not supported yet",
-                            in);
-        seal_pdf_free(*pdf);
-        *pdf = NULL;
-    }
-    return rc;
+    return seal_pdf_open_password(pdf, in, opts->password);
 }
 
 /* One B-LT round: `in` to `out` with a DSS for every signature in `in`. */
@@ -529,7 +565,7 @@ static int dss_round(const char *in, const char *out, const seal_pdf_ltv_opts *o
     ltv_ctx c = {.opts = opts, .summary = summary};
     pdf_update u = {0};
     summary->signatures = summary->timestamps = 0;
-    SEAL_TRY(open_signed(&c.pdf, in));
+    SEAL_TRY(open_signed(&c.pdf, in, opts));
     qpdf_data q = c.pdf->q;
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh old_dss = qpdf_oh_get_key(q, root, "/DSS");
@@ -655,7 +691,11 @@ static int doc_timestamp_round(const char *in, const char *out, const seal_pdf_l
     doc_ts d = {opts};
     size_t reserve = SEAL_TSP_TOKEN_ESTIMATE;
     const EVP_MD *md = opts->archive_tsa->md ? opts->archive_tsa->md : EVP_sha256();
-    SEAL_TRY(open_signed(&pdf, in));
+    SEAL_TRY(open_signed(&pdf, in, opts));
+    /* A document timestamp is a signature field: what the permissions say of a seal
+     * (Table 22 bits 4 and 6) holds for it. */
+    if (pdf->crypt)
+        SEAL_TRY(pdf_crypt_check_sign_allowed(pdf->crypt, pdf->path));
     for (int attempt = 0;; attempt++) {
         size_t needed = 0;
         pdf_update_clear(&u);

@@ -66,6 +66,11 @@ typedef struct pdf_update {
     long long next_obj;
     size_t byte_range_pos; /* placeholders of a document timestamp (contents_len 0: none) */
     size_t contents_pos, contents_len;
+    /* An encrypted document's key (NULL: none): every object but the cross-reference
+     * stream is encrypted with it as it ends, like the stamper's update (encrypt.h). */
+    const struct pdf_crypt *crypt;
+    long long obj_num, obj_gen; /* the object being written */
+    size_t obj_body;            /* its text's start in `text`, after "N G obj" */
 } pdf_update;
 
 /* Fills /Contents: called with the ByteRange digest made with `md`; returns the DER. */

@@ -2,7 +2,10 @@
  * 7.5.6): a /DSS and its streams, or a document timestamp's field and signature
  * dictionary. Like the stamper's update it re-emits only changed objects, keeps the
  * previous revision's kind of cross-reference section, /Prev, /Root, /Info and the first
- * /ID, and is written atomically; the input is never touched (PDF-SIGN.md section 1). */
+ * /ID, and is written atomically; the input is never touched (PDF-SIGN.md section 1).
+ * In an encrypted document the update is encrypted with the document's key as the
+ * stamper's is (encrypt.h), but for a document timestamp's /Contents (ISO 32000-1 7.6.1). */
+#include "encrypt.h"
 #include "ltv_internal.h"
 
 #include <seal/error.h>
@@ -24,6 +27,7 @@ int pdf_update_init(pdf_update *u, seal_pdf *pdf)
 {
     memset(u, 0, sizeof *u);
     u->pdf = pdf;
+    u->crypt = pdf->crypt;
     u->next_obj = pdf->next_obj;
     /* The update starts on a line of its own (7.5.6). */
     uint8_t last = pdf->map_len ? (uint8_t)pdf->map[pdf->map_len - 1] : '\n';
@@ -67,28 +71,55 @@ static int add_row(pdf_update *u, long long num, long long gen)
     return 0;
 }
 
+/* "N G obj", remembering where the object's text starts for its encryption. */
+static int object_header(pdf_update *u, long long num, long long gen)
+{
+    int rc = seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
+    u->obj_num = num;
+    u->obj_gen = gen;
+    u->obj_body = u->text.len;
+    return rc;
+}
+
 int pdf_update_begin_object(pdf_update *u, long long num, long long gen)
 {
     int rc = add_row(u, num, gen);
-    return rc < 0 ? rc : seal_buf_printf(&u->text, "%lld %lld obj\n", num, gen);
+    return rc < 0 ? rc : object_header(u, num, gen);
 }
 
 int pdf_update_end_object(pdf_update *u)
 {
+    if (u->crypt) {
+        /* ISO 32000-1 7.6.1: every string of the object, but a signature's /Contents. */
+        size_t keep =
+            u->contents_len && u->contents_pos >= u->obj_body ? u->contents_pos : SIZE_MAX;
+        int rc =
+            pdf_crypt_object_text(&u->text, u->obj_body, u->crypt, u->obj_num, u->obj_gen, keep);
+        if (rc < 0)
+            return rc;
+    }
     return seal_buf_append_str(&u->text, "\nendobj\n");
 }
 
-/* The object's text; its xref row is the caller's. */
+/* The object's text, its data encrypted when `crypt` is set (7.6.2: after the filters);
+ * its xref row is the caller's. */
 static int stream_text(pdf_update *u, long long num, const char *keys, const uint8_t *data,
                        size_t len)
 {
     int rc = 0;
-    SEAL_TRY(
-        seal_buf_printf(&u->text, "%lld 0 obj\n<< %s /Length %zu >>\nstream\n", num, keys, len));
+    seal_buf sealed = SEAL_BUF_INIT;
+    if (u->crypt) {
+        SEAL_TRY(pdf_crypt_stream(&sealed, u->crypt, num, 0, data, len));
+        data = sealed.data;
+        len = sealed.len;
+    }
+    SEAL_TRY(object_header(u, num, 0));
+    SEAL_TRY(seal_buf_printf(&u->text, "<< %s /Length %zu >>\nstream\n", keys, len));
     SEAL_TRY(seal_buf_append(&u->text, data, len));
     SEAL_TRY(seal_buf_append_str(&u->text, "\nendstream"));
     SEAL_TRY(pdf_update_end_object(u));
 out:
+    seal_buf_clear(&sealed);
     return rc;
 }
 
@@ -215,6 +246,9 @@ int pdf_update_finish(pdf_update *u)
     if (stream) {
         SEAL_TRY(seal_buf_printf(&dict, "/Type /XRef /W [1 5 2] /Index [%s] %s",
                                  (const char *)index.data, (const char *)keys.data));
+        /* 7.5.8.4 / 7.6.1: a cross-reference stream is never encrypted; it is the last
+         * object of the update. */
+        u->crypt = NULL;
         SEAL_TRY(stream_text(u, xref_obj, (const char *)dict.data, data.data, data.len));
     } else {
         SEAL_TRY(seal_buf_append_str(&u->text, "xref\n"));

@@ -4,6 +4,7 @@
  * chain and its revocation status at the signing time (verify/cert_checks.c), and what
  * later incremental updates changed. qpdf reads the objects from a read-only
  * mapping of the file; our own bounded scanners (verify_tail.c) read the byte layout. */
+#include "encrypt.h"
 #include "ltv_internal.h"
 #include "mdp.h"
 #include "verify_internal.h"
@@ -372,7 +373,26 @@ static int check_byte_range(verify_ctx *c, seal_sig_report *s, qpdf_oh sig, uint
                                     seal_error_last()));
         goto out;
     }
-    if (cms_der->len != contents_len || memcmp(cms_der->data, contents_bytes, contents_len) != 0) {
+    bool same =
+        cms_der->len == contents_len && memcmp(cms_der->data, contents_bytes, contents_len) == 0;
+    if (!same && qpdf_is_encrypted(q) &&
+        !qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sig, "/Type"), "/Sig")) {
+        /* qpdf decrypts a /DocTimeStamp's /Contents, which ISO 32000-1 7.6.1 keeps in the
+         * clear: the gap must be what qpdf decrypted. */
+        seal_buf parsed = SEAL_BUF_INIT;
+        pdf_crypt crypt = {0};
+        rc = seal_buf_set(&parsed, contents_bytes, contents_len);
+        if (rc == 0)
+            rc = pdf_crypt_open(&crypt, q, c->password, c->path);
+        if (rc == 0)
+            rc = pdf_crypt_string_read_as(&same, &crypt, qpdf_oh_get_object_id(q, sig),
+                                          qpdf_oh_get_generation(q, sig), cms_der->data,
+                                          cms_der->len, parsed.data, parsed.len);
+        pdf_crypt_clear(&crypt);
+        seal_buf_clear(&parsed);
+        SEAL_TRY(rc);
+    }
+    if (!same) {
         SEAL_TRY(seal_sig_add_check(s, "byte-range", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
                                     "the excluded bytes [%llu, %llu) are not this signature's "
                                     "/Contents",
