@@ -121,6 +121,30 @@ const char *seal_ca_key_id(const seal_ca *ca)
 
 /* ---------------------------------------------------------------- CRLs */
 
+/* Signs `spec` as the CA's CRL and publishes it in the database under `name` (where the
+ * OCSP responder, /crl/NAME.crl and verify read it); its DER also into *der_out when given. */
+static int sign_and_publish(seal_ca *ca, const seal_crl_spec *spec, const char *name,
+                            seal_buf *der_out)
+{
+    int rc = 0;
+    X509_CRL *crl = NULL;
+    unsigned char *der = NULL;
+    seal_buf out = SEAL_BUF_INIT;
+    SEAL_TRY(seal_crl_make(&crl, spec, ca->cert, ca->key));
+    int len = i2d_X509_CRL(crl, &der);
+    SEAL_ENSURE(len > 0, SEAL_ECRYPTO, "the CRL cannot be encoded");
+    SEAL_TRY(seal_buf_set(&out, der, (size_t)len));
+    SEAL_TRY(store_crl_put(ca->st, name, ca->key_id, spec->number, spec->this_update,
+                           spec->next_update, &out));
+    if (der_out)
+        SEAL_TRY(seal_buf_set(der_out, out.data, out.len));
+out:
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+    seal_buf_clear(&out);
+    return rc;
+}
+
 int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *actor)
 {
     int rc = 0;
@@ -128,9 +152,6 @@ int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *a
     size_t n = 0;
     seal_crl_entry *entries = NULL;
     uint64_t number = 0;
-    X509_CRL *crl = NULL;
-    unsigned char *der = NULL;
-    seal_buf out = SEAL_BUF_INIT;
     time_t now = time(NULL);
     SEAL_ENSURE(hours >= 0 && hours <= 24 * 366, SEAL_EINVAL,
                 "a CRL is valid between 1 hour and a year, not %d hours", hours);
@@ -164,22 +185,12 @@ int seal_ca_publish_crl(seal_ca *ca, int hours, seal_buf *der_out, const char *a
         .entries = entries,
         .n_entries = n,
     };
-    SEAL_TRY(seal_crl_make(&crl, &spec, ca->cert, ca->key));
-    int len = i2d_X509_CRL(crl, &der);
-    SEAL_ENSURE(len > 0, SEAL_ECRYPTO, "the CRL cannot be encoded");
-    SEAL_TRY(seal_buf_set(&out, der, (size_t)len));
-    SEAL_TRY(store_crl_put(ca->st, ca->name, ca->key_id, number, spec.this_update, spec.next_update,
-                           &out));
-    if (der_out)
-        SEAL_TRY(seal_buf_set(der_out, out.data, out.len));
+    SEAL_TRY(sign_and_publish(ca, &spec, ca->name, der_out));
 out:
     for (size_t i = 0; i < n; i++)
         seal_ca_record_clear(&listed[i]);
     g_free(listed);
     g_free(entries);
-    X509_CRL_free(crl);
-    OPENSSL_free(der);
-    seal_buf_clear(&out);
     return rc;
 }
 
@@ -232,9 +243,8 @@ int seal_ca_publish_delta_crl(seal_ca *ca, int hours, seal_buf *der_out, const c
     size_t n = 0, n_entries = 0;
     seal_crl_entry *entries = NULL;
     uint64_t number = 0, base_number = 0;
-    X509_CRL *base = NULL, *crl = NULL;
-    unsigned char *der = NULL;
-    seal_buf base_der = SEAL_BUF_INIT, out = SEAL_BUF_INIT;
+    X509_CRL *base = NULL;
+    seal_buf base_der = SEAL_BUF_INIT;
     GHashTable *in_base = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     char *name = delta_name(ca);
     time_t now = time(NULL);
@@ -307,24 +317,14 @@ int seal_ca_publish_delta_crl(seal_ca *ca, int hours, seal_buf *der_out, const c
         .n_entries = n_entries,
         .delta_base = base_number,
     };
-    SEAL_TRY(seal_crl_make(&crl, &spec, ca->cert, ca->key));
-    int len = i2d_X509_CRL(crl, &der);
-    SEAL_ENSURE(len > 0, SEAL_ECRYPTO, "the CRL cannot be encoded");
-    SEAL_TRY(seal_buf_set(&out, der, (size_t)len));
-    SEAL_TRY(
-        store_crl_put(ca->st, name, ca->key_id, number, spec.this_update, spec.next_update, &out));
-    if (der_out)
-        SEAL_TRY(seal_buf_set(der_out, out.data, out.len));
+    SEAL_TRY(sign_and_publish(ca, &spec, name, der_out));
 out:
     for (size_t i = 0; i < n; i++)
         seal_ca_record_clear(&listed[i]);
     g_free(listed);
     g_free(entries);
     X509_CRL_free(base);
-    X509_CRL_free(crl);
-    OPENSSL_free(der);
     seal_buf_clear(&base_der);
-    seal_buf_clear(&out);
     g_hash_table_destroy(in_base);
     g_free(name);
     return rc;
