@@ -57,6 +57,7 @@ static const char usage_text[] =
     "      serve RFC 3161 timestamps with the platform's TSA\n"
     "  ltv IN.pdf OUT.pdf [--archive --tsa URL [--tsa-hash H] [--tsa-policy OID]]\n"
     "      [--trust PEM|DIR]... [--evidence FILE|DIR]... [--offline]\n"
+    "      [--password PW | --password-file F]\n"
     "      add long-term validation data (PAdES B-LT; B-LTA with --archive)\n"
     "  render FILE.pdf|FILE.ofd [--doc N] [--page N] [--dpi D] [--no-stamps] -o PAGE.png\n"
     "  render FILE.ofd [--doc N] [--no-stamps] -o OUT.pdf\n"
