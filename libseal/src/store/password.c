@@ -65,6 +65,15 @@ int seal_password_verify(const char *encoded, const char *password)
     if (!encoded || !g_str_has_prefix(encoded, "$argon2id$") ||
         strlen(encoded) >= PASSWORD_ENCODED_MAX)
         return seal_error_set(SEAL_EFORMAT, "the stored password is not an Argon2id hash");
+    /* $argon2id$v=19$m=..,t=..,p=..$SALT$TAG: the tag sealsvc writes is 32 bytes, 43
+     * characters of unpadded base64. libargon2 accepts a shorter one when the cut leaves
+     * whole bytes and then reports a mismatch, which would count a damaged store as a
+     * person's wrong password. */
+    const char *tag = strrchr(encoded, '$');
+    if (!tag || strlen(tag + 1) != 43)
+        return seal_error_set(SEAL_EFORMAT,
+                              "the stored password hash is damaged: its tag is not the 32 "
+                              "bytes sealsvc writes");
     if (!password || strlen(password) > PASSWORD_MAX_BYTES)
         return seal_error_set(SEAL_EAUTH, "wrong password");
     int a = argon2id_verify(encoded, password, strlen(password));
