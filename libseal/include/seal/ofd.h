@@ -219,8 +219,8 @@ typedef struct seal_ofd_text_hit {
  * when matching) on every page of the selected document, also across TextCode and TextObject
  * boundaries, and across a line break where the next line follows in reading order (the
  * next line below, or the next column's first line); such a hit's box is the keyword's
- * part on the line where it begins. Hits come page by page in content order. *hits (free()) may be NULL when *n_hits is
- * 0. */
+ * part on the line where it begins. Hits come page by page in content order. *hits
+ * (free()) may be NULL when *n_hits is 0. */
 int seal_ofd_find_text(seal_ofd *doc, const char *keyword, seal_ofd_text_hit **hits,
                        size_t *n_hits);
 
