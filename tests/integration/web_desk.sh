@@ -12,11 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 make_demo
 . "$(dirname "$0")/lib/serve.sh"
-WEB="$SEAL_SOURCE_DIR/tests/web"
-[ -d "$WEB/node_modules/playwright-core" ] && [ -d "$WEB/node_modules/axe-core" ] ||
-    fail "the browser driver is not installed: tests/install-deps.sh runs npm ci in tests/web"
-command -v node >/dev/null || fail "node is needed (tests/install-deps.sh installs it)"
-[ -x /usr/bin/chromium ] || fail "chromium is needed (tests/install-deps.sh installs it)"
+. "$(dirname "$0")/lib/web.sh"
 SHOTS="${SEAL_BUILD_DIR:?}/tests/web-shots-desk"
 LIB="$(dirname "$0")/lib"
 cd "$WORK"
