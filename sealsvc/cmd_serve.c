@@ -64,6 +64,7 @@ static const setting settings[] = {
     {"verify", "per_minute", "SEALSVC_VERIFY_PER_MINUTE", T_UINT, AT(verify_per_minute)},
     {"verify", "offline", "SEALSVC_VERIFY_OFFLINE", T_BOOL, AT(verify_offline)},
     {"stamp", "tsa_url", "SEALSVC_TSA_URL", T_TEXT, AT(tsa_url)},
+    {"server", "outbound_allow", "SEALSVC_OUTBOUND_ALLOW", T_TEXT, AT(outbound_allow)},
     {"server", "db", "SEALSVC_DB", T_TEXT, AT(db_url)},
     {"jobs", "workers", "SEALSVC_JOB_WORKERS", T_UINT, AT(job_workers)},
     {"jobs", "document_max", "SEALSVC_JOB_DOCUMENT_MAX", T_SIZE, AT(job_document_max)},
@@ -251,7 +252,7 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     const char *listen = NULL, *config = NULL, *threads = NULL, *data = NULL, *workers = NULL;
-    forwarded_nets *proxies = NULL;
+    seal_netset *proxies = NULL;
     serve_config cfg = {
         .max_body = 200u * 1024u * 1024u,
         .connections = 256,
@@ -346,9 +347,11 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     }
     if (!cfg.threads)
         cfg.threads = g_get_num_processors();
-    if ((cfg.trusted_proxies && forwarded_nets_parse(&proxies, cfg.trusted_proxies) < 0) ||
-        job_callback_nets_new(&svc.callback_internal, &svc.callback_allow, cfg.job_callback_allow) <
-            0) {
+    if ((cfg.trusted_proxies &&
+         seal_netset_parse(&proxies, cfg.trusted_proxies, "[server] trusted_proxies") < 0) ||
+        seal_net_guard_new(&svc.callback_guard, cfg.job_callback_allow, "[jobs] callback_allow") <
+            0 ||
+        seal_net_guard_new(&svc.outbound, cfg.outbound_allow, "[server] outbound_allow") < 0) {
         code = cli_usage_error("serve: %s", seal_error_last());
         goto out;
     }
@@ -402,11 +405,11 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     };
     code = http_serve_run(&serve) < 0 ? cli_fail("serve") : EXIT_OK;
 out:
-    forwarded_nets_free(proxies);
-    forwarded_nets_free(svc.callback_internal);
-    forwarded_nets_free(svc.callback_allow);
-    /* waits for each worker's document in progress */
+    /* waits for each worker's document in progress, which may use what is freed below */
     job_runner_free(svc.jobs);
+    seal_netset_free(proxies);
+    seal_net_guard_free(svc.callback_guard);
+    seal_net_guard_free(svc.outbound);
     responders_free(svc.responders);
     seal_store_pool_free(svc.stores);
     rate_limit_free(svc.verify_limit);

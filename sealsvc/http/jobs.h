@@ -51,13 +51,4 @@ void job_runner_free(job_runner *r);
  * attempted, 0 when none was due, or an error. `worker` names the caller in log lines. */
 int job_callback_deliver(service *svc, seal_store *st, const char *worker);
 
-/* The addresses a callback may not reach unless `[jobs] callback_allow` names them: this
- * host, private and link-local networks (cloud metadata services answer there), shared,
- * reserved and multicast ones; IPv4 and IPv6. Parses callback_allow into *allow (SEAL_EINVAL
- * naming a bad entry). */
-int job_callback_nets_new(struct forwarded_nets **internal, struct forwarded_nets **allow,
-                          const char *text);
-/* Whether a callback may connect to `addr` (numeric). */
-bool job_callback_address_allowed(const service *svc, const char *addr);
-
 #endif

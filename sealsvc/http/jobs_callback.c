@@ -20,17 +20,13 @@
 #include "jobs.h"
 
 #include "curl_lazy.h"
-#include "forwarded.h"
 
 #include <seal/error.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #define CALLBACK_LEASE       120 /* seconds a worker holds a delivery before another retries */
 #define CALLBACK_TIMEOUT_MS  30000
@@ -74,53 +70,6 @@ out:
     return rc;
 }
 
-/* RFC 6890's special-purpose blocks a callback has no business reaching, and this host. */
-static const char internal_nets[] =
-    "0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, "
-    "192.0.0.0/24, 192.0.2.0/24, 192.168.0.0/16, 198.18.0.0/15, 198.51.100.0/24, "
-    "203.0.113.0/24, 224.0.0.0/4, 240.0.0.0/4, ::/128, ::1/128, 64:ff9b::/96, 100::/64, "
-    "2001:db8::/32, fc00::/7, fe80::/10, ff00::/8";
-
-int job_callback_nets_new(forwarded_nets **internal, forwarded_nets **allow, const char *text)
-{
-    int rc = 0;
-    *internal = *allow = NULL;
-    SEAL_TRY(forwarded_nets_parse(internal, internal_nets));
-    rc = forwarded_nets_parse(allow, text ? text : "");
-    if (rc < 0)
-        seal_error_wrap(rc, "[jobs] callback_allow");
-out:
-    return rc;
-}
-
-bool job_callback_address_allowed(const service *svc, const char *addr)
-{
-    return !forwarded_trusted(svc->callback_internal, addr) ||
-           forwarded_trusted(svc->callback_allow, addr);
-}
-
-/* What the open-socket callback decided. */
-typedef struct socket_guard {
-    const service *svc;
-    char refused[INET6_ADDRSTRLEN]; /* the address refused, if one was */
-} socket_guard;
-
-static curl_socket_t open_checked(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
-{
-    socket_guard *g = ctx;
-    char addr[INET6_ADDRSTRLEN] = "";
-    (void)purpose;
-    if (a->family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->addr)->sin_addr, addr, sizeof addr);
-    else if (a->family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->addr)->sin6_addr, addr, sizeof addr);
-    if (!*addr || !job_callback_address_allowed(g->svc, addr)) {
-        g_strlcpy(g->refused, *addr ? addr : "(not an IP address)", sizeof g->refused);
-        return CURL_SOCKET_BAD;
-    }
-    return socket(a->family, a->socktype, a->protocol);
-}
-
 /* The host of `url`, for log lines (a URL's path or query may carry a portal's token). */
 static char *host_of(const char *url)
 {
@@ -158,10 +107,9 @@ static int post(const service *svc, const char *url, const char *body, const cha
     headers = cu->slist_append(headers, h_job);
     headers = cu->slist_append(headers, h_attempt);
     size_t seen = 0;
-    socket_guard guard = {svc, ""};
+    seal_curl_guard guard = {.guard = svc->callback_guard};
     cu->easy_setopt(curl, CURLOPT_URL, url);
-    cu->easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_checked);
-    cu->easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
+    seal_curl_guard_install(cu, curl, &guard);
     cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     cu->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

@@ -155,7 +155,8 @@ static int stamp_document(worker *w, seal_store *st, const seal_job_record *job,
 
     SEAL_TRY(http_tmpfile(svc->cfg->tmp_dir ? svc->cfg->tmp_dir : g_get_tmp_dir(), &fd));
     SEAL_TRY(write_all(fd, input->data, input->len));
-    stamped = stamp_input_read(&in, &rq, job_param, &p, st, svc->cfg->tsa_url, false);
+    stamped =
+        stamp_input_read(&in, &rq, job_param, &p, st, svc->cfg->tsa_url, svc->outbound, false);
     if (stamped == 0) {
         /* "out-": a crash's leftovers are swept at the next start (cmd_serve.c). */
         output = g_strdup_printf("%s/out-job-%s-%" G_GINT64_FORMAT "-%u", svc->work_dir, job->id,

@@ -144,7 +144,7 @@ json_t *job_json(const seal_job_record *r, const seal_job_document *docs, size_t
 
 /* ---- submit ---- */
 
-/* Only http and https, with a host; a host given as an internal address (jobs.h) that
+/* Only http and https, with a host; a host given as an internal address (seal/net.h) that
  * [jobs] callback_allow does not name is refused here too, before anything is kept (one
  * given as a name is checked when the callback connects). 0, or 1 when it answered (400). */
 static int check_callback_url(call *c, const char *url)
@@ -156,8 +156,8 @@ static int check_callback_url(call *c, const char *url)
               (g_ascii_strcasecmp(g_uri_get_scheme(u), "http") == 0 ||
                g_ascii_strcasecmp(g_uri_get_scheme(u), "https") == 0) &&
               host && *host;
-    bool internal =
-        ok && g_hostname_is_ip_address(host) && !job_callback_address_allowed(c->svc, host);
+    bool internal = ok && g_hostname_is_ip_address(host) &&
+                    !seal_net_guard_allows(c->svc->callback_guard, host);
     if (!ok)
         http_problem(c->resp, c->req, 400, "invalid-request", NULL,
                      "callback_url must be an http:// or https:// URL with a host, at most %d "
@@ -224,7 +224,8 @@ static int check_rule(call *c, json_t *params, const char *placements, const cha
     job_params p = {.params = params, .placements = placements};
     stamp_input in = {0};
     seal_stamp_request rq = {0};
-    int rc = stamp_input_read(&in, &rq, job_param, &p, c->store, c->svc->cfg->tsa_url, false);
+    int rc = stamp_input_read(&in, &rq, job_param, &p, c->store, c->svc->cfg->tsa_url,
+                              c->svc->outbound, false);
     if (rc == STAMP_INPUT_REFUSED)
         http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s%s", which,
                      seal_error_last());

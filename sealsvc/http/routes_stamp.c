@@ -100,7 +100,8 @@ static const char *request_param(void *ctx, const char *name)
  * answered (400), or an error. */
 static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bool external)
 {
-    int rc = stamp_input_read(in, rq, request_param, c, c->store, c->svc->cfg->tsa_url, external);
+    int rc = stamp_input_read(in, rq, request_param, c, c->store, c->svc->cfg->tsa_url,
+                              c->svc->outbound, external);
     if (rc == STAMP_INPUT_REFUSED)
         http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
     return rc;
@@ -398,6 +399,10 @@ int route_stamp_finish(call *c)
     if (pending.level >= SEAL_LEVEL_B_LT &&
         (rc = seal_verify_revocation_new(&revocation, c->store, NULL, false, NULL, 0)) < 0)
         goto out;
+    /* A TSA the requester named: the revocation sources its certificates name are guarded
+     * as the TSA itself is. */
+    if (revocation && g_strcmp0(pending.tsa_url, c->svc->cfg->tsa_url) != 0)
+        seal_revocation_set_guard(revocation, c->svc->outbound);
     actor = auth_actor(c);
     seal_stamp_finish_request rq = {
         .pending_id = c->id,
@@ -408,6 +413,8 @@ int route_stamp_finish(call *c)
         .actor = actor,
         .trust = trust,
         .revocation = revocation,
+        .tsa_guard = c->svc->outbound,
+        .tsa_url_trusted = c->svc->cfg->tsa_url,
     };
     int finished = seal_stamp_finish(&res, c->store, &rq);
     metrics_stamp(c->svc->metrics, pending.format, seal_key_alg_name(seal.alg),

@@ -34,6 +34,7 @@ int route_verify(call *c)
         .pictures = pictures == 1,
         .store = c->store,
         .offline = c->svc->cfg->verify_offline,
+        .guard = c->svc->outbound,
         .password = call_param(c, "password"),
     };
     rc = seal_verify_fd(&report, fd, name, &opts);

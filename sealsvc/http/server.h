@@ -95,7 +95,7 @@ typedef struct http_serve_opts {
     unsigned per_client_limit; /* connections from one address at once; 0: no limit */
     /* Proxies whose X-Forwarded-For names the client (forwarded.h); NULL: none, the
      * socket's peer is the client. */
-    const struct forwarded_nets *trusted_proxies;
+    const struct seal_netset *trusted_proxies;
     unsigned idle_timeout;   /* seconds a connection may stay idle; 0: 30 */
     unsigned shutdown_grace; /* seconds requests in flight get at a stop; 0: 60 */
     http_handler handler;

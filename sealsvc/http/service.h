@@ -12,6 +12,7 @@
 #include "problem.h"
 #include "server.h"
 
+#include <seal/net.h>
 #include <seal/pki.h>
 #include <seal/store.h>
 
@@ -36,6 +37,8 @@ typedef struct serve_config {
     unsigned verify_per_minute; /* verify requests one client address may make a minute */
     bool verify_offline;        /* verify without fetching CRLs or OCSP answers */
     char *tsa_url;              /* the TSA for level B-T and above when a request names none */
+    char *outbound_allow;       /* internal addresses a requester's TSA or a document's CRL, OCSP
+                                   and issuer URLs may reach nevertheless (seal/net.h) */
     bool responders;            /* serve /tsa, /ocsp and /crl from the data directory */
     char *web_dir;              /* the web pages' folder; NULL: the one installed (cmd_serve.c) */
     /* batch jobs (routes_jobs.c, jobs_worker.c) */
@@ -65,8 +68,11 @@ typedef struct service {
     responders *responders; /* NULL when not served */
     job_runner *jobs;       /* this instance's job workers; NULL when it runs none */
     char *web_root;         /* the web pages' folder, resolved; NULL: no pages served */
-    /* where callbacks may not connect (jobs_callback.c), and the exceptions */
-    struct forwarded_nets *callback_internal, *callback_allow;
+    /* where callbacks may connect (jobs_callback.c): [jobs] callback_allow */
+    seal_net_guard *callback_guard;
+    /* where connections to URLs others chose may go ([server] outbound_allow): a TSA a
+     * request names, the CRL, OCSP and issuer URLs of a document's certificates */
+    seal_net_guard *outbound;
 } service;
 
 /* Who may call a route. */

@@ -100,7 +100,8 @@ static int read_placements(stamp_input *in, const char *text)
 }
 
 int stamp_input_read(stamp_input *in, seal_stamp_request *rq, stamp_param_fn param, void *ctx,
-                     seal_store *st, const char *default_tsa, bool external)
+                     seal_store *st, const char *default_tsa, const seal_net_guard *guard,
+                     bool external)
 {
     stamp_args *a = &in->args;
     *a = (stamp_args){
@@ -156,7 +157,8 @@ int stamp_input_read(stamp_input *in, seal_stamp_request *rq, stamp_param_fn par
         const char *hash = param(ctx, "tsa-hash");
         in->tsa = (seal_tsp_client){.url = tsa,
                                     .md = hash && strcasecmp(hash, "sm3") == 0 ? EVP_sm3() : NULL,
-                                    .policy = param(ctx, "tsa-policy")};
+                                    .policy = param(ctx, "tsa-policy"),
+                                    .guard = named_tsa ? guard : NULL};
         rq->tsa = &in->tsa;
         seal_verify_file_opts opts = {.store = st};
         int rc = seal_verify_trust_load(&in->trust, &opts);
@@ -168,6 +170,8 @@ int stamp_input_read(stamp_input *in, seal_stamp_request *rq, stamp_param_fn par
         int rc = seal_verify_revocation_new(&in->revocation, st, NULL, false, NULL, 0);
         if (rc < 0)
             return rc;
+        if (named_tsa)
+            seal_revocation_set_guard(in->revocation, guard);
         rq->revocation = in->revocation;
     }
     return 0;

@@ -9,6 +9,7 @@
 
 #include "stamp_args.h"
 
+#include <seal/net.h>
 #include <seal/revocation.h>
 #include <seal/stamp.h>
 #include <seal/store.h>
@@ -44,10 +45,13 @@ extern const char *const stamp_input_names[];
 /* Everything of a stamp request but the document, the output, the seal, the PIN and the
  * password into `rq` (pointing into `in` and into the parameters' texts, which must
  * outlive it). `default_tsa` is the service's TSA for B-T and above when the parameters
- * name none; `st` gives the trust anchors and revocation sources those levels need.
+ * name none; a TSA the parameters name is reached only where `guard` allows (seal/net.h),
+ * and so are the revocation sources its certificates name; `st` gives the trust anchors
+ * and revocation sources those levels need.
  * 0; STAMP_INPUT_REFUSED when a parameter is wrong; or a negative error. */
 int stamp_input_read(stamp_input *in, seal_stamp_request *rq, stamp_param_fn param, void *ctx,
-                     seal_store *st, const char *default_tsa, bool external);
+                     seal_store *st, const char *default_tsa, const seal_net_guard *guard,
+                     bool external);
 void stamp_input_clear(stamp_input *in);
 
 #endif

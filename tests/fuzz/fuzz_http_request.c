@@ -148,7 +148,7 @@ static void fuzz_params(const uint8_t *data, size_t size)
         require(l <= SEAL_LEVEL_B_LTA);
     stamp_input in = {0};
     seal_stamp_request full = {0};
-    int rc = stamp_input_read(&in, &full, pair_param, given, NULL, NULL, false);
+    int rc = stamp_input_read(&in, &full, pair_param, given, NULL, NULL, NULL, false);
     require(rc == 0 || rc == STAMP_INPUT_REFUSED);
     if (rc == STAMP_INPUT_REFUSED)
         require(seal_error_last()[0] != '\0');
@@ -166,14 +166,14 @@ static void fuzz_forwarded(const uint8_t *data, size_t size)
     char *header = strchr(text, '\n');
     if (header)
         *header++ = '\0';
-    forwarded_nets *nets = NULL;
-    if (forwarded_nets_parse(&nets, text) < 0) {
+    seal_netset *nets = NULL;
+    if (seal_netset_parse(&nets, text, "trusted_proxies") < 0) {
         require(seal_error_last()[0] != '\0');
     } else {
         char client[64];
         if (forwarded_client(nets, "127.0.0.1", header, client, sizeof client))
             require(header && strstr(header, client) != NULL);
-        forwarded_nets_free(nets);
+        seal_netset_free(nets);
     }
     g_free(text);
 }

@@ -68,7 +68,8 @@ for _ in $(seq 50); do [ -s cb.port ] && break; sleep 0.1; done
 CALLBACK="http://127.0.0.1:$(cat cb.port)/portal/jobs?token=t0ken"
 
 # The receiver is on this host: callbacks may reach 127.0.0.1 only because this says so.
-SEALSVC_JOB_DOCUMENT_MAX=1M SEALSVC_JOB_CALLBACK_ALLOW=127.0.0.1 start_serve "$WORK/serve.log"
+SEALSVC_JOB_DOCUMENT_MAX=1M SEALSVC_JOB_CALLBACK_ALLOW=127.0.0.1 SEALSVC_OUTBOUND_ALLOW=127.0.0.1 \
+    start_serve "$WORK/serve.log"
 
 # wait_job ID: polls the job (as the portal) until it has ended; its status in job-ID.json
 wait_job() {
@@ -302,7 +303,7 @@ done_then=$(db "SELECT count(*) FROM stamp_job_document WHERE job_id = '$TERM_JO
 [ "$left" = "running - 0" ] || fail "after SIGTERM the job is '$left', not running and left by its worker"
 [ "$done_then" -lt 40 ] || fail "the job ended before SIGTERM; nothing to take over"
 grep -q "job $TERM_JOB: .* stops and leaves it" serve-1.log || fail "the worker did not say it left the job"
-SEALSVC_JOB_CALLBACK_ATTEMPTS=1 start_serve "$WORK/serve-2.log"
+SEALSVC_JOB_CALLBACK_ATTEMPTS=1 SEALSVC_OUTBOUND_ALLOW=127.0.0.1 start_serve "$WORK/serve-2.log"
 wait_job "$TERM_JOB"
 python3 - "job-$TERM_JOB.json" <<'PY' || fail "the job left at SIGTERM: $(cat "job-$TERM_JOB.json")"
 import json, sys

@@ -77,12 +77,18 @@ typedef struct seal_revocation_opts {
     size_t max_crl_bytes;  /* 0: 16 MiB */
     size_t max_ocsp_bytes; /* 0: 64 KiB */
     size_t max_cert_bytes; /* AIA caIssuers; 0: 256 KiB */
+    /* The addresses fetches may reach (seal/net.h): a service verifying documents strangers
+     * send, whose certificates name the URLs; NULL: any. Must outlive the context. */
+    const struct seal_net_guard *guard;
 } seal_revocation_opts;
 
 /* `opts` may be NULL (online, nothing kept on disk). */
 int seal_revocation_new(seal_revocation **out, const seal_revocation_opts *opts);
 void seal_revocation_free(seal_revocation *rv);
 bool seal_revocation_offline(const seal_revocation *rv);
+/* Sets (or, NULL, lifts) the guard on what the context fetches from now on; `guard` must
+ * outlive the context. */
+void seal_revocation_set_guard(seal_revocation *rv, const struct seal_net_guard *guard);
 
 /* Evidence handed in by the caller: a document's DSS, a platform's published CRLs, files
  * given on the command line. `source` says where it came from in reports ("DSS",

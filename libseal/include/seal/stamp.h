@@ -149,6 +149,11 @@ typedef struct seal_stamp_finish_request {
      * with); B-LT: where CRLs and OCSP responses come from. */
     const seal_trust *trust;
     seal_revocation *revocation;
+    /* What the TSA may be reached at (seal/net.h) unless it is `tsa_url_trusted` (the
+     * platform's own, which the operator chose): the URL a stamp was prepared with may be
+     * a requester's. NULL: any address. */
+    const struct seal_net_guard *tsa_guard;
+    const char *tsa_url_trusted;
 } seal_stamp_finish_request;
 
 /* Completes a pending stamp: claims it (one finisher at a time; an expired one is

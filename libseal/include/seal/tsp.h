@@ -134,6 +134,9 @@ typedef struct seal_tsp_client {
     const char *policy;  /* reqPolicy, NULL: the TSA's default */
     long timeout_s;      /* whole exchange; 0: 30 s */
     size_t max_response; /* larger answers are refused; 0: 256 KiB */
+    /* When somebody else chose the URL (a request's tsa parameter): the addresses it may
+     * reach (seal/net.h); NULL: any. */
+    const struct seal_net_guard *guard;
 } seal_tsp_client;
 
 /* Gets a token for `digest` (made with c->md): a request with a fresh 64-bit nonce and

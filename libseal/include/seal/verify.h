@@ -74,7 +74,10 @@ typedef struct seal_verify_file_opts {
     /* CRLs and OCSP responses (DER; CRLs also PEM), or folders of .crl, .der and .ocsp files */
     const char *const *evidence_paths;
     size_t n_evidence_paths;
-    bool offline;         /* never fetch CRLs, OCSP responses or issuers */
+    bool offline; /* never fetch CRLs, OCSP responses or issuers */
+    /* What fetches may reach (seal/net.h): a service verifying strangers' documents, whose
+     * certificates name the URLs; NULL: any address. */
+    const struct seal_net_guard *guard;
     const char *password; /* an encrypted PDF's user or owner password; NULL: empty */
     /* Also each signature's picture as the page shows it and a thumbnail of its page
      * (seal_sig_report.picture), for a page that shows the verdict to a person. */

@@ -7,6 +7,8 @@
 #ifndef SEAL_BASE_CURL_LAZY_H
 #define SEAL_BASE_CURL_LAZY_H
 
+#include <seal/net.h>
+
 #include <curl/curl.h>
 
 typedef struct seal_curl {
@@ -28,5 +30,18 @@ typedef struct seal_curl {
 /* The functions, loaded and started on the first call (safe from any thread); SEAL_EIO
  * naming the library when it cannot be loaded or started. */
 int seal_curl_get(const seal_curl **out);
+
+/* A transfer whose sockets are opened only to addresses an outbound guard allows
+ * (seal/net.h): the URL's host is resolved first, so the check sees the real address. */
+typedef struct seal_curl_guard {
+    const seal_net_guard *guard; /* NULL: any address */
+    char refused[48];            /* the address refused, "" while none was */
+} seal_curl_guard;
+
+/* Makes `curl` open its sockets through `g` (nothing to do when g->guard is NULL). */
+void seal_curl_guard_install(const seal_curl *cu, CURL *curl, seal_curl_guard *g);
+/* After the transfer: SEAL_EPOLICY naming the refused address, `where` (the URL as it may
+ * be shown) and the setting that allows it; 0 when nothing was refused. */
+int seal_curl_guard_check(const seal_curl_guard *g, const char *where);
 
 #endif

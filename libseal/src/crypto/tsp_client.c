@@ -181,6 +181,7 @@ static int post_request(seal_buf *reply, const seal_tsp_client *c, const seal_bu
     char error[CURL_ERROR_SIZE] = "";
     long timeout = c->timeout_s > 0 ? c->timeout_s : DEFAULT_TIMEOUT_S;
     sink k = {reply, c->max_response ? c->max_response : DEFAULT_MAX_RESPONSE, false, false};
+    seal_curl_guard guard = {.guard = c->guard};
 
     SEAL_TRY(seal_curl_get(&cu));
     url_for_messages(cu, c->url, where, sizeof where);
@@ -205,8 +206,10 @@ static int post_request(seal_buf *reply, const seal_tsp_client *c, const seal_bu
         cu->easy_setopt(curl, CURLOPT_WRITEDATA, &k) != CURLE_OK ||
         cu->easy_setopt(curl, CURLOPT_ERRORBUFFER, error) != CURLE_OK)
         SEAL_FAIL(SEAL_EINVAL, "%s is not a URL this client can use (http or https)", where);
+    seal_curl_guard_install(cu, curl, &guard);
 
     CURLcode res = cu->easy_perform(curl);
+    SEAL_TRY(seal_curl_guard_check(&guard, where));
     SEAL_ENSURE(!k.too_large && res != CURLE_FILESIZE_EXCEEDED, SEAL_EFORMAT,
                 "%s sent an answer larger than %zu bytes; refusing it", where, k.max);
     SEAL_ENSURE(!k.no_memory, SEAL_ENOMEM, "out of memory reading the TSA's answer");

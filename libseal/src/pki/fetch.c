@@ -55,6 +55,7 @@ int rev_http(seal_buf *out, const seal_revocation *rv, const char *url, const ch
     char errbuf[CURL_ERROR_SIZE] = "";
     char *header = NULL;
     sink s = {out, max_bytes, false};
+    seal_curl_guard guard = {.guard = rv->guard};
 
     SEAL_ENSURE(!rv->offline, SEAL_EPOLICY, "%s: not fetched: working offline", url);
     SEAL_ENSURE(http_url(url), SEAL_EUNSUPPORTED, "%s: only http and https URLs are fetched", url);
@@ -86,7 +87,9 @@ int rev_http(seal_buf *out, const seal_revocation *rv, const char *url, const ch
         cu->easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
         cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
     }
+    seal_curl_guard_install(cu, curl, &guard);
     CURLcode c = cu->easy_perform(curl);
+    SEAL_TRY(seal_curl_guard_check(&guard, url));
     if (s.too_large || c == CURLE_FILESIZE_EXCEEDED)
         SEAL_FAIL(SEAL_EFORMAT, "%s: the answer is larger than %zu bytes", url, max_bytes);
     if (c != CURLE_OK)

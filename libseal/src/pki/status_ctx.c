@@ -153,6 +153,7 @@ int seal_revocation_new(seal_revocation **out, const seal_revocation_opts *opts)
         rev_dir_storage(rv);
     }
     rv->offline = opts->offline;
+    rv->guard = opts->guard;
     rv->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
     rv->max_crl_bytes = opts->max_crl_bytes ? opts->max_crl_bytes : DEFAULT_MAX_CRL;
     rv->max_ocsp_bytes = opts->max_ocsp_bytes ? opts->max_ocsp_bytes : DEFAULT_MAX_OCSP;
@@ -178,6 +179,11 @@ void seal_revocation_free(seal_revocation *rv)
     g_hash_table_destroy(rv->cached);
     sk_X509_pop_free(rv->certs, X509_free);
     g_free(rv);
+}
+
+void seal_revocation_set_guard(seal_revocation *rv, const struct seal_net_guard *guard)
+{
+    rv->guard = guard;
 }
 
 bool seal_revocation_offline(const seal_revocation *rv)

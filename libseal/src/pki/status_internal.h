@@ -26,6 +26,7 @@ struct seal_revocation {
     char *cache_dir;                 /* the folders, without a storage */
     char *archive_dir;
     bool offline;
+    const struct seal_net_guard *guard; /* what fetches may reach; NULL: anything */
     long timeout_ms;
     size_t max_crl_bytes, max_ocsp_bytes, max_cert_bytes;
     GPtrArray *items;   /* rev_item *, in the order they became known */

@@ -138,6 +138,8 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
         tsa.url = rec.tsa_url;
         tsa.policy = rec.tsa_policy;
         tsa.md = rec.tsa_hash ? EVP_get_digestbyname(rec.tsa_hash) : NULL;
+        if (g_strcmp0(rec.tsa_url, rq->tsa_url_trusted) != 0)
+            tsa.guard = rq->tsa_guard;
     }
     /* Finished beside the output and renamed onto it only once recorded, as the driver
      * does: a finish refused or killed before its record leaves no output. */

@@ -109,6 +109,7 @@ int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts)
         rc = seal_error_wrap(seal_error_last_code(), "revocation evidence");
         goto out;
     }
+    seal_revocation_set_guard(rv, opts->guard);
     seal_trust_set_revocation(trust, rv);
     *out = trust;
     trust = NULL;
