@@ -26,6 +26,7 @@
 #define EXPIRE_EVERY      600   /* seconds between two removals of old jobs */
 #define ABANDONED_AFTER   86400 /* a submission not finished after this long was abandoned */
 #define WORKER_NAME_MAX   96
+#define JOB_PEER_TRIES    4 /* tries of a document whose TSA or responder is unreachable */
 
 /* What one worker holds, for the heartbeat. */
 typedef struct held {
@@ -135,6 +136,30 @@ static int write_all(int fd, const uint8_t *data, size_t len)
 /* What stamping one document came to. */
 typedef enum outcome { STAMPED, FAILED, PIN_REFUSED, LOST } outcome;
 
+/* seal_stamp, tried again when a peer could not be reached (SEAL_EIO: the TSA, an OCSP
+ * responder for B-LT): a TSA restarting or a network hiccup would otherwise fail every
+ * document of a batch for good. JOB_PEER_TRIES tries, 1, 2, 4... s apart; not past a
+ * stop (the caller leaves the document queued then). */
+static int stamp_retrying(worker *w, seal_stamp_result *res, seal_store *st,
+                          const seal_stamp_request *rq, const char *job, int64_t n)
+{
+    for (unsigned attempt = 1;; attempt++) {
+        int rc = seal_stamp(res, st, rq);
+        if (rc != SEAL_EIO || attempt >= JOB_PEER_TRIES || stopping(w->r))
+            return rc;
+        unsigned delay = 1u << (attempt - 1);
+        http_log("warning", NULL,
+                 "job %s document %" G_GINT64_FORMAT ": %s; trying again in %u s (try %u of %u)",
+                 job, n, seal_error_last(), delay, attempt + 1, JOB_PEER_TRIES);
+        seal_stamp_result_clear(res);
+        gint64 until = g_get_monotonic_time() + (gint64)delay * G_USEC_PER_SEC;
+        while (!stopping(w->r) && g_get_monotonic_time() < until)
+            pause_for(w->r, 1);
+        if (stopping(w->r))
+            return rc;
+    }
+}
+
 /* Stamps document `doc` (its bytes `input`) of job `job` and records the outcome. */
 static int stamp_document(worker *w, seal_store *st, const seal_job_record *job, json_t *params,
                           const char *pin, const char *password, const seal_job_document *doc,
@@ -169,14 +194,15 @@ static int stamp_document(worker *w, seal_store *st, const seal_job_record *job,
         rq.seal_id = job->seal_id;
         rq.pin = pin;
         rq.actor = job->actor;
-        stamped = seal_stamp(&res, st, &rq);
+        stamped = stamp_retrying(w, &res, st, &rq, job->id, doc->n);
         usage = res.usage;
         metrics_stamp(svc->metrics, res.format, seal_key_alg_name(res.alg),
                       stamped < 0 ? "refused" : "stamped");
     }
-    /* The database failed (gone away, or busy past the wait): the document is not at
-     * fault, so it stays queued; the worker leaves the job and tries again later. */
-    if (stamped == SEAL_ESTORE) {
+    /* The database failed (gone away, or busy past the wait), or the server stops while
+     * a peer is being waited for: the document is not at fault, so it stays queued; the
+     * worker leaves the job and tries again later (or another instance does). */
+    if (stamped == SEAL_ESTORE || (stamped == SEAL_EIO && stopping(w->r))) {
         rc = seal_error_wrap(SEAL_ESTORE, "document %" G_GINT64_FORMAT, doc->n);
         goto out;
     }

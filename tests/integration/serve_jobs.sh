@@ -313,6 +313,27 @@ PY
 grep -q "job $TERM_JOB: .* takes over it" "$WORK/serve-2.log" || fail "the new server did not say it took the job over"
 echo "SIGTERM: $done_then of 40 documents sealed before the stop, the rest after the restart"
 
+# --- a TSA away for a moment: the document is tried again (1, 2, 4 s apart) and sealed
+# once it is back, not failed for good
+AWAY_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+[ "$(call POST /api/v1/jobs away.json "${PAUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" "${PLACE[@]}" \
+    -F level=B-T -F "tsa=http://127.0.0.1:$AWAY_PORT/tsa" -F document=@docs/contract.pdf)" = 202 ] ||
+    fail "submit through an absent TSA: $(cat away.json)"
+AWAY_JOB=$(field away.json id)
+sleep 1.5
+"$SEALSVC" --data "$DATA" tsa --listen "127.0.0.1:$AWAY_PORT" 2>away-tsa.log &
+AWAY_TSA=$!
+wait_job "$AWAY_JOB"
+kill "$AWAY_TSA" 2>/dev/null || true
+wait "$AWAY_TSA" 2>/dev/null || true
+python3 - "job-$AWAY_JOB.json" <<'PY' || fail "the job whose TSA came back: $(cat "job-$AWAY_JOB.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["state"] == "done" and j["progress"]["done"] == 1 and j["progress"]["failed"] == 0, j
+PY
+grep -q "job $AWAY_JOB document 1: .*trying again in 1 s" "$WORK/serve-2.log" ||
+    fail "the worker did not say it tries again: $(grep "$AWAY_JOB" "$WORK/serve-2.log")"
+
 # --- a callback to a name that resolves to an internal address: this server allows none,
 # so the check made when the callback connects refuses it (the receiver hears nothing)
 [ "$(call POST /api/v1/jobs named.json "${PAUTH[@]}" -F "seal=$RSA" -F "pin=$RSA_PIN" "${PLACE[@]}" \
