@@ -3,7 +3,8 @@
 # the corpus' helloworld.ofd with python3 zipfile: document 2 is a copy on an A5 page.
 # `--doc 2` stamps document 2 page 1 (its own signature list, named by the second DocBody
 # only), verify says VALID and names document 2, render draws document 2's page (A5 size)
-# with the seal's red where it was placed and document 1's page without it. `--doc 3`
+# with the seal's red where it was placed and document 1's page without it; the
+# verification page's picture of the seal is cut from document 2's page. `--doc 3`
 # on this file and `--doc 2` on a PDF are refused as usage errors with no output file.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -77,6 +78,24 @@ grep -q "Document:   2" "$WORK/out" || fail "the text report does not name docum
 expect_exit 2 "$SEALSVC" --data "$DATA" verify "$OUT" --doc 1 --json
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["signatures"] == []' "$WORK/out" ||
     fail "verify --doc 1 reports document 2's signature"
+
+# --- the verification page's pictures: document 2's seal cut from document 2's A5 page
+# (not from document 1's page of the same number), with red where the seal is
+. "$(dirname "$0")/lib/serve.sh"
+SEALSVC_VERIFY_OFFLINE=true start_serve "$WORK/serve.log"
+curl -s -o "$WORK/pictures.json" -F "file=@$OUT" "$SERVE_URL/api/v1/verify?pictures=1"
+python3 - "$WORK/pictures.json" "$WORK" <<'PY' || fail "the pictures of document 2: $(head -c 400 "$WORK/pictures.json")"
+import base64, json, sys
+s = json.load(open(sys.argv[1]))["signatures"][0]
+p = s["picture"]
+assert p["page"] == 1 and [round(v) for v in p["page_size_mm"]] == [148, 210], p["page_size_mm"]
+box = p["box_mm"]
+# the seal was placed with its centre at 30,40 mm
+assert abs(box[0] + box[2] / 2 - 30) < 1 and abs(box[1] + box[3] / 2 - 40) < 1, box
+open(sys.argv[2] + "/seal.png", "wb").write(base64.b64decode(p["seal_png"]))
+PY
+read -r red area < <(python3 "$SEAL_SOURCE_DIR/tests/integration/lib/redpixels.py" "$WORK/seal.png" 25.4 0 0 1000 1000)
+[ "$red" -gt $((area / 20)) ] || fail "the picture of document 2's seal holds no seal ($red red of $area)"
 
 # --- render: document 2's page is A5 and shows the seal in red where it was placed ---
 DPI=50

@@ -97,11 +97,13 @@ int seal_verify_revocation_new(seal_revocation **out, seal_store *store, const c
  * the revocation context above attached: what seal_doc_verify judges chains with. */
 int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts);
 
-/* Adds to every signature of `r` shown on a page its picture (seal_sig_picture): the page
- * rendered through the document face, cropped to the signature's first place, and the
- * page small. A page that cannot be rendered leaves that signature without a picture:
- * the verdict does not depend on it. */
-int seal_report_add_pictures(seal_report *r, seal_doc *doc);
+/* Adds to every signature of `r` shown on a page of `doc` its picture (seal_sig_picture):
+ * the page rendered through the document face, cropped to the signature's first place, and
+ * the page small. In a file of several documents `doc` is opened on one of them,
+ * `document` (1-based): only that document's signatures get theirs; 0 for a file of one.
+ * A page that cannot be rendered leaves that signature without a picture: the verdict does
+ * not depend on it. */
+int seal_report_add_pictures(seal_report *r, seal_doc *doc, int document);
 
 /* Verifies every signature of the document at `path` (PDF or OFD, told by its content)
  * into a report. 0 when the file could be examined, whatever the verdict; an error when

@@ -67,13 +67,13 @@ out:
     return rc;
 }
 
-int seal_report_add_pictures(seal_report *r, seal_doc *doc)
+int seal_report_add_pictures(seal_report *r, seal_doc *doc, int document)
 {
     int rc = 0;
     SEAL_ENSURE(r && doc, SEAL_EINVAL, "no report or document for the pictures");
     for (size_t i = 0; i < r->n_sigs; i++) {
         seal_sig_report *s = &r->sigs[i];
-        if (s->picture || !s->visible || s->page <= 0)
+        if (s->picture || !s->visible || s->page <= 0 || (s->document && s->document != document))
             continue;
         SEAL_TRY(make_picture(&s->picture, doc, s));
     }

@@ -119,46 +119,81 @@ out:
     return rc;
 }
 
-static int verify_doc(seal_report **out, seal_doc *doc, const seal_verify_file_opts *opts)
+/* Where the file came from, to open it again on another of its documents. */
+typedef struct doc_source {
+    const char *path; /* or */
+    int fd;
+    const char *name;
+} doc_source;
+
+static int open_source(seal_doc **out, const doc_source *src, const seal_verify_file_opts *opts,
+                       int document)
+{
+    seal_doc_open_opts o = {.password = opts ? opts->password : NULL, .document = document};
+    return src->path ? seal_doc_open(out, src->path, &o)
+                     : seal_doc_open_fd(out, src->fd, src->name, &o);
+}
+
+/* The pictures of every signature: each document's on its own pages (a package of several
+ * documents is opened again on each other one that holds a signature). */
+static int add_pictures(seal_report *r, seal_doc *doc, const doc_source *src,
+                        const seal_verify_file_opts *opts)
 {
     int rc = 0;
+    int count = seal_doc_document_count(doc);
+    int opened = count > 1 ? (opts->document ? opts->document : 1) : 0;
+    SEAL_TRY(seal_report_add_pictures(r, doc, opened));
+    for (int d = 1; count > 1 && d <= count; d++) {
+        bool wanted = false;
+        for (size_t i = 0; i < r->n_sigs && !wanted; i++)
+            wanted = r->sigs[i].document == d && d != opened;
+        if (!wanted)
+            continue;
+        seal_doc *other = NULL;
+        SEAL_TRY(open_source(&other, src, opts, d));
+        rc = seal_report_add_pictures(r, other, d);
+        seal_doc_free(other);
+        SEAL_TRY(rc);
+    }
+out:
+    return rc;
+}
+
+static int verify_source(seal_report **out, const doc_source *src,
+                         const seal_verify_file_opts *opts)
+{
+    int rc = 0;
+    seal_doc *doc = NULL;
     seal_trust *trust = NULL;
+    *out = NULL;
+    SEAL_TRY(open_source(&doc, src, opts, opts ? opts->document : 0));
     SEAL_TRY(seal_verify_trust_load(&trust, opts));
-    seal_verify_opts vo = {.trust = trust, .document = opts->document};
+    seal_verify_opts vo = {.trust = trust, .document = opts ? opts->document : 0};
     SEAL_TRY(seal_doc_verify(doc, &vo, out));
     if (opts && opts->pictures)
-        SEAL_TRY(seal_report_add_pictures(*out, doc));
+        SEAL_TRY(add_pictures(*out, doc, src, opts));
 out:
     seal_trust_free(trust);
+    seal_doc_free(doc);
     return rc;
 }
 
 int seal_verify_file(seal_report **out, const char *path, const seal_verify_file_opts *opts)
 {
     int rc = 0;
-    seal_doc *doc = NULL;
     SEAL_ENSURE(out && path, SEAL_EINVAL, "no file to verify");
-    *out = NULL;
-    seal_doc_open_opts o = {.password = opts ? opts->password : NULL,
-                            .document = opts ? opts->document : 0};
-    SEAL_TRY(seal_doc_open(&doc, path, &o));
-    SEAL_TRY(verify_doc(out, doc, opts));
+    doc_source src = {.path = path, .fd = -1};
+    rc = verify_source(out, &src, opts);
 out:
-    seal_doc_free(doc);
     return rc;
 }
 
 int seal_verify_fd(seal_report **out, int fd, const char *name, const seal_verify_file_opts *opts)
 {
     int rc = 0;
-    seal_doc *doc = NULL;
     SEAL_ENSURE(out, SEAL_EINVAL, "nowhere to put the report");
-    *out = NULL;
-    seal_doc_open_opts o = {.password = opts ? opts->password : NULL,
-                            .document = opts ? opts->document : 0};
-    SEAL_TRY(seal_doc_open_fd(&doc, fd, name, &o));
-    SEAL_TRY(verify_doc(out, doc, opts));
+    doc_source src = {.fd = fd, .name = name};
+    rc = verify_source(out, &src, opts);
 out:
-    seal_doc_free(doc);
     return rc;
 }
