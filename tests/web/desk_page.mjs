@@ -1,15 +1,20 @@
 // The clerk desk in a real browser (Debian's chromium, driven by playwright-core), as a
 // clerk uses it at 1280x800: a wrong password says so; five lock the account; the demo
-// clerk logs in and sees the seals; then for each case a file is opened, a page chosen,
-// the zoom set, a seal card dragged with the mouse to a spot given in mm, a wrong PIN
-// tried (the tries left shown), the right one given, and the sealed file downloaded with
-// its verification summary shown. axe-core finds no serious or critical violation; no
+// clerk logs in and sees the seals; then for each case a file is opened, the zoom set,
+// and the seal placed: a seal card dragged with the mouse to a spot given in mm on a
+// page, or "on the keyword" (the hits shown on the page before stamping), or a seam seal;
+// a wrong PIN tried (the tries left shown), the right one given, and the sealed file
+// downloaded with its verification summary shown. Last, wrong PINs until the seal locks:
+// the tries left count down, the fifth locks it and the page says so. axe-core finds no
+// serious or critical violation; no
 // console error and no failed request but the refusals the steps provoke. A screenshot
 // of each case's last step goes to SHOTS. Run by tests/integration/web_desk.sh:
 //   node desk_page.mjs BASE_URL SHOTS_DIR SETUP.json RESULTS.json
-// SETUP.json: {"login", "password", "seal", "pin", "cases": [{"name", "file", "page",
-//   "zoom", "x", "y", "wrong_pin"}]}; RESULTS.json gets [{"name", "file" (the download),
-//   "page", "x", "y"}] for the script to check with independent tools.
+// SETUP.json: {"login", "password", "seal", "pin", "lock_file", "cases": [{"name", "file",
+//   "how" (drag, keyword, seam), "zoom", "wrong_pin"; drag: "page", "x", "y"; keyword:
+//   "keyword"; seam: "side"}]}; RESULTS.json gets each case with "download" (the file) and,
+//   for a keyword, "hits" (how many the page showed), for the script to check with
+//   independent tools.
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
@@ -33,6 +38,7 @@ const expected = [
   ["POST", "/api/v1/session", 401],
   ["POST", "/api/v1/session", 423],
   ["POST", "/api/v1/documents/", 403],
+  ["POST", "/api/v1/documents/", 423],
 ];
 
 async function axeCheck(page, where) {
@@ -55,15 +61,72 @@ async function login(page, name, password) {
   await page.click("#login-submit");
 }
 
-// One case: open, zoom, page, drag the seal to (x, y) mm, a wrong PIN maybe, stamp.
-async function stampCase(page, c, card) {
+// Opens the case's file at its zoom, by steps of the page's buttons from the one the page
+// chose.
+async function openCase(page, c) {
   await page.setInputFiles("#file", c.file);
   await page.waitForSelector("#doc:not([hidden])", { timeout: 30000 });
-  // the zoom, by steps of the page's buttons from the one the page chose
   const zoomText = `${Math.round(c.zoom * 100)}%`;
   for (let i = 0; i < 8 && (await text(page, "#zoom-level")) !== zoomText; i++)
     await page.click(parseInt(await text(page, "#zoom-level"), 10) < c.zoom * 100 ? "#zoom-in" : "#zoom-out");
   if ((await text(page, "#zoom-level")) !== zoomText) fail(step, `the zoom did not reach ${zoomText}`);
+}
+
+// "On the keyword" or a seam seal: the mode, the seal, the keyword found (its hits drawn
+// on the page) or the edge. Returns how many hits the page showed.
+async function placeRule(page, c) {
+  await page.check(`input[name="how"][value="${c.how}"]`);
+  await page.selectOption("#rule-seal", setup.seal);
+  if (c.how === "seam") {
+    await page.selectOption("#seam-side", c.side);
+    const note = await text(page, "#seam-note");
+    if (!/^印章将分成 \d+ 份/.test(note)) fail(step, `the seam note reads "${note}"`);
+    return 0;
+  }
+  await page.fill("#keyword", c.keyword);
+  await page.click("#find");
+  await page.waitForSelector(".hit", { timeout: 30000 }).catch(() => fail(step, "no hit is drawn on the page"));
+  await page.waitForFunction(() => { const i = document.getElementById("page-img"); return i.complete && i.naturalWidth > 0; });
+  const said = await text(page, "#hits");
+  const found = /^找到 (\d+) 处/.exec(said);
+  if (!found) fail(step, `the hits read "${said}"`);
+  const shown = (await page.$$(".hit")).length;
+  if (!found || shown < 1 || shown > Number(found[1])) fail(step, `${shown} hits drawn, "${said}" said`);
+  if (await page.isDisabled("#stamp")) fail(step, "Stamp stays disabled after the keyword was found");
+  await page.screenshot({ path: path.join(shots, `desk-${c.name}-hits.png`) });
+  return found ? Number(found[1]) : 0;
+}
+
+// One case: open, zoom, place (drag or rule), a wrong PIN maybe, stamp.
+async function stampCase(page, c, card) {
+  await openCase(page, c);
+  let hits = 0;
+  if (c.how === "drag") await placeDrag(page, c, card);
+  else hits = await placeRule(page, c);
+  await axeCheck(page, `${step} placed`);
+  if (c.wrong_pin) {
+    await page.fill("#pin", "000000");
+    await page.click("#stamp");
+    await page.waitForSelector("#stamp-error:not([hidden])", { timeout: 30000 });
+    const said = await text(page, "#stamp-error");
+    if (!/^PIN 码错误，还可以尝试 \d 次。$/.test(said)) fail(step, `a wrong PIN says "${said}"`);
+    await page.screenshot({ path: path.join(shots, `desk-${c.name}-wrong-pin.png`) });
+  }
+  await page.fill("#pin", setup.pin);
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60000 }), page.click("#stamp")]);
+  const saved = path.join(shots, `desk-${c.name}-${download.suggestedFilename()}`);
+  await download.saveAs(saved);
+  await page.waitForSelector("#result:not([hidden])");
+  const verdict = await text(page, "#result-verdict");
+  if (verdict !== "验证结果：有效") fail(step, `the summary reads "${verdict}"`);
+  await axeCheck(page, `${step} stamped`);
+  await page.screenshot({ path: path.join(shots, `desk-${c.name}.png`) });
+  results.push({ ...c, download: saved, hits });
+}
+
+// Drag the seal card to (x, y) mm on the case's page; a second mark put on by the button
+// and removed again.
+async function placeDrag(page, c, card) {
   await page.click(`.thumb[data-page="${c.page}"]`);
   await page.waitForFunction(() => { const i = document.getElementById("page-img"); return i.complete && i.naturalWidth > 0; });
   // the spot in view: scroll the stage so that it is in the middle
@@ -96,25 +159,6 @@ async function stampCase(page, c, card) {
   });
   if (Math.abs(marked.x - spot.x) > 2 || Math.abs(marked.y - spot.y) > 2)
     fail(step, `the mark's centre is at ${JSON.stringify(marked)}, not at the drop ${JSON.stringify(spot)}`);
-  await axeCheck(page, `${step} placed`);
-  if (c.wrong_pin) {
-    await page.fill("#pin", "000000");
-    await page.click("#stamp");
-    await page.waitForSelector("#stamp-error:not([hidden])", { timeout: 30000 });
-    const said = await text(page, "#stamp-error");
-    if (!/^PIN 码错误，还可以尝试 \d 次。$/.test(said)) fail(step, `a wrong PIN says "${said}"`);
-    await page.screenshot({ path: path.join(shots, `desk-${c.name}-wrong-pin.png`) });
-  }
-  await page.fill("#pin", setup.pin);
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60000 }), page.click("#stamp")]);
-  const saved = path.join(shots, `desk-${c.name}-${download.suggestedFilename()}`);
-  await download.saveAs(saved);
-  await page.waitForSelector("#result:not([hidden])");
-  const verdict = await text(page, "#result-verdict");
-  if (verdict !== "验证结果：有效") fail(step, `the summary reads "${verdict}"`);
-  await axeCheck(page, `${step} stamped`);
-  await page.screenshot({ path: path.join(shots, `desk-${c.name}.png`) });
-  results.push({ name: c.name, file: saved, page: c.page, x: c.x, y: c.y });
 }
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium" });
@@ -192,6 +236,27 @@ try {
   if ((await text(page, "h1")) !== "Seal desk") fail(step, "the language button does not switch to English");
   if (!(await text(page, "#result-verdict")).includes("VALID")) fail(step, "the summary is not in English");
   await page.screenshot({ path: path.join(shots, "desk-english.png") });
+
+  // Wrong PINs until the seal locks: 4, 3, 2, 1 tries left, then the fifth locks it; the
+  // card says so and the seal can no longer be chosen.
+  step = "pin lock";
+  await page.click("#lang");
+  const lockCase = { name: "lock", file: setup.lock_file, how: "keyword", keyword: setup.lock_keyword, zoom: 1 };
+  await openCase(page, lockCase);
+  await placeRule(page, lockCase);
+  for (const left of [4, 3, 2, 1, 0]) {
+    await page.fill("#pin", "000000");
+    await page.click("#stamp");
+    const want = left ? `PIN 码错误，还可以尝试 ${left} 次。` : "此印章已锁定，不能盖章。请联系印章管理员解锁。";
+    await page.waitForFunction((w) => document.getElementById("stamp-error").textContent === w, want, { timeout: 30000 })
+      .catch(async () => fail(step, `after ${5 - left} wrong PIN(s) the page reads "${await text(page, "#stamp-error")}", not "${want}"`));
+  }
+  await page.waitForSelector(`${card} .locked`, { timeout: 10000 }).catch(() => fail(step, "the seal card does not say locked"));
+  if (await page.$(`#rule-seal option[value="${setup.seal}"]`)) fail(step, "the locked seal can still be chosen");
+  const usable = await page.$$eval("#rule-seal option", (o) => o.length);
+  if (!usable && !(await page.isDisabled("#stamp"))) fail(step, "Stamp is enabled with no usable seal");
+  await axeCheck(page, step);
+  await page.screenshot({ path: path.join(shots, "desk-pin-locked.png") });
   await context.close();
 } finally {
   await browser.close();

@@ -4,8 +4,10 @@
 // come from GET /api/v1/seals. Stamping: the chosen file is uploaded (POST
 // /api/v1/documents), its pages are PNGs the service renders (so a PDF and an OFD look
 // alike, no PDF library here), a seal card dropped on the large page becomes a mark whose
-// centre is kept in millimetres from the page's top-left corner, whatever the zoom; Stamp
-// sends those with the PIN (POST /api/v1/documents/{id}/stamp), then the sealed file is
+// centre is kept in millimetres from the page's top-left corner, whatever the zoom. Or a
+// rule instead of marks: on a keyword (its hits, from GET /api/v1/documents/{id}/find, are
+// drawn on the pages before stamping) or a seam seal over every page's edge. Stamp sends
+// the placements with the PIN (POST /api/v1/documents/{id}/stamp), then the sealed file is
 // verified (POST /api/v1/verify), summarised and downloaded. Text goes into the page
 // through textContent only, never as HTML.
 import { makeI18n } from "/web/shared/i18n.js";
@@ -46,6 +48,7 @@ const i18n = makeI18n({
   zoomIn: { zh: "放大", en: "Zoom in" },
   zoomOut: { zh: "缩小", en: "Zoom out" },
   pages: { zh: "页面", en: "Pages" },
+  pageView: { zh: "页面视图", en: "Page view" },
   pageN: { zh: "第 {0} 页", en: "Page {0}" },
   pageOf: { zh: "第 {0} 页，共 {1} 页", en: "Page {0} of {1}" },
   uploading: { zh: "正在上传 {0}……", en: "Uploading {0}…" },
@@ -73,6 +76,22 @@ const i18n = makeI18n({
   INVALID: { zh: "验证结果：无效", en: "Verification: INVALID" },
   INDETERMINATE: { zh: "验证结果：无法确定", en: "Verification: INDETERMINATE" },
   resultDetail: { zh: "{0} 个签章；最新：{1}，签署者 {2}", en: "{0} signature(s); the latest: {1}, signed by {2}" },
+  howLegend: { zh: "放置方式", en: "Placement" },
+  howDrag: { zh: "拖放到页面", en: "Drag onto the page" },
+  howKeyword: { zh: "盖在关键字上", en: "On a keyword" },
+  howSeam: { zh: "骑缝章", en: "Seam seal" },
+  ruleSeal: { zh: "印章", en: "Seal" },
+  keywordLabel: { zh: "关键字", en: "Keyword" },
+  find: { zh: "查找", en: "Find" },
+  finding: { zh: "正在查找……", en: "Finding…" },
+  hitsFound: { zh: "找到 {0} 处（{1}），每处都将盖章。", en: "Found {0} time(s) ({1}); each gets the seal." },
+  hitsNone: { zh: "文件中没有“{0}”。", en: "“{0}” is not in the document." },
+  hitsNeeded: { zh: "请先输入关键字并查找。", en: "Enter a keyword and find it first." },
+  seamSide: { zh: "骑缝位置", en: "Edge" },
+  seamRight: { zh: "右侧边缘", en: "Right edge" },
+  seamLeft: { zh: "左侧边缘", en: "Left edge" },
+  seamNote: { zh: "印章将分成 {0} 份，盖在每页的骑缝处。", en: "The seal is split into {0} strips, one on each page's edge." },
+  seamOnePage: { zh: "骑缝章需要至少两页。", en: "A seam seal needs at least two pages." },
   download: { zh: "下载盖章文件", en: "Download the sealed file" },
 });
 
@@ -89,6 +108,8 @@ let loginError = null;
 let stampError = null;
 let result = null; // {report, url, name}
 let dragSeal = null;
+let how = "drag"; // "drag": the marks; "keyword" or "seam": a rule
+let hits = null; // the keyword's hits (GET .../find), once found
 
 const $ = (id) => document.getElementById(id);
 const t = (key, ...args) => i18n.t(key, ...args);
@@ -217,6 +238,7 @@ function renderSeals() {
   $("who").textContent = t("who", session.person.name, session.institution.name);
   $("seals").replaceChildren(...seals.map(sealCard));
   $("seals-empty").hidden = seals.length > 0;
+  renderRule(); // the seals a rule may use have changed
 }
 
 async function showDesk() {
@@ -234,6 +256,7 @@ async function showDesk() {
 function closeDocument() {
   doc = null;
   marks = [];
+  hits = null;
   result = null;
   $("doc").hidden = true;
   $("drop").hidden = false;
@@ -422,10 +445,21 @@ function markElement(m) {
   return box;
 }
 
+function hitElement(h) {
+  const s = scale();
+  const box = el("div", "hit");
+  box.style.left = `${h.x_mm * s}px`;
+  box.style.top = `${h.y_mm * s}px`;
+  box.style.width = `${h.width_mm * s}px`;
+  box.style.height = `${h.height_mm * s}px`;
+  return box;
+}
+
 function renderMarks() {
   const sheet = $("sheet");
-  for (const old of sheet.querySelectorAll(".mark")) old.remove();
-  if (doc) for (const m of marks.filter((x) => x.page === current)) sheet.append(markElement(m));
+  for (const old of sheet.querySelectorAll(".mark, .hit")) old.remove();
+  if (doc && how === "drag") for (const m of marks.filter((x) => x.page === current)) sheet.append(markElement(m));
+  if (doc && how === "keyword" && hits) for (const h of hits.filter((x) => x.page === current)) sheet.append(hitElement(h));
   const list = marks.map((m) => {
     const li = el("li");
     const name = sealOf(m.seal)?.name || m.seal;
@@ -441,8 +475,85 @@ function renderMarks() {
   });
   $("marks").replaceChildren(...list);
   $("marks-empty").hidden = marks.length > 0;
-  $("stamp").disabled = !doc || marks.length === 0;
+  renderRule();
   renderResult();
+}
+
+// ---- a rule instead of marks: on a keyword, or a seam seal
+
+function ruleSeal() {
+  return $("rule-seal").value;
+}
+
+function renderRule() {
+  $("drag-box").hidden = how !== "drag";
+  $("rule-box").hidden = how === "drag";
+  $("keyword-box").hidden = how !== "keyword";
+  $("seam-box").hidden = how !== "seam";
+  const select = $("rule-seal");
+  const chosen = select.value;
+  const usable = seals.filter((s) => !s.locked);
+  select.replaceChildren(
+    ...usable.map((s) => {
+      const o = el("option", null, s.name);
+      o.value = s.id;
+      return o;
+    }),
+  );
+  if (usable.some((s) => s.id === chosen)) select.value = chosen;
+  if (how === "keyword" && hits) {
+    const pages = [...new Set(hits.map((h) => h.page))].map((p) => t("pageN", p)).join("、");
+    $("hits").textContent = hits.length ? t("hitsFound", hits.length, pages) : t("hitsNone", $("keyword").value.trim());
+  }
+  $("seam-note").textContent = doc ? (doc.page_count >= 2 ? t("seamNote", doc.page_count) : t("seamOnePage")) : "";
+  const ready = {
+    drag: marks.length > 0,
+    keyword: !!hits && hits.length > 0 && !!ruleSeal(),
+    seam: !!doc && doc.page_count >= 2 && !!ruleSeal(),
+  };
+  $("stamp").disabled = !doc || !ready[how];
+}
+
+function setHow(value) {
+  how = value;
+  stampError = null;
+  showMessage("stamp-error", null);
+  renderMarks();
+}
+
+async function findKeyword() {
+  const text = $("keyword").value.trim();
+  if (!doc || !text) return showMessage("stamp-error", (stampError = ["hitsNeeded"]));
+  hits = null;
+  $("hits").textContent = t("finding");
+  let answer;
+  try {
+    answer = await fetch(`/api/v1/documents/${doc.id}/find?text=${encodeURIComponent(text)}`, { credentials: "same-origin" });
+  } catch (e) {
+    $("hits").textContent = "";
+    return showMessage("stamp-error", (stampError = ["failed", String(e.message || e)]));
+  }
+  if (answer.status === 401) return showLogin();
+  const body = await answer.json().catch(() => ({}));
+  if (!answer.ok) {
+    $("hits").textContent = "";
+    stampError = body.code === "document-not-found" ? ["expired"] : ["failed", body.detail || `HTTP ${answer.status}`];
+    return showMessage("stamp-error", stampError);
+  }
+  hits = body.hits;
+  showMessage("stamp-error", (stampError = null));
+  if (hits.length && !hits.some((h) => h.page === current)) showPage(hits[0].page);
+  else renderMarks();
+}
+
+// The stamp's seal and placements, as the mode has them.
+function placements() {
+  if (how === "keyword") return { seal: ruleSeal(), places: [{ keyword: $("keyword").value.trim() }] };
+  if (how === "seam") return { seal: ruleSeal(), places: [{ seam: $("seam-side").value }] };
+  return {
+    seal: marks[0].seal,
+    places: marks.map((m) => ({ page: m.page, at: `${m.x.toFixed(2)},${m.y.toFixed(2)}` })),
+  };
 }
 
 function dropOnSheet(e) {
@@ -457,14 +568,14 @@ function dropOnSheet(e) {
 
 async function stamp(event) {
   event.preventDefault();
-  if (!doc || !marks.length) return;
+  if (!doc || $("stamp").disabled) return;
   const pin = $("pin").value;
   if (!pin) return showMessage("stamp-error", (stampError = ["needPin"]));
-  const sealId = marks[0].seal;
+  const { seal: sealId, places } = placements();
   const form = new FormData();
   form.append("seal", sealId);
   form.append("pin", pin);
-  form.append("placements", JSON.stringify(marks.map((m) => ({ page: m.page, at: `${m.x.toFixed(2)},${m.y.toFixed(2)}` }))));
+  form.append("placements", JSON.stringify(places));
   $("stamp").disabled = true;
   showMessage("stamp-error", (stampError = null));
   const status = $("doc-status");
@@ -507,6 +618,7 @@ async function stamp(event) {
   // the upload is gone once stamped: what stays is the sealed file
   doc = null;
   marks = [];
+  hits = null;
   $("doc").hidden = true;
   $("drop").hidden = false;
   $("doc-name").textContent = name;
@@ -561,6 +673,20 @@ function start() {
   $("zoom-in").addEventListener("click", () => setZoom(1));
   $("zoom-out").addEventListener("click", () => setZoom(-1));
   $("stamp-form").addEventListener("submit", stamp);
+  for (const radio of document.querySelectorAll('input[name="how"]')) radio.addEventListener("change", (e) => setHow(e.target.value));
+  $("find").addEventListener("click", findKeyword);
+  $("keyword").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      findKeyword();
+    }
+  });
+  $("keyword").addEventListener("input", () => {
+    hits = null;
+    $("hits").textContent = "";
+    renderMarks();
+  });
+  $("rule-seal").addEventListener("change", renderRule);
   const sheet = $("sheet");
   sheet.addEventListener("dragover", (e) => {
     if (dragSeal || e.dataTransfer.types.includes("text/plain")) e.preventDefault();
