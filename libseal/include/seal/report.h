@@ -9,6 +9,7 @@
 #include <seal/buf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -82,6 +83,9 @@ typedef struct seal_sig_report {
     char **changes; /* changes after signing, one line each */
     size_t n_changes;
     seal_sig_picture *picture; /* NULL unless asked for and the signature shows on a page */
+    /* The signer certificate's organisation (O) and organisationIdentifier (2.5.4.97:
+     * the unified social credit code, GB 32100); NULL when it has none. */
+    char *signer_organization, *signer_credit_code;
 } seal_sig_report;
 
 typedef struct seal_report {
