@@ -63,6 +63,8 @@ report() {
     set -e
     [ "$got" = "$want" ] || fail "$name: verify exited $got, expected $want: $(cat "$WORK/$name.err")"
     [ -s "$WORK/$name.report.pdf" ] || fail "$name: no report written"
+    # SEAL_KEEP_REPORTS=DIR keeps the reports for a person to look at.
+    [ -z "${SEAL_KEEP_REPORTS:-}" ] || cp "$WORK/$name.report.pdf" "$SEAL_KEEP_REPORTS/"
 }
 
 # check NAME FILE VERDICT ZH TEXT...: what a reader of the report checks
@@ -104,9 +106,6 @@ PY
         fail "$name: no QR code readable on the cover"
     [ "$(cat "$WORK/$name.qr")" = "$BASE/verify/?sha256=$(sha "$file")" ] ||
         fail "$name: the QR code says '$(cat "$WORK/$name.qr")'"
-    if [ -n "${SEAL_KEEP_REPORTS:-}" ]; then
-        cp "$pdf" "$WORK/$name.cover"-1.png "$SEAL_KEEP_REPORTS/"
-    fi
 }
 
 report contract "$WORK/contract.pdf" 0

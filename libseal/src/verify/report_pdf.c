@@ -372,8 +372,6 @@ static int cover(pen *p, const seal_report *r, const seal_report_pdf_opts *o)
     int rc = 0;
     char sha256[65], sm3[65], size[64], when[48], *url = NULL, *text = NULL;
     cairo_t *cr = p->cr;
-    const double top = p->y;
-
     set_text(p, 22, BLACK);
     show_at(cr, MARGIN, p->y + 22, "签章验证报告");
     set_text(p, 13, GREY);
@@ -385,25 +383,12 @@ static int cover(pen *p, const seal_report *r, const seal_report_pdf_opts *o)
     hex(sm3, o->sm3);
     snprintf(size, sizeof size, "%llu 字节  bytes", (unsigned long long)o->file_size);
     time_text(when, sizeof when, o->verified_at ? o->verified_at : time(NULL));
-    const double width = o->verify_url ? CONTENT_W - QR_SIDE - 12 : CONTENT_W;
-    row(p, MARGIN, width, "文件  File", p->file);
-    row(p, MARGIN, width, "格式  Format", r->format);
-    row(p, MARGIN, width, "大小  Size", size);
-    row(p, MARGIN, width, "SHA-256", sha256);
-    row(p, MARGIN, width, "SM3", sm3);
-    row(p, MARGIN, width, "验证时间  Verified", when);
-    if (o->verify_url) {
-        SEAL_TRY(verify_url(&url, o->verify_url, o->sha256));
-        double x = PAGE_W - MARGIN - QR_SIDE;
-        SEAL_TRY(qr(p, url, x, top, QR_SIDE));
-        set_text(p, 7, GREY);
-        show_at(cr, x + 8, top + QR_SIDE + 4, "扫码核验  scan to verify");
-        text = clean(p->font, url, false);
-        double y = p->y;
-        p->y = top + QR_SIDE + 10;
-        draw_lines(p, x, QR_SIDE, 6.5, GREY, text);
-        p->y = fmax(p->y, y);
-    }
+    row(p, MARGIN, CONTENT_W, "文件  File", p->file);
+    row(p, MARGIN, CONTENT_W, "格式  Format", r->format);
+    row(p, MARGIN, CONTENT_W, "大小  Size", size);
+    row(p, MARGIN, CONTENT_W, "SHA-256", sha256);
+    row(p, MARGIN, CONTENT_W, "SM3", sm3);
+    row(p, MARGIN, CONTENT_W, "验证时间  Verified", when);
 
     /* The verdict in large words, in its colour, across the page. */
     rgb colour = verdict_colour(r->verdict);
@@ -427,6 +412,25 @@ static int cover(pen *p, const seal_report *r, const seal_report_pdf_opts *o)
         show_at(cr, MARGIN + 14, p->y + 86, text);
     }
     p->y += box_h + 14;
+
+    /* The QR code to the verification page, where anyone can check the document again. */
+    if (o->verify_url) {
+        SEAL_TRY(verify_url(&url, o->verify_url, o->sha256));
+        need(p, QR_SIDE + 8);
+        const double qr_top = p->y, x = MARGIN + QR_SIDE + 14;
+        SEAL_TRY(qr(p, url, MARGIN, qr_top, QR_SIDE));
+        p->y = qr_top + 14;
+        draw_lines(p, x, CONTENT_W - QR_SIDE - 14, 10, BLACK, "在线核验  Verify online");
+        p->y += 2;
+        draw_lines(p, x, CONTENT_W - QR_SIDE - 14, 8.5, GREY,
+                   "扫描二维码，在平台的验证页面上核对本文档（按其 SHA-256 查找）。"
+                   "Scan the code to check this document on the platform's verification "
+                   "page (found by its SHA-256).");
+        p->y += 2;
+        text = clean(p->font, url, false);
+        draw_lines(p, x, CONTENT_W - QR_SIDE - 14, 8, BLACK, text);
+        p->y = fmax(p->y, qr_top + QR_SIDE) + 6;
+    }
 
     /* One line per signature, the details after. */
     g_free(text);
