@@ -141,6 +141,7 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     report_pdf_args report_args = {0};
 
     for (int i = 1; i < argc; i++) {
+        const char **slot;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(verify_usage, stdout);
             code = EXIT_OK;
@@ -179,11 +180,9 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
             }
             opts.document = (int)n;
             i++;
-        } else if (strncmp(argv[i], "--report-", 9) == 0) {
-            const char **slot = report_option(&report_args, argv[i]);
-            if (!slot || i + 1 >= argc) {
-                code = cli_usage_error(
-                    slot ? "verify: %s needs a value" : "verify: unknown option '%s'", argv[i]);
+        } else if ((slot = report_option(&report_args, argv[i])) != NULL) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("verify: %s needs a value", argv[i]);
                 goto out;
             }
             *slot = argv[++i];

@@ -256,9 +256,9 @@ static void hex(char out[65], const uint8_t digest[32])
 
 /* ---- pictures ---- */
 
-/* A PNG from the report drawn into the box x, y, w, h, scaled to fit and centred; the
- * picture's drawn place in *drawn (x, y, w, h). 0 without drawing when it is not a PNG
- * we can decode: the report then shows none. */
+/* A PNG from the report drawn into the box x, y, w, h, scaled to fit and centred, its
+ * drawn place in `drawn` (x, y, w, h). False, drawing nothing, when it is not a PNG we
+ * can decode: the report then shows no picture there. */
 static bool picture(pen *p, const seal_buf *png, double x, double y, double w, double h,
                     double drawn[4])
 {
