@@ -518,7 +518,7 @@ static void signature(pen *p, size_t index, const seal_sig_report *s)
 {
     char title[96], when[48], validity[112], where[512], algorithm[96], nb[48], na[48];
     need(p, 230);
-    if (index > 0)
+    if (index > 0 && p->y > CONTENT_TOP) /* a new page needs no separator */
         rule(p);
     snprintf(title, sizeof title, "签章 %zu  Signature %zu", index + 1, index + 1);
     heading(p, title, 14);
