@@ -427,6 +427,7 @@ static int cover(pen *p, const seal_report *r, const seal_report_pdf_opts *o)
                    "Scan the code to check this document on the platform's verification "
                    "page (found by its SHA-256).");
         p->y += 2;
+        g_free(text);
         text = clean(p->font, url, false);
         draw_lines(p, x, CONTENT_W - QR_SIDE - 14, 8, BLACK, text);
         p->y = fmax(p->y, qr_top + QR_SIDE) + 6;
