@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: installs what is needed, builds sealsvc, makes a demo platform (SQLite store,
-# demo PKI, five seals) in demo/, stamps the sample contract (PDF) with two institutions'
+# demo PKI, six seals) in demo/, stamps the sample contract (PDF) with two institutions'
 # seals and the sample notice (OFD) with an SM2 and an RSA seal, verifies the results, and
 # renders the sealed pages to PNG (and the sealed OFD to PDF), then serves the HTTP API
 # (`sealsvc serve` on 127.0.0.1:8080, or $SEALSVC_DEMO_PORT) with curl lines to try, until

@@ -1,7 +1,8 @@
 /* `sealsvc demo init --dir DIR`: a complete demo platform in one command, so that a new
  * user can stamp and verify at once. It makes a PKI (root and issuing CA, seal maker, TSA
- * and OCSP signer), three institutions with RSA, ECDSA and SM2 signing certificates, five
- * seals signed by the seal maker, an admin API key for `sealsvc serve`, and prints a JSON
+ * and OCSP signer), three institutions with RSA, ECDSA and SM2 signing certificates and
+ * the platform itself, six seals signed by the seal maker (the platform's own seals the
+ * verification service's PDF reports), an admin API key for `sealsvc serve`, and prints a JSON
  * manifest (with the seal PINs and the key, shown this once) on stdout. It never touches
  * a directory that already holds a platform. */
 #include "cli.h"
@@ -50,6 +51,8 @@ static const demo_institution demo_institutions[] = {
     {"pujiang", "上海浦江建设工程有限公司", "上海市", "浦东新区", "310115", "MA1GPJ7C",
      SEAL_ALG_ECDSA},
     {"nanyue", "广州南粤招标代理有限公司", "广东省", "广州市", "440106", "MA5NY2AD", SEAL_ALG_SM2},
+    /* The platform itself, as the holder of its verification service's seal. */
+    {"platform", DEMO_PLATFORM, "北京市", "东城区", "110101", "MA0YJF8T", SEAL_ALG_RSA},
 };
 #define INSTITUTION_COUNT (sizeof demo_institutions / sizeof demo_institutions[0])
 
@@ -78,6 +81,8 @@ static const demo_seal demo_seals[] = {
     {"pujiang-official", 1, "official", SEAL_SHAPE_ROUND, NULL, false},
     {"nanyue-official", 2, "official", SEAL_SHAPE_ROUND, NULL, false},
     {"xinghe-legal-rep", 0, "personal", SEAL_SHAPE_SQUARE, NULL, true},
+    /* The seal `verify --report-pdf` seals its reports with (SEAL_REPORT_SEAL_DEFAULT). */
+    {"platform-verification", 3, "verification", SEAL_SHAPE_ROUND, "验证专用章", false},
 };
 
 /* A private key and its certificate. */
@@ -696,8 +701,9 @@ out:
 static const char demo_usage[] =
     "usage: sealsvc demo init --dir DIR [--ocsp-port N] [--crl-port N]\n"
     "\n"
-    "Creates a demo platform in DIR (a new or empty directory): a PKI, three institutions,\n"
-    "five seals, and prints a JSON manifest with the seal PINs.\n"
+    "Creates a demo platform in DIR (a new or empty directory): a PKI, three institutions\n"
+    "and the platform, six seals (platform-verification seals verification reports), and\n"
+    "prints a JSON manifest with the seal PINs.\n"
     "\n"
     "  --ocsp-port N, --crl-port N   the 127.0.0.1 ports the certificates name for OCSP\n"
     "                                (default 8088) and CRLs (default 8089); serve both\n"

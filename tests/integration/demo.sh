@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `sealsvc demo init` and `sealsvc seal`: the demo platform is complete and private (the
-# manifest lists five seals over RSA, ECDSA and SM2; every signing certificate chains to
+# manifest lists six seals (the platform's verification seal among them) over RSA, ECDSA and SM2; every signing certificate chains to
 # the trust anchor by `openssl verify`; keys rest encrypted; PINs are not in the
 # database), a second init refuses and leaves every byte alone, `seal show`, `seal
 # list` and `seal make` work on what it made, and the demo's OFD steps (samples/demo.sh)
@@ -35,9 +35,9 @@ assert os.path.realpath(manifest["data_dir"]) == data_dir, manifest["data_dir"]
 anchors = manifest["trust_anchors"]
 assert len(anchors) == 1 and os.path.isabs(anchors[0]) and os.path.isfile(anchors[0]), anchors
 seals = manifest["seals"]
-assert len(seals) == 5, f"{len(seals)} seals, expected 5"
+assert len(seals) == 6, f"{len(seals)} seals, expected 6"
 assert {s["algorithm"] for s in seals} == {"rsa", "ecdsa", "sm2"}, [s["algorithm"] for s in seals]
-assert len({s["id"] for s in seals}) == 5, "seal ids are not unique"
+assert len({s["id"] for s in seals}) == 6, "seal ids are not unique"
 assert {s["type"] for s in seals} >= {"official", "contract", "personal"}
 # exactly the shape the issue gives: nothing missing, nothing more
 assert set(manifest) == {"data_dir", "trust_anchors", "seals", "api_key", "desk"}, sorted(manifest)
@@ -52,7 +52,8 @@ for s in seals:
     assert all(isinstance(s[k], str) and s[k] for k in fields), f"seal {s.get('id')} has an empty field"
     assert s["algorithm"] in ("rsa", "ecdsa", "sm2"), s["algorithm"]
 owners = {s["owner"] for s in seals}
-assert len(owners) == 3, owners
+assert len(owners) == 4, owners
+assert [s["id"] for s in seals if s["type"] == "verification"] == ["platform-verification"]
 assert {s["algorithm"] for s in seals if s["type"] == "official"} == {"rsa", "ecdsa", "sm2"}
 personal = [s for s in seals if s["type"] == "personal"]
 assert len(personal) == 1 and personal[0]["name"] not in owners, personal
@@ -226,7 +227,7 @@ set -e
 
 # ---- seal list
 "$SEALSVC" seal list --data "$dir" >"$work/list.txt"
-[ "$(wc -l <"$work/list.txt")" -eq 5 ] || fail "seal list shows $(wc -l <"$work/list.txt") seals"
+[ "$(wc -l <"$work/list.txt")" -eq 6 ] || fail "seal list shows $(wc -l <"$work/list.txt") seals"
 grep -q "^nanyue-official	official	sm2	广州南粤招标代理有限公司	.*	active$" "$work/list.txt" ||
     fail "seal list does not show nanyue-official as expected: $(cat "$work/list.txt")"
 
@@ -257,7 +258,7 @@ assert "pin" not in j, "seal make printed the PIN"
 assert os.path.getsize(j["esl"]) > 0 and os.path.getsize(j["image"]) > 0
 EOF
 "$SEALSVC" seal show "$dir/seals/qianhai-contract.esl" >/dev/null || fail "the made seal does not verify"
-[ "$(wc -l < <("$SEALSVC" seal list --data "$dir"))" -eq 6 ] || fail "seal list does not show the new seal"
+[ "$(wc -l < <("$SEALSVC" seal list --data "$dir"))" -eq 7 ] || fail "seal list does not show the new seal"
 grep -a -q 246810 "$dir/sealsvc.db" && fail "the new seal's PIN is in sealsvc.db"
 
 # ---- the demo's OFD part (samples/demo.sh): the sample notice stamped on its keyword with

@@ -110,7 +110,7 @@ loads_installed_libseal "$PREFIX/bin/sealsvc" ||
 (cd "$WORK" && SEAL_FONT_DIR= "$PREFIX/bin/sealsvc" demo init --dir "$WORK/platform") \
     >"$WORK/manifest.json" 2>"$WORK/demo.log" ||
     fail "the installed sealsvc cannot make a demo platform: $(cat "$WORK/demo.log")"
-python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["seals"]) == 5' \
-    "$WORK/manifest.json" || fail "the installed sealsvc printed no manifest of 5 seals"
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["seals"]) == 6' \
+    "$WORK/manifest.json" || fail "the installed sealsvc printed no manifest of 6 seals"
 
 echo "install: ok (prefix $PREFIX)"

@@ -105,7 +105,7 @@ run_engine() {
 
     # --- institutions: registered over HTTP, listed by the command line
     expect 200 "$ADMIN" GET /api/v1/institutions inst-list
-    check inst-list 'len(j["institutions"]) == 3'
+    check inst-list 'len(j["institutions"]) == 4'
     send 201 "$ADMIN" POST /api/v1/institutions inst-new "{\"name\":\"上海测试有限公司\",\"credit_code\":\"$CODE_NEW\"}"
     grep -qi "^location: /api/v1/institutions/$CODE_NEW" "$R/inst-new.json.h" || fail "$ENGINE: no Location"
     "${S[@]}" institution list | grep -q "$CODE_NEW  上海测试有限公司" || fail "$ENGINE: institution list lacks the new one"

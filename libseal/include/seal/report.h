@@ -9,6 +9,7 @@
 #include <seal/buf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -82,6 +83,9 @@ typedef struct seal_sig_report {
     char **changes; /* changes after signing, one line each */
     size_t n_changes;
     seal_sig_picture *picture; /* NULL unless asked for and the signature shows on a page */
+    /* The signer certificate's organisation (O) and organisationIdentifier (2.5.4.97:
+     * the unified social credit code, GB 32100); NULL when it has none. */
+    char *signer_organization, *signer_credit_code;
 } seal_sig_report;
 
 typedef struct seal_report {
@@ -113,6 +117,26 @@ void seal_report_finish(seal_report *r);
 int seal_report_to_json(const seal_report *r, seal_buf *out);
 /* Plain text for people. */
 int seal_report_to_text(const seal_report *r, seal_buf *out);
+
+/* ---- the PDF report (report_pdf.c): for a bidder's or a court's file ---- */
+
+/* What the report says about the document besides the report itself: the caller computes
+ * it from the file (seal_report_pdf_opts_from_file, seal/verify.h). */
+typedef struct seal_report_pdf_opts {
+    const char *file_name; /* as shown on the cover (its last path element); NULL: r->file */
+    uint64_t file_size;    /* in bytes */
+    uint8_t sha256[32], sm3[32];
+    time_t verified_at;     /* 0: now */
+    const char *verify_url; /* the verification page's base ("https://verify.example"): a QR
+                               code leads to BASE/verify/?sha256=HEX; NULL: no QR code */
+} seal_report_pdf_opts;
+
+/* The report as an A4 PDF (Cairo; Chinese in the seal font): a cover with the document's
+ * name, size, SHA-256 and SM3, the verdict in large words and the time of verification,
+ * the QR code; then per signature the seal picture and its page small (when the report has
+ * pictures), the signer, institution and credit code, the time and its proof, the checks
+ * and the changes after signing. Text from the document is drawn as text only. */
+int seal_report_to_pdf(const seal_report *r, const seal_report_pdf_opts *o, seal_buf *out);
 
 #ifdef __cplusplus
 }

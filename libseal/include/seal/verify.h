@@ -15,6 +15,7 @@
 #include <seal/report.h>
 #include <seal/revocation.h>
 #include <seal/store.h>
+#include <seal/tsp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -113,6 +114,31 @@ int seal_verify_file(seal_report **out, const char *path, const seal_verify_file
 /* The same over an open file (read only, never closed here); `name` names it in the
  * report and in messages. */
 int seal_verify_fd(seal_report **out, int fd, const char *name, const seal_verify_file_opts *opts);
+
+/* ---- the sealed PDF report (report_seal.c) ---- */
+
+/* The document's name, size, SHA-256 and SM3 from the file at `path` (read in pieces),
+ * into the report options; `o->file_name` points at `path`. */
+int seal_report_pdf_opts_from_file(seal_report_pdf_opts *o, const char *path);
+
+/* The platform's verification-service seal the report is sealed with. */
+typedef struct seal_report_seal {
+    const char *seal_id;        /* SEAL_REPORT_SEAL_DEFAULT unless another is configured */
+    const char *pin;            /* the seal's PIN (or its token's) */
+    const seal_tsp_client *tsa; /* a timestamp on the seal (PAdES B-T); NULL: B-B */
+    const seal_trust *trust;    /* anchors the TSA's answer must lead to */
+    const char *actor;          /* for the audit trail; NULL: "verify-report" */
+} seal_report_seal;
+
+/* The seal `sealsvc demo init` makes for the platform's verification service. */
+#define SEAL_REPORT_SEAL_DEFAULT "platform-verification"
+
+/* Renders the report (seal_report_to_pdf) and seals it through the stamp driver
+ * (seal_stamp: the seal's state and certificate checked, the use audited) with an
+ * invisible PAdES signature, B-T when `how->tsa` is set, written atomically to `out_path`.
+ * Nothing is left at `out_path` on failure. */
+int seal_report_pdf_sealed(const seal_report *r, const seal_report_pdf_opts *o, seal_store *store,
+                           const seal_report_seal *how, const char *out_path);
 
 #ifdef __cplusplus
 }

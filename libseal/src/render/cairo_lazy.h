@@ -101,6 +101,7 @@
     X(set_source_rgba)                                                                             \
     X(set_source_surface)                                                                          \
     X(show_page)                                                                                   \
+    X(show_text)                                                                                   \
     X(show_text_glyphs)                                                                            \
     X(status)                                                                                      \
     X(status_to_string)                                                                            \
@@ -236,6 +237,7 @@ static inline void render_cairo_surface_destroy(cairo_surface_t *surface)
 #define cairo_set_source_rgba               (render_cairo.set_source_rgba)
 #define cairo_set_source_surface            (render_cairo.set_source_surface)
 #define cairo_show_page                     (render_cairo.show_page)
+#define cairo_show_text                     (render_cairo.show_text)
 #define cairo_show_text_glyphs              (render_cairo.show_text_glyphs)
 #define cairo_status                        (render_cairo.status)
 #define cairo_status_to_string              (render_cairo.status_to_string)

@@ -13,8 +13,27 @@
 
 #define MAX_ISSUER_FETCHES 4
 
+/* The first `nid` entry of a name as UTF-8 (malloc'd); NULL when there is none or it
+ * cannot be converted. */
+static char *name_entry_utf8(const X509_NAME *name, int nid)
+{
+    int at = X509_NAME_get_index_by_NID(name, nid, -1);
+    if (at < 0)
+        return NULL;
+    unsigned char *utf8 = NULL;
+    int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
+    char *text = len >= 0 ? strndup((const char *)utf8, (size_t)len) : NULL;
+    OPENSSL_free(utf8);
+    return text;
+}
+
 int seal_sig_report_set_signer(seal_sig_report *s, X509 *cert)
 {
+    free(s->signer_organization);
+    free(s->signer_credit_code);
+    s->signer_organization = name_entry_utf8(X509_get_subject_name(cert), NID_organizationName);
+    s->signer_credit_code =
+        name_entry_utf8(X509_get_subject_name(cert), NID_organizationIdentifier);
     free(s->signer_name);
     free(s->signer_subject);
     free(s->signer_issuer);

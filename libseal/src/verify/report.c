@@ -90,6 +90,8 @@ static void sig_clear(seal_sig_report *s)
         seal_buf_clear(&s->picture->thumbnail_png);
         free(s->picture);
     }
+    free(s->signer_organization);
+    free(s->signer_credit_code);
 }
 
 void seal_report_free(seal_report *r)
