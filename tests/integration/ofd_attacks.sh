@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The published attacks on OFD signatures (issue 15, "Change analysis"), each built by
+# lib/ofd_attack.py from OFDs sealed here with the demo platform, and what `sealsvc verify`
+# must say of it: never VALID, and the reason named. Packages whose zip structure is
+# hostile are refused (exit 3, the problem named); content attacks are verified and
+# reported (INVALID, the signature's reason and its change or check named). Controls: a
+# second legitimate seal and a rewrite of the package by another zip writer stay VALID.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+C="${SEAL_CORPUS:-}/ofd"
+[ -d "$C" ] || { echo "SKIP: the shared corpus is not at ${SEAL_CORPUS:-<unset>}" >&2; exit 77; }
+ATTACK="python3 $SEAL_SOURCE_DIR/tests/integration/lib/ofd_attack.py"
+
+make_demo
+SM2=$(seal_of sm2 id official); SM2_PIN=$(seal_of sm2 pin official)
+RSA=$(seal_of rsa id official); RSA_PIN=$(seal_of rsa pin official)
+
+stamp() { # SEAL PIN IN OUT ARGS...
+    local seal=$1 pin=$2 in=$3 out=$4
+    shift 4
+    SEALSVC_PIN=$pin "$SEALSVC" --data "$DATA" stamp "$in" "$out" --seal "$seal" "$@" \
+        >"$WORK/stamp.out" 2>"$WORK/stamp.err" ||
+        fail "stamping $(basename "$in") failed: $(cat "$WORK/stamp.err")"
+}
+
+# verify EXIT FILE: verify --json with the demo's CAs trusted; the report is left in
+# $WORK/report.json and the input must be unchanged.
+verify() {
+    local want=$1 file=$2 before
+    before=$(sha "$file")
+    expect_exit "$want" "$SEALSVC" --data "$DATA" verify "$file" --trust "$DATA/pki/issuing-ca.pem" \
+        --trust "$ROOT_PEM" --json
+    cp "$WORK/out" "$WORK/report.json"
+    [ "$(sha "$file")" = "$before" ] || fail "verify changed $file"
+}
+
+# t 'PYTHON EXPRESSION' MESSAGE: r = the report, s = its signatures, c(i, name) the
+# outcome of check `name` of signature i, d(i, name) its detail, ch(i) its changes joined.
+t() {
+    python3 - "$WORK/report.json" "$1" <<'PY' || fail "$NAME: $2"
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["signatures"]
+def chk(i, name):
+    for c in s[i]["checks"]:
+        if c["name"] == name:
+            return c
+    return {"outcome": None, "detail": ""}
+c = lambda i, name: chk(i, name)["outcome"]
+d = lambda i, name: chk(i, name)["detail"]
+ch = lambda i: "\n".join(s[i]["changes"])
+if not eval(sys.argv[2]):
+    print(json.dumps(r, ensure_ascii=False, indent=1)[:8000], file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+# refused NAME MESSAGE-PART: the package NAME is refused as unreadable (exit 3), the
+# problem named on stderr, no report.
+refused() {
+    NAME=$1
+    expect_exit 3 "$SEALSVC" --data "$DATA" verify "$WORK/$1.ofd" --trust "$DATA/pki/issuing-ca.pem"
+    grep -qF -- "$2" "$WORK/err" || fail "$1: the error does not say \"$2\": $(cat "$WORK/err")"
+    [ ! -s "$WORK/out" ] || fail "$1: a report was written for a refused package: $(cat "$WORK/out")"
+}
+
+# ---- the sealed files the attacks start from ----
+# one.ofd: helloworld with one SM2 seal; two.ofd: and an RSA seal after it (list open).
+stamp "$SM2" "$SM2_PIN" "$C/helloworld.ofd" "$WORK/one.ofd" --page 1 --at 100,60
+stamp "$RSA" "$RSA_PIN" "$WORK/one.ofd" "$WORK/two.ofd" --page 1 --at 60,150
+# sm2two.ofd: one.ofd and the same SM2 seal again elsewhere (the demo has one SM2 seal).
+stamp "$SM2" "$SM2_PIN" "$WORK/one.ofd" "$WORK/sm2two.ofd" --page 1 --at 60,150
+# dangling.ofd: a document naming a resource list it does not contain (writers leave such
+# names behind), sealed: every file it has is covered, the named one cannot be.
+python3 - "$C/helloworld.ofd" "$WORK/dangling-in.ofd" <<'PY'
+import sys, zipfile
+zin, zout = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED)
+for i in zin.infolist():
+    data = zin.read(i)
+    if i.filename == "Doc_0/Document.xml":
+        data = data.replace(b"<ofd:PublicRes>", b"<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes><ofd:PublicRes>")
+    zout.writestr(i, data)
+zout.close()
+PY
+stamp "$SM2" "$SM2_PIN" "$WORK/dangling-in.ofd" "$WORK/dangling.ofd" --page 1 --at 100,60
+
+# ---- controls: stay VALID ----
+NAME=two-seals
+verify 0 "$WORK/two.ofd"
+t 'r["verdict"] == "VALID" and len(s) == 2 and all(x["verdict"] == "VALID" for x in s)' "two legitimate seals"
+t 'any(x.startswith("(allowed)") and "later signature" in x for x in s[0]["changes"])' "the second seal is an allowed change"
+NAME=dangling
+verify 0 "$WORK/dangling.ofd"
+t 'r["verdict"] == "VALID"' "a sealed document with a dangling resource list name"
+NAME=sm2-two-seals
+verify 0 "$WORK/sm2two.ofd"
+t 'r["verdict"] == "VALID" and len(s) == 2' "two SM2 seals"
+NAME=rewritten
+$ATTACK plain "$WORK/two.ofd" "$WORK/rewritten.ofd"
+verify 0 "$WORK/rewritten.ofd"
+t 'r["verdict"] == "VALID" and len(s) == 2' "the same files in a zip written by hand"
+
+# ---- a changed byte in any covered file ----
+for f in Doc_0/Pages/Page_0/Content.xml Doc_0/PublicRes.xml Doc_0/Document.xml \
+    Doc_0/Signs/Sign_0/Signature.xml Doc_0/Signs/Sign_0/SignedValue.dat; do
+    NAME="flip $f"
+    $ATTACK flip "$WORK/two.ofd" "$WORK/flip.ofd" "$f"
+    verify 1 "$WORK/flip.ofd"
+    t 'r["verdict"] == "INVALID" and s[1]["verdict"] == "INVALID"' "the later seal covers $f"
+    t 's[1]["reason"] == "HASH_FAILURE" and "'"$f"' differs" in d(1, "references")' "named as a hash failure"
+done
+NAME="flip Content.xml, first seal"
+$ATTACK flip "$WORK/one.ofd" "$WORK/flip.ofd" Doc_0/Pages/Page_0/Content.xml
+verify 1 "$WORK/flip.ofd"
+t 's[0]["reason"] == "HASH_FAILURE" and "Page_0/Content.xml (page content) was changed after signing" in ch(0)' "changed page content"
+NAME="flip Signature.xml"
+$ATTACK flip "$WORK/one.ofd" "$WORK/flip.ofd" Doc_0/Signs/Sign_0/Signature.xml
+verify 1 "$WORK/flip.ofd"
+t 's[0]["verdict"] == "INVALID" and c(0, "data-hash") == "INVALID"' "Signature.xml changed: its dataHash fails"
+
+# ---- a file the content reaches, added after signing, covered by no signature ----
+RES='<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="90" FontName="SimSun"/></ofd:Fonts></ofd:Res>'
+NAME=unreached-added
+$ATTACK add "$WORK/one.ofd" "$WORK/added.ofd" Doc_0/Attachs/note.xml "<a/>"
+verify 1 "$WORK/added.ofd"
+t 's[0]["reason"] == "MODIFIED_AFTER_SIGNING" and "Doc_0/Attachs/note.xml (file) is not covered" in ch(0)' "any uncovered file"
+
+# ---- Signatures.xml edited ----
+NAME=drop-last
+$ATTACK drop "$WORK/two.ofd" "$WORK/drop1.ofd" 1
+verify 1 "$WORK/drop1.ofd"
+t 'len(s) == 1 and s[0]["reason"] == "MODIFIED_AFTER_SIGNING" and "Doc_0/Signs/Sign_1/Signature.xml (file) is not covered" in ch(0)' "last seal dropped: its files are left over"
+# Two SM2 seals: each has its SignedValue.dat over its own Signature.xml.
+NAME=swap-signed-value
+$ATTACK swap "$WORK/sm2two.ofd" "$WORK/swap.ofd" Doc_0/Signs/Sign_0/SignedValue.dat Doc_0/Signs/Sign_1/SignedValue.dat
+verify 1 "$WORK/swap.ofd"
+t 'all(x["verdict"] == "INVALID" for x in s)' "SignedValue.dat swapped: both invalid"
+t 's[1]["reason"] == "HASH_FAILURE" and "Sign_0/SignedValue.dat differs" in d(1, "references")' "the later seal covers the earlier one's value"
+t 'c(0, "data-hash") == "INVALID" and c(1, "data-hash") == "INVALID"' "neither value is over its own Signature.xml"
+NAME=swap-seal
+# two.ofd: the SM2 seal's Seal.esl and the RSA seal's (a Type=Sign signature keeps one too).
+$ATTACK swap "$WORK/two.ofd" "$WORK/seal-swap.ofd" Doc_0/Signs/Sign_0/Seal.esl Doc_0/Signs/Sign_1/Seal.esl
+verify 1 "$WORK/seal-swap.ofd"
+t 'all(x["verdict"] == "INVALID" for x in s)' "Seal.esl swapped: both invalid"
+t 's[1]["reason"] == "HASH_FAILURE" and "Sign_0/Seal.esl differs" in d(1, "references")' "the later seal covers the earlier one's Seal.esl"
+t 'c(0, "seal-file") == "INVALID"' "the SM2 seal's Seal.esl is not the seal in its signature"
+
+# ---- a StampAnnot moved or added ----
+NAME=boundary
+$ATTACK signature-xml "$WORK/one.ofd" "$WORK/boundary.ofd" 0 boundary
+verify 1 "$WORK/boundary.ofd"
+t 's[0]["verdict"] == "INVALID" and c(0, "data-hash") == "INVALID"' "a moved StampAnnot breaks the signed Signature.xml"
+NAME=stamp-added
+$ATTACK signature-xml "$WORK/one.ofd" "$WORK/stamp.ofd" 0 stamp
+verify 1 "$WORK/stamp.ofd"
+t 's[0]["verdict"] == "INVALID" and c(0, "data-hash") == "INVALID"' "an added StampAnnot breaks the signed Signature.xml"
+
+echo "ofd_attacks: all expectations met"
