@@ -155,4 +155,33 @@ $ATTACK signature-xml "$WORK/one.ofd" "$WORK/stamp.ofd" 0 stamp
 verify 1 "$WORK/stamp.ofd"
 t 's[0]["verdict"] == "INVALID" and c(0, "data-hash") == "INVALID"' "an added StampAnnot breaks the signed Signature.xml"
 
+# ---- zip structure: refused, whatever a reader would pick ----
+$ATTACK dup "$WORK/one.ofd" "$WORK/dup.ofd" Doc_0/Pages/Page_0/Content.xml
+refused dup 'package entry "Doc_0/Pages/Page_0/Content.xml" appears twice'
+$ATTACK casedup "$WORK/one.ofd" "$WORK/casedup.ofd" Doc_0/Pages/Page_0/Content.xml
+refused casedup 'package entry "Doc_0/Pages/Page_0/CONTENT.XML" differs from another entry'"'"'s name only in case'
+$ATTACK unicode-path "$WORK/one.ofd" "$WORK/unicode.ofd" Doc_0/PublicRes.xml Doc_0/Pages/Page_0/Content.xml
+refused unicode 'package entry "Doc_0/PublicRes.xml" carries a Unicode path naming another file'
+$ATTACK hidden "$WORK/one.ofd" "$WORK/hidden.ofd" Doc_0/Pages/Page_0/Content.xml
+refused hidden 'that its zip central directory does not list (a hidden zip entry)'
+for field in name size crc method offset; do
+    $ATTACK mismatch "$WORK/one.ofd" "$WORK/mismatch-$field.ofd" Doc_0/Pages/Page_0/Content.xml $field
+done
+refused mismatch-name 'package entry "Doc_0/Pages/Page_0/Content.xml": its local header names another file'
+refused mismatch-size "package entry \"Doc_0/Pages/Page_0/Content.xml\": its local header's size or CRC"
+refused mismatch-crc "package entry \"Doc_0/Pages/Page_0/Content.xml\": its local header's size or CRC"
+refused mismatch-method "package entry \"Doc_0/Pages/Page_0/Content.xml\": its local header's flags or compression method"
+refused mismatch-offset 'package entry "Doc_0/Pages/Page_0/Content.xml": its local header names another file'
+$ATTACK badname "$WORK/one.ofd" "$WORK/dotdot.ofd" "Doc_0/../../x.xml"
+refused dotdot 'contains ".."'
+$ATTACK badname "$WORK/one.ofd" "$WORK/absolute.ofd" "/etc/x.xml"
+refused absolute 'has an absolute name'
+$ATTACK badname "$WORK/one.ofd" "$WORK/backslash.ofd" 'Doc_0\Pages\x.xml'
+refused backslash 'contains a backslash'
+# Bytes before the archive that hold a zip entry: another archive for a reader from the start.
+python3 - "$WORK/hidden.ofd" "$WORK/one.ofd" "$WORK/prefix-zip.ofd" <<'PY'
+import sys
+open(sys.argv[3], "wb").write(open(sys.argv[1], "rb").read()[:400] + open(sys.argv[2], "rb").read())
+PY
+refused prefix-zip 'bytes before its zip archive that hold a zip entry'
 echo "ofd_attacks: all expectations met"
