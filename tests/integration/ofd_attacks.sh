@@ -120,16 +120,37 @@ t 's[0]["verdict"] == "INVALID" and c(0, "data-hash") == "INVALID"' "Signature.x
 
 # ---- a file the content reaches, added after signing, covered by no signature ----
 RES='<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="90" FontName="SimSun"/></ofd:Fonts></ofd:Res>'
+NAME=reached-added
+$ATTACK add "$WORK/dangling.ofd" "$WORK/reached.ofd" Doc_0/DocumentRes.xml "$RES"
+verify 1 "$WORK/reached.ofd"
+t 's[0]["reason"] == "MODIFIED_AFTER_SIGNING" and c(0, "references") == "VALID"' "the references still match"
+t '"Doc_0/DocumentRes.xml (resource list) is not covered by this signature, yet the document shows it" in ch(0)' "named as content"
+NAME=reached-disguised
+$ATTACK disguise "$WORK/dangling.ofd" "$WORK/disguised.ofd" Doc_0/DocumentRes.xml "$RES"
+verify 1 "$WORK/disguised.ofd"
+t 's[0]["verdict"] == "INVALID" and s[0]["reason"] == "MODIFIED_AFTER_SIGNING"' "a later signature's 'own' file that the document shows"
+t '"Doc_0/DocumentRes.xml (resource list) is not covered by this signature, yet the document shows it; it is named as a later signature" in ch(0)' "the disguise is named"
 NAME=unreached-added
 $ATTACK add "$WORK/one.ofd" "$WORK/added.ofd" Doc_0/Attachs/note.xml "<a/>"
 verify 1 "$WORK/added.ofd"
 t 's[0]["reason"] == "MODIFIED_AFTER_SIGNING" and "Doc_0/Attachs/note.xml (file) is not covered" in ch(0)' "any uncovered file"
 
 # ---- Signatures.xml edited ----
+NAME=drop-first
+$ATTACK drop "$WORK/two.ofd" "$WORK/drop0.ofd" 0
+verify 1 "$WORK/drop0.ofd"
+t 'len(s) == 1 and s[0]["verdict"] == "INVALID" and s[0]["reason"] == "MODIFIED_AFTER_SIGNING"' "first seal dropped, the list left open"
+t '"Doc_0/Signs/Sign_0/Signature.xml is the description of a signature this signature covers as an earlier one, which the signature list no longer holds" in ch(0)' "the dropped seal is named"
+t 'c(0, "references") == "VALID" and c(0, "signature") == "VALID"' "what the remaining seal signed is intact"
 NAME=drop-last
 $ATTACK drop "$WORK/two.ofd" "$WORK/drop1.ofd" 1
 verify 1 "$WORK/drop1.ofd"
 t 'len(s) == 1 and s[0]["reason"] == "MODIFIED_AFTER_SIGNING" and "Doc_0/Signs/Sign_1/Signature.xml (file) is not covered" in ch(0)' "last seal dropped: its files are left over"
+NAME=reorder
+$ATTACK reorder "$WORK/two.ofd" "$WORK/reorder.ofd"
+verify 1 "$WORK/reorder.ofd"
+t 'all(x["verdict"] == "INVALID" and x["reason"] == "MODIFIED_AFTER_SIGNING" for x in s)' "both seals changed"
+t '"the list was reordered after signing" in ch(0)' "the reordering is named"
 # Two SM2 seals: each has its SignedValue.dat over its own Signature.xml.
 NAME=swap-signed-value
 $ATTACK swap "$WORK/sm2two.ofd" "$WORK/swap.ofd" Doc_0/Signs/Sign_0/SignedValue.dat Doc_0/Signs/Sign_1/SignedValue.dat
