@@ -151,6 +151,11 @@ $ATTACK reorder "$WORK/two.ofd" "$WORK/reorder.ofd"
 verify 1 "$WORK/reorder.ofd"
 t 'all(x["verdict"] == "INVALID" and x["reason"] == "MODIFIED_AFTER_SIGNING" for x in s)' "both seals changed"
 t '"the list was reordered after signing" in ch(0)' "the reordering is named"
+NAME=twice
+$ATTACK twice "$WORK/one.ofd" "$WORK/twice.ofd"
+verify 1 "$WORK/twice.ofd"
+t 'len(s) == 2 and all(x["verdict"] == "INVALID" and x["reason"] == "MODIFIED_AFTER_SIGNING" for x in s)' "one seal listed twice"
+t '"one signature counted twice" in ch(0) and "one signature counted twice" in ch(1)' "named as counted twice"
 # Two SM2 seals: each has its SignedValue.dat over its own Signature.xml.
 NAME=swap-signed-value
 $ATTACK swap "$WORK/sm2two.ofd" "$WORK/swap.ofd" Doc_0/Signs/Sign_0/SignedValue.dat Doc_0/Signs/Sign_1/SignedValue.dat

@@ -424,7 +424,10 @@ static int check_local(const zip_bytes *z, cd_record *r)
                 "package entry \"%s\": its local header carries a Unicode path naming another "
                 "file; refusing a package that other readers would extract differently",
                 shown);
-    uint64_t data_end = r->offset + 30 + name_len + extra_len + r->comp;
+    uint64_t data_start = r->offset + 30 + name_len + extra_len;
+    SEAL_ENSURE(r->comp <= z->len - data_start, SEAL_EFORMAT,
+                "package entry \"%s\": its data runs past the end of the archive", shown);
+    uint64_t data_end = data_start + r->comp;
     if (r->flags & 8) {
         /* Sizes and CRC follow the data; the header's are zero (or already right). */
         SEAL_ENSURE((crc == 0 || crc == r->crc) && (comp == 0 || comp == r->comp) &&
@@ -510,6 +513,9 @@ static int check_layout(seal_ofd *doc, const zip_bytes *whole, uint64_t prefix)
     SEAL_ENSURE(listed >= 0 && count == (uint64_t)listed, SEAL_EFORMAT,
                 "the package's zip end record counts %llu entries, its directory %lld",
                 (unsigned long long)count, (long long)listed);
+    SEAL_ENSURE(count <= doc->limits.max_entries, SEAL_EPOLICY,
+                "the package has %llu entries, more than the limit of %zu",
+                (unsigned long long)count, doc->limits.max_entries);
     SEAL_ENSURE(cd_size <= ((uint64_t)64 << 20), SEAL_EPOLICY,
                 "the package's zip central directory is larger than 64 MiB");
     cd = g_malloc(cd_size ? (size_t)cd_size : 1);

@@ -462,14 +462,20 @@ static int note_ofd_xml(seal_ofd *doc, seal_sig_report *s, change_tally *t,
     return rc;
 }
 
-/* The signature files this signature covers (a later signature covers the earlier ones'
- * Signature.xml) must belong to signatures listed before it: one listed after it means the
- * list was reordered, one listed nowhere that a signature was dropped from Signatures.xml
+/* A signature is listed once; the signature files it covers (a later signature covers the
+ * earlier ones' Signature.xml) must belong to signatures listed before it: one listed after it
+ * means the list was reordered, one listed nowhere that a signature was dropped from Signatures.xml
  * (the list of a signature that left it open can be edited; its signers cannot). */
 static int check_listed(ofd_verify_ctx *c, seal_sig_report *s, change_tally *t,
                         const seal_ofd_signature *sig, size_t index, const ref_state *states)
 {
     int rc = 0;
+    for (size_t j = 0; j < seal_ofd_signature_count(c->doc); j++)
+        if (j != index && same(seal_ofd_signature_at(c->doc, j)->path, sig->path))
+            SEAL_TRY(note_change(s, t, false,
+                                 "the signature list names %s for signature %s too: one "
+                                 "signature counted twice",
+                                 sig->path, seal_ofd_signature_at(c->doc, j)->id));
     for (size_t i = 0; i < sig->n_refs; i++) {
         const char *path = sig->refs[i].path;
         const char *foreign = g_hash_table_lookup(c->foreign, path);

@@ -92,6 +92,17 @@ def reorder(src, dst):
     rezip(dst, edit(files, signatures_path(files), f))
 
 
+def twice(src, dst):
+    """The first signature listed a second time, under a new ID."""
+    files = entries(src)
+
+    def f(d):
+        first = _sig_elements(d)[0].group(0)
+        copy = re.sub(rb'ID="[^"]*"', b'ID="77"', first)
+        return d.replace(b"</ofd:Signatures>", copy + b"</ofd:Signatures>")
+    rezip(dst, edit(files, signatures_path(files), f))
+
+
 def swap(src, dst, a, b):
     """The contents of files A and B exchanged."""
     files = entries(src)
