@@ -34,35 +34,53 @@ void *ofd_own(seal_ofd *doc, void *p)
     return p;
 }
 
+/* An entry name as raw bytes, printable in a message: valid UTF-8 without control
+ * characters stays as it is, anything else is shown as \xNN (g_free). */
+static char *safe_name(const uint8_t *name, size_t len)
+{
+    GString *out = g_string_new("");
+    const char *p = (const char *)name, *end = p + len;
+    while (p < end) {
+        gunichar c = g_utf8_get_char_validated(p, end - p);
+        if (c == (gunichar)-1 || c == (gunichar)-2 || !g_unichar_isprint(c) || c == '"') {
+            g_string_append_printf(out, "\\x%02X", (unsigned char)*p);
+            p++;
+            continue;
+        }
+        const char *next = g_utf8_next_char(p);
+        g_string_append_len(out, p, next - p);
+        p = next;
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* The name of an entry as a package path: relative, '/'-separated, no "." or ".."
  * segment, no empty segment, no backslash, no control character, no drive letter.
  * Directories end in '/'. */
-static int check_entry_name(const char *name, bool *is_dir)
+static int check_name_parts(const char *name, size_t len, const char *shown, bool *is_dir)
 {
-    size_t len = strlen(name);
-    if (len == 0)
-        return seal_error_set(SEAL_EFORMAT, "the package has an entry with an empty name");
     if (name[0] == '/')
         return seal_error_set(SEAL_EFORMAT,
                               "package entry \"%s\" has an absolute name; refusing a package "
                               "whose entries could be written outside its root",
-                              name);
+                              shown);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)name[i];
         if (c == '\\')
             return seal_error_set(SEAL_EFORMAT,
                                   "package entry \"%s\" contains a backslash; zip names use '/' "
                                   "and a backslash can name a path outside the package",
-                                  name);
+                                  shown);
         if (c < 0x20 || c == 0x7f)
             return seal_error_set(SEAL_EFORMAT,
-                                  "package entry name contains a control character (byte %u)", c);
+                                  "package entry \"%s\" contains a control character (byte %u)",
+                                  shown, c);
     }
     const char *colon = strchr(name, ':');
     const char *slash = strchr(name, '/');
     if (colon && (!slash || colon < slash))
         return seal_error_set(SEAL_EFORMAT,
-                              "package entry \"%s\" starts with a drive or scheme name", name);
+                              "package entry \"%s\" starts with a drive or scheme name", shown);
     *is_dir = name[len - 1] == '/';
     const char *seg = name;
     while (*seg) {
@@ -70,17 +88,28 @@ static int check_entry_name(const char *name, bool *is_dir)
         size_t seg_len = end ? (size_t)(end - seg) : strlen(seg);
         if (seg_len == 0 || (seg_len == 1 && seg[0] == '.'))
             return seal_error_set(SEAL_EFORMAT,
-                                  "package entry \"%s\" has an empty or \".\" path segment", name);
+                                  "package entry \"%s\" has an empty or \".\" path segment", shown);
         if (seg_len == 2 && seg[0] == '.' && seg[1] == '.')
             return seal_error_set(SEAL_EFORMAT,
                                   "package entry \"%s\" contains \"..\"; refusing a package whose "
                                   "entries could be written outside its root",
-                                  name);
+                                  shown);
         if (!end)
             break;
         seg = end + 1;
     }
     return 0;
+}
+
+static int check_entry_name(const char *name, bool *is_dir)
+{
+    size_t len = strlen(name);
+    if (len == 0)
+        return seal_error_set(SEAL_EFORMAT, "the package has an entry with an empty name");
+    char *shown = safe_name((const uint8_t *)name, len);
+    int rc = check_name_parts(name, len, shown, is_dir);
+    g_free(shown);
+    return rc;
 }
 
 static int check_entry_limits(const seal_ofd_limits *lim, const char *name, const zip_stat_t *st,
@@ -152,7 +181,7 @@ static int scan_entries(seal_ofd *doc)
     uint64_t total = 0;
     GHashTable *dirs = g_hash_table_new(g_str_hash, g_str_equal);
     GHashTable *cases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    char *folded = NULL;
+    char *folded = NULL, *shown = NULL;
     SEAL_ENSURE(count >= 0, SEAL_EFORMAT, "the package's zip directory cannot be read");
     SEAL_ENSURE((uint64_t)count <= doc->limits.max_entries, SEAL_EPOLICY,
                 "the package has %lld entries, more than the limit of %zu", (long long)count,
@@ -167,25 +196,27 @@ static int scan_entries(seal_ofd *doc)
                     (unsigned long long)i);
         bool is_dir = false;
         SEAL_TRY(check_entry_name(st.name, &is_dir));
-        SEAL_TRY(check_entry_limits(&doc->limits, st.name, &st, &total));
+        g_free(shown);
+        shown = safe_name((const uint8_t *)st.name, strlen(st.name));
+        SEAL_TRY(check_entry_limits(&doc->limits, shown, &st, &total));
         if (is_dir) {
             SEAL_ENSURE(!g_hash_table_contains(dirs, st.name), SEAL_EFORMAT,
-                        "package entry \"%s\" appears twice", st.name);
+                        "package entry \"%s\" appears twice", shown);
             g_hash_table_add(dirs, (char *)ofd_str(doc, st.name));
             continue;
         }
         SEAL_ENSURE(!g_hash_table_contains(doc->by_name, st.name), SEAL_EFORMAT,
                     "package entry \"%s\" appears twice; refusing a package whose readers could "
                     "see different files under one name",
-                    st.name);
+                    shown);
         /* On a case-insensitive file system (Windows, macOS) two names differing only in
-         * case extract to one file, the later one winning. */
+         * (ASCII) case extract to one file, the later one winning. */
         g_free(folded);
-        folded = g_utf8_casefold(st.name, -1);
+        folded = g_ascii_strdown(st.name, -1);
         SEAL_ENSURE(!g_hash_table_contains(cases, folded), SEAL_EFORMAT,
                     "package entry \"%s\" differs from another entry's name only in case; "
                     "refusing a package whose files could overwrite each other when extracted",
-                    st.name);
+                    shown);
         g_hash_table_add(cases, folded);
         folded = NULL;
         ofd_entry *e = &doc->entries[doc->n_entries++];
@@ -195,6 +226,7 @@ static int scan_entries(seal_ofd *doc)
         g_hash_table_insert(doc->by_name, e->name, e);
     }
 out:
+    g_free(shown);
     g_free(folded);
     g_hash_table_destroy(cases);
     g_hash_table_destroy(dirs);
@@ -256,26 +288,6 @@ static uint16_t le16(const uint8_t *p)
 static uint64_t le64(const uint8_t *p)
 {
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-/* An entry name as raw bytes, printable in a message: valid UTF-8 without control
- * characters stays as it is, anything else is shown as \xNN (g_free). */
-static char *safe_name(const uint8_t *name, size_t len)
-{
-    GString *out = g_string_new("");
-    const char *p = (const char *)name, *end = p + len;
-    while (p < end) {
-        gunichar c = g_utf8_get_char_validated(p, end - p);
-        if (c == (gunichar)-1 || c == (gunichar)-2 || !g_unichar_isprint(c) || c == '"') {
-            g_string_append_printf(out, "\\x%02X", (unsigned char)*p);
-            p++;
-            continue;
-        }
-        const char *next = g_utf8_next_char(p);
-        g_string_append_len(out, p, next - p);
-        p = next;
-    }
-    return g_string_free(out, FALSE);
 }
 
 /* One central directory record (APPNOTE 4.3.12), sizes and offset already taken from the

@@ -140,7 +140,7 @@ class Entry:
         self.crc = zlib.crc32(data)
         self.size = len(data)
         self.method = 8
-        self.local = dict(name=name.encode(), crc=self.crc, comp=len(self.data), size=self.size,
+        self.local = dict(name=name.encode("utf-8", "surrogateescape"), crc=self.crc, comp=len(self.data), size=self.size,
                           method=8, extra=b"")
         self.central = dict(self.local)
         self.listed = True  # in the central directory
