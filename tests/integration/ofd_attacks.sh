@@ -99,6 +99,10 @@ NAME=rewritten
 $ATTACK plain "$WORK/two.ofd" "$WORK/rewritten.ofd"
 verify 0 "$WORK/rewritten.ofd"
 t 'r["verdict"] == "VALID" and len(s) == 2' "the same files in a zip written by hand"
+NAME=zip64
+$ATTACK zip64 "$WORK/two.ofd" "$WORK/zip64.ofd"
+verify 0 "$WORK/zip64.ofd"
+t 'r["verdict"] == "VALID" and len(s) == 2' "the same files with ZIP64 local headers"
 
 # ---- a changed byte in any covered file ----
 for f in Doc_0/Pages/Page_0/Content.xml Doc_0/PublicRes.xml Doc_0/Document.xml \
