@@ -70,7 +70,7 @@ stamp "$SM2" "$SM2_PIN" "$C/helloworld.ofd" "$WORK/one.ofd" --page 1 --at 100,60
 stamp "$RSA" "$RSA_PIN" "$WORK/one.ofd" "$WORK/two.ofd" --page 1 --at 60,150
 # sm2two.ofd: one.ofd and the same SM2 seal again elsewhere (the demo has one SM2 seal).
 stamp "$SM2" "$SM2_PIN" "$WORK/one.ofd" "$WORK/sm2two.ofd" --page 1 --at 60,150
-# dangling.ofd: a document naming a resource list it does not contain (writers leave such
+# dangling.ofd: a document naming a resource list and an annotation list it does not contain (writers leave such
 # names behind), sealed: every file it has is covered, the named one cannot be.
 python3 - "$C/helloworld.ofd" "$WORK/dangling-in.ofd" <<'PY'
 import sys, zipfile
@@ -79,6 +79,7 @@ for i in zin.infolist():
     data = zin.read(i)
     if i.filename == "Doc_0/Document.xml":
         data = data.replace(b"<ofd:PublicRes>", b"<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes><ofd:PublicRes>")
+        data = data.replace(b"</ofd:Pages>", b"</ofd:Pages><ofd:Annotations>Annots/Annotations.xml</ofd:Annotations>")
     zout.writestr(i, data)
 zout.close()
 PY
@@ -134,6 +135,15 @@ $ATTACK disguise "$WORK/dangling.ofd" "$WORK/disguised.ofd" Doc_0/DocumentRes.xm
 verify 1 "$WORK/disguised.ofd"
 t 's[0]["verdict"] == "INVALID" and s[0]["reason"] == "MODIFIED_AFTER_SIGNING"' "a later signature's 'own' file that the document shows"
 t '"Doc_0/DocumentRes.xml (resource list) is not covered by this signature, yet the document shows it; it is named as a later signature" in ch(0)' "the disguise is named"
+NAME=annotations-added
+ANNOTS='<?xml version="1.0" encoding="UTF-8"?><ofd:Annotations xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Page PageID="1"><ofd:FileLoc>Page_0/Annotation.xml</ofd:FileLoc></ofd:Page></ofd:Annotations>'
+ANNOT='<?xml version="1.0" encoding="UTF-8"?><ofd:PageAnnot xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Annot ID="80" Type="Stamp"><ofd:Appearance Boundary="20 20 40 40"/></ofd:Annot></ofd:PageAnnot>'
+$ATTACK add "$WORK/dangling.ofd" "$WORK/annots1.ofd" Doc_0/Annots/Annotations.xml "$ANNOTS"
+$ATTACK add "$WORK/annots1.ofd" "$WORK/annots.ofd" Doc_0/Annots/Page_0/Annotation.xml "$ANNOT"
+verify 1 "$WORK/annots.ofd"
+t 's[0]["reason"] == "MODIFIED_AFTER_SIGNING" and c(0, "references") == "VALID"' "the references still match"
+t '"Doc_0/Annots/Annotations.xml (annotation list) is not covered by this signature, yet the document shows it" in ch(0)' "the annotation list is named as content"
+t '"Doc_0/Annots/Page_0/Annotation.xml (page annotations) is not covered by this signature, yet the document shows it" in ch(0)' "the page's annotations are named as content"
 NAME=unreached-added
 $ATTACK add "$WORK/one.ofd" "$WORK/added.ofd" Doc_0/Attachs/note.xml "<a/>"
 verify 1 "$WORK/added.ofd"
