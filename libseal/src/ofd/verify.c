@@ -549,7 +549,7 @@ static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_s
         const seal_ofd_signature *owner = later_owner(doc, index, path);
         const char *foreign = g_hash_table_lookup(c->foreign, path);
         const char *content = g_hash_table_lookup(c->reached, path);
-        if (content && strcmp(path, "OFD.xml") != 0)
+        if (content)
             SEAL_TRY(note_change(s, &t, false,
                                  "%s (%s) is not covered by this signature, yet the document "
                                  "shows it%s%s: content added after signing",
