@@ -310,6 +310,112 @@ static const char *file_kind(seal_ofd *doc, const char *path)
     return "file";
 }
 
+/* True when `bytes` are an XML document whose root element is a Signature (GB/T 33190
+ * 18.2), whatever its prefix: a signature's description file. */
+static bool is_signature_xml(seal_slice bytes)
+{
+    const char *p = (const char *)bytes.data, *end = p + bytes.len;
+    if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    while (p < end) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+            p++;
+            continue;
+        }
+        if (*p != '<' || end - p < 2)
+            return false;
+        if (p[1] == '?' || p[1] == '!') {
+            const char *close = memchr(p, '>', (size_t)(end - p));
+            if (!close)
+                return false;
+            p = close + 1;
+            continue;
+        }
+        const char *name = ++p;
+        while (p < end && *p != ' ' && *p != '>' && *p != '/' && *p != '\t' && *p != '\r' &&
+               *p != '\n')
+            p++;
+        const char *colon = memchr(name, ':', (size_t)(p - name));
+        const char *local = colon ? colon + 1 : name;
+        return p - local == 9 && memcmp(local, "Signature", 9) == 0;
+    }
+    return false;
+}
+
+static void reach(GHashTable *reached, const char *path, const char *kind)
+{
+    if (path && *path && !g_hash_table_contains(reached, path))
+        g_hash_table_insert(reached, g_strdup(path), (char *)kind);
+}
+
+/* The resource lists `file` names (Document.xml CommonData: DocumentRes, PublicRes; a
+ * page's Content.xml: PageRes; GB/T 33190 7.5, 7.7), whether or not the package holds
+ * them: one the signed document named but lacked, added later, is content too. */
+static void reach_res_lists(seal_ofd *doc, GHashTable *reached, const char *file, bool page)
+{
+    static const char *const doc_lists[] = {"DocumentRes", "PublicRes"};
+    static const char *const page_lists[] = {"PageRes", NULL};
+    xmlDoc *xml = NULL;
+    if (!file || !seal_ofd_entry_exists(doc, file) || seal_ofd_entry_xml(doc, file, &xml) < 0) {
+        seal_error_clear();
+        return;
+    }
+    xmlNode *root = xmlDocGetRootElement(xml);
+    xmlNode *parent = page ? root : seal_ofd_xml_child(root, "CommonData");
+    const char *const *names = page ? page_lists : doc_lists;
+    for (size_t k = 0; k < 2 && names[k] && parent; k++)
+        for (xmlNode *r = seal_ofd_xml_child(parent, names[k]); r;
+             r = seal_ofd_xml_next(r, names[k])) {
+            char *ref = seal_ofd_xml_text(r);
+            const char *path = NULL;
+            if (!ref || ofd_locate(doc, &path, file, ref) < 0)
+                path = NULL;
+            seal_error_clear();
+            free(ref);
+            reach(reached, path, "resource list");
+        }
+}
+
+static void reach_resources(GHashTable *reached, GHashTable *table)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    if (!table)
+        return;
+    g_hash_table_iter_init(&it, table);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        reach(reached, ((const seal_ofd_resource *)value)->file_path, "resource file");
+}
+
+/* Every file the selected document's content reaches (GB/T 33190 7: the document, its
+ * pages, templates, annotation lists, resource lists and the files resources name), into
+ * c->reached: path -> what it is. A file there is never a later signature's own file: a
+ * signature entry that names one as its Seal.esl or SignedValue.dat is a disguise. */
+static void collect_reached(ofd_verify_ctx *c)
+{
+    seal_ofd *doc = c->doc;
+    GHashTable *reached = c->reached;
+    g_hash_table_remove_all(reached);
+    reach(reached, doc->info.document_path, "document");
+    reach(reached, doc->info.annotations_path, "annotation list");
+    reach(reached, doc->info.attachments_path, "attachment list");
+    reach_res_lists(doc, reached, doc->info.document_path, false);
+    for (size_t t = 0; t < seal_ofd_template_count(doc); t++)
+        reach(reached, seal_ofd_template_at(doc, t)->content_path, "page template");
+    reach_resources(reached, doc->resources);
+    for (int p = 1; p <= seal_ofd_page_count(doc); p++) {
+        const seal_ofd_page *page = NULL;
+        reach(reached, doc->pages[p - 1].pub.content_path, "page content");
+        reach(reached, doc->pages[p - 1].pub.annotation_path, "page annotations");
+        if (seal_ofd_page_get(doc, p, &page) < 0) {
+            seal_error_clear();
+            continue;
+        }
+        reach_res_lists(doc, reached, page->content_path, true);
+        reach_resources(reached, doc->pages[p - 1].resources);
+    }
+}
+
 typedef struct change_tally {
     size_t refused, allowed;
 } change_tally;
@@ -356,6 +462,55 @@ static int note_ofd_xml(seal_ofd *doc, seal_sig_report *s, change_tally *t,
     return rc;
 }
 
+/* A signature is listed once; the signature files it covers (a later signature covers the
+ * earlier ones' Signature.xml) must belong to signatures listed before it: one listed after it
+ * means the list was reordered, one listed nowhere that a signature was dropped from Signatures.xml
+ * (the list of a signature that left it open can be edited; its signers cannot). */
+static int check_listed(ofd_verify_ctx *c, seal_sig_report *s, change_tally *t,
+                        const seal_ofd_signature *sig, size_t index, const ref_state *states)
+{
+    int rc = 0;
+    for (size_t j = 0; j < seal_ofd_signature_count(c->doc); j++)
+        if (j != index && same(seal_ofd_signature_at(c->doc, j)->path, sig->path))
+            SEAL_TRY(note_change(s, t, false,
+                                 "the signature list names %s for signature %s too: one "
+                                 "signature counted twice",
+                                 sig->path, seal_ofd_signature_at(c->doc, j)->id));
+    for (size_t i = 0; i < sig->n_refs; i++) {
+        const char *path = sig->refs[i].path;
+        const char *foreign = g_hash_table_lookup(c->foreign, path);
+        seal_slice bytes;
+        if (states[i] != REF_OK || (foreign && g_str_has_prefix(foreign, "signature ")))
+            continue;
+        ssize_t at = -1;
+        for (size_t j = 0; j < seal_ofd_signature_count(c->doc) && at < 0; j++)
+            if (same(seal_ofd_signature_at(c->doc, j)->path, path))
+                at = (ssize_t)j;
+        if (at >= 0 && (size_t)at < index)
+            continue;
+        if (seal_ofd_entry_read(c->doc, path, &bytes) < 0) {
+            seal_error_clear();
+            continue;
+        }
+        if (!is_signature_xml(bytes))
+            continue;
+        if (at >= 0)
+            SEAL_TRY(note_change(s, t, false,
+                                 "%s is the description of signature %s, which this signature "
+                                 "covers as an earlier one but the signature list now puts "
+                                 "after it: the list was reordered after signing",
+                                 path, seal_ofd_signature_at(c->doc, (size_t)at)->id));
+        else
+            SEAL_TRY(note_change(s, t, false,
+                                 "%s is the description of a signature this signature covers "
+                                 "as an earlier one, which the signature list no longer holds: "
+                                 "a signature was dropped from %s after signing",
+                                 path, c->doc->info.signatures_path));
+    }
+out:
+    return rc;
+}
+
 /* Step 7 and OFD-SEAL.md 5: files added, changed or removed relative to what the signature
  * covered. A later signature's own files and an unprotected signature list are allowed. */
 static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_signature *sig,
@@ -386,13 +541,23 @@ static int check_changes(ofd_verify_ctx *c, seal_sig_report *s, const seal_ofd_s
             SEAL_TRY(note_change(s, &t, false, "%s (%s) was changed after signing", path,
                                  file_kind(doc, path)));
     }
+    SEAL_TRY(check_listed(c, s, &t, sig, index, states));
     for (size_t e = 0; e < seal_ofd_entry_count(doc); e++) {
         const char *path = seal_ofd_entry_name(doc, e);
         if (is_covered(sig, path) || same(path, sig->path) || same(path, sig->signed_value_path))
             continue;
         const seal_ofd_signature *owner = later_owner(doc, index, path);
         const char *foreign = g_hash_table_lookup(c->foreign, path);
-        if (strcmp(path, "OFD.xml") == 0)
+        const char *content = g_hash_table_lookup(c->reached, path);
+        if (content)
+            SEAL_TRY(note_change(s, &t, false,
+                                 "%s (%s) is not covered by this signature, yet the document "
+                                 "shows it%s%s: content added after signing",
+                                 path, content, owner || foreign ? "; it is named as " : "",
+                                 owner     ? "a later signature's file"
+                                 : foreign ? "another document's signature file"
+                                           : ""));
+        else if (strcmp(path, "OFD.xml") == 0)
             SEAL_TRY(note_ofd_xml(doc, s, &t, sig, states, false));
         else if (foreign)
             SEAL_TRY(
@@ -554,6 +719,7 @@ static int verify_document(ofd_verify_ctx *c, seal_report *r, int d)
     size_t n = seal_ofd_info(c->doc)->n_doc_bodies;
     SEAL_TRY(collect_foreign(c, d));
     SEAL_TRY(seal_ofd_select_document(c->doc, d));
+    collect_reached(c);
     for (size_t i = 0; i < seal_ofd_signature_count(c->doc); i++) {
         SEAL_TRY(verify_one(c, r, i));
         if (n > 1)
@@ -574,6 +740,7 @@ int ofd_verify_doc(seal_report **out, seal_ofd *doc, const char *name, const sea
     int n = (int)seal_ofd_info(doc)->n_doc_bodies;
     *out = NULL;
     c.foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    c.reached = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     SEAL_ENSURE(document >= 0 && document <= n, SEAL_ENOTFOUND,
                 "%s: document %d does not exist (the package holds %d %s)", name, document, n,
                 n == 1 ? "document" : "documents");
@@ -593,6 +760,7 @@ out:
     if (seal_ofd_select_document(doc, was) < 0 && rc == 0)
         rc = SEAL_EFORMAT;
     g_hash_table_destroy(c.foreign);
+    g_hash_table_destroy(c.reached);
     seal_report_free(r);
     seal_trust_free(none);
     return rc;

@@ -15,6 +15,9 @@ typedef struct ofd_verify_ctx {
     /* The files of every other document's signatures (their lists, Signature.xml,
      * SignedValue.dat, Seal.esl): path -> what they are, for the changes (g_free'd). */
     GHashTable *foreign;
+    /* Every file the selected document's content reaches (pages, templates, annotation
+     * and resource lists, resource files): path (g_free'd) -> what it is (static). */
+    GHashTable *reached;
 } ofd_verify_ctx;
 
 /* seal_ofd_verify over a package already open; NAME names it in the report. `document`:
