@@ -239,8 +239,10 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = usage ? cli_usage_error("verify: %s", seal_error_last()) : cli_fail(NULL);
         goto out;
     }
-    if (render(report, format, &text) < 0 || write_report(&text, report_path) < 0 ||
-        (evidence_out && seal_report_write_evidence(report, evidence_out) < 0)) {
+    /* The bundle first: a folder that cannot take it then leaves no report either. */
+    if (render(report, format, &text) < 0 ||
+        (evidence_out && seal_report_write_evidence(report, evidence_out) < 0) ||
+        write_report(&text, report_path) < 0) {
         code = cli_fail(NULL);
         goto out;
     }

@@ -233,7 +233,7 @@ static int chain_revocation(seal_sig_report *s, const char *name, seal_revocatio
         X509 *c = sk_X509_value(chain, i);
         SEAL_TRY(seal_pki_status_at(&st, rv, c, sk_X509_value(chain, i + 1), at));
         rc = add_revocation_check(s, name, c, &st, at_proven);
-        seal_verdict v = s->checks[s->n_checks - 1].outcome;
+        seal_verdict v = rc == 0 ? s->checks[s->n_checks - 1].outcome : SEAL_VERDICT_INDETERMINATE;
         if (rc == 0)
             rc = record_cert(s, name, c, &st, NULL, v);
         seal_cert_status_clear(&st);
@@ -293,8 +293,9 @@ int seal_verify_certificates(seal_sig_report *s, const seal_trust *trust, X509 *
     }
     SEAL_TRY(add_chain_check(s, chain_name, &chain, how->at_proven));
     if (!chain.chain || sk_X509_num(chain.chain) == 0)
-        SEAL_TRY(
-            record_cert(s, rev_name, cert, NULL, "no chain", s->checks[s->n_checks - 1].outcome));
+        SEAL_TRY(record_cert(s, rev_name, cert, NULL, "no chain",
+                             s->n_checks > 0 ? s->checks[s->n_checks - 1].outcome
+                                             : SEAL_VERDICT_INDETERMINATE));
     SEAL_TRY(chain_revocation(s, rev_name, rv, chain.chain, how->at, how->at_proven, NULL));
 out:
     seal_chain_result_clear(&chain);
