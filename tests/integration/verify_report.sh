@@ -7,7 +7,9 @@
 # -o; `--format pdf` says it is not built; the HTML report of the valid and the tampered
 # PDF has the verdict, the signer and the credit code, escapes a hostile field name,
 # references nothing outside itself, and is opened and printed by headless Chromium (the
-# screenshots and the print go to the build directory's tests/report-shots/).
+# screenshots and the print go to the build directory's tests/report-shots/). Over the
+# API: the JSON with pictures matches the schema, and ?format= or Accept give the HTML
+# (under a policy that loads nothing) and the text; pdf is 406.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 python3 -c 'import jsonschema' 2>/dev/null ||
@@ -200,4 +202,29 @@ done
 grep -q "INVALID" "$WORK/tampered.txt" || fail "the printed tampered report has not its verdict"
 grep -q "VALID" "$WORK/valid.txt" && ! grep -q "INVALID" "$WORK/valid.txt" ||
     fail "the printed valid report does not say VALID (only)"
+# --- the same over the API
+. "$SEAL_SOURCE_DIR/tests/integration/lib/serve.sh"
+printf '[verify]\noffline = true\nper_minute = 1000\n' >serve.conf
+start_serve "$WORK/serve.log" --config serve.conf
+PDF=(-H "Content-Type: application/pdf" --data-binary @tampered.pdf)
+[ "$(call POST "/api/v1/verify?pictures=1" api.json "${PDF[@]}")" = 200 ] || fail "POST /api/v1/verify: $(cat api.json)"
+python3 - "$SCHEMA" api.json <<'PY' || fail "the API's JSON report does not match the schema"
+import json, sys
+import jsonschema
+r = json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(r)
+assert r["signatures"][0]["picture"]["seal_png"], "no picture"
+assert r["status"]["sub_indication"] == "HASH_FAILURE", r["status"]
+PY
+header() { sed -n "s/^$1: *\([^\r]*\)\r*\$/\1/Ip" "$2" | tail -1; }
+[ "$(call POST /api/v1/verify api.html -H "Accept: text/html,application/xhtml+xml,*/*;q=0.8" "${PDF[@]}")" = 200 ] ||
+    fail "POST /api/v1/verify for HTML: $(cat api.html)"
+[ "$(header Content-Type api.html.h)" = "text/html; charset=utf-8" ] || fail "the HTML answer is $(header Content-Type api.html.h)"
+header Content-Security-Policy api.html.h | grep -q "default-src 'none'" || fail "the HTML answer has no policy"
+grep -q '<div class="word">INVALID 无效</div>' api.html || fail "the HTML answer has not the verdict"
+grep -q 'src="data:image/png;base64,' api.html || fail "the HTML answer has not the seal picture"
+[ "$(call POST "/api/v1/verify?format=text" api.txt "${PDF[@]}")" = 200 ] || fail "format=text: $(cat api.txt)"
+grep -q "^ETSI:    TOTAL_FAILED / HASH_FAILURE" api.txt || fail "the text answer: $(head -5 api.txt)"
+[ "$(call POST "/api/v1/verify?format=pdf" api.pdf "${PDF[@]}")" = 406 ] || fail "format=pdf: $(cat api.pdf)"
+[ "$(call POST "/api/v1/verify?format=xml" api.xml "${PDF[@]}")" = 400 ] || fail "format=xml: $(cat api.xml)"
 echo "verify_report: reports checked; screenshots and prints in $SHOTS"
