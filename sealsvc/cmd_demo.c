@@ -81,7 +81,7 @@ static const demo_seal demo_seals[] = {
     {"pujiang-official", 1, "official", SEAL_SHAPE_ROUND, NULL, false},
     {"nanyue-official", 2, "official", SEAL_SHAPE_ROUND, NULL, false},
     {"xinghe-legal-rep", 0, "personal", SEAL_SHAPE_SQUARE, NULL, true},
-    /* The seal `verify --report-pdf` seals its reports with (SEAL_REPORT_SEAL_DEFAULT). */
+    /* The seal `verify --format pdf` seals its reports with (SEAL_REPORT_SEAL_DEFAULT). */
     {"platform-verification", 3, "verification", SEAL_SHAPE_ROUND, "验证专用章", false},
 };
 

@@ -1,25 +1,29 @@
-/* `sealsvc verify FILE [--trust PEM|DIR]... [--offline] [--json] [--report-pdf OUT]`:
- * parses the flags, hands the file to the verify driver (seal_verify_file: anchors,
- * evidence, the document face) and prints the report (text for people, JSON for
- * programs); with --report-pdf also writes the PDF report sealed by the platform's
- * verification-service seal (seal_report_pdf_sealed). The exit code is the
- * verdict: 0 valid, 1 invalid, 2 indeterminate, 3 the file could not be examined. */
+/* `sealsvc verify FILE [--trust PEM|DIR]... [--offline] [--format F] [-o REPORT]`: parses
+ * the flags, hands the file to the verify driver (seal_verify_file: anchors, evidence, the
+ * document face) and writes the report (text or HTML for people, JSON for programs, a PDF
+ * sealed by the platform's verification-service seal for filing: seal_report_pdf_sealed)
+ * to stdout or REPORT, and the evidence it used to a folder when asked (--evidence-out).
+ * The exit code is the verdict: 0 valid, 1 invalid, 2 indeterminate, 3 the file could not
+ * be examined. */
 #include "cli.h"
 
 #include <seal/error.h>
 #include <seal/report.h>
 #include <seal/verify.h>
 
+#include <errno.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char verify_usage[] =
     "usage: sealsvc verify FILE [--trust PEM|DIR]... [--evidence FILE|DIR]... [--offline]\n"
-    "                      [--json] [--password PW | --password-file F] [--doc N]\n"
-    "                      [--report-pdf OUT.pdf [--report-seal ID] [--report-pin-file F]\n"
-    "                       [--report-tsa URL] [--report-url BASE]]\n"
+    "                      [--format json|text|html|pdf] [-o REPORT] [--evidence-out DIR]\n"
+    "                      [--password PW | --password-file F] [--doc N]\n"
+    "                      [--report-seal ID] [--report-pin-file F] [--report-tsa URL]\n"
+    "                      [--report-url BASE]\n"
     "\n"
     "Verifies every signature and timestamp of a PDF or OFD document: the bytes or files\n"
     "it covers, the CMS signature or GB/T 38540 seal (stamper and maker signatures, the\n"
@@ -29,7 +33,22 @@ static const char verify_usage[] =
     "\n"
     "  --trust PEM|DIR   a trust anchor certificate file, or a directory of them\n"
     "                    (repeatable; the platform's roots are added when there is one)\n"
-    "  --json            print the report as JSON instead of text\n"
+    "  --format F        the report as text (default), json (for programs), html (one\n"
+    "                    self-contained page, printable) or pdf (A4, Chinese and English,\n"
+    "                    sealed by the platform's verification-service seal with an\n"
+    "                    invisible PAdES signature; needs -o and the platform: --data or\n"
+    "                    --db)\n"
+    "  --json            the same as --format json\n"
+    "  -o REPORT         write the report to REPORT instead of stdout\n"
+    "  --report-seal ID  the PDF report's seal (or $SEALSVC_REPORT_SEAL; default\n"
+    "                    platform-verification, which 'demo init' makes)\n"
+    "  --report-pin-file F  its PIN on F's first line (or $SEALSVC_REPORT_PIN)\n"
+    "  --report-tsa URL  timestamp the report's seal (PAdES B-T) at this RFC 3161 TSA\n"
+    "  --report-url BASE the verification page: the PDF report's QR code leads to\n"
+    "                    BASE/verify/?sha256=HEX (or $SEALSVC_VERIFY_URL; none: no QR)\n"
+    "  --evidence-out DIR  write the certificates, CRLs and OCSP responses the verdict used\n"
+    "                    to the new folder DIR with manifest.json; 'verify FILE --offline\n"
+    "                    --evidence DIR' reproduces the verdict later without a network\n"
     "  --evidence F|DIR  a CRL or OCSP response (DER; CRLs also PEM), or a folder of\n"
     "                    *.crl/*.der/*.ocsp files, to judge revocation by (repeatable;\n"
     "                    the platform's published CRLs are added when there is one)\n"
@@ -42,40 +61,61 @@ static const char verify_usage[] =
     "                    (default: every document's, each named in the report)\n"
     "  --password PW     an encrypted PDF's user password (or $SEALSVC_PDF_PASSWORD, or\n"
     "                    --password-file F); not needed for an empty user password\n"
-    "  --report-pdf OUT  also write the report as a PDF (A4, Chinese and English) sealed\n"
-    "                    by the platform's verification-service seal with an invisible\n"
-    "                    PAdES signature; needs the platform (--data or --db)\n"
-    "  --report-seal ID  that seal (or $SEALSVC_REPORT_SEAL; default\n"
-    "                    platform-verification, which 'demo init' makes)\n"
-    "  --report-pin-file F  the seal's PIN on F's first line (or $SEALSVC_REPORT_PIN)\n"
-    "  --report-tsa URL  timestamp the report's seal (PAdES B-T) at this RFC 3161 TSA\n"
-    "  --report-url BASE the verification page: the report's QR code leads to\n"
-    "                    BASE/verify/?sha256=HEX (or $SEALSVC_VERIFY_URL; none: no QR)\n"
     "\n"
     "exit: 0 valid, 1 invalid, 2 indeterminate (or no signature), 3 error, 64 usage\n";
 
-static int exit_for(seal_verdict v)
+typedef enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_HTML, FORMAT_PDF } report_format;
+
+static int parse_format(const char *name, report_format *out)
 {
-    switch (v) {
-    case SEAL_VERDICT_VALID:
-        return EXIT_OK;
-    case SEAL_VERDICT_INVALID:
-        return EXIT_INVALID;
-    case SEAL_VERDICT_INDETERMINATE:
-        return EXIT_INDETERMINATE;
-    }
-    return EXIT_INDETERMINATE;
+    static const char *const names[] = {"text", "json", "html", "pdf"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (report_format)i;
+            return 0;
+        }
+    return -1;
 }
 
-/* --report-pdf and its companions. */
+static int render(const seal_report *r, report_format f, seal_buf *out)
+{
+    switch (f) {
+    case FORMAT_JSON:
+        return seal_report_to_json(r, out);
+    case FORMAT_HTML:
+        return seal_report_to_html(r, out);
+    case FORMAT_PDF: /* written by write_report_pdf, sealed */
+    case FORMAT_TEXT:
+        break;
+    }
+    return seal_report_to_text(r, out);
+}
+
+/* The report to REPORT through a temporary file renamed into place: no half report. */
+static int write_report(const seal_buf *text, const char *path)
+{
+    if (!path) {
+        fwrite(text->data, 1, text->len, stdout);
+        return fflush(stdout) == 0 ? 0 : seal_error_set(SEAL_EIO, "cannot write the report");
+    }
+    gchar *tmp = g_strdup_printf("%s.partial", path);
+    int rc = seal_buf_write_file(text, tmp, 0644);
+    if (rc == 0 && g_rename(tmp, path) != 0)
+        rc = seal_error_set(SEAL_EIO, "cannot write the report to %s: %s", path, g_strerror(errno));
+    if (rc < 0)
+        g_unlink(tmp);
+    g_free(tmp);
+    return rc;
+}
+
+/* The PDF report's seal and how it is made (--report-*). */
 typedef struct report_pdf_args {
     const char *out, *seal, *pin_file, *tsa, *url;
 } report_pdf_args;
 
 static const char **report_option(report_pdf_args *a, const char *name)
 {
-    return strcmp(name, "--report-pdf") == 0        ? &a->out
-           : strcmp(name, "--report-seal") == 0     ? &a->seal
+    return strcmp(name, "--report-seal") == 0       ? &a->seal
            : strcmp(name, "--report-pin-file") == 0 ? &a->pin_file
            : strcmp(name, "--report-tsa") == 0      ? &a->tsa
            : strcmp(name, "--report-url") == 0      ? &a->url
@@ -128,12 +168,26 @@ out:
     return rc;
 }
 
+static int exit_for(seal_verdict v)
+{
+    switch (v) {
+    case SEAL_VERDICT_VALID:
+        return EXIT_OK;
+    case SEAL_VERDICT_INVALID:
+        return EXIT_INVALID;
+    case SEAL_VERDICT_INDETERMINATE:
+        return EXIT_INDETERMINATE;
+    }
+    return EXIT_INDETERMINATE;
+}
+
 int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 {
     const char *file = NULL, *password_arg = NULL, *password_file = NULL;
     char password[256] = "";
     seal_verify_file_opts opts = {.data_dir = ctx->data_dir};
-    bool json = false;
+    report_format format = FORMAT_TEXT;
+    const char *report_path = NULL, *evidence_out = NULL;
     GPtrArray *evidence = g_ptr_array_new(), *trust = g_ptr_array_new();
     int code = EXIT_ERROR;
     seal_report *report = NULL;
@@ -147,7 +201,31 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
             code = EXIT_OK;
             goto out;
         } else if (strcmp(argv[i], "--json") == 0) {
-            json = true;
+            format = FORMAT_JSON;
+        } else if (strcmp(argv[i], "--format") == 0) {
+            if (i + 1 >= argc || parse_format(argv[i + 1], &format) < 0) {
+                code = cli_usage_error("--format wants json, text, html or pdf%s%s%s",
+                                       i + 1 < argc ? ", not '" : "",
+                                       i + 1 < argc ? argv[i + 1] : "", i + 1 < argc ? "'" : "");
+                goto out;
+            }
+            i++;
+        } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--evidence-out") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("%s needs a %s", argv[i],
+                                       argv[i][1] == 'o' ? "file for the report" : "folder");
+                goto out;
+            }
+            if (argv[i][1] == 'o')
+                report_path = argv[++i];
+            else
+                evidence_out = argv[++i];
+        } else if ((slot = report_option(&report_args, argv[i])) != NULL) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("verify: %s needs a value", argv[i]);
+                goto out;
+            }
+            *slot = argv[++i];
         } else if (strcmp(argv[i], "--offline") == 0) {
             opts.offline = true;
         } else if (strcmp(argv[i], "--data") == 0) {
@@ -180,12 +258,6 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
             }
             opts.document = (int)n;
             i++;
-        } else if ((slot = report_option(&report_args, argv[i])) != NULL) {
-            if (i + 1 >= argc) {
-                code = cli_usage_error("verify: %s needs a value", argv[i]);
-                goto out;
-            }
-            *slot = argv[++i];
         } else if (strcmp(argv[i], "--password") == 0 || strcmp(argv[i], "--password-file") == 0) {
             if (i + 1 >= argc) {
                 code = cli_usage_error("%s needs a value", argv[i]);
@@ -209,9 +281,20 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = cli_usage_error("verify: which file? (sealsvc verify FILE)");
         goto out;
     }
-    if (!report_args.out &&
+    if (format == FORMAT_PDF && !report_path) {
+        code = cli_usage_error("verify: the PDF report goes to a file: --format pdf -o OUT.pdf");
+        goto out;
+    }
+    if (format != FORMAT_PDF &&
         (report_args.seal || report_args.pin_file || report_args.tsa || report_args.url)) {
-        code = cli_usage_error("verify: the --report-* options go with --report-pdf OUT.pdf");
+        code = cli_usage_error("verify: the --report-* options go with --format pdf");
+        goto out;
+    }
+    report_args.out = format == FORMAT_PDF ? report_path : NULL;
+    if (evidence_out && g_file_test(evidence_out, G_FILE_TEST_EXISTS) &&
+        !g_file_test(evidence_out, G_FILE_TEST_IS_DIR)) {
+        code = cli_usage_error("verify: --evidence-out wants a new or empty folder; %s is a file",
+                               evidence_out);
         goto out;
     }
     if (cli_read_password(password, sizeof password, password_arg, password_file) < 0) {
@@ -223,6 +306,8 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
     opts.evidence_paths = (const char *const *)evidence->pdata;
     opts.n_evidence_paths = evidence->len;
     opts.password = password;
+    /* The HTML and PDF reports show each seal as printed and where it sits on its page. */
+    opts.pictures = format == FORMAT_HTML || format == FORMAT_PDF;
     /* A data directory that holds a platform (or --db) brings the platform's anchors,
      * published CRLs and evidence from the database; a folder without one, its trust/ and
      * crl/ folders. */
@@ -230,12 +315,11 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = cli_fail(NULL);
         goto out;
     }
-    if (report_args.out && !opts.store) {
-        code = cli_usage_error("verify: --report-pdf seals the report with the platform's "
-                               "seal: give the platform's --data DIR (or --db URL)");
+    if (format == FORMAT_PDF && !opts.store) {
+        code = cli_usage_error("verify: the PDF report is sealed with the platform's seal: give "
+                               "the platform's --data DIR (or --db URL)");
         goto out;
     }
-    opts.pictures = report_args.out != NULL;
     if (seal_verify_file(&report, file, &opts) < 0) {
         /* A document the file does not hold is the command's mistake. */
         bool usage = opts.document > 1 && (seal_error_last_code() == SEAL_EINVAL ||
@@ -243,14 +327,17 @@ int cmd_verify(const cli_ctx *ctx, int argc, char **argv)
         code = usage ? cli_usage_error("verify: %s", seal_error_last()) : cli_fail(NULL);
         goto out;
     }
-    if ((json ? seal_report_to_json(report, &text) : seal_report_to_text(report, &text)) < 0) {
+    /* The bundle first: a folder that cannot take it then leaves no report either. */
+    int written = evidence_out ? seal_report_write_evidence(report, evidence_out) : 0;
+    if (written == 0 && format == FORMAT_PDF)
+        written = write_report_pdf(&report_args, report, file, &opts);
+    else if (written == 0 && (written = render(report, format, &text)) == 0)
+        written = write_report(&text, report_path);
+    if (written < 0) {
         code = cli_fail(NULL);
         goto out;
     }
-    fwrite(text.data, 1, text.len, stdout);
-    code = fflush(stdout) == 0 ? exit_for(report->verdict) : EXIT_ERROR;
-    if (report_args.out && write_report_pdf(&report_args, report, file, &opts) < 0)
-        code = cli_fail("verify --report-pdf");
+    code = exit_for(report->verdict);
 out:
     seal_secure_zero(password, sizeof password);
     seal_buf_clear(&text);

@@ -12,7 +12,7 @@ SEAL_PACKAGES=(
     libp11-dev libp11-kit-dev libpq-dev libargon2-dev
     # tests: cmocka, and the independent tools our outputs are checked with
     libcmocka-dev openssl poppler-utils qpdf libnss3-tools python3 xxd sqlite3 curl zbar-tools \
-    python3-cryptography
+    python3-cryptography python3-jsonschema
     # PKCS#11: a software token to sign with, and pkcs11-tool to look at it
     softhsm2 opensc
     # the PostgreSQL engine's tests: a private cluster (tests/integration/lib/postgres.sh)

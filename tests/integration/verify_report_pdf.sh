@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `sealsvc verify FILE --report-pdf OUT`: the PDF report a bidder files, checked as a user
+# `sealsvc verify FILE --format pdf -o OUT`: the PDF report a bidder files, checked as a user
 # would with tools that are not ours. For a PDF sealed twice (RSA, ECDSA), an OFD sealed
 # with SM2 and a tampered copy of the PDF: qpdf --check passes; pdfsig sees one valid
 # signature by the platform's verification seal (timestamped: B-T); pdftotext finds the
@@ -56,7 +56,7 @@ XINGHE_CODE=$(credit xinghe); PUJIANG_CODE=$(credit pujiang); NANYUE_CODE=$(cred
 report() {
     local name=$1 file=$2 want=$3 got
     set +e
-    "$SEALSVC" --data "$DATA" verify "$file" --report-pdf "$WORK/$name.report.pdf" \
+    "$SEALSVC" --data "$DATA" verify "$file" --format pdf -o "$WORK/$name.report.pdf" \
         --report-pin-file "$WORK/report.pin" --report-tsa "$OUR_TSA_URL" --report-url "$BASE/" \
         >"$WORK/$name.txt" 2>"$WORK/$name.err"
     got=$?
@@ -117,15 +117,15 @@ report tampered "$WORK/tampered.pdf" 1
 check tampered "$WORK/tampered.pdf" INVALID 无效 北京市星河信息技术有限公司 "$XINGHE_CODE"
 
 # ---- refusals: a clear error, no report, nothing left beside it
-expect_exit 64 "$SEALSVC" verify "$WORK/contract.pdf" --report-pdf "$WORK/nodata.pdf"
+expect_exit 64 "$SEALSVC" verify "$WORK/contract.pdf" --format pdf -o "$WORK/nodata.pdf"
 grep -q -- "--data" "$WORK/err" || fail "no platform: the error does not say what to give: $(cat "$WORK/err")"
 expect_exit 64 "$SEALSVC" --data "$DATA" verify "$WORK/contract.pdf" --report-seal "$VER"
 printf '000000\n' >"$WORK/wrong.pin"
 [ "$VER_PIN" != 000000 ] || printf '000001\n' >"$WORK/wrong.pin"
-expect_exit 3 "$SEALSVC" --data "$DATA" verify "$WORK/contract.pdf" --report-pdf "$WORK/wrong.pdf" \
+expect_exit 3 "$SEALSVC" --data "$DATA" verify "$WORK/contract.pdf" --format pdf -o "$WORK/wrong.pdf" \
     --report-pin-file "$WORK/wrong.pin"
 grep -qi "pin" "$WORK/err" || fail "a wrong PIN: the error does not say so: $(cat "$WORK/err")"
-expect_exit 3 "$SEALSVC" --data "$DATA" verify "$WORK/contract.pdf" --report-pdf "$WORK/unknown.pdf" \
+expect_exit 3 "$SEALSVC" --data "$DATA" verify "$WORK/contract.pdf" --format pdf -o "$WORK/unknown.pdf" \
     --report-seal no-such-seal --report-pin-file "$WORK/report.pin"
 grep -q "no-such-seal" "$WORK/err" || fail "an unknown seal is not named: $(cat "$WORK/err")"
 leftovers=$(find "$WORK" -maxdepth 1 -name 'nodata.pdf*' -o -maxdepth 1 -name 'wrong.pdf*' \

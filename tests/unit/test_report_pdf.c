@@ -27,8 +27,8 @@ static seal_report *hostile_report(void)
         s->kind = strdup("pades");
         /* U+202E RIGHT-TO-LEFT OVERRIDE before a name: must not reverse what follows. */
         s->signer_name = strdup("\xe2\x80\xae北京市星河信息技术有限公司");
-        s->signer_organization = strdup("北京市星河信息技术有限公司");
-        s->signer_credit_code = strdup("91110108MA01XH3K0W");
+        s->signer_org = strdup("北京市星河信息技术有限公司");
+        s->signer_org_id = strdup("91110108MA01XH3K0W");
         GString *long_subject = g_string_new("CN=");
         for (int k = 0; k < 600; k++)
             g_string_append(long_subject, k % 7 ? "长" : "long ");

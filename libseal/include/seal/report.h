@@ -24,6 +24,32 @@ typedef enum seal_verdict {
 
 const char *seal_verdict_name(seal_verdict v); /* "VALID", "INVALID", "INDETERMINATE" */
 
+/* ETSI EN 319 102-1 5.1.3 (Table 5): the main status indication a validation ends in. */
+typedef enum seal_etsi_indication {
+    SEAL_ETSI_TOTAL_PASSED = 0,
+    SEAL_ETSI_TOTAL_FAILED = 1,
+    SEAL_ETSI_INDETERMINATE = 2
+} seal_etsi_indication;
+
+/* "TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE". */
+const char *seal_etsi_indication_name(seal_etsi_indication i);
+
+/* A verdict in the vocabulary verifiers share (EN 319 102-1 Table 5) and in words for
+ * people. Every string is static or borrowed from the reason given: nothing to free. */
+typedef struct seal_status {
+    seal_etsi_indication indication;
+    const char *sub_indication; /* an EN 319 102-1 sub-indication; NULL with TOTAL_PASSED */
+    const char *detail;         /* our own finer code when the reason is not an ETSI sub-indication
+                                   ("MODIFIED_AFTER_SIGNING", "SUSPENDED"...), else NULL */
+    const char *en;             /* one sentence for people, in English */
+    const char *zh;             /* the same in Chinese */
+} seal_status;
+
+/* The status of a verdict and its reason (seal_sig_report.reason, seal_report.reason). A
+ * reason that is not an ETSI sub-indication is mapped to the nearest one and kept as
+ * `detail`; docs/verify.md "Statuses" lists them all. */
+void seal_status_of(seal_verdict v, const char *reason, seal_status *out);
+
 /* One check that was run, in the order it was run. */
 typedef struct seal_check {
     char *name; /* "byte-range", "digest", "signature", "chain", "validity"... */
@@ -51,13 +77,39 @@ typedef struct seal_sig_picture {
 #define SEAL_PICTURE_THUMBNAIL_PX 240
 #define SEAL_PICTURE_SEAL_DPI     150
 
+/* One certificate a signature's verdict rests on, as the certificate checks saw it
+ * (seal_verify_certificates): each certificate of a chain, leaf first, with its status at
+ * the signing time and the CRL or OCSP response that decided it. */
+typedef struct seal_cert_report {
+    char *role; /* whose chain: "signer", or the prefix of the check it was judged under
+                   ("tsa" for "tsa-revocation"...) */
+    char *subject, *issuer;
+    char *serial; /* hex */
+    time_t not_before, not_after;
+    char *status;         /* "good", "revoked", "suspended", "unknown", "trust anchor" */
+    seal_verdict outcome; /* what that status made of the check (VALID for an anchor) */
+    time_t revoked_at;    /* revoked or on hold since; 0: not */
+    seal_buf der;         /* the certificate */
+    /* The evidence that decided (all NULL / 0 / empty when none did): */
+    char *evidence_kind;   /* "crl", "ocsp" */
+    char *evidence_source; /* the URL it was fetched from, "DSS", a path... */
+    char *evidence_signer; /* CRL issuer or OCSP responder, one line */
+    char *crl_number;      /* decimal */
+    time_t this_update, next_update;
+    time_t produced_at;    /* OCSP producedAt */
+    seal_buf evidence_der; /* the CRL or OCSPResponse as received */
+    seal_buf delta_der;    /* a delta CRL read with it */
+} seal_cert_report;
+
 typedef struct seal_sig_report {
     char *field_name;     /* PDF field name, OFD signature ID */
     char *kind;           /* "pades", "ses-v4", "sign"... */
     char *signer_name;    /* signer certificate's CN */
     char *signer_subject; /* one-line subject */
     char *signer_issuer;
-    char *signer_serial;                        /* hex */
+    char *signer_serial; /* hex */
+    char *signer_org;    /* the subject's organizationName (O): the institution; NULL: none */
+    char *signer_org_id; /* its organizationIdentifier (2.5.4.97): the credit code; NULL */
     time_t signer_not_before, signer_not_after; /* the certificate's validity; 0: unknown */
     char *seal_name; /* the seal's name, when the signature carries one */
     /* The grant the stamp used, as the signature records it (docs/authorisations.md):
@@ -83,9 +135,8 @@ typedef struct seal_sig_report {
     char **changes; /* changes after signing, one line each */
     size_t n_changes;
     seal_sig_picture *picture; /* NULL unless asked for and the signature shows on a page */
-    /* The signer certificate's organisation (O) and organisationIdentifier (2.5.4.97:
-     * the unified social credit code, GB 32100); NULL when it has none. */
-    char *signer_organization, *signer_credit_code;
+    seal_cert_report *certs;   /* the certificates judged, in the order they were */
+    size_t n_certs;
 } seal_sig_report;
 
 typedef struct seal_report {
@@ -95,6 +146,11 @@ typedef struct seal_report {
     char *reason;
     seal_sig_report *sigs;
     size_t n_sigs;
+    /* The file as examined (seal_verify_file and seal_verify_fd fill these): */
+    long long size;     /* bytes; -1: unknown */
+    char *sha256;       /* lower-case hex of the whole file; NULL: unknown */
+    char *sm3;          /* the same with SM3 (GB/T 32905) */
+    time_t verified_at; /* when the verification ran */
 } seal_report;
 
 int seal_report_new(seal_report **out, const char *file, const char *format);
@@ -109,6 +165,9 @@ int seal_sig_add_check(seal_sig_report *s, const char *name, seal_verdict outcom
 int seal_sig_add_change(seal_sig_report *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int seal_sig_add_widget(seal_sig_report *s, int page, const double rect[4]);
+/* Appends a certificate entry (zeroed but for outcome VALID) and returns it through *out;
+ * the caller fills it with malloc'd strings, which seal_report_free frees. */
+int seal_sig_add_cert(seal_sig_report *s, seal_cert_report **out);
 /* Sets r->verdict from its signatures: INVALID if any is, else INDETERMINATE if any is,
  * else VALID; a report with no signature is INDETERMINATE with NO_SIGNATURE. */
 void seal_report_finish(seal_report *r);
@@ -117,6 +176,18 @@ void seal_report_finish(seal_report *r);
 int seal_report_to_json(const seal_report *r, seal_buf *out);
 /* Plain text for people. */
 int seal_report_to_text(const seal_report *r, seal_buf *out);
+/* One self-contained HTML page for people and for print: CSS and pictures inline (data:
+ * URIs), no reference to anything outside the page; every text from the document
+ * escaped. */
+int seal_report_to_html(const seal_report *r, seal_buf *out);
+
+/* The evidence bundle: writes to the folder `dir` (created; it must not exist or be empty)
+ * each certificate (certs/SHA256.pem), CRL (SHA256.crl) and OCSP response (SHA256.ocsp)
+ * the signatures' certificate checks used, and manifest.json naming each file's kind,
+ * SHA-256 and what it was used for. `sealsvc verify --offline --evidence DIR` then
+ * reproduces the verdict (seal_verify_file_opts.evidence_paths). Nothing is left behind on
+ * failure. */
+int seal_report_write_evidence(const seal_report *r, const char *dir);
 
 /* ---- the PDF report (report_pdf.c): for a bidder's or a court's file ---- */
 

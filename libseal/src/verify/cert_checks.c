@@ -13,32 +13,34 @@
 
 #define MAX_ISSUER_FETCHES 4
 
-/* The first `nid` entry of a name as UTF-8 (malloc'd); NULL when there is none or it
- * cannot be converted. */
-static char *name_entry_utf8(const X509_NAME *name, int nid)
+/* The first entry of `nid` in the name as UTF-8 (malloc'd), or NULL when there is none;
+ * *failed when there is one we could not copy. */
+static char *name_entry(const X509_NAME *name, int nid, bool *failed)
 {
     int at = X509_NAME_get_index_by_NID(name, nid, -1);
+    unsigned char *utf8 = NULL;
     if (at < 0)
         return NULL;
-    unsigned char *utf8 = NULL;
     int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
-    char *text = len >= 0 ? strndup((const char *)utf8, (size_t)len) : NULL;
+    char *copy = len >= 0 ? strndup((const char *)utf8, (size_t)len) : NULL;
     OPENSSL_free(utf8);
-    return text;
+    if (!copy)
+        *failed = true;
+    return copy;
 }
 
 int seal_sig_report_set_signer(seal_sig_report *s, X509 *cert)
 {
-    free(s->signer_organization);
-    free(s->signer_credit_code);
-    s->signer_organization = name_entry_utf8(X509_get_subject_name(cert), NID_organizationName);
-    s->signer_credit_code =
-        name_entry_utf8(X509_get_subject_name(cert), NID_organizationIdentifier);
+    bool failed = false;
     free(s->signer_name);
     free(s->signer_subject);
     free(s->signer_issuer);
     free(s->signer_serial);
     free(s->algorithm);
+    free(s->signer_org);
+    free(s->signer_org_id);
+    s->signer_org = name_entry(X509_get_subject_name(cert), NID_organizationName, &failed);
+    s->signer_org_id = name_entry(X509_get_subject_name(cert), NID_organizationIdentifier, &failed);
     s->signer_name = seal_cert_subject_cn(cert);
     s->signer_subject = seal_x509_name_text(X509_get_subject_name(cert));
     s->signer_issuer = seal_x509_name_text(X509_get_issuer_name(cert));
@@ -46,7 +48,7 @@ int seal_sig_report_set_signer(seal_sig_report *s, X509 *cert)
     s->algorithm = strdup(seal_key_alg_name(seal_key_alg_of(X509_get0_pubkey(cert))));
     s->signer_not_before = seal_asn1_time(X509_get0_notBefore(cert));
     s->signer_not_after = seal_asn1_time(X509_get0_notAfter(cert));
-    if (!s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
+    if (failed || !s->signer_name || !s->signer_subject || !s->signer_issuer || !s->signer_serial ||
         !s->algorithm)
         return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
     return 0;
@@ -133,6 +135,62 @@ out:
     return rc;
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* The certificate and what decided its status, in the report (seal_cert_report): what the
+ * HTML and PDF reports show of a chain and what an evidence bundle exports. `st` is NULL
+ * for the anchor and for a certificate no chain was found for (`status` says which). */
+static int record_cert(seal_sig_report *s, const char *role, X509 *cert, const seal_cert_status *st,
+                       const char *status, seal_verdict outcome)
+{
+    int rc = 0;
+    seal_cert_report *c = NULL;
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der);
+    SEAL_ENSURE(len > 0, SEAL_ENOMEM, "out of memory for the verification report");
+    SEAL_TRY(seal_sig_add_cert(s, &c));
+    /* "revocation" is the signer's chain; "tsa-revocation" the timestamp authority's. */
+    size_t prefix = strlen(role) > strlen("-revocation") ? strlen(role) - strlen("-revocation") : 0;
+    bool named = prefix > 0 && strcmp(role + prefix, "-revocation") == 0;
+    c->role =
+        named ? strndup(role, prefix) : strdup(strcmp(role, "revocation") == 0 ? "signer" : role);
+    c->subject = seal_x509_name_text(X509_get_subject_name(cert));
+    c->issuer = seal_x509_name_text(X509_get_issuer_name(cert));
+    c->serial = seal_cert_serial_hex(cert);
+    c->not_before = seal_asn1_time(X509_get0_notBefore(cert));
+    c->not_after = seal_asn1_time(X509_get0_notAfter(cert));
+    c->status = strdup(st ? seal_cert_state_name(st->state) : status);
+    c->outcome = outcome;
+    SEAL_ENSURE(c->role && c->subject && c->issuer && c->serial && c->status, SEAL_ENOMEM,
+                "out of memory for the verification report");
+    SEAL_TRY(seal_buf_set(&c->der, der, (size_t)len));
+    if (!st || st->evidence.kind == SEAL_EVIDENCE_NONE) {
+        c->revoked_at = st && st->state != SEAL_CERT_GOOD ? st->revoked_at : 0;
+        goto out;
+    }
+    const seal_evidence *e = &st->evidence;
+    c->revoked_at = st->state != SEAL_CERT_GOOD || st->revoked_later ? st->revoked_at : 0;
+    c->evidence_kind = strdup(e->kind == SEAL_EVIDENCE_CRL ? "crl" : "ocsp");
+    c->evidence_source = dup_or_null(e->source);
+    c->evidence_signer = dup_or_null(e->signer);
+    c->crl_number = dup_or_null(e->crl_number);
+    c->this_update = e->this_update;
+    c->next_update = e->next_update;
+    c->produced_at = e->produced_at;
+    SEAL_ENSURE(c->evidence_kind && (!e->source || c->evidence_source) &&
+                    (!e->signer || c->evidence_signer) && (!e->crl_number || c->crl_number),
+                SEAL_ENOMEM, "out of memory for the verification report");
+    SEAL_TRY(seal_buf_set(&c->evidence_der, e->der.data, e->der.len));
+    if (e->delta_der.len > 0)
+        SEAL_TRY(seal_buf_set(&c->delta_der, e->delta_der.data, e->delta_der.len));
+out:
+    OPENSSL_free(der);
+    return rc;
+}
+
 static int pool_add(STACK_OF(X509) * pool, STACK_OF(X509) * certs)
 {
     for (int i = 0; certs && i < sk_X509_num(certs); i++) {
@@ -175,12 +233,17 @@ static int chain_revocation(seal_sig_report *s, const char *name, seal_revocatio
         X509 *c = sk_X509_value(chain, i);
         SEAL_TRY(seal_pki_status_at(&st, rv, c, sk_X509_value(chain, i + 1), at));
         rc = add_revocation_check(s, name, c, &st, at_proven);
+        seal_verdict v = rc == 0 ? s->checks[s->n_checks - 1].outcome : SEAL_VERDICT_INDETERMINATE;
+        if (rc == 0)
+            rc = record_cert(s, name, c, &st, NULL, v);
         seal_cert_status_clear(&st);
         SEAL_TRY(rc);
-        seal_verdict v = s->checks[s->n_checks - 1].outcome;
         if (worst && v > *worst)
             *worst = v;
     }
+    if (n > 0)
+        SEAL_TRY(record_cert(s, name, sk_X509_value(chain, n - 1), NULL, "trust anchor",
+                             SEAL_VERDICT_VALID));
 out:
     return rc;
 }
@@ -229,6 +292,10 @@ int seal_verify_certificates(seal_sig_report *s, const seal_trust *trust, X509 *
         }
     }
     SEAL_TRY(add_chain_check(s, chain_name, &chain, how->at_proven));
+    if (!chain.chain || sk_X509_num(chain.chain) == 0)
+        SEAL_TRY(record_cert(s, rev_name, cert, NULL, "no chain",
+                             s->n_checks > 0 ? s->checks[s->n_checks - 1].outcome
+                                             : SEAL_VERDICT_INDETERMINATE));
     SEAL_TRY(chain_revocation(s, rev_name, rv, chain.chain, how->at, how->at_proven, NULL));
 out:
     seal_chain_result_clear(&chain);

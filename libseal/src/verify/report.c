@@ -51,12 +51,29 @@ int seal_report_new(seal_report **out, const char *file, const char *format)
     r->file = dup_or_null(file);
     r->format = dup_or_null(format);
     r->verdict = SEAL_VERDICT_INDETERMINATE;
+    r->size = -1;
     if ((file && !r->file) || (format && !r->format)) {
         seal_report_free(r);
         return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
     }
     *out = r;
     return 0;
+}
+
+static void cert_clear(seal_cert_report *c)
+{
+    free(c->role);
+    free(c->subject);
+    free(c->issuer);
+    free(c->serial);
+    free(c->status);
+    seal_buf_clear(&c->der);
+    free(c->evidence_kind);
+    free(c->evidence_source);
+    free(c->evidence_signer);
+    free(c->crl_number);
+    seal_buf_clear(&c->evidence_der);
+    seal_buf_clear(&c->delta_der);
 }
 
 static void sig_clear(seal_sig_report *s)
@@ -67,6 +84,8 @@ static void sig_clear(seal_sig_report *s)
     free(s->signer_subject);
     free(s->signer_issuer);
     free(s->signer_serial);
+    free(s->signer_org);
+    free(s->signer_org_id);
     free(s->seal_name);
     free(s->grant_id);
     free(s->grant_project);
@@ -90,8 +109,9 @@ static void sig_clear(seal_sig_report *s)
         seal_buf_clear(&s->picture->thumbnail_png);
         free(s->picture);
     }
-    free(s->signer_organization);
-    free(s->signer_credit_code);
+    for (size_t i = 0; i < s->n_certs; i++)
+        cert_clear(&s->certs[i]);
+    free(s->certs);
 }
 
 void seal_report_free(seal_report *r)
@@ -104,6 +124,8 @@ void seal_report_free(seal_report *r)
     free(r->file);
     free(r->format);
     free(r->reason);
+    free(r->sha256);
+    free(r->sm3);
     free(r);
 }
 
@@ -184,6 +206,20 @@ int seal_sig_add_widget(seal_sig_report *s, int page, const double rect[4])
     seal_widget_report *w = &s->widgets[s->n_widgets++];
     w->page = page;
     memcpy(w->rect, rect, sizeof w->rect);
+    return 0;
+}
+
+int seal_sig_add_cert(seal_sig_report *s, seal_cert_report **out)
+{
+    *out = NULL;
+    seal_cert_report *grown = realloc(s->certs, (s->n_certs + 1) * sizeof *grown);
+    if (!grown)
+        return seal_error_set(SEAL_ENOMEM, "out of memory for the verification report");
+    s->certs = grown;
+    seal_cert_report *c = &s->certs[s->n_certs++];
+    memset(c, 0, sizeof *c);
+    c->outcome = SEAL_VERDICT_VALID;
+    *out = c;
     return 0;
 }
 

@@ -51,6 +51,48 @@ static int add_picture(json_t *sig, const seal_sig_picture *p)
     return 0;
 }
 
+/* The verdict in the vocabulary of ETSI EN 319 102-1 with the sentences for people. */
+static json_t *status_to_json(seal_verdict v, const char *reason)
+{
+    seal_status st;
+    seal_status_of(v, reason, &st);
+    return json_pack("{s:s, s:o, s:o, s:s, s:s}", "indication",
+                     seal_etsi_indication_name(st.indication), "sub_indication",
+                     str_or_null(st.sub_indication), "detail", str_or_null(st.detail), "en", st.en,
+                     "zh", st.zh);
+}
+
+static json_t *sha256_or_null(const seal_buf *b)
+{
+    if (b->len == 0)
+        return json_null();
+    gchar *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, b->data, b->len);
+    json_t *j = str_or_null(hex);
+    g_free(hex);
+    return j;
+}
+
+static json_t *cert_to_json(const seal_cert_report *c)
+{
+    json_t *evidence =
+        c->evidence_kind
+            ? json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind",
+                        str_or_null(c->evidence_kind), "source", str_or_null(c->evidence_source),
+                        "signer", str_or_null(c->evidence_signer), "crl_number",
+                        str_or_null(c->crl_number), "this_update", time_or_null(c->this_update),
+                        "next_update", time_or_null(c->next_update), "produced_at",
+                        time_or_null(c->produced_at), "sha256", sha256_or_null(&c->evidence_der),
+                        "delta_sha256", sha256_or_null(&c->delta_der))
+            : NULL;
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "role",
+                     str_or_null(c->role), "subject", str_or_null(c->subject), "issuer",
+                     str_or_null(c->issuer), "serial", str_or_null(c->serial), "not_before",
+                     time_or_null(c->not_before), "not_after", time_or_null(c->not_after), "status",
+                     str_or_null(c->status), "outcome", seal_verdict_name(c->outcome), "revoked_at",
+                     time_or_null(c->revoked_at), "sha256", sha256_or_null(&c->der), "evidence",
+                     evidence ? evidence : json_null());
+}
+
 static json_t *sig_to_json(const seal_sig_report *s)
 {
     json_t *checks = json_array();
@@ -63,11 +105,12 @@ static json_t *sig_to_json(const seal_sig_report *s)
     for (size_t i = 0; changes && i < s->n_changes; i++)
         json_array_append_new(changes, str_or_null(s->changes[i]));
 
-    json_t *signer =
-        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "name", str_or_null(s->signer_name), "subject",
-                  str_or_null(s->signer_subject), "issuer", str_or_null(s->signer_issuer), "serial",
-                  str_or_null(s->signer_serial), "not_before", time_or_null(s->signer_not_before),
-                  "not_after", time_or_null(s->signer_not_after));
+    json_t *signer = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", str_or_null(s->signer_name), "subject",
+        str_or_null(s->signer_subject), "organization", str_or_null(s->signer_org),
+        "organization_id", str_or_null(s->signer_org_id), "issuer", str_or_null(s->signer_issuer),
+        "serial", str_or_null(s->signer_serial), "not_before", time_or_null(s->signer_not_before),
+        "not_after", time_or_null(s->signer_not_after));
     json_t *rect = json_pack("[f, f, f, f]", s->rect[0], s->rect[1], s->rect[2], s->rect[3]);
     json_t *page = s->page > 0 ? json_integer(s->page) : json_null();
     json_t *widgets = json_array();
@@ -84,10 +127,15 @@ static json_t *sig_to_json(const seal_sig_report *s)
                                             str_or_null(s->grant_grantee))
                                 : NULL;
 
+    json_t *certs = json_array();
+    for (size_t i = 0; certs && i < s->n_certs; i++)
+        json_array_append_new(certs, cert_to_json(&s->certs[i]));
+
     /* json_pack with "o" steals every reference, also when it fails. */
     json_t *document = s->document > 0 ? json_integer(s->document) : json_null();
+    json_t *status = status_to_json(s->verdict, s->reason);
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, "
-                     "s:s, s:o, s:o, s:o}",
+                     "s:s, s:o, s:o, s:o, s:o, s:o}",
                      "field", str_or_null(s->field_name), "kind", str_or_null(s->kind), "signer",
                      signer ? signer : json_null(), "seal", str_or_null(s->seal_name), "grant",
                      grant ? grant : json_null(), "algorithm", str_or_null(s->algorithm), "digest",
@@ -97,7 +145,8 @@ static json_t *sig_to_json(const seal_sig_report *s)
                      rect ? rect : json_null(), "visible", (int)s->visible, "widgets",
                      widgets ? widgets : json_null(), "verdict", seal_verdict_name(s->verdict),
                      "reason", str_or_null(s->reason), "checks", checks ? checks : json_null(),
-                     "changes", changes ? changes : json_null());
+                     "changes", changes ? changes : json_null(), "status",
+                     status ? status : json_null(), "certificates", certs ? certs : json_null());
 }
 
 int seal_report_to_json(const seal_report *r, seal_buf *out)
@@ -113,9 +162,14 @@ int seal_report_to_json(const seal_report *r, seal_buf *out)
         if (r->sigs[i].picture)
             SEAL_TRY(add_picture(one, r->sigs[i].picture));
     }
-    json_t *root = json_pack("{s:o, s:o, s:s, s:o, s:o}", "file", str_or_null(r->file), "format",
-                             str_or_null(r->format), "verdict", seal_verdict_name(r->verdict),
-                             "reason", str_or_null(r->reason), "signatures", sigs);
+    json_t *status = status_to_json(r->verdict, r->reason);
+    json_t *root = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "file",
+                             str_or_null(r->file), "format", str_or_null(r->format), "size",
+                             r->size >= 0 ? json_integer(r->size) : json_null(), "sha256",
+                             str_or_null(r->sha256), "sm3", str_or_null(r->sm3), "verified_at",
+                             time_or_null(r->verified_at), "verdict", seal_verdict_name(r->verdict),
+                             "reason", str_or_null(r->reason), "status",
+                             status ? status : json_null(), "signatures", sigs);
     sigs = NULL; /* stolen by json_pack */
     SEAL_ENSURE(root, SEAL_ENOMEM, "out of memory for the JSON report");
     text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -553,8 +553,8 @@ static void signature(pen *p, size_t index, const seal_sig_report *s)
              s->digest ? s->digest : "-");
     placement(where, sizeof where, s);
     row(p, x, width, "签章人  Signer", s->signer_name);
-    row(p, x, width, "单位  Institution", s->signer_organization);
-    row(p, x, width, "信用代码  Credit code", s->signer_credit_code);
+    row(p, x, width, "单位  Institution", s->signer_org);
+    row(p, x, width, "信用代码  Credit code", s->signer_org_id);
     if (s->seal_name)
         row(p, x, width, "印章  Seal", s->seal_name);
     row(p, x, width, "签署时间  Signed at", when);

@@ -21,6 +21,24 @@ static int print_time(seal_buf *out, time_t t)
     return seal_buf_append_str(out, text);
 }
 
+/* "  ETSI:       TOTAL_FAILED / HASH_FAILURE (MODIFIED_AFTER_SIGNING)" and the sentence. */
+static int print_status(seal_buf *out, const char *indent, seal_verdict v, const char *reason)
+{
+    int rc = 0;
+    seal_status st;
+    seal_status_of(v, reason, &st);
+    SEAL_TRY(seal_buf_printf(out, "%sETSI:%s%s", indent, *indent ? "       " : "    ",
+                             seal_etsi_indication_name(st.indication)));
+    if (st.sub_indication)
+        SEAL_TRY(seal_buf_printf(out, " / %s", st.sub_indication));
+    if (st.detail)
+        SEAL_TRY(seal_buf_printf(out, " (%s)", st.detail));
+    SEAL_TRY(seal_buf_append_byte(out, '\n'));
+    SEAL_TRY(seal_buf_printf(out, "%s%s\n", indent, st.en));
+out:
+    return rc;
+}
+
 static int print_sig(seal_buf *out, size_t index, const seal_sig_report *s)
 {
     int rc = 0;
@@ -28,6 +46,7 @@ static int print_sig(seal_buf *out, size_t index, const seal_sig_report *s)
                              or_dash(s->field_name), or_dash(s->kind)));
     SEAL_TRY(seal_buf_printf(out, "  Verdict:    %s%s%s\n", seal_verdict_name(s->verdict),
                              s->reason ? " - " : "", s->reason ? s->reason : ""));
+    SEAL_TRY(print_status(out, "  ", s->verdict, s->reason));
     SEAL_TRY(seal_buf_printf(out, "  Signer:     %s\n", or_dash(s->signer_name)));
     if (s->signer_subject)
         SEAL_TRY(seal_buf_printf(out, "  Subject:    %s\n", s->signer_subject));
@@ -85,6 +104,9 @@ int seal_report_to_text(const seal_report *r, seal_buf *out)
     SEAL_TRY(seal_buf_printf(out, "File:    %s (%s)\n", or_dash(r->file), or_dash(r->format)));
     SEAL_TRY(seal_buf_printf(out, "Verdict: %s%s%s\n", seal_verdict_name(r->verdict),
                              r->reason ? " - " : "", r->reason ? r->reason : ""));
+    SEAL_TRY(print_status(out, "", r->verdict, r->reason));
+    if (r->sha256)
+        SEAL_TRY(seal_buf_printf(out, "SHA-256: %s\nSM3:     %s\n", r->sha256, or_dash(r->sm3)));
     if (r->n_sigs == 0)
         SEAL_TRY(seal_buf_append_str(out, "The document carries no signature.\n"));
     else

@@ -8,17 +8,25 @@
 #include <seal/error.h>
 #include <seal/verify.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* GB/T 38540 signatures carry only the signer's certificate, so the chain needs the
  * issuing CA from elsewhere: a data directory's CA certificates (DATA/pki/NAME.pem)
  * that are not self-signed are offered as untrusted intermediates (RFC 5280 6.1: they
- * count only when they chain to an anchor). */
-static int add_platform_intermediates(seal_revocation *rv, const char *data_dir)
+ * count only when they chain to an anchor). An evidence bundle's certificates
+ * (DIR/certs/SHA256.pem, seal_report_write_evidence) are offered the same way, all of
+ * them: `ca_only` false. */
+static int add_folder_certs(seal_revocation *rv, const char *parent, const char *sub, bool ca_only)
 {
     int rc = 0;
-    char *dir = g_build_filename(data_dir, "pki", NULL);
+    char *dir = g_build_filename(parent, sub, NULL);
     GDir *d = g_dir_open(dir, 0, NULL);
     STACK_OF(X509) *certs = sk_X509_new_null();
     const char *name;
@@ -27,8 +35,9 @@ static int add_platform_intermediates(seal_revocation *rv, const char *data_dir)
         X509 *cert = NULL;
         char *path = g_build_filename(dir, name, NULL);
         bool pem = g_str_has_suffix(name, ".pem") && g_file_test(path, G_FILE_TEST_IS_REGULAR);
-        if (pem && seal_cert_load(&cert, path) == 0 && X509_check_ca(cert) > 0 &&
-            X509_check_issued(cert, cert) != X509_V_OK && sk_X509_push(certs, cert))
+        bool intermediate = pem && seal_cert_load(&cert, path) == 0 && X509_check_ca(cert) > 0 &&
+                            X509_check_issued(cert, cert) != X509_V_OK;
+        if (cert && (intermediate || !ca_only) && sk_X509_push(certs, cert))
             cert = NULL;
         seal_error_clear();
         X509_free(cert);
@@ -60,11 +69,12 @@ int seal_verify_revocation_new(seal_revocation **out, seal_store *store, const c
     if (published)
         SEAL_TRY(seal_revocation_add_dir(*out, published));
     if (folders)
-        SEAL_TRY(add_platform_intermediates(*out, data_dir));
+        SEAL_TRY(add_folder_certs(*out, data_dir, "pki", true));
     for (size_t i = 0; i < n_evidence; i++) {
-        if (g_file_test(evidence[i], G_FILE_TEST_IS_DIR))
+        if (g_file_test(evidence[i], G_FILE_TEST_IS_DIR)) {
             SEAL_TRY(seal_revocation_add_dir(*out, evidence[i]));
-        else
+            SEAL_TRY(add_folder_certs(*out, evidence[i], "certs", false));
+        } else
             SEAL_TRY(seal_revocation_add_file(*out, evidence[i]));
     }
 out:
@@ -116,6 +126,69 @@ int seal_verify_trust_load(seal_trust **out, const seal_verify_file_opts *opts)
 out:
     seal_trust_free(trust);
     g_free(dir);
+    return rc;
+}
+
+static char *hex_of(const uint8_t *md, unsigned len)
+{
+    char *hex = malloc(2 * (size_t)len + 1);
+    for (unsigned i = 0; hex && i < len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    if (hex)
+        hex[2 * (size_t)len] = '\0';
+    return hex;
+}
+
+/* The file as a court would identify it: size, SHA-256 and SM3 of every byte (read again
+ * from the start, in pieces), and when it was verified. */
+static int record_file(seal_report *r, int fd)
+{
+    int rc = 0;
+    uint8_t chunk[65536], md[EVP_MAX_MD_SIZE];
+    unsigned md_len = 0;
+    struct stat st;
+    off_t at = 0;
+    EVP_MD_CTX *sha = EVP_MD_CTX_new(), *sm3 = EVP_MD_CTX_new();
+    r->verified_at = time(NULL);
+    SEAL_ENSURE(sha && sm3, SEAL_ENOMEM, "out of memory");
+    SEAL_ENSURE(fstat(fd, &st) == 0, SEAL_EIO, "cannot examine %s: %s",
+                r->file ? r->file : "the file", g_strerror(errno));
+    SEAL_ENSURE(EVP_DigestInit_ex(sha, EVP_sha256(), NULL) &&
+                    EVP_DigestInit_ex(sm3, EVP_sm3(), NULL),
+                SEAL_ECRYPTO, "SHA-256 or SM3 is not available");
+    for (;;) {
+        ssize_t n = pread(fd, chunk, sizeof chunk, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        SEAL_ENSURE(n >= 0, SEAL_EIO, "cannot read %s: %s", r->file ? r->file : "the file",
+                    g_strerror(errno));
+        if (n == 0)
+            break;
+        SEAL_ENSURE(EVP_DigestUpdate(sha, chunk, (size_t)n) &&
+                        EVP_DigestUpdate(sm3, chunk, (size_t)n),
+                    SEAL_ECRYPTO, "hashing the file failed");
+        at += n;
+    }
+    r->size = (long long)at;
+    SEAL_ENSURE(EVP_DigestFinal_ex(sha, md, &md_len), SEAL_ECRYPTO, "hashing the file failed");
+    r->sha256 = hex_of(md, md_len);
+    SEAL_ENSURE(EVP_DigestFinal_ex(sm3, md, &md_len), SEAL_ECRYPTO, "hashing the file failed");
+    r->sm3 = hex_of(md, md_len);
+    SEAL_ENSURE(r->sha256 && r->sm3, SEAL_ENOMEM, "out of memory");
+out:
+    EVP_MD_CTX_free(sha);
+    EVP_MD_CTX_free(sm3);
+    return rc;
+}
+
+/* record_file, and no report when it fails (the caller gets an error, not half facts). */
+static int record_file_or_drop(seal_report **r, int fd)
+{
+    int rc = record_file(*r, fd);
+    if (rc < 0) {
+        seal_report_free(*r);
+        *r = NULL;
+    }
     return rc;
 }
 
@@ -182,8 +255,13 @@ int seal_verify_file(seal_report **out, const char *path, const seal_verify_file
 {
     int rc = 0;
     SEAL_ENSURE(out && path, SEAL_EINVAL, "no file to verify");
-    doc_source src = {.path = path, .fd = -1};
-    rc = verify_source(out, &src, opts);
+    *out = NULL;
+    /* Verified and hashed through one descriptor: the facts recorded (size, digests) are of
+     * the bytes verified. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    SEAL_ENSURE(fd >= 0, SEAL_EIO, "cannot open %s: %s", path, g_strerror(errno));
+    rc = seal_verify_fd(out, fd, path, opts);
+    close(fd);
 out:
     return rc;
 }
@@ -194,6 +272,8 @@ int seal_verify_fd(seal_report **out, int fd, const char *name, const seal_verif
     SEAL_ENSURE(out, SEAL_EINVAL, "nowhere to put the report");
     doc_source src = {.fd = fd, .name = name};
     rc = verify_source(out, &src, opts);
+    if (rc == 0)
+        rc = record_file_or_drop(out, fd);
 out:
     return rc;
 }
