@@ -100,6 +100,7 @@ attack isa-no-xref sealed 1 INVALID FORMAT_FAILURE '^changes: .* after the last 
 attack isa-startxref-only sealed 1 INVALID FORMAT_FAILURE '^changes: .* after the last revision .*objects? .*no cross-reference'
 attack_unreadable isa-copied-trailer sealed 'is damaged \(reported number of objects'
 attack_unreadable isa-no-prev sealed 'unable to find /Root'
+attack isa-unchained sealed 1 INVALID FORMAT_FAILURE '^changes: a revision ending at offset \d+ is not in the chain of cross-reference sections'
 attack trailing-garbage sealed 1 INVALID FORMAT_FAILURE '^changes: .* after the last revision .*objects? .*no cross-reference'
 printf '%% a note appended\n' | cat "$WORK/sealed.pdf" - >"$WORK/comment.pdf"
 echo "a comment after the last revision:"

@@ -372,6 +372,15 @@ def isa_no_prev(p):
     return p.update(new_content(p), prev=False)
 
 
+@attack('isa-unchained', 'sealed')
+def isa_unchained(p):
+    """ISA: a complete update that the next update's /Prev skips (a revision outside the chain)"""
+    signed_xref = p.startxref
+    p.data += p.update(new_content(p))
+    p.startxref = signed_xref
+    return p.data + p.update({p.root: p.obj(p.root)})
+
+
 @attack('trailing-garbage', 'sealed')
 def trailing(p):
     """Bytes after the last revision that are no update (a PDF object, no cross-reference)"""
