@@ -4,13 +4,16 @@
 # verdict `sealsvc verify --json` gives: never VALID, with the reason code and the line
 # that names the change (docs/verify.md, "What counts as a change after signing"). Then
 # the controls, which stay VALID and say what changed: a second seal, an LTV update, form
-# filling without DocMDP and under P=2, annotations under P=3, white space after the end.
+# filling without DocMDP and under P=2, annotations under P=3, validation data and a
+# document timestamp after a P=1 certification, white space after the end.
 # pdfsig's view of a few, for comparison.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 ATTACK="python3 $SEAL_SOURCE_DIR/tests/integration/lib/pdf_attack.py"
 make_demo
+. "$(dirname "$0")/lib/tsa.sh"
+start_our_tsa
 SAMPLE="$SEAL_SOURCE_DIR/samples/contract-zh.pdf"
 RSA=$(seal_of rsa id official)
 PIN=$(seal_of rsa pin official)
@@ -150,6 +153,12 @@ for f in sealed cert1; do
     echo "ltv on $f.pdf:"
     judge "$WORK/$f-ltv.pdf" 0 VALID '' '^changes: .*validation data \(DSS\)' "ltv on $f.pdf"
 done
+# P=1 allows validation data and document timestamps (ISO 32000-2 Table 257): B-LTA
+"$SEALSVC" --data "$DATA" ltv "$WORK/cert1.pdf" "$WORK/cert1-lta.pdf" --archive --tsa "$OUR_TSA_URL" \
+    >/dev/null || fail "ltv --archive cert1.pdf"
+echo "ltv --archive on cert1.pdf:"
+judge "$WORK/cert1-lta.pdf" 0 VALID '' "^changes: (?=.*validation data \(DSS\)).*document timestamp '[^']*' added" \
+    "ltv --archive on cert1.pdf"
 printf '\n\n' | cat "$WORK/sealed.pdf" - >"$WORK/eol.pdf"
 echo "white space after the last revision:"
 judge "$WORK/eol.pdf" 0 VALID '' '^changes: no later update' "white space after the end"
