@@ -139,6 +139,7 @@ attack objects-freed cert1 1 INVALID MODIFIED_AFTER_SIGNING 'deleted.*\(P=1\)'
 attack annotation cert2 1 INVALID MODIFIED_AFTER_SIGNING '^object \d+ \(page 1\): /Annots changed'
 attack unsigned-sig-field cert2 1 INVALID MODIFIED_AFTER_SIGNING "unsigned signature field 'Sneaky' .*draws on page 1"
 attack unsigned-sig-field bait-sealed 1 INVALID MODIFIED_AFTER_SIGNING "unsigned signature field 'Sneaky' .*draws on page 1"
+attack sig-field-drawn cert2 1 INVALID MODIFIED_AFTER_SIGNING "signature field 'Approver' now draws on page 1 without being signed"
 attack fill-name lock 1 INVALID MODIFIED_AFTER_SIGNING "field 'Name' is locked by the signature \(FieldMDP\)"
 
 # --- controls: allowed changes stay VALID and are listed ----------------------------------

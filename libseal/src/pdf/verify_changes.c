@@ -831,6 +831,15 @@ static int judge_changed(changes_ctx *c, int id, qpdf_oh old_oh, qpdf_oh new_oh)
                      c->policy->docmdp == 1 ? "signed" : "is locked by the signature (FieldMDP)");
             return refuse(c, "signature field", id, detail);
         }
+        if (!qpdf_oh_is_dictionary(q, sig_value(q, new_oh)) && draws(q, new_oh) &&
+            (value_differs(c, old_oh, new_oh, "/AP") || value_differs(c, old_oh, new_oh, "/F"))) {
+            const role_slot *w = role_find(c, id);
+            snprintf(detail, sizeof detail,
+                     "signature field '%s' now draws on page %d without being signed (a sneaky "
+                     "signature: no signature vouches for it)",
+                     name, w ? w->page : 0);
+            return refuse(c, "signature field", id, detail);
+        }
         size_t before = c->n_refused;
         int rc = judge_dict(c, id, "signature field", old_oh, new_oh, sign_field_ok, NULL, 0);
         if (rc == 0 && c->n_refused == before && qpdf_oh_has_key(q, new_oh, "/V"))

@@ -11,6 +11,7 @@ to the sealed bytes (ISO 32000-1 7.5.6), or bytes changed where no signature cov
   pdf_attack.py bait OUT.pdf               -> an unsigned one-page PDF prepared for the
         shadow attacks (what an attacker submits for sealing): page text "Amount: 100 EUR",
         a text field "Amount" whose widget lies over it and a field "Name" over no text,
+        an empty signature field "Approver" with no appearance,
         optional content "Hidden" that is off, a form XObject that no page uses, and an
         alternate page tree that the catalog does not name
 
@@ -569,6 +570,18 @@ def fill_name(p):
     return fill(p, 'Name', 'Alice')
 
 
+@attack('sig-field-drawn', 'bait')
+def sig_field_drawn(p):
+    """SSA: the empty signature field "Approver" given an appearance that draws, without a signature"""
+    field = int(re.search(rb'%field-Approver (\d+)', p.data).group(1))
+    ap = p.new_id()
+    draw = b'1 1 1 rg 0 0 200 50 re f BT 0 g /Helv 18 Tf 5 20 Td (APPROVED) Tj ET'
+    return p.update({field: set_key(p.obj(field), b'/AP', b'<< /N %d 0 R >>' % ap),
+                     ap: stream_obj(draw, b' /Type /XObject /Subtype /Form /BBox [ 0 0 200 50 ] '
+                                          b'/Resources << /Font << /Helv << /Type /Font /Subtype /Type1 '
+                                          b'/BaseFont /Helvetica >> >> >>')})
+
+
 @attack('hide-and-replace', 'bait')
 def hide_and_replace(p):
     """Shadow hide-and-replace: the signed catalog's /Pages switched to the alternate page tree"""
@@ -613,13 +626,13 @@ def bait(out):
     font = b'<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> ' \
            b'/Properties << /oc1 7 0 R >> >>'
     objs = [
-        b'<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [ 5 0 R 6 0 R ] '
+        b'<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [ 5 0 R 6 0 R 13 0 R ] '
         b'/DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv << /Type /Font /Subtype /Type1 '
         b'/BaseFont /Helvetica >> >> >> >> /OCProperties << /OCGs [ 7 0 R ] /D << /OFF [ 7 0 R ] '
         b'/Order [ 7 0 R ] >> >> >>',
         b'<< /Type /Pages /Kids [ 3 0 R ] /Count 1 >>',
         b'<< /Type /Page /Parent 2 0 R /MediaBox [ 0 0 595 842 ] /Contents 4 0 R /Resources 8 0 R '
-        b'/Annots [ 5 0 R 6 0 R ] >>',
+        b'/Annots [ 5 0 R 6 0 R 13 0 R ] >>',
         stream_obj(page_text),
         b'<< /Type /Annot /Subtype /Widget /FT /Tx /T (Amount) /Rect [ 95 700 300 722 ] /P 3 0 R '
         b'/F 4 /DA (/Helv 12 Tf 0 g) >>',
@@ -631,9 +644,11 @@ def bait(out):
         b'<< /Type /Pages /Kids [ 11 0 R ] /Count 1 >>',
         b'<< /Type /Page /Parent 10 0 R /MediaBox [ 0 0 595 842 ] /Contents 12 0 R /Resources 8 0 R >>',
         stream_obj(alt_text),
+        b'<< /Type /Annot /Subtype /Widget /FT /Sig /T (Approver) /Rect [ 300 50 500 100 ] /P 3 0 R '
+        b'/F 4 >>',
     ]
     data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n%field-Amount 5\n%field-Name 6\n%unused-xobject 9\n' \
-           b'%alternate-pages 10\n'
+           b'%alternate-pages 10\n%field-Approver 13\n'
     offsets = []
     for i, o in enumerate(objs):
         offsets.append(len(data))
