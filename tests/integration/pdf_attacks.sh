@@ -104,6 +104,7 @@ attack isa-startxref-only sealed 1 INVALID FORMAT_FAILURE '^changes: .* after th
 attack_unreadable isa-copied-trailer sealed 'is damaged \(reported number of objects'
 attack_unreadable isa-no-prev sealed 'unable to find /Root'
 attack isa-unchained sealed 1 INVALID FORMAT_FAILURE '^changes: a revision ending at offset \d+ is not in the chain of cross-reference sections'
+attack isa-unlisted-object sealed 1 INVALID FORMAT_FAILURE '^changes: object \d+ at offset \d+ is written in a later update but not listed in its cross-reference section'
 attack trailing-garbage sealed 1 INVALID FORMAT_FAILURE '^changes: .* after the last revision .*objects? .*no cross-reference'
 printf '%% a note appended\n' | cat "$WORK/sealed.pdf" - >"$WORK/comment.pdf"
 echo "a comment after the last revision:"
@@ -139,6 +140,7 @@ attack objects-freed cert1 1 INVALID MODIFIED_AFTER_SIGNING 'deleted.*\(P=1\)'
 attack annotation cert2 1 INVALID MODIFIED_AFTER_SIGNING '^object \d+ \(page 1\): /Annots changed'
 attack unsigned-sig-field cert2 1 INVALID MODIFIED_AFTER_SIGNING "unsigned signature field 'Sneaky' .*draws on page 1"
 attack unsigned-sig-field bait-sealed 1 INVALID MODIFIED_AFTER_SIGNING "unsigned signature field 'Sneaky' .*draws on page 1"
+attack annotation-prepared-ap cert3 1 INVALID MODIFIED_AFTER_SIGNING 'a Square annotation added whose appearance is an object that existed before signing \(shadow hide\)'
 attack sig-field-drawn cert2 1 INVALID MODIFIED_AFTER_SIGNING "signature field 'Approver' now draws on page 1 without being signed"
 attack fill-name lock 1 INVALID MODIFIED_AFTER_SIGNING "field 'Name' is locked by the signature \(FieldMDP\)"
 

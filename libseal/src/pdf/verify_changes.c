@@ -424,6 +424,36 @@ static qpdf_oh sig_value(qpdf_data q, qpdf_oh item)
     return qpdf_oh_new_null(q);
 }
 
+/* An appearance that a later update points at must be new: one that already existed when
+ * the document was signed could have been prepared to show something else (the shadow
+ * attacks' "replace" variant). */
+static bool appearance_is_new(const changes_ctx *c, qpdf_oh new_field)
+{
+    qpdf_data q = c->new_doc;
+    qpdf_oh ap = qpdf_oh_get_key_if_dict(q, new_field, "/AP");
+    const char *kinds[] = {"/N", "/R", "/D"};
+    for (int k = 0; k < 3; k++) {
+        qpdf_oh entry = qpdf_oh_get_key_if_dict(q, ap, kinds[k]);
+        qpdf_oh states[64];
+        int n = 0;
+        if (qpdf_oh_is_stream(q, entry) || !qpdf_oh_is_dictionary(q, entry)) {
+            states[n++] = entry;
+        } else {
+            qpdf_oh_begin_dict_key_iter(q, entry);
+            while (n < 64 && qpdf_oh_dict_more_keys(q))
+                states[n++] = qpdf_oh_get_key(q, entry, qpdf_oh_dict_next_key(q));
+        }
+        for (int i = 0; i < n; i++) {
+            int id = qpdf_oh_get_object_id(q, states[i]);
+            if (id > 0 && !qpdf_oh_is_null(c->old_doc, qpdf_get_object_by_id(
+                                                           c->old_doc, id,
+                                                           qpdf_oh_get_generation(q, states[i]))))
+                return false;
+        }
+    }
+    return true;
+}
+
 /* A new entry of a page's /Annots (`page` > 0) or of the AcroForm's /Fields (`page` 0):
  * a signature field or widget (under P=1 only a document timestamp's), or under P=3 a
  * markup annotation. An unsigned signature field that draws over the page is the
@@ -474,6 +504,13 @@ static bool new_entry_allowed(changes_ctx *c, qpdf_oh item, int page, char *why,
         char subtype[64];
         snprintf(subtype, sizeof subtype, "%s",
                  qpdf_oh_get_name(q, qpdf_oh_get_key(q, item, "/Subtype")) + 1);
+        if (c->policy->docmdp == 3 && !appearance_is_new(c, item)) {
+            snprintf(why, size,
+                     "a %s annotation added whose appearance is an object that existed before "
+                     "signing (shadow hide)",
+                     subtype);
+            return false;
+        }
         if (c->policy->docmdp == 3) {
             if (page > 0) {
                 double r[4];
@@ -641,36 +678,6 @@ static bool field_covers_text(changes_ctx *c, qpdf_oh field, char *text, size_t 
             return true;
     }
     return false;
-}
-
-/* An appearance that a later update points at must be new: one that already existed when
- * the document was signed could have been prepared to show something else (the shadow
- * attacks' "replace" variant). */
-static bool appearance_is_new(const changes_ctx *c, qpdf_oh new_field)
-{
-    qpdf_data q = c->new_doc;
-    qpdf_oh ap = qpdf_oh_get_key_if_dict(q, new_field, "/AP");
-    const char *kinds[] = {"/N", "/R", "/D"};
-    for (int k = 0; k < 3; k++) {
-        qpdf_oh entry = qpdf_oh_get_key_if_dict(q, ap, kinds[k]);
-        qpdf_oh states[64];
-        int n = 0;
-        if (qpdf_oh_is_stream(q, entry) || !qpdf_oh_is_dictionary(q, entry)) {
-            states[n++] = entry;
-        } else {
-            qpdf_oh_begin_dict_key_iter(q, entry);
-            while (n < 64 && qpdf_oh_dict_more_keys(q))
-                states[n++] = qpdf_oh_get_key(q, entry, qpdf_oh_dict_next_key(q));
-        }
-        for (int i = 0; i < n; i++) {
-            int id = qpdf_oh_get_object_id(q, states[i]);
-            if (id > 0 && !qpdf_oh_is_null(c->old_doc, qpdf_get_object_by_id(
-                                                           c->old_doc, id,
-                                                           qpdf_oh_get_generation(q, states[i]))))
-                return false;
-        }
-    }
-    return true;
 }
 
 /* ---- judging one object ---- */
@@ -1005,6 +1012,65 @@ out:
     return rc;
 }
 
+/* An object header "N G obj" at `p` (at a line start): its number in *id. */
+static bool object_header(seal_slice file, size_t p, uint64_t *id)
+{
+    size_t q = p;
+    uint64_t v = 0;
+    int parts = 0;
+    while (parts < 2) {
+        size_t digits = 0;
+        for (v = 0; q < file.len && file.data[q] >= '0' && file.data[q] <= '9' && digits < 10;
+             q++, digits++)
+            v = v * 10 + (uint64_t)(file.data[q] - '0');
+        if (digits == 0 || q >= file.len || !is_white(file.data[q]))
+            return false;
+        if (parts == 0)
+            *id = v;
+        while (q < file.len && is_white(file.data[q]))
+            q++;
+        parts++;
+    }
+    return file.len - q >= 3 && memcmp(file.data + q, "obj", 3) == 0;
+}
+
+/* The body of update `rev` (from the end of the revision before it to its cross-reference
+ * section) may only hold the objects its cross-reference section lists: an object written
+ * there and left out is what a reader that repairs the file shows and one that follows the
+ * cross-reference does not (an incremental saving attack). Each listed object is skipped
+ * to its "endobj", so that stream data is not scanned. */
+static int check_update_body(changes_ctx *c, seal_slice file, const seal_pdf_revision *rev,
+                             size_t from, bool *found)
+{
+    int rc = 0;
+    for (size_t p = from; p < rev->xref_offset && p < file.len; p++) {
+        uint64_t id = 0;
+        if ((p > 0 && file.data[p - 1] != '\n' && file.data[p - 1] != '\r') ||
+            !object_header(file, p, &id))
+            continue;
+        bool listed = false;
+        for (size_t i = 0; i < rev->n_entries && !listed; i++)
+            listed = rev->entries[i].in_use && !rev->entries[i].in_stream &&
+                     rev->entries[i].offset == p && rev->entries[i].id == id;
+        if (!listed) {
+            *found = true;
+            SEAL_TRY(seal_sig_add_check(
+                c->s, "changes", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+                "object %llu at offset %zu is written in a later update but not listed in its "
+                "cross-reference section: a reader that repairs the file shows it, one that "
+                "follows the cross-reference does not (incremental saving attack)",
+                (unsigned long long)id, p));
+            goto out;
+        }
+        const uint8_t *end = memmem(file.data + p, rev->xref_offset - p, "endobj", 6);
+        if (!end)
+            break;
+        p = (size_t)(end - file.data) + 5;
+    }
+out:
+    return rc;
+}
+
 int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice file,
                            seal_pdf_tail *tail, size_t signed_end, const pdf_mdp_policy *policy,
                            const char *password)
@@ -1051,6 +1117,9 @@ int seal_pdf_check_changes(seal_sig_report *s, qpdf_data final_doc, seal_slice f
                                         seal_error_last()));
             goto out;
         }
+        if (!unchained)
+            SEAL_TRY(check_update_body(
+                &c, file, rev, r + 1 < tail->n_revs ? tail->revs[r + 1].end_eol : 0, &unchained));
         for (size_t i = 0; i < rev->n_entries; i++)
             if (rev->entries[i].id != 0)
                 SEAL_TRY(judge_object(&c, &rev->entries[i]));

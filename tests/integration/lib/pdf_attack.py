@@ -382,6 +382,14 @@ def isa_unchained(p):
     return p.data + p.update({p.root: p.obj(p.root)})
 
 
+@attack('isa-unlisted-object', 'sealed')
+def isa_unlisted_object(p):
+    """ISA: an update whose body holds an object its cross-reference section leaves out"""
+    page = p.pages()[0]['id']
+    return p.update({p.root: p.obj(p.root)},
+                    extra=b'%d 0 obj\n%s\nendobj\n' % (page, set_key(p.obj(page), b'/Rotate', b'180')))
+
+
 @attack('trailing-garbage', 'sealed')
 def trailing(p):
     """Bytes after the last revision that are no update (a PDF object, no cross-reference)"""
@@ -599,6 +607,17 @@ def annotation(p):
     body = append_ref(p.obj(page), b'/Annots', new)
     return p.update({page: body, new: b'<< /Type /Annot /Subtype /FreeText /Rect [ 100 500 400 540 ] '
                                       b'/Contents (Paid in full) /DA (/Helv 14 Tf 0 g) /P %d 0 R >>' % page})
+
+
+@attack('annotation-prepared-ap', 'bait')
+def annotation_prepared_ap(p):
+    """Shadow hide under P=3: an annotation added whose appearance is the XObject prepared, unused, before signing"""
+    page = p.pages()[0]['id']
+    xobj = int(re.search(rb'%unused-xobject (\d+)', p.data).group(1))
+    new = p.new_id()
+    return p.update({page: append_ref(p.obj(page), b'/Annots', new),
+                     new: b'<< /Type /Annot /Subtype /Square /Rect [ 0 0 595 842 ] /F 4 /P %d 0 R '
+                          b'/AP << /N %d 0 R >> >>' % (page, xobj)})
 
 
 @attack('unsigned-sig-field', 'sealed')
