@@ -831,15 +831,9 @@ static int check_sig_dict_bytes(verify_ctx *c, seal_sig_report *s, int holder, c
     const uint8_t *end_hit =
         at < c->file.len ? memmem(c->file.data + at, c->file.len - at, "endobj", 6) : NULL;
     size_t end = end_hit ? (size_t)(end_hit - c->file.data) : c->file.len;
-    bool around_gap = br && at < br[1] && end > br[2] && br[2] > br[1];
-    if (around_gap) {
-        /* the first "endobj" may lie after the gap only: look again from its end */
-        const uint8_t *hit = memmem(c->file.data + br[2], c->file.len - br[2], "endobj", 6);
-        const uint8_t *before = memmem(c->file.data + at, br[1] - at, "endobj", 6);
-        end = hit ? (size_t)(hit - c->file.data) : c->file.len;
-        around_gap = !before;
-    }
-    if (br && !around_gap) {
+    /* The gap holds hex digits only (checked before): the object is open across it when its
+     * first "endobj" comes after it. */
+    if (br && !(at < br[1] && end > br[2])) {
         SEAL_TRY(seal_sig_add_check(
             s, "structure", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
             "the signature dictionary (object %d) readers take is defined at offset %zu, not "
