@@ -40,6 +40,8 @@ typedef struct sig_field {
     qpdf_oh widget; /* its (first) widget annotation; 0 when none */
     int field_id;   /* object number of the field, 0 if direct */
     char *name;     /* fully qualified field name (ISO 32000-1 12.7.3.2) */
+    uint64_t br[4]; /* its /ByteRange, once checked */
+    bool br_ok;
 } sig_field;
 
 /* Which page's /Annots lists an annotation, by object number. */
@@ -132,6 +134,7 @@ static int add_field(verify_ctx *c, qpdf_oh field, qpdf_oh widget)
         return seal_error_set(SEAL_ENOMEM, "out of memory listing signature fields");
     c->fields = grown;
     sig_field *f = &c->fields[c->n_fields];
+    memset(f, 0, sizeof *f);
     f->field = field;
     f->widget = widget;
     f->field_id = qpdf_oh_get_object_id(c->q, field);
@@ -762,6 +765,123 @@ out:
     return rc;
 }
 
+/* Where the newest cross-reference section puts object `id` (from the header), or false
+ * when it is compressed in an object stream or not defined. */
+static int newest_definition(verify_ctx *c, int id, bool *found, bool *in_stream, uint64_t *offset)
+{
+    *found = false;
+    for (size_t r = 0; r < c->tail.n_revs; r++) {
+        seal_pdf_revision *rev = &c->tail.revs[r];
+        if (rev->is_stream && !rev->entries && seal_pdf_load_stream_entries(c->q, rev) < 0)
+            return -1;
+        for (size_t i = 0; i < rev->n_entries; i++) {
+            if (rev->entries[i].id != (uint32_t)id)
+                continue;
+            *found = rev->entries[i].in_use;
+            *in_stream = rev->entries[i].in_stream;
+            *offset = rev->entries[i].offset;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* How often `key` occurs as a name in [from, to) of the file. */
+static int count_key(seal_slice file, size_t from, size_t to, const char *key)
+{
+    int n = 0;
+    size_t len = strlen(key);
+    for (size_t p = from; to <= file.len && p + len <= to; p++) {
+        if (memcmp(file.data + p, key, len) != 0)
+            continue;
+        uint8_t next = p + len < file.len ? file.data[p + len] : ' ';
+        if (!isalnum(next))
+            n++;
+    }
+    return n;
+}
+
+/* The signature dictionary as written (ISO 32000-1 12.8.1): a reader takes the object the
+ * newest cross-reference section names, so that object must be the one around the
+ * /ByteRange gap (else its /Contents is not the signed one: signature wrapping), and hold
+ * one /ByteRange and one /Contents (a second key is what another reader may take).
+ * `holder` is the object that holds the dictionary (the field itself for a direct /V).
+ * `br` is NULL before the ByteRange is checked: then only the keys are counted. */
+static int check_sig_dict_bytes(verify_ctx *c, seal_sig_report *s, int holder, const uint64_t *br,
+                                bool *ok)
+{
+    int rc = 0;
+    bool found = false, in_stream = false;
+    uint64_t offset = 0;
+    *ok = false;
+    if (holder <= 0 || newest_definition(c, holder, &found, &in_stream, &offset) < 0 || !found) {
+        SEAL_TRY(seal_sig_add_check(s, "structure", SEAL_VERDICT_INDETERMINATE, "FORMAT_FAILURE",
+                                    "the signature dictionary cannot be found in the "
+                                    "cross-reference sections, so its bytes cannot be checked"));
+        goto out;
+    }
+    if (in_stream) {
+        SEAL_TRY(seal_sig_add_check(s, "structure", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+                                    "the signature dictionary (object %d) is compressed in an "
+                                    "object stream, where no /ByteRange gap can be",
+                                    holder));
+        goto out;
+    }
+    size_t at = (size_t)offset + c->header;
+    const uint8_t *end_hit =
+        at < c->file.len ? memmem(c->file.data + at, c->file.len - at, "endobj", 6) : NULL;
+    size_t end = end_hit ? (size_t)(end_hit - c->file.data) : c->file.len;
+    /* The gap holds hex digits only (checked before): the object is open across it when its
+     * first "endobj" comes after it. */
+    if (br && !(at < br[1] && end > br[2])) {
+        SEAL_TRY(seal_sig_add_check(
+            s, "structure", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+            "the signature dictionary (object %d) readers take is defined at offset %zu, not "
+            "around its /ByteRange gap [%llu, %llu): its /Contents is not the signed one "
+            "(signature wrapping)",
+            holder, at, (unsigned long long)br[1], (unsigned long long)br[2]));
+        goto out;
+    }
+    if (!br) {
+        const char *keys[] = {"/ByteRange", "/Contents"};
+        for (int k = 0; k < 2; k++) {
+            int n = count_key(c->file, at, end, keys[k]);
+            if (n > 1) {
+                SEAL_TRY(seal_sig_add_check(s, "structure", SEAL_VERDICT_INVALID, "FORMAT_FAILURE",
+                                            "the signature dictionary (object %d) has %d %s "
+                                            "keys: readers may take either",
+                                            holder, n, keys[k]));
+                goto out;
+            }
+        }
+    }
+    *ok = true;
+out:
+    return rc;
+}
+
+/* Two signatures whose /ByteRange gaps overlap claim one signed value for both (a copied
+ * signature dictionary, the universal signature forgery's "overlapping" variant). */
+static int check_overlaps(verify_ctx *c, seal_report *r)
+{
+    int rc = 0;
+    for (size_t i = 0; i < c->n_fields; i++) {
+        for (size_t j = 0; j < c->n_fields; j++) {
+            const sig_field *a = &c->fields[i], *b = &c->fields[j];
+            if (i == j || !a->br_ok || !b->br_ok || a->br[1] >= b->br[2] || b->br[1] >= a->br[2])
+                continue;
+            SEAL_TRY(seal_sig_add_check(&r->sigs[i], "structure", SEAL_VERDICT_INVALID,
+                                        "FORMAT_FAILURE",
+                                        "this signature and signature '%s' have overlapping "
+                                        "/ByteRange gaps: the same signed bytes are claimed "
+                                        "by two signatures",
+                                        b->name));
+        }
+    }
+out:
+    return rc;
+}
+
 static const char *kind_of(qpdf_data q, qpdf_oh sig)
 {
     if (name_is(q, sig, "/Type", "/DocTimeStamp") || name_is(q, sig, "/SubFilter", "/ETSI.RFC3161"))
@@ -773,7 +893,7 @@ static const char *kind_of(qpdf_data q, qpdf_oh sig)
     return NULL;
 }
 
-static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
+static int verify_one(verify_ctx *c, seal_report *r, sig_field *f)
 {
     int rc = 0;
     qpdf_data q = c->q;
@@ -808,7 +928,16 @@ static int verify_one(verify_ctx *c, seal_report *r, const sig_field *f)
     }
     SEAL_ENSURE(s->kind, SEAL_ENOMEM, "out of memory for the verification report");
 
+    int holder = qpdf_oh_get_object_id(q, sig) > 0 ? qpdf_oh_get_object_id(q, sig) : f->field_id;
+    SEAL_TRY(check_sig_dict_bytes(c, s, holder, NULL, &ok));
+    if (!ok)
+        goto out;
     SEAL_TRY(check_byte_range(c, s, sig, br, &der, &ok));
+    if (!ok)
+        goto out;
+    memcpy(f->br, br, sizeof f->br);
+    f->br_ok = true;
+    SEAL_TRY(check_sig_dict_bytes(c, s, holder, br, &ok));
     if (!ok)
         goto out;
     if (!kind) {
@@ -932,6 +1061,7 @@ int pdf_verify_fd(seal_report **out, int fd, const char *path, const seal_trust 
                                         err < 0 ? seal_error_last() : "damaged object"));
         }
     }
+    SEAL_TRY(check_overlaps(&c, r));
     seal_report_finish(r);
     /* An object not where the cross-reference says reads as null (with a warning): a
      * signature dictionary read so would be left out, and a later update's object would

@@ -13,6 +13,9 @@
  * has /FT /Sig (ISO 32000-1 12.7.3.1: /FT is inheritable). */
 bool seal_pdf_is_sig_field_or_widget(qpdf_data q, qpdf_oh oh);
 
+/* Fills a cross-reference stream revision's entries (verify_tail.h), decoded by qpdf. */
+int seal_pdf_load_stream_entries(qpdf_data q, seal_pdf_revision *rev);
+
 /* Compares the signed revision (bytes [0, signed_end) of `file`) with the final document
  * `final_doc`, records a "changes" check on `s` and one line per change that is not
  * allowed after signing (PDF-SIGN.md 5.6) by the signature's `policy` (mdp.h). An

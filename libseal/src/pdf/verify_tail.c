@@ -120,7 +120,8 @@ static int find_prev(seal_slice file, size_t from, size_t to, bool *has_prev, ui
     }
 }
 
-static int add_entry(seal_pdf_revision *rev, size_t *cap, uint64_t id, uint64_t gen, bool in_use)
+static int add_entry(seal_pdf_revision *rev, size_t *cap, uint64_t id, uint64_t gen, bool in_use,
+                     bool in_stream, uint64_t offset)
 {
     if (id > UINT32_MAX || gen > UINT32_MAX)
         return seal_error_set(SEAL_EFORMAT,
@@ -135,7 +136,8 @@ static int add_entry(seal_pdf_revision *rev, size_t *cap, uint64_t id, uint64_t 
         rev->entries = grown;
         *cap = grown_cap;
     }
-    rev->entries[rev->n_entries++] = (seal_pdf_xref_entry){(uint32_t)id, (uint32_t)gen, in_use};
+    rev->entries[rev->n_entries++] =
+        (seal_pdf_xref_entry){(uint32_t)id, (uint32_t)gen, in_use, in_stream, offset};
     return 0;
 }
 
@@ -172,7 +174,7 @@ static int scan_table(seal_pdf_revision *rev, seal_slice file, size_t *trailer_a
                         "the cross-reference table at offset %zu has an entry that is "
                         "neither 'n' nor 'f'",
                         rev->xref_offset);
-            SEAL_TRY(add_entry(rev, &cap, first + i, gen, file.data[pos] == 'n'));
+            SEAL_TRY(add_entry(rev, &cap, first + i, gen, file.data[pos] == 'n', false, offset));
             pos++;
         }
     }
@@ -326,11 +328,11 @@ int seal_pdf_xref_stream_entries(seal_pdf_revision *rev, seal_slice data, const 
                           "out of range",
                           rev->xref_offset);
             if (type == 0)
-                SEAL_TRY(add_entry(rev, &cap, index[s] + i, field3, false));
+                SEAL_TRY(add_entry(rev, &cap, index[s] + i, field3, false, false, 0));
             else if (type == 1)
-                SEAL_TRY(add_entry(rev, &cap, index[s] + i, field3, true));
+                SEAL_TRY(add_entry(rev, &cap, index[s] + i, field3, true, false, field2));
             else if (type == 2)
-                SEAL_TRY(add_entry(rev, &cap, index[s] + i, 0, true));
+                SEAL_TRY(add_entry(rev, &cap, index[s] + i, 0, true, true, 0));
             /* Other types are to be ignored (Table 18: "references to the null object"). */
         }
     }

@@ -15,7 +15,9 @@
 typedef struct seal_pdf_xref_entry {
     uint32_t id;
     uint32_t gen;
-    bool in_use; /* 'n' (or type 1/2 in a stream); false for 'f' */
+    bool in_use;     /* 'n' (or type 1/2 in a stream); false for 'f' */
+    bool in_stream;  /* type 2: inside an object stream */
+    uint64_t offset; /* where the object starts ('n', type 1), from the header */
 } seal_pdf_xref_entry;
 
 typedef struct seal_pdf_revision {
