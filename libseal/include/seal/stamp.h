@@ -149,6 +149,9 @@ typedef struct seal_stamp_finish_request {
      * with); B-LT: where CRLs and OCSP responses come from. */
     const seal_trust *trust;
     seal_revocation *revocation;
+    /* An encrypted PDF's password, for B-LT and B-LTA: the validation data is written in
+     * an update encrypted with the document's key. NULL: none. */
+    const char *password;
 } seal_stamp_finish_request;
 
 /* Completes a pending stamp: claims it (one finisher at a time; an expired one is
