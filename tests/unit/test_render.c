@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zip.h>
 
 /* The tests drive the renderer's pieces directly, on surfaces of their own made through
@@ -600,6 +601,61 @@ static void test_embedded_font_and_cgtransform(void **state)
     seal_buf_clear(&font);
 }
 
+/* The substitute for fonts a document does not embed is the complete font of the shipped
+ * font's typeface when fonts-noto-cjk is installed: it has the invoice's ¥ and every
+ * hanzi of U+4E00..U+9FA5 (and 䶮) that the shipped GB 2312 cut lacks, and draws ¥ and 喆
+ * as themselves, not as the .notdef box (glyph 0, drawn here through CGTransform). */
+static void test_substitute_font_has_what_the_cut_lacks(void **state)
+{
+    (void)state;
+    if (access("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", R_OK) != 0) {
+        print_message("skipped: fonts-noto-cjk is not installed\n");
+        skip();
+    }
+    seal_buf bytes = SEAL_BUF_INIT;
+    render_font *shipped = NULL, *f = NULL;
+    assert_int_equal(seal_buf_read_file(&bytes, seal_font_path(), 64u << 20), 0);
+    assert_int_equal(render_font_open_embedded(&shipped, bytes.data, bytes.len, "shipped"), 0);
+    assert_int_equal(render_font_glyph(shipped, 0xA5), 0); /* what boxes were drawn for */
+    assert_int_equal(render_font_glyph(shipped, 0x5586), 0);
+    assert_int_equal(render_font_open_fallback(&f), 0);
+    assert_true(render_font_glyph(f, 0xA5) > 0);
+    assert_true(render_font_glyph(f, 0x4DAE) > 0);
+    for (uint32_t cp = 0x4E00; cp <= 0x9FA5; cp++)
+        if (render_font_glyph(f, cp) == 0)
+            fail_msg("the substitute font has no U+%04X", (unsigned)cp);
+    render_font_free(f);
+    render_font_free(shipped);
+    seal_buf_clear(&bytes);
+
+    const char *res = "<ofd:Fonts><ofd:Font ID=\"9\" FontName=\"宋体\"/></ofd:Fonts>";
+    const char *contents[] = {
+        "<ofd:TextObject ID=\"3\" Boundary=\"0 0 20 20\" Font=\"9\" Size=\"12\">"
+        "<ofd:TextCode X=\"2\" Y=\"14\">¥</ofd:TextCode></ofd:TextObject>",
+        "<ofd:TextObject ID=\"3\" Boundary=\"0 0 20 20\" Font=\"9\" Size=\"12\">"
+        "<ofd:TextCode X=\"2\" Y=\"14\">喆</ofd:TextCode></ofd:TextObject>",
+        "<ofd:TextObject ID=\"3\" Boundary=\"0 0 20 20\" Font=\"9\" Size=\"12\">"
+        "<ofd:CGTransform CodePosition=\"0\" CodeCount=\"1\" GlyphCount=\"1\">"
+        "<ofd:Glyphs>0</ofd:Glyphs></ofd:CGTransform>"
+        "<ofd:TextCode X=\"2\" Y=\"14\">A</ofd:TextCode></ofd:TextObject>",
+    };
+    int counts[3];
+    for (int i = 0; i < 3; i++) {
+        seal_ofd *doc = mini_ofd(contents[i], res, NULL, 0, NULL, NULL);
+        int rc;
+        cairo_surface_t *s = draw(doc, &rc);
+        if (rc != 0)
+            fail_msg("%s", seal_error_last());
+        counts[i] = ink(s);
+        cairo_surface_destroy(s);
+        seal_ofd_free(doc);
+    }
+    print_message("ink: yen %d, zhe %d, .notdef %d\n", counts[0], counts[1], counts[2]);
+    assert_true(counts[2] > 100); /* the box is drawn where asked */
+    assert_true(counts[0] > 100 && abs(counts[0] - counts[2]) > 100);
+    assert_true(counts[1] > 500 && abs(counts[1] - counts[2]) > 100);
+}
+
 /* A TextCode without X or Y takes the previous TextCode's (11.3), not where it ended. */
 static void test_text_code_inherits_position(void **state)
 {
@@ -737,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_template_under_page),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_embedded_font_and_cgtransform),
+        cmocka_unit_test(test_substitute_font_has_what_the_cut_lacks),
         cmocka_unit_test(test_text_code_inherits_position),
         cmocka_unit_test(test_page_errors),
         cmocka_unit_test(test_image_object),

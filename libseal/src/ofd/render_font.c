@@ -1,7 +1,11 @@
 /* Fonts for drawing OFD text: the font files a document embeds (GB/T 33190 7.9, Font/
- * FontFile: TrueType or OpenType), opened from memory with FreeType for Cairo, and the
- * shipped seal font (seal_font_path) for fonts that are not embedded, do not load, or lack
- * a character. Text drawn with these stays text in PDF output: Cairo embeds the faces. */
+ * FontFile: TrueType or OpenType), opened from memory with FreeType for Cairo, and a
+ * substitute for fonts that are not embedded, do not load, or lack a character: the
+ * complete installed font of the shipped seal font's typeface (Noto Serif CJK SC Bold
+ * from fonts-noto-cjk, found through fontconfig: seal/font_system.c), which has the
+ * characters the shipped GB 2312 cut lacks (an invoice's ¥, rare hanzi), or the shipped
+ * font itself (seal_font_path) where that is not installed. Text drawn with these stays
+ * text in PDF output: Cairo embeds the faces. */
 #include "ofd/render_internal.h"
 #include "seal/image_internal.h" /* SEAL_FONT_FILE */
 
@@ -58,29 +62,38 @@ static void done_embedded(void *data)
     free(e);
 }
 
-int render_font_open_embedded(render_font **out, const uint8_t *data, size_t len, const char *what)
+/* A font from memory (`data`, `len`) or, with `data` NULL, face `index` of the file `what`. */
+static int open_face(render_font **out, const uint8_t *data, size_t len, const char *what,
+                     int index)
 {
     int rc = 0;
     render_font *font = NULL;
     embedded_face *e = NULL;
     FT_Face ft_face = NULL;
+    FT_Error err;
 
     *out = NULL;
     init_library();
     SEAL_ENSURE(library_error == 0, SEAL_EUNSUPPORTED, "FreeType could not start (error %d)",
                 (int)library_error);
-    SEAL_ENSURE(len > 0 && len <= LONG_MAX, SEAL_EFORMAT, "%s: the font file is empty", what);
+    SEAL_ENSURE(!data || (len > 0 && len <= LONG_MAX), SEAL_EFORMAT, "%s: the font file is empty",
+                what);
     e = calloc(1, sizeof *e);
     font = calloc(1, sizeof *font);
     SEAL_ENSURE(e && font, SEAL_ENOMEM, "out of memory");
-    /* The face reads its file for as long as Cairo keeps it (Cairo caches scaled fonts
-     * beyond our use), so the face owns a copy of the bytes. */
-    e->bytes = malloc(len);
-    SEAL_ENSURE(e->bytes, SEAL_ENOMEM, "out of memory");
-    memcpy(e->bytes, data, len);
+    if (data) {
+        /* The face reads its file for as long as Cairo keeps it (Cairo caches scaled fonts
+         * beyond our use), so the face owns a copy of the bytes. */
+        e->bytes = malloc(len);
+        SEAL_ENSURE(e->bytes, SEAL_ENOMEM, "out of memory");
+        memcpy(e->bytes, data, len);
+    }
 
     pthread_mutex_lock(&library_lock);
-    FT_Error err = FT_New_Memory_Face(library, e->bytes, (FT_Long)len, 0, &ft_face);
+    if (data)
+        err = FT_New_Memory_Face(library, e->bytes, (FT_Long)len, 0, &ft_face);
+    else
+        err = FT_New_Face(library, what, index, &ft_face);
     pthread_mutex_unlock(&library_lock);
     SEAL_ENSURE(err == 0, SEAL_EFORMAT, "%s is not a font FreeType can read (error %d)", what,
                 (int)err);
@@ -115,10 +128,20 @@ out:
     return rc;
 }
 
+int render_font_open_embedded(render_font **out, const uint8_t *data, size_t len, const char *what)
+{
+    if (!data)
+        return seal_error_set(SEAL_EFORMAT, "%s: the font file is empty", what);
+    return open_face(out, data, len, what, 0);
+}
+
 int render_font_open_fallback(render_font **out)
 {
     int rc = 0;
     seal_buf bytes = SEAL_BUF_INIT;
+    render_font *shipped = NULL, *complete = NULL;
+    char *system_path = NULL;
+    int index = 0;
     const char *path = seal_font_path();
 
     *out = NULL;
@@ -127,8 +150,24 @@ int render_font_open_fallback(render_font **out)
                 "in fonts a document does not embed is drawn with it",
                 SEAL_FONT_FILE);
     SEAL_TRY(seal_buf_read_file(&bytes, path, FONT_FILE_MAX));
-    SEAL_TRY(render_font_open_embedded(out, bytes.data, bytes.len, path));
+    SEAL_TRY(render_font_open_embedded(&shipped, bytes.data, bytes.len, path));
+    /* The complete font of the shipped cut's typeface, when installed: the same glyphs
+     * where the cut has them, and the others. Not installed (or not loadable): the cut. */
+    bool bold = (shipped->ft_face->style_flags & FT_STYLE_FLAG_BOLD) != 0;
+    if (seal_font_system_family(&system_path, &index, shipped->ft_face->family_name, bold) == 0 &&
+        open_face(&complete, NULL, 0, system_path, index) == 0 &&
+        complete->ft_face->num_glyphs > shipped->ft_face->num_glyphs) {
+        *out = complete;
+        complete = NULL;
+    } else {
+        *out = shipped;
+        shipped = NULL;
+    }
+    seal_error_clear();
 out:
+    render_font_free(complete);
+    render_font_free(shipped);
+    g_free(system_path);
     seal_buf_clear(&bytes);
     return rc;
 }
