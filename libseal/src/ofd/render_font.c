@@ -1,11 +1,11 @@
 /* Fonts for drawing OFD text: the font files a document embeds (GB/T 33190 7.9, Font/
- * FontFile: TrueType or OpenType), opened from memory with FreeType for Cairo, and a
- * substitute for fonts that are not embedded, do not load, or lack a character: the
- * complete installed font of the shipped seal font's typeface (Noto Serif CJK SC Bold
- * from fonts-noto-cjk, found through fontconfig: seal/font_system.c), which has the
- * characters the shipped GB 2312 cut lacks (an invoice's ¥, rare hanzi), or the shipped
- * font itself (seal_font_path) where that is not installed. Text drawn with these stays
- * text in PDF output: Cairo embeds the faces. */
+ * FontFile: TrueType or OpenType), opened from memory with FreeType for Cairo, and the
+ * shipped seal font (seal_font_path) for fonts that are not embedded, do not load, or lack
+ * a character. A character the shipped GB 2312 cut lacks too (an invoice's ¥, a rare
+ * hanzi) comes from the complete installed font of its typeface (Noto Serif CJK SC Bold
+ * from fonts-noto-cjk, found through fontconfig: seal/font_system.c), opened only then:
+ * text within the cut draws as it always did, and fontconfig is not asked for it. Text
+ * drawn with these stays text in PDF output: Cairo embeds the faces. */
 #include "ofd/render_internal.h"
 #include "seal/image_internal.h" /* SEAL_FONT_FILE */
 
@@ -21,6 +21,9 @@
 struct render_font {
     cairo_font_face_t *face; /* owns the FT_Face and the file's bytes */
     FT_Face ft_face;
+    /* the shipped font's: the complete font of its typeface, opened by render_font_more */
+    render_font *complete;
+    bool complete_tried;
 };
 
 /* The shipped font is about 2 MB; embedded CJK fonts can be tens of MB. */
@@ -139,9 +142,6 @@ int render_font_open_fallback(render_font **out)
 {
     int rc = 0;
     seal_buf bytes = SEAL_BUF_INIT;
-    render_font *shipped = NULL, *complete = NULL;
-    char *system_path = NULL;
-    int index = 0;
     const char *path = seal_font_path();
 
     *out = NULL;
@@ -150,32 +150,35 @@ int render_font_open_fallback(render_font **out)
                 "in fonts a document does not embed is drawn with it",
                 SEAL_FONT_FILE);
     SEAL_TRY(seal_buf_read_file(&bytes, path, FONT_FILE_MAX));
-    SEAL_TRY(render_font_open_embedded(&shipped, bytes.data, bytes.len, path));
-    /* The complete font of the shipped cut's typeface, when installed: the same glyphs
-     * where the cut has them, and the others. Not installed (or not loadable): the cut. */
-    bool bold = (shipped->ft_face->style_flags & FT_STYLE_FLAG_BOLD) != 0;
-    if (seal_font_system_family(&system_path, &index, shipped->ft_face->family_name, bold) == 0 &&
-        open_face(&complete, NULL, 0, system_path, index) == 0 &&
-        complete->ft_face->num_glyphs > shipped->ft_face->num_glyphs) {
-        *out = complete;
-        complete = NULL;
-    } else {
-        *out = shipped;
-        shipped = NULL;
-    }
-    seal_error_clear();
+    SEAL_TRY(render_font_open_embedded(out, bytes.data, bytes.len, path));
 out:
-    render_font_free(complete);
-    render_font_free(shipped);
-    g_free(system_path);
     seal_buf_clear(&bytes);
     return rc;
+}
+
+render_font *render_font_more(render_font *fallback)
+{
+    if (!fallback->complete_tried) {
+        fallback->complete_tried = true;
+        char *path = NULL;
+        int index = 0;
+        bool bold = (fallback->ft_face->style_flags & FT_STYLE_FLAG_BOLD) != 0;
+        /* Not installed, or not loadable: the characters stay .notdef boxes, as a page
+         * with a missing glyph shows; that is no error of the page's. */
+        if (seal_font_system_family(&path, &index, fallback->ft_face->family_name, bold) == 0 &&
+            open_face(&fallback->complete, NULL, 0, path, index) < 0)
+            fallback->complete = NULL;
+        seal_error_clear();
+        g_free(path);
+    }
+    return fallback->complete;
 }
 
 void render_font_free(render_font *font)
 {
     if (!font)
         return;
+    render_font_free(font->complete);
     cairo_font_face_destroy(font->face);
     free(font);
 }
