@@ -4,10 +4,20 @@
 # published as deltas, an unfrozen certificate as removeFromCRL; `cert status` reads a
 # delta only with the complete CRL it builds on (held in the base, removeFromCRL in the
 # delta: good; frozen after the base: on hold). openssl checks the delta's signature.
+# Once the CA publishes deltas, the certificates it issues (renewed here) carry a Freshest
+# CRL extension (RFC 5280 4.2.1.15) naming the delta's address, which `openssl x509`
+# shows; `cert status` with no evidence at hand fetches the complete CRL from the
+# distribution point and the delta from there, and judges by the pair.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/peers.sh"
 
-make_demo
+CRL_PORT=$(free_port)
+OCSP_PORT=$(free_port)
+"$SEALSVC" demo init --dir "$WORK/data" --ocsp-port "$OCSP_PORT" --crl-port "$CRL_PORT" \
+    >"$WORK/manifest.json" 2>"$WORK/demo.log" || fail "demo init failed: $(cat "$WORK/demo.log")"
+DATA="$WORK/data"
+ROOT_PEM=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["trust_anchors"][0])' "$WORK/manifest.json")
 CA="$DATA/pki/issuing-ca.pem"
 CERT="$DATA/certs/nanyue.pem"
 SERIAL=$(openssl x509 -in "$CERT" -noout -serial | cut -d= -f2)
@@ -98,6 +108,49 @@ code=$?
 set -e
 [ "$code" = 2 ] && grep -q "suspended" "$WORK/db.txt" ||
     fail "freeze then delta, from the database: exit $code: $(cat "$WORK/db.txt")"
+
+# --- a certificate issued once deltas are published names them: Freshest CRL
+"$SEALSVC" --data "$DATA" ca unfreeze "$CERT" >/dev/null || fail "ca unfreeze failed"
+"$SEALSVC" --data "$DATA" ca renew "$CERT" --force -o "$WORK/renewed.pem" >/dev/null 2>&1 ||
+    fail "ca renew failed"
+DELTA_URL="http://127.0.0.1:$CRL_PORT/crl/issuing-ca-delta.crl"
+openssl x509 -in "$WORK/renewed.pem" -noout -text >"$WORK/renewed.txt"
+grep -A3 "X509v3 Freshest CRL:" "$WORK/renewed.txt" | grep -q "URI:$DELTA_URL\$" ||
+    fail "the renewed certificate names no delta CRL: $(cat "$WORK/renewed.txt")"
+! grep -q "X509v3 Freshest CRL: critical" "$WORK/renewed.txt" ||
+    fail "Freshest CRL is marked critical (RFC 5280 4.2.1.15: it must not be)"
+grep -A3 "X509v3 CRL Distribution Points:" "$WORK/renewed.txt" |
+    grep -q "URI:http://127.0.0.1:$CRL_PORT/crl/issuing-ca.crl\$" ||
+    fail "the renewed certificate lost its CRL distribution point: $(cat "$WORK/renewed.txt")"
+! openssl x509 -in "$CERT" -noout -text | grep -q "Freshest CRL" ||
+    fail "the certificate issued before deltas were published names a delta"
+# the CA's CRLs served over HTTP as the certificates name them; no OCSP responder runs,
+# so the status comes from the CRLs fetched: the complete CRL has no pointer to the delta,
+# the certificate's Freshest CRL is what finds it
+start_peer crl "$CRL_PORT" "$SEALSVC" --data "$DATA" ocsp --listen "127.0.0.1:$CRL_PORT"
+online_status() { # CERT: state and exit in $STATE $EXIT, from CRLs fetched over HTTP now
+    set +e
+    env HOME="$WORK/home-$RANDOM" XDG_CACHE_HOME="$WORK/cache-$RANDOM" "$SEALSVC" cert status \
+        "$1" --issuer "$CA" --at now --json >"$WORK/st.json" 2>"$WORK/st.err"
+    EXIT=$?
+    set -e
+    STATE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' \
+        "$WORK/st.json") || fail "cert status printed no report: $(cat "$WORK/st.err")"
+}
+online_status "$WORK/renewed.pem"
+[ "$STATE" = good ] && [ "$EXIT" = 0 ] || fail "the renewed certificate: $STATE (exit $EXIT): $(cat "$WORK/st.json")"
+python3 - "$WORK/st.json" <<'PY' ||
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["evidence"]["delta_crl_number"], r
+PY
+    fail "cert status did not fetch the delta CRL the certificate names: $(cat "$WORK/st.json")"
+"$SEALSVC" --data "$DATA" ca freeze "$WORK/renewed.pem" >/dev/null || fail "ca freeze of the renewed certificate failed"
+online_status "$WORK/renewed.pem"
+[ "$STATE" = suspended ] && [ "$EXIT" = 2 ] ||
+    fail "frozen after the complete CRL, on hold only in the delta: $STATE (exit $EXIT): $(cat "$WORK/st.json")"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["evidence"]["delta_crl_number"]' \
+    "$WORK/st.json" || fail "the status does not come from the delta: $(cat "$WORK/st.json")"
 
 # --- refusals: --delta with --current but no -o, and with a certificate
 expect_exit 64 "$SEALSVC" --data "$DATA" ca freeze "$CERT" --delta

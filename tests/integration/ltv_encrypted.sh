@@ -116,6 +116,26 @@ for cipher in rc4 aes128 aes256; do
         fail "$cipher: openssl ts -verify rejects the document timestamp: $(cat "$WORK/ts.txt")"
     # the timestamp dictionary's strings are encrypted: its field name is not in the clear
     ! grep -aq '/T (Timestamp1)' "$lta" || fail "$cipher: the timestamp field's name is not encrypted"
+
+    # `stamp --level B-LT` and B-LTA in one go: the request's password opens the signed
+    # file again for its validation data, which is encrypted with the document's key
+    for level in B-LT B-LTA; do
+        out="$WORK/$cipher-stamp-$level.pdf"
+        "$SEALSVC" --data "$DATA" stamp "$in" "$out" --seal "$RSA" --pin "$RSA_PIN" --page 1 \
+            --at 100,100 --level "$level" --tsa "$OUR_TSA_URL" --password "$PW" >"$WORK/stamp.txt" ||
+            fail "$cipher: stamp --level $level on an encrypted PDF fails: $(cat "$WORK/stamp.txt")"
+        qpdf_ok "$in" "$out"
+        pdfsig_seal_valid "$out"
+        qpdf --password="$PW" --decrypt "$out" "$WORK/$cipher-stamp.plain.pdf"
+        read -r _ NCERTS _ NCRLS _ _ _ _ <<<"$($PADES dss "$WORK/$cipher-stamp.plain.pdf" "$WORK/$cipher-dss")"
+        [ "$NCERTS" -ge 4 ] && [ "$NCRLS" -ge 2 ] ||
+            fail "$cipher: stamp --level $level: the DSS holds $NCERTS certificates, $NCRLS CRLs"
+        if [ "$level" = B-LT ]; then
+            verify_alone "$out" pades
+        else
+            verify_alone "$out" pades,doc-timestamp
+        fi
+    done
 done
 
 # OCSP responses in the DSS of an encrypted file: `openssl ocsp` answers for the seal's and

@@ -192,4 +192,37 @@ openssl cms -verify -binary -inform DER -in "$WORK/cms/cms.der" -content "$WORK/
     fail "openssl cms -verify rejects the RSA 3072 signature: $(cat "$WORK/err")"
 openssl pkcs7 -inform DER -in "$WORK/cms/cms.der" -print_certs | openssl x509 -noout -text |
     grep -q "Public-Key: (3072 bit)" || fail "the signature is not made by the RSA 3072 key"
+# ---- names with characters outside GB 2312: drawn from the complete font of the seal
+# font's typeface (fonts/README.md; test_seal_font checks every glyph); a character no
+# installed font has is refused naming it, and nothing is registered
+# Looking a font up has fontconfig load its configuration, which it keeps for the life of
+# the process: under LeakSanitizer (tests/run.sh) that is let go for these commands, by
+# the function's name (full stacks), as ofd_render.sh does.
+printf 'leak:FcInitLoadConfigAndFonts\n' >"$WORK/lsan.supp"
+export LSAN_OPTIONS="suppressions=$WORK/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+RARE=北京喆堃科技有限公司
+"$SEALSVC" seal make --data "$DATA" --id rare-name --institution-code "$CODE" --pin "$PIN" \
+    --name "$RARE" --purpose 合同专用章 --key "$WORK/ec.enc.pem" --key-password k3y-pass \
+    --cert "$WORK/ec.pem" >/dev/null 2>"$WORK/err" || fail "seal make --name $RARE: $(cat "$WORK/err")"
+"$SEALSVC" seal make --data "$DATA" --id rare-person --institution-code "$CODE" --pin "$PIN" \
+    --name 龚䶮 --shape square --key "$WORK/ec.enc.pem" --key-password k3y-pass \
+    --cert "$WORK/ec.pem" >/dev/null 2>"$WORK/err" || fail "seal make --name 龚䶮: $(cat "$WORK/err")"
+for id in rare-name rare-person; do
+    python3 - "$DATA/seals/$id.png" <<'PY' || fail "$id's picture is not a drawn PNG"
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR", "not a PNG"
+w, h = struct.unpack(">II", b[16:24])
+assert w > 400 and h > 400, (w, h)
+PY
+done
+seals_now=$("$SEALSVC" seal list --data "$DATA" | wc -l)
+expect_exit 3 "$SEALSVC" seal make --data "$DATA" --id no-glyph --institution-code "$CODE" \
+    --pin "$PIN" --name "北京$(printf '\xee\x80\x80')科技有限公司" --key "$WORK/ec.enc.pem" \
+    --key-password k3y-pass --cert "$WORK/ec.pem"
+grep -q "no font has a glyph for character 3 (U+E000) of the seal name" "$WORK/err" ||
+    fail "a character no font has is not refused naming it: $(cat "$WORK/err")"
+[ "$("$SEALSVC" seal list --data "$DATA" | wc -l)" = "$seals_now" ] && [ ! -e "$DATA/seals/no-glyph.esl" ] ||
+    fail "a refused name registered a seal"
 echo "seal_make: ok"

@@ -56,9 +56,12 @@ int seal_crl_make(X509_CRL **out, const seal_crl_spec *spec, X509 *ca_cert, EVP_
 
 /* A new certificate with the subject and extensions of `old` for `subject_key` (the old
  * key for a renewal, a new one for a re-key), a new serial, valid [not_before,
- * not_after], signed by the CA; the subject key identifier is made for the key. */
+ * not_after], signed by the CA; the subject key identifier is made for the key.
+ * `freshest_crl_url`, when not NULL, is where the CA's delta CRLs are: a Freshest CRL
+ * extension (RFC 5280 4.2.1.15) naming it replaces any the old certificate had. */
 int seal_cert_reissue(X509 **out, X509 *old, EVP_PKEY *subject_key, time_t not_before,
-                      time_t not_after, X509 *ca_cert, EVP_PKEY *ca_key);
+                      time_t not_after, X509 *ca_cert, EVP_PKEY *ca_key,
+                      const char *freshest_crl_url);
 
 /* Hex SHA-256 of a certificate's public key: how the database, the cache and the OCSP
  * responder name an issuer. */

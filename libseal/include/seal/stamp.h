@@ -154,6 +154,9 @@ typedef struct seal_stamp_finish_request {
      * a requester's. NULL: any address. */
     const struct seal_net_guard *tsa_guard;
     const char *tsa_url_trusted;
+    /* An encrypted PDF's password, for B-LT and B-LTA: the validation data is written in
+     * an update encrypted with the document's key. NULL: none. */
+    const char *password;
 } seal_stamp_finish_request;
 
 /* Completes a pending stamp: claims it (one finisher at a time; an expired one is

@@ -1,7 +1,11 @@
 /* Fonts for drawing OFD text: the font files a document embeds (GB/T 33190 7.9, Font/
  * FontFile: TrueType or OpenType), opened from memory with FreeType for Cairo, and the
  * shipped seal font (seal_font_path) for fonts that are not embedded, do not load, or lack
- * a character. Text drawn with these stays text in PDF output: Cairo embeds the faces. */
+ * a character. A character the shipped GB 2312 cut lacks too (an invoice's ¥, a rare
+ * hanzi) comes from the complete installed font of its typeface (Noto Serif CJK SC Bold
+ * from fonts-noto-cjk, found through fontconfig: seal/font_system.c), opened only then:
+ * text within the cut draws as it always did, and fontconfig is not asked for it. Text
+ * drawn with these stays text in PDF output: Cairo embeds the faces. */
 #include "ofd/render_internal.h"
 #include "seal/image_internal.h" /* SEAL_FONT_FILE */
 
@@ -17,6 +21,9 @@
 struct render_font {
     cairo_font_face_t *face; /* owns the FT_Face and the file's bytes */
     FT_Face ft_face;
+    /* the shipped font's: the complete font of its typeface, opened by render_font_more */
+    render_font *complete;
+    bool complete_tried;
 };
 
 /* The shipped font is about 2 MB; embedded CJK fonts can be tens of MB. */
@@ -58,29 +65,38 @@ static void done_embedded(void *data)
     free(e);
 }
 
-int render_font_open_embedded(render_font **out, const uint8_t *data, size_t len, const char *what)
+/* A font from memory (`data`, `len`) or, with `data` NULL, face `index` of the file `what`. */
+static int open_face(render_font **out, const uint8_t *data, size_t len, const char *what,
+                     int index)
 {
     int rc = 0;
     render_font *font = NULL;
     embedded_face *e = NULL;
     FT_Face ft_face = NULL;
+    FT_Error err;
 
     *out = NULL;
     init_library();
     SEAL_ENSURE(library_error == 0, SEAL_EUNSUPPORTED, "FreeType could not start (error %d)",
                 (int)library_error);
-    SEAL_ENSURE(len > 0 && len <= LONG_MAX, SEAL_EFORMAT, "%s: the font file is empty", what);
+    SEAL_ENSURE(!data || (len > 0 && len <= LONG_MAX), SEAL_EFORMAT, "%s: the font file is empty",
+                what);
     e = calloc(1, sizeof *e);
     font = calloc(1, sizeof *font);
     SEAL_ENSURE(e && font, SEAL_ENOMEM, "out of memory");
-    /* The face reads its file for as long as Cairo keeps it (Cairo caches scaled fonts
-     * beyond our use), so the face owns a copy of the bytes. */
-    e->bytes = malloc(len);
-    SEAL_ENSURE(e->bytes, SEAL_ENOMEM, "out of memory");
-    memcpy(e->bytes, data, len);
+    if (data) {
+        /* The face reads its file for as long as Cairo keeps it (Cairo caches scaled fonts
+         * beyond our use), so the face owns a copy of the bytes. */
+        e->bytes = malloc(len);
+        SEAL_ENSURE(e->bytes, SEAL_ENOMEM, "out of memory");
+        memcpy(e->bytes, data, len);
+    }
 
     pthread_mutex_lock(&library_lock);
-    FT_Error err = FT_New_Memory_Face(library, e->bytes, (FT_Long)len, 0, &ft_face);
+    if (data)
+        err = FT_New_Memory_Face(library, e->bytes, (FT_Long)len, 0, &ft_face);
+    else
+        err = FT_New_Face(library, what, index, &ft_face);
     pthread_mutex_unlock(&library_lock);
     SEAL_ENSURE(err == 0, SEAL_EFORMAT, "%s is not a font FreeType can read (error %d)", what,
                 (int)err);
@@ -115,6 +131,13 @@ out:
     return rc;
 }
 
+int render_font_open_embedded(render_font **out, const uint8_t *data, size_t len, const char *what)
+{
+    if (!data)
+        return seal_error_set(SEAL_EFORMAT, "%s: the font file is empty", what);
+    return open_face(out, data, len, what, 0);
+}
+
 int render_font_open_fallback(render_font **out)
 {
     int rc = 0;
@@ -133,10 +156,29 @@ out:
     return rc;
 }
 
+render_font *render_font_more(render_font *fallback)
+{
+    if (!fallback->complete_tried) {
+        fallback->complete_tried = true;
+        char *path = NULL;
+        int index = 0;
+        bool bold = (fallback->ft_face->style_flags & FT_STYLE_FLAG_BOLD) != 0;
+        /* Not installed, or not loadable: the characters stay .notdef boxes, as a page
+         * with a missing glyph shows; that is no error of the page's. */
+        if (seal_font_system_family(&path, &index, fallback->ft_face->family_name, bold) == 0 &&
+            open_face(&fallback->complete, NULL, 0, path, index) < 0)
+            fallback->complete = NULL;
+        seal_error_clear();
+        g_free(path);
+    }
+    return fallback->complete;
+}
+
 void render_font_free(render_font *font)
 {
     if (!font)
         return;
+    render_font_free(font->complete);
     cairo_font_face_destroy(font->face);
     free(font);
 }

@@ -41,6 +41,10 @@ typedef struct render_font render_font;
 int render_font_open_embedded(render_font **out, const uint8_t *data, size_t len, const char *what);
 /* The shipped seal font (seal_font_path), for fonts a document does not embed. */
 int render_font_open_fallback(render_font **out);
+/* For a character the fallback lacks too: the complete installed font of its typeface
+ * (fonts/README.md), opened on the first call and kept with `fallback`; NULL when it is
+ * not installed. */
+render_font *render_font_more(render_font *fallback);
 void render_font_free(render_font *font);
 cairo_font_face_t *render_font_face(const render_font *font);
 /* The glyph for a character, 0 when the font has none. */

@@ -161,8 +161,10 @@ static const cg_map *map_at(const text_layout *t, long index)
 
 static void use_font(text_layout *t, render_font *font)
 {
+    /* The fallback's complete font (render_font_more) stands where the fallback does. */
+    bool object = font == t->font || (font != t->fallback && t->font == t->fallback);
     cairo_set_font_face(t->r->cr, render_font_face(font));
-    cairo_set_font_matrix(t->r->cr, font == t->font ? &t->font_matrix : &t->fallback_matrix);
+    cairo_set_font_matrix(t->r->cr, object ? &t->font_matrix : &t->fallback_matrix);
 }
 
 static int flush_run(text_layout *t)
@@ -266,6 +268,11 @@ static int layout_code(text_layout *t, const xmlNode *code, double *last_x, doub
             if (glyph == 0 && font != t->fallback) {
                 font = t->fallback;
                 glyph = render_font_glyph(font, chars[i]);
+            }
+            render_font *more = glyph == 0 ? render_font_more(t->fallback) : NULL;
+            if (more && render_font_glyph(more, chars[i]) != 0) {
+                font = more;
+                glyph = render_font_glyph(more, chars[i]);
             }
         }
         double advance = 0;

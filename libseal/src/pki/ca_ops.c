@@ -24,6 +24,7 @@
 #include <glib.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <string.h>
 
 #define DEFAULT_CRL_HOURS   168
@@ -198,6 +199,54 @@ out:
 static char *delta_name(const seal_ca *ca)
 {
     return g_strdup_printf("%s-delta", ca->name);
+}
+
+/* The first URI of a certificate's CRL distribution point (RFC 5280 4.2.1.13), or NULL;
+ * g_free it. */
+static char *first_crl_uri(X509 *cert)
+{
+    char *uri = NULL;
+    STACK_OF(DIST_POINT) *points = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+    for (int i = 0; !uri && i < sk_DIST_POINT_num(points); i++) {
+        DIST_POINT_NAME *name = sk_DIST_POINT_value(points, i)->distpoint;
+        for (int j = 0;
+             !uri && name && name->type == 0 && j < sk_GENERAL_NAME_num(name->name.fullname); j++) {
+            GENERAL_NAME *g = sk_GENERAL_NAME_value(name->name.fullname, j);
+            if (g->type == GEN_URI)
+                uri = g_strndup((const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+                                (gsize)ASN1_STRING_length(g->d.uniformResourceIdentifier));
+        }
+    }
+    sk_DIST_POINT_pop_free(points, DIST_POINT_free);
+    ERR_clear_error();
+    return uri;
+}
+
+/* Where a certificate re-issued by a CA that publishes delta CRLs finds them, for its
+ * Freshest CRL extension (RFC 5280 4.2.1.15, 5.2.6), or NULL. The CRLs are served as
+ * /crl/NAME.crl and the deltas as /crl/NAME-delta.crl (`sealsvc ocsp`): a distribution
+ * point ending in the CA's NAME.crl gives the delta's address beside it. A CA without
+ * deltas, or a distribution point named otherwise (served by someone else), gives none:
+ * a wrong address would be worse than no pointer. */
+static char *freshest_url(seal_ca *ca, X509 *old)
+{
+    seal_buf der = SEAL_BUF_INIT;
+    char *name = delta_name(ca);
+    bool deltas = seal_store_crl_get(ca->st, name, &der, NULL, NULL) == 0;
+    seal_buf_clear(&der);
+    g_free(name);
+    seal_error_clear();
+    if (!deltas)
+        return NULL;
+    char *uri = first_crl_uri(old);
+    char *tail = g_strdup_printf("/%s.crl", ca->name);
+    char *url = NULL;
+    if (uri && g_str_has_suffix(uri, tail))
+        url =
+            g_strdup_printf("%.*s/%s-delta.crl", (int)(strlen(uri) - strlen(tail)), uri, ca->name);
+    g_free(tail);
+    g_free(uri);
+    return url;
 }
 
 /* One entry of the base CRL, by serial (seal_cert_serial_hex's form). */
@@ -565,7 +614,7 @@ int seal_ca_renew(seal_ca *ca, X509 **out, X509 *old, bool force, int days, cons
     GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
     seal_record *records = NULL;
     maker m = {0};
-    char *fresh_serial = NULL, *target = NULL;
+    char *fresh_serial = NULL, *target = NULL, *freshest = NULL;
     GString *names = g_string_new("");
     bool in_tx = false;
     SEAL_ENSURE(ca && out && old, SEAL_EINVAL, "no certificate to renew");
@@ -586,8 +635,9 @@ int seal_ca_renew(seal_ca *ca, X509 **out, X509 *old, bool force, int days, cons
     time_t lifetime = days ? (time_t)days * DAY : c.not_after - c.not_before;
     key = X509_get_pubkey(old);
     SEAL_ENSURE(key, SEAL_EFORMAT, "the certificate's public key cannot be read");
+    freshest = freshest_url(ca, old);
     SEAL_TRY(seal_cert_reissue(&fresh, old, key, now - CLOCK_SKEW, now - CLOCK_SKEW + lifetime,
-                               ca->cert, ca->key));
+                               ca->cert, ca->key, freshest));
     fresh_serial = seal_cert_serial_hex(fresh);
 
     SEAL_TRY(seals_binding(ca->st, old, ids));
@@ -629,6 +679,7 @@ out:
     EVP_PKEY_free(key);
     X509_free(fresh);
     g_free(fresh_serial);
+    g_free(freshest);
     g_free(target);
     return rc;
 }
@@ -646,7 +697,7 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
     EVP_PKEY *key = NULL;
     GPtrArray *others = g_ptr_array_new_with_free_func(g_free);
     maker m = {0};
-    char *fresh_serial = NULL, *target = NULL;
+    char *fresh_serial = NULL, *target = NULL, *freshest = NULL;
     bool in_tx = false, revoke_old = false;
     SEAL_ENSURE(ca && out && seal_id, SEAL_EINVAL, "no seal to re-key");
     SEAL_ENSURE(days >= 0 && days <= 3660, SEAL_EINVAL, "--days must be between 1 and 3660");
@@ -667,8 +718,9 @@ int seal_ca_rekey(seal_ca *ca, X509 **out, const char *seal_id, const char *pin,
     /* The new key is as strong as the old one: an RSA 3072 seal stays RSA 3072. */
     int bits = r.alg == SEAL_ALG_RSA ? EVP_PKEY_get_bits(X509_get0_pubkey(old)) : 0;
     SEAL_TRY(seal_key_generate(&key, r.alg, r.alg == SEAL_ALG_RSA && bits < 2048 ? 2048 : bits));
+    freshest = freshest_url(ca, old);
     SEAL_TRY(seal_cert_reissue(&fresh, old, key, now - CLOCK_SKEW, now - CLOCK_SKEW + lifetime,
-                               ca->cert, ca->key));
+                               ca->cert, ca->key, freshest));
     fresh_serial = seal_cert_serial_hex(fresh);
     seal_buf_clear_secret(&r.key_pem);
     SEAL_TRY(store_seal_key_wrap(ca->st, &r.key_pem, key, pin));
@@ -717,6 +769,7 @@ out:
     g_ptr_array_free(others, TRUE);
     maker_clear(&m);
     g_free(fresh_serial);
+    g_free(freshest);
     g_free(target);
     return rc;
 }

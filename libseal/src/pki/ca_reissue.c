@@ -1,7 +1,8 @@
 /* Re-issuing a certificate for the CA operations: renewal keeps the key, re-key brings a
  * new one; both keep the subject and the extensions (key usage, CRL distribution point,
  * AIA...) and get a new serial and validity (RFC 5280 4.1.2.2, 4.1.2.5). The subject and
- * authority key identifiers are made afresh (4.2.1.1, 4.2.1.2). */
+ * authority key identifiers are made afresh (4.2.1.1, 4.2.1.2); a CA that publishes delta
+ * CRLs names them in a Freshest CRL extension (4.2.1.15). */
 #include "pki/issue_internal.h"
 
 #include <seal/ca.h>
@@ -33,7 +34,8 @@ static int add_key_ids(X509 *x, X509 *ca_cert)
 }
 
 int seal_cert_reissue(X509 **out, X509 *old, EVP_PKEY *subject_key, time_t not_before,
-                      time_t not_after, X509 *ca_cert, EVP_PKEY *ca_key)
+                      time_t not_after, X509 *ca_cert, EVP_PKEY *ca_key,
+                      const char *freshest_crl_url)
 {
     int rc = 0;
     X509 *x = NULL;
@@ -59,10 +61,13 @@ int seal_cert_reissue(X509 **out, X509 *old, EVP_PKEY *subject_key, time_t not_b
     for (int i = 0; i < X509_get_ext_count(old); i++) {
         X509_EXTENSION *ext = X509_get_ext(old, i);
         int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
-        if (nid == NID_subject_key_identifier || nid == NID_authority_key_identifier)
+        if (nid == NID_subject_key_identifier || nid == NID_authority_key_identifier ||
+            (nid == NID_freshest_crl && freshest_crl_url))
             continue;
         SEAL_ENSURE(X509_add_ext(x, ext, -1), SEAL_ENOMEM, "out of memory");
     }
+    if (freshest_crl_url)
+        SEAL_TRY(pki_add_dist_point(x, NID_freshest_crl, freshest_crl_url));
     SEAL_TRY(add_key_ids(x, ca_cert));
     SEAL_TRY(pki_sign_cert(x, ca_key));
     *out = x;

@@ -97,7 +97,10 @@ static GENERAL_NAME *uri_name(const char *url)
     return gn;
 }
 
-static int add_crl_dp(X509 *x, const char *url)
+/* A CRLDistributionPoints syntax extension with one distribution point, the full name `url`:
+ * cRLDistributionPoints (RFC 5280 4.2.1.13) or freshestCRL (4.2.1.15, the same syntax;
+ * both non-critical as the RFC asks of freshestCRL and recommends for the other). */
+int pki_add_dist_point(X509 *x, int nid, const char *url)
 {
     int rc = 0;
     CRL_DIST_POINTS *dps = sk_DIST_POINT_new_null();
@@ -114,8 +117,8 @@ static int add_crl_dp(X509 *x, const char *url)
     gn = NULL;
     SEAL_ENSURE(sk_DIST_POINT_push(dps, dp), SEAL_ENOMEM, "out of memory");
     dp = NULL;
-    SEAL_ENSURE(X509_add1_ext_i2d(x, NID_crl_distribution_points, dps, 0, X509V3_ADD_DEFAULT) == 1,
-                SEAL_ECRYPTO, "certificate extension crlDistributionPoints could not be made");
+    SEAL_ENSURE(X509_add1_ext_i2d(x, nid, dps, 0, X509V3_ADD_DEFAULT) == 1, SEAL_ECRYPTO,
+                "certificate extension %s could not be made", OBJ_nid2ln(nid));
 out:
     GENERAL_NAME_free(gn);
     DIST_POINT_free(dp);
@@ -198,7 +201,7 @@ static int add_extensions(X509 *x, X509 *issuer, const seal_cert_spec *spec)
     if (!root) {
         SEAL_TRY(add_conf_ext(x, &ctx, NID_authority_key_identifier, "keyid:always"));
         if (spec->crl_url && *spec->crl_url)
-            SEAL_TRY(add_crl_dp(x, spec->crl_url));
+            SEAL_TRY(pki_add_dist_point(x, NID_crl_distribution_points, spec->crl_url));
         SEAL_TRY(add_aia(x, spec->ocsp_url, spec->ca_issuers_url));
     }
 out:

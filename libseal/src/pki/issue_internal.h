@@ -15,4 +15,8 @@ int pki_sign_init(EVP_MD_CTX *md_ctx, EVP_PKEY_CTX **pkey_ctx, EVP_PKEY *key);
 
 int pki_sign_cert(X509 *x, EVP_PKEY *key);
 
+/* Adds a non-critical extension of the CRLDistributionPoints syntax (`nid`
+ * NID_crl_distribution_points or NID_freshest_crl) naming one URL. */
+int pki_add_dist_point(X509 *x, int nid, const char *url);
+
 #endif

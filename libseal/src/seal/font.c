@@ -1,6 +1,9 @@
 /* The seal font: where the shipped subset lives, and opening a font file with FreeType for
  * Cairo. Seal images (stamp appearances, report pictures) are drawn with it, so a stamp
- * looks the same on every host whatever fonts the system has installed. */
+ * looks the same on every host whatever fonts the system has installed. A character it
+ * lacks (a rare one of a name: the shipped font is a GB 2312 cut) is drawn from a font of
+ * the system that has it (font_system.c), the complete font of the same typeface when the
+ * set-up installed it; each such font is opened once per seal_font and kept with it. */
 #include "seal/image_internal.h"
 
 #include <seal/error.h>
@@ -27,11 +30,17 @@
 #define DEFAULT_EM_TOP    0.88
 #define DEFAULT_EM_BOTTOM 0.12
 
+/* Fonts of the system a seal_font may open for characters it lacks: a name needs one or
+ * two at most; the bound keeps a string of odd characters from opening dozens. */
+#define FALLBACKS_MAX 8
+
 struct seal_font {
     cairo_font_face_t *face; /* owns ft_face: FT_Done_Face runs when Cairo drops it */
     FT_Face ft_face;
     double em_top;
     double em_bottom;
+    seal_font *fallbacks[FALLBACKS_MAX]; /* opened by seal_font_face_for */
+    size_t n_fallbacks;
 };
 
 /* One FT_Library per process. FreeType lets faces of one library be used from different
@@ -109,7 +118,7 @@ const char *seal_font_path(void)
     return found_path;
 }
 
-int seal_font_open(seal_font **out, const char *path)
+static int open_face(seal_font **out, const char *path, int index)
 {
     int rc = 0;
     seal_font *font = NULL;
@@ -123,7 +132,7 @@ int seal_font_open(seal_font **out, const char *path)
     SEAL_ENSURE(access(path, R_OK) == 0, SEAL_EIO, "font %s cannot be read", path);
 
     pthread_mutex_lock(&library_lock);
-    FT_Error err = FT_New_Face(library, path, 0, &ft_face);
+    FT_Error err = FT_New_Face(library, path, index, &ft_face);
     pthread_mutex_unlock(&library_lock);
     SEAL_ENSURE(err == 0, SEAL_EFORMAT,
                 "font %s is not a font FreeType can read (error %d); give an OpenType or "
@@ -168,10 +177,17 @@ out:
     return rc;
 }
 
+int seal_font_open(seal_font **out, const char *path)
+{
+    return open_face(out, path, 0);
+}
+
 void seal_font_free(seal_font *font)
 {
     if (!font)
         return;
+    for (size_t i = 0; i < font->n_fallbacks; i++)
+        seal_font_free(font->fallbacks[i]);
     cairo_font_face_destroy(font->face);
     free(font);
 }
@@ -194,4 +210,47 @@ double seal_font_em_bottom(const seal_font *font)
 bool seal_font_has_char(const seal_font *font, uint32_t code_point)
 {
     return FT_Get_Char_Index(font->ft_face, code_point) != 0;
+}
+
+int seal_font_face_for(seal_font *font, uint32_t code_point, cairo_font_face_t **face)
+{
+    int rc = 0;
+    seal_font *found = NULL;
+    char *path = NULL;
+    int index = 0;
+
+    *face = NULL;
+    if (seal_font_has_char(font, code_point)) {
+        *face = font->face;
+        return 0;
+    }
+    for (size_t i = 0; i < font->n_fallbacks; i++) {
+        if (seal_font_has_char(font->fallbacks[i], code_point)) {
+            *face = font->fallbacks[i]->face;
+            return 0;
+        }
+    }
+    /* The font's own family first (fontconfig's ranking, font_system.c): the complete
+     * font the shipped cut comes from draws the character in the same typeface. */
+    bool bold = (font->ft_face->style_flags & FT_STYLE_FLAG_BOLD) != 0;
+    rc = seal_font_system_for_char(&path, &index, font->ft_face->family_name, bold, code_point);
+    if (rc == SEAL_ENOTFOUND) {
+        seal_error_clear();
+        rc = 0;
+        goto out;
+    }
+    SEAL_TRY(rc);
+    SEAL_ENSURE(font->n_fallbacks < FALLBACKS_MAX, SEAL_EINVAL,
+                "the text needs more than %d fonts besides the seal font", FALLBACKS_MAX);
+    SEAL_TRY(open_face(&found, path, index));
+    /* fontconfig's character sets are its cache's; the face itself decides. */
+    if (!seal_font_has_char(found, code_point))
+        goto out;
+    font->fallbacks[font->n_fallbacks++] = found;
+    *face = found->face;
+    found = NULL;
+out:
+    seal_font_free(found);
+    g_free(path);
+    return rc;
 }

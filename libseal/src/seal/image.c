@@ -29,6 +29,7 @@
 typedef struct text_char {
     char utf8[8];
     uint32_t code_point;
+    cairo_font_face_t *face; /* the seal font's, or a system font's it lacks (font.c) */
 } text_char;
 
 typedef struct text {
@@ -91,6 +92,7 @@ static const arc_layout oval_layout = {
 typedef struct canvas {
     cairo_t *cr;
     seal_font *font;
+    text_char yin; /* "印", added to short personal names */
     double width_px, height_px;
     double margin; /* transparent border so the ring's antialiasing is not cut off */
 } canvas;
@@ -123,8 +125,10 @@ int seal_shape_parse(seal_shape *out, const char *name)
                           name);
 }
 
-/* Splits UTF-8 into characters the font can draw; `what` names the field in messages. */
-static int text_split(text *out, const char *what, const char *utf8, const seal_font *font)
+/* Splits UTF-8 into characters, each with the face that draws it: the seal font's, or
+ * for a character it lacks a font of the system that has it; `what` names the field in
+ * messages. */
+static int text_split(text *out, const char *what, const char *utf8, seal_font *font)
 {
     out->len = 0;
     if (!g_utf8_validate(utf8, -1, NULL))
@@ -141,30 +145,43 @@ static int text_split(text *out, const char *what, const char *utf8, const seal_
                                   "the seal %s has a control character (U+%04X) at "
                                   "character %zu",
                                   what, (unsigned)c, out->len + 1);
-        if (!seal_font_has_char(font, c))
+        /* Only hanzi are looked for beyond the seal font: names hold rare ones, while a
+         * Latin letter, symbol or emoji from whatever font the system has would put a
+         * foreign typeface on a seal. */
+        bool han = g_unichar_get_script(c) == G_UNICODE_SCRIPT_HAN;
+        cairo_font_face_t *face = seal_font_has_char(font, c) ? seal_font_face(font) : NULL;
+        if (!face && han) {
+            int rc = seal_font_face_for(font, c, &face);
+            if (rc < 0)
+                return rc;
+        }
+        if (!face)
             return seal_error_set(SEAL_EUNSUPPORTED,
-                                  "the seal font has no glyph for character %zu (U+%04X) of "
-                                  "the seal %s; give a font that has it",
-                                  out->len + 1, (unsigned)c, what);
+                                  "no font has a glyph for character %zu (U+%04X) of the seal "
+                                  "%s: %s; give a font that has it",
+                                  out->len + 1, (unsigned)c, what,
+                                  han ? "neither the seal font nor any font installed on this "
+                                        "system"
+                                      : "the seal font does not, and only hanzi are taken from "
+                                        "other fonts");
         text_char *tc = &out->chars[out->len++];
         memset(tc->utf8, 0, sizeof tc->utf8);
         g_unichar_to_utf8(c, tc->utf8);
         tc->code_point = c;
+        tc->face = face;
     }
     return 0;
 }
 
-static void text_push(text *t, const char *utf8)
+static void text_push(text *t, const text_char *c)
 {
-    text_char *tc = &t->chars[t->len++];
-    memset(tc->utf8, 0, sizeof tc->utf8);
-    memcpy(tc->utf8, utf8, strlen(utf8));
-    tc->code_point = g_utf8_get_char(utf8);
+    t->chars[t->len++] = *c;
 }
 
 static double char_advance(cairo_t *cr, const text_char *c, double em)
 {
     cairo_text_extents_t ext;
+    cairo_set_font_face(cr, c->face);
     cairo_set_font_size(cr, em);
     cairo_text_extents(cr, c->utf8, &ext);
     return ext.x_advance > 0 ? ext.x_advance : em;
@@ -463,7 +480,7 @@ static void draw_square_seal(canvas *cv, const text *name_in)
     cairo_t *cr = cv->cr;
     text name = *name_in;
     if (name.len <= 3)
-        text_push(&name, SEAL_CHAR_YIN);
+        text_push(&name, &cv->yin);
     size_t rows = name.len <= 2 ? 1 : name.len <= 6 ? 2 : 3; /* at most SQUARE_MAX_CHARS */
     size_t cols = (name.len + rows - 1) / rows;
 
@@ -617,6 +634,9 @@ int seal_image_draw(seal_buf *png, const seal_drawing *d)
     SEAL_TRY(text_split(name, "name", d->name, font));
     SEAL_TRY(text_split(purpose, "purpose", d->purpose ? d->purpose : "", font));
     SEAL_TRY(text_split(code, "code", d->code ? d->code : "", font));
+    text yin = {.len = 0};
+    if (d->shape == SEAL_SHAPE_SQUARE && name->len <= 3)
+        SEAL_TRY(text_split(&yin, "name's added character", SEAL_CHAR_YIN, font));
     SEAL_ENSURE(d->shape != SEAL_SHAPE_SQUARE || name->len <= SQUARE_MAX_CHARS, SEAL_EINVAL,
                 "a square seal holds at most %d characters, the name has %zu (use a round or "
                 "oval seal)",
@@ -637,7 +657,8 @@ int seal_image_draw(seal_buf *png, const seal_drawing *d)
     cairo_set_source_rgb(cr, ((rgb >> 16) & 0xFF) / 255.0, ((rgb >> 8) & 0xFF) / 255.0,
                          (rgb & 0xFF) / 255.0);
 
-    canvas cv = {cr, font, width_px, height_px, 0.006 * fmin(width_px, height_px) + 1.0};
+    canvas cv = {cr,       font,      yin.chars[0],
+                 width_px, height_px, 0.006 * fmin(width_px, height_px) + 1.0};
     if (d->shape == SEAL_SHAPE_SQUARE)
         draw_square_seal(&cv, name);
     else

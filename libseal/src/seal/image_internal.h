@@ -33,6 +33,24 @@ double seal_font_em_bottom(const seal_font *font);
  * would misstate the name, so callers refuse such text). */
 bool seal_font_has_char(const seal_font *font, uint32_t code_point);
 
+/* The face to draw `code_point` with: the font's own when it has the glyph, else a font of
+ * this system that has it (font_system.c), opened once and kept with `font` (preferring
+ * the font's own family: the complete font of the shipped cut). *face NULL (and 0
+ * returned) when no font has it; the face lives as long as `font`. */
+int seal_font_face_for(seal_font *font, uint32_t code_point, cairo_font_face_t **face);
+
+/* ---- font_system.c: fonts of this system, through fontconfig ---- */
+
+/* The font fontconfig ranks best for drawing `code_point` in `family` (bold: its bold
+ * face): a face of the family when one has the character, else another font that has it.
+ * *path (g_free) and *index (the face in a collection). SEAL_ENOTFOUND when no font on
+ * this system has the character. */
+int seal_font_system_for_char(char **path, int *index, const char *family, bool bold,
+                              uint32_t code_point);
+/* The installed face of `family` (bold: its bold face); SEAL_ENOTFOUND when no font of
+ * the family is installed. */
+int seal_font_system_family(char **path, int *index, const char *family, bool bold);
+
 /* Decodes a PNG (size-checked before Cairo allocates its pixels) to an ARGB32 surface,
  * whatever pixel format the file had (image_png.c). */
 int seal_image_png_surface(cairo_surface_t **out, const uint8_t *png, size_t len);

@@ -252,7 +252,8 @@ int stamp_complete(seal_stamp_result *res, seal_pending_stamp *p, const uint8_t 
         seal_doc_extend_opts eopts = {.trust = ctx->trust,
                                       .revocation = ctx->revocation,
                                       .archive_tsa =
-                                          ctx->level == SEAL_LEVEL_B_LTA ? ctx->tsa : NULL};
+                                          ctx->level == SEAL_LEVEL_B_LTA ? ctx->tsa : NULL,
+                                      .password = ctx->password};
         seal_doc_extend_summary sum = {0};
         rc = seal_doc_extend(p->output, ctx->output, &eopts, &sum);
         unlink(p->output);
@@ -441,7 +442,8 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
                             .level = rq->level,
                             .tsa = rq->tsa,
                             .trust = rq->trust,
-                            .revocation = rq->revocation};
+                            .revocation = rq->revocation,
+                            .password = rq->password};
     bool spent = false;
     rc = stamp_complete(res, run.pending, sig.data, sig.len, &ctx, &spent);
     if (rc < 0) {

@@ -153,7 +153,8 @@ int seal_stamp_finish(seal_stamp_result *res, seal_store *st, const seal_stamp_f
                             .level = (seal_stamp_level)rec.level,
                             .tsa = rec.tsa_url ? &tsa : NULL,
                             .trust = rq->trust,
-                            .revocation = rq->revocation};
+                            .revocation = rq->revocation,
+                            .password = rq->password};
     rc = stamp_complete(res, p, rq->signature, rq->signature_len, &ctx, &spent);
     if (rc < 0)
         goto fail;

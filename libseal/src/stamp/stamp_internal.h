@@ -51,6 +51,7 @@ typedef struct stamp_finish_ctx {
     const seal_tsp_client *tsa;
     const seal_trust *trust;
     seal_revocation *revocation;
+    const char *password; /* an encrypted PDF's password: its validation data is encrypted too */
 } stamp_finish_ctx;
 
 /* The last steps of a stamp, shared by seal_stamp and seal_stamp_finish: finish (the
