@@ -8,7 +8,9 @@
 # a SAD issued by one instance and spent on another (each hash once across them); wrong
 # PINs locking the seal; a frozen and a revoked certificate shown as suspended and revoked
 # and refused at authorize; each signature counted against the grant and in the audit
-# trail with the caller's key.
+# trail with the caller's key; signDoc (PAdES through the stamp driver) against the native
+# stamp API: the same verdict, signer, seal, level and place by `sealsvc verify` and pdfsig,
+# both in the audit trail by the key.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 make_demo
@@ -113,6 +115,67 @@ S=$(serial "$REVOKEME")
     fail "cannot revoke $REVOKEME's certificate: $(cat revoke.json)"
 "${CLIENT[@]}" "$URL1" "$ADMIN" status "$REVOKEME" "$REVOKEME_PIN" revoked || fail "a revoked certificate"
 
+# signDoc: the same document and request through CSC and through the native stamp API
+# verify the same (signer, seal, level, place): B-B invisible, and B-T with a visible seal
+# placed by the native parameters (the extension member "sealsvc") and the service's TSA
+SAMPLE="$SEAL_SOURCE_DIR/samples/contract-zh.pdf"
+cp "$SAMPLE" in.pdf
+"${CLIENT[@]}" "$URL1" "$ADMIN" signdoc "$RSA" "$RSA_PIN" in.pdf csc-bb.pdf Ades-B-B || fail "signDoc B-B"
+"${CLIENT[@]}" "$URL1" "$ADMIN" signdoc "$RSA" "$RSA_PIN" in.pdf csc-bt.pdf Ades-B-T \
+    "{\"sealsvc\": {\"page\": 1, \"at\": \"100,100\", \"tsa\": \"$URL1/tsa\"}}" || fail "signDoc B-T"
+cmp -s in.pdf "$SAMPLE" || fail "signDoc changed its input"
+[ "$(curl -s -o native-bb.pdf -w '%{http_code}' "${AUTH[@]}" -H "Content-Type: application/pdf" --data-binary @in.pdf \
+    "$URL1/api/v1/stamp?seal=$RSA&invisible=true&pin=$RSA_PIN")" = 200 ] || fail "native B-B: $(cat native-bb.pdf)"
+[ "$(curl -s -o native-bt.pdf -w '%{http_code}' "${AUTH[@]}" -H "Content-Type: application/pdf" --data-binary @in.pdf \
+    --url-query "tsa=$URL1/tsa" --url-query "pin=$RSA_PIN" "$URL1/api/v1/stamp?seal=$RSA&page=1&at=100,100&level=B-T")" = 200 ] ||
+    fail "native B-T: $(cat native-bt.pdf)"
+for f in csc-bb native-bb csc-bt native-bt; do
+    "$SEALSVC" --data "$DATA" verify --offline --json "$f.pdf" >"$f.json" || fail "$f.pdf does not verify: $(head -c 600 "$f.json")"
+    pdfsig "$f.pdf" >"$f.pdfsig" 2>&1 || true
+    grep -q "Signature Validation: Signature is Valid." "$f.pdfsig" || fail "pdfsig: $f.pdf: $(cat "$f.pdfsig")"
+done
+python3 - <<'PY' || fail "signDoc and the native API do not verify the same"
+import json
+def essence(name):
+    r = json.load(open(name + ".json"))
+    assert r["verdict"] == "VALID", (name, r["verdict"], r["reason"])
+    (s,) = r["signatures"]
+    return (s["kind"], s["signer"]["serial"], s["signer"]["name"], s["seal"], s["algorithm"],
+            s["digest"], not s["time_source"].startswith("claimed"), s["visible"], s["page"],
+            [round(x, 2) for x in s["rect"]] if s["visible"] else None,
+            sorted((c["name"], c["outcome"]) for c in s["checks"]))
+for level in ("bb", "bt"):
+    a, b = essence("csc-" + level), essence("native-" + level)
+    assert a == b, (level, a, b)
+assert not essence("csc-bb")[6] and essence("csc-bt")[6], "levels"
+assert not essence("csc-bb")[7] and essence("csc-bt")[7], "visibility"
+PY
+for f in csc-bb csc-bt; do
+    grep -q "Signature Type: ETSI.CAdES.detached" "$f.pdfsig" || fail "$f.pdf is not PAdES"
+done
+# signDoc refusals: not a PDF, another level than PAdES's, a SAD for hashes
+python3 - "$URL1" "$ADMIN" "$RSA" "$RSA_PIN" "$SEAL_SOURCE_DIR/samples/notice-zh.ofd" <<'PY' || fail "signDoc refusals"
+import base64, json, sys, urllib.error, urllib.request
+url, key, seal, pin, ofd = sys.argv[1:]
+def call(m, body):
+    r = urllib.request.Request(url + "/csc/v2/" + m, json.dumps(body).encode(), method="POST",
+                               headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    try:
+        return 200, json.load(urllib.request.urlopen(r))
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+sad = call("credentials/authorize", {"credentialID": seal, "numSignatures": 1,
+           "authData": [{"id": "PIN", "value": pin}]})[1]["SAD"]
+doc = {"document": base64.b64encode(open(ofd, "rb").read()).decode(), "signature_format": "P",
+       "conformance_level": "Ades-B-B"}
+st, j = call("signatures/signDoc", {"credentialID": seal, "SAD": sad, "documents": [doc]})
+assert st == 400 and j["error"] == "invalid_request" and "PDF" in j["error_description"], j
+st, j = call("signatures/signDoc", {"credentialID": seal, "SAD": sad, "documents": [dict(doc, conformance_level="Ades-B-X")]})
+assert st == 400 and j["error_description"] == "Invalid parameter conformance_level", j
+st, j = call("signatures/signDoc", {"credentialID": seal, "SAD": sad, "documents": [dict(doc, signature_format="C")]})
+assert st == 400 and j["error_description"] == "Invalid parameter signature_format", j
+PY
+
 # every signature in the audit trail, by the caller's key
 curl -s "${AUTH[@]}" "$URL1/api/v1/audit?action=csc-sign&limit=100" >audit.json
 python3 - audit.json "$ADMIN_ID" "$GRANT" <<'PY' || fail "the audit trail: $(head -c 2000 audit.json)"
@@ -124,6 +187,13 @@ assert len(signed) == 9, len(signed)
 assert all(r["actor"] == "apikey:" + sys.argv[2] for r in signed), signed
 assert sum(("grant %s use" % sys.argv[3]) in r["detail"] for r in signed) == 2, signed
 assert all("CSC SAD" in r["detail"] and "signHash" in r["detail"] for r in signed), signed
+PY
+# the four stamps, two through signDoc and two native, each by the key
+curl -s "${AUTH[@]}" "$URL1/api/v1/audit?action=stamp&target=seal:$RSA&limit=100" >stamps.json
+python3 - stamps.json "$ADMIN_ID" <<'PY' || fail "the stamps' audit records: $(head -c 2000 stamps.json)"
+import json, sys
+records = json.load(open(sys.argv[1]))["records"]
+assert len(records) == 4 and all(r["actor"] == "apikey:" + sys.argv[2] for r in records), records
 PY
 "$SEALSVC" --data "$DATA" audit verify >/dev/null || fail "the audit chain does not verify"
 echo "csc: ok"
