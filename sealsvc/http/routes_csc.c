@@ -1047,7 +1047,10 @@ int route_csc_sign_doc(call *c)
         rc = invalid_request(c, "PIN locked");
         goto out;
     }
-    if ((rc = refuse_certificate(c, &r)) != 0 || (rc = spend(c, &sad, spent, n)) != 0)
+    /* What the stamp driver would refuse before it touches the seal, refused before the
+     * SAD is spent. */
+    if ((rc = refuse_certificate(c, &r)) != 0 || (rc = check_use(c, r.id, sad.grant_id)) != 0 ||
+        (rc = spend(c, &sad, spent, n)) != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         char *signed_b64 = NULL;

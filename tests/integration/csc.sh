@@ -5,7 +5,8 @@
 # and an SM2 seal, list, info, authorize, signHash and every signature checked by `openssl
 # pkeyutl -verify` against the certificate credentials/info gave; the SAD's refusals (a
 # hash it does not name, more than numSignatures, a hash signed again, altered, expired);
-# a SAD issued by one instance and spent on another (each hash once across them); wrong
+# a SAD issued by one instance and spent on another (each hash once across them, on SQLite
+# and on PostgreSQL); wrong
 # PINs locking the seal; a frozen and a revoked certificate shown as suspended and revoked
 # and refused at authorize; each signature counted against the grant and in the audit
 # trail with the caller's key; signDoc (PAdES through the stamp driver) against the native
@@ -196,4 +197,25 @@ records = json.load(open(sys.argv[1]))["records"]
 assert len(records) == 4 and all(r["actor"] == "apikey:" + sys.argv[2] for r in records), records
 PY
 "$SEALSVC" --data "$DATA" audit verify >/dev/null || fail "the audit chain does not verify"
+# PostgreSQL: two instances on one database (migration 13 there), a SAD from one spent on
+# the other, each hash once
+. "$SEAL_SOURCE_DIR/tests/integration/lib/postgres.sh"
+pg_start
+DATA="$WORK/pg"
+"$SEALSVC" --db "$PG_URL" demo init --dir "$DATA" >pg-manifest.json 2>pg-demo.log || fail "demo init on PostgreSQL: $(cat pg-demo.log)"
+PG_KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"]["key"])' pg-manifest.json)
+pin_of() { python3 -c 'import json,sys; print([s["pin"] for s in json.load(open(sys.argv[1]))["seals"] if s["id"] == sys.argv[2]][0])' pg-manifest.json "$1"; }
+SM2_PIN=$(pin_of "$SM2")
+EC_PIN=$(pin_of "$EC")
+SEALSVC_DB=$PG_URL start_serve "$WORK/pg-a.log"
+PG_A=$SERVE_URL
+SEALSVC_DB=$PG_URL start_serve "$WORK/pg-b.log"
+PG_B=$SERVE_URL
+"${CLIENT[@]}" "$PG_A" "$PG_KEY" sign "$SM2" "$SM2_PIN" || fail "PostgreSQL: signHash"
+sad=$("${CLIENT[@]}" "$PG_A" "$PG_KEY" authorize "$EC" "$EC_PIN") || fail "PostgreSQL: authorize"
+"${CLIENT[@]}" "$PG_B" "$PG_KEY" spend "$EC" "$sad" ok || fail "PostgreSQL: the other instance does not sign"
+"${CLIENT[@]}" "$PG_A" "$PG_KEY" spend "$EC" "$sad" "Hash already signed with this SAD" ||
+    fail "PostgreSQL: a hash signed twice across instances"
+[ "$(psql -X -q -A -t -d "$PG_URL" -c "SELECT count(*) FROM csc_sad_use")" = 3 ] ||
+    fail "PostgreSQL: csc_sad_use does not hold the 3 hashes signed"
 echo "csc: ok"
