@@ -294,6 +294,17 @@ static int credential_json(call *c, const seal_record *r, const char *certificat
         json_object_set_new(key, "curve",
                             json_string(r->alg == SEAL_ALG_SM2 ? OID_SM2_CURVE : OID_P256));
     json_t *cj = json_pack("{s:s}", "status", cert_status_names[status]);
+    char *description =
+        r->alg == SEAL_ALG_SM2
+            ? g_strdup_printf("seal %s of %s (%s); SM2 with SM3: each hash is e = SM3(Z_A || M) "
+                              "with the user ID " SEAL_SM2_USER_ID " (GB/T 32918.2 6.1)",
+                              r->name, r->owner ? r->owner : "", r->kind)
+            : g_strdup_printf("seal %s of %s (%s)", r->name, r->owner ? r->owner : "", r->kind);
+    /* json_pack's "o" takes key and cj over, also when it fails: from here on j owns them. */
+    j = json_pack("{s:s, s:o, s:o, s:s, s:i, s:s}", "description", description, "key", key, "cert",
+                  cj, "SCAL", "2", "multisign", CSC_MULTISIGN, "lang", "zh-CN");
+    g_free(description);
+    SEAL_ENSURE(j, SEAL_ENOMEM, "out of memory for a credential");
     if (strcmp(certificates, "none") != 0) {
         json_t *list = json_array();
         json_object_set_new(cj, "certificates", list);
@@ -310,15 +321,6 @@ static int credential_json(call *c, const seal_record *r, const char *certificat
                             generalized_time(seal_asn1_time(X509_get0_notAfter(cert))));
         g_free(serial);
     }
-    char *description =
-        r->alg == SEAL_ALG_SM2
-            ? g_strdup_printf("seal %s of %s (%s); SM2 with SM3: each hash is e = SM3(Z_A || M) "
-                              "with the user ID " SEAL_SM2_USER_ID " (GB/T 32918.2 6.1)",
-                              r->name, r->owner ? r->owner : "", r->kind)
-            : g_strdup_printf("seal %s of %s (%s)", r->name, r->owner ? r->owner : "", r->kind);
-    j = json_pack("{s:s, s:o, s:o, s:s, s:i, s:s}", "description", description, "key", key, "cert",
-                  cj, "SCAL", "2", "multisign", CSC_MULTISIGN, "lang", "zh-CN");
-    g_free(description);
     if (auth_info)
         json_object_set_new(j, "auth",
                             json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:s}]}", "mode", "explicit",
@@ -1076,8 +1078,7 @@ out:
 
 int route_csc_not_implemented(call *c)
 {
-    return csc_error(c, 501, "not_implemented_method",
-                     "This method is not implemented (POST /csc/v2/info lists those that are)") < 0
-               ? -1
-               : 0;
+    int rc = csc_error(c, 501, "not_implemented_method",
+                       "This method is not implemented (POST /csc/v2/info lists those that are)");
+    return rc < 0 ? rc : 0;
 }
