@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -591,6 +592,7 @@ int route_csc_credentials_authorize(call *c)
     seal_signer *signer = NULL;
     seal_sad sad = {0};
     char **hashes = NULL, *token = NULL;
+    const char *pin = NULL; /* in the body's JSON, wiped there when done */
     size_t n_hashes = 0;
     int64_t grant = 0;
     int rc = 0;
@@ -612,7 +614,6 @@ int route_csc_credentials_authorize(call *c)
         rc = invalid_request(c, "Numbers of signatures is too high");
         goto out;
     }
-    const char *pin = NULL;
     json_t *auth = json_object_get(body, "authData");
     for (size_t i = 0; i < json_array_size(auth); i++) {
         json_t *o = json_array_get(auth, i);
@@ -648,6 +649,8 @@ int route_csc_credentials_authorize(call *c)
         c, 200,
         json_pack("{s:s, s:i}", "SAD", token, "expiresIn", (int)c->svc->cfg->csc_sad_seconds));
 out:
+    if (pin)
+        OPENSSL_cleanse((char *)pin, strlen(pin));
     json_decref(body);
     seal_record_clear(&r);
     seal_signer_free(signer);
