@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Remote signing over the Cloud Signature Consortium API v2 (docs/csc.md), driven by a
 # client written from the specification alone (lib/csc_client.py: Python's standard
-# library and openssl, no code of ours): info and the token refusals; for an RSA, an ECDSA
+# library and openssl, no code of ours): info and the token refusals; an institution's key
+# sees its own seals as credentials and no other's; for an RSA, an ECDSA
 # and an SM2 seal, list, info, authorize, signHash and every signature checked by `openssl
 # pkeyutl -verify` against the certificate credentials/info gave; the SAD's refusals (a
 # hash it does not name, more than numSignatures, a hash signed again, altered, expired);
@@ -53,6 +54,26 @@ AUTH=(-H "Authorization: Bearer $ADMIN")
 code=$(curl -s -o auditor.json -w '%{http_code}' -X POST -H "Authorization: Bearer $AUDITOR" \
     -H "Content-Type: application/json" -d '{}' "$URL1/csc/v2/credentials/list")
 [ "$code" = 403 ] && grep -q '"error"' auditor.json || fail "an auditor's key lists credentials: $code $(cat auditor.json)"
+# an institution's key: its own seals are its credentials, another's is not one
+XINGHE_CODE=$(sqlite3 "$DATA/sealsvc.db" "SELECT i.credit_code FROM seal s JOIN institution i ON i.id = s.institution_id WHERE s.id = '$RSA'")
+PORTAL=$("$SEALSVC" --data "$DATA" apikey create --role portal --institution "$XINGHE_CODE" 2>/dev/null)
+OWN=$(sqlite3 "$DATA/sealsvc.db" "SELECT group_concat(s.id, ' ') FROM (SELECT s.id FROM seal s JOIN institution i ON i.id = s.institution_id WHERE i.credit_code = '$XINGHE_CODE' ORDER BY s.id) s")
+python3 - "$URL1" "$PORTAL" "$OWN" "$EC" <<'PY' || fail "an institution's credentials"
+import json, sys, urllib.error, urllib.request
+url, key, own, other = sys.argv[1:]
+def call(m, body):
+    r = urllib.request.Request(url + "/csc/v2/" + m, json.dumps(body).encode(), method="POST",
+                               headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    try:
+        return 200, json.load(urllib.request.urlopen(r))
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+st, j = call("credentials/list", {})
+assert st == 200 and sorted(j["credentialIDs"]) == sorted(own.split()), (j, own)
+assert other not in own.split()
+st, j = call("credentials/info", {"credentialID": other})
+assert st == 400 and j["error_description"] == "Invalid parameter credentialID", j
+PY
 # a GET is not a CSC call
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL1/csc/v2/info")" = 405 ] || fail "GET /csc/v2/info is not 405"
 
