@@ -76,6 +76,7 @@ static const setting settings[] = {
     {"desk", "session_idle", "SEALSVC_DESK_SESSION_IDLE", T_UINT, AT(desk_idle)},
     {"desk", "session_lifetime", "SEALSVC_DESK_SESSION_LIFETIME", T_UINT, AT(desk_lifetime)},
     {"desk", "lock_seconds", "SEALSVC_DESK_LOCK_SECONDS", T_UINT, AT(desk_lock_for)},
+    {"csc", "sad_seconds", "SEALSVC_CSC_SAD_SECONDS", T_UINT, AT(csc_sad_seconds)},
 };
 
 static const setting *setting_named(const char *group, const char *key)
@@ -269,6 +270,7 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
         .desk_idle = 30 * 60,
         .desk_lifetime = 12 * 60 * 60,
         .desk_lock_for = 15 * 60,
+        .csc_sad_seconds = 3600,
     };
     service svc = {.cfg = &cfg};
     int code = EXIT_ERROR;
@@ -326,6 +328,10 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     if (cfg.desk_idle < 1 || cfg.desk_lifetime < cfg.desk_idle || cfg.desk_lock_for < 1) {
         code = cli_usage_error("serve: [desk] session_idle and lock_seconds must be at least 1 "
                                "second and session_lifetime at least session_idle");
+        goto out;
+    }
+    if (cfg.csc_sad_seconds < 1 || cfg.csc_sad_seconds > 86400) {
+        code = cli_usage_error("serve: [csc] sad_seconds must be 1 to 86400 seconds");
         goto out;
     }
     if (data || (!cfg.data_dir && cli_data_dir(ctx))) {

@@ -71,6 +71,14 @@ const serve_route serve_routes[] = {
     {"GET", "/api/v1/jobs/{id}/documents/{n}", ROLES_STAMP, true, route_job_document},
     {"GET", "/api/v1/jobs/{id}/result.zip", ROLES_STAMP, true, route_job_zip},
     {"POST", "/api/v1/jobs/{id}/cancel", ROLES_STAMP, true, route_job_cancel},
+    /* remote signing, CSC API v2 (routes_csc.c): public to the router, since the routes
+     * check the access token themselves and answer in the specification's own errors */
+    {"POST", "/csc/v2/info", ROUTE_PUBLIC, false, route_csc_info},
+    {"POST", "/csc/v2/credentials/list", ROUTE_PUBLIC, true, route_csc_credentials_list},
+    {"POST", "/csc/v2/credentials/info", ROUTE_PUBLIC, true, route_csc_credentials_info},
+    {"POST", "/csc/v2/credentials/authorize", ROUTE_PUBLIC, true, route_csc_credentials_authorize},
+    {"POST", "/csc/v2/signatures/signHash", ROUTE_PUBLIC, true, route_csc_sign_hash},
+    {"POST", "/csc/v2/signatures/signDoc", ROUTE_PUBLIC, true, route_csc_sign_doc},
     {"POST", "/tsa", ROUTE_PUBLIC, false, route_tsa},
     {"POST", "/ocsp", ROUTE_PUBLIC, false, route_ocsp},
     {"GET", "/ocsp/{rest}", ROUTE_PUBLIC, false, route_ocsp},
@@ -181,6 +189,13 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp)
         http_response_header(resp, "Allow", "%s", allow->str);
         rc = http_problem(resp, req, 405, "method-not-allowed", NULL, "%s takes %s, not %s",
                           req->path_shown, allow->str, req->method);
+        goto out;
+    }
+    /* A CSC method this service does not implement is the specification's 501 (its clients
+     * read that), not a missing resource. */
+    if (!found && g_str_has_prefix(req->path, "/csc/v2/")) {
+        resp->route = "(CSC method not implemented)";
+        rc = route_csc_not_implemented(&c);
         goto out;
     }
     if (!found) {

@@ -52,6 +52,8 @@ typedef struct serve_config {
     unsigned desk_idle;     /* seconds a session lives without a request */
     unsigned desk_lifetime; /* seconds a session lives at most */
     unsigned desk_lock_for; /* seconds an account stays locked after 5 wrong passwords */
+    /* remote signing (routes_csc.c, docs/csc.md) */
+    unsigned csc_sad_seconds; /* seconds a SAD lives */
 } serve_config;
 
 typedef struct metrics metrics;
@@ -304,5 +306,14 @@ int route_cert_unfreeze(call *c);
 /* routes_audit.c */
 int route_audit(call *c);
 int route_audit_verify(call *c);
+/* routes_csc.c: remote signing, Cloud Signature Consortium API v2 (docs/csc.md) */
+int route_csc_info(call *c);
+int route_csc_credentials_list(call *c);
+int route_csc_credentials_info(call *c);
+int route_csc_credentials_authorize(call *c);
+int route_csc_sign_hash(call *c);
+int route_csc_sign_doc(call *c);
+/* Any other POST /csc/v2/...: 501 not_implemented_method (router.c calls it). */
+int route_csc_not_implemented(call *c);
 
 #endif

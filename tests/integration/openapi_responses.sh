@@ -259,6 +259,27 @@ want 401 session-none GET /api/v1/session
 want 403 session-csrf DELETE /api/v1/session "${COOKIE[@]}"
 want 204 session-logout DELETE /api/v1/session "${COOKIE[@]}" -H "X-CSRF-Token: $CSRF"
 want 401 session-ended GET /api/v1/session "${COOKIE[@]}"
+# remote signing (CSC API v2): every method once with success, and its refusals
+H32=$(printf 'csc' | openssl dgst -sha256 -binary | base64)
+want 200 csc-info POST /csc/v2/info "${JSON[@]}" -d '{}'
+want 200 csc-list POST /csc/v2/credentials/list "${AUTH[@]}" "${JSON[@]}" -d '{"credentialInfo": true, "certInfo": true, "authInfo": true}'
+want 401 csc-list-nokey POST /csc/v2/credentials/list "${JSON[@]}" -d '{}'
+want 200 csc-cred POST /csc/v2/credentials/info "${AUTH[@]}" "${JSON[@]}" -d "{\"credentialID\": \"$RSA\", \"certificates\": \"chain\", \"certInfo\": true}"
+want 400 csc-cred-none POST /csc/v2/credentials/info "${AUTH[@]}" "${JSON[@]}" -d '{"credentialID": "no-such-seal"}'
+want 200 csc-authorize POST /csc/v2/credentials/authorize "${AUTH[@]}" "${JSON[@]}" \
+    -d "{\"credentialID\": \"$RSA\", \"numSignatures\": 1, \"hashes\": [\"$H32\"], \"hashAlgorithmOID\": \"2.16.840.1.101.3.4.2.1\", \"authData\": [{\"id\": \"PIN\", \"value\": \"$RSA_PIN\"}]}"
+SAD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["SAD"])' "$OUT/csc-authorize.body")
+want 200 csc-sign POST /csc/v2/signatures/signHash "${AUTH[@]}" "${JSON[@]}" \
+    -d "{\"credentialID\": \"$RSA\", \"SAD\": \"$SAD\", \"hashes\": [\"$H32\"], \"signAlgo\": \"1.2.840.113549.1.1.11\"}"
+want 400 csc-sign-again POST /csc/v2/signatures/signHash "${AUTH[@]}" "${JSON[@]}" \
+    -d "{\"credentialID\": \"$RSA\", \"SAD\": \"$SAD\", \"hashes\": [\"$H32\"], \"signAlgo\": \"1.2.840.113549.1.1.11\"}"
+want 200 csc-authorize-doc POST /csc/v2/credentials/authorize "${AUTH[@]}" "${JSON[@]}" \
+    -d "{\"credentialID\": \"$RSA\", \"numSignatures\": 1, \"authData\": [{\"id\": \"PIN\", \"value\": \"$RSA_PIN\"}]}"
+SAD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["SAD"])' "$OUT/csc-authorize-doc.body")
+python3 -c 'import json,sys,base64; print(json.dumps({"credentialID": sys.argv[1], "SAD": sys.argv[2], "documents": [{"document": base64.b64encode(open(sys.argv[3], "rb").read()).decode(), "signature_format": "P", "conformance_level": "Ades-B-B"}]}))' \
+    "$RSA" "$SAD" "$WORK/in.pdf" >"$WORK/signdoc.json"
+want 200 csc-signdoc POST /csc/v2/signatures/signDoc "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/signdoc.json"
+want 400 csc-signdoc-again POST /csc/v2/signatures/signDoc "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/signdoc.json"
 # metrics last: it has counted the requests above
 want 200 metrics GET /metrics
 

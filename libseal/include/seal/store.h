@@ -507,6 +507,36 @@ int seal_store_desk_session_check(seal_store *st, const char *token, time_t now,
  * is none. */
 int seal_store_desk_logout(seal_store *st, const char *token);
 
+/* ---- remote signing's signature activation data (store/sad.c, docs/csc.md) ----
+ * The SAD the CSC API's credentials/authorize issues once the seal's PIN was right, and
+ * signatures/signHash presents: a token MAC'd with a key derived from the key-encryption
+ * key (any instance sharing the database checks it), with the PIN sealed inside it. */
+#define SEAL_SAD_MAX_HASHES 64
+
+typedef struct seal_sad {
+    char id[33];            /* random, lower-case hex; chosen by seal_store_sad_issue */
+    char *seal_id;          /* the credential */
+    char *caller;           /* the API key it was issued to */
+    int64_t grant_id;       /* the grant its signatures use; 0: none */
+    char **hashes;          /* the hashes it authorises, lower-case hex (NULL-terminated) */
+    size_t n_hashes;        /* up to SEAL_SAD_MAX_HASHES; 0: documents (signDoc), not hashes */
+    int64_t num_signatures; /* how many of them may be signed */
+    time_t expires;
+    char *pin; /* the seal's PIN; seal_sad_clear wipes it */
+} seal_sad;
+
+void seal_sad_clear(seal_sad *s);
+/* A SAD for `s` (its id filled in) in *token_out (g_free). */
+int seal_store_sad_issue(seal_store *st, seal_sad *s, char **token_out);
+/* The claims of SAD `token` in *out: SEAL_EAUTH when it is not one this platform issued
+ * (altered, another key-encryption key). Its expiry is the caller's to judge. */
+int seal_store_sad_open(seal_store *st, const char *token, seal_sad *out);
+/* Spends `n` of SAD s's hashes (lower-case hex; for signDoc, the documents' SHA-256) at `now`, for
+ * every instance at once: SEAL_EPOLICY when that is more signatures than it authorises,
+ * SEAL_EEXISTS when one of them was signed with it already; nothing is spent then. */
+int seal_store_sad_spend(seal_store *st, const seal_sad *s, const char *const *hashes, size_t n,
+                         time_t now);
+
 #ifdef __cplusplus
 }
 #endif

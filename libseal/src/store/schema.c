@@ -387,6 +387,17 @@ static const char v11_sql[] = "CREATE TABLE person_password ("
  * finished (docs/authorisations.md). */
 static const char v12_sql[] = "ALTER TABLE pending_stamp ADD COLUMN grant_id BIGINT;";
 
+/* Remote signing (CSC API v2, store/sad.c): the hashes signed with each SAD, so that a
+ * hash is signed once and a SAD no more often than it says, whichever instance is asked;
+ * a row goes once its SAD expired. */
+static const char v13_sql[] = "CREATE TABLE csc_sad_use ("
+                              "  sad_id TEXT NOT NULL,"
+                              "  hash TEXT NOT NULL,"
+                              "  used BIGINT NOT NULL,"
+                              "  expires BIGINT NOT NULL,"
+                              "  PRIMARY KEY (sad_id, hash));"
+                              "CREATE INDEX csc_sad_use_expires ON csc_sad_use (expires);";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -402,6 +413,7 @@ static const seal_db_migration migrations[] = {
     {10, "batch stamping jobs, their documents and callbacks", v10_sql, NULL},
     {11, "the clerk desk's passwords, lock-outs and sessions", v11_sql, NULL},
     {12, "the grant a pending two-phase stamp uses", v12_sql, NULL},
+    {13, "remote signing's activation data: the hashes each SAD signed", v13_sql, NULL},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)
