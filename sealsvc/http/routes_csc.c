@@ -865,7 +865,8 @@ static int sign_document(call *c, const seal_sad *sad, json_t *doc, int fd, cons
     char *output = g_strdup_printf("%s/out-%s-csc%zu", c->svc->work_dir, c->req->request_id, n);
     if ((rc = read_doc_params(c, doc, level, &p)) != 0)
         goto out;
-    rc = stamp_input_read(&in, &rq, doc_param, &p, c->store, c->svc->cfg->tsa_url, false);
+    rc = stamp_input_read(&in, &rq, doc_param, &p, c->store, c->svc->cfg->tsa_url, c->svc->outbound,
+                          false);
     if (rc == STAMP_INPUT_REFUSED) {
         rc = invalid_request(c, seal_error_last());
         goto out;
