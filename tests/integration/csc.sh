@@ -41,7 +41,8 @@ print([k["id"] for k in json.load(sys.stdin) if k["role"] == "admin"][-1])')
 AUDITOR=$("$SEALSVC" --data "$DATA" apikey create --role auditor 2>/dev/null)
 cd "$WORK"
 
-start_serve "$WORK/serve.log"
+# signDoc at B-T names the service's own /tsa, on loopback
+SEALSVC_OUTBOUND_ALLOW=127.0.0.1 start_serve "$WORK/serve.log"
 URL1=$SERVE_URL
 # a second instance on the same data, its SADs living 2 seconds
 printf '[csc]\nsad_seconds = 2\n' >short.conf

@@ -96,7 +96,9 @@ for c in r["signatures"][0]["certificates"]:
         assert c["evidence"]["sha256"] in listed, c
 PY
 
-# --- a frozen signer, online, with its bundle
+# --- a frozen signer, online, with its bundle (a second after signing at least: times are
+# whole seconds, and a hold in the signing's second would be "frozen at signing")
+sleep 1.1
 "$SEALSVC" --data "$DATA" ca freeze "$DATA/certs/pujiang.pem" >/dev/null
 bidder 2 "$WORK/frozen-online.json" "$WORK/pujiang.pdf" --evidence-out "$WORK/ev-frozen"
 expect_status "$WORK/frozen-online.json" INDETERMINATE REVOKED_NO_POE
