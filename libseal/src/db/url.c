@@ -34,7 +34,8 @@ typedef struct url_parts {
     const char *userinfo; /* NULL when there is none */
     size_t userinfo_len;
     const char *host;  /* authority after the userinfo, then path, query, fragment */
-    const char *query; /* after '?', up to '#' */
+    const char *query; /* after '?', to the end: libpq knows no fragment, and reads a '#'
+                          as part of the last parameter */
     size_t query_len;
 } url_parts;
 
@@ -68,7 +69,7 @@ static bool split(const char *url, url_parts *p)
     const char *q = strchr(p->host, '?');
     if (q) {
         p->query = q + 1;
-        p->query_len = strcspn(p->query, "#");
+        p->query_len = strlen(p->query);
     }
     return true;
 }
@@ -175,11 +176,11 @@ char **db_url_passwords(const char *url)
         if (colon)
             add_spellings(list, colon + 1, p.userinfo_len - (size_t)(colon + 1 - p.userinfo));
         add_query_passwords(list, p.query, p.query ? p.query + p.query_len : NULL);
-        /* The query as RFC 3986 reads it (libpq's reading), when split() took it for
+        /* The query as libpq reads it (RFC 3986), when split() took it for
          * userinfo: its password= parameters too. */
         const char *q = p.userinfo ? memchr(p.userinfo, '?', p.userinfo_len) : NULL;
         if (q)
-            add_query_passwords(list, q + 1, q + 1 + strcspn(q + 1, "#"));
+            add_query_passwords(list, q + 1, q + 1 + strlen(q + 1));
     }
     g_ptr_array_add(list, NULL);
     return (char **)g_ptr_array_free(list, FALSE);
