@@ -2,9 +2,9 @@
 # Installs what is needed, builds sealsvc, and runs every test with ctest: once in a normal
 # build, then the unit and integration tests again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, then each fuzz target briefly with libFuzzer (clang), then
-# the concurrency test alone under ThreadSanitizer, then
-# a packager's Release build (-O3: GCC finds other things there) with the unit tests. Fails
-# loudly (non-zero exit) when any test fails.
+# the concurrency test alone under ThreadSanitizer, then a packager's Release build (-O3:
+# GCC finds other things there) with the unit tests. Fails loudly (non-zero exit) when any
+# test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/install-deps.sh
