@@ -15,7 +15,8 @@ corpus=$(realpath "${3:-$here/../../../shared/corpus}")
 [ -x "$sealsvc" ] || { echo "make_seeds: $sealsvc is not an executable sealsvc" >&2; exit 1; }
 [ -d "$corpus/ofd" ] || { echo "make_seeds: no corpus at $corpus" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/seal-seeds.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+tsa_pid=""
+trap '[ -z "$tsa_pid" ] || kill "$tsa_pid" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$out"
 for t in cms tsp der ses ses_signature pdf_tail pdf_changes ofd_package ofd_stamp; do
     mkdir -p "$out/fuzz_$t"
@@ -34,18 +35,35 @@ for s in json.load(open(sys.argv[1]))["seals"]:
         print(s[sys.argv[3]]); break' "$work/manifest.json" "$1" "$2"
 }
 
-# --- sealed PDFs: a small page sealed once (RSA), then again (SM2, ECDSA) as incremental
-# updates; the twice-sealed files are the revision pairs of fuzz_pdf_changes. Invisible
-# seals: a seal's picture and font make a file of 100 KB, which slows every mutation.
+# The demo's TSA (`sealsvc tsa` on a free loopback port), for a PAdES B-T seal whose CMS
+# carries a timestamp token.
+"$sealsvc" --data "$data" tsa --listen 127.0.0.1:0 2>"$work/tsa.log" &
+tsa_pid=$!
+tsa_port=""
+for _ in $(seq 100); do
+    tsa_port=$(sed -n 's|^tsa: listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$work/tsa.log")
+    [ -n "$tsa_port" ] && break
+    sleep 0.1
+done
+[ -n "$tsa_port" ] || { echo "make_seeds: sealsvc tsa did not start: $(cat "$work/tsa.log")" >&2; exit 1; }
+
+# --- sealed PDFs: a small page sealed once (RSA), then again (SM2; ECDSA with a signature
+# timestamp) as incremental updates; the twice-sealed files are the revision pairs of
+# fuzz_pdf_changes. Invisible seals: a seal's picture and font make a file of 100 KB,
+# which slows every mutation.
 pdf=$corpus/pdf/minimal.pdf
 prev=$pdf
 n=0
 for alg in rsa sm2 ecdsa; do
     n=$((n + 1))
+    tsa=()
+    [ $alg = ecdsa ] && tsa=(--tsa "http://127.0.0.1:$tsa_port/")
     "$sealsvc" --data "$data" stamp "$prev" "$work/sealed$n.pdf" --seal "$(seal_of $alg id)" \
-        --pin "$(seal_of $alg pin)" --invisible >/dev/null
+        --pin "$(seal_of $alg pin)" --invisible "${tsa[@]}" >/dev/null
     prev=$work/sealed$n.pdf
 done
+kill "$tsa_pid"
+tsa_pid=""
 cp "$work/sealed1.pdf" "$out/fuzz_pdf_tail/sealed-once.pdf"
 cp "$work/sealed2.pdf" "$out/fuzz_pdf_tail/sealed-twice.pdf"
 cp "$work/sealed2.pdf" "$out/fuzz_pdf_changes/sealed-twice.pdf"
@@ -85,6 +103,8 @@ for i, m in enumerate(re.finditer(rb'/Contents\s*<([0-9A-Fa-f]+)>', src)):
     for target in ('fuzz_cms', 'fuzz_der'):
         open('%s/%s/seal%d.der' % (sys.argv[2], target, i + 1), 'wb').write(der)
 PY
+# the timestamp token of the third seal (B-T), as a PDF signature carries it
+python3 "$here/../integration/lib/pades.py" token "$out/fuzz_cms/seal3.der" "$out/fuzz_tsp/seal-token.der"
 
 # --- RFC 3161: a request, the demo TSA's response and its token (OpenSSL's TSA code)
 echo 01 >"$work/serial"
