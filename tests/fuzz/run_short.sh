@@ -72,7 +72,7 @@ for t in "${targets[@]}"; do
     if [ $rc -ne 0 ]; then
         failed+=("$t")
         echo "run_short: $t found something (exit $rc); its log: $out/$t.log, the input:" \
-            "$(ls "$out/findings/$t-"* 2>/dev/null | tr '\n' ' ')" >&2
+            "$(find "$out/findings" -name "$t-*" | tr '\n' ' ')" >&2
         grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$out/$t.log" | head -5 >&2 || true
     fi
 done
