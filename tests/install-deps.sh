@@ -5,6 +5,9 @@ set -euo pipefail
 SEAL_PACKAGES=(
     # build
     build-essential cmake pkg-config clang-format
+    # the libFuzzer targets (tests/fuzz/run_short.sh): clang, and compiler-rt for libFuzzer
+    # and clang's sanitizers
+    clang libclang-rt-dev
     # libraries (DESIGN.md, "Dependencies and why")
     libssl-dev libglib2.0-dev libpoppler-glib-dev libcairo2-dev libfreetype-dev
     libqrencode-dev libxml2-dev libzip-dev libqpdf-dev libjansson-dev libsqlite3-dev

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds sealsvc, and runs every test with ctest: once in a normal
 # build, then the unit and integration tests again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, then the concurrency test alone under ThreadSanitizer, then
-# a packager's Release build (-O3: GCC finds other things there) with the unit tests. Fails
-# loudly (non-zero exit) when any test fails.
+# UndefinedBehaviorSanitizer, then each fuzz target briefly with libFuzzer (clang), then
+# the concurrency test alone under ThreadSanitizer, then a packager's Release build (-O3:
+# GCC finds other things there) with the unit tests. Fails loudly (non-zero exit) when any
+# test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/install-deps.sh
@@ -19,6 +20,10 @@ cmake --build build-asan -j"$JOBS"
 # instrumented. Leak checking covers our processes too.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$JOBS")
+# Real fuzzing, briefly, under the same sanitizers: the libFuzzer targets built with clang
+# (the library instrumented too) and each run 20 s from its seeds, made from the corpus and
+# a demo platform by the normal build's sealsvc. Fails on any finding (tests/fuzz/README.md).
+SEALSVC=build/sealsvc/sealsvc bash tests/fuzz/run_short.sh 20
 
 # ThreadSanitizer: only what the concurrency tests need is built, and only they run (the
 # rest of the suite is single-threaded and slow under TSan): the library's threads

@@ -220,6 +220,11 @@ out:
     return rc;
 }
 
+/* fmt is checked at the callers, which are printf-like themselves (format attribute,
+ * archetype printf with no variadic arguments here). */
+static int audit_v(seal_store *st, const char *actor, const char *action, const char *target,
+                   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
 static int audit_v(seal_store *st, const char *actor, const char *action, const char *target,
                    const char *fmt, va_list ap)
 {

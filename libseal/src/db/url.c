@@ -34,7 +34,8 @@ typedef struct url_parts {
     const char *userinfo; /* NULL when there is none */
     size_t userinfo_len;
     const char *host;  /* authority after the userinfo, then path, query, fragment */
-    const char *query; /* after '?', up to '#' */
+    const char *query; /* after '?', to the end: libpq knows no fragment, and reads a '#'
+                          as part of the last parameter */
     size_t query_len;
 } url_parts;
 
@@ -68,7 +69,7 @@ static bool split(const char *url, url_parts *p)
     const char *q = strchr(p->host, '?');
     if (q) {
         p->query = q + 1;
-        p->query_len = strcspn(p->query, "#");
+        p->query_len = strlen(p->query);
     }
     return true;
 }
@@ -82,13 +83,19 @@ char *db_url_redact(const char *url)
                       !strstr(url, "PASSWORD") && g_utf8_validate(url, -1, NULL));
         return g_strdup(shown ? url : DB_URL_HIDDEN);
     }
+    const char *colon = p.userinfo ? memchr(p.userinfo, ':', p.userinfo_len) : NULL;
+    size_t user_len = colon ? (size_t)(colon - p.userinfo) : p.userinfo_len;
+    /* A user name with '/', '?' or '#' is the host, path and query of a URL whose query
+     * holds a ':' and an '@' (split() took all of it for userinfo): a password= parameter
+     * may be in it (h/db?password=s&x=a:b@c, found by fuzz_db_text), so nothing is shown. */
+    if (p.userinfo && (memchr(p.userinfo, '/', user_len) || memchr(p.userinfo, '?', user_len) ||
+                       memchr(p.userinfo, '#', user_len)))
+        return g_strdup(DB_URL_HIDDEN);
     GString *out = g_string_new(NULL);
     const char *auth = p.userinfo ? p.userinfo : p.host;
     g_string_append_len(out, url, (gssize)(auth - url));
     if (p.userinfo) {
-        const char *colon = memchr(p.userinfo, ':', p.userinfo_len);
-        g_string_append_len(out, p.userinfo,
-                            (gssize)(colon ? (size_t)(colon - p.userinfo) : p.userinfo_len));
+        g_string_append_len(out, p.userinfo, (gssize)user_len);
         g_string_append_c(out, '@');
     }
     const char *rest = p.host;
@@ -147,6 +154,19 @@ static void add_spellings(GPtrArray *list, const char *raw, size_t len)
     add_spelling(list, written);
 }
 
+/* The password= parameters of the query [param, end). */
+static void add_query_passwords(GPtrArray *list, const char *param, const char *end)
+{
+    while (param && param < end) {
+        const char *amp = memchr(param, '&', (size_t)(end - param));
+        size_t len = amp ? (size_t)(amp - param) : (size_t)(end - param);
+        const char *eq = memchr(param, '=', len);
+        if (eq && is_password_param(param, len))
+            add_spellings(list, eq + 1, len - (size_t)(eq + 1 - param));
+        param += len + (amp ? 1 : 0);
+    }
+}
+
 char **db_url_passwords(const char *url)
 {
     url_parts p;
@@ -155,15 +175,12 @@ char **db_url_passwords(const char *url)
         const char *colon = p.userinfo ? memchr(p.userinfo, ':', p.userinfo_len) : NULL;
         if (colon)
             add_spellings(list, colon + 1, p.userinfo_len - (size_t)(colon + 1 - p.userinfo));
-        const char *param = p.query, *end = p.query ? p.query + p.query_len : NULL;
-        while (param && param < end) {
-            const char *amp = memchr(param, '&', (size_t)(end - param));
-            size_t len = amp ? (size_t)(amp - param) : (size_t)(end - param);
-            const char *eq = memchr(param, '=', len);
-            if (eq && is_password_param(param, len))
-                add_spellings(list, eq + 1, len - (size_t)(eq + 1 - param));
-            param += len + (amp ? 1 : 0);
-        }
+        add_query_passwords(list, p.query, p.query ? p.query + p.query_len : NULL);
+        /* The query as libpq reads it (RFC 3986), when split() took it for
+         * userinfo: its password= parameters too. */
+        const char *q = p.userinfo ? memchr(p.userinfo, '?', p.userinfo_len) : NULL;
+        if (q)
+            add_query_passwords(list, q + 1, q + 1 + strlen(q + 1));
     }
     g_ptr_array_add(list, NULL);
     return (char **)g_ptr_array_free(list, FALSE);
