@@ -48,6 +48,11 @@ void seal_stamp_result_clear(seal_stamp_result *r)
     g_free(r->how);
     g_free(r->signer);
     g_free(r->placements);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        g_free(r->findings[i].kind);
+        g_free(r->findings[i].detail);
+    }
+    g_free(r->findings);
     seal_buf_clear(&r->to_sign);
     memset(r, 0, sizeof *r);
 }
@@ -100,6 +105,10 @@ static int check_request(seal_stamp_result *res, const seal_stamp_request *rq)
     SEAL_ENSURE(rq->level <= SEAL_LEVEL_B_LTA, SEAL_EINVAL, "unknown signature level");
     SEAL_ENSURE(rq->level == SEAL_LEVEL_B_B || rq->tsa, SEAL_EINVAL, "level %s needs a TSA",
                 seal_stamp_level_name(rq->level));
+    SEAL_ENSURE(rq->input_policy <= SEAL_INPUT_OFF, SEAL_EINVAL, "unknown input policy");
+    SEAL_ENSURE(!rq->normalise || rq->input_policy != SEAL_INPUT_OFF, SEAL_EINVAL,
+                "normalising the input follows from its examination: not with the input "
+                "policy off");
     SEAL_ENSURE(rq->grant_id >= 0, SEAL_EINVAL, "a grant's id is a positive number");
     SEAL_ENSURE(rq->pending_ttl >= 0 && rq->pending_ttl <= SEAL_PENDING_TTL_MAX, SEAL_EINVAL,
                 "a pending stamp lives between 1 s and %d s, not %ld s", SEAL_PENDING_TTL_MAX,
@@ -139,6 +148,8 @@ typedef struct stamp_run {
     seal_pending_stamp *pending;
     char *signed_tmp; /* B-LT: where finish writes before validation data is added */
     char *staged;     /* where the finished stamp waits for its record before the rename */
+    char *normalised; /* where a normalised rewrite of the input goes (request->normalise) */
+    char *audit_note; /* what the examination of the input adds to the audit record */
     seal_grant_record grant;
     char grant_id[24];
     char *grantee_masked;
@@ -161,6 +172,10 @@ static void run_clear(stamp_run *run)
     if (run->staged)
         unlink(run->staged); /* still there: the stamp was not recorded */
     g_free(run->staged);
+    if (run->normalised)
+        unlink(run->normalised); /* the stamp read it; the input itself is what the user has */
+    g_free(run->normalised);
+    g_free(run->audit_note);
     seal_grant_record_clear(&run->grant);
     g_free(run->grantee_masked);
 }
@@ -401,6 +416,12 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
         res->format = g_strdup(format);
         SEAL_TRY(seal_doc_check_plan(format, &run.plan));
     }
+    /* The input as it stands: its signatures must still verify, and what an attacker may
+     * have put in it is judged by the input policy, before anything is planned on it. */
+    SEAL_TRY(stamp_check_signatures(res, st, rq));
+    run.normalised = g_strdup_printf("%s.tmp-normal-%d", rq->output, (int)getpid());
+    SEAL_TRY(stamp_examine_input(res, rq, &run.doc, &oopts, run.normalised, &run.audit_note));
+    audit.note = run.audit_note;
 
     SEAL_TRY(plan_places(&run, rq));
     audit.places = rq->invisible ? 0 : run.n_placements;
