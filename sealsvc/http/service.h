@@ -36,6 +36,7 @@ typedef struct serve_config {
     unsigned verify_per_minute; /* verify requests one client address may make a minute */
     bool verify_offline;        /* verify without fetching CRLs or OCSP answers */
     char *tsa_url;              /* the TSA for level B-T and above when a request names none */
+    char *stamp_input_policy;   /* the input policy of keys that have none; NULL: strict */
     bool responders;            /* serve /tsa, /ocsp and /crl from the data directory */
     char *web_dir;              /* the web pages' folder; NULL: the one installed (cmd_serve.c) */
     /* batch jobs (routes_jobs.c, jobs_worker.c) */

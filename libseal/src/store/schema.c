@@ -387,6 +387,11 @@ static const char v11_sql[] = "CREATE TABLE person_password ("
  * finished (docs/authorisations.md). */
 static const char v12_sql[] = "ALTER TABLE pending_stamp ADD COLUMN grant_id BIGINT;";
 
+/* An API key's input policy (docs/stamping.md "The input examined"): what a stamp by the
+ * key does with what the examination of its input finds, "strict", "warn" or "off"; NULL:
+ * the platform's ([stamp] input_policy), else strict (docs/serve.md). */
+static const char v14_sql[] = "ALTER TABLE api_key ADD COLUMN input_policy TEXT;";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -402,6 +407,10 @@ static const seal_db_migration migrations[] = {
     {10, "batch stamping jobs, their documents and callbacks", v10_sql, NULL},
     {11, "the clerk desk's passwords, lock-outs and sessions", v11_sql, NULL},
     {12, "the grant a pending two-phase stamp uses", v12_sql, NULL},
+    /* Version 13 is another branch's (issue work in parallel); its entry replaces this
+     * one when the branches are merged. */
+    {13, "reserved for a migration merged from another branch", NULL, NULL},
+    {14, "an API key's input policy for the stamps it makes", v14_sql, NULL},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)
