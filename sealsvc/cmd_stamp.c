@@ -150,6 +150,10 @@ static int print_stamped(const seal_stamp_result *r, const char *out)
         }
         printf(", signer %s (%s)\n", r->signer, r->how);
     }
+    if (r->normalised)
+        printf("%s: the seal is on a normalised rewrite of the input (objects nothing reached "
+               "and earlier revisions dropped); the input is unchanged\n",
+               out);
     if (r->ltv)
         printf("%s: validation data for %zu signature(s) and %zu timestamp(s): %zu "
                "certificate(s), %zu CRL(s), %zu OCSP response(s)%s\n",

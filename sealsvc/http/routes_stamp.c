@@ -118,18 +118,22 @@ static const char *request_param(void *ctx, const char *name)
 }
 
 /* Everything of a stamp request but the document, the output and the PIN: 0, or 1 when it
- * answered (400), or an error. */
+ * answered (400; 403 for a request that loosens its caller's input policy), or an error. */
 static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bool external)
 {
     seal_input_policy base = caller_input_policy(c);
     rq->input_policy = base;
     int rc = stamp_input_read(in, rq, request_param, c, c->store, c->svc->cfg->tsa_url, external);
-    if (rc == STAMP_INPUT_REFUSED)
-        return http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
-    if (rc == 0 && policy_rank(rq->input_policy) < policy_rank(base))
-        return http_problem(c->resp, c->req, 403, "input-policy-refused", NULL,
-                            "your input policy is %s: a request may make it stricter, not %s",
-                            seal_input_policy_name(base), seal_input_policy_name(rq->input_policy));
+    if (rc == STAMP_INPUT_REFUSED) {
+        rc = http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+        return rc < 0 ? rc : 1;
+    }
+    if (rc == 0 && policy_rank(rq->input_policy) < policy_rank(base)) {
+        rc = http_problem(c->resp, c->req, 403, "input-policy-refused", NULL,
+                          "your input policy is %s: a request may make it stricter, not %s",
+                          seal_input_policy_name(base), seal_input_policy_name(rq->input_policy));
+        return rc < 0 ? rc : 1;
+    }
     return rc;
 }
 

@@ -548,8 +548,13 @@ int pdf_doc_examine(void *impl, seal_doc_findings *out)
     PopplerDocument *pop = NULL;
     examine x = {.out = out};
     SEAL_TRY(pdf_doc_structure(d));
+    /* A session of its own: every object the walk resolves would otherwise leave qpdf's
+     * warnings about it in the stamp's session, whose update then refuses a file it only
+     * reads after repair (open.c) for objects the stamp never touches. */
+    SEAL_TRY(pdf_qpdf_new_strict(&x.q, d->name));
+    qpdf_read_memory(x.q, d->name, d->pdf->map, d->pdf->map_len, d->password);
+    SEAL_TRY(pdf_qpdf_error(x.q, d->name));
     x.pdf = d->pdf;
-    x.q = d->pdf->q;
     long long size = d->pdf->next_obj;
     SEAL_ENSURE(size >= 0 && size <= MAX_OBJECTS, SEAL_EUNSUPPORTED,
                 "%s declares %lld objects; more than %d are not examined", d->name, size,
@@ -573,6 +578,8 @@ out:
     g_free(x.reached);
     if (x.off_groups)
         g_hash_table_destroy(x.off_groups);
+    if (x.q)
+        qpdf_cleanup(&x.q);
     return rc;
 }
 

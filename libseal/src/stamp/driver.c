@@ -150,6 +150,8 @@ typedef struct stamp_run {
     char *staged;     /* where the finished stamp waits for its record before the rename */
     char *normalised; /* where a normalised rewrite of the input goes (request->normalise) */
     char *audit_note; /* what the examination of the input adds to the audit record */
+    int refused;      /* the input's signatures or examination refuse the stamp: the code */
+    char *refusal;    /* and why, said once the format has judged the document too */
     seal_grant_record grant;
     char grant_id[24];
     char *grantee_masked;
@@ -176,6 +178,7 @@ static void run_clear(stamp_run *run)
         unlink(run->normalised); /* the stamp read it; the input itself is what the user has */
     g_free(run->normalised);
     g_free(run->audit_note);
+    g_free(run->refusal);
     seal_grant_record_clear(&run->grant);
     g_free(run->grantee_masked);
 }
@@ -417,10 +420,16 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
         SEAL_TRY(seal_doc_check_plan(format, &run.plan));
     }
     /* The input as it stands: its signatures must still verify, and what an attacker may
-     * have put in it is judged by the input policy, before anything is planned on it. */
-    SEAL_TRY(stamp_check_signatures(res, st, rq));
+     * have put in it is judged by the input policy (a normalised rewrite replacing it when
+     * asked), before anything is planned on it. A refusal waits until the format has
+     * judged the document in prepare: a damaged or locked file is refused as such. */
+    run.refused = stamp_check_signatures(res, st, rq);
     run.normalised = g_strdup_printf("%s.tmp-normal-%d", rq->output, (int)getpid());
-    SEAL_TRY(stamp_examine_input(res, rq, &run.doc, &oopts, run.normalised, &run.audit_note));
+    if (run.refused == 0)
+        run.refused =
+            stamp_examine_input(res, rq, &run.doc, &oopts, run.normalised, &run.audit_note);
+    if (run.refused < 0)
+        run.refusal = g_strdup(seal_error_last());
     audit.note = run.audit_note;
 
     SEAL_TRY(plan_places(&run, rq));
@@ -447,6 +456,10 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
                       sizeof run.how);
 
     SEAL_TRY(seal_doc_prepare(run.doc, &run.plan, &run.pending));
+    if (run.refusal) {
+        seal_doc_abandon(run.pending);
+        SEAL_FAIL(run.refused, "%s", run.refusal);
+    }
     if (rq->external) {
         audited = false; /* keep_pending records the preparation itself */
         rc = keep_pending(res, st, rq, &run, &audit);
