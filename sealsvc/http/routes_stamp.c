@@ -111,6 +111,33 @@ static int policy_rank(seal_input_policy p)
     return p == SEAL_INPUT_STRICT ? 2 : p == SEAL_INPUT_WARN ? 1 : 0;
 }
 
+/* 403 input-policy-refused when `asked` (NULL: nothing asked) is looser than `base`; 1 when
+ * it answered, 0 when the request may have it, or an error. */
+static int refuse_looser(call *c, seal_input_policy base, seal_input_policy asked)
+{
+    if (policy_rank(asked) >= policy_rank(base))
+        return 0;
+    int rc = http_problem(c->resp, c->req, 403, "input-policy-refused", NULL,
+                          "your input policy is %s: a request may make it stricter, not %s",
+                          seal_input_policy_name(base), seal_input_policy_name(asked));
+    return rc < 0 ? rc : 1;
+}
+
+int call_input_policy_fix(call *c, json_t *params)
+{
+    seal_input_policy base = caller_input_policy(c), asked = base;
+    json_t *given = json_object_get(params, "input-policy");
+    if (json_is_string(given) && seal_input_policy_parse(&asked, json_string_value(given)) < 0) {
+        int rc =
+            http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+        return rc < 0 ? rc : 1;
+    }
+    int rc = refuse_looser(c, base, asked);
+    if (rc == 0)
+        json_object_set_new(params, "input-policy", json_string(seal_input_policy_name(asked)));
+    return rc;
+}
+
 /* call_param as a stamp_param_fn. */
 static const char *request_param(void *ctx, const char *name)
 {
@@ -128,13 +155,7 @@ static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bo
         rc = http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
         return rc < 0 ? rc : 1;
     }
-    if (rc == 0 && policy_rank(rq->input_policy) < policy_rank(base)) {
-        rc = http_problem(c->resp, c->req, 403, "input-policy-refused", NULL,
-                          "your input policy is %s: a request may make it stricter, not %s",
-                          seal_input_policy_name(base), seal_input_policy_name(rq->input_policy));
-        return rc < 0 ? rc : 1;
-    }
-    return rc;
+    return rc == 0 ? refuse_looser(c, base, rq->input_policy) : rc;
 }
 
 /* What the examination of the input found, for an answer: [{kind, page, detail}]. */

@@ -164,6 +164,10 @@ int call_document(call *c, int *fd_out, const char **name_out);
  * the seal locked); a request the document cannot take (`usage`) is 400; the rest by the
  * error's class. */
 int call_stamp_refused(call *c, bool usage, const char *seal_id, int err);
+/* A batch job's input policy fixed at submit (docs/stamping.md), as its TSA is: the
+ * caller's, or the stricter one `params` asks for, written into `params`; 403 when it
+ * asks for a looser one. 0, 1 when it answered, or an error (routes_stamp.c). */
+int call_input_policy_fix(call *c, json_t *params);
 /* A stamp (external: a prepare) of the request's parameters: of `document_fd` (taken
  * over: closed) named `document_name` when it is >= 0, else of the request's document
  * (call_document). Answers the sealed document (200 with its descriptor), the prepared

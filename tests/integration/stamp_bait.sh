@@ -205,4 +205,9 @@ grep -i '^x-seal-stamp:' h-lax.pdf.h | grep -q '"kind":"launch-action"' ||
 [ "$(send "$LAX" launch.pdf h-off.out "&input-policy=off")" = 403 ] || fail "a request loosened its key's policy: $(cat h-off.out)"
 expect_problem h-off.out 403 input-policy-refused
 [ "$(send "$LAX" launch.pdf h-strict.out '&input-policy=strict')" = 422 ] || fail "a request could not tighten its policy"
+# a batch job keeps its submitter's policy: a strict key cannot loosen it there either
+[ "$(call POST /api/v1/jobs h-job.out -H "Authorization: Bearer $PORTAL" -F "seal=$SEAL" -F "pin=$PIN" \
+    -F page=1 -F at=50,50 -F input-policy=off -F document=@launch.pdf)" = 403 ] ||
+    fail "a job loosened its key's policy: $(cat h-job.out)"
+expect_problem h-job.out 403 input-policy-refused
 echo "stamp_bait: ok"
