@@ -145,7 +145,8 @@ static void find_unreached(examine *x)
     for (size_t id = 1; id < x->n_objects; id++) {
         if (x->reached[id])
             continue;
-        qpdf_oh oh = qpdf_get_object_by_id(q, (int)id, 0);
+        qpdf_oh oh = id > 0 && (size_t)id < x->n_objects ? qpdf_get_object_by_id(q, (int)id, 0)
+                                                         : qpdf_oh_new_null(q);
         if (qpdf_oh_is_null(q, oh))
             continue;
         qpdf_oh d = qpdf_oh_is_stream(q, oh) ? qpdf_oh_get_dict(q, oh) : oh;
@@ -341,10 +342,11 @@ static bool is_signature_widget(examine *x, qpdf_oh a)
     return false;
 }
 
-static const char *subtype_of(examine *x, qpdf_oh a)
+/* A copy (g_free): qpdf's C API hands out names in a buffer its next call reuses. */
+static char *subtype_of(examine *x, qpdf_oh a)
 {
     qpdf_oh sub = qpdf_oh_get_key(x->q, a, "/Subtype");
-    return qpdf_oh_is_name(x->q, sub) ? qpdf_oh_get_name(x->q, sub) + 1 : "untyped";
+    return g_strdup(qpdf_oh_is_name(x->q, sub) ? qpdf_oh_get_name(x->q, sub) + 1 : "untyped");
 }
 
 static int find_annotation_bait(examine *x, pdf_doc *d, qpdf_oh page, int number,
@@ -354,13 +356,15 @@ static int find_annotation_bait(examine *x, pdf_doc *d, qpdf_oh page, int number
     qpdf_data q = x->q;
     page_chars chars = {0};
     bool chars_read = false;
+    char *subtype = NULL;
     qpdf_oh annots = qpdf_oh_get_key(q, page, "/Annots");
     int n = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
     for (int i = 0; i < n; i++) {
         qpdf_oh a = qpdf_oh_get_array_item(q, annots, i);
-        if (!qpdf_oh_is_dictionary(q, a) || covers_text_by_design(x, a) ||
-            qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, a, "/Subtype"), "/Popup"))
+        if (!qpdf_oh_is_dictionary(q, a) || covers_text_by_design(x, a))
             continue;
+        g_free(subtype);
+        subtype = subtype_of(x, a);
         int id = qpdf_oh_get_object_id(q, a);
         qpdf_oh f = qpdf_oh_get_key(q, a, "/F");
         long long flags = qpdf_oh_is_integer(q, f) ? qpdf_oh_get_int_value(q, f) : 0;
@@ -369,15 +373,14 @@ static int find_annotation_bait(examine *x, pdf_doc *d, qpdf_oh page, int number
             seal_doc_findings_add(x->out, "hidden-annotation", number,
                                   "page %d: a %s annotation (object %d) is hidden (flag %s): a "
                                   "later update may show it by changing one number",
-                                  number, subtype_of(x, a), id,
-                                  flags & ANNOT_HIDDEN ? "Hidden" : "NoView");
+                                  number, subtype, id, flags & ANNOT_HIDDEN ? "Hidden" : "NoView");
             continue;
         }
         if (!qpdf_oh_is_null(q, g)) {
             seal_doc_findings_add(x->out, "hidden-annotation", number,
                                   "page %d: a %s annotation (object %d) is in the optional "
                                   "content group \"%s\", off by default",
-                                  number, subtype_of(x, a), id, group_name(x, g));
+                                  number, subtype, id, group_name(x, g));
             continue;
         }
         if (is_signature_widget(x, a))
@@ -409,11 +412,12 @@ static int find_annotation_bait(examine *x, pdf_doc *d, qpdf_oh page, int number
                                   "page %d: a %s annotation (object %d) lies over %zu character%s "
                                   "of the page's text at %.0f,%.0f mm: what it draws is what a "
                                   "reader shows there, and a form filler may change it",
-                                  number, subtype_of(x, a), id, under, under == 1 ? "" : "s",
-                                  box[0], box[1]);
+                                  number, subtype, id, under, under == 1 ? "" : "s", box[0],
+                                  box[1]);
     }
 out:
     g_free(chars.boxes);
+    g_free(subtype);
     return rc;
 }
 
