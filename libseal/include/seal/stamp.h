@@ -5,11 +5,12 @@
  * seal_stamp() does, in this order: resolve the seal and check its state; check its
  * certificate (expired, not yet valid, revoked or frozen refuses; within 30 days of expiry
  * warns); unlock the signer (a software key with its PIN, a PKCS#11 token with its PIN)
- * or, for an external signer, take the seal's certificate; open the document once; plan
- * the placements; prepare; sign; timestamp; finish; add validation data (B-LT, B-LTA);
- * audit. With an external signer it stops after prepare and keeps a pending stamp in the
- * store; seal_stamp_finish() completes it with a signature made elsewhere, in this
- * process or another one.
+ * or, for an external signer, take the seal's certificate; open the document once; check
+ * that its own signatures still verify and examine it as an attacker's document (the input
+ * policy); plan the placements; prepare; sign; timestamp; finish; add validation data
+ * (B-LT, B-LTA); audit. With an external signer it stops after prepare and keeps a pending
+ * stamp in the store; seal_stamp_finish() completes it with a signature made elsewhere, in
+ * this process or another one.
  *
  * Every outcome that touched a seal is in the audit trail, by the request's actor: a
  * stamp whose record cannot be written is undone.

@@ -3,7 +3,9 @@
  * only, the seal through the store, the key through a seal_signer of whatever kind.
  *
  *   request -> check (usage: nothing touched) -> seal, grant, policy, signer -> open once
- *   -> plan -> prepare -> [external: keep pending, stop] -> sign -> finish (+ timestamp)
+ *   -> the input's own signatures and its examination (inspect.c; a normalised rewrite
+ *   may replace it) -> plan -> prepare (then a refusal of the input is said) ->
+ *   [external: keep pending, stop] -> sign -> finish (+ timestamp)
  *   into OUT.tmp-stamp-PID -> validation data (B-LT, B-LTA) -> audit (the grant's use
  *   counted in the same transaction) -> rename onto OUT
  *
