@@ -18,20 +18,27 @@
 static const char apikey_usage[] =
     "usage: sealsvc --data DIR apikey create --role portal|clerk|admin|auditor\n"
     "                                  [--institution CREDIT-CODE] [--expires DATE]\n"
-    "                                  [--label TEXT] [--json]\n"
+    "                                  [--label TEXT] [--input-policy strict|warn|off]\n"
+    "                                  [--json]\n"
     "       sealsvc --data DIR apikey list [--json]\n"
     "       sealsvc --data DIR apikey revoke ID\n"
     "\n"
     "create prints a new key once (keep it: only a MAC of it is stored) and its id. A portal\n"
     "or clerk key with --institution stamps only with that institution's seals; admin may do\n"
-    "everything; auditor only reads. --expires takes 2026-12-31 or 2026-12-31T18:00:00Z.\n";
+    "everything; auditor only reads. --expires takes 2026-12-31 or 2026-12-31T18:00:00Z.\n"
+    "--input-policy: what the key's stamps do with what the examination of a document finds\n"
+    "(docs/stamping.md); default: the service's [stamp] input_policy, else strict.\n";
 
 static int apikey_create(seal_store *st, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"role", required_argument, NULL, 'r'},    {"institution", required_argument, NULL, 'i'},
-        {"expires", required_argument, NULL, 'e'}, {"label", required_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},          {NULL, 0, NULL, 0},
+        {"role", required_argument, NULL, 'r'},
+        {"institution", required_argument, NULL, 'i'},
+        {"expires", required_argument, NULL, 'e'},
+        {"label", required_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},
+        {"input-policy", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
     };
     seal_apikey_record r = {0};
     bool json = false;
@@ -46,6 +53,8 @@ static int apikey_create(seal_store *st, int argc, char **argv)
             r.label = optarg;
         else if (c == 'j')
             json = true;
+        else if (c == 'p')
+            r.input_policy = optarg;
         else if (c == 'e') {
             if (cli_parse_time(optarg, &r.expires) < 0)
                 return cli_usage_error("apikey create: --expires: %s", seal_error_last());
@@ -96,10 +105,11 @@ static int apikey_list(seal_store *st, int argc, char **argv)
                                                                      : "active";
         if (arr)
             json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s, s:s?, s:s?}", "id", r->id, "role",
-                               r->role, "institution", r->institution, "label", r->label, "state",
-                               state, "created", created, "expires", r->expires ? expires : NULL,
-                               "revoked", r->revoked ? revoked : NULL));
+                arr,
+                json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s, s:s?, s:s?, s:s?}", "id", r->id, "role",
+                          r->role, "institution", r->institution, "label", r->label, "state", state,
+                          "created", created, "expires", r->expires ? expires : NULL, "revoked",
+                          r->revoked ? revoked : NULL, "input_policy", r->input_policy));
         else
             printf("%s  %-7s  %-18s  %-7s  created %s%s%s\n", r->id, r->role,
                    r->institution ? r->institution : "(platform)", state, created,

@@ -10,6 +10,7 @@
 #include "http/service.h"
 
 #include <seal/error.h>
+#include <seal/stamp.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -65,6 +66,7 @@ static const setting settings[] = {
     {"verify", "offline", "SEALSVC_VERIFY_OFFLINE", T_BOOL, AT(verify_offline)},
     {"stamp", "tsa_url", "SEALSVC_TSA_URL", T_TEXT, AT(tsa_url)},
     {"server", "outbound_allow", "SEALSVC_OUTBOUND_ALLOW", T_TEXT, AT(outbound_allow)},
+    {"stamp", "input_policy", "SEALSVC_STAMP_INPUT_POLICY", T_TEXT, AT(stamp_input_policy)},
     {"server", "db", "SEALSVC_DB", T_TEXT, AT(db_url)},
     {"jobs", "workers", "SEALSVC_JOB_WORKERS", T_UINT, AT(job_workers)},
     {"jobs", "document_max", "SEALSVC_JOB_DOCUMENT_MAX", T_SIZE, AT(job_document_max)},
@@ -323,6 +325,11 @@ int cmd_serve(const cli_ctx *ctx, int argc, char **argv)
     if (cfg.job_stale_after < 3 || cfg.job_callback_attempts < 1) {
         code = cli_usage_error("serve: [jobs] stale_after must be at least 3 seconds and "
                                "callback_attempts at least 1");
+        goto out;
+    }
+    seal_input_policy policy;
+    if (cfg.stamp_input_policy && seal_input_policy_parse(&policy, cfg.stamp_input_policy) < 0) {
+        code = cli_usage_error("serve: [stamp] %s", seal_error_last());
         goto out;
     }
     if (cfg.desk_idle < 1 || cfg.desk_lifetime < cfg.desk_idle || cfg.desk_lock_for < 1) {

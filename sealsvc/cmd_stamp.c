@@ -30,6 +30,8 @@ static const char stamp_usage[] =
     "                 [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--trust PEM|DIR]...\n"
     "                 [--password PW | --password-file F] [--certify 1|2|3]\n"
     "                 [--lock-fields all|NAME,NAME] [--qr URL-TEMPLATE] [--grant ID]\n"
+    "                 [--input-policy strict|warn|off [--normalise]]\n"
+    "                 [--allow-broken-signatures]\n"
     "\n"
     "  --seal ID        the seal to use (see 'sealsvc seal list')\n"
     "  --grant ID       the grant this stamp uses (see 'sealsvc grant list'): checked, its\n"
@@ -73,6 +75,16 @@ static const char stamp_usage[] =
     "                   --qr 'https://verify.example/{sha256}'\n"
     "  --mode MODE      OFD: continue (default) lets later signatures be added; lock covers\n"
     "                   the signature list too, so any later stamp is refused\n"
+    "  --input-policy P the input is first examined as an attacker's document (hidden\n"
+    "                   content, hidden annotations or fields over the text, objects nothing\n"
+    "                   reaches, updates after a signature, JavaScript, Launch actions,\n"
+    "                   embedded files): strict refuses it naming what was found, warn\n"
+    "                   (default) stamps and records the findings, off does not look\n"
+    "  --normalise      when something is found, stamp a rewrite of the input that keeps\n"
+    "                   only what the document reaches and has no earlier revisions (not\n"
+    "                   for a signed input), and judge what the rewrite still holds\n"
+    "  --allow-broken-signatures   stamp a document whose own signature no longer\n"
+    "                   verifies (refused by default), with a warning\n"
     "  --external       the seal's key signs elsewhere (a USB key, an HSM, a remote signer):\n"
     "                   prepare the stamp, print what to sign as JSON (id, digest, algorithm,\n"
     "                   expiry) and exit without writing OUT; --expires SECONDS (default\n"
@@ -138,6 +150,10 @@ static int print_stamped(const seal_stamp_result *r, const char *out)
         }
         printf(", signer %s (%s)\n", r->signer, r->how);
     }
+    if (r->normalised)
+        printf("%s: the seal is on a normalised rewrite of the input (objects nothing reached "
+               "and earlier revisions dropped); the input is unchanged\n",
+               out);
     if (r->ltv)
         printf("%s: validation data for %zu signature(s) and %zu timestamp(s): %zu "
                "certificate(s), %zu CRL(s), %zu OCSP response(s)%s\n",
@@ -185,6 +201,9 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
         {"external", no_argument, NULL, 'x'},
         {"expires", required_argument, NULL, 'e'},
         {"grant", required_argument, NULL, 'g'},
+        {"input-policy", required_argument, NULL, 'I'},
+        {"normalise", no_argument, NULL, 'N'},
+        {"allow-broken-signatures", no_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},
         CLI_TIME_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -193,7 +212,8 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
     const char *password_arg = NULL, *password_file = NULL;
     char password[256] = "";
     stamp_args args = {.prefix = "--"};
-    seal_stamp_request rq = {.page = 0};
+    /* A clerk at the command line: findings are warned about (docs/stamping.md). */
+    seal_stamp_request rq = {.page = 0, .input_policy = SEAL_INPUT_WARN};
     seal_place_request req = {.mode = SEAL_PLACE_AT};
     char pin[256] = "";
     int code = EXIT_ERROR;
@@ -271,6 +291,15 @@ static int stamp_one(const cli_ctx *ctx, int argc, char **argv)
             break;
         case 'L':
             args.lock_fields = optarg;
+            break;
+        case 'I':
+            args.input_policy = optarg;
+            break;
+        case 'N':
+            args.normalise = true;
+            break;
+        case 'B':
+            args.allow_broken_signatures = true;
             break;
         case 'g': {
             char *end = NULL;

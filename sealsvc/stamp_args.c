@@ -147,6 +147,16 @@ int stamp_args_build(const stamp_args *a, seal_stamp_request *rq, seal_place_req
     if (a->doc && parse_count(a->doc, MAX_PAGE, &doc) < 0)
         return seal_error_set(SEAL_EINVAL, "%sdoc wants a document number (1 = first), not '%s'", p,
                               a->doc);
+    if (a->input_policy && seal_input_policy_parse(&rq->input_policy, a->input_policy) < 0)
+        return seal_error_set(SEAL_EINVAL, "%sinput-policy wants strict, warn or off, not '%s'", p,
+                              a->input_policy);
+    if (a->normalise && rq->input_policy == SEAL_INPUT_OFF)
+        return seal_error_set(SEAL_EINVAL,
+                              "%snormalise follows from the input's examination: not with "
+                              "%sinput-policy off",
+                              p, p);
+    rq->normalise = a->normalise;
+    rq->allow_broken_signatures = a->allow_broken_signatures;
     rq->document = (int)doc;
     rq->invisible = a->invisible;
     rq->page = a->invisible && a->page ? atoi(a->page) : a->invisible ? 1 : 0;

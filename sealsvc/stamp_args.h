@@ -23,11 +23,18 @@ typedef struct stamp_args {
     bool external;
     const char *expires;
     const char *doc; /* the document of a file that holds several (1 = first) */
+    /* The input's examination: "strict", "warn" or "off" (NULL: rq->input_policy as the
+     * caller set it, its face's default); a normalised rewrite when it finds something; a
+     * document whose signature no longer verifies stamped anyway. */
+    const char *input_policy;
+    bool normalise;
+    bool allow_broken_signatures;
 } stamp_args;
 
 /* One placement from `a` into *place (and the invisible signature's page into
  * rq->page, the placement-free fields of rq from `a` too: reason, location, lock, certify,
- * lock_fields, qr, external, pending_ttl, document). The strings stay `a`'s. 0, or SEAL_EINVAL with
+ * lock_fields, qr, external, pending_ttl, document, input_policy (when given), normalise,
+ * allow_broken_signatures). The strings stay `a`'s. 0, or SEAL_EINVAL with
  * a message that names the parameter as the user wrote it. */
 int stamp_args_build(const stamp_args *a, seal_stamp_request *rq, seal_place_request *place);
 

@@ -878,6 +878,8 @@ static int sign_document(call *c, const seal_sad *sad, json_t *doc, int fd, cons
     rq.input_fd = fd;
     rq.output = output;
     rq.seal_id = sad->seal_id;
+    /* the caller's input policy, as for the native stamp (docs/stamping.md) */
+    rq.input_policy = call_input_policy(c);
     rq.pin = sad->pin;
     rq.grant_id = sad->grant_id;
     rq.actor = actor;

@@ -381,6 +381,8 @@ int route_job_submit(call *c)
     /* The TSA is fixed at submit: the instance that runs the job may be set up otherwise. */
     if (level >= SEAL_LEVEL_B_T && !call_param(c, "tsa") && cfg->tsa_url)
         json_object_set_new(params, "tsa", json_string(cfg->tsa_url));
+    if ((rc = call_input_policy_fix(c, params)) != 0)
+        goto out;
 
     /* The PIN, tried once now (counted as every try is), so that a wrong one is refused
      * here and not by every document later. */

@@ -90,6 +90,51 @@ int call_document(call *c, int *fd_out, const char **name_out)
     return http_request_body_fd(req, fd_out);
 }
 
+/* service.h */
+seal_input_policy call_input_policy(call *c)
+{
+    seal_input_policy p = c->has_session ? SEAL_INPUT_WARN : SEAL_INPUT_STRICT;
+    const char *text = c->has_key && !c->has_session && c->key.input_policy
+                           ? c->key.input_policy
+                           : c->svc->cfg->stamp_input_policy;
+    if (text && seal_input_policy_parse(&p, text) < 0)
+        seal_error_clear(); /* checked at start-up and when the key was made */
+    return p;
+}
+
+/* strict > warn > off. */
+static int policy_rank(seal_input_policy p)
+{
+    return p == SEAL_INPUT_STRICT ? 2 : p == SEAL_INPUT_WARN ? 1 : 0;
+}
+
+/* 403 input-policy-refused when `asked` (NULL: nothing asked) is looser than `base`; 1 when
+ * it answered, 0 when the request may have it, or an error. */
+static int refuse_looser(call *c, seal_input_policy base, seal_input_policy asked)
+{
+    if (policy_rank(asked) >= policy_rank(base))
+        return 0;
+    int rc = http_problem(c->resp, c->req, 403, "input-policy-refused", NULL,
+                          "your input policy is %s: a request may make it stricter, not %s",
+                          seal_input_policy_name(base), seal_input_policy_name(asked));
+    return rc < 0 ? rc : 1;
+}
+
+int call_input_policy_fix(call *c, json_t *params)
+{
+    seal_input_policy base = call_input_policy(c), asked = base;
+    json_t *given = json_object_get(params, "input-policy");
+    if (json_is_string(given) && seal_input_policy_parse(&asked, json_string_value(given)) < 0) {
+        int rc =
+            http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+        return rc < 0 ? rc : 1;
+    }
+    int rc = refuse_looser(c, base, asked);
+    if (rc == 0)
+        json_object_set_new(params, "input-policy", json_string(seal_input_policy_name(asked)));
+    return rc;
+}
+
 /* call_param as a stamp_param_fn. */
 static const char *request_param(void *ctx, const char *name)
 {
@@ -97,14 +142,29 @@ static const char *request_param(void *ctx, const char *name)
 }
 
 /* Everything of a stamp request but the document, the output and the PIN: 0, or 1 when it
- * answered (400), or an error. */
+ * answered (400; 403 for a request that loosens its caller's input policy), or an error. */
 static int read_stamp_input(call *c, stamp_input *in, seal_stamp_request *rq, bool external)
 {
+    seal_input_policy base = call_input_policy(c);
+    rq->input_policy = base;
     int rc = stamp_input_read(in, rq, request_param, c, c->store, c->svc->cfg->tsa_url,
                               c->svc->outbound, external);
-    if (rc == STAMP_INPUT_REFUSED)
-        http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
-    return rc;
+    if (rc == STAMP_INPUT_REFUSED) {
+        rc = http_problem(c->resp, c->req, 400, "invalid-request", NULL, "%s", seal_error_last());
+        return rc < 0 ? rc : 1;
+    }
+    return rc == 0 ? refuse_looser(c, base, rq->input_policy) : rc;
+}
+
+/* What the examination of the input found, for an answer: [{kind, page, detail}]. */
+static json_t *findings_json(const seal_stamp_result *res)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < res->n_findings; i++)
+        json_array_append_new(list,
+                              json_pack("{s:s, s:i, s:s}", "kind", res->findings[i].kind, "page",
+                                        res->findings[i].page, "detail", res->findings[i].detail));
+    return list;
 }
 
 int call_stamp_refused(call *c, bool usage, const char *seal_id, int err)
@@ -157,6 +217,10 @@ static int answer_document(call *c, const seal_stamp_result *res)
         places, "digest_algorithm", res->digests.md ? seal_digest_name(res->digests.md) : "",
         "input_digest", before.len ? (const char *)before.data : "", "output_digest",
         after.len ? (const char *)after.data : "");
+    if (summary && (res->n_findings || res->normalised)) {
+        json_object_set_new(summary, "findings", findings_json(res));
+        json_object_set_new(summary, "normalised", json_boolean(res->normalised));
+    }
     char *text = summary ? json_dumps(summary, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     if (text)
         http_response_header(c->resp, "X-Seal-Stamp", "%s", text);
@@ -291,6 +355,14 @@ int call_stamp(call *c, bool external, int document_fd, const char *document_nam
                   stamped < 0 ? "refused"
                   : external  ? "prepared"
                               : "stamped");
+    if (stamped == SEAL_EPOLICY && res.n_findings) {
+        /* Refused by the input policy: the findings, each with its kind, for a program. */
+        rc = http_problem(c->resp, c->req, 422, "input-refused",
+                          json_pack("{s:o}", "findings", findings_json(&res)), "%s",
+                          seal_error_last());
+        unlink(output);
+        goto out;
+    }
     if (stamped < 0) {
         rc = call_stamp_refused(c, res.usage, seal_id, stamped);
         unlink(output); /* a refused stamp writes nothing; this is only in case */

@@ -14,6 +14,7 @@
 
 #include <seal/net.h>
 #include <seal/pki.h>
+#include <seal/stamp.h>
 #include <seal/store.h>
 
 #include <glib.h>
@@ -39,6 +40,7 @@ typedef struct serve_config {
     char *tsa_url;              /* the TSA for level B-T and above when a request names none */
     char *outbound_allow;       /* internal addresses a requester's TSA or a document's CRL, OCSP
                                    and issuer URLs may reach nevertheless (seal/net.h) */
+    char *stamp_input_policy;   /* the input policy of keys that have none; NULL: strict */
     bool responders;            /* serve /tsa, /ocsp and /crl from the data directory */
     char *web_dir;              /* the web pages' folder; NULL: the one installed (cmd_serve.c) */
     /* batch jobs (routes_jobs.c, jobs_worker.c) */
@@ -171,6 +173,15 @@ int call_document(call *c, int *fd_out, const char **name_out);
  * the seal locked); a request the document cannot take (`usage`) is 400; the rest by the
  * error's class. */
 int call_stamp_refused(call *c, bool usage, const char *seal_id, int err);
+/* The input policy a caller's stamps have (docs/stamping.md): its API key's own, else the
+ * service's [stamp] input_policy, else strict for an API key (a portal submits documents
+ * it did not write) and warn for a desk session (a clerk sees the document and reads the
+ * warnings). A request may ask for a stricter one, never a looser one. */
+seal_input_policy call_input_policy(call *c);
+/* A batch job's input policy fixed at submit (docs/stamping.md), as its TSA is: the
+ * caller's, or the stricter one `params` asks for, written into `params`; 403 when it
+ * asks for a looser one. 0, 1 when it answered, or an error (routes_stamp.c). */
+int call_input_policy_fix(call *c, json_t *params);
 /* A stamp (external: a prepare) of the request's parameters: of `document_fd` (taken
  * over: closed) named `document_name` when it is >= 0, else of the request's document
  * (call_document). Answers the sealed document (200 with its descriptor), the prepared

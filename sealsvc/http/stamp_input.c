@@ -12,9 +12,18 @@
 #include <strings.h>
 
 const char *const stamp_input_names[] = {
-    "page",       "pages",  "at",       "keyword",  "occurrence", "offset",      "seam",
-    "invisible",  "reason", "location", "mode",     "certify",    "lock-fields", "qr",
-    "placements", "level",  "tsa",      "tsa-hash", "tsa-policy", NULL,
+    "page",        "pages",
+    "at",          "keyword",
+    "occurrence",  "offset",
+    "seam",        "invisible",
+    "reason",      "location",
+    "mode",        "certify",
+    "lock-fields", "qr",
+    "placements",  "level",
+    "tsa",         "tsa-hash",
+    "tsa-policy",  "input-policy",
+    "normalise",   "allow-broken-signatures",
+    NULL,
 };
 
 void stamp_input_clear(stamp_input *in)
@@ -124,6 +133,12 @@ int stamp_input_read(stamp_input *in, seal_stamp_request *rq, stamp_param_fn par
     };
     const char *invisible = param(ctx, "invisible");
     a->invisible = invisible && (strcmp(invisible, "true") == 0 || strcmp(invisible, "1") == 0);
+    const char *normalise = param(ctx, "normalise");
+    a->normalise = normalise && (strcmp(normalise, "true") == 0 || strcmp(normalise, "1") == 0);
+    const char *broken = param(ctx, "allow-broken-signatures");
+    a->allow_broken_signatures =
+        broken && (strcmp(broken, "true") == 0 || strcmp(broken, "1") == 0);
+    a->input_policy = param(ctx, "input-policy");
     const char *placements = param(ctx, "placements");
     if (placements && (a->at || a->keyword || a->seam || a->page || a->pages || a->invisible)) {
         seal_error_set(SEAL_EINVAL, "give the placements either as the placements array or as "

@@ -99,6 +99,42 @@ typedef struct seal_verify_opts {
  * examined (whatever the verdict). */
 int seal_doc_verify(seal_doc *doc, const seal_verify_opts *opts, seal_report **out);
 
+/* ---- the input examined before a stamp ---- */
+
+/* What an attacker may have put in a document for a seal to vouch for: content a reader
+ * does not show now but may later, things that act when the file is opened, bytes no
+ * reader reaches. The stamp driver's input policy (seal/stamp.h) decides what follows. */
+typedef struct seal_doc_finding {
+    /* A stable word, the same in every format that has the thing: "hidden-content"
+     * (optional content off by default), "hidden-annotation", "annotation-over-text",
+     * "unreachable-objects", "update-after-signature", "javascript", "launch-action",
+     * "embedded-file", "unlisted-file" (an OFD package file nothing refers to). */
+    char *kind;
+    int page;     /* 1-based; 0: of no one page */
+    char *detail; /* what was found and where, in words a person can check */
+} seal_doc_finding;
+
+typedef struct seal_doc_findings {
+    seal_doc_finding *items;
+    size_t n;
+    bool has_signatures; /* the document is signed: a rewrite would break a signature */
+} seal_doc_findings;
+
+void seal_doc_findings_clear(seal_doc_findings *f);
+/* Adds one finding (printf-style detail). */
+int seal_doc_findings_add(seal_doc_findings *f, const char *kind, int page, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Examines the document as an attacker's (docs/stamping.md, "The input examined"): every
+ * finding into `out` (none is not an error). SEAL_EUNSUPPORTED naming the format when it
+ * has no examination. */
+int seal_doc_examine(seal_doc *doc, seal_doc_findings *out);
+/* Writes the document anew at `path` with only what its pages and catalog reach and no
+ * earlier revisions (for a PDF a full rewrite by qpdf): what a strict policy may stamp
+ * instead of the input. SEAL_EPOLICY when the document is signed (the rewrite would break
+ * the signature); SEAL_EUNSUPPORTED naming the format when it cannot be rewritten. */
+int seal_doc_normalise(seal_doc *doc, const char *path);
+
 /* ---- stamping, two phases ---- */
 
 /* The format of the document read from `fd` (pread only), as seal_doc_sniff. */

@@ -5,11 +5,12 @@
  * seal_stamp() does, in this order: resolve the seal and check its state; check its
  * certificate (expired, not yet valid, revoked or frozen refuses; within 30 days of expiry
  * warns); unlock the signer (a software key with its PIN, a PKCS#11 token with its PIN)
- * or, for an external signer, take the seal's certificate; open the document once; plan
- * the placements; prepare; sign; timestamp; finish; add validation data (B-LT, B-LTA);
- * audit. With an external signer it stops after prepare and keeps a pending stamp in the
- * store; seal_stamp_finish() completes it with a signature made elsewhere, in this
- * process or another one.
+ * or, for an external signer, take the seal's certificate; open the document once; check
+ * that its own signatures still verify and examine it as an attacker's document (the input
+ * policy); plan the placements; prepare; sign; timestamp; finish; add validation data
+ * (B-LT, B-LTA); audit. With an external signer it stops after prepare and keeps a pending
+ * stamp in the store; seal_stamp_finish() completes it with a signature made elsewhere, in
+ * this process or another one.
  *
  * Every outcome that touched a seal is in the audit trail, by the request's actor: a
  * stamp whose record cannot be written is undone.
@@ -29,6 +30,7 @@
 #define SEAL_STAMP_H
 
 #include <seal/crypto.h>
+#include <seal/doc.h>
 #include <seal/pki.h>
 #include <seal/place.h>
 #include <seal/revocation.h>
@@ -55,6 +57,21 @@ const char *seal_stamp_level_name(seal_stamp_level level);
 /* Seconds an external signer has to sign a prepared stamp when the request does not say. */
 #define SEAL_PENDING_TTL_DEFAULT 3600
 #define SEAL_PENDING_TTL_MAX     (7 * 86400)
+
+/* What the stamp does with what the examination of its input finds (seal_doc_examine:
+ * hidden content, things that act when the file is opened, bytes no reader reaches;
+ * docs/stamping.md "The input examined"). */
+typedef enum seal_input_policy {
+    SEAL_INPUT_WARN = 0, /* stamp; the findings go into the result's warnings and the audit
+                            record */
+    SEAL_INPUT_STRICT,   /* refuse a document with any finding (SEAL_EPOLICY naming them) */
+    SEAL_INPUT_OFF       /* not examined */
+} seal_input_policy;
+
+/* "warn", "strict", "off". */
+const char *seal_input_policy_name(seal_input_policy policy);
+/* SEAL_EINVAL naming the three when `text` is none of them. */
+int seal_input_policy_parse(seal_input_policy *out, const char *text);
 
 typedef struct seal_stamp_request {
     /* The document: a path, or an open descriptor (`input` then names it). Never
@@ -96,6 +113,19 @@ typedef struct seal_stamp_request {
     const char *lock_fields; /* "all" or "NAME,NAME" (PDF FieldMDP) */
     bool lock;               /* OFD: no later signature (the signature list is covered) */
     const char *qr_url;      /* a QR code beside the seal; {sha256}: the input's digest */
+
+    /* The document's own signatures: one that no longer verifies (its bytes changed, its
+     * signature value wrong, a change after it that it does not allow: INVALID) refuses
+     * the stamp (SEAL_EPOLICY naming it), so that a new seal never seems to vouch for a
+     * broken document; with this set the stamp goes on and the result warns instead. */
+    bool allow_broken_signatures;
+    /* The input examined as an attacker's document first, and what its findings do. */
+    seal_input_policy input_policy;
+    /* With findings: stamp a rewrite of the input that keeps only what the document
+     * reaches and drops its earlier revisions (seal_doc_normalise) instead, and judge what
+     * the rewrite still holds. Refused (SEAL_EPOLICY) for a signed input, which the
+     * rewrite would break; a usage error with the policy off. */
+    bool normalise;
 } seal_stamp_request;
 
 typedef struct seal_stamp_result {
@@ -106,6 +136,11 @@ typedef struct seal_stamp_result {
     bool usage;      /* the request cannot be done on this document (an OFD has no /Reason...):
                         nothing was touched or recorded; the message says what to drop */
     char **warnings; /* NULL-terminated (may be NULL): near expiry, status unknown... */
+    /* What the examination of the input found (also on a strict refusal), and whether the
+     * stamp is on a normalised rewrite of the input (request->normalise). */
+    seal_doc_finding *findings;
+    size_t n_findings;
+    bool normalised;
 
     /* A finished stamp. */
     char *output;

@@ -268,6 +268,9 @@ typedef struct seal_apikey_record {
     time_t created;
     time_t expires; /* 0: never */
     time_t revoked; /* 0: not revoked */
+    /* What the key's stamps do with the findings of the input's examination: "strict",
+     * "warn", "off"; NULL: the platform's default (docs/stamping.md). */
+    char *input_policy;
 } seal_apikey_record;
 
 void seal_apikey_record_clear(seal_apikey_record *r);

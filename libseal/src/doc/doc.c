@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,57 @@ int seal_doc_render_pdf(seal_doc *doc, const seal_doc_render_opts *opts, seal_bu
         return seal_error_set(SEAL_EUNSUPPORTED, "%s is a %s document; it is not rendered as a PDF",
                               doc->name, doc->ops->name);
     return doc->ops->render_pdf(doc->impl, opts, pdf);
+}
+
+void seal_doc_findings_clear(seal_doc_findings *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n; i++) {
+        g_free(f->items[i].kind);
+        g_free(f->items[i].detail);
+    }
+    g_free(f->items);
+    memset(f, 0, sizeof *f);
+}
+
+int seal_doc_findings_add(seal_doc_findings *f, const char *kind, int page, const char *fmt, ...)
+{
+    va_list ap;
+    f->items = g_renew(seal_doc_finding, f->items, f->n + 1);
+    seal_doc_finding *it = &f->items[f->n++];
+    it->kind = g_strdup(kind);
+    it->page = page;
+    va_start(ap, fmt);
+    it->detail = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int seal_doc_examine(seal_doc *doc, seal_doc_findings *out)
+{
+    if (!doc || !out)
+        return seal_error_set(SEAL_EINVAL, "no document to examine");
+    memset(out, 0, sizeof *out);
+    if (!doc->ops->examine)
+        return seal_error_set(SEAL_EUNSUPPORTED, "%s is a %s document; it is not examined",
+                              doc->name, doc->ops->name);
+    int rc = doc->ops->examine(doc->impl, out);
+    if (rc < 0)
+        seal_doc_findings_clear(out);
+    return rc;
+}
+
+int seal_doc_normalise(seal_doc *doc, const char *path)
+{
+    if (!doc || !path)
+        return seal_error_set(SEAL_EINVAL, "no document to normalise");
+    if (!doc->ops->normalise)
+        return seal_error_set(SEAL_EUNSUPPORTED,
+                              "%s is a %s document; it cannot be normalised (rewritten) before "
+                              "a stamp",
+                              doc->name, doc->ops->name);
+    return doc->ops->normalise(doc->impl, path);
 }
 
 int seal_doc_verify(seal_doc *doc, const seal_verify_opts *opts, seal_report **out)

@@ -44,6 +44,12 @@ typedef struct seal_doc_ops {
     void (*describe)(const seal_stamp_plan *plan, seal_key_alg alg, const char *level, char *out,
                      size_t size);
     bool shows_seal_data_picture; /* seal_doc_shows_seal_data_picture */
+    /* The document examined as an attacker's before a stamp (seal_doc_examine): every
+     * finding added to `out`, out->has_signatures set. */
+    int (*examine)(void *impl, seal_doc_findings *out);
+    /* A full rewrite at `path` keeping only what the document reaches (seal_doc_normalise),
+     * or NULL when the format has none. */
+    int (*normalise)(void *impl, const char *path);
     /* Validation data for a signed document (seal_doc_extend), or NULL. */
     int (*extend)(const char *in, const char *out, const seal_doc_extend_opts *opts,
                   seal_doc_extend_summary *summary);

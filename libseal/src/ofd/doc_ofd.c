@@ -178,4 +178,6 @@ const seal_doc_ops seal_ofd_doc_ops = {
     .describe = ofd_describe,
     .shows_seal_data_picture = true,
     .extend = NULL,
+    .examine = ofd_doc_examine,
+    .normalise = NULL,
 };

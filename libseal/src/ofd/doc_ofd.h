@@ -17,6 +17,9 @@ typedef struct ofd_doc {
 /* SEAL_EINVAL naming what an OFD signature cannot be asked for (stamp.c). */
 int ofd_stamp_check_options(const seal_stamp_plan *plan);
 
+/* The input examined before a stamp (examine.c). */
+int ofd_doc_examine(void *impl, seal_doc_findings *out);
+
 /* The two phases (stamp.c), for seal_ofd_doc_ops. */
 int ofd_doc_prepare(void *impl, const seal_stamp_plan *plan, seal_pending_stamp *p);
 int ofd_doc_finish(seal_pending_stamp *p, const uint8_t *sig, size_t sig_len,

@@ -103,7 +103,7 @@ static int pdf_page_size(void *impl, int page, double *width_mm, double *height_
 
 /* A widget's /Rect (user space) on the page as shown: the inverse of seal_place_pdf's
  * turn (ISO 32000-1 8.3.2.3: /Rotate turns the CropBox clockwise for display). */
-static int pdf_box_mm(void *impl, int page, const double rect[4], double box_mm[4])
+int pdf_box_mm(void *impl, int page, const double rect[4], double box_mm[4])
 {
     pdf_doc *d = impl;
     seal_pdf_page_geom geom;
@@ -205,4 +205,6 @@ const seal_doc_ops seal_pdf_doc_ops = {
     .describe = pdf_describe,
     .shows_seal_data_picture = false,
     .extend = pdf_extend,
+    .examine = pdf_doc_examine,
+    .normalise = pdf_doc_normalise,
 };

@@ -23,6 +23,12 @@ int pdf_doc_structure(pdf_doc *d);
  * beside no seal). */
 int pdf_stamp_check_options(const seal_stamp_plan *plan);
 
+/* A /Rect on page `page` as shown, mm from the shown top-left (seal_doc_box_mm). */
+int pdf_box_mm(void *impl, int page, const double rect[4], double box_mm[4]);
+/* The input examined before a stamp, and the strict policy's rewrite (examine.c). */
+int pdf_doc_examine(void *impl, seal_doc_findings *out);
+int pdf_doc_normalise(void *impl, const char *path);
+
 /* The two phases (stamp.c), for seal_pdf_doc_ops. */
 int pdf_doc_prepare(void *impl, const seal_stamp_plan *plan, seal_pending_stamp *p);
 int pdf_doc_finish(seal_pending_stamp *p, const uint8_t *sig, size_t sig_len,

@@ -72,7 +72,9 @@
     X(oh_new_name)                                                                                 \
     X(oh_new_null)                                                                                 \
     X(oh_unparse)                                                                                  \
-    X(oh_unparse_resolved)
+    X(oh_unparse_resolved)                                                                         \
+    X(init_write)                                                                                  \
+    X(write)
 
 /* The table, each field typed from qpdf's own declaration. */
 typedef struct pdf_qpdf_table {
@@ -142,5 +144,7 @@ int pdf_qpdf_load(void);
 #define qpdf_oh_new_null                (pdf_qpdf.oh_new_null)
 #define qpdf_oh_unparse                 (pdf_qpdf.oh_unparse)
 #define qpdf_oh_unparse_resolved        (pdf_qpdf.oh_unparse_resolved)
+#define qpdf_init_write                 (pdf_qpdf.init_write)
+#define qpdf_write                      (pdf_qpdf.write)
 
 #endif

@@ -193,8 +193,10 @@ static int add_to_acroform(update *u, seal_pdf *pdf, long long field, long long 
         if (qpdf_oh_is_indirect(q, acro)) {
             SEAL_TRY(emit_dict_object(u, q, acro, &form));
             if (perms->len) {
+                /* The catalog keeps its reference to the form: only /Perms is new. */
+                const char *drop_perms[] = {"/Perms", NULL};
                 SEAL_TRY(
-                    pdf_write_dict_with(&catalog, q, root, drop_acro, (const char *)perms->data));
+                    pdf_write_dict_with(&catalog, q, root, drop_perms, (const char *)perms->data));
                 SEAL_TRY(emit_dict_object(u, q, root, &catalog));
             }
         } else {

@@ -3,7 +3,9 @@
  * only, the seal through the store, the key through a seal_signer of whatever kind.
  *
  *   request -> check (usage: nothing touched) -> seal, grant, policy, signer -> open once
- *   -> plan -> prepare -> [external: keep pending, stop] -> sign -> finish (+ timestamp)
+ *   -> the input's own signatures and its examination (inspect.c; a normalised rewrite
+ *   may replace it) -> plan -> prepare (then a refusal of the input is said) ->
+ *   [external: keep pending, stop] -> sign -> finish (+ timestamp)
  *   into OUT.tmp-stamp-PID -> validation data (B-LT, B-LTA) -> audit (the grant's use
  *   counted in the same transaction) -> rename onto OUT
  *
@@ -48,6 +50,11 @@ void seal_stamp_result_clear(seal_stamp_result *r)
     g_free(r->how);
     g_free(r->signer);
     g_free(r->placements);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        g_free(r->findings[i].kind);
+        g_free(r->findings[i].detail);
+    }
+    g_free(r->findings);
     seal_buf_clear(&r->to_sign);
     memset(r, 0, sizeof *r);
 }
@@ -100,6 +107,10 @@ static int check_request(seal_stamp_result *res, const seal_stamp_request *rq)
     SEAL_ENSURE(rq->level <= SEAL_LEVEL_B_LTA, SEAL_EINVAL, "unknown signature level");
     SEAL_ENSURE(rq->level == SEAL_LEVEL_B_B || rq->tsa, SEAL_EINVAL, "level %s needs a TSA",
                 seal_stamp_level_name(rq->level));
+    SEAL_ENSURE(rq->input_policy <= SEAL_INPUT_OFF, SEAL_EINVAL, "unknown input policy");
+    SEAL_ENSURE(!rq->normalise || rq->input_policy != SEAL_INPUT_OFF, SEAL_EINVAL,
+                "normalising the input follows from its examination: not with the input "
+                "policy off");
     SEAL_ENSURE(rq->grant_id >= 0, SEAL_EINVAL, "a grant's id is a positive number");
     SEAL_ENSURE(rq->pending_ttl >= 0 && rq->pending_ttl <= SEAL_PENDING_TTL_MAX, SEAL_EINVAL,
                 "a pending stamp lives between 1 s and %d s, not %ld s", SEAL_PENDING_TTL_MAX,
@@ -139,6 +150,10 @@ typedef struct stamp_run {
     seal_pending_stamp *pending;
     char *signed_tmp; /* B-LT: where finish writes before validation data is added */
     char *staged;     /* where the finished stamp waits for its record before the rename */
+    char *normalised; /* where a normalised rewrite of the input goes (request->normalise) */
+    char *audit_note; /* what the examination of the input adds to the audit record */
+    int refused;      /* the input's signatures or examination refuse the stamp: the code */
+    char *refusal;    /* and why, said once the format has judged the document too */
     seal_grant_record grant;
     char grant_id[24];
     char *grantee_masked;
@@ -161,6 +176,11 @@ static void run_clear(stamp_run *run)
     if (run->staged)
         unlink(run->staged); /* still there: the stamp was not recorded */
     g_free(run->staged);
+    if (run->normalised)
+        unlink(run->normalised); /* the stamp read it; the input itself is what the user has */
+    g_free(run->normalised);
+    g_free(run->audit_note);
+    g_free(run->refusal);
     seal_grant_record_clear(&run->grant);
     g_free(run->grantee_masked);
 }
@@ -402,6 +422,18 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
         res->format = g_strdup(format);
         SEAL_TRY(seal_doc_check_plan(format, &run.plan));
     }
+    /* The input as it stands: its signatures must still verify, and what an attacker may
+     * have put in it is judged by the input policy (a normalised rewrite replacing it when
+     * asked), before anything is planned on it. A refusal waits until the format has
+     * judged the document in prepare: a damaged or locked file is refused as such. */
+    run.refused = stamp_check_signatures(res, st, rq);
+    run.normalised = g_strdup_printf("%s.tmp-normal-%d", rq->output, (int)getpid());
+    if (run.refused == 0)
+        run.refused =
+            stamp_examine_input(res, rq, &run.doc, &oopts, run.normalised, &run.audit_note);
+    if (run.refused < 0)
+        run.refusal = g_strdup(seal_error_last());
+    audit.note = run.audit_note;
 
     SEAL_TRY(plan_places(&run, rq));
     audit.places = rq->invisible ? 0 : run.n_placements;
@@ -427,6 +459,10 @@ int seal_stamp(seal_stamp_result *res, seal_store *st, const seal_stamp_request 
                       sizeof run.how);
 
     SEAL_TRY(seal_doc_prepare(run.doc, &run.plan, &run.pending));
+    if (run.refusal) {
+        seal_doc_abandon(run.pending);
+        SEAL_FAIL(run.refused, "%s", run.refusal);
+    }
     if (rq->external) {
         audited = false; /* keep_pending records the preparation itself */
         rc = keep_pending(res, st, rq, &run, &audit);

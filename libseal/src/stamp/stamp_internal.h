@@ -16,6 +16,20 @@ void stamp_warn(seal_stamp_result *r, const char *fmt, ...) __attribute__((forma
  * renewal window, or whose published status cannot be had, adds a warning. */
 int stamp_check_certificate(seal_stamp_result *res, seal_store *st, const seal_record *rec);
 
+/* The document's own signatures, through the verify driver (offline, the platform's
+ * anchors): one INVALID refuses the stamp (SEAL_EPOLICY naming each with its reason), or
+ * with rq->allow_broken_signatures adds a warning (inspect.c). */
+int stamp_check_signatures(seal_stamp_result *res, seal_store *st, const seal_stamp_request *rq);
+
+/* The input examined under rq->input_policy (inspect.c): findings into the result (and its
+ * warnings under warn); SEAL_EPOLICY naming them under strict. With rq->normalise and
+ * findings, the document is rewritten at `normalised_path`, *doc replaced by the rewrite
+ * (opened with `oopts`) and examined again. *audit_note (g_free) says what the audit record
+ * adds, or NULL. */
+int stamp_examine_input(seal_stamp_result *res, const seal_stamp_request *rq, seal_doc **doc,
+                        const seal_doc_open_opts *oopts, const char *normalised_path,
+                        char **audit_note);
+
 /* What the audit record of a stamp says. */
 typedef struct stamp_audit_info {
     const char *actor, *seal_id, *format, *input, *output, *how;

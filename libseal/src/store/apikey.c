@@ -26,7 +26,7 @@
 #define MAC_LABEL    "sealsvc api key v1"
 #define MAX_KEY_TEXT 128
 
-#define COLUMNS "id, role, institution, label, created, expires, revoked"
+#define COLUMNS "id, role, institution, label, created, expires, revoked, input_policy"
 
 static const char *const roles[] = {"admin", "portal", "clerk", "auditor"};
 
@@ -72,6 +72,7 @@ static int read_row(seal_db_stmt *stmt, void *record)
     r->created = (time_t)store_column_int64(stmt, 4);
     r->expires = (time_t)store_column_int64(stmt, 5);
     r->revoked = (time_t)store_column_int64(stmt, 6);
+    r->input_policy = store_column_text(stmt, 7);
     return 0;
 }
 
@@ -82,6 +83,7 @@ void seal_apikey_record_clear(seal_apikey_record *r)
     g_free(r->role);
     g_free(r->institution);
     g_free(r->label);
+    g_free(r->input_policy);
     memset(r, 0, sizeof *r);
 }
 
@@ -109,6 +111,10 @@ int seal_store_apikey_create(seal_store *st, seal_apikey_record *r, char **key_o
                 "an admin key acts for the whole platform: it takes no institution");
     SEAL_ENSURE(r->expires == 0 || r->expires > time(NULL), SEAL_EINVAL,
                 "the key's expiry lies in the past");
+    SEAL_ENSURE(!r->input_policy || strcmp(r->input_policy, "strict") == 0 ||
+                    strcmp(r->input_policy, "warn") == 0 || strcmp(r->input_policy, "off") == 0,
+                SEAL_EINVAL, "an API key's input policy is strict, warn or off, not '%s'",
+                r->input_policy ? r->input_policy : "");
     SEAL_ENSURE(RAND_bytes(raw, sizeof raw) == 1 && RAND_bytes(id_raw, sizeof id_raw) == 1,
                 SEAL_ECRYPTO, "no randomness for an API key");
     /* base64url without padding (RFC 4648 5): the key goes in an HTTP header as is. */
@@ -127,8 +133,8 @@ int seal_store_apikey_create(seal_store *st, seal_apikey_record *r, char **key_o
     in_tx = true;
     SEAL_TRY(
         store_prepare(st, &stmt, "keeping an API key",
-                      "INSERT INTO api_key (id, mac, role, institution, label, created, expires) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                      "INSERT INTO api_key (id, mac, role, institution, label, created, expires, "
+                      "input_policy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     seal_db_bind_text(stmt, 1, r->id);
     seal_db_bind_text(stmt, 2, mac);
     seal_db_bind_text(stmt, 3, r->role);
@@ -139,11 +145,14 @@ int seal_store_apikey_create(seal_store *st, seal_apikey_record *r, char **key_o
         seal_db_bind_int64(stmt, 7, (int64_t)r->expires);
     else
         seal_db_bind_null(stmt, 7);
+    seal_db_bind_text(stmt, 8, r->input_policy);
     SEAL_TRY(seal_db_step(stmt));
     char *target = g_strdup_printf("apikey:%s", r->id);
-    rc = store_audit_in_tx(st, actor ? actor : "unknown", "apikey-create", target, "role %s%s%s%s",
-                           r->role, r->institution ? ", institution " : "",
-                           r->institution ? r->institution : "", r->expires ? ", expires" : "");
+    rc = store_audit_in_tx(st, actor ? actor : "unknown", "apikey-create", target,
+                           "role %s%s%s%s%s%s", r->role, r->institution ? ", institution " : "",
+                           r->institution ? r->institution : "", r->expires ? ", expires" : "",
+                           r->input_policy ? ", input policy " : "",
+                           r->input_policy ? r->input_policy : "");
     g_free(target);
     if (rc < 0)
         goto out;

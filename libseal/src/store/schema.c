@@ -398,6 +398,11 @@ static const char v13_sql[] = "CREATE TABLE csc_sad_use ("
                               "  PRIMARY KEY (sad_id, hash));"
                               "CREATE INDEX csc_sad_use_expires ON csc_sad_use (expires);";
 
+/* An API key's input policy (docs/stamping.md "The input examined"): what a stamp by the
+ * key does with what the examination of its input finds, "strict", "warn" or "off"; NULL:
+ * the platform's ([stamp] input_policy), else strict (docs/serve.md). */
+static const char v14_sql[] = "ALTER TABLE api_key ADD COLUMN input_policy TEXT;";
+
 static const seal_db_migration migrations[] = {
     {1, "institutions, seals and their holders", v1_sql, NULL},
     {2, "seal keys on PKCS#11 tokens", v2_sql, NULL},
@@ -414,6 +419,7 @@ static const seal_db_migration migrations[] = {
     {11, "the clerk desk's passwords, lock-outs and sessions", v11_sql, NULL},
     {12, "the grant a pending two-phase stamp uses", v12_sql, NULL},
     {13, "remote signing's activation data: the hashes each SAD signed", v13_sql, NULL},
+    {14, "an API key's input policy for the stamps it makes", v14_sql, NULL},
 };
 
 int store_migrate(seal_store *st, int *found_out, int *current_out)

@@ -1,5 +1,5 @@
 # A store as an older sealsvc left it, made from a current one: the SQL below undoes schema
-# versions 13 (remote signing's spent SAD hashes), 12 (a pending stamp's grant), 11 (the clerk desk's passwords and sessions), 10 (the batch jobs' tables), 9 (holders' MACs and masked numbers, the erased
+# versions 14 (an API key's input policy), 13 (remote signing's spent SAD hashes), 12 (a pending stamp's grant), 11 (the clerk desk's passwords and sessions), 10 (the batch jobs' tables), 9 (holders' MACs and masked numbers, the erased
 # columns; id_sealed stays nullable, which the copy in version 9 takes as it is) and 8 (the
 # lifecycle's states back to active/locked/revoked under their CHECK, no lock flag, no
 # lifecycle events or applications, the audit trail unkeyed), on both engines; old_store
@@ -9,6 +9,7 @@
 
 old_store_sql() {
     cat <<'SQL'
+ALTER TABLE api_key DROP COLUMN input_policy;
 DROP TABLE csc_sad_use;
 ALTER TABLE pending_stamp DROP COLUMN grant_id;
 DROP TABLE desk_session;
