@@ -103,6 +103,26 @@ static int session_check(call *c, const char *token)
     return 0;
 }
 
+int auth_bearer(call *c, const char *header)
+{
+    if (strncasecmp(header, "Bearer ", 7) != 0)
+        return seal_error_set(SEAL_EAUTH,
+                              "the Authorization header must be 'Bearer KEY' (RFC 6750)");
+    const char *key = header + 7;
+    while (*key == ' ')
+        key++;
+    int rc = seal_store_apikey_check(c->store, key, time(NULL), &c->key);
+    if (rc == SEAL_EAUTH) {
+        /* a revoked or expired key is still named in the log */
+        if (c->key.id[0])
+            c->resp->caller = g_strdup(c->key.id);
+        seal_apikey_record_clear(&c->key);
+        return rc;
+    }
+    c->has_key = rc == 0;
+    return rc;
+}
+
 int auth_check(call *c, unsigned roles)
 {
     const char *header = http_request_header(c->req, "Authorization");
@@ -119,26 +139,15 @@ int auth_check(call *c, unsigned roles)
         if (rc != 0)
             return rc;
     } else {
-        if (strncasecmp(header, "Bearer ", 7) != 0)
-            return unauthorized(c, "bad-api-key",
-                                "the Authorization header must be 'Bearer KEY' (RFC 6750)");
-        const char *key = header + 7;
-        while (*key == ' ')
-            key++;
-        int rc = seal_store_apikey_check(c->store, key, time(NULL), &c->key);
+        int rc = auth_bearer(c, header);
         if (rc == SEAL_EAUTH) {
-            /* a revoked or expired key is still named in the log */
-            if (c->key.id[0])
-                c->resp->caller = g_strdup(c->key.id);
             char *why = g_strdup(seal_error_last());
-            seal_apikey_record_clear(&c->key);
             unauthorized(c, "bad-api-key", why);
             g_free(why);
             return 1;
         }
         if (rc < 0)
             return rc;
-        c->has_key = true;
     }
     if (!(role_bit(c->key.role) & roles)) {
         http_problem(c->resp, c->req, 403, "role-forbidden", NULL,

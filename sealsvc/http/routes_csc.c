@@ -101,19 +101,11 @@ static int csc_auth(call *c)
     if (!header || strncasecmp(header, "Bearer ", 7) != 0)
         return csc_error(c, 401, "invalid_token",
                          "The request needs an access token: Authorization: Bearer API_KEY");
-    const char *key = header + 7;
-    while (*key == ' ')
-        key++;
-    int rc = seal_store_apikey_check(c->store, key, time(NULL), &c->key);
-    if (rc == SEAL_EAUTH) {
-        if (c->key.id[0])
-            c->resp->caller = g_strdup(c->key.id);
-        seal_apikey_record_clear(&c->key);
+    int rc = auth_bearer(c, header);
+    if (rc == SEAL_EAUTH)
         return csc_error(c, 401, "invalid_token", "The access token is not valid");
-    }
     if (rc < 0)
         return rc;
-    c->has_key = true;
     if (strcmp(c->key.role, "auditor") == 0)
         return csc_error(c, 403, "access_denied", "An auditor's API key may not sign");
     return 0;

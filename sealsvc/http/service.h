@@ -133,6 +133,10 @@ int serve_dispatch(void *ctx, const http_request *req, http_response *resp);
  * mutating request, its X-CSRF-Token), against the store and the route's roles: 0 with
  * c->key (and c->session) filled, or 1 when it answered (401, 403) itself, or an error. */
 int auth_check(call *c, unsigned roles);
+/* The API key of a "Bearer KEY" Authorization header, checked: 0 with c->key (and
+ * c->has_key); SEAL_EAUTH when the header is not Bearer or the key is unknown, revoked or
+ * expired (seal_error_last() says which; a known key's id goes to the log); or an error. */
+int auth_bearer(call *c, const char *header);
 /* The desk session token in the request's Cookie header, or NULL (g_free). */
 char *auth_session_token(const call *c);
 /* The desk's session rules from the service's settings. */

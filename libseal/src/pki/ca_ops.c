@@ -222,6 +222,18 @@ static char *first_crl_uri(X509 *cert)
     return uri;
 }
 
+/* Whether the CA publishes delta CRLs: it has published one. */
+static bool publishes_deltas(seal_ca *ca)
+{
+    seal_buf der = SEAL_BUF_INIT;
+    char *name = delta_name(ca);
+    bool deltas = seal_store_crl_get(ca->st, name, &der, NULL, NULL) == 0;
+    seal_buf_clear(&der);
+    g_free(name);
+    seal_error_clear();
+    return deltas;
+}
+
 /* Where a certificate re-issued by a CA that publishes delta CRLs finds them, for its
  * Freshest CRL extension (RFC 5280 4.2.1.15, 5.2.6), or NULL. The CRLs are served as
  * /crl/NAME.crl and the deltas as /crl/NAME-delta.crl (`sealsvc ocsp`): a distribution
@@ -230,13 +242,7 @@ static char *first_crl_uri(X509 *cert)
  * a wrong address would be worse than no pointer. */
 static char *freshest_url(seal_ca *ca, X509 *old)
 {
-    seal_buf der = SEAL_BUF_INIT;
-    char *name = delta_name(ca);
-    bool deltas = seal_store_crl_get(ca->st, name, &der, NULL, NULL) == 0;
-    seal_buf_clear(&der);
-    g_free(name);
-    seal_error_clear();
-    if (!deltas)
+    if (!publishes_deltas(ca))
         return NULL;
     char *uri = first_crl_uri(old);
     char *tail = g_strdup_printf("/%s.crl", ca->name);
@@ -383,14 +389,8 @@ out:
  * delta on its last complete CRL, which `ca crl` renews; the others a complete CRL. */
 static int publish_after_change(seal_ca *ca, const char *actor)
 {
-    seal_buf der = SEAL_BUF_INIT;
-    char *name = delta_name(ca);
-    bool deltas = seal_store_crl_get(ca->st, name, &der, NULL, NULL) == 0;
-    seal_buf_clear(&der);
-    g_free(name);
-    seal_error_clear();
-    return deltas ? seal_ca_publish_delta_crl(ca, 0, NULL, actor)
-                  : seal_ca_publish_crl(ca, 0, NULL, actor);
+    return publishes_deltas(ca) ? seal_ca_publish_delta_crl(ca, 0, NULL, actor)
+                                : seal_ca_publish_crl(ca, 0, NULL, actor);
 }
 
 /* ---------------------------------------------------------------- state changes */
