@@ -696,7 +696,8 @@ static int index_annots(verify_ctx *c)
             c->annots[c->n_annots++] = (annot_page){id, p + 1};
         }
     }
-    qsort(c->annots, c->n_annots, sizeof *c->annots, compare_annots);
+    if (c->n_annots > 1) /* qsort wants an array, even of none */
+        qsort(c->annots, c->n_annots, sizeof *c->annots, compare_annots);
     return 0;
 }
 
