@@ -18,28 +18,14 @@ KIND is one of:
 """
 import sys
 
+from pdftool import write_pdf
+
 TEXT = b'BT /F1 14 Tf 72 760 Td (Contract total: 100 yuan) Tj ET'
 FONT = b'<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>'
 
 
 def stream(data, extra=b''):
     return b'<< /Length %d%s >>\nstream\n' % (len(data), extra) + data + b'\nendstream'
-
-
-def write_pdf(out, objs):
-    data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'
-    offsets = []
-    for i, o in enumerate(objs):
-        offsets.append(len(data))
-        data += b'%d 0 obj\n' % (i + 1) + o + b'\nendobj\n'
-    xref = len(data)
-    data += b'xref\n0 %d\n0000000000 65535 f\r\n' % (len(objs) + 1)
-    for off in offsets:
-        data += b'%010d 00000 n\r\n' % off
-    data += (b'trailer\n<< /Size %d /Root 1 0 R /ID [<00112233445566778899aabbccddeeff> '
-             b'<00112233445566778899aabbccddeeff>] >>\nstartxref\n%d\n%%%%EOF\n') % (
-                 len(objs) + 1, xref)
-    open(out, 'wb').write(data)
 
 
 def page(extra=b'', resources=FONT):

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import zlib
 
+from pdftool import write_pdf
+
 ATTACKS = {}
 
 
@@ -666,19 +668,8 @@ def bait(out):
         b'<< /Type /Annot /Subtype /Widget /FT /Sig /T (Approver) /Rect [ 300 50 500 100 ] /P 3 0 R '
         b'/F 4 >>',
     ]
-    data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n%field-Amount 5\n%field-Name 6\n%unused-xobject 9\n' \
-           b'%alternate-pages 10\n%field-Approver 13\n'
-    offsets = []
-    for i, o in enumerate(objs):
-        offsets.append(len(data))
-        data += b'%d 0 obj\n' % (i + 1) + o + b'\nendobj\n'
-    xref = len(data)
-    data += b'xref\n0 %d\n0000000000 65535 f\r\n' % (len(objs) + 1)
-    for off in offsets:
-        data += b'%010d 00000 n\r\n' % off
-    data += (b'trailer\n<< /Size %d /Root 1 0 R /ID [<00112233445566778899aabbccddeeff> '
-             b'<00112233445566778899aabbccddeeff>] >>\nstartxref\n%d\n%%%%EOF\n') % (len(objs) + 1, xref)
-    open(out, 'wb').write(data)
+    write_pdf(out, objs, b'%field-Amount 5\n%field-Name 6\n%unused-xobject 9\n'
+                         b'%alternate-pages 10\n%field-Approver 13\n')
 
 
 def main():

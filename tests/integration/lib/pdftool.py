@@ -179,8 +179,10 @@ def geometry(out):
     write_pdf(out, [objs[i] for i in sorted(objs)])
 
 
-def write_pdf(out, objs):
-    data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'
+def write_pdf(out, objs, comments=b''):
+    """A PDF of `objs` (object 1 the catalog) with a cross-reference table; `comments`
+    (lines starting with %) go after the header."""
+    data = b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n' + comments
     offsets = []
     for i, o in enumerate(objs):
         offsets.append(len(data))
